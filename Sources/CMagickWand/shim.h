@@ -1,0 +1,10 @@
+// ImageMagick 6's MagickWand (Debian: libmagickwand-dev). Its headers insist on knowing the
+// build's quantum depth and HDRI setting; pkg-config's cflags are not all passed to Swift's
+// importer, so they are stated here (Debian's build: Q16, no HDRI).
+#ifndef MAGICKCORE_HDRI_ENABLE
+#define MAGICKCORE_HDRI_ENABLE 0
+#endif
+#ifndef MAGICKCORE_QUANTUM_DEPTH
+#define MAGICKCORE_QUANTUM_DEPTH 16
+#endif
+#include <wand/MagickWand.h>

@@ -1,0 +1,43 @@
+/// The loss terms of one evaluation, unweighted as the objective computes them, and their
+/// weighted sum: total = contentWeight·content + styleWeight·style + tvWeight·tv.
+public struct LossTerms: Sendable, Equatable {
+    public var content: Double
+    public var style: Double
+    public var tv: Double
+    public var total: Double
+    public init(content: Double = 0, style: Double = 0, tv: Double = 0, total: Double = 0) {
+        self.content = content; self.style = style; self.tv = tv; self.total = total
+    }
+}
+
+/// Reported after every optimiser iteration.
+public struct ProgressEvent: Sendable {
+    /// 1-based index of the current scale and the number of scales.
+    public var scale: Int
+    public var scales: Int
+    /// 1-based iteration within this scale, and this scale's iteration count.
+    public var iteration: Int
+    public var iterations: Int
+    /// Iterations done over all scales so far, and planned over all scales.
+    public var completed: Int
+    public var planned: Int
+    /// Size of the image being optimised at this scale.
+    public var width: Int
+    public var height: Int
+    public var loss: LossTerms
+    /// Seconds since the stylization started.
+    public var elapsed: Double
+}
+
+/// Called after each iteration; return false to cancel (the engine then throws `.cancelled`).
+/// `image` is non-nil only when the caller asked for snapshots (`snapshotEvery`).
+public typealias ProgressHandler = (ProgressEvent, PlanarImage?) -> Bool
+
+public struct StylizeResult: Sendable {
+    public var image: PlanarImage
+    /// Loss terms of the returned image (evaluated on it, at the final scale).
+    public var loss: LossTerms
+    /// Iterations run over all scales.
+    public var iterations: Int
+    public var seconds: Double
+}

@@ -1,0 +1,43 @@
+/// Everything a stylization can be told. Every field has a default that gives a good result with
+/// the default model; `validate()` checks the lot before any work starts.
+public struct StyleOptions: Sendable {
+    public enum Optimizer: String, Sendable, CaseIterable { case lbfgs, adam }
+    public enum Pooling: String, Sendable, CaseIterable { case max, avg }
+    /// `standard`: the size-independent normalisation documented in docs/objective.md.
+    /// `tutorial`: exactly the PyTorch tutorials' objective (DESIGN.md), for comparisons.
+    public enum Objective: String, Sendable, CaseIterable { case standard = "default", tutorial }
+    public enum Initialization: Sendable, Equatable {
+        case content
+        case random
+        case image(PlanarImage)
+    }
+
+    /// Iterations at the final (full) scale; coarser scales get their own share (see `scales`).
+    public var iterations: Int = 300
+    public var optimizer: Optimizer = .lbfgs
+    /// Adam's step size in the model's pixel units (0...255 for Caffe-convention models).
+    public var learningRate: Float = 2.0
+    public var contentWeight: Float = 1.0
+    public var styleWeight: Float = 1.0
+    public var tvWeight: Float = 1.0
+    public var contentLayers: [String] = ["conv4_2"]
+    public var styleLayers: [(name: String, weight: Float)] = StyleOptions.defaultStyleLayers
+    public var pooling: Pooling = .max
+    public var initialization: Initialization = .content
+    public var seed: UInt64 = 0
+    /// Number of scales in the coarse-to-fine pyramid; 1 optimises at full size only.
+    public var scales: Int = 1
+    public var objective: Objective = .standard
+    /// Longest side of the result in pixels; the content is resized to it (up or down).
+    public var size: Int = 512
+    /// Blend weights of the style images (one per style; normalised to sum 1). Empty: equal.
+    public var styleBlend: [Float] = []
+    /// Threads for the engine's own loops and for OpenBLAS; 0 = all cores.
+    public var threads: Int = 0
+
+    public static let defaultStyleLayers: [(name: String, weight: Float)] = [
+        ("conv1_1", 1.0), ("conv2_1", 0.75), ("conv3_1", 0.2), ("conv4_1", 0.2), ("conv5_1", 0.2),
+    ]
+
+    public init() {}
+}
