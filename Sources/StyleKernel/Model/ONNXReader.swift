@@ -155,6 +155,11 @@ final class ONNXFileBytes: @unchecked Sendable {
     init(path: String) throws {
         self.path = path
         let reader = try FileIO.Reader(path: path)
+        // Protobuf messages cannot exceed 2 GiB; anything larger is not a self-contained ONNX file.
+        guard reader.size <= Int(Int32.max) else {
+            throw StyleError.invalidModel(
+                "file is \(reader.size) bytes, over protobuf's 2 GiB limit for an ONNX model with its weights inside: \(path)")
+        }
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(reader.size, 1), alignment: 16)
         count = reader.size
         do {
