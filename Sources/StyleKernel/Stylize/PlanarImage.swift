@@ -33,3 +33,10 @@ public struct PlanarImage: Sendable, Equatable {
         try self.init(width: width, height: height, pixels: p)
     }
 }
+
+extension PlanarImage {
+    /// For sizes and counts the engine has already made consistent.
+    init(trusted width: Int, _ height: Int, _ pixels: [Float]) {
+        self.width = width; self.height = height; self.pixels = pixels
+    }
+}

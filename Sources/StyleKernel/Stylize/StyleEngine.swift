@@ -1,20 +1,219 @@
+import COpenBLAS
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The entry point: a loaded model, reused for many stylizations.
-/// One engine runs one stylization at a time (calls are serialised internally);
+/// One engine runs one stylization at a time (concurrent calls wait for each other);
 /// separate engines over the same `StyleModel` may run in parallel threads.
 public final class StyleEngine: @unchecked Sendable {
     public let model: StyleModel
+    private let lock = Mutex<[Pool2x2.Kind: VGGNetwork]>([:])
 
     public init(model: StyleModel) {
         self.model = model
     }
 
+    /// The network for a pooling kind, built on first use and kept.
+    func network(_ pooling: StyleOptions.Pooling,
+                 cache: inout [Pool2x2.Kind: VGGNetwork]) -> VGGNetwork {
+        let kind: Pool2x2.Kind = pooling == .max ? .max : .average
+        if let n = cache[kind] { return n }
+        let n = VGGNetwork(model: model, pooling: kind)
+        cache[kind] = n
+        return n
+    }
+
     /// Repaints `content` in the style of `styles` (blended by `options.styleBlend`).
-    /// The result's longest side is `options.size`.
+    /// The result's longest side is `options.size`; its aspect ratio is the content's.
     /// - Parameter snapshotEvery: when > 0, every that many iterations the progress handler also
-    ///   receives the current image (de-processed), e.g. for `--save-every`.
+    ///   receives the current image (at the current scale's size), e.g. for `--save-every`.
     public func stylize(content: PlanarImage, styles: [PlanarImage], options: StyleOptions,
                         snapshotEvery: Int = 0,
                         progress: ProgressHandler? = nil) throws -> StylizeResult {
-        throw StyleError.invalidArgument("not implemented yet")
+        try options.validate(for: model.architecture, styleCount: styles.count)
+        for image in [content] + styles where image.pixels.contains(where: { !$0.isFinite }) {
+            throw StyleError.invalidArgument("an input image contains NaN or infinite values")
+        }
+        return try lock.withLock { cache in
+            let network = self.network(options.pooling, cache: &cache)
+            var run = StylizeRun(model: model, network: network, options: options,
+                                 snapshotEvery: snapshotEvery, progress: progress)
+            return try run.run(content: content, styles: styles)
+        }
     }
 }
+
+/// One stylization: the coarse-to-fine loop over scales.
+struct StylizeRun {
+    let model: StyleModel
+    let network: VGGNetwork
+    let options: StyleOptions
+    let snapshotEvery: Int
+    let progress: ProgressHandler?
+    let parallel: Parallel
+    let start = ContinuousClock().now
+
+    init(model: StyleModel, network: VGGNetwork, options: StyleOptions, snapshotEvery: Int,
+         progress: ProgressHandler?) {
+        self.model = model; self.network = network; self.options = options
+        self.snapshotEvery = snapshotEvery; self.progress = progress
+        let threads = options.threads > 0 ? options.threads : Parallel.availableCores
+        parallel = Parallel(threads: threads)
+        // OpenBLAS's thread count is process-wide; set it to what this run asked for.
+        openblas_set_num_threads(Int32(threads))
+    }
+
+    /// Longest side of each scale, coarse to fine: the final size divided by √2 per step down,
+    /// never below 64 px (smaller images have too little left at conv5 for style statistics).
+    func scaleSizes() -> [Int] {
+        (0..<options.scales).map { s in
+            let factor = pow(2.0, -Double(options.scales - 1 - s) / 2)
+            return max(min(64, options.size), Int((Double(options.size) * factor).rounded()))
+        }
+    }
+
+    mutating func run(content: PlanarImage, styles: [PlanarImage]) throws -> StylizeResult {
+        let convention = model.convention
+        let sizes = scaleSizes()
+        let blend = options.normalizedBlend(styleCount: styles.count)
+        let deepest = options.deepestLayer(in: network)
+        let planned = options.iterations * sizes.count
+        var completed = 0
+        var current: PlanarImage? = nil  // the previous scale's result
+        var finalLoss = LossTerms()
+        var finalImage = content
+
+        for (s, longest) in sizes.enumerated() {
+            let (w, h) = Resample.fit(width: content.width, height: content.height, longest: longest)
+            let contentHere = Resample.resize(content, width: w, height: h)
+            let workspace = NetworkWorkspace(network: network, height: h, width: w, depth: deepest,
+                                             parallel: parallel)
+            // Targets: content features at this size, blended style Grams.
+            workspace.forward(convention.toModel(contentHere))
+            var contentFeatures: [String: [Float]] = [:]
+            for name in options.contentLayers {
+                let shape = workspace.shape(of: name)!
+                contentFeatures[name] = Array(UnsafeBufferPointer(start: workspace.output(of: name)!,
+                                                                  count: shape.count))
+            }
+            let grams = styleGrams(styles: styles, blend: blend, width: w, height: h,
+                                   longest: longest, deepest: deepest)
+            let objective = StyleObjective(workspace: workspace, options: options,
+                                           convention: convention,
+                                           contentFeatures: contentFeatures, styleGrams: grams)
+
+            // Start: previous scale upsampled, or the requested initialisation.
+            let startImage: PlanarImage
+            if let current {
+                startImage = Resample.resize(current, width: w, height: h)
+            } else {
+                switch options.initialization {
+                case .content: startImage = contentHere
+                case .random: startImage = Self.noise(width: w, height: h, seed: options.seed)
+                case .image(let image): startImage = Resample.resize(image, width: w, height: h)
+                }
+            }
+            let x = FloatBuffer(convention.toModel(startImage))
+            let bounds = Bounds(convention: convention, plane: w * h)
+            bounds.project(x.pointer)
+
+            let evaluate = { (p: UnsafePointer<Float>, g: UnsafeMutablePointer<Float>) throws -> LossTerms in
+                let terms = objective.evaluate(p, gradient: g)
+                guard terms.total.isFinite else {
+                    throw StyleError.numerical(
+                        "the loss became \(terms.total); lower the weights or the learning rate")
+                }
+                return terms
+            }
+            let scaleIndex = s
+            let onStep = { (iteration: Int, loss: LossTerms) throws in
+                completed += 1
+                guard let progress = self.progress else { return }
+                let event = ProgressEvent(
+                    scale: scaleIndex + 1, scales: sizes.count, iteration: iteration,
+                    iterations: self.options.iterations, completed: completed, planned: planned,
+                    width: w, height: h, loss: loss, elapsed: self.elapsed)
+                let wantsSnapshot = self.snapshotEvery > 0 && completed % self.snapshotEvery == 0
+                let snapshot = wantsSnapshot ? convention.toImage(x.pointer, width: w, height: h) : nil
+                guard progress(event, snapshot) else { throw StyleError.cancelled }
+            }
+            switch options.optimizer {
+            case .lbfgs:
+                let optimizer = LBFGS(count: x.count, parallel: parallel)
+                _ = try optimizer.minimize(x, iterations: options.iterations, bounds: bounds,
+                                           evaluate: evaluate, onStep: onStep)
+            case .adam:
+                let optimizer = Adam(count: x.count, learningRate: options.learningRate,
+                                     parallel: parallel)
+                _ = try optimizer.minimize(x, iterations: options.iterations, bounds: bounds,
+                                           evaluate: evaluate, onStep: onStep)
+            }
+            current = convention.toImage(x.pointer, width: w, height: h)
+            if s == sizes.count - 1 {
+                // Report the loss of exactly the image returned: the clamped, de-processed one.
+                let returned = FloatBuffer(convention.toModel(current!))
+                finalLoss = objective.evaluate(returned.pointer, gradient: nil)
+                finalImage = current!
+            }
+        }
+        return StylizeResult(image: finalImage, loss: finalLoss, iterations: completed,
+                             seconds: elapsed)
+    }
+
+    var elapsed: Double {
+        let d = ContinuousClock().now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// Σ_k blend_k · A_k for each style layer. Each style image is resized to the content's size
+    /// for the tutorial objective (as the tutorials do), else so its longest side is `longest`
+    /// (the Gram normalisation makes the targets independent of the style image's aspect).
+    func styleGrams(styles: [PlanarImage], blend: [Float], width: Int, height: Int, longest: Int,
+                    deepest: Int) -> [String: [Float]] {
+        var grams: [String: [Float]] = [:]
+        for (k, style) in styles.enumerated() {
+            let (sw, sh) = options.objective == .tutorial
+                ? (width, height)
+                : Resample.fit(width: style.width, height: style.height, longest: longest)
+            let resized = Resample.resize(style, width: sw, height: sh)
+            let ws = NetworkWorkspace(network: network, height: sh, width: sw, depth: deepest,
+                                      parallel: parallel)
+            ws.forward(model.convention.toModel(resized))
+            for (name, _) in options.styleLayers {
+                let shape = ws.shape(of: name)!
+                var g = [Float](repeating: 0, count: shape.channels * shape.channels)
+                g.withUnsafeMutableBufferPointer { gp in
+                    Gram.compute(features: ws.output(of: name)!, channels: shape.channels,
+                                 positions: shape.plane,
+                                 scale: StyleObjective.gramScale(objective: options.objective, shape: shape),
+                                 gram: gp.baseAddress!)
+                }
+                if var acc = grams[name] {
+                    for i in acc.indices { acc[i] += blend[k] * g[i] }
+                    grams[name] = acc
+                } else {
+                    grams[name] = g.map { $0 * blend[k] }
+                }
+            }
+        }
+        return grams
+    }
+
+    /// Seeded uniform noise in 0…1 (SplitMix64), the same for the same seed on every machine.
+    static func noise(width: Int, height: Int, seed: UInt64) -> PlanarImage {
+        var state = seed &+ 0x9E37_79B9_7F4A_7C15
+        var pixels = [Float](repeating: 0, count: 3 * width * height)
+        for i in pixels.indices {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            pixels[i] = Float(z >> 40) / Float(1 << 24)
+        }
+        return PlanarImage(trusted: width, height, pixels)
+    }
+}
+

@@ -1,0 +1,144 @@
+/// The Gatys objective on one image size:
+///   total = contentWeight·content + styleWeight·style + tvWeight·tv
+/// with content = Σ_l c_l·‖F_l − P_l‖², style = Σ_l s_l·‖G_l − A_l‖² where G_l = g_l·F_l·F_lᵀ,
+/// and tv = t·Σ(neighbour differences)². The normalisers c_l, s_l, g_l, t depend on the kind:
+///
+/// - `.standard` (default): size- and scale-free. c_l = 1 / (L·‖P_l‖²) over L content layers,
+///   g_l = 1/(H_l·W_l), s_l = ŵ_l / ‖A_l‖² with ŵ the style-layer weights normalised to sum 1,
+///   t = (σ/κ)² / (3·H·W) with κ the model's pixel scale and σ its mean std — so every term is
+///   a relative error or a per-value mean in 0…1 units, whatever the image size.
+/// - `.tutorial`: exactly DESIGN.md's tutorial objective: c_l = 1/(C·H·W) (a mean),
+///   g_l = 1 (un-normalised Gram), s_l = w_l / (C² · C·H·W), t = 1 (a plain sum, model units).
+///
+/// See docs/objective.md for the derivation of the gradients.
+public final class StyleObjective: @unchecked Sendable {
+    public struct Layer {
+        let name: String
+        let shape: Shape3
+        /// Loss normaliser (c_l or s_l above).
+        let norm: Float
+        /// Gram scale g_l (style layers only).
+        let gramScale: Float
+        /// Target features P_l or target Gram A_l.
+        let target: FloatBuffer
+        /// Scratch: the current Gram, then G − A (style layers only).
+        let scratch: FloatBuffer?
+    }
+
+    public let workspace: NetworkWorkspace
+    let options: StyleOptions
+    let contentLayers: [Layer]
+    let styleLayers: [Layer]
+    let tvNorm: Float
+
+    /// - Parameters:
+    ///   - contentFeatures: P_l for each content layer, at this workspace's size.
+    ///   - styleGrams: the blended target Gram A_l for each style layer, computed with
+    ///     `gramScale(kind:shape:)` of the style image's own size.
+    public init(workspace: NetworkWorkspace, options: StyleOptions, convention: InputConvention,
+                contentFeatures: [String: [Float]], styleGrams: [String: [Float]]) {
+        self.workspace = workspace
+        self.options = options
+        let parallel = workspace.parallel
+        let tutorial = options.objective == .tutorial
+        var content: [Layer] = []
+        for name in options.contentLayers {
+            let shape = workspace.shape(of: name)!
+            let p = FloatBuffer(contentFeatures[name]!)
+            let norm: Float
+            if tutorial {
+                norm = 1 / Float(shape.count)
+            } else {
+                let energy = Reductions.sumSquares(p.pointer, count: p.count, parallel: parallel)
+                norm = Float(1 / (Double(options.contentLayers.count) * max(energy, 1e-12)))
+            }
+            content.append(Layer(name: name, shape: shape, norm: norm, gramScale: 0,
+                                 target: p, scratch: nil))
+        }
+        let weightSum = options.styleLayers.reduce(Float(0)) { $0 + $1.weight }
+        var style: [Layer] = []
+        for (name, weight) in options.styleLayers {
+            let shape = workspace.shape(of: name)!
+            let a = FloatBuffer(styleGrams[name]!)
+            let c = Float(shape.channels)
+            let norm: Float
+            if tutorial {
+                norm = weight / (c * c * Float(shape.count))
+            } else {
+                let energy = Reductions.sumSquares(a.pointer, count: a.count, parallel: parallel)
+                norm = Float(Double(weight / max(weightSum, 1e-30)) / max(energy, 1e-12))
+            }
+            style.append(Layer(name: name, shape: shape, norm: norm,
+                               gramScale: Self.gramScale(objective: options.objective, shape: shape),
+                               target: a, scratch: FloatBuffer(count: shape.channels * shape.channels)))
+        }
+        contentLayers = content
+        styleLayers = style
+        if tutorial {
+            tvNorm = 1
+        } else {
+            let sigma = convention.std.reduce(0, +) / 3
+            let unit = sigma / convention.scale
+            tvNorm = unit * unit / Float(workspace.inputShape.count)
+        }
+    }
+
+    /// g_l: the factor in G = g·F·Fᵀ for a feature map of this shape.
+    public static func gramScale(objective: StyleOptions.Objective, shape: Shape3) -> Float {
+        objective == .tutorial ? 1 : 1 / Float(shape.plane)
+    }
+
+    /// Loss terms at x (3 × H × W, model convention); when `gradient` is given, also writes
+    /// d total / d x there.
+    public func evaluate(_ x: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>?) -> LossTerms {
+        let parallel = workspace.parallel
+        workspace.forward(x)
+        var terms = LossTerms()
+        for layer in contentLayers {
+            let f = workspace.output(of: layer.name)!
+            terms.content += Double(layer.norm) * Reductions.sumSquaredDifference(
+                f, layer.target.pointer, count: layer.shape.count, parallel: parallel)
+        }
+        for layer in styleLayers {
+            let f = workspace.output(of: layer.name)!
+            let g = layer.scratch!
+            Gram.compute(features: f, channels: layer.shape.channels, positions: layer.shape.plane,
+                         scale: layer.gramScale, gram: g.pointer)
+            // Keep G − A for the backward pass.
+            let a = layer.target.pointer
+            for i in 0..<g.count { g.pointer[i] -= a[i] }
+            terms.style += Double(layer.norm) * Reductions.sumSquares(
+                g.pointer, count: g.count, parallel: parallel)
+        }
+        let shape = workspace.inputShape
+        terms.tv = Double(tvNorm) * TotalVariation.evaluate(
+            x, shape: shape, weight: 0, gradient: nil, parallel: parallel)
+        terms.total = Double(options.contentWeight) * terms.content
+            + Double(options.styleWeight) * terms.style + Double(options.tvWeight) * terms.tv
+
+        guard let gradient else { return terms }
+        workspace.backward(inject: { name, grad, shape in
+            for layer in self.contentLayers where layer.name == name {
+                // d/dF of w·c·‖F − P‖² = 2·w·c·(F − P)
+                let f = self.workspace.output(of: name)!
+                let p = layer.target.pointer
+                let k = 2 * self.options.contentWeight * layer.norm
+                parallel.forEach(shape.count, minimumPerThread: 1 << 15) { r in
+                    for i in r { grad[i] += k * (f[i] - p[i]) }
+                }
+            }
+            for layer in self.styleLayers where layer.name == name {
+                // dL/dG = 2·w·s·(G − A); Gram.backward applies dG/dF.
+                let d = layer.scratch!
+                let k = 2 * self.options.styleWeight * layer.norm
+                for i in 0..<d.count { d.pointer[i] *= k }
+                Gram.backward(dLossdGram: d.pointer, features: self.workspace.output(of: name)!,
+                              channels: shape.channels, positions: shape.plane,
+                              scale: layer.gramScale, gradient: grad)
+            }
+        }, inputGradient: gradient)
+        _ = TotalVariation.evaluate(x, shape: shape, weight: options.tvWeight * tvNorm,
+                                    gradient: gradient, parallel: parallel)
+        return terms
+    }
+}

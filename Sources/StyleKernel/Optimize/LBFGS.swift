@@ -1,0 +1,132 @@
+/// Limited-memory BFGS (Nocedal & Wright, "Numerical Optimization", 2nd ed., Algorithm 7.4,
+/// the two-loop recursion) with the pixels projected into their valid box after each step.
+///
+/// Step rule: try t = 1 along the quasi-Newton direction (on the first iteration, where there is
+/// no curvature yet, t = min(1, 1/‖g‖₁) as in Torch's optim.lbfgs, which jcjohnson/neural-style
+/// uses); accept if the Armijo condition f(x⁺) ≤ f(x) + 10⁻⁴·gᵀ(x⁺ − x) holds, otherwise halve
+/// t, up to 10 times. A pair (s, y) enters the history only if sᵀy > 0 (curvature condition), so
+/// the implied Hessian stays positive definite despite the projection.
+final class LBFGS {
+    let count: Int
+    let history: Int
+    let parallel: Parallel
+    private var s: [FloatBuffer] = []
+    private var y: [FloatBuffer] = []
+    private var rho: [Double] = []
+    private let direction: FloatBuffer
+    private let candidate: FloatBuffer
+    private let candidateGradient: FloatBuffer
+    private let gradient: FloatBuffer
+    private var alpha: [Double]
+
+    init(count: Int, history: Int = 10, parallel: Parallel) {
+        self.count = count
+        self.history = history
+        self.parallel = parallel
+        direction = FloatBuffer(count: count)
+        candidate = FloatBuffer(count: count)
+        candidateGradient = FloatBuffer(count: count)
+        gradient = FloatBuffer(count: count)
+        alpha = [Double](repeating: 0, count: history)
+    }
+
+    /// Minimises from `x` (updated in place) for `iterations` steps. `evaluate(x, g)` returns the
+    /// loss and writes its gradient; `onStep(i, loss)` runs after each step and may throw to stop.
+    /// Returns the loss at the final x.
+    func minimize(_ x: FloatBuffer, iterations: Int, bounds: Bounds,
+                  evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> LossTerms,
+                  onStep: (Int, LossTerms) throws -> Void) throws -> LossTerms {
+        var loss = try evaluate(x.pointer, gradient.pointer)
+        for iteration in 1...iterations {
+            var t = 1.0
+            if s.isEmpty {
+                let g1 = Reductions.sumAbsolute(gradient.pointer, count: count, parallel: parallel)
+                t = min(1, 1 / max(g1, 1e-30))
+            }
+            computeDirection()
+            var slope = Reductions.dot(gradient.pointer, direction.pointer, count: count, parallel: parallel)
+            if !(slope < 0) {  // not a descent direction: forget the history, go downhill
+                reset()
+                computeDirection()
+                slope = Reductions.dot(gradient.pointer, direction.pointer, count: count, parallel: parallel)
+                let g1 = Reductions.sumAbsolute(gradient.pointer, count: count, parallel: parallel)
+                t = min(1, 1 / max(g1, 1e-30))
+            }
+            var accepted: LossTerms?
+            for _ in 0..<11 {
+                let xp = x.pointer, dp = direction.pointer, cp = candidate.pointer
+                let tf = Float(t)
+                for i in 0..<count { cp[i] = xp[i] + tf * dp[i] }
+                bounds.project(cp)
+                let trial = try evaluate(cp, candidateGradient.pointer)
+                // gᵀ(x⁺ − x), the predicted decrease of the projected step
+                var predicted: Double = 0
+                predicted = Reductions.dotDifference(gradient.pointer, cp, xp, count: count,
+                                                     parallel: parallel)
+                if trial.total.isFinite && trial.total <= loss.total + 1e-4 * min(predicted, 0) {
+                    accepted = trial
+                    break
+                }
+                t *= 0.5
+            }
+            guard let newLoss = accepted else {
+                // No decrease along this direction even for tiny steps: converged (or stuck).
+                try onStep(iteration, loss)
+                if s.isEmpty { return loss }
+                reset()
+                continue
+            }
+            remember(from: x.pointer, to: candidate.pointer)
+            x.copy(from: candidate)
+            gradient.copy(from: candidateGradient)
+            loss = newLoss
+            try onStep(iteration, loss)
+        }
+        return loss
+    }
+
+    private func reset() { s.removeAll(); y.removeAll(); rho.removeAll() }
+
+    /// Stores s = x⁺ − x, y = g⁺ − g if the curvature sᵀy is positive.
+    private func remember(from x: UnsafePointer<Float>, to xp: UnsafePointer<Float>) {
+        let sv = s.count == history ? s.removeFirst() : FloatBuffer(count: count)
+        let yv = y.count == history ? y.removeFirst() : FloatBuffer(count: count)
+        if rho.count == history { rho.removeFirst() }
+        let g = gradient.pointer, gp = candidateGradient.pointer
+        for i in 0..<count {
+            sv.pointer[i] = xp[i] - x[i]
+            yv.pointer[i] = gp[i] - g[i]
+        }
+        let sy = Reductions.dot(sv.pointer, yv.pointer, count: count, parallel: parallel)
+        let yy = Reductions.dot(yv.pointer, yv.pointer, count: count, parallel: parallel)
+        guard sy > 1e-10 * yy, sy > 0 else { return }
+        s.append(sv); y.append(yv); rho.append(1 / sy)
+    }
+
+    /// direction = −H·g by the two-loop recursion, H₀ = (sᵀy / yᵀy)·I.
+    private func computeDirection() {
+        let d = direction.pointer
+        let g = gradient.pointer
+        for i in 0..<count { d[i] = -g[i] }
+        guard !s.isEmpty else { return }
+        for k in stride(from: s.count - 1, through: 0, by: -1) {
+            let a = rho[k] * Reductions.dot(s[k].pointer, d, count: count, parallel: parallel)
+            alpha[k] = a
+            axpy(Float(-a), y[k].pointer, d)
+        }
+        let last = s.count - 1
+        let yy = Reductions.dot(y[last].pointer, y[last].pointer, count: count, parallel: parallel)
+        let gamma = Float(1 / (rho[last] * yy))
+        for i in 0..<count { d[i] *= gamma }
+        for k in 0..<s.count {
+            let b = rho[k] * Reductions.dot(y[k].pointer, d, count: count, parallel: parallel)
+            axpy(Float(alpha[k] - b), s[k].pointer, d)
+        }
+    }
+
+    private func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        parallel.forEach(count, minimumPerThread: 1 << 16) { r in
+            for i in r { y[i] += a * x[i] }
+        }
+    }
+}

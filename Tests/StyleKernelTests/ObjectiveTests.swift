@@ -1,0 +1,130 @@
+import XCTest
+@testable import StyleKernel
+
+/// The whole objective (network forward, losses, backward to the pixels) against central finite
+/// differences, on a VGG16 with random weights at a small size.
+final class ObjectiveTests: XCTestCase {
+    func makeObjective(_ kind: StyleOptions.Objective, model: StyleModel,
+                       pooling: Pool2x2.Kind = .average,
+                       size: (w: Int, h: Int) = (20, 18)) -> (StyleObjective, [Float]) {
+        var options = StyleOptions()
+        options.objective = kind
+        options.tvWeight = 5
+        options.styleWeight = 3
+        options.contentLayers = ["conv2_2", "conv4_2"]
+        let parallel = Parallel(threads: 2)
+        let network = VGGNetwork(model: model, pooling: pooling)
+        let ws = NetworkWorkspace(network: network, height: size.h, width: size.w,
+                                  depth: options.deepestLayer(in: network), parallel: parallel)
+        let content = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 2))
+        let style = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 3))
+        var features: [String: [Float]] = [:], grams: [String: [Float]] = [:]
+        ws.forward(content)
+        for name in options.contentLayers {
+            features[name] = Array(UnsafeBufferPointer(start: ws.output(of: name)!, count: ws.shape(of: name)!.count))
+        }
+        ws.forward(style)
+        for (name, _) in options.styleLayers {
+            let shape = ws.shape(of: name)!
+            var g = [Float](repeating: 0, count: shape.channels * shape.channels)
+            g.withUnsafeMutableBufferPointer {
+                Gram.compute(features: ws.output(of: name)!, channels: shape.channels, positions: shape.plane,
+                             scale: StyleObjective.gramScale(objective: kind, shape: shape), gram: $0.baseAddress!)
+            }
+            grams[name] = g
+        }
+        let objective = StyleObjective(workspace: ws, options: options, convention: model.convention,
+                                       contentFeatures: features, styleGrams: grams)
+        let x = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 4))
+        return (objective, x)
+    }
+
+    func checkGradient(_ kind: StyleOptions.Objective, relativeTolerance: Double) throws {
+        let model = try randomModel(seed: 5)
+        let (objective, x) = makeObjective(kind, model: model)
+        var grad = [Float](repeating: 0, count: x.count)
+        let base = x.withUnsafeBufferPointer { xp in
+            grad.withUnsafeMutableBufferPointer { objective.evaluate(xp.baseAddress!, gradient: $0.baseAddress!) }
+        }
+        XCTAssertGreaterThan(base.content, 0); XCTAssertGreaterThan(base.style, 0); XCTAssertGreaterThan(base.tv, 0)
+        func total(_ x: [Float]) -> Double {
+            x.withUnsafeBufferPointer { objective.evaluate($0.baseAddress!, gradient: nil).total }
+        }
+        // Check along the gradient and along random directions: directional derivatives are
+        // better conditioned in float32 than single-coordinate differences.
+        var rng = TestRandom(seed: 6)
+        let gnorm = grad.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot()
+        var directions = [grad.map { $0 / Float(gnorm) }]
+        for _ in 0..<3 {
+            let r = rng.array(x.count)
+            let n = r.reduce(0.0) { $0 + Double($1 * $1) }.squareRoot()
+            directions.append(r.map { $0 / Float(n) })
+        }
+        for (k, d) in directions.enumerated() {
+            let h: Float = 0.5  // model units (0…255 scale)
+            let fd = (total(zip(x, d).map { $0 + h * $1 }) - total(zip(x, d).map { $0 - h * $1 })) / Double(2 * h)
+            let analytic = zip(grad, d).reduce(0.0) { $0 + Double($1.0 * $1.1) }
+            XCTAssertEqual(analytic, fd, accuracy: relativeTolerance * max(abs(fd), gnorm * 1e-3),
+                           "\(kind) direction \(k)")
+        }
+        // A few single pixels too.
+        for i in [0, 37, x.count / 2, x.count - 1] {
+            var xp = x, xm = x
+            xp[i] += 0.5; xm[i] -= 0.5
+            let fd = (total(xp) - total(xm)) / 1.0
+            XCTAssertEqual(Double(grad[i]), fd, accuracy: 0.05 * max(abs(fd), gnorm / Double(x.count).squareRoot()),
+                           "\(kind) pixel \(i)")
+        }
+    }
+
+    func testStandardObjectiveGradient() throws { try checkGradient(.standard, relativeTolerance: 0.02) }
+    func testTutorialObjectiveGradient() throws { try checkGradient(.tutorial, relativeTolerance: 0.02) }
+
+    /// The tutorial objective's value by its definition in DESIGN.md, computed independently.
+    func testTutorialObjectiveValues() throws {
+        let model = try randomModel(seed: 5)
+        let (objective, x) = makeObjective(.tutorial, model: model, size: (w: 16, h: 16))
+        let terms = x.withUnsafeBufferPointer { objective.evaluate($0.baseAddress!, gradient: nil) }
+        let ws = objective.workspace
+        // content: Σ_l mean((F − P)²)
+        var content = 0.0
+        for layer in objective.contentLayers {
+            let f = ws.output(of: layer.name)!
+            var s = 0.0
+            for i in 0..<layer.shape.count { let d = Double(f[i] - layer.target.pointer[i]); s += d * d }
+            content += s / Double(layer.shape.count)
+        }
+        XCTAssertEqual(terms.content, content, accuracy: 1e-4 * content)
+        // style: Σ_l w_l · mean((FFᵀ − A)²) / (C·H·W)
+        var style = 0.0
+        for (layer, (_, weight)) in zip(objective.styleLayers, objective.options.styleLayers) {
+            let f = ws.output(of: layer.name)!
+            let c = layer.shape.channels, n = layer.shape.plane
+            var s = 0.0
+            for i in 0..<c {
+                for j in 0..<c {
+                    var g = 0.0
+                    for p in 0..<n { g += Double(f[i * n + p]) * Double(f[j * n + p]) }
+                    let d = g - Double(layer.target.pointer[i * c + j])
+                    s += d * d
+                }
+            }
+            style += Double(weight) * s / Double(c * c) / Double(c * n)
+        }
+        XCTAssertEqual(terms.style, style, accuracy: 1e-3 * style)
+        // tv: plain sum of squared neighbour differences in model units
+        let w = 16, h = 16
+        var tv = 0.0
+        for c in 0..<3 {
+            for y in 0..<h {
+                for xx in 0..<w {
+                    let v = Double(x[(c * h + y) * w + xx])
+                    if xx + 1 < w { let d = Double(x[(c * h + y) * w + xx + 1]) - v; tv += d * d }
+                    if y + 1 < h { let d = Double(x[(c * h + y + 1) * w + xx]) - v; tv += d * d }
+                }
+            }
+        }
+        XCTAssertEqual(terms.tv, tv, accuracy: 1e-4 * tv)
+        XCTAssertEqual(terms.total, 1 * terms.content + 3 * terms.style + 5 * terms.tv, accuracy: 1e-9 * terms.total)
+    }
+}

@@ -1,0 +1,63 @@
+@testable import StyleKernel
+
+/// Deterministic pseudo-random numbers for tests (SplitMix64).
+struct TestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in lo…hi.
+    mutating func uniform(_ lo: Float = -1, _ hi: Float = 1) -> Float {
+        lo + (hi - lo) * Float(next() >> 40) / Float(1 << 24)
+    }
+    mutating func array(_ n: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {
+        (0..<n).map { _ in uniform(lo, hi) }
+    }
+}
+
+/// A VGG model with random He-style weights (the real topology; no file needed).
+func randomModel(_ architecture: VGGArchitecture = .vgg16, seed: UInt64 = 1,
+                 convention: InputConvention = .caffe) throws -> StyleModel {
+    var rng = TestRandom(seed: seed)
+    var layers: [String: ConvWeights] = [:]
+    for spec in architecture.convLayers {
+        let fanIn = Float(spec.inChannels * 9)
+        let bound = (6 / fanIn).squareRoot() * (spec.name == "conv1_1" ? 1 / 60 : 1)
+        layers[spec.name] = try ConvWeights(
+            inChannels: spec.inChannels, outChannels: spec.outChannels,
+            weight: rng.array(spec.outChannels * spec.inChannels * 9, -bound, bound),
+            bias: rng.array(spec.outChannels, -0.05, 0.05))
+    }
+    return try StyleModel(architecture: architecture, convention: convention, layers: layers)
+}
+
+/// A random image (RGB 0…1).
+func randomImage(width: Int, height: Int, seed: UInt64) -> PlanarImage {
+    var rng = TestRandom(seed: seed)
+    return try! PlanarImage(width: width, height: height, pixels: rng.array(3 * width * height, 0, 1))
+}
+
+/// Smooth test images: a gradient with a few shapes, so stylizing them shows structure.
+func patternImage(width: Int, height: Int, phase: Float) -> PlanarImage {
+    var p = [Float](repeating: 0, count: 3 * width * height)
+    let n = width * height
+    for y in 0..<height {
+        for x in 0..<width {
+            let u = Float(x) / Float(width), v = Float(y) / Float(height)
+            let stripes = 0.5 + 0.5 * sin((u * 9 + v * 4) * 3.14159 + phase)
+            p[y * width + x] = stripes
+            p[n + y * width + x] = v
+            p[2 * n + y * width + x] = (u - 0.5) * (u - 0.5) + (v - 0.5) * (v - 0.5) < 0.08 ? 1 : 0.2
+        }
+    }
+    return try! PlanarImage(width: width, height: height, pixels: p)
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
