@@ -24,7 +24,7 @@ struct StylizationRun {
 
         let modelPath = try ModelLocator.locate(explicit: s.model)
         let model = try StyleModel.load(path: modelPath)
-        try checkLayers(options, against: model.architecture)
+        try checkLayers(options, against: model.architecture, styleCount: styles.count)
 
         let display = s.showProgress ? ProgressDisplay(isTerminal: StandardError.isTerminal) : nil
         let snapshots = s.saveEvery > 0 ? SnapshotWriter(output: s.output, alpha: content.alpha, quiet: s.quiet) : nil
@@ -50,12 +50,13 @@ struct StylizationRun {
     }
 
     /// The layers were checked against VGG19's names before; now against the loaded network.
-    private func checkLayers(_ options: StyleOptions, against architecture: VGGArchitecture) throws {
+    private func checkLayers(_ options: StyleOptions, against architecture: VGGArchitecture, styleCount: Int) throws {
         let names = architecture.layerNames
         for layer in options.contentLayers + options.styleLayers.map(\.name) where !names.contains(layer) {
             throw CommandFailure("layer '\(layer)' is not in the model's network (\(architecture.rawValue): "
                 + "\(names.joined(separator: ", ")))")
         }
+        try options.validate(for: architecture, styleCount: styleCount)
     }
 }
 

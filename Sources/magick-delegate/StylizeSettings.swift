@@ -50,8 +50,6 @@ extension StylizeImageCommand {
         for (option, value) in [("--size", size), ("--iterations", iterations), ("--scales", scales)] where value <= 0 {
             throw CommandFailure("\(option) must be at least 1 (got \(value))")
         }
-        let maxSide = 1 << 15
-        guard size <= maxSide else { throw CommandFailure("--size \(size) is above the limit of \(maxSide)") }
         guard threads >= 0 else { throw CommandFailure("--threads must be 0 (all cores) or more (got \(threads))") }
         if let saveEvery, saveEvery <= 0 {
             throw CommandFailure("--save-every must be at least 1 (got \(saveEvery))")
@@ -72,6 +70,14 @@ extension StylizeImageCommand {
         o.styleLayers = try OptionLists.styleLayers(styleLayers)
         if let styleBlend {
             o.styleBlend = try OptionLists.styleBlend(styleBlend, styleCount: styles.count)
+        }
+
+        // The engine's own limits (size, scales, threads, …), against the largest network's layers;
+        // the loaded model's network is checked again after loading.
+        do {
+            try o.validate(for: .vgg19, styleCount: styles.count)
+        } catch let error as StyleError {
+            throw CommandFailure(error.description)
         }
 
         let initial = InitialImage(initialization)

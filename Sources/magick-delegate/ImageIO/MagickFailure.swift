@@ -14,7 +14,7 @@ enum MagickFailure {
         }
         MagickClearException(wand)
         let detail = tidy(text)
-        return .io(detail.isEmpty ? what : "\(what): \(detail)")
+        return .io("\(what): " + (detail.isEmpty ? "ImageMagick gave no reason (damaged file, or beyond its resource limits?)" : detail))
     }
 
     /// ImageMagick appends ` @ error/png.c/ReadPNGImage/1234` and may quote with `…'`; keep the
@@ -22,6 +22,7 @@ enum MagickFailure {
     static func tidy(_ text: String) -> String {
         var t = text
         if let at = t.firstRange(of: " @ ") { t = String(t[..<at.lowerBound]) }
+        if t.hasSuffix(" `'") { t.removeLast(3) }  // an empty file name (blobs)
         t = t.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).joined(separator: " ")
         return t.trimmingSpaces()
     }

@@ -52,7 +52,7 @@ enum MagickImageReader {
         }
         defer { DestroyMagickWand(frame) }
 
-        guard MagickAutoOrientImage(frame) == MagickTrue else {
+        if hasOrientationTag(frame), MagickAutoOrientImage(frame) != MagickTrue {
             throw MagickFailure.error("cannot orient \(name)", wand: frame)
         }
         if MagickGetImageColorspace(frame) != sRGBColorspace,
@@ -82,6 +82,19 @@ enum MagickImageReader {
             alpha = AlphaPlane(width: width, height: height, values: a)
         }
         return DecodedImage(image: image, alpha: alpha)
+    }
+
+    /// Whether the image carries a camera orientation to apply: an EXIF Orientation (JPEG, PNG,
+    /// WebP, …) or TIFF's own tag. Other formats' orientation (TGA's bottom-up rows) is already
+    /// applied by ImageMagick's reader, and auto-orienting would flip them again.
+    private static func hasOrientationTag(_ wand: OpaquePointer) -> Bool {
+        if let exif = MagickGetImageProperty(wand, "exif:Orientation") {
+            _ = MagickRelinquishMemory(exif)
+            return true
+        }
+        guard let format = MagickGetImageFormat(wand) else { return false }
+        defer { _ = MagickRelinquishMemory(format) }
+        return ["TIFF", "TIF", "TIFF64", "PTIF"].contains(String(cString: format).uppercased())
     }
 
     /// Pixels as interleaved Float 0...1 in the order of `map` ("RGB", "A", "I", …).
