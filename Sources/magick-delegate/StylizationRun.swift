@@ -45,7 +45,7 @@ struct StylizationRun {
         if !s.quiet {
             let destination = s.output.isStandardStream ? "standard output" : "'\(s.output.spec)'"
             StandardError.line("stylize: wrote \(destination) (\(result.image.width)×\(result.image.height), "
-                + "\(result.iterations) iterations, \(NumberFormat.duration(result.seconds)))")
+                + "\(result.iterations) iteration\(result.iterations == 1 ? "" : "s"), \(NumberFormat.duration(result.seconds)))")
         }
     }
 

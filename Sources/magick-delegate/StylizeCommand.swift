@@ -59,7 +59,8 @@ struct Stylize: ParsableCommand {
             case let e as ExitCode: return e.rawValue
             default: text = message(for: error)
             }
-            StandardError.line("stylize: error: " + oneLine(text))
+            let usageHint = code == .validationFailure ? " (see 'stylize --help')" : ""
+            StandardError.line("stylize: error: " + oneLine(text) + usageHint)
             return code.rawValue == 0 ? 1 : code.rawValue
         }
     }
