@@ -29,5 +29,7 @@ let package = Package(
             ]),
 
         .testTarget(name: "StyleKernelTests", dependencies: ["StyleKernel"]),
+        // Runs the built `stylize` binary (next to the test bundle) on images made with `convert`.
+        .testTarget(name: "CommandTests", dependencies: ["StyleKernel"]),
     ]
 )

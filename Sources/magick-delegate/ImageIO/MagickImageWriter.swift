@@ -1,0 +1,97 @@
+import CMagickWand
+import StyleKernel
+
+/// Writes a `PlanarImage` (plus an optional alpha plane) in any format ImageMagick can write:
+/// to a file (atomically: temporary file, then rename) or to standard output for `-` / `png:-`.
+enum MagickImageWriter {
+    /// Format used for `-` when no prefix names one.
+    static let standardOutputFormat = "png"
+
+    /// Writes the image; `alpha` of another size is resized to the image's size first.
+    static func write(_ image: PlanarImage, alpha: AlphaPlane?, to location: ImageLocation) throws {
+        let format = try format(for: location)
+        var alpha = alpha
+        if let a = alpha, a.width != image.width || a.height != image.height {
+            alpha = try MagickResampler.resize(a, width: image.width, height: image.height)
+        }
+        let bytes = try encode(image, alpha: alpha, format: format)
+        if location.isStandardStream {
+            try bytes.withUnsafeBytes { try FileDescriptorIO.writeAll(1, $0, name: "standard output") }
+        } else {
+            try AtomicFile.write(bytes, to: location.path)
+        }
+    }
+
+    /// Checks, before any work, that `location` can be written: a format ImageMagick can encode
+    /// (a 1×1 probe), and for a file an existing directory and a path that is not a directory.
+    static func checkWritable(_ location: ImageLocation) throws {
+        let format = try format(for: location)
+        if !location.isStandardStream {
+            guard !location.path.isEmpty else {
+                throw StyleError.io("cannot write '\(location.spec)': no file name after the format prefix")
+            }
+            try FileChecks.checkCanCreate(location.path, what: "output")
+        }
+        let probe = try PlanarImage(width: 1, height: 1, red: 0, green: 0, blue: 0)
+        do {
+            _ = try encode(probe, alpha: nil, format: format)
+        } catch {
+            throw StyleError.io("cannot write '\(location.spec)': ImageMagick cannot write \(format.uppercased()) images")
+        }
+    }
+
+    static func format(for location: ImageLocation) throws -> String {
+        if location.isStandardStream { return location.format ?? standardOutputFormat }
+        guard let format = location.outputFormat else {
+            throw StyleError.invalidArgument(
+                "cannot tell the image format of '\(location.spec)': add an extension (.png) or a prefix (png:\(location.spec))")
+        }
+        return format
+    }
+
+    /// Encodes to bytes in `format` (ImageMagick's name, e.g. "png", "jpg", "tiff"), 8 bits a channel.
+    static func encode(_ image: PlanarImage, alpha: AlphaPlane?, format: String) throws -> [UInt8] {
+        MagickLibrary.start()
+        let wand = try MagickImageReader.newWand()
+        defer { DestroyMagickWand(wand) }
+        try constitute(wand, image, alpha: alpha)
+        _ = MagickSetImageDepth(wand, 8)
+        guard MagickSetImageFormat(wand, format) == MagickTrue else {
+            throw MagickFailure.error("unknown image format '\(format)'", wand: wand)
+        }
+        var length = 0
+        guard let blob = MagickGetImageBlob(wand, &length), length > 0 else {
+            throw MagickFailure.error("cannot encode a \(format.uppercased()) image", wand: wand)
+        }
+        defer { _ = MagickRelinquishMemory(blob) }
+        return Array(UnsafeBufferPointer(start: blob, count: length))
+    }
+
+    /// Fills an empty wand with the image (RGB, or RGBA when an alpha plane of its size is given).
+    static func constitute(_ wand: OpaquePointer, _ image: PlanarImage, alpha: AlphaPlane?) throws {
+        let plane = image.width * image.height
+        let withAlpha = alpha.map { $0.width == image.width && $0.height == image.height } ?? false
+        let channels = withAlpha ? 4 : 3
+        var interleaved = [Float](repeating: 0, count: channels * plane)
+        interleaved.withUnsafeMutableBufferPointer { out in
+            image.pixels.withUnsafeBufferPointer { p in
+                for i in 0..<plane {
+                    out[channels * i] = clamp01(p[i])
+                    out[channels * i + 1] = clamp01(p[plane + i])
+                    out[channels * i + 2] = clamp01(p[2 * plane + i])
+                }
+            }
+            if withAlpha, let a = alpha {
+                for i in 0..<plane { out[4 * i + 3] = clamp01(a.values[i]) }
+            }
+        }
+        let ok = interleaved.withUnsafeBytes {
+            MagickConstituteImage(wand, image.width, image.height, withAlpha ? "RGBA" : "RGB", FloatPixel, $0.baseAddress)
+        }
+        guard ok == MagickTrue else { throw MagickFailure.error("cannot build the output image", wand: wand) }
+    }
+
+    @inline(__always) static func clamp01(_ v: Float) -> Float {
+        v >= 0 ? (v <= 1 ? v : 1) : 0   // NaN → 0
+    }
+}

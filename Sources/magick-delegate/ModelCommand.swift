@@ -1,0 +1,34 @@
+import ArgumentParser
+import StyleKernel
+
+/// `stylize model …`: model file tools.
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Model file tools.",
+        subcommands: [ModelImportCommand.self])
+}
+
+/// `stylize model import FILE.onnx -o FILE.safetensors`.
+struct ModelImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Convert a VGG ONNX file (ImageNet VGG16 convolution weights) to the engine's .safetensors model.")
+
+    @Argument(help: ArgumentHelp("The ONNX file.", valueName: "FILE.onnx"))
+    var source: String
+
+    @Option(name: [.customShort("o"), .customLong("output")],
+            help: ArgumentHelp("The model file to write.", valueName: "FILE.safetensors"))
+    var output: String
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        try FileChecks.checkReadable(source, what: "ONNX file")
+        try FileChecks.checkCanCreate(output, what: "model file")
+        let summary = try ModelImporter.importONNX(from: source, to: output)
+        if !quiet { StandardError.line("stylize: wrote '\(output)': \(summary)") }
+    }
+}

@@ -1,0 +1,110 @@
+import StyleKernel
+
+/// One stylization from checked settings, in the order that keeps failures cheap:
+/// 1. paths (inputs readable, output and report creatable, output format writable),
+/// 2. images read, 3. model located, loaded and checked against the layers asked for,
+/// 4. the engine runs (progress, snapshots), 5. the output, then the report, written.
+struct StylizationRun {
+    let settings: StylizeSettings
+
+    func run() throws {
+        let s = settings
+        var inputs = [(s.content, "content image")] + s.styles.map { ($0, "style image") }
+        if case .image(let location) = s.initial { inputs.append((location, "--init image")) }
+        for (location, what) in inputs { try InputCheck.checkReadable(location, what: what) }
+        try MagickImageWriter.checkWritable(s.output)
+        if let report = s.report { try FileChecks.checkCanCreate(report, what: "report") }
+
+        let content = try MagickImageReader.read(s.content)
+        let styles = try s.styles.map { try MagickImageReader.read($0).image }
+        var options = s.options
+        if case .image(let location) = s.initial {
+            options.initialization = .image(try MagickImageReader.read(location).image)
+        }
+
+        let modelPath = try ModelLocator.locate(explicit: s.model)
+        let model = try StyleModel.load(path: modelPath)
+        try checkLayers(options, against: model.architecture, styleCount: styles.count)
+
+        let display = s.showProgress ? ProgressDisplay(isTerminal: StandardError.isTerminal) : nil
+        let snapshots = s.saveEvery > 0 ? SnapshotWriter(output: s.output, alpha: content.alpha, quiet: s.quiet) : nil
+        let engine = StyleEngine(model: model)
+        let result = try engine.stylize(
+            content: content.image, styles: styles, options: options, snapshotEvery: s.saveEvery,
+            progress: { event, image in
+                display?.show(event)
+                if let image { snapshots?.save(image, completed: event.completed, planned: event.planned) }
+                return true
+            })
+        display?.finish()
+
+        try MagickImageWriter.write(result.image, alpha: content.alpha, to: s.output)
+        if let report = s.report {
+            try RunReport(result: result, model: modelPath).write(to: report)
+        }
+        if !s.quiet {
+            let destination = s.output.isStandardStream ? "standard output" : "'\(s.output.spec)'"
+            StandardError.line("stylize: wrote \(destination) (\(result.image.width)×\(result.image.height), "
+                + "\(result.iterations) iteration\(result.iterations == 1 ? "" : "s"), \(NumberFormat.duration(result.seconds)))")
+        }
+    }
+
+    /// The layers were checked against VGG19's names before; now against the loaded network.
+    private func checkLayers(_ options: StyleOptions, against architecture: VGGArchitecture, styleCount: Int) throws {
+        let names = architecture.layerNames
+        for layer in options.contentLayers + options.styleLayers.map(\.name) where !names.contains(layer) {
+            throw CommandFailure("layer '\(layer)' is not in the model's network (\(architecture.rawValue): "
+                + "\(names.joined(separator: ", ")))")
+        }
+        try options.validate(for: architecture, styleCount: styleCount)
+    }
+}
+
+/// Input locations checked before anything is read.
+enum InputCheck {
+    /// Files must exist and be readable. Standard input, and a `FORMAT:` prefix without an
+    /// existing file (built-in images such as `rose:` or `gradient:red-blue`), are left to
+    /// ImageMagick. A frame or size suffix (`anim.gif[0]`) is allowed on an existing file.
+    static func checkReadable(_ location: ImageLocation, what: String) throws {
+        if location.isStandardStream { return }
+        let path = location.path
+        if location.format != nil && (path.isEmpty || !FileChecks.exists(path)) { return }
+        if !FileChecks.exists(path), path.hasSuffix("]"), let open = path.lastIndex(of: "["),
+           FileChecks.exists(String(path[..<open])) {
+            try FileChecks.checkReadable(String(path[..<open]), what: what)
+            return
+        }
+        try FileChecks.checkReadable(path, what: what)
+    }
+}
+
+/// `--save-every`: writes the engine's snapshots next to the output (out.iter0100.png).
+/// A snapshot that cannot be written is reported once and does not stop the run.
+final class SnapshotWriter {
+    let output: ImageLocation
+    let alpha: AlphaPlane?
+    let quiet: Bool
+    private var warned = false
+
+    init(output: ImageLocation, alpha: AlphaPlane?, quiet: Bool) {
+        self.output = output; self.alpha = alpha; self.quiet = quiet
+    }
+
+    static func location(for output: ImageLocation, completed: Int, planned: Int) -> ImageLocation {
+        let digits = max(4, String(planned).count)
+        let number = String(completed)
+        return output.inserting(".iter" + String(repeating: "0", count: max(0, digits - number.count)) + number)
+    }
+
+    func save(_ image: PlanarImage, completed: Int, planned: Int) {
+        let location = Self.location(for: output, completed: completed, planned: planned)
+        do {
+            try MagickImageWriter.write(image, alpha: alpha, to: location)
+        } catch {
+            if !warned && !quiet {
+                StandardError.line("stylize: warning: cannot save '\(location.spec)': \(error)")
+            }
+            warned = true
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import StyleKernel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `stylize`: the root command. Without a subcommand name it stylizes (`stylize run` is the same);
+/// `stylize model import` converts model files.
+@main
+struct Stylize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stylize",
+        abstract: "Repaint an image in the style of others (Gatys et al. neural style transfer).",
+        discussion: """
+            Run 'stylize --help' for the stylization options, 'stylize model import --help' for \
+            converting a model file.
+            """,
+        subcommands: [StylizeImageCommand.self, ModelCommand.self, ImageCopyCommand.self],
+        defaultSubcommand: StylizeImageCommand.self)
+
+    /// Parses, runs, and turns every failure into one line `stylize: error: …` and a non-zero
+    /// exit status (64 for usage errors, 1 otherwise).
+    static func main() {
+        let status = run(arguments: Array(CommandLine.arguments.dropFirst()))
+        MagickLibrary.stop()
+        exitProcess(status)
+    }
+
+    static func run(arguments: [String]) -> Int32 {
+        // `stylize --help` shows the options of the default command, which is what users want.
+        if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
+            print(helpMessage(for: StylizeImageCommand.self))
+            print("""
+
+                OTHER COMMANDS:
+                  stylize model import FILE.onnx -o FILE.safetensors
+                                          Convert a VGG model file (see 'stylize model import --help').
+                """)
+            return 0
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                return 0
+            }
+            let text: String
+            switch error {
+            case let e as CommandFailure: text = e.message
+            case let e as StyleError: text = e.description
+            case let e as ExitCode: return e.rawValue
+            default: text = message(for: error)
+            }
+            let usageHint = code == .validationFailure ? " (see 'stylize --help')" : ""
+            StandardError.line("stylize: error: " + oneLine(text) + usageHint)
+            return code.rawValue == 0 ? 1 : code.rawValue
+        }
+    }
+
+    static func oneLine(_ text: String) -> String {
+        var t = text
+        if t.hasPrefix("Error: ") { t.removeFirst("Error: ".count) }
+        let lines = t.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map { String($0).trimmingSpaces() }
+        let joined = lines.filter { !$0.isEmpty }.joined(separator: "; ")
+        return joined.isEmpty ? "failed" : joined
+    }
+}
+
+/// The C library's `exit` (inside a ParsableCommand, `exit` names ArgumentParser's own).
+private func exitProcess(_ status: Int32) -> Never { exit(status) }
+
+/// Messages for the user go to standard error (standard output may carry the image).
+enum StandardError {
+    static func line(_ text: String) {
+        write(text + "\n")
+    }
+
+    static func write(_ text: String) {
+        Array(text.utf8).withUnsafeBytes { try? FileDescriptorIO.writeAll(2, $0, name: "standard error") }
+    }
+
+    static var isTerminal: Bool { isatty(2) == 1 }
+}

@@ -1,0 +1,104 @@
+import StyleKernel
+
+/// `--init`: where the optimisation starts.
+enum InitialImage: Equatable {
+    case content
+    case random
+    case image(ImageLocation)
+
+    init(_ text: String) {
+        switch text {
+        case "content": self = .content
+        case "random": self = .random
+        default: self = .image(ImageLocation(text))
+        }
+    }
+
+    /// The name shown as --init's default.
+    static func name(of initialization: StyleOptions.Initialization) -> String {
+        switch initialization {
+        case .content: return "content"
+        case .random: return "random"
+        case .image: return "PATH"
+        }
+    }
+}
+
+/// Everything one `stylize` run was told, checked: the parsed command line turned into
+/// locations and engine options. Built by `validate()` (so bad values fail before any work) and
+/// again by `run()`.
+struct StylizeSettings {
+    var content: ImageLocation
+    var styles: [ImageLocation]
+    var output: ImageLocation
+    var initial: InitialImage
+    /// The engine's options; `initialization` is `.content` or `.random` here, an `--init` image
+    /// is read later.
+    var options: StyleOptions
+    var model: String?
+    var report: String?
+    var saveEvery: Int
+    var showProgress: Bool
+    var quiet: Bool
+}
+
+extension StylizeImageCommand {
+    /// Checks every value that can be checked without touching a file, and builds the settings.
+    func makeSettings() throws -> StylizeSettings {
+        var o = StyleOptions()
+        guard !styles.isEmpty else { throw CommandFailure("no style image: give one or more with -s STYLE") }
+        for (option, value) in [("--size", size), ("--iterations", iterations), ("--scales", scales)] where value <= 0 {
+            throw CommandFailure("\(option) must be at least 1 (got \(value))")
+        }
+        guard threads >= 0 else { throw CommandFailure("--threads must be 0 (all cores) or more (got \(threads))") }
+        if let saveEvery, saveEvery <= 0 {
+            throw CommandFailure("--save-every must be at least 1 (got \(saveEvery))")
+        }
+        o.size = size
+        o.iterations = iterations
+        o.scales = scales
+        o.threads = threads
+        o.seed = seed
+        o.optimizer = optimizer
+        o.pooling = pooling
+        o.objective = objective
+        o.learningRate = try OptionLists.check(lr, option: "--lr", positive: true)
+        o.contentWeight = try OptionLists.check(contentWeight, option: "--content-weight")
+        o.styleWeight = try OptionLists.check(styleWeight, option: "--style-weight")
+        o.tvWeight = try OptionLists.check(tvWeight, option: "--tv-weight")
+        o.contentLayers = try OptionLists.contentLayers(contentLayers)
+        o.styleLayers = try OptionLists.styleLayers(styleLayers)
+        if let styleBlend {
+            o.styleBlend = try OptionLists.styleBlend(styleBlend, styleCount: styles.count)
+        }
+
+        // The engine's own limits (size, scales, threads, …), against the largest network's layers;
+        // the loaded model's network is checked again after loading.
+        do {
+            try o.validate(for: .vgg19, styleCount: styles.count)
+        } catch let error as StyleError {
+            throw CommandFailure(error.description)
+        }
+
+        let initial = InitialImage(initialization)
+        if initial == .random { o.initialization = .random } else { o.initialization = .content }
+
+        let outputLocation = ImageLocation(output)
+        guard !(outputLocation.isStandardStream && saveEvery != nil) else {
+            throw CommandFailure("--save-every needs an output file to save next to, not standard output")
+        }
+        var inputs = [ImageLocation(content)] + styles.map(ImageLocation.init)
+        if case .image(let location) = initial { inputs.append(location) }
+        guard inputs.filter(\.isStandardStream).count <= 1 else {
+            throw CommandFailure("only one image can be read from standard input ('-')")
+        }
+        for location in inputs + [outputLocation] where location.path.isEmpty && location.format == nil {
+            throw CommandFailure("an image name is empty")
+        }
+        if let report, report.isEmpty { throw CommandFailure("--report needs a file name") }
+        return StylizeSettings(
+            content: ImageLocation(content), styles: styles.map(ImageLocation.init), output: outputLocation,
+            initial: initial, options: o, model: model, report: report, saveEvery: saveEvery ?? 0,
+            showProgress: progress && !quiet, quiet: quiet)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import XCTest
+
+/// Whole stylizations at a tiny size. They need the engine and the default model
+/// (models/vgg16-imagenet.safetensors at the repository root); they skip without either.
+final class EndToEndTests: CommandTestCase {
+    static let modelPath = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("models/vgg16-imagenet.safetensors").path
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: Self.modelPath),
+                          "no model at \(Self.modelPath): run the model set-up first")
+        try makeTestImages()
+    }
+
+    /// Runs `stylize` with the repository's model; skips while the engine is a stub.
+    func stylizeWithModel(_ arguments: [String]) throws -> CommandResult {
+        try skipIfEngineMissing(try stylize(arguments + ["--model", Self.modelPath]))
+    }
+
+    func skipIfEngineMissing(_ r: CommandResult) throws -> CommandResult {
+        if r.stderr.contains("not implemented yet") { throw XCTSkip("engine not ready: \(r.stderr)") }
+        return r
+    }
+
+    /// Total loss of each `--progress` line (plain lines, as standard error is not a terminal).
+    func progressTotals(_ stderr: String) -> [(iteration: Int, total: Double)] {
+        stderr.split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ")
+            guard let i = words.firstIndex(of: "iteration"), i + 1 < words.count,
+                  let l = words.firstIndex(of: "loss"), l + 1 < words.count,
+                  let iteration = Int(words[i + 1].split(separator: "/")[0]),
+                  let total = Double(words[l + 1]) else { return nil }
+            return (iteration, total)
+        }
+    }
+
+    func testSmallStylizationLossFallsAndReportIsComplete() throws {
+        let r = try stylizeWithModel(["rose.png", "-s", "plasma.png", "-o", "out.png", "--size", "64",
+                                      "--iterations", "8", "--progress", "--report", "report.json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try identify("%m %w %h", "out.png"), "PNG 64 42")
+
+        let totals = progressTotals(r.stderr)
+        XCTAssertGreaterThanOrEqual(totals.count, 2, "progress lines: \(r.stderr)")
+        if let first = totals.first, let last = totals.last {
+            XCTAssertEqual(first.iteration, 1)
+            XCTAssertLessThan(last.total, first.total, "loss did not fall: \(r.stderr)")
+        }
+
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("report.json"))))
+        let report = try XCTUnwrap(json as? [String: Any])
+        let loss = try XCTUnwrap(report["loss"] as? [String: Any])
+        for key in ["content", "style", "tv", "total"] { XCTAssertNotNil(loss[key] as? Double, "loss.\(key)") }
+        for key in ["iterations", "seconds", "seconds_per_iteration", "width", "height"] {
+            XCTAssertNotNil(report[key] as? NSNumber, key)
+        }
+        XCTAssertEqual(report["model"] as? String, Self.modelPath)
+        XCTAssertEqual(report["width"] as? Int, 64)
+        XCTAssertEqual(report["height"] as? Int, 42)
+        XCTAssertGreaterThan(report["iterations"] as? Int ?? 0, 0)
+        if let first = totals.first, let total = loss["total"] as? Double {
+            XCTAssertLessThan(total, first.total)
+        }
+    }
+
+    func testAlphaPassesThrough() throws {
+        try makeImage("alpha.png", ["rose:", "(", "-size", "70x46", "gradient:white-black", ")", "-alpha", "off",
+                                    "-compose", "CopyOpacity", "-composite", "-depth", "8"])
+        let r = try stylizeWithModel(["alpha.png", "-s", "plasma.png", "-o", "out.png", "--size", "64",
+                                      "--iterations", "3", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "", "--quiet printed something")
+        XCTAssertEqual(try identify("%w %h", "out.png"), "64 42")
+        XCTAssertNotEqual(try identify("%A", "out.png").lowercased(), "false")
+        XCTAssertGreaterThan(Double(try identify("%[fx:p{32,0}.a]", "out.png")) ?? 0, 0.9)
+        XCTAssertLessThan(Double(try identify("%[fx:p{32,41}.a]", "out.png")) ?? 1, 0.1)
+    }
+
+    func testStandardInputToStandardOutputPipeline() throws {
+        let command = "convert rose: ppm:- | \"\(Self.binary)\" - -s plasma.png -o png:- --size 64 --iterations 3 "
+            + "--quiet --model '\(Self.modelPath)' | convert - out.jpg"
+        let r = try skipIfEngineMissing(try run("/bin/bash", ["-o", "pipefail", "-c", command]))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try identify("%m %w %h", "out.jpg"), "JPEG 64 42")
+    }
+
+    func testSeveralStylesBlendedAndSnapshots() throws {
+        let r = try stylizeWithModel(["rose.png", "-s", "plasma.png", "-s", "gradient.png", "--style-blend", "0.7,0.3",
+                                      "-o", "out.png", "--size", "48", "--iterations", "4", "--save-every", "2",
+                                      "--seed", "3", "--init", "random"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try identify("%m", "out.png"), "PNG")
+        XCTAssertTrue(exists("out.iter0002.png"), "no snapshot at iteration 2")
+        XCTAssertTrue(exists("out.iter0004.png"), "no snapshot at iteration 4")
+    }
+
+    func testLayerMissingFromTheModelFailsCleanly() throws {
+        // conv3_4 exists in VGG19 only; the default model is VGG16.
+        let r = try stylizeWithModel(["rose.png", "-s", "plasma.png", "-o", "out.png", "--size", "32",
+                                      "--iterations", "1", "--style-layers", "conv1_1:1,conv3_4:1"])
+        assertOneLineError(r, "layer not in model")
+        XCTAssertTrue(r.stderr.contains("conv3_4"), r.stderr)
+        XCTAssertFalse(exists("out.png"))
+    }
+}
