@@ -41,7 +41,7 @@ test-fixtures: model
 
 test: setup test-fixtures
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(BUILD_FLAGS) --skip-build
 
 clean:
 	rm -rf .build out build

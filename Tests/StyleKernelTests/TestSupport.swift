@@ -1,4 +1,5 @@
 @testable import StyleKernel
+import XCTest
 
 /// Deterministic pseudo-random numbers for tests (SplitMix64).
 struct TestRandom {
@@ -61,3 +62,27 @@ func patternImage(width: Int, height: Int, phase: Float) -> PlanarImage {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// The repository root (Tests/StyleKernelTests/TestSupport.swift → ../..).
+func repositoryRoot() -> String {
+    var p = "\(#filePath)"
+    for _ in 0..<3 { p = ModelLocator.parent(p) }
+    return p
+}
+
+/// A file that `make setup` / `make test` creates (the model, the onnxruntime fixture).
+/// Without it a plain `swift test` skips; under `make test` (STYLEFILTER_REQUIRE_SETUP=1) a
+/// missing file is a failure, so CI can never pass by skipping.
+func requireSetupFile(_ relativePath: String) throws -> String {
+    let path = repositoryRoot() + "/" + relativePath
+    if FileIO.fileExists(path) { return path }
+    let message = "\(path) is missing: run `make setup` (model) or `make test-fixtures` (reference activations)"
+    if getenv("STYLEFILTER_REQUIRE_SETUP").map({ String(cString: $0) }) == "1" {
+        throw StyleError.io(message)
+    }
+    throw XCTSkip(message)
+}
+
+func defaultModelPath() throws -> String {
+    try requireSetupFile("models/" + ModelLocator.defaultFileName)
+}
