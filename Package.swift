@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "CStyleFilter",
             dependencies: ["StyleKernel", "CStyleFilterABI"],
-            exclude: ["include", "stylefilter.map"],
+            exclude: ["include", "stylefilter.map", "stylefilter.pc.in"],
             linkerSettings: [
                 .unsafeFlags([
                     "-static-stdlib",
