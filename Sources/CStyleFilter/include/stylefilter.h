@@ -210,8 +210,10 @@ const char *sf_context_model_path(const sf_context *context);
  *   Alpha: if content is RGBA8, its alpha is copied unchanged to an RGBA8 output (resized with
  *   a triangle filter when the result size differs); a content without alpha gives alpha 255.
  *   progress       NULL = none; user is passed through.
- * RGB8 output is the RGB16 result rounded to 8 bits (as ImageMagick Q16 does), so the result
- * equals the `stylize` command's 8-bit output for the same options and seed. */
+ * Quantisation: RGB16 = round(65535·v) (ImageMagick Q16's ClampToQuantum); RGB8/RGBA8 = that
+ * value rounded to nearest 8 bits (ImageMagick's ScaleQuantumToChar); RGBF32 = v clamped to 0…1.
+ * 8- and 16-bit inputs become floats exactly as ImageMagick Q16 exports them, so for the same
+ * options and seed the colours equal the `stylize` command's (see docs/c-api.md). */
 int sf_stylize(sf_context *context, const sf_options *options, const sf_image *content,
                const sf_image *styles, const float *style_weights, size_t style_count,
                const sf_image *output, sf_progress_fn progress, void *user);
