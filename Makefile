@@ -45,3 +45,6 @@ test: setup test-fixtures
 
 clean:
 	rm -rf .build out build
+
+# The C ABI, ImageMagick module, install/uninstall and their tests (cabi-test).
+include mk/cabi.mk

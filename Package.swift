@@ -8,6 +8,10 @@ let package = Package(
     products: [
         .executable(name: "stylize", targets: ["magick-delegate"]),
         .library(name: "StyleKernel", targets: ["StyleKernel"]),
+        // libstylefilter.so: the C ABI (Sources/CStyleFilter/include/stylefilter.h). Only the
+        // header's sf_* symbols are exported (version script), SONAME libstylefilter.so.1, Swift
+        // runtime linked statically so C hosts (ImageMagick, Python ctypes) need no toolchain.
+        .library(name: "stylefilter", type: .dynamic, targets: ["CStyleFilter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,6 +30,21 @@ let package = Package(
             dependencies: [
                 "StyleKernel", "CMagickWand",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // The C ABI: the public header as a module (so Swift uses the C layouts) and the
+        // @_cdecl implementation. Tests: Tests/CABI (C, run by `make c-tests`, mk/cabi.mk).
+        .systemLibrary(name: "CStyleFilterABI", path: "Sources/CStyleFilterABI"),
+        .target(
+            name: "CStyleFilter",
+            dependencies: ["StyleKernel", "CStyleFilterABI"],
+            exclude: ["include", "stylefilter.map", "stylefilter.pc.in"],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib",
+                    "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/CStyleFilter/stylefilter.map",
+                    "-Xlinker", "-soname=libstylefilter.so.1",
+                ]),
             ]),
 
         .testTarget(name: "StyleKernelTests", dependencies: ["StyleKernel"]),

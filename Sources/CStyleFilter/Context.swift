@@ -1,0 +1,75 @@
+import StyleKernel
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What an `sf_context*` points to: a loaded model's engine, the path it came from, the last
+/// error message, and a lock that serialises calls on the context.
+final class Context: @unchecked Sendable {
+    static let messageCapacity = 2048
+
+    let engine: StyleEngine
+    /// strdup'd, freed in deinit.
+    let modelPath: UnsafeMutablePointer<CChar>?
+    /// A fixed NUL-terminated buffer, so a pointer handed out stays valid memory for the context's
+    /// whole life (its text changes with the next failing call).
+    let message: UnsafeMutablePointer<CChar>
+    let calls = Mutex<Void>(())
+
+    init(engine: StyleEngine, modelPath: String) {
+        self.engine = engine
+        self.modelPath = strdup(modelPath)
+        message = .allocate(capacity: Self.messageCapacity)
+        message.initialize(repeating: 0, count: Self.messageCapacity)
+    }
+
+    deinit {
+        free(modelPath)
+        message.deallocate()
+    }
+
+    /// Records a failure message (truncated at a UTF-8 boundary to fit the buffer).
+    func setMessage(_ text: String) {
+        var bytes = Array(text.utf8)
+        if bytes.count >= Self.messageCapacity {
+            var n = Self.messageCapacity - 1
+            while n > 0 && (bytes[n] & 0xC0) == 0x80 { n -= 1 }  // not inside a UTF-8 sequence
+            bytes.removeSubrange(n...)
+        }
+        for (i, b) in bytes.enumerated() { message[i] = CChar(bitPattern: b) }
+        message[bytes.count] = 0
+    }
+
+    func clearMessage() { message[0] = 0 }
+}
+
+/// Every live context, so that a stale or foreign pointer passed to the API is refused instead of
+/// dereferenced (best effort: a freed address reused by a new context cannot be told apart).
+enum Registry {
+    private static let live = Mutex<Set<UInt>>([])
+
+    static func add(_ context: Context) -> OpaquePointer {
+        let pointer = Unmanaged.passRetained(context).toOpaque()
+        _ = live.withLock { $0.insert(UInt(bitPattern: pointer)) }
+        return OpaquePointer(pointer)
+    }
+
+    /// The context behind a pointer, retained for the duration of the call, or nil.
+    static func lookup(_ pointer: OpaquePointer?) -> Context? {
+        guard let pointer else { return nil }
+        let raw = UnsafeRawPointer(pointer)
+        return live.withLock { set -> Context? in
+            guard set.contains(UInt(bitPattern: raw)) else { return nil }
+            return Unmanaged<Context>.fromOpaque(raw).takeUnretainedValue()
+        }
+    }
+
+    /// Removes the pointer and drops the registry's reference; false if it was not live.
+    static func remove(_ pointer: OpaquePointer) -> Bool {
+        let raw = UnsafeRawPointer(pointer)
+        let removed = live.withLock { $0.remove(UInt(bitPattern: raw)) != nil }
+        if removed { Unmanaged<Context>.fromOpaque(raw).release() }
+        return removed
+    }
+}

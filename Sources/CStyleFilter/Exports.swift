@@ -1,0 +1,239 @@
+import CStyleFilterABI
+import StyleKernel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The C entry points of stylefilter.h. Each one validates its arguments, runs the work in a
+// throwing function, and turns every error into a status plus a message; nothing here traps.
+// (Swift names are prefixed `c_` so they do not clash with the header's imported declarations.)
+
+/// Records a failure (thread-local, and on the context when there is one) and returns its code.
+private func fail(_ failure: Failure, context: Context? = nil) -> Int32 {
+    ThreadError.set(failure.message)
+    context?.setMessage(failure.message)
+    return failure.status.rawValue
+}
+
+// MARK: Version
+
+@_cdecl("sf_version")
+public func c_sf_version() -> Int32 { Version.major * 10000 + Version.minor * 100 + Version.patch }
+
+@_cdecl("sf_abi_version")
+public func c_sf_abi_version() -> Int32 { Version.abi }
+
+@_cdecl("sf_version_string")
+public func c_sf_version_string() -> UnsafePointer<CChar>? { UnsafePointer(StaticCStrings.version) }
+
+@_cdecl("sf_status_name")
+public func c_sf_status_name(_ status: Int32) -> UnsafePointer<CChar>? {
+    guard let s = Status(rawValue: status) else { return UnsafePointer(StaticCStrings.unknownStatus) }
+    return UnsafePointer(StaticCStrings.statusNames[Int(s.rawValue)])
+}
+
+@_cdecl("sf_format_bytes_per_pixel")
+public func c_sf_format_bytes_per_pixel(_ format: Int32) -> Int {
+    PixelFormat(rawValue: format)?.bytesPerPixel ?? 0
+}
+
+// MARK: Options
+
+@_cdecl("sf_options_init")
+public func c_sf_options_init(_ options: UnsafeMutablePointer<sf_options>?, _ structSize: Int) -> Int32 {
+    guard let options else { return fail(.invalid("sf_options_init: options is NULL")) }
+    let known = OptionsBridge.knownSize
+    guard structSize >= known else {
+        return fail(.invalid("sf_options_init: struct_size \(structSize) is smaller than this library's sf_options (\(known) bytes)"))
+    }
+    guard structSize <= OptionsBridge.maxStructSize else {
+        return fail(.invalid("sf_options_init: struct_size \(structSize) is not plausible"))
+    }
+    let raw = UnsafeMutableRawPointer(options)
+    raw.initializeMemory(as: UInt8.self, repeating: 0, count: structSize)
+    options.pointee = OptionsBridge.defaults()
+    options.pointee.struct_size = structSize
+    return Status.ok.rawValue
+}
+
+@_cdecl("sf_output_size")
+public func c_sf_output_size(_ options: UnsafePointer<sf_options>?, _ width: UInt32, _ height: UInt32,
+                             _ outWidth: UnsafeMutablePointer<UInt32>?,
+                             _ outHeight: UnsafeMutablePointer<UInt32>?) -> Int32 {
+    guard let outWidth, let outHeight else { return fail(.invalid("sf_output_size: out_width or out_height is NULL")) }
+    do {
+        let o = try OptionsBridge.read(options)
+        let (w, h) = try OptionsBridge.outputSize(maxSize: o.max_size, width: Int(width), height: Int(height))
+        outWidth.pointee = UInt32(w)
+        outHeight.pointee = UInt32(h)
+        return Status.ok.rawValue
+    } catch {
+        return fail(Failure(error))
+    }
+}
+
+// MARK: Context
+
+@_cdecl("sf_context_create")
+public func c_sf_context_create(_ modelPath: UnsafePointer<CChar>?,
+                                _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guard let out else { return fail(.invalid("sf_context_create: out is NULL")) }
+    out.pointee = nil
+    do {
+        let explicit = try OptionsBridge.string(modelPath, field: "model_path")
+        let path = try ModelLocator.locate(explicit: explicit)
+        let model = try StyleModel.load(path: path)
+        let context = Context(engine: StyleEngine(model: model), modelPath: path)
+        out.pointee = Registry.add(context)
+        return Status.ok.rawValue
+    } catch {
+        return fail(Failure(error))
+    }
+}
+
+@_cdecl("sf_context_destroy")
+public func c_sf_context_destroy(_ context: OpaquePointer?) -> Int32 {
+    guard let context else { return Status.ok.rawValue }
+    guard Registry.remove(context) else {
+        return fail(.invalid("sf_context_destroy: not a live sf_context (destroyed twice?)"))
+    }
+    return Status.ok.rawValue
+}
+
+@_cdecl("sf_context_model_path")
+public func c_sf_context_model_path(_ context: OpaquePointer?) -> UnsafePointer<CChar>? {
+    guard let c = Registry.lookup(context) else { return nil }
+    return UnsafePointer(c.modelPath)
+}
+
+@_cdecl("sf_last_error_message")
+public func c_sf_last_error_message(_ context: OpaquePointer?) -> UnsafePointer<CChar>? {
+    if context == nil { return ThreadError.current ?? UnsafePointer(StaticCStrings.empty) }
+    guard let c = Registry.lookup(context) else {
+        return UnsafePointer(StaticCStrings.invalidContext)
+    }
+    return UnsafePointer(c.message)
+}
+
+// MARK: Stylize
+
+@_cdecl("sf_stylize")
+public func c_sf_stylize(_ context: OpaquePointer?, _ options: UnsafePointer<sf_options>?,
+                         _ content: UnsafePointer<sf_image>?, _ styles: UnsafePointer<sf_image>?,
+                         _ styleWeights: UnsafePointer<Float>?, _ styleCount: Int,
+                         _ output: UnsafePointer<sf_image>?, _ progress: sf_progress_fn?,
+                         _ user: UnsafeMutableRawPointer?) -> Int32 {
+    guard let ctx = Registry.lookup(context) else {
+        return fail(.invalid(context == nil ? "sf_stylize: context is NULL"
+                                            : "sf_stylize: not a live sf_context"))
+    }
+    return ctx.calls.withLock { _ -> Int32 in
+        do {
+            try Stylization.run(ctx, options: options, content: content, styles: styles,
+                                styleWeights: styleWeights, styleCount: styleCount, output: output,
+                                progress: progress, user: user)
+            ctx.clearMessage()
+            return Status.ok.rawValue
+        } catch {
+            return fail(Failure(error), context: ctx)
+        }
+    }
+}
+
+enum Stylization {
+    static func run(_ ctx: Context, options: UnsafePointer<sf_options>?,
+                    content: UnsafePointer<sf_image>?, styles: UnsafePointer<sf_image>?,
+                    styleWeights: UnsafePointer<Float>?, styleCount: Int,
+                    output: UnsafePointer<sf_image>?, progress: sf_progress_fn?,
+                    user: UnsafeMutableRawPointer?) throws(Failure) {
+        // 1. Descriptors and options, all before any pixel is read.
+        let o = try OptionsBridge.read(options)
+        let contentImage = try CheckedImage(content, what: "content image")
+        guard styleCount >= 1 else { throw .invalid("style_count is 0: at least one style image is needed") }
+        guard styleCount <= Limits.maxStyles else { throw .invalid("style_count \(styleCount) is more than \(Limits.maxStyles)") }
+        guard let styles else { throw .invalid("styles is NULL") }
+        var styleImages: [CheckedImage] = []
+        for k in 0..<styleCount {
+            styleImages.append(try CheckedImage(styles + k, what: "style image \(k + 1)"))
+        }
+        var blend: [Float] = []
+        if let styleWeights {
+            blend = (0..<styleCount).map { styleWeights[$0] }
+            guard blend.allSatisfy({ $0.isFinite && $0 >= 0 }), blend.contains(where: { $0 > 0 }) else {
+                throw .invalid("style_weights must be finite, ≥ 0 and not all zero (got \(blend))")
+            }
+        }
+        let outputImage = try CheckedImage(output, what: "output image")
+        let (w, h) = try OptionsBridge.outputSize(maxSize: o.max_size, width: contentImage.width,
+                                                  height: contentImage.height)
+        guard outputImage.width == w, outputImage.height == h else {
+            throw .invalid("output image is \(outputImage.width)×\(outputImage.height); the result is \(w)×\(h) (see sf_output_size)")
+        }
+        for (k, s) in ([contentImage] + styleImages).enumerated() where s.overlaps(outputImage) {
+            throw .invalid("the output buffer overlaps \(k == 0 ? "the content image" : "style image \(k)")")
+        }
+        try checkMemory(content: contentImage, styles: styleImages, result: (w, h))
+
+        // 2. Pixels and engine options.
+        let contentPlanar = try contentImage.planar(what: "content image")
+        let stylePlanar = try styleImages.enumerated().map { (k, s) throws(Failure) in
+            try s.planar(what: "style image \(k + 1)")
+        }
+        let engineOptions = try OptionsBridge.engineOptions(o, contentWidth: contentImage.width,
+                                                            contentHeight: contentImage.height,
+                                                            styleBlend: blend)
+        // 3. The engine (validates the options again against the loaded model).
+        let handler: ProgressHandler? = progress.map { callback in
+            { event, _ in
+                var p = sf_progress()
+                p.struct_size = MemoryLayout<sf_progress>.size
+                p.iteration = Int32(clamping: event.completed)
+                p.planned = Int32(clamping: event.planned)
+                p.scale = Int32(clamping: event.scale)
+                p.scales = Int32(clamping: event.scales)
+                p.scale_iteration = Int32(clamping: event.iteration)
+                p.scale_iterations = Int32(clamping: event.iterations)
+                p.width = Int32(clamping: event.width)
+                p.height = Int32(clamping: event.height)
+                p.loss_total = event.loss.total
+                p.loss_content = event.loss.content
+                p.loss_style = event.loss.style
+                p.loss_tv = event.loss.tv
+                p.elapsed_seconds = event.elapsed
+                return withUnsafePointer(to: &p) { callback($0, user) } == 0
+            }
+        }
+        let result: StylizeResult
+        do {
+            result = try ctx.engine.stylize(content: contentPlanar, styles: stylePlanar,
+                                            options: engineOptions, progress: handler)
+        } catch {
+            throw Failure(error)
+        }
+        guard result.image.width == w, result.image.height == h else {
+            throw Failure(.internal, "internal error: the engine returned \(result.image.width)×\(result.image.height), expected \(w)×\(h)")
+        }
+        // 4. Alpha passthrough, then the host buffer (only now is it written).
+        var alpha: [Float]? = nil
+        if outputImage.format == .rgba8, let a = contentImage.alpha() {
+            alpha = Resample.resize(a, channels: 1, width: contentImage.width, height: contentImage.height,
+                                    toWidth: w, height: h)
+        }
+        outputImage.write(result.image, alpha: alpha)
+    }
+
+    /// Best-effort check that the big buffers can be allocated (Swift traps when an allocation
+    /// fails, which would kill the host): input planes plus a rough bound for the engine's work.
+    static func checkMemory(content: CheckedImage, styles: [CheckedImage], result: (Int, Int)) throws(Failure) {
+        var floats = 3 * content.width * content.height
+        for s in styles { floats += 3 * s.width * s.height }
+        // VGG activations and gradients at the result size: about 64 channels × 3 buffers at full
+        // resolution (later layers are smaller).
+        floats += 64 * 3 * result.0 * result.1
+        let bytes = floats * MemoryLayout<Float>.size
+        guard let probe = malloc(bytes) else {
+            throw Failure(.outOfMemory, "cannot allocate \(bytes / (1 << 20)) MiB for this stylization")
+        }
+        free(probe)
+    }
+}

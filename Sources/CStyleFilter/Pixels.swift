@@ -1,0 +1,186 @@
+import CStyleFilterABI
+import StyleKernel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Host pixel formats (stylefilter.h's `sf_format`).
+enum PixelFormat: Int32 {
+    case rgb8 = 1, rgba8 = 2, rgb16 = 3, rgbf32 = 4
+
+    var bytesPerPixel: Int {
+        switch self {
+        case .rgb8: return 3
+        case .rgba8: return 4
+        case .rgb16: return 6
+        case .rgbf32: return 12
+        }
+    }
+    var name: String {
+        switch self {
+        case .rgb8: return "SF_FORMAT_RGB8"
+        case .rgba8: return "SF_FORMAT_RGBA8"
+        case .rgb16: return "SF_FORMAT_RGB16"
+        case .rgbf32: return "SF_FORMAT_RGBF32"
+        }
+    }
+}
+
+enum Limits {
+    static let maxSide = 32768          // SF_MAX_IMAGE_SIDE
+    static let maxPixels = 1 << 27      // SF_MAX_IMAGE_PIXELS
+    static let maxStyles = 64           // SF_MAX_STYLES
+    static let minResult = 16           // SF_MIN_RESULT_SIDE
+    static let maxResult = StyleOptions.maximumSize  // SF_MAX_RESULT_SIDE
+}
+
+/// A host image descriptor after every check: sizes, format, stride, and the byte span it covers.
+struct CheckedImage {
+    let width: Int
+    let height: Int
+    let stride: Int
+    let format: PixelFormat
+    let base: UnsafeMutableRawPointer
+    /// Bytes from `base` to the end of the last pixel.
+    let span: Int
+
+    /// Checks a descriptor; `what` names it in messages ("content image", "style image 2").
+    init(_ pointer: UnsafePointer<sf_image>?, what: String) throws(Failure) {
+        guard let pointer else { throw .invalid("\(what): the sf_image pointer is NULL") }
+        let d = pointer.pointee
+        guard let format = PixelFormat(rawValue: d.format) else {
+            throw .invalid("\(what): unknown pixel format \(d.format) (use SF_FORMAT_RGB8, RGBA8, RGB16 or RGBF32)")
+        }
+        let w = Int(d.width), h = Int(d.height)
+        guard w > 0, h > 0 else { throw .invalid("\(what): size \(w)×\(h) is empty") }
+        guard w <= Limits.maxSide, h <= Limits.maxSide, w * h <= Limits.maxPixels else {
+            throw .invalid("\(what): size \(w)×\(h) is too large (at most \(Limits.maxSide) a side and \(Limits.maxPixels) pixels)")
+        }
+        guard let data = d.data else { throw .invalid("\(what): data is NULL") }
+        let rowBytes = w * format.bytesPerPixel  // small: both factors are bounded above
+        guard d.stride_bytes <= UInt(Int.max) else { throw .invalid("\(what): stride_bytes \(d.stride_bytes) is too large") }
+        let stride = Int(d.stride_bytes)
+        guard stride >= rowBytes else {
+            throw .invalid("\(what): stride_bytes \(stride) is smaller than a row (\(w) pixels × \(format.bytesPerPixel) bytes = \(rowBytes))")
+        }
+        let (rows, o1) = stride.multipliedReportingOverflow(by: h - 1)
+        let (span, o2) = rows.addingReportingOverflow(rowBytes)
+        guard !o1, !o2 else { throw .invalid("\(what): stride_bytes × height overflows") }
+        let (_, o3) = UInt(bitPattern: data).addingReportingOverflow(UInt(span))
+        guard !o3 else { throw .invalid("\(what): the image's bytes run past the end of the address space") }
+        self.width = w; self.height = h; self.stride = stride; self.format = format
+        self.base = data; self.span = span
+    }
+
+    func overlaps(_ other: CheckedImage) -> Bool {
+        let a = UInt(bitPattern: base), b = UInt(bitPattern: other.base)
+        return a < b + UInt(other.span) && b < a + UInt(span)
+    }
+
+    // MARK: Reading
+
+    /// The colours as the engine's planar Float 0…1. 8- and 16-bit values become Float exactly as
+    /// ImageMagick Q16 exports them (QuantumScale · quantum), so the API and the `stylize` command
+    /// see identical inputs.
+    func planar(what: String) throws(Failure) -> PlanarImage {
+        let plane = width * height
+        var pixels = [Float](repeating: 0, count: 3 * plane)
+        var bad = false
+        pixels.withUnsafeMutableBufferPointer { out in
+            let scale = 1.0 / 65535.0
+            for y in 0..<height {
+                let row = UnsafeRawPointer(base + y * stride)
+                let o = y * width
+                switch format {
+                case .rgb8, .rgba8:
+                    let bpp = format.bytesPerPixel
+                    let p = row.assumingMemoryBound(to: UInt8.self)
+                    for x in 0..<width {
+                        for c in 0..<3 {
+                            out[c * plane + o + x] = Float(scale * Double(UInt32(p[x * bpp + c]) * 257))
+                        }
+                    }
+                case .rgb16:
+                    for x in 0..<width {
+                        for c in 0..<3 {
+                            let q = row.loadUnaligned(fromByteOffset: (x * 3 + c) * 2, as: UInt16.self)
+                            out[c * plane + o + x] = Float(scale * Double(q))
+                        }
+                    }
+                case .rgbf32:
+                    for x in 0..<width {
+                        for c in 0..<3 {
+                            let v = row.loadUnaligned(fromByteOffset: (x * 3 + c) * 4, as: Float.self)
+                            if !v.isFinite { bad = true }
+                            out[c * plane + o + x] = v >= 0 ? (v <= 1 ? v : 1) : 0
+                        }
+                    }
+                }
+            }
+        }
+        if bad { throw .invalid("\(what): contains NaN or infinite values") }
+        do {
+            return try PlanarImage(width: width, height: height, pixels: pixels)
+        } catch {
+            throw Failure(error)
+        }
+    }
+
+    /// The alpha plane (0…1) of an RGBA8 image, nil for other formats.
+    func alpha() -> [Float]? {
+        guard format == .rgba8 else { return nil }
+        var a = [Float](repeating: 0, count: width * height)
+        for y in 0..<height {
+            let p = UnsafeRawPointer(base + y * stride).assumingMemoryBound(to: UInt8.self)
+            for x in 0..<width {
+                a[y * width + x] = Float((1.0 / 65535.0) * Double(UInt32(p[x * 4 + 3]) * 257))
+            }
+        }
+        return a
+    }
+
+    // MARK: Writing
+
+    /// Writes the result; `alpha` (0…1, this image's size) fills RGBA8's fourth channel, else 255.
+    func write(_ image: PlanarImage, alpha: [Float]?) {
+        let plane = width * height
+        image.pixels.withUnsafeBufferPointer { p in
+            for y in 0..<height {
+                let row = base + y * stride
+                let o = y * width
+                for x in 0..<width {
+                    for c in 0..<3 {
+                        let q = Self.quantum16(p[c * plane + o + x])
+                        switch format {
+                        case .rgb8, .rgba8:
+                            row.storeBytes(of: Self.eight(q), toByteOffset: x * format.bytesPerPixel + c, as: UInt8.self)
+                        case .rgb16:
+                            row.storeBytes(of: q, toByteOffset: (x * 3 + c) * 2, as: UInt16.self)
+                        case .rgbf32:
+                            let v = p[c * plane + o + x]
+                            row.storeBytes(of: v >= 0 ? (v <= 1 ? v : 1) : 0, toByteOffset: (x * 3 + c) * 4, as: Float.self)
+                        }
+                    }
+                    if format == .rgba8 {
+                        let a: UInt8 = alpha.map { Self.eight(Self.quantum16($0[o + x])) } ?? 255
+                        row.storeBytes(of: a, toByteOffset: x * 4 + 3, as: UInt8.self)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Float 0…1 → 16-bit as ImageMagick's ClampToQuantum(65535·v) (NaN → 0).
+    @inline(__always) static func quantum16(_ v: Float) -> UInt16 {
+        let q = 65535.0 * Double(v)
+        if !(q > 0) { return 0 }
+        if q >= 65535 { return 65535 }
+        return UInt16(q + 0.5)
+    }
+
+    /// 16-bit → 8-bit, rounding to nearest (ImageMagick's ScaleQuantumToChar for Q16).
+    @inline(__always) static func eight(_ q: UInt16) -> UInt8 {
+        let v = UInt32(q) + 128
+        return UInt8((v - (v >> 8)) >> 8)
+    }
+}

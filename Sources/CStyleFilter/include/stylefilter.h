@@ -1,0 +1,232 @@
+/*
+ * stylefilter.h — C API of libstylefilter: neural style transfer (Gatys et al.) as an image filter.
+ *
+ *   #include <stylefilter.h>
+ *   cc prog.c $(pkg-config --cflags --libs stylefilter)
+ *
+ * Typical use:
+ *
+ *   sf_context *ctx;
+ *   if (sf_context_create(NULL, &ctx) != SF_OK)            // NULL: find the default model
+ *       fprintf(stderr, "%s\n", sf_last_error_message(NULL));
+ *   sf_options opt;
+ *   sf_options_init(&opt, sizeof opt);
+ *   opt.iterations = 200; opt.max_size = 512;
+ *   uint32_t w, h;
+ *   sf_output_size(&opt, content.width, content.height, &w, &h);
+ *   sf_image out = { w, h, (size_t)w * 3, SF_FORMAT_RGB8, malloc((size_t)w * h * 3) };
+ *   int rc = sf_stylize(ctx, &opt, &content, &style, NULL, 1, &out, progress_cb, user);
+ *   if (rc != SF_OK) fprintf(stderr, "%s: %s\n", sf_status_name(rc), sf_last_error_message(ctx));
+ *   sf_context_destroy(ctx);
+ *
+ * Rules that hold for every function:
+ * - Nothing aborts, traps or exits the host. Every argument is checked at the boundary (NULL
+ *   pointers, sizes and their products, strides, formats, NaN/infinite floats, struct sizes,
+ *   option values, model files); a bad one gives SF_INVALID_ARGUMENT (or the status named below)
+ *   and a message, and changes nothing. Pointers that are non-NULL but point to the wrong
+ *   memory, or buffers shorter than their descriptor says, cannot be detected: the caller
+ *   guarantees that `data` holds `stride_bytes * (height - 1) + width * bytes_per_pixel` bytes.
+ * - Threads: a context may be used from any thread. Calls on one context are serialised (a
+ *   second concurrent sf_stylize on the same context waits for the first). Different contexts
+ *   run in parallel. All functions not taking a context are thread-safe.
+ *   Note: the engine sets OpenBLAS's thread count, which is process-wide, to the `threads` of
+ *   the run that starts last; parallel runs each get correct results regardless.
+ * - Strings are UTF-8 and NUL-terminated; the library keeps no pointer to caller memory after a
+ *   call returns.
+ * - ABI: symbols are versioned (STYLEFILTER_1), only `sf_*` symbols are exported. Structs that
+ *   may grow start with `size_t struct_size`; new fields are only ever appended.
+ */
+#ifndef STYLEFILTER_H
+#define STYLEFILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Version ---------------------------------------------------------------------------- */
+
+#define SF_VERSION_MAJOR 1
+#define SF_VERSION_MINOR 0
+#define SF_VERSION_PATCH 0
+/* MAJOR*10000 + MINOR*100 + PATCH, as returned by sf_version(). */
+#define SF_VERSION_NUMBER (SF_VERSION_MAJOR * 10000 + SF_VERSION_MINOR * 100 + SF_VERSION_PATCH)
+/* Bumped on any incompatible change; equals the SONAME's number (libstylefilter.so.1). */
+#define SF_ABI_VERSION 1
+
+/* The library's version number (SF_VERSION_NUMBER of the library actually loaded). */
+int sf_version(void);
+/* The library's ABI version; a program compiled against this header needs SF_ABI_VERSION. */
+int sf_abi_version(void);
+/* "1.0.0": static string. */
+const char *sf_version_string(void);
+
+/* ---- Status codes ----------------------------------------------------------------------- */
+
+typedef enum sf_status {
+    SF_OK = 0,
+    SF_INVALID_ARGUMENT = 1, /* NULL pointer, bad size/stride/format/option, NaN/inf, ... */
+    SF_MODEL_NOT_FOUND = 2,  /* no model file where the library looked */
+    SF_INVALID_MODEL = 3,    /* a model file that is corrupt, truncated or foreign */
+    SF_IO = 4,               /* reading a file failed */
+    SF_CANCELLED = 5,        /* the progress callback returned non-zero */
+    SF_NUMERICAL = 6,        /* the optimisation diverged (NaN/inf): lower weights or lr */
+    SF_OUT_OF_MEMORY = 7,    /* an allocation the library checks failed */
+    SF_INTERNAL = 8          /* a bug in stylefilter: please report it with the message */
+} sf_status;
+
+/* "SF_OK", "SF_INVALID_ARGUMENT", ...; "SF_UNKNOWN_STATUS" for any other value. Static. */
+const char *sf_status_name(int status);
+
+/* ---- Images ----------------------------------------------------------------------------- */
+
+typedef enum sf_format {
+    SF_FORMAT_RGB8 = 1,   /* 3 × uint8 per pixel */
+    SF_FORMAT_RGBA8 = 2,  /* 4 × uint8; alpha is not styled (see sf_stylize) */
+    SF_FORMAT_RGB16 = 3,  /* 3 × uint16, native endian, 0…65535 */
+    SF_FORMAT_RGBF32 = 4  /* 3 × float, 0…1 (inputs must be finite; values outside 0…1 clamp) */
+} sf_format;
+
+/* Bytes per pixel of a format; 0 for an unknown format. */
+size_t sf_format_bytes_per_pixel(int format);
+
+/* An image in caller memory: `height` rows of `width` pixels, row r starting at
+ * (char *)data + r * stride_bytes. stride_bytes >= width * bytes-per-pixel. Pixels are sRGB. */
+typedef struct sf_image {
+    uint32_t width;      /* offset 0 */
+    uint32_t height;     /* offset 4 */
+    size_t stride_bytes; /* offset 8 */
+    int32_t format;      /* offset 16: an sf_format */
+    void *data;          /* offset 24 (LP64): read for inputs, written for the output */
+} sf_image;
+
+/* Limits checked at the boundary. */
+#define SF_MAX_IMAGE_SIDE 32768u           /* per side, any input image */
+#define SF_MAX_IMAGE_PIXELS (1u << 27)     /* width * height, any input image */
+#define SF_MAX_STYLES 64u
+#define SF_MIN_RESULT_SIDE 16u             /* the result's longest side must be 16…8192 */
+#define SF_MAX_RESULT_SIDE 8192u
+
+/* ---- Options ---------------------------------------------------------------------------- */
+
+typedef enum sf_optimizer { SF_OPTIMIZER_LBFGS = 0, SF_OPTIMIZER_ADAM = 1 } sf_optimizer;
+typedef enum sf_pooling { SF_POOLING_MAX = 0, SF_POOLING_AVG = 1 } sf_pooling;
+typedef enum sf_init { SF_INIT_CONTENT = 0, SF_INIT_RANDOM = 1, SF_INIT_IMAGE = 2 } sf_init;
+/* SF_OBJECTIVE_DEFAULT: size-independent normalisation; SF_OBJECTIVE_TUTORIAL: exactly the
+ * PyTorch tutorials' loss (for comparisons). */
+typedef enum sf_objective { SF_OBJECTIVE_DEFAULT = 0, SF_OBJECTIVE_TUTORIAL = 1 } sf_objective;
+
+/* Always fill with sf_options_init first, then change fields. Defaults in brackets. */
+typedef struct sf_options {
+    size_t struct_size;         /*  0: sizeof(sf_options) as the caller knows it */
+    int32_t iterations;         /*  8: [300] iterations per scale, 1…1000000 */
+    int32_t optimizer;          /* 12: [SF_OPTIMIZER_LBFGS] */
+    float learning_rate;        /* 16: [2.0] Adam's step (model pixel units, 0…255), > 0 */
+    float content_weight;       /* 20: [1.0] >= 0, finite */
+    float style_weight;         /* 24: [1.0] >= 0, finite */
+    float tv_weight;            /* 28: [1.0] >= 0, finite */
+    const char *content_layers; /* 32: [NULL = "conv4_2"] comma-separated layer names */
+    const char *style_layers;   /* 40: [NULL = "conv1_1:1,conv2_1:0.75,conv3_1:0.2,conv4_1:0.2,
+                                       conv5_1:0.2"] LAYER[:WEIGHT],… (no weight = 1) */
+    int32_t pooling;            /* 48: [SF_POOLING_MAX] */
+    int32_t init;               /* 52: [SF_INIT_CONTENT] */
+    const sf_image *init_image; /* 56: [NULL] the start image for SF_INIT_IMAGE (any size) */
+    uint64_t seed;              /* 64: [0] noise seed for SF_INIT_RANDOM */
+    int32_t scales;             /* 72: [1] coarse-to-fine scales, 1…8 */
+    int32_t objective;          /* 76: [SF_OBJECTIVE_DEFAULT] */
+    uint32_t max_size;          /* 80: [512] longest side of the result; larger contents are
+                                       scaled down to it, smaller ones keep their size;
+                                       0 = always keep the content's size */
+    int32_t threads;            /* 84: [0 = all cores] 0…256, for the engine and OpenBLAS */
+} sf_options;                   /* sizeof = 88 on LP64 */
+
+/* Fills *options with the defaults and sets options->struct_size = struct_size.
+ * struct_size must be sizeof(sf_options) as the caller knows it: smaller than this header's
+ * sizeof(sf_options) → SF_INVALID_ARGUMENT; larger → the known part is filled and the rest
+ * zeroed (a newer header's fields, which this library does not know, must stay zero). */
+int sf_options_init(sf_options *options, size_t struct_size);
+
+/* The size of the result for a content of width × height under `options` (NULL = defaults):
+ * the content's size if its longest side is <= max_size (or max_size is 0), else scaled so the
+ * longest side is max_size, keeping the aspect ratio (the short side rounded, at least 1).
+ * The caller allocates the output at exactly this size. */
+int sf_output_size(const sf_options *options, uint32_t width, uint32_t height,
+                   uint32_t *out_width, uint32_t *out_height);
+
+/* ---- Progress --------------------------------------------------------------------------- */
+
+typedef struct sf_progress {
+    size_t struct_size;       /*  0: sizeof(sf_progress) of the library; read only the fields
+                                     that fit in it */
+    int32_t iteration;        /*  8: iterations completed over all scales (1-based) */
+    int32_t planned;          /* 12: iterations planned over all scales */
+    int32_t scale;            /* 16: current scale, 1…scales */
+    int32_t scales;           /* 20 */
+    int32_t scale_iteration;  /* 24: iteration within this scale, 1…scale_iterations */
+    int32_t scale_iterations; /* 28 */
+    int32_t width;            /* 32: size of the image optimised at this scale */
+    int32_t height;           /* 36 */
+    double loss_total;        /* 40: content_weight·content + style_weight·style + tv_weight·tv */
+    double loss_content;      /* 48: unweighted terms */
+    double loss_style;        /* 56 */
+    double loss_tv;           /* 64 */
+    double elapsed_seconds;   /* 72: since sf_stylize started */
+} sf_progress;                /* sizeof = 80 */
+
+/* Called on the calling thread after every optimiser iteration. Return 0 to continue, non-zero
+ * to cancel: sf_stylize then returns SF_CANCELLED right after that iteration and the output
+ * buffer is left untouched. The callback must not call sf_stylize on the same context. */
+typedef int (*sf_progress_fn)(const sf_progress *progress, void *user);
+
+/* ---- Context ---------------------------------------------------------------------------- */
+
+typedef struct sf_context sf_context;
+
+/* Loads a model once, for many sf_stylize calls. model_path NULL (or "") finds the default
+ * model: $STYLEFILTER_MODEL, then ~/.cache/stylefilter/vgg16-imagenet.safetensors ($XDG_CACHE_HOME),
+ * then models/vgg16-imagenet.safetensors above the executable or the current directory.
+ * On success *out is the new context; on failure *out is set to NULL and the message is
+ * sf_last_error_message(NULL). Statuses: SF_MODEL_NOT_FOUND, SF_INVALID_MODEL, SF_IO,
+ * SF_INVALID_ARGUMENT (out NULL). */
+int sf_context_create(const char *model_path, sf_context **out);
+
+/* Frees a context (NULL is fine). The context must not be in use by another thread. Returns
+ * SF_INVALID_ARGUMENT (and does nothing) for a pointer that is not a live context. */
+int sf_context_destroy(sf_context *context);
+
+/* Path of the model the context loaded (owned by the context). NULL for an invalid context. */
+const char *sf_context_model_path(const sf_context *context);
+
+/* ---- Stylize ---------------------------------------------------------------------------- */
+
+/* Repaints `content` in the style of `styles[0…style_count-1]`, writing the result to `output`.
+ *   options        NULL = defaults.
+ *   style_weights  NULL = equal blend, else style_count finite weights >= 0, not all 0
+ *                  (normalised to sum 1).
+ *   output         caller-allocated, any format; width × height must equal sf_output_size().
+ *                  May not overlap any input. Written only when SF_OK is returned.
+ *   Alpha: if content is RGBA8, its alpha is copied unchanged to an RGBA8 output (resized with
+ *   a triangle filter when the result size differs); a content without alpha gives alpha 255.
+ *   progress       NULL = none; user is passed through.
+ * Quantisation: RGB16 = round(65535·v) (ImageMagick Q16's ClampToQuantum); RGB8/RGBA8 = that
+ * value rounded to nearest 8 bits (ImageMagick's ScaleQuantumToChar); RGBF32 = v clamped to 0…1.
+ * 8- and 16-bit inputs become floats exactly as ImageMagick Q16 exports them, so for the same
+ * options and seed the colours equal the `stylize` command's (see docs/c-api.md). */
+int sf_stylize(sf_context *context, const sf_options *options, const sf_image *content,
+               const sf_image *styles, const float *style_weights, size_t style_count,
+               const sf_image *output, sf_progress_fn progress, void *user);
+
+/* ---- Errors ----------------------------------------------------------------------------- */
+
+/* The message of the last failed call on `context` ("" if none), owned by the context and valid
+ * until the next call on it. context NULL: the message of the last failed call on this thread
+ * (any function, with or without a context), valid until the next failing call on this thread.
+ * Never returns NULL. */
+const char *sf_last_error_message(const sf_context *context);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* STYLEFILTER_H */

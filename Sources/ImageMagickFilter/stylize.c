@@ -1,0 +1,337 @@
+/*
+ * stylize.c — an ImageMagick 6 image filter module on top of libstylefilter's C API.
+ *
+ *   convert photo.png -process 'stylize style=starry.png iterations=200 size=512' out.png
+ *
+ * ImageMagick finds `stylize.so` through its libtool descriptor `stylize.la` in a directory named
+ * by MAGICK_CODER_FILTER_PATH, or in its own filters directory (`convert -list configure`,
+ * FILTER_PATH). `make install` (mk/cabi.mk) builds and installs both.
+ *
+ * Arguments (ImageMagick splits the -process string on spaces, so values cannot contain spaces):
+ *   style=FILE            style image, repeat for several (required)
+ *   style-blend=W1,W2     blend weights of the styles (default equal)
+ *   iterations=N          iterations per scale [300]
+ *   size=N                longest side of the result; larger images are scaled down to it,
+ *                         smaller ones keep their size; 0 keeps every size [512]
+ *   optimizer=lbfgs|adam  lr=X  content-weight=X  style-weight=X  tv-weight=X
+ *   content-layers=conv4_2   style-layers=conv1_1:1,conv2_1:0.75,…
+ *   pooling=max|avg       init=content|random|FILE   seed=N   scales=N
+ *   objective=default|tutorial   model=FILE.safetensors   threads=N
+ * Every image of the list is stylized. Alpha is kept (resized with the image when it shrinks).
+ * Progress goes to ImageMagick's monitor (`convert -monitor`), which can also cancel.
+ * A bad argument or failure raises a normal ImageMagick error (OptionError / DelegateError);
+ * nothing here exits or aborts the host.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <magick/MagickCore.h>
+#include <stylefilter.h>
+
+#define TAG "Stylize/Image"
+#define MAX_STYLES 16
+
+typedef struct {
+    sf_options options;
+    const char *styles[MAX_STYLES];
+    size_t style_count;
+    float blend[MAX_STYLES];
+    size_t blend_count;
+    const char *init_path;
+    const char *model;
+} arguments;
+
+static void option_error(ExceptionInfo *exception, const char *what, const char *arg) {
+    (void)ThrowMagickException(exception, GetMagickModule(), OptionError, what, "`%s'", arg);
+}
+
+/* A whole-string integer in [lo, hi]. */
+static int parse_int(const char *text, long long lo, long long hi, long long *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi) return 0;
+    *out = v;
+    return 1;
+}
+
+/* A whole-string finite float >= 0. */
+static int parse_float(const char *text, float *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(v) || v < 0 || v > 3.0e38) return 0;
+    *out = (float)v;
+    return 1;
+}
+
+static int parse_arguments(int argc, const char **argv, arguments *a, ExceptionInfo *exception) {
+    memset(a, 0, sizeof *a);
+    sf_options_init(&a->options, sizeof a->options);
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (arg == NULL || *arg == '\0') continue;
+        const char *eq = strchr(arg, '=');
+        if (eq == NULL || eq == arg || eq[1] == '\0') {
+            option_error(exception, "stylize: arguments are NAME=VALUE (e.g. style=starry.png)", arg);
+            return 0;
+        }
+        size_t n = (size_t)(eq - arg);
+        const char *v = eq + 1;
+        long long iv;
+        float fv;
+#define IS(name) (n == strlen(name) && strncmp(arg, name, n) == 0)
+        if (IS("style")) {
+            if (a->style_count == MAX_STYLES) { option_error(exception, "stylize: too many style images", arg); return 0; }
+            a->styles[a->style_count++] = v;
+        } else if (IS("style-blend")) {
+            const char *p = v;
+            a->blend_count = 0;
+            while (*p) {
+                char number[64];
+                size_t len = strcspn(p, ",");
+                if (len == 0 || len >= sizeof number || a->blend_count == MAX_STYLES) {
+                    option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", arg);
+                    return 0;
+                }
+                memcpy(number, p, len);
+                number[len] = 0;
+                if (!parse_float(number, &a->blend[a->blend_count++])) {
+                    option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", arg);
+                    return 0;
+                }
+                p += len;
+                if (*p == ',') {
+                    p++;
+                    if (!*p) { option_error(exception, "stylize: style-blend ends with a comma", arg); return 0; }
+                }
+            }
+        } else if (IS("iterations")) {
+            if (!parse_int(v, 1, 1000000, &iv)) { option_error(exception, "stylize: iterations must be 1…1000000", arg); return 0; }
+            a->options.iterations = (int32_t)iv;
+        } else if (IS("size")) {
+            if (!parse_int(v, 0, SF_MAX_RESULT_SIDE, &iv) || (iv > 0 && iv < SF_MIN_RESULT_SIDE)) {
+                option_error(exception, "stylize: size must be 0 (keep) or 16…8192", arg);
+                return 0;
+            }
+            a->options.max_size = (uint32_t)iv;
+        } else if (IS("optimizer")) {
+            if (strcmp(v, "lbfgs") == 0) a->options.optimizer = SF_OPTIMIZER_LBFGS;
+            else if (strcmp(v, "adam") == 0) a->options.optimizer = SF_OPTIMIZER_ADAM;
+            else { option_error(exception, "stylize: optimizer is lbfgs or adam", arg); return 0; }
+        } else if (IS("lr")) {
+            if (!parse_float(v, &fv) || fv == 0) { option_error(exception, "stylize: lr must be a number > 0", arg); return 0; }
+            a->options.learning_rate = fv;
+        } else if (IS("content-weight")) {
+            if (!parse_float(v, &fv)) { option_error(exception, "stylize: content-weight must be a number >= 0", arg); return 0; }
+            a->options.content_weight = fv;
+        } else if (IS("style-weight")) {
+            if (!parse_float(v, &fv)) { option_error(exception, "stylize: style-weight must be a number >= 0", arg); return 0; }
+            a->options.style_weight = fv;
+        } else if (IS("tv-weight")) {
+            if (!parse_float(v, &fv)) { option_error(exception, "stylize: tv-weight must be a number >= 0", arg); return 0; }
+            a->options.tv_weight = fv;
+        } else if (IS("content-layers")) {
+            a->options.content_layers = v;
+        } else if (IS("style-layers")) {
+            a->options.style_layers = v;
+        } else if (IS("pooling")) {
+            if (strcmp(v, "max") == 0) a->options.pooling = SF_POOLING_MAX;
+            else if (strcmp(v, "avg") == 0) a->options.pooling = SF_POOLING_AVG;
+            else { option_error(exception, "stylize: pooling is max or avg", arg); return 0; }
+        } else if (IS("init")) {
+            if (strcmp(v, "content") == 0) a->options.init = SF_INIT_CONTENT;
+            else if (strcmp(v, "random") == 0) a->options.init = SF_INIT_RANDOM;
+            else { a->options.init = SF_INIT_IMAGE; a->init_path = v; }
+        } else if (IS("seed")) {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 10);
+            if (errno || end == v || *end || v[0] == '-') { option_error(exception, "stylize: seed must be a number >= 0", arg); return 0; }
+            a->options.seed = s;
+        } else if (IS("scales")) {
+            if (!parse_int(v, 1, 8, &iv)) { option_error(exception, "stylize: scales must be 1…8", arg); return 0; }
+            a->options.scales = (int32_t)iv;
+        } else if (IS("objective")) {
+            if (strcmp(v, "default") == 0) a->options.objective = SF_OBJECTIVE_DEFAULT;
+            else if (strcmp(v, "tutorial") == 0) a->options.objective = SF_OBJECTIVE_TUTORIAL;
+            else { option_error(exception, "stylize: objective is default or tutorial", arg); return 0; }
+        } else if (IS("model")) {
+            a->model = v;
+        } else if (IS("threads")) {
+            if (!parse_int(v, 0, 256, &iv)) { option_error(exception, "stylize: threads must be 0…256", arg); return 0; }
+            a->options.threads = (int32_t)iv;
+        } else {
+            option_error(exception, "stylize: unknown argument (see the module's documentation)", arg);
+            return 0;
+        }
+#undef IS
+    }
+    if (a->style_count == 0) {
+        option_error(exception, "stylize: no style image: give style=FILE", "style=");
+        return 0;
+    }
+    if (a->blend_count && a->blend_count != a->style_count) {
+        option_error(exception, "stylize: style-blend needs one weight per style image", "style-blend");
+        return 0;
+    }
+    return 1;
+}
+
+/* An image's colours as RGB16 (exactly ImageMagick Q16's quantum values), in sRGB. */
+static int export_rgb16(Image *image, sf_image *out, ExceptionInfo *exception) {
+    size_t w = image->columns, h = image->rows;
+    if (w == 0 || h == 0 || w > SF_MAX_IMAGE_SIDE || h > SF_MAX_IMAGE_SIDE) {
+        (void)ThrowMagickException(exception, GetMagickModule(), ImageError, "stylize: image size out of range",
+                                   "`%s' (%zux%zu)", image->filename, w, h);
+        return 0;
+    }
+    if (image->colorspace != sRGBColorspace && TransformImageColorspace(image, sRGBColorspace) == MagickFalse) {
+        InheritException(exception, &image->exception);
+        return 0;
+    }
+    uint16_t *pixels = malloc(w * h * 3 * sizeof(uint16_t));
+    if (pixels == NULL) {
+        (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed", "`%s'",
+                                   image->filename);
+        return 0;
+    }
+    if (ExportImagePixels(image, 0, 0, w, h, "RGB", ShortPixel, pixels, exception) == MagickFalse) {
+        free(pixels);
+        return 0;
+    }
+    out->width = (uint32_t)w;
+    out->height = (uint32_t)h;
+    out->stride_bytes = w * 3 * sizeof(uint16_t);
+    out->format = SF_FORMAT_RGB16;
+    out->data = pixels;
+    return 1;
+}
+
+static Image *read_image(const char *path, ExceptionInfo *exception) {
+    ImageInfo *info = AcquireImageInfo();
+    (void)CopyMagickString(info->filename, path, MaxTextExtent);
+    Image *image = ReadImage(info, exception);
+    info = DestroyImageInfo(info);
+    if (image == NULL) return NULL;
+    /* The first frame only. */
+    Image *rest = GetNextImageInList(image);
+    if (rest) {
+        rest = SplitImageList(image);
+        DestroyImageList(rest);
+    }
+    return image;
+}
+
+typedef struct {
+    const Image *image;
+} progress_state;
+
+static int on_progress(const sf_progress *p, void *user) {
+    progress_state *s = user;
+    /* SetImageProgress returns MagickFalse when the monitor wants to stop. */
+    return SetImageProgress(s->image, TAG, (MagickOffsetType)p->iteration - 1, (MagickSizeType)p->planned) ? 0 : 1;
+}
+
+static MagickBooleanType stylize_one(Image **slot, sf_context *ctx, const arguments *a, const sf_image *styles,
+                                     const sf_image *init, ExceptionInfo *exception) {
+    Image *image = *slot;
+    sf_image content;
+    if (!export_rgb16(image, &content, exception)) return MagickFalse;
+    sf_options options = a->options;
+    if (init) options.init_image = init;
+
+    uint32_t w, h;
+    int rc = sf_output_size(&options, content.width, content.height, &w, &h);
+    if (rc != SF_OK) {
+        (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "%s: %s", image->filename,
+                                   sf_last_error_message(NULL));
+        free(content.data);
+        return MagickFalse;
+    }
+    sf_image result = {w, h, (size_t)w * 3 * sizeof(uint16_t), SF_FORMAT_RGB16, malloc((size_t)w * h * 3 * sizeof(uint16_t))};
+    if (result.data == NULL) {
+        (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed", "`%s'",
+                                   image->filename);
+        free(content.data);
+        return MagickFalse;
+    }
+    progress_state state = {image};
+    rc = sf_stylize(ctx, &options, &content, styles, a->blend_count ? a->blend : NULL, a->style_count, &result,
+                    image->progress_monitor ? on_progress : NULL, &state);
+    free(content.data);
+    if (rc != SF_OK) {
+        (void)ThrowMagickException(exception, GetMagickModule(),
+                                   rc == SF_INVALID_ARGUMENT ? OptionError : DelegateError, "stylize", "%s: %s",
+                                   sf_status_name(rc), sf_last_error_message(ctx));
+        free(result.data);
+        return MagickFalse;
+    }
+    /* Keep the alpha channel: resize the original (alpha included) when the result is smaller,
+     * then import only the colours over it. */
+    Image *target = image;
+    if (w != image->columns || h != image->rows) {
+        target = ResizeImage(image, w, h, TriangleFilter, 1.0, exception);
+        if (target == NULL) {
+            free(result.data);
+            return MagickFalse;
+        }
+    }
+    MagickBooleanType ok = ImportImagePixels(target, 0, 0, w, h, "RGB", ShortPixel, result.data);
+    free(result.data);
+    if (ok == MagickFalse) {
+        InheritException(exception, &target->exception);
+        if (target != image) DestroyImage(target);
+        return MagickFalse;
+    }
+    if (target != image) {
+        ReplaceImageInList(slot, target); /* destroys the original */
+    }
+    return MagickTrue;
+}
+
+ModuleExport size_t stylizeImage(Image **images, const int argc, const char **argv, ExceptionInfo *exception) {
+    if (images == NULL || *images == NULL || exception == NULL) return MagickImageFilterSignature;
+    arguments a;
+    if (!parse_arguments(argc, argv, &a, exception)) return MagickImageFilterSignature;
+
+    sf_context *ctx = NULL;
+    if (sf_context_create(a.model, &ctx) != SF_OK) {
+        (void)ThrowMagickException(exception, GetMagickModule(), DelegateError, "stylize: cannot load the model",
+                                   "%s", sf_last_error_message(NULL));
+        return MagickImageFilterSignature;
+    }
+    sf_image styles[MAX_STYLES];
+    size_t loaded = 0;
+    sf_image init = {0, 0, 0, 0, NULL};
+    int ok = 1;
+    for (; loaded < a.style_count && ok; loaded++) {
+        Image *s = read_image(a.styles[loaded], exception);
+        ok = s != NULL && export_rgb16(s, &styles[loaded], exception);
+        if (s) DestroyImage(s);
+        if (!ok) break;
+    }
+    if (ok && a.init_path) {
+        Image *s = read_image(a.init_path, exception);
+        ok = s != NULL && export_rgb16(s, &init, exception);
+        if (s) DestroyImage(s);
+    }
+    if (ok) {
+        Image **slot = images;
+        /* Each image of the list; ReplaceImageInList keeps *slot pointing at the live image. */
+        for (Image *image = *images; image != NULL; image = GetNextImageInList(image)) {
+            Image *current = image;
+            if (stylize_one(&current, ctx, &a, styles, init.data ? &init : NULL, exception) == MagickFalse) break;
+            if (image == *slot && current != image) *slot = current;
+            image = current;
+        }
+    }
+    for (size_t i = 0; i < loaded; i++) free(styles[i].data);
+    free(init.data);
+    sf_context_destroy(ctx);
+    return MagickImageFilterSignature;
+}

@@ -1,0 +1,719 @@
+/*
+ * abi_test.c — tests of libstylefilter's C ABI, compiled against the INSTALLED header and library:
+ *
+ *   cc -std=c11 -pthread Tests/CABI/abi_test.c $(pkg-config --cflags --libs stylefilter) -o abi_test
+ *   ./abi_test [MODEL.safetensors]        (default: $STYLEFILTER_MODEL, then the library's search)
+ *
+ * Layout (sizeof/offsetof) and enum values as documented in stylefilter.h; every bad input gives
+ * its status and leaves the output untouched; several contexts in parallel threads give the same
+ * bytes as one at a time; cancellation from the callback is prompt and leaves the output alone.
+ * Images are generated in code (32–48 px, 2–4 iterations). Last line: "N passed, N failed".
+ * `make c-tests` (mk/cabi.mk) runs it normally and under -fsanitize=address.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stylefilter.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stddef.h>
+#include <time.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                                  \
+    do {                                                                                  \
+        if (cond) {                                                                       \
+            passed++;                                                                     \
+        } else {                                                                          \
+            failed++;                                                                     \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);               \
+            fprintf(stderr, __VA_ARGS__);                                                 \
+            fputc('\n', stderr);                                                          \
+        }                                                                                 \
+    } while (0)
+
+#define CHECK_EQ_INT(a, b) CHECK((long long)(a) == (long long)(b), "%lld != %lld", (long long)(a), (long long)(b))
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* ---- Test images --------------------------------------------------------------------------- */
+
+typedef struct {
+    sf_image img;
+    unsigned char *mem;
+    size_t size;
+} buffer;
+
+static buffer make_buffer(uint32_t w, uint32_t h, int format, size_t pad) {
+    buffer b;
+    size_t bpp = sf_format_bytes_per_pixel(format);
+    b.img.width = w;
+    b.img.height = h;
+    b.img.stride_bytes = w * bpp + pad;
+    b.img.format = format;
+    b.size = b.img.stride_bytes * h;
+    b.mem = malloc(b.size);
+    memset(b.mem, 0xA5, b.size); /* sentinel: "untouched" */
+    b.img.data = b.mem;
+    return b;
+}
+
+static int untouched(const buffer *b) {
+    for (size_t i = 0; i < b->size; i++)
+        if (b->mem[i] != 0xA5) return 0;
+    return 1;
+}
+
+/* A smooth content-like picture (kind 0) or a stripy style-like one (kind 1), RGB8/RGBA8. */
+static buffer make_picture(uint32_t w, uint32_t h, int format, int kind) {
+    buffer b = make_buffer(w, h, format, 5);
+    size_t bpp = sf_format_bytes_per_pixel(format);
+    for (uint32_t y = 0; y < h; y++) {
+        unsigned char *row = b.mem + y * b.img.stride_bytes;
+        for (uint32_t x = 0; x < w; x++) {
+            unsigned char *p = row + x * bpp;
+            if (kind == 0) {
+                p[0] = (unsigned char)(255 * x / (w - 1));
+                p[1] = (unsigned char)(255 * y / (h - 1));
+                p[2] = (unsigned char)(((x - w / 2) * (x - w / 2) + (y - h / 2) * (y - h / 2) < w * w / 9) ? 230 : 40);
+            } else {
+                int band = ((x + 2 * y) / 4) % 3;
+                p[0] = band == 0 ? 220 : 30;
+                p[1] = band == 1 ? 200 : 50;
+                p[2] = band == 2 ? 240 : 20;
+            }
+            if (bpp == 4) p[3] = (unsigned char)((x * 7 + y * 3) & 0xFF);
+        }
+    }
+    return b;
+}
+
+static const char *model_path;
+
+static sf_options small_options(void) {
+    sf_options o;
+    sf_options_init(&o, sizeof o);
+    o.iterations = 3;
+    o.threads = 1;
+    o.seed = 7;
+    o.init = SF_INIT_RANDOM;
+    o.max_size = 32;
+    return o;
+}
+
+/* ---- Layout and constants ------------------------------------------------------------------ */
+
+static void test_layout(void) {
+    CHECK_EQ_INT(SF_ABI_VERSION, 1);
+    CHECK_EQ_INT(sf_abi_version(), SF_ABI_VERSION);
+    CHECK_EQ_INT(sf_version(), SF_VERSION_NUMBER);
+    char v[32];
+    snprintf(v, sizeof v, "%d.%d.%d", SF_VERSION_MAJOR, SF_VERSION_MINOR, SF_VERSION_PATCH);
+    CHECK(strcmp(sf_version_string(), v) == 0, "%s vs %s", sf_version_string(), v);
+
+    CHECK_EQ_INT(SF_OK, 0);
+    CHECK_EQ_INT(SF_INVALID_ARGUMENT, 1);
+    CHECK_EQ_INT(SF_MODEL_NOT_FOUND, 2);
+    CHECK_EQ_INT(SF_INVALID_MODEL, 3);
+    CHECK_EQ_INT(SF_IO, 4);
+    CHECK_EQ_INT(SF_CANCELLED, 5);
+    CHECK_EQ_INT(SF_NUMERICAL, 6);
+    CHECK_EQ_INT(SF_OUT_OF_MEMORY, 7);
+    CHECK_EQ_INT(SF_INTERNAL, 8);
+    const char *names[] = {"SF_OK", "SF_INVALID_ARGUMENT", "SF_MODEL_NOT_FOUND", "SF_INVALID_MODEL", "SF_IO",
+                           "SF_CANCELLED", "SF_NUMERICAL", "SF_OUT_OF_MEMORY", "SF_INTERNAL"};
+    for (int i = 0; i <= 8; i++) CHECK(strcmp(sf_status_name(i), names[i]) == 0, "name of %d: %s", i, sf_status_name(i));
+    CHECK(strcmp(sf_status_name(-1), "SF_UNKNOWN_STATUS") == 0, "%s", sf_status_name(-1));
+    CHECK(strcmp(sf_status_name(9), "SF_UNKNOWN_STATUS") == 0, "%s", sf_status_name(9));
+
+    CHECK_EQ_INT(SF_FORMAT_RGB8, 1);
+    CHECK_EQ_INT(SF_FORMAT_RGBA8, 2);
+    CHECK_EQ_INT(SF_FORMAT_RGB16, 3);
+    CHECK_EQ_INT(SF_FORMAT_RGBF32, 4);
+    CHECK_EQ_INT(sf_format_bytes_per_pixel(SF_FORMAT_RGB8), 3);
+    CHECK_EQ_INT(sf_format_bytes_per_pixel(SF_FORMAT_RGBA8), 4);
+    CHECK_EQ_INT(sf_format_bytes_per_pixel(SF_FORMAT_RGB16), 6);
+    CHECK_EQ_INT(sf_format_bytes_per_pixel(SF_FORMAT_RGBF32), 12);
+    CHECK_EQ_INT(sf_format_bytes_per_pixel(0), 0);
+    CHECK_EQ_INT(sf_format_bytes_per_pixel(5), 0);
+    CHECK_EQ_INT(SF_OPTIMIZER_LBFGS, 0);
+    CHECK_EQ_INT(SF_OPTIMIZER_ADAM, 1);
+    CHECK_EQ_INT(SF_POOLING_MAX, 0);
+    CHECK_EQ_INT(SF_POOLING_AVG, 1);
+    CHECK_EQ_INT(SF_INIT_CONTENT, 0);
+    CHECK_EQ_INT(SF_INIT_RANDOM, 1);
+    CHECK_EQ_INT(SF_INIT_IMAGE, 2);
+    CHECK_EQ_INT(SF_OBJECTIVE_DEFAULT, 0);
+    CHECK_EQ_INT(SF_OBJECTIVE_TUTORIAL, 1);
+
+    /* LP64 layouts as documented in the header. */
+    CHECK_EQ_INT(sizeof(sf_image), 32);
+    CHECK_EQ_INT(offsetof(sf_image, width), 0);
+    CHECK_EQ_INT(offsetof(sf_image, height), 4);
+    CHECK_EQ_INT(offsetof(sf_image, stride_bytes), 8);
+    CHECK_EQ_INT(offsetof(sf_image, format), 16);
+    CHECK_EQ_INT(offsetof(sf_image, data), 24);
+
+    CHECK_EQ_INT(sizeof(sf_options), 88);
+    CHECK_EQ_INT(offsetof(sf_options, struct_size), 0);
+    CHECK_EQ_INT(offsetof(sf_options, iterations), 8);
+    CHECK_EQ_INT(offsetof(sf_options, optimizer), 12);
+    CHECK_EQ_INT(offsetof(sf_options, learning_rate), 16);
+    CHECK_EQ_INT(offsetof(sf_options, content_weight), 20);
+    CHECK_EQ_INT(offsetof(sf_options, style_weight), 24);
+    CHECK_EQ_INT(offsetof(sf_options, tv_weight), 28);
+    CHECK_EQ_INT(offsetof(sf_options, content_layers), 32);
+    CHECK_EQ_INT(offsetof(sf_options, style_layers), 40);
+    CHECK_EQ_INT(offsetof(sf_options, pooling), 48);
+    CHECK_EQ_INT(offsetof(sf_options, init), 52);
+    CHECK_EQ_INT(offsetof(sf_options, init_image), 56);
+    CHECK_EQ_INT(offsetof(sf_options, seed), 64);
+    CHECK_EQ_INT(offsetof(sf_options, scales), 72);
+    CHECK_EQ_INT(offsetof(sf_options, objective), 76);
+    CHECK_EQ_INT(offsetof(sf_options, max_size), 80);
+    CHECK_EQ_INT(offsetof(sf_options, threads), 84);
+
+    CHECK_EQ_INT(sizeof(sf_progress), 80);
+    CHECK_EQ_INT(offsetof(sf_progress, struct_size), 0);
+    CHECK_EQ_INT(offsetof(sf_progress, iteration), 8);
+    CHECK_EQ_INT(offsetof(sf_progress, planned), 12);
+    CHECK_EQ_INT(offsetof(sf_progress, scale), 16);
+    CHECK_EQ_INT(offsetof(sf_progress, scales), 20);
+    CHECK_EQ_INT(offsetof(sf_progress, scale_iteration), 24);
+    CHECK_EQ_INT(offsetof(sf_progress, scale_iterations), 28);
+    CHECK_EQ_INT(offsetof(sf_progress, width), 32);
+    CHECK_EQ_INT(offsetof(sf_progress, height), 36);
+    CHECK_EQ_INT(offsetof(sf_progress, loss_total), 40);
+    CHECK_EQ_INT(offsetof(sf_progress, loss_content), 48);
+    CHECK_EQ_INT(offsetof(sf_progress, loss_style), 56);
+    CHECK_EQ_INT(offsetof(sf_progress, loss_tv), 64);
+    CHECK_EQ_INT(offsetof(sf_progress, elapsed_seconds), 72);
+}
+
+/* ---- Options and output size --------------------------------------------------------------- */
+
+static void test_options(void) {
+    sf_options o;
+    CHECK_EQ_INT(sf_options_init(NULL, sizeof o), SF_INVALID_ARGUMENT);
+    CHECK(strlen(sf_last_error_message(NULL)) > 0, "thread-local message after a failure");
+    CHECK_EQ_INT(sf_options_init(&o, sizeof o - 1), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_options_init(&o, 0), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_options_init(&o, SIZE_MAX), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_options_init(&o, sizeof o), SF_OK);
+    CHECK_EQ_INT(o.struct_size, sizeof o);
+    CHECK_EQ_INT(o.iterations, 300);
+    CHECK_EQ_INT(o.optimizer, SF_OPTIMIZER_LBFGS);
+    CHECK(o.learning_rate == 2.0f, "lr %g", o.learning_rate);
+    CHECK(o.content_weight == 1.0f && o.style_weight == 1.0f && o.tv_weight == 1.0f, "weights");
+    CHECK(o.content_layers == NULL && o.style_layers == NULL && o.init_image == NULL, "NULL strings");
+    CHECK_EQ_INT(o.pooling, SF_POOLING_MAX);
+    CHECK_EQ_INT(o.init, SF_INIT_CONTENT);
+    CHECK_EQ_INT(o.seed, 0);
+    CHECK_EQ_INT(o.scales, 1);
+    CHECK_EQ_INT(o.objective, SF_OBJECTIVE_DEFAULT);
+    CHECK_EQ_INT(o.max_size, 512);
+    CHECK_EQ_INT(o.threads, 0);
+
+    /* A newer caller's larger struct: the known part filled, the rest zeroed. */
+    unsigned char big[sizeof(sf_options) + 16];
+    memset(big, 0xEE, sizeof big);
+    CHECK_EQ_INT(sf_options_init((sf_options *)big, sizeof big), SF_OK);
+    CHECK_EQ_INT(((sf_options *)big)->struct_size, sizeof big);
+    int zero = 1;
+    for (size_t i = sizeof(sf_options); i < sizeof big; i++) zero &= big[i] == 0;
+    CHECK(zero, "tail zeroed");
+
+    uint32_t w = 0, h = 0;
+    sf_options_init(&o, sizeof o);
+    o.max_size = 32;
+    CHECK_EQ_INT(sf_output_size(&o, 100, 50, &w, &h), SF_OK);
+    CHECK(w == 32 && h == 16, "%ux%u", w, h);
+    CHECK_EQ_INT(sf_output_size(&o, 30, 100, &w, &h), SF_OK);
+    CHECK(w == 10 && h == 32, "%ux%u", w, h);
+    CHECK_EQ_INT(sf_output_size(&o, 20, 17, &w, &h), SF_OK); /* smaller: kept */
+    CHECK(w == 20 && h == 17, "%ux%u", w, h);
+    CHECK_EQ_INT(sf_output_size(NULL, 700, 300, &w, &h), SF_OK); /* defaults: 512 */
+    CHECK(w == 512 && h == 219, "%ux%u", w, h);
+    o.max_size = 0;
+    CHECK_EQ_INT(sf_output_size(&o, 1000, 999, &w, &h), SF_OK);
+    CHECK(w == 1000 && h == 999, "%ux%u", w, h);
+    CHECK_EQ_INT(sf_output_size(&o, 9000, 10, &w, &h), SF_INVALID_ARGUMENT); /* over 8192 */
+    CHECK_EQ_INT(sf_output_size(&o, 10, 15, &w, &h), SF_INVALID_ARGUMENT);   /* under 16 */
+    CHECK_EQ_INT(sf_output_size(&o, 0, 100, &w, &h), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_output_size(&o, 100, 0, &w, &h), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_output_size(&o, UINT32_MAX, UINT32_MAX, &w, &h), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_output_size(&o, 100, 100, NULL, &h), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_output_size(&o, 100, 100, &w, NULL), SF_INVALID_ARGUMENT);
+    o.struct_size = 8;
+    CHECK_EQ_INT(sf_output_size(&o, 100, 100, &w, &h), SF_INVALID_ARGUMENT);
+}
+
+/* ---- Contexts ------------------------------------------------------------------------------ */
+
+static void write_file(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return;
+    fwrite(data, 1, n, f);
+    fclose(f);
+}
+
+static void test_context_errors(const char *tmpdir) {
+    sf_context *ctx = (sf_context *)0x1;
+    CHECK_EQ_INT(sf_context_create(NULL, NULL), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_context_create("/nonexistent/model.safetensors", &ctx), SF_MODEL_NOT_FOUND);
+    CHECK(ctx == NULL, "out set to NULL on failure");
+    CHECK(strstr(sf_last_error_message(NULL), "nonexistent") != NULL, "message: %s", sf_last_error_message(NULL));
+    CHECK_EQ_INT(sf_context_create(tmpdir, &ctx), SF_MODEL_NOT_FOUND); /* a directory */
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/garbage.safetensors", tmpdir);
+    write_file(path, "this is not a model at all", 26);
+    CHECK_EQ_INT(sf_context_create(path, &ctx), SF_INVALID_MODEL);
+    write_file(path, "", 0);
+    CHECK_EQ_INT(sf_context_create(path, &ctx), SF_INVALID_MODEL);
+    /* A header length that claims far more than the file holds. */
+    unsigned char lying[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '{', '}', ' ', ' ', ' ', ' ', ' ', ' '};
+    write_file(path, lying, sizeof lying);
+    CHECK_EQ_INT(sf_context_create(path, &ctx), SF_INVALID_MODEL);
+    /* The real model, truncated. */
+    if (model_path) {
+        FILE *f = fopen(model_path, "rb");
+        if (f) {
+            size_t n = 1 << 20;
+            unsigned char *head = malloc(n);
+            size_t got = fread(head, 1, n, f);
+            fclose(f);
+            write_file(path, head, got);
+            free(head);
+            CHECK_EQ_INT(sf_context_create(path, &ctx), SF_INVALID_MODEL);
+            CHECK(strlen(sf_last_error_message(NULL)) > 0, "message for a truncated model");
+        }
+    }
+    char bad_utf8[] = {'/', 't', 'm', 'p', '/', (char)0xff, 0};
+    CHECK_EQ_INT(sf_context_create(bad_utf8, &ctx), SF_INVALID_ARGUMENT);
+
+    int not_a_context = 42;
+    CHECK_EQ_INT(sf_context_destroy(NULL), SF_OK);
+    CHECK_EQ_INT(sf_context_destroy((sf_context *)&not_a_context), SF_INVALID_ARGUMENT);
+    CHECK(sf_context_model_path((sf_context *)&not_a_context) == NULL, "model path of a non-context");
+    CHECK(strlen(sf_last_error_message((sf_context *)&not_a_context)) > 0, "message of a non-context");
+}
+
+/* ---- Bad inputs to sf_stylize -------------------------------------------------------------- */
+
+static int expect_invalid(sf_context *ctx, const sf_options *o, const sf_image *content, const sf_image *styles,
+                          const float *weights, size_t n, buffer *out, int expected, int line) {
+    memset(out->mem, 0xA5, out->size);
+    int rc = sf_stylize(ctx, o, content, styles, weights, n, out ? &out->img : NULL, NULL, NULL);
+    int ok = rc == expected && untouched(out) && strlen(sf_last_error_message(ctx)) > 0;
+    if (ok) {
+        passed++;
+    } else {
+        failed++;
+        fprintf(stderr, "FAIL line %d: status %s (wanted %s), output %s, message '%s'\n", line, sf_status_name(rc),
+                sf_status_name(expected), untouched(out) ? "untouched" : "WRITTEN", sf_last_error_message(ctx));
+    }
+    return rc;
+}
+#define BAD(ctx, o, c, s, w, n) expect_invalid(ctx, o, c, s, w, n, &out, SF_INVALID_ARGUMENT, __LINE__)
+
+static void test_bad_inputs(sf_context *ctx) {
+    buffer content = make_picture(40, 24, SF_FORMAT_RGB8, 0);
+    buffer style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
+    sf_options o = small_options();
+    uint32_t w, h;
+    sf_output_size(&o, 40, 24, &w, &h);
+    buffer out = make_buffer(w, h, SF_FORMAT_RGB8, 0);
+    sf_image c, s;
+    sf_options p;
+    float weights[2];
+
+    int dummy = 0;
+    BAD(NULL, &o, &content.img, &style.img, NULL, 1);
+    BAD((sf_context *)&dummy, &o, &content.img, &style.img, NULL, 1);
+    BAD(ctx, &o, NULL, &style.img, NULL, 1);
+    BAD(ctx, &o, &content.img, NULL, NULL, 1);
+    BAD(ctx, &o, &content.img, &style.img, NULL, 0);
+    BAD(ctx, &o, &content.img, &style.img, NULL, 65);
+    BAD(ctx, &o, &content.img, &style.img, NULL, SIZE_MAX);
+    memset(out.mem, 0xA5, out.size);
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, NULL, NULL, NULL), SF_INVALID_ARGUMENT);
+
+    /* Descriptors. */
+    c = content.img; c.data = NULL; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.width = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.height = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.width = 40000; c.stride_bytes = 40000u * 3; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.width = 30000; c.height = 30000; c.stride_bytes = 90000; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.width = UINT32_MAX; c.height = UINT32_MAX; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.stride_bytes = 40 * 3 - 1; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.stride_bytes = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.stride_bytes = SIZE_MAX / 2; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.stride_bytes = SIZE_MAX; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.format = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.format = 99; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.format = -1; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    s = style.img; s.stride_bytes = 1; BAD(ctx, &o, &content.img, &s, NULL, 1);
+    { /* The second of two styles is bad. */
+        sf_image two[2] = {style.img, style.img};
+        two[1].format = 42;
+        BAD(ctx, &o, &content.img, two, NULL, 2);
+    }
+    { /* Content too small for a result of at least 16 px. */
+        buffer tiny = make_picture(12, 10, SF_FORMAT_RGB8, 0);
+        buffer tout = make_buffer(12, 10, SF_FORMAT_RGB8, 0);
+        CHECK_EQ_INT(sf_stylize(ctx, &o, &tiny.img, &style.img, NULL, 1, &tout.img, NULL, NULL), SF_INVALID_ARGUMENT);
+        CHECK(untouched(&tout), "tiny output untouched");
+        free(tiny.mem);
+        free(tout.mem);
+    }
+
+    /* NaN / infinity in float pixels. */
+    buffer fc = make_buffer(40, 24, SF_FORMAT_RGBF32, 0);
+    for (size_t i = 0; i < 40 * 24 * 3; i++) ((float *)fc.mem)[i] = 0.5f;
+    ((float *)fc.mem)[100] = NAN;
+    BAD(ctx, &o, &fc.img, &style.img, NULL, 1);
+    ((float *)fc.mem)[100] = INFINITY;
+    BAD(ctx, &o, &fc.img, &style.img, NULL, 1);
+    ((float *)fc.mem)[100] = 0.5f;
+    buffer fs = make_buffer(32, 32, SF_FORMAT_RGBF32, 0);
+    for (size_t i = 0; i < 32 * 32 * 3; i++) ((float *)fs.mem)[i] = 0.25f;
+    ((float *)fs.mem)[32 * 32 * 3 - 1] = -INFINITY;
+    BAD(ctx, &o, &content.img, &fs.img, NULL, 1);
+
+    /* Blend weights. */
+    sf_image two[2] = {style.img, style.img};
+    weights[0] = NAN; weights[1] = 1; BAD(ctx, &o, &content.img, two, weights, 2);
+    weights[0] = -1; weights[1] = 1; BAD(ctx, &o, &content.img, two, weights, 2);
+    weights[0] = 0; weights[1] = 0; BAD(ctx, &o, &content.img, two, weights, 2);
+    weights[0] = INFINITY; weights[1] = 0; BAD(ctx, &o, &content.img, two, weights, 2);
+
+    /* Options. */
+    p = o; p.struct_size = sizeof p - 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.struct_size = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.struct_size = SIZE_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    {
+        unsigned char big[sizeof(sf_options) + 8];
+        sf_options_init((sf_options *)big, sizeof big);
+        big[sizeof(sf_options) + 3] = 1; /* a newer header's field this library cannot honour */
+        BAD(ctx, (sf_options *)big, &content.img, &style.img, NULL, 1);
+    }
+    p = o; p.optimizer = 7; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.pooling = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.init = 5; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.init = SF_INIT_IMAGE; p.init_image = NULL; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.init = SF_INIT_IMAGE; p.init_image = &fc.img; ((float *)fc.mem)[7] = NAN;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    ((float *)fc.mem)[7] = 0.5f;
+    p = o; p.objective = 3; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.iterations = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.iterations = -5; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.iterations = INT32_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.learning_rate = NAN; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.learning_rate = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.content_weight = INFINITY; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.style_weight = -1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.tv_weight = NAN; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.content_layers = "conv9_9"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.content_layers = "conv4_2,,conv3_1"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.content_layers = "conv4_2,conv4_2"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.content_layers = ""; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.style_layers = "conv1_1:abc"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.style_layers = "conv1_1:nan"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.style_layers = "conv1_1:inf"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.style_layers = "conv1_1:-1"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.style_layers = "conv1_1:0,conv2_1:0"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.style_layers = "conv1_1:1:2"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.style_layers = "conv5_4"; BAD(ctx, &p, &content.img, &style.img, NULL, 1); /* VGG19 only */
+    p = o; p.style_layers = "\xff\xfe"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    {
+        char *long_string = malloc(10000);
+        memset(long_string, 'a', 9999);
+        long_string[9999] = 0;
+        p = o; p.style_layers = long_string; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+        free(long_string);
+    }
+    p = o; p.threads = -1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.threads = 100000; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.scales = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.scales = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+
+    /* Output: wrong size, overlapping an input. */
+    {
+        buffer wrong = make_buffer(w + 1, h, SF_FORMAT_RGB8, 0);
+        CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &wrong.img, NULL, NULL), SF_INVALID_ARGUMENT);
+        CHECK(untouched(&wrong), "wrong-size output untouched");
+        free(wrong.mem);
+        sf_image alias = content.img; /* result 32x19 written over the content */
+        alias.width = w; alias.height = h;
+        unsigned char before = content.mem[0];
+        CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &alias, NULL, NULL), SF_INVALID_ARGUMENT);
+        CHECK(content.mem[0] == before, "content untouched");
+    }
+    free(content.mem); free(style.mem); free(out.mem); free(fc.mem); free(fs.mem);
+}
+
+/* ---- Real runs ----------------------------------------------------------------------------- */
+
+typedef struct {
+    int calls;
+    int last_iteration;
+    int planned;
+    int monotonic;
+    int cancel_at;    /* 0: never */
+    double cancel_time;
+    size_t struct_size;
+    int finite;
+} progress_log;
+
+static int on_progress(const sf_progress *p, void *user) {
+    progress_log *log = user;
+    log->calls++;
+    if (p->iteration != log->last_iteration + 1) log->monotonic = 0;
+    log->last_iteration = p->iteration;
+    log->planned = p->planned;
+    log->struct_size = p->struct_size;
+    if (!isfinite(p->loss_total) || !isfinite(p->elapsed_seconds) || p->width <= 0 || p->height <= 0) log->finite = 0;
+    if (log->cancel_at && p->iteration >= log->cancel_at) {
+        log->cancel_time = now();
+        return 1;
+    }
+    return 0;
+}
+
+static void test_runs(sf_context *ctx) {
+    buffer content = make_picture(48, 32, SF_FORMAT_RGBA8, 0);
+    buffer style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
+    sf_options o = small_options();
+    o.max_size = 0; /* keep 48x32 */
+    uint32_t w, h;
+    CHECK_EQ_INT(sf_output_size(&o, 48, 32, &w, &h), SF_OK);
+
+    /* RGBA8 in, RGBA8 out: alpha passes through unchanged at the same size. */
+    buffer out = make_buffer(w, h, SF_FORMAT_RGBA8, 3);
+    progress_log log = {0, 0, 0, 1, 0, 0, 0, 1};
+    int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, on_progress, &log);
+    CHECK(rc == SF_OK, "%s: %s", sf_status_name(rc), sf_last_error_message(ctx));
+    CHECK(strlen(sf_last_error_message(ctx)) == 0, "message cleared after success");
+    CHECK(log.calls == 3 && log.last_iteration == 3 && log.planned == 3 && log.monotonic, "progress calls %d last %d planned %d",
+          log.calls, log.last_iteration, log.planned);
+    CHECK_EQ_INT(log.struct_size, sizeof(sf_progress));
+    CHECK(log.finite, "progress values finite");
+    int alpha_same = 1, padding_kept = 1, varied = 0;
+    for (uint32_t y = 0; y < h; y++) {
+        unsigned char *row = out.mem + y * out.img.stride_bytes;
+        const unsigned char *in = content.mem + y * content.img.stride_bytes;
+        for (uint32_t x = 0; x < w; x++) {
+            if (row[x * 4 + 3] != in[x * 4 + 3]) alpha_same = 0;
+            if (row[x * 4] != row[0]) varied = 1;
+        }
+        for (size_t k = w * 4; k < out.img.stride_bytes; k++)
+            if (row[k] != 0xA5) padding_kept = 0;
+    }
+    CHECK(alpha_same, "alpha passed through");
+    CHECK(padding_kept, "row padding not written");
+    CHECK(varied, "result is not flat");
+
+    /* Same run, RGB16 and RGB8 and RGBF32 outputs: RGB8 is RGB16 rounded to 8 bits; deterministic. */
+    buffer o16 = make_buffer(w, h, SF_FORMAT_RGB16, 2);
+    buffer o8 = make_buffer(w, h, SF_FORMAT_RGB8, 0);
+    buffer of = make_buffer(w, h, SF_FORMAT_RGBF32, 0);
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &o16.img, NULL, NULL), SF_OK);
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &o8.img, NULL, NULL), SF_OK);
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &of.img, NULL, NULL), SF_OK);
+    int consistent = 1, same_as_rgba = 1, float_ok = 1;
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++)
+            for (int c = 0; c < 3; c++) {
+                uint16_t q = *(uint16_t *)(o16.mem + y * o16.img.stride_bytes + (x * 3 + c) * 2);
+                unsigned char b = o8.mem[y * o8.img.stride_bytes + x * 3 + c];
+                float f = *(float *)(of.mem + y * of.img.stride_bytes + (x * 3 + c) * 4);
+                if (b != (unsigned char)((q * 255u + 32767u) / 65535u)) consistent = 0;
+                if (b != out.mem[y * out.img.stride_bytes + x * 4 + c]) same_as_rgba = 0;
+                if (!(f >= 0 && f <= 1) || fabs(f * 65535.0 - q) > 0.5001) float_ok = 0;
+            }
+    CHECK(consistent, "RGB8 = RGB16 rounded to 8 bits");
+    CHECK(same_as_rgba, "deterministic: RGB8 run equals the RGBA8 run's colours");
+    CHECK(float_ok, "RGBF32 agrees with RGB16");
+
+    /* Downscaled result: alpha is resized; RGB content without alpha gives alpha 255. */
+    o.max_size = 24;
+    CHECK_EQ_INT(sf_output_size(&o, 48, 32, &w, &h), SF_OK);
+    CHECK(w == 24 && h == 16, "%ux%u", w, h);
+    buffer small = make_buffer(w, h, SF_FORMAT_RGBA8, 0);
+    rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &small.img, NULL, NULL);
+    CHECK_EQ_INT(rc, SF_OK);
+    buffer rgb_content = make_picture(48, 32, SF_FORMAT_RGB8, 0);
+    rc = sf_stylize(ctx, &o, &rgb_content.img, &style.img, NULL, 1, &small.img, NULL, NULL);
+    CHECK_EQ_INT(rc, SF_OK);
+    int opaque = 1;
+    for (uint32_t i = 0; i < w * h; i++) opaque &= small.mem[i * 4 + 3] == 255;
+    CHECK(opaque, "alpha 255 without content alpha");
+
+    /* Two styles with weights, Adam, avg pooling, tutorial objective, 2 scales, init image. */
+    sf_options x = small_options();
+    x.optimizer = SF_OPTIMIZER_ADAM;
+    x.pooling = SF_POOLING_AVG;
+    x.objective = SF_OBJECTIVE_TUTORIAL;
+    x.scales = 2;
+    x.iterations = 2;
+    x.content_layers = "conv3_2";
+    x.style_layers = "conv1_1:1, conv2_1:0.5,conv3_1";
+    x.init = SF_INIT_IMAGE;
+    x.init_image = &style.img;
+    x.max_size = 0;
+    sf_image styles2[2] = {style.img, rgb_content.img};
+    float weights[2] = {0.7f, 0.3f};
+    buffer o2 = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
+    progress_log log2 = {0, 0, 0, 1, 0, 0, 0, 1};
+    rc = sf_stylize(ctx, &x, &content.img, styles2, weights, 2, &o2.img, on_progress, &log2);
+    CHECK(rc == SF_OK, "%s: %s", sf_status_name(rc), sf_last_error_message(ctx));
+    CHECK(log2.planned == 4 && log2.last_iteration == 4, "planned %d last %d", log2.planned, log2.last_iteration);
+
+    /* Numerical failure is a status, not a crash (absurd Adam step). */
+    sf_options nan_opt = small_options();
+    nan_opt.optimizer = SF_OPTIMIZER_ADAM;
+    nan_opt.learning_rate = 3e38f;
+    nan_opt.style_weight = 3e38f;
+    nan_opt.max_size = 0;
+    rc = sf_stylize(ctx, &nan_opt, &rgb_content.img, &style.img, NULL, 1, &o2.img, NULL, NULL);
+    CHECK(rc == SF_OK || rc == SF_NUMERICAL, "huge weights: %s: %s", sf_status_name(rc), sf_last_error_message(ctx));
+
+    free(content.mem); free(style.mem); free(out.mem); free(o16.mem); free(o8.mem); free(of.mem);
+    free(small.mem); free(rgb_content.mem); free(o2.mem);
+}
+
+static void test_cancel(sf_context *ctx) {
+    buffer content = make_picture(48, 32, SF_FORMAT_RGB8, 0);
+    buffer style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
+    sf_options o = small_options();
+    o.iterations = 100000; /* would take hours */
+    o.max_size = 0;
+    buffer out = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
+    for (int at = 1; at <= 2; at++) {
+        progress_log log = {0, 0, 0, 1, at, 0, 0, 1};
+        memset(out.mem, 0xA5, out.size);
+        int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, on_progress, &log);
+        double returned = now();
+        CHECK_EQ_INT(rc, SF_CANCELLED);
+        CHECK_EQ_INT(log.calls, at);
+        CHECK(returned - log.cancel_time < 1.0, "returned %.3f s after the callback asked", returned - log.cancel_time);
+        CHECK(untouched(&out), "cancelled output untouched");
+        CHECK(strlen(sf_last_error_message(ctx)) > 0, "cancel message");
+    }
+    free(content.mem); free(style.mem); free(out.mem);
+}
+
+/* ---- Threads ------------------------------------------------------------------------------- */
+
+typedef struct {
+    sf_context *ctx;
+    buffer out;
+    int rc;
+    char message[64];
+    int own_failure;
+} job;
+
+static buffer job_content, job_style;
+
+static void *run_job(void *arg) {
+    job *j = arg;
+    sf_options o = small_options();
+    o.max_size = 0;
+    j->rc = sf_stylize(j->ctx, &o, &job_content.img, &job_style.img, NULL, 1, &j->out.img, NULL, NULL);
+    /* The thread-local message is this thread's own. */
+    sf_options_init(NULL, 0);
+    snprintf(j->message, sizeof j->message, "%s", sf_last_error_message(NULL));
+    return NULL;
+}
+
+static void test_threads(sf_context *first) {
+    enum { N = 3 };
+    job_content = make_picture(40, 32, SF_FORMAT_RGB8, 0);
+    job_style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
+
+    /* Reference: one at a time. */
+    job ref = {first, make_buffer(40, 32, SF_FORMAT_RGB8, 0), -1, "", 0};
+    run_job(&ref);
+    CHECK_EQ_INT(ref.rc, SF_OK);
+
+    job jobs[N];
+    pthread_t threads[N];
+    for (int i = 0; i < N; i++) {
+        jobs[i].ctx = NULL;
+        if (sf_context_create(model_path, &jobs[i].ctx) != SF_OK) {
+            CHECK(0, "context %d: %s", i, sf_last_error_message(NULL));
+            return;
+        }
+        jobs[i].out = make_buffer(40, 32, SF_FORMAT_RGB8, 0);
+        jobs[i].rc = -1;
+    }
+    for (int i = 0; i < N; i++) pthread_create(&threads[i], NULL, run_job, &jobs[i]);
+    for (int i = 0; i < N; i++) pthread_join(threads[i], NULL);
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_INT(jobs[i].rc, SF_OK);
+        CHECK(memcmp(jobs[i].out.mem, ref.out.mem, ref.out.size) == 0, "parallel context %d differs from the sequential run", i);
+        CHECK(strstr(jobs[i].message, "sf_options_init") != NULL, "thread message: %s", jobs[i].message);
+    }
+
+    /* Two threads on one context: serialised, same result. */
+    job shared[2] = {{jobs[0].ctx, make_buffer(40, 32, SF_FORMAT_RGB8, 0), -1, "", 0},
+                     {jobs[0].ctx, make_buffer(40, 32, SF_FORMAT_RGB8, 0), -1, "", 0}};
+    for (int i = 0; i < 2; i++) pthread_create(&threads[i], NULL, run_job, &shared[i]);
+    for (int i = 0; i < 2; i++) pthread_join(threads[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ_INT(shared[i].rc, SF_OK);
+        CHECK(memcmp(shared[i].out.mem, ref.out.mem, ref.out.size) == 0, "shared-context run %d differs", i);
+        free(shared[i].out.mem);
+    }
+
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ_INT(sf_context_destroy(jobs[i].ctx), SF_OK);
+        free(jobs[i].out.mem);
+    }
+    CHECK_EQ_INT(sf_context_destroy(jobs[0].ctx), SF_INVALID_ARGUMENT); /* twice */
+    free(ref.out.mem); free(job_content.mem); free(job_style.mem);
+}
+
+int main(int argc, char **argv) {
+    model_path = argc > 1 ? argv[1] : getenv("STYLEFILTER_MODEL");
+    char tmpdir[] = "/tmp/sf-abi-XXXXXX";
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    double t0 = now();
+    test_layout();
+    test_options();
+    test_context_errors(tmpdir);
+
+    sf_context *ctx = NULL;
+    int rc = sf_context_create(model_path, &ctx);
+    if (rc != SF_OK) {
+        fprintf(stderr, "abi_test: no model (%s: %s); the tests that stylize did not run\n", sf_status_name(rc),
+                sf_last_error_message(NULL));
+        failed++;
+    } else {
+        CHECK(sf_context_model_path(ctx) != NULL && strlen(sf_context_model_path(ctx)) > 0, "model path");
+        test_bad_inputs(ctx);
+        test_runs(ctx);
+        test_cancel(ctx);
+        test_threads(ctx);
+        CHECK_EQ_INT(sf_context_destroy(ctx), SF_OK);
+    }
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "abi_test: could not remove %s\n", tmpdir);
+    fprintf(stderr, "abi_test: %.1f s\n", now() - t0);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

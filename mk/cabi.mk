@@ -1,0 +1,197 @@
+# mk/cabi.mk — the C ABI (libstylefilter), the ImageMagick filter module, install/uninstall, and
+# their tests. Included by the Makefile.
+#
+#   make install PREFIX=/opt/sf [IM_FILTERDIR=…]   library + symlinks, header, stylefilter.pc,
+#                                                  stylize command, ImageMagick module, delegates.xml
+#   make uninstall PREFIX=/opt/sf
+#   make cabi-test      everything below (what `make test` runs for the C ABI)
+#   make c-tests        Tests/CABI/abi_test.c against a temporary install, plain and with ASan
+#   make abi-symbols    only sf_* symbols exported, SONAME, no Swift runtime needed
+#   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline)
+#   make cmd-equivalence  C API output == `stylize` command output, byte for byte
+#
+# Tests use the model $(SF_MODEL): $STYLEFILTER_MODEL if set, else the checkout's models/ file.
+
+PREFIX      ?= /usr/local
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share/stylefilter
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# ImageMagick filter modules. For ImageMagick's own directory (no MAGICK_CODER_FILTER_PATH needed):
+#   make install IM_FILTERDIR=$$(convert -list configure | awk '/^FILTER_PATH/ {print $$2}')
+IM_FILTERDIR ?= $(LIBDIR)/stylefilter/imagemagick
+
+SF_HEADER   := Sources/CStyleFilter/include/stylefilter.h
+SF_VERSION  := $(shell awk '/define SF_VERSION_(MAJOR|MINOR|PATCH)/ {v = v (v == "" ? "" : ".") $$3} END {print v}' $(SF_HEADER))
+SF_SOMAJOR  := $(firstword $(subst ., ,$(SF_VERSION)))
+SF_LIB      := $(BIN)/libstylefilter.so
+SF_MODEL    ?= $(or $(STYLEFILTER_MODEL),$(abspath $(MODEL)))
+CABI_TMP    := build/cabi
+CABI_PREFIX := $(abspath $(CABI_TMP)/prefix)
+CC          ?= cc
+MAGICK_CFLAGS := $(shell pkg-config --cflags MagickCore 2>/dev/null)
+MAGICK_LIBS   := $(shell pkg-config --libs MagickCore 2>/dev/null)
+# The `stylize` command exists once the command branch is merged (until then a placeholder).
+STYLIZE_READY = $(STYLIZE) --help 2>/dev/null | grep -q -- --iterations
+
+.PHONY: cabi-lib install uninstall cabi-test c-tests abi-symbols examples-test cmd-equivalence \
+        cabi-test-install install-test
+
+cabi-lib:
+	$(SWIFT) build $(BUILD_FLAGS) --product stylefilter
+	$(SWIFT) build $(BUILD_FLAGS) --product stylize
+
+install: cabi-lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR)
+	install -m 755 $(SF_LIB) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION)
+	ln -sf libstylefilter.so.$(SF_VERSION) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
+	ln -sf libstylefilter.so.$(SF_SOMAJOR) $(DESTDIR)$(LIBDIR)/libstylefilter.so
+	install -m 644 $(SF_HEADER) $(DESTDIR)$(INCLUDEDIR)/stylefilter.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(SF_VERSION)|' Sources/CStyleFilter/stylefilter.pc.in \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/stylefilter.pc
+	install -m 755 $(STYLIZE) $(DESTDIR)$(BINDIR)/stylize
+	install -m 644 share/delegates.xml $(DESTDIR)$(DATADIR)/delegates.xml
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
+	    Sources/ImageMagickFilter/stylize.c -I$(dir $(SF_HEADER)) $(MAGICK_CFLAGS) \
+	    -L$(DESTDIR)$(LIBDIR) -Wl,-rpath,$(LIBDIR) -lstylefilter $(MAGICK_LIBS) -lm
+	printf "%s\n" "# stylize.la - a libtool library file (ImageMagick finds filter modules through it)" \
+	    "dlname='stylize.so'" "library_names='stylize.so'" "old_library=''" \
+	    "inherited_linker_flags=''" "dependency_libs=''" "weak_library_names=''" \
+	    "current=0" "age=0" "revision=0" "installed=yes" "shouldnotlink=yes" \
+	    "dlopen=''" "dlpreopen=''" "libdir='$(IM_FILTERDIR)'" > $(DESTDIR)$(IM_FILTERDIR)/stylize.la
+	@echo "installed stylefilter $(SF_VERSION) into $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libstylefilter.so $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_SOMAJOR) \
+	    $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION) $(DESTDIR)$(INCLUDEDIR)/stylefilter.h \
+	    $(DESTDIR)$(PKGCONFIGDIR)/stylefilter.pc $(DESTDIR)$(BINDIR)/stylize \
+	    $(DESTDIR)$(DATADIR)/delegates.xml $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
+	    $(DESTDIR)$(IM_FILTERDIR)/stylize.la
+	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR) $(DESTDIR)$(LIBDIR)/stylefilter 2>/dev/null
+
+# ---- Tests (all against a fresh install into build/cabi/prefix) -------------------------------
+
+cabi-test: c-tests abi-symbols examples-test cmd-equivalence install-test
+
+cabi-test-install:
+	rm -rf $(CABI_PREFIX)
+	$(MAKE) --no-print-directory install PREFIX=$(CABI_PREFIX) IM_FILTERDIR=$(CABI_PREFIX)/lib/stylefilter/imagemagick
+
+# Compiled with nothing but pkg-config's flags (plus -pthread/-lm for the test itself).
+c-tests: cabi-test-install
+	PKG_CONFIG_PATH=$(CABI_PREFIX)/lib/pkgconfig; export PKG_CONFIG_PATH; \
+	$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror -pthread Tests/CABI/abi_test.c \
+	    $$(pkg-config --cflags --libs stylefilter) -lm -o $(CABI_TMP)/abi_test && \
+	$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror -pthread -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    Tests/CABI/abi_test.c $$(pkg-config --cflags --libs stylefilter) -lm -o $(CABI_TMP)/abi_test_asan
+	STYLEFILTER_MODEL=$(SF_MODEL) $(CABI_TMP)/abi_test
+	STYLEFILTER_MODEL=$(SF_MODEL) ASAN_OPTIONS=detect_leaks=1 $(CABI_TMP)/abi_test_asan
+
+# The shared library exports exactly the header's functions, and needs no Swift runtime.
+abi-symbols: cabi-test-install
+	@lib=$(CABI_PREFIX)/lib/libstylefilter.so.$(SF_SOMAJOR); \
+	exported=$$(nm -D --defined-only $$lib | awk '$$2 ~ /^[A-Z]$$/ {print $$3}' | sed 's/@.*//' | sort); \
+	declared=$$(sed -n 's/^[a-z_ ]*[ *]\(sf_[a-z_0-9]*\)(.*/\1/p' $(SF_HEADER) | sort); \
+	echo "exported: $$(echo $$exported | tr '\n' ' ')"; \
+	test "$$(echo "$$exported" | grep -v '^STYLEFILTER_1$$')" = "$$declared" || \
+	    { echo "abi-symbols: exported symbols differ from the header's functions: $$declared"; exit 1; }; \
+	readelf -d $$lib | grep -q 'SONAME.*\[libstylefilter.so.$(SF_SOMAJOR)\]' || { echo "abi-symbols: SONAME"; exit 1; }; \
+	if readelf -d $$lib | grep NEEDED | grep -i swift; then echo "abi-symbols: needs the Swift runtime"; exit 1; fi; \
+	ldd $$lib | grep -q 'not found' && { echo "abi-symbols: unresolved dependency"; exit 1; }; \
+	echo "abi-symbols: ok (only sf_* exported, SONAME libstylefilter.so.$(SF_SOMAJOR), no Swift runtime)"
+
+EXAMPLES_TMP := $(CABI_TMP)/examples
+examples-test: cabi-test-install
+	rm -rf $(EXAMPLES_TMP) && mkdir -p $(EXAMPLES_TMP)
+	convert -size 48x32 gradient:tomato-steelblue -depth 16 $(EXAMPLES_TMP)/content16.ppm
+	convert $(EXAMPLES_TMP)/content16.ppm -depth 8 $(EXAMPLES_TMP)/content.ppm
+	convert -seed 3 -size 32x32 plasma:red-blue -depth 8 $(EXAMPLES_TMP)/style.ppm
+	convert $(EXAMPLES_TMP)/style.ppm $(EXAMPLES_TMP)/style.png
+	convert rose: -resize 48x $(EXAMPLES_TMP)/rose.png
+	@echo "== stylize_file.c (pkg-config only)"
+	PKG_CONFIG_PATH=$(CABI_PREFIX)/lib/pkgconfig; export PKG_CONFIG_PATH; \
+	$(CC) -Wall -Wextra -Werror examples/stylize_file.c $$(pkg-config --cflags --libs stylefilter) \
+	    -o $(EXAMPLES_TMP)/stylize_file
+	STYLEFILTER_MODEL=$(SF_MODEL) $(EXAMPLES_TMP)/stylize_file $(EXAMPLES_TMP)/content.ppm \
+	    $(EXAMPLES_TMP)/style.ppm -o $(EXAMPLES_TMP)/out.ppm --iterations 3 --threads 1
+	test "$$(identify -format %wx%h $(EXAMPLES_TMP)/out.ppm)" = 48x32
+	STYLEFILTER_MODEL=$(SF_MODEL) $(EXAMPLES_TMP)/stylize_file $(EXAMPLES_TMP)/content16.ppm \
+	    $(EXAMPLES_TMP)/style.ppm -o $(EXAMPLES_TMP)/out16.ppm --iterations 2 --threads 1 --size 32 --quiet
+	test "$$(identify -format %wx%h $(EXAMPLES_TMP)/out16.ppm)" = 32x21
+	@echo "== stylize_file: Ctrl-C cancels (SIGINT during a long run) and writes nothing"
+	STYLEFILTER_MODEL=$(SF_MODEL) $(EXAMPLES_TMP)/stylize_file $(EXAMPLES_TMP)/content.ppm \
+	    $(EXAMPLES_TMP)/style.ppm -o $(EXAMPLES_TMP)/cancelled.ppm --iterations 100000 --threads 1 --quiet & \
+	pid=$$!; sleep 3; kill -INT $$pid; wait $$pid; rc=$$?; \
+	test $$rc = 130 || { echo "exit status $$rc, expected 130"; exit 1; }; \
+	test ! -e $(EXAMPLES_TMP)/cancelled.ppm
+	@echo "== imagemagick-process.sh (filter module; alpha kept, image shrunk by size=)"
+	STYLEFILTER_MODEL=$(SF_MODEL) STYLEFILTER_PREFIX=$(CABI_PREFIX) examples/imagemagick-process.sh \
+	    $(EXAMPLES_TMP)/rose.png $(EXAMPLES_TMP)/style.png $(EXAMPLES_TMP)/rose-styled.png iterations=2 threads=1 size=32
+	test "$$(identify -format %wx%h $(EXAMPLES_TMP)/rose-styled.png)" = 32x21
+	convert $(EXAMPLES_TMP)/rose.png -alpha set -channel A -fx 'i/w' +channel $(EXAMPLES_TMP)/rose-alpha.png
+	STYLEFILTER_MODEL=$(SF_MODEL) STYLEFILTER_PREFIX=$(CABI_PREFIX) examples/imagemagick-process.sh \
+	    $(EXAMPLES_TMP)/rose-alpha.png $(EXAMPLES_TMP)/style.png $(EXAMPLES_TMP)/rose-alpha-styled.png iterations=2 threads=1 size=0
+	test "$$(convert $(EXAMPLES_TMP)/rose-alpha.png -alpha extract -format %#  info:)" = \
+	     "$$(convert $(EXAMPLES_TMP)/rose-alpha-styled.png -alpha extract -format %# info:)"
+	@echo "== the filter module refuses bad arguments with an ImageMagick error (no crash)"
+	@for args in "iterations=3" "style=$(EXAMPLES_TMP)/style.png iterations=-1" \
+	            "style=$(EXAMPLES_TMP)/style.png bogus=1" "style=$(EXAMPLES_TMP)/style.png size=5" \
+	            "style=$(EXAMPLES_TMP)/style.png lr=nan" "style=$(EXAMPLES_TMP)/style.png style-layers=conv9_1" \
+	            "style=/nonexistent.png" "style=$(EXAMPLES_TMP)/style.png model=/nonexistent"; do \
+	    MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
+	        convert $(EXAMPLES_TMP)/rose.png -process "stylize $$args" $(EXAMPLES_TMP)/bad.png \
+	        2>$(EXAMPLES_TMP)/bad.err; rc=$$?; \
+	    if [ $$rc -ne 1 ] || [ ! -s $(EXAMPLES_TMP)/bad.err ]; then \
+	        echo "'$$args': exit $$rc"; cat $(EXAMPLES_TMP)/bad.err; exit 1; fi; \
+	done
+	@echo "== stylize_ctypes.py (Python ctypes)"
+	if python3 -c 'import ctypes' 2>/dev/null; then \
+	    STYLEFILTER_MODEL=$(SF_MODEL) STYLEFILTER_LIB=$(CABI_PREFIX)/lib/libstylefilter.so.$(SF_SOMAJOR) \
+	    python3 examples/stylize_ctypes.py $(EXAMPLES_TMP)/content.ppm $(EXAMPLES_TMP)/style.ppm \
+	        $(EXAMPLES_TMP)/py.ppm 2 32 && \
+	    test "$$(identify -format %wx%h $(EXAMPLES_TMP)/py.ppm)" = 32x21; \
+	else echo "SKIP: no python3 with ctypes"; fi
+	@echo "== pipeline.sh (the stylize command)"
+	if $(STYLIZE_READY); then \
+	    STYLEFILTER_MODEL=$(SF_MODEL) STYLIZE=$(CABI_PREFIX)/bin/stylize examples/pipeline.sh \
+	        $(EXAMPLES_TMP)/rose.png $(EXAMPLES_TMP)/style.png $(EXAMPLES_TMP)/pipeline.jpg \
+	        --iterations 2 --threads 1 --size 32 && \
+	    test "$$(identify -format %wx%h $(EXAMPLES_TMP)/pipeline.jpg)" = 32x21; \
+	else echo "SKIP pipeline.sh: $(STYLIZE) is still the placeholder (the command branch is not merged)"; fi
+	@echo "== delegates.xml (stylize: pseudo-format through the command)"
+	if $(STYLIZE_READY); then \
+	    PATH=$(CABI_PREFIX)/bin:$$PATH MAGICK_CONFIGURE_PATH=$(CABI_PREFIX)/share/stylefilter \
+	    STYLEFILTER_MODEL=$(SF_MODEL) STYLIZE_STYLE=$(abspath $(EXAMPLES_TMP))/style.png STYLIZE_ITERATIONS=2 \
+	    STYLIZE_SIZE=32 STYLIZE_OPTIONS='--threads 1' convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/delegate.png && \
+	    test "$$(identify -format %wx%h $(EXAMPLES_TMP)/delegate.png)" = 32x21; \
+	else echo "SKIP delegates.xml: $(STYLIZE) is still the placeholder (the command branch is not merged)"; fi
+	@echo "examples-test: ok"
+
+# Same content, style, options and seed through the C API (stylize_file) and the command.
+cmd-equivalence: examples-test
+	@if ! $(STYLIZE_READY); then \
+	    echo "SKIP cmd-equivalence: $(STYLIZE) is still the placeholder (the command branch is not merged)"; \
+	    exit 0; fi; \
+	set -e; d=$(EXAMPLES_TMP); \
+	for init in random content; do \
+	    STYLEFILTER_MODEL=$(SF_MODEL) $$d/stylize_file $$d/content.ppm $$d/style.ppm -o $$d/api-$$init.ppm \
+	        --iterations 3 --threads 1 --size 32 --seed 5 --init $$init --quiet; \
+	    STYLEFILTER_MODEL=$(SF_MODEL) $(CABI_PREFIX)/bin/stylize $$d/content.ppm -s $$d/style.ppm \
+	        -o $$d/cmd-$$init.png --iterations 3 --threads 1 --size 32 --seed 5 --init $$init --quiet; \
+	    convert $$d/cmd-$$init.png -depth 8 $$d/cmd-$$init.ppm; \
+	    cmp $$d/api-$$init.ppm $$d/cmd-$$init.ppm || { echo "cmd-equivalence: C API and command differ (init $$init)." \
+	        "If every differing byte is 1 lower in the command's output, the command still truncates to 8 bits" \
+	        "(MagickSetImageDepth 8 in ImageMagick 6.9.11); see docs/c-api.md"; exit 1; }; \
+	done; echo "cmd-equivalence: ok (byte for byte)"
+
+# install then uninstall into a scratch prefix: every file installed is removed again.
+install-test:
+	rm -rf $(CABI_TMP)/scratch
+	$(MAKE) --no-print-directory -s install PREFIX=$(abspath $(CABI_TMP)/scratch) >/dev/null
+	test -L $(CABI_TMP)/scratch/lib/libstylefilter.so && test -L $(CABI_TMP)/scratch/lib/libstylefilter.so.$(SF_SOMAJOR)
+	$(MAKE) --no-print-directory -s uninstall PREFIX=$(abspath $(CABI_TMP)/scratch)
+	@left=$$(find $(CABI_TMP)/scratch -type f -o -type l); \
+	test -z "$$left" || { echo "install-test: uninstall left: $$left"; exit 1; }; echo "install-test: ok"
