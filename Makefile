@@ -41,7 +41,8 @@ test-fixtures: model
 
 test: setup test-fixtures
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(BUILD_FLAGS) --skip-build
+	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-swift-testing
+	$(MAKE) --no-print-directory cabi-test
 
 clean:
 	rm -rf .build out build

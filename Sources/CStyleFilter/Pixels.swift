@@ -150,10 +150,10 @@ struct CheckedImage {
                 let o = y * width
                 for x in 0..<width {
                     for c in 0..<3 {
-                        let q = Self.quantum16(p[c * plane + o + x])
+                        let q = Quantize.sixteen(p[c * plane + o + x])
                         switch format {
                         case .rgb8, .rgba8:
-                            row.storeBytes(of: Self.eight(q), toByteOffset: x * format.bytesPerPixel + c, as: UInt8.self)
+                            row.storeBytes(of: Quantize.eight(q), toByteOffset: x * format.bytesPerPixel + c, as: UInt8.self)
                         case .rgb16:
                             row.storeBytes(of: q, toByteOffset: (x * 3 + c) * 2, as: UInt16.self)
                         case .rgbf32:
@@ -162,25 +162,11 @@ struct CheckedImage {
                         }
                     }
                     if format == .rgba8 {
-                        let a: UInt8 = alpha.map { Self.eight(Self.quantum16($0[o + x])) } ?? 255
+                        let a: UInt8 = alpha.map { Quantize.eight(Quantize.sixteen($0[o + x])) } ?? 255
                         row.storeBytes(of: a, toByteOffset: x * 4 + 3, as: UInt8.self)
                     }
                 }
             }
         }
-    }
-
-    /// Float 0…1 → 16-bit as ImageMagick's ClampToQuantum(65535·v) (NaN → 0).
-    @inline(__always) static func quantum16(_ v: Float) -> UInt16 {
-        let q = 65535.0 * Double(v)
-        if !(q > 0) { return 0 }
-        if q >= 65535 { return 65535 }
-        return UInt16(q + 0.5)
-    }
-
-    /// 16-bit → 8-bit, rounding to nearest (ImageMagick's ScaleQuantumToChar for Q16).
-    @inline(__always) static func eight(_ q: UInt16) -> UInt8 {
-        let v = UInt32(q) + 128
-        return UInt8((v - (v >> 8)) >> 8)
     }
 }

@@ -213,7 +213,7 @@ static void test_options(void) {
     CHECK_EQ_INT(o.iterations, 300);
     CHECK_EQ_INT(o.optimizer, SF_OPTIMIZER_LBFGS);
     CHECK(o.learning_rate == 2.0f, "lr %g", o.learning_rate);
-    CHECK(o.content_weight == 1.0f && o.style_weight == 1.0f && o.tv_weight == 1.0f, "weights");
+    CHECK(o.content_weight == 1.0f && o.style_weight == 30.0f && o.tv_weight == 10.0f, "weights");
     CHECK(o.content_layers == NULL && o.style_layers == NULL && o.init_image == NULL, "NULL strings");
     CHECK_EQ_INT(o.pooling, SF_POOLING_MAX);
     CHECK_EQ_INT(o.init, SF_INIT_CONTENT);

@@ -125,8 +125,8 @@ typedef struct sf_options {
     int32_t optimizer;          /* 12: [SF_OPTIMIZER_LBFGS] */
     float learning_rate;        /* 16: [2.0] Adam's step (model pixel units, 0…255), > 0 */
     float content_weight;       /* 20: [1.0] >= 0, finite */
-    float style_weight;         /* 24: [1.0] >= 0, finite */
-    float tv_weight;            /* 28: [1.0] >= 0, finite */
+    float style_weight;         /* 24: [30.0] >= 0, finite */
+    float tv_weight;            /* 28: [10.0] >= 0, finite */
     const char *content_layers; /* 32: [NULL = "conv4_2"] comma-separated layer names */
     const char *style_layers;   /* 40: [NULL = "conv1_1:1,conv2_1:0.75,conv3_1:0.2,conv4_1:0.2,
                                        conv5_1:0.2"] LAYER[:WEIGHT],… (no weight = 1) */

@@ -17,9 +17,11 @@ public struct StyleOptions: Sendable {
     public var optimizer: Optimizer = .lbfgs
     /// Adam's step size in the model's pixel units (0...255 for Caffe-convention models).
     public var learningRate: Float = 2.0
+    // Tuned by eye on Tübingen + Starry Night and the bundled example at 256–512 px with the
+    // default model; the default objective's normalisation keeps them valid at other sizes.
     public var contentWeight: Float = 1.0
-    public var styleWeight: Float = 1.0
-    public var tvWeight: Float = 1.0
+    public var styleWeight: Float = 30.0
+    public var tvWeight: Float = 10.0
     public var contentLayers: [String] = ["conv4_2"]
     public var styleLayers: [(name: String, weight: Float)] = StyleOptions.defaultStyleLayers
     public var pooling: Pooling = .max

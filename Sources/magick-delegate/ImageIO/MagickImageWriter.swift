@@ -72,26 +72,24 @@ enum MagickImageWriter {
         let plane = image.width * image.height
         let withAlpha = alpha.map { $0.width == image.width && $0.height == image.height } ?? false
         let channels = withAlpha ? 4 : 3
-        var interleaved = [Float](repeating: 0, count: channels * plane)
+        // 8-bit samples rounded by the engine's own rule (the C ABI uses the same), not by
+        // ImageMagick's depth reduction, which truncates.
+        var interleaved = [UInt8](repeating: 0, count: channels * plane)
         interleaved.withUnsafeMutableBufferPointer { out in
             image.pixels.withUnsafeBufferPointer { p in
                 for i in 0..<plane {
-                    out[channels * i] = clamp01(p[i])
-                    out[channels * i + 1] = clamp01(p[plane + i])
-                    out[channels * i + 2] = clamp01(p[2 * plane + i])
+                    out[channels * i] = Quantize.eight(p[i])
+                    out[channels * i + 1] = Quantize.eight(p[plane + i])
+                    out[channels * i + 2] = Quantize.eight(p[2 * plane + i])
                 }
             }
             if withAlpha, let a = alpha {
-                for i in 0..<plane { out[4 * i + 3] = clamp01(a.values[i]) }
+                for i in 0..<plane { out[4 * i + 3] = Quantize.eight(a.values[i]) }
             }
         }
         let ok = interleaved.withUnsafeBytes {
-            MagickConstituteImage(wand, image.width, image.height, withAlpha ? "RGBA" : "RGB", FloatPixel, $0.baseAddress)
+            MagickConstituteImage(wand, image.width, image.height, withAlpha ? "RGBA" : "RGB", CharPixel, $0.baseAddress)
         }
         guard ok == MagickTrue else { throw MagickFailure.error("cannot build the output image", wand: wand) }
-    }
-
-    @inline(__always) static func clamp01(_ v: Float) -> Float {
-        v >= 0 ? (v <= 1 ? v : 1) : 0   // NaN → 0
     }
 }
