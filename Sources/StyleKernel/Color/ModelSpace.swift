@@ -16,7 +16,7 @@ extension InputConvention {
         return out
     }
 
-    /// The inverse of `toModel`, clamped to 0…1.
+    /// The inverse of `toModel`, clamped to 0…1 (NaN becomes 0).
     public func toImage(_ x: UnsafePointer<Float>, width: Int, height: Int) -> PlanarImage {
         let n = width * height
         var out = [Float](repeating: 0, count: 3 * n)
@@ -24,7 +24,7 @@ extension InputConvention {
             let d = sourceChannel[c] * n
             for i in 0..<n {
                 let v = (x[c * n + i] * std[c] + mean[c]) / scale
-                out[d + i] = min(max(v, 0), 1)
+                out[d + i] = v >= 0 ? (v <= 1 ? v : 1) : 0  // NaN → 0
             }
         }
         return PlanarImage(trusted: width, height, out)
