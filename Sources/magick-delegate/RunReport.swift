@@ -25,7 +25,7 @@ struct RunReport {
               "iterations": \(iterations),
               "seconds": \(Self.number(seconds)),
               "seconds_per_iteration": \(Self.number(perIteration)),
-              "model": \(Self.string(model)),
+              "model": \(MiniJSON.quote(model)),
               "width": \(width),
               "height": \(height)
             }
@@ -39,22 +39,4 @@ struct RunReport {
 
     /// JSON has no NaN or infinity: those become null.
     static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
-
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }

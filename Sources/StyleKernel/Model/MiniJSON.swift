@@ -24,7 +24,7 @@ enum JSONValue: Equatable {
     }
 }
 
-enum MiniJSON {
+public enum MiniJSON {
     struct ParseError: Error, CustomStringConvertible {
         let message: String
         let offset: Int
@@ -48,7 +48,7 @@ enum MiniJSON {
     }
 
     /// JSON string literal for `s` (quotes included), escaping what JSON requires.
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
