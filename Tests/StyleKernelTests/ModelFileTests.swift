@@ -82,18 +82,6 @@ private func assertModelError(_ fragments: [String], io: Bool = false, file: Sta
     }
 }
 
-/// A tiny deterministic generator (SplitMix64) for reproducible "random" test data.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Protobuf encoder for building ONNX test inputs.
 private struct Proto {
     var bytes: [UInt8] = []
@@ -256,7 +244,7 @@ final class ModelFileTests: XCTestCase {
         check(safetensorsBytes(header: #"{"__metadata__":{"a":"\uD800"}}"#), ["surrogate"])
 
         // A PNG renamed to .safetensors, and plain random bytes.
-        var rng = SplitMix64(state: 42)
+        var rng = TestRandom(seed: 42)
         let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]
             + (0..<2000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         check(png, ["not a safetensors model file"])
@@ -284,7 +272,7 @@ final class ModelFileTests: XCTestCase {
                                                     ("b", .init(shape: [2], values: [7, 8]))],
                               metadata: ["architecture": "vgg16"])
         let original = try readBytes(path)
-        var rng = SplitMix64(state: 7)
+        var rng = TestRandom(seed: 7)
         for i in 0..<300 {
             var bytes = original
             if i % 3 == 0 {
@@ -444,7 +432,7 @@ final class ModelFileTests: XCTestCase {
         bad([0x09, 0x01, 0x02], "truncated 64-bit")
         // A PNG signature, and random bytes: must throw (or, rarely, parse), never trap.
         bad([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13], "not")
-        var rng = SplitMix64(state: 99)
+        var rng = TestRandom(seed: 99)
         for _ in 0..<300 {
             let random = (0..<Int.random(in: 0...200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             _ = try? ONNXReader.initializers(bytes: random, source: "r.onnx").map { try? $0.floatValues() }

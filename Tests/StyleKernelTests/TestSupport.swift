@@ -2,7 +2,7 @@
 import XCTest
 
 /// Deterministic pseudo-random numbers for tests (SplitMix64).
-struct TestRandom {
+struct TestRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
