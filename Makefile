@@ -43,5 +43,11 @@ test: setup test-fixtures
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 
+# Our engine against PyTorch (Debian's python3-torch, installed if missing) in one session:
+# per-iteration times, thread scaling, time to the tutorial loss, peak RSS. Table: out/bench.md.
+bench: setup
+	$(SWIFT) build $(BUILD_FLAGS) --product stylize-bench
+	STYLEFILTER_MODEL=$(abspath $(MODEL)) python3 bench/run.py --out out/bench.json
+
 clean:
 	rm -rf .build out build

@@ -28,6 +28,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Timings for `make bench` (bench/run.py); not part of the product.
+        .executableTarget(name: "stylize-bench", dependencies: ["StyleKernel", "COpenBLAS"],
+                         swiftSettings: [.swiftLanguageMode(.v5)]),
+
         .testTarget(name: "StyleKernelTests", dependencies: ["StyleKernel"]),
     ]
 )
