@@ -15,8 +15,8 @@ import COpenBLAS
 /// - im2col over bands of rows + one GEMM per band (small images, few channels).
 ///
 /// Weights are stored once, tap-major ([k][i][o], k = 3·ky + kx): both algorithms read them as
-/// GEMM operands directly (im2col as Aᵀ, Winograd through U = C·W, C the 36 × 9 matrix of
-/// G ⊗ G), so neither needs a second copy; Winograd's U is recomputed per call into the
+/// GEMM operands directly (im2col as Aᵀ; Winograd's U = G W Gᵀ is contiguous over channel
+/// pairs, so its transform vectorises), so neither needs a second copy; Winograd's U is recomputed per call into the
 /// workspace (cheap next to the GEMMs, and it keeps ~200 MB of transformed weights out of RAM).
 ///
 /// Threads: when OpenBLAS runs single-threaded (what the engine sets, see `StylizeRun`), the GEMMs

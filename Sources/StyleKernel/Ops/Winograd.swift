@@ -12,7 +12,7 @@ import COpenBLAS
 ///
 /// Output tile (ty, tx) covers rows 4ty…4ty+3 and columns 4tx…4tx+3; its 6×6 input patch starts
 /// at (4ty−1, 4tx−1) (zero outside the image). With t = 6a + b (a: vertical, b: horizontal index):
-///   U[t] (Cin × Cout)  = Σ_k C[t][k]·W[k],  C[t][3ky+kx] = G[a][ky]·G[b][kx]   (one small GEMM)
+///   U[t] (Cin × Cout)  = Σ_ky,kx G[a][ky]·G[b][kx]·W[3ky+kx]   (per call, vectorised over pairs)
 ///   V[t] (Cin × tiles) = (Bᵀ d B)[a][b] per channel and tile
 ///   M[t] (Cout × tiles) = U[t]ᵀ · V[t]                                          (36 GEMMs)
 ///   Y = Aᵀ M A + bias, written straight into the output planes.
@@ -20,18 +20,6 @@ import COpenBLAS
 /// The transforms run row-wise on contiguous arrays (vertical pass on image rows, then a
 /// de-interleave into the four column phases, then the horizontal pass), so they vectorise.
 extension Conv3x3 {
-    /// C = G ⊗ G as a 36 × 9 row-major matrix.
-    static let winogradWeightTransform: [Float] = {
-        let g: [[Double]] = [[1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6],
-                             [-1.0 / 6, 1.0 / 6, -1.0 / 6], [1.0 / 24, 1.0 / 12, 1.0 / 6],
-                             [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]]
-        var c = [Float](repeating: 0, count: 36 * 9)
-        for a in 0..<6 { for b in 0..<6 { for ky in 0..<3 { for kx in 0..<3 {
-            c[(a * 6 + b) * 9 + ky * 3 + kx] = Float(g[a][ky] * g[b][kx])
-        } } } }
-        return c
-    }()
-
     func winograd(input: UnsafePointer<Float>, height: Int, width: Int,
                   output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
                   parallel: Parallel) {
@@ -45,19 +33,13 @@ extension Conv3x3 {
         let m = v + 36 * cin * maxTiles
         let split = Self.splitsGEMMs(parallel)
 
-        // U = C (36 × 9) · kernel (9 × Cin·Cout)
-        Self.winogradWeightTransform.withUnsafeBufferPointer { c in
-            let cp = c.baseAddress!, kp = UnsafePointer(kernel.pointer)
-            if split {
-                parallel.forEach(pairs, minimumPerThread: 256) { r in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 36, Int32(r.count), 9,
-                                1, cp, 9, kp + r.lowerBound, Int32(pairs),
-                                0, u + r.lowerBound, Int32(pairs))
-                }
-            } else {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 36, Int32(pairs), 9,
-                            1, cp, 9, kp, Int32(pairs), 0, u, Int32(pairs))
-            }
+        // U[6a + b] = Σ_ky,kx G[a][ky]·G[b][kx]·W[3ky + kx]  (separable, vectorised over pairs)
+        let kp = UnsafePointer(kernel.pointer)
+        parallel.forEach(pairs / 4, minimumPerThread: 256) { r in
+            Self.weightTransform(kernel: kp, pairs: pairs, range: (4 * r.lowerBound)..<(4 * r.upperBound), u: u)
+        }
+        if pairs % 4 != 0 {
+            Self.weightTransform(kernel: kp, pairs: pairs, range: (pairs - pairs % 4)..<pairs, u: u)
         }
 
         var ty0 = 0
@@ -86,6 +68,42 @@ extension Conv3x3 {
                                      output: output, height: height, width: width)
             }
             ty0 += rows
+        }
+    }
+
+    /// The six rows of G applied to three values (one column of taps).
+    @inline(__always)
+    static func g6<V: SIMD>(_ g0: V, _ g1: V, _ g2: V) -> (V, V, V, V, V, V) where V.Scalar == Float {
+        let q = g0 * (1 / 24) + g2 * (1 / 6), m = g1 * (1 / 12)
+        return (g0 * 0.25, (g0 + g1 + g2) * (-1 / 6), (g0 - g1 + g2) * (-1 / 6), q + m, q - m, g2)
+    }
+
+    /// U for pairs `range`: SIMD over four consecutive pairs, a scalar-padded tail.
+    static func weightTransform(kernel: UnsafePointer<Float>, pairs: Int, range: Range<Int>,
+                                u: UnsafeMutablePointer<Float>) {
+        var p = range.lowerBound
+        while p < range.upperBound {
+            let n = min(4, range.upperBound - p)
+            @inline(__always) func w(_ k: Int) -> SIMD4<Float> {
+                if n == 4 { return load4(kernel + k * pairs + p) }
+                var v = SIMD4<Float>(repeating: 0)
+                for j in 0..<n { v[j] = kernel[k * pairs + p + j] }
+                return v
+            }
+            @inline(__always) func put(_ t: Int, _ v: SIMD4<Float>) {
+                let dst = u + t * pairs + p
+                if n == 4 { store4(dst, v) } else { for j in 0..<n { dst[j] = v[j] } }
+            }
+            @inline(__always) func row(_ a: Int, _ x0: SIMD4<Float>, _ x1: SIMD4<Float>, _ x2: SIMD4<Float>) {
+                let (b0, b1, b2, b3, b4, b5) = g6(x0, x1, x2)
+                put(6 * a, b0); put(6 * a + 1, b1); put(6 * a + 2, b2)
+                put(6 * a + 3, b3); put(6 * a + 4, b4); put(6 * a + 5, b5)
+            }
+            // Vertical: c_kx[a] = Σ_ky G[a][ky]·W[3ky + kx]; then horizontal per a.
+            let c0 = g6(w(0), w(3), w(6)), c1 = g6(w(1), w(4), w(7)), c2 = g6(w(2), w(5), w(8))
+            row(0, c0.0, c1.0, c2.0); row(1, c0.1, c1.1, c2.1); row(2, c0.2, c1.2, c2.2)
+            row(3, c0.3, c1.3, c2.3); row(4, c0.4, c1.4, c2.4); row(5, c0.5, c1.5, c2.5)
+            p += n
         }
     }
 
