@@ -44,6 +44,12 @@ test: setup test-fixtures
 	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-swift-testing
 	$(MAKE) --no-print-directory cabi-test
 
+# Our engine against PyTorch (Debian's python3-torch, installed if missing) in one session:
+# per-iteration times, thread scaling, time to the tutorial loss, peak RSS. Table: out/bench.md.
+bench: setup
+	$(SWIFT) build $(BUILD_FLAGS) --product stylize-bench
+	STYLEFILTER_MODEL=$(abspath $(MODEL)) python3 bench/run.py --out out/bench.json
+
 clean:
 	rm -rf .build out build
 

@@ -47,6 +47,10 @@ let package = Package(
                 ]),
             ]),
 
+        // Timings for `make bench` (bench/run.py); not part of the product.
+        .executableTarget(name: "stylize-bench", dependencies: ["StyleKernel", "COpenBLAS"],
+                         swiftSettings: [.swiftLanguageMode(.v5)]),
+
         .testTarget(name: "StyleKernelTests", dependencies: ["StyleKernel"]),
         // Runs the built `stylize` binary (next to the test bundle) on images made with `convert`.
         .testTarget(name: "CommandTests", dependencies: ["StyleKernel"]),

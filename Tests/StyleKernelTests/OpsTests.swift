@@ -70,7 +70,7 @@ final class OpsTests: XCTestCase {
         XCTAssertLessThan(conv.bandRows(height: h, width: w), h)
         let input = rng.array(cin * h * w)
         let got = runConv(conv, input, h: h, w: w)
-        let want = naiveConv(input, cin: cin, cout: cout, h: h, w: w, weights: conv.weights.array, bias: nil)
+        let want = naiveConv(input, cin: cin, cout: cout, h: h, w: w, weights: conv.weights, bias: nil)
         XCTAssertLessThan(maxRelativeError(got, want), 1e-5)
     }
 

@@ -79,7 +79,7 @@ final class StylizeTests: XCTestCase {
             return true
         }
         XCTAssertEqual(scalesSeen, [1, 2])
-        XCTAssertEqual(result.iterations, 12)
+        XCTAssertEqual(result.iterations, 9 + 6)  // the coarser scale runs 1.5× as many
         XCTAssertLessThan(last[1]!, first[1]!)
         o.objective = .tutorial
         o.optimizer = .lbfgs

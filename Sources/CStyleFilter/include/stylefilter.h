@@ -121,7 +121,7 @@ typedef enum sf_objective { SF_OBJECTIVE_DEFAULT = 0, SF_OBJECTIVE_TUTORIAL = 1 
 /* Always fill with sf_options_init first, then change fields. Defaults in brackets. */
 typedef struct sf_options {
     size_t struct_size;         /*  0: sizeof(sf_options) as the caller knows it */
-    int32_t iterations;         /*  8: [300] iterations per scale, 1…1000000 */
+    int32_t iterations;         /*  8: [20] iterations at the final scale (coarser scales get 1.5x per step down), 1…1000000 */
     int32_t optimizer;          /* 12: [SF_OPTIMIZER_LBFGS] */
     float learning_rate;        /* 16: [2.0] Adam's step (model pixel units, 0…255), > 0 */
     float content_weight;       /* 20: [1.0] >= 0, finite */
@@ -134,7 +134,7 @@ typedef struct sf_options {
     int32_t init;               /* 52: [SF_INIT_CONTENT] */
     const sf_image *init_image; /* 56: [NULL] the start image for SF_INIT_IMAGE (any size) */
     uint64_t seed;              /* 64: [0] noise seed for SF_INIT_RANDOM */
-    int32_t scales;             /* 72: [1] coarse-to-fine scales, 1…8 */
+    int32_t scales;             /* 72: [5] coarse-to-fine scales (sides /sqrt2 per step, >= 64 px), 1…8 */
     int32_t objective;          /* 76: [SF_OBJECTIVE_DEFAULT] */
     uint32_t max_size;          /* 80: [512] longest side of the result; larger contents are
                                        scaled down to it, smaller ones keep their size;

@@ -53,6 +53,8 @@ public final class NetworkWorkspace: @unchecked Sendable {
     let gradientA: FloatBuffer
     let gradientB: FloatBuffer
     let scratch: FloatBuffer
+    /// Forces one convolution algorithm (tests compare them); nil: each conv chooses by size.
+    var convAlgorithm: Conv3x3.Algorithm?
 
     /// - Parameter depth: the deepest conv layer (index) the caller needs.
     public init(network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel) {
@@ -70,9 +72,12 @@ public final class NetworkWorkspace: @unchecked Sendable {
                 stages.append(Stage(op: .pool, shape: shape, output: FloatBuffer(count: shape.count)))
             }
             let layer = network.layers[i]
-            scratchCount = max(scratchCount,
-                               layer.forward.workspaceCount(height: shape.height, width: shape.width),
-                               layer.backward.workspaceCount(height: shape.height, width: shape.width))
+            for conv in [layer.forward, layer.backward] {
+                for algorithm in Conv3x3.Algorithm.allCases {
+                    scratchCount = max(scratchCount, conv.workspaceCount(
+                        height: shape.height, width: shape.width, algorithm: algorithm))
+                }
+            }
             shape = Shape3(layer.forward.outChannels, shape.height, shape.width)
             stageOfLayer[layer.name] = stages.count
             stages.append(Stage(op: .conv(i), shape: shape, output: FloatBuffer(count: shape.count)))
@@ -103,9 +108,12 @@ public final class NetworkWorkspace: @unchecked Sendable {
                                 height: srcShape.height, width: srcShape.width,
                                 output: stage.output.pointer, parallel: parallel)
             case .conv(let i):
-                network.layers[i].forward.apply(
-                    input: src, height: srcShape.height, width: srcShape.width,
-                    output: stage.output.pointer, workspace: scratch.pointer, parallel: parallel)
+                let conv = network.layers[i].forward
+                conv.apply(input: src, height: srcShape.height, width: srcShape.width,
+                           output: stage.output.pointer, workspace: scratch.pointer,
+                           parallel: parallel,
+                           algorithm: convAlgorithm ?? conv.algorithm(height: srcShape.height,
+                                                                      width: srcShape.width))
                 ReLU.forward(stage.output.pointer, count: stage.shape.count, parallel: parallel)
             }
             src = UnsafePointer(stage.output.pointer)
@@ -132,9 +140,10 @@ public final class NetworkWorkspace: @unchecked Sendable {
                 inject(layer.name, grad, stage.shape)
                 ReLU.backward(output: stage.output.pointer, gradient: grad,
                               count: stage.shape.count, parallel: parallel)
-                layer.backward.apply(input: grad, height: stage.shape.height,
-                                     width: stage.shape.width, output: target,
-                                     workspace: scratch.pointer, parallel: parallel)
+                let (h, w) = (stage.shape.height, stage.shape.width)
+                layer.backward.apply(input: grad, height: h, width: w, output: target,
+                                     workspace: scratch.pointer, parallel: parallel,
+                                     algorithm: convAlgorithm ?? layer.backward.algorithm(height: h, width: w))
             case .pool:
                 Pool2x2.backward(network.pooling, input: belowOutput, channels: below.channels,
                                  height: below.height, width: below.width,

@@ -103,7 +103,7 @@ public final class StyleObjective: @unchecked Sendable {
             let f = workspace.output(of: layer.name)!
             let g = layer.scratch!
             Gram.compute(features: f, channels: layer.shape.channels, positions: layer.shape.plane,
-                         scale: layer.gramScale, gram: g.pointer)
+                         scale: layer.gramScale, gram: g.pointer, parallel: parallel)
             // Keep G − A for the backward pass.
             let a = layer.target.pointer
             for i in 0..<g.count { g.pointer[i] -= a[i] }
@@ -134,7 +134,7 @@ public final class StyleObjective: @unchecked Sendable {
                 for i in 0..<d.count { d.pointer[i] *= k }
                 Gram.backward(dLossdGram: d.pointer, features: self.workspace.output(of: name)!,
                               channels: shape.channels, positions: shape.plane,
-                              scale: layer.gramScale, gradient: grad)
+                              scale: layer.gramScale, gradient: grad, parallel: parallel)
             }
         }, inputGradient: gradient)
         _ = TotalVariation.evaluate(x, shape: shape, weight: options.tvWeight * tvNorm,

@@ -5,15 +5,30 @@ import COpenBLAS
 /// This is the engine's one convolution seam. The network uses it twice per layer: forward with
 /// the layer's weights, and backward (gradient with respect to the input) with the weights
 /// flipped 180° and transposed — the gradient of a stride-1 "same" convolution is itself such a
-/// convolution. A faster algorithm (e.g. Winograd) replaces the body of `apply` only.
+/// convolution.
 ///
-/// Current algorithm: im2col over bands of rows, then one `cblas_sgemm` per band writing straight
-/// into the output planes (ldc = H·W), so the column buffer stays small at any image size.
+/// Two algorithms behind `apply`, chosen per call by `algorithm(height:width:)`:
+/// - Winograd F(4×4, 3×3) (Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural
+///   Networks"): Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A on 6×6 input tiles giving 4×4 outputs, 36 instead
+///   of 144 multiplications per tile and channel pair. The 36 products over channels are 36
+///   GEMMs (Cout × Cin times Cin × tiles). See `Winograd.swift`.
+/// - im2col over bands of rows + one GEMM per band (small images, few channels).
+///
+/// Weights are stored once, tap-major ([k][i][o], k = 3·ky + kx): both algorithms read them as
+/// GEMM operands directly (im2col as Aᵀ; Winograd's U = G W Gᵀ is contiguous over channel
+/// pairs, so its transform vectorises), so neither needs a second copy; Winograd's U is recomputed per call into the
+/// workspace (cheap next to the GEMMs, and it keeps ~200 MB of transformed weights out of RAM).
+///
+/// Threads: when OpenBLAS runs single-threaded (what the engine sets, see `StylizeRun`), the GEMMs
+/// are split statically over `parallel`'s workers; otherwise each GEMM is one OpenBLAS call.
+/// Either way results are deterministic for a given thread count.
 public final class Conv3x3: @unchecked Sendable {
+    public enum Algorithm: Sendable, CaseIterable { case im2col, winograd }
+
     public let inChannels: Int
     public let outChannels: Int
-    /// outChannels × (inChannels·9), row-major: the GEMM's A operand.
-    let weights: FloatBuffer
+    /// 9 × inChannels × outChannels, tap-major: kernel[(k·Cin + i)·Cout + o] = W[o][i][k].
+    let kernel: FloatBuffer
     let bias: FloatBuffer?
 
     /// `weights` in OIHW order (outChannels × inChannels × 3 × 3).
@@ -22,29 +37,75 @@ public final class Conv3x3: @unchecked Sendable {
         precondition(bias == nil || bias!.count == outChannels)
         self.inChannels = inChannels
         self.outChannels = outChannels
-        self.weights = FloatBuffer(weights)
+        let kernel = FloatBuffer(count: weights.count)
+        let kp = kernel.pointer
+        for o in 0..<outChannels {
+            for i in 0..<inChannels {
+                for k in 0..<9 {
+                    kp[(k * inChannels + i) * outChannels + o] = weights[(o * inChannels + i) * 9 + k]
+                }
+            }
+        }
+        self.kernel = kernel
         self.bias = bias.map(FloatBuffer.init)
+    }
+
+    init(inChannels: Int, outChannels: Int, kernel: FloatBuffer, bias: FloatBuffer?) {
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.kernel = kernel; self.bias = bias
+    }
+
+    /// The weights in OIHW order (outChannels × inChannels × 3 × 3).
+    public var weights: [Float] {
+        var w = [Float](repeating: 0, count: kernel.count)
+        let kp = kernel.pointer
+        for o in 0..<outChannels {
+            for i in 0..<inChannels {
+                for k in 0..<9 { w[(o * inChannels + i) * 9 + k] = kp[(k * inChannels + i) * outChannels + o] }
+            }
+        }
+        return w
     }
 
     /// The convolution whose output is the gradient of this one's input: weights transposed
     /// (in ↔ out) and flipped 180° spatially, no bias.
     public func inputGradient() -> Conv3x3 {
-        var flipped = [Float](repeating: 0, count: weights.count)
-        let w = weights.pointer
-        for o in 0..<outChannels {
+        // W'[i][o][8−k] = W[o][i][k]  →  kernel'[((8−k)·Cout + o)·Cin + i] = kernel[(k·Cin + i)·Cout + o]
+        let flipped = FloatBuffer(count: kernel.count)
+        let src = kernel.pointer, dst = flipped.pointer
+        for k in 0..<9 {
+            let s = src + k * inChannels * outChannels
+            let d = dst + (8 - k) * inChannels * outChannels
             for i in 0..<inChannels {
-                for k in 0..<9 {
-                    flipped[(i * outChannels + o) * 9 + (8 - k)] = w[(o * inChannels + i) * 9 + k]
-                }
+                for o in 0..<outChannels { d[o * inChannels + i] = s[i * outChannels + o] }
             }
         }
-        return Conv3x3(inChannels: outChannels, outChannels: inChannels, weights: flipped, bias: nil)
+        return Conv3x3(inChannels: outChannels, outChannels: inChannels, kernel: flipped, bias: nil)
+    }
+
+    /// The algorithm `apply` uses at this size. Winograd needs enough channels on both sides for
+    /// its 36 GEMMs to be efficient and pays a per-call weight transform (36·Cin·Cout values),
+    /// which only large enough images amortise; measured on Zen 4 (see bench/README.md).
+    public func algorithm(height: Int, width: Int) -> Algorithm {
+        if inChannels < 16 || outChannels < 16 { return .im2col }
+        let tiles = ((height + 3) / 4) * ((width + 3) / 4)
+        return tiles >= 4 ? .winograd : .im2col
     }
 
     /// Floats of scratch space `apply` needs for an image of this size.
     public func workspaceCount(height: Int, width: Int) -> Int {
-        let rows = bandRows(height: height, width: width)
-        return inChannels * 9 * rows * width
+        workspaceCount(height: height, width: width, algorithm: algorithm(height: height, width: width))
+    }
+
+    func workspaceCount(height: Int, width: Int, algorithm: Algorithm) -> Int {
+        switch algorithm {
+        case .im2col:
+            return inChannels * 9 * bandRows(height: height, width: width) * width
+        case .winograd:
+            let tilesX = (width + 3) / 4
+            let tiles = winogradBandTileRows(height: height, width: width) * tilesX
+            return 36 * inChannels * outChannels + 36 * (inChannels + outChannels) * tiles
+        }
     }
 
     /// Rows per band: the column buffer holds about 4 M floats (16 MB), at least one row.
@@ -53,24 +114,69 @@ public final class Conv3x3: @unchecked Sendable {
         return max(1, min(height, (1 << 22) / max(perRow, 1)))
     }
 
+    /// Tile rows per Winograd band: V and M together hold about 4 M floats, at least one row.
+    func winogradBandTileRows(height: Int, width: Int) -> Int {
+        let tilesX = (width + 3) / 4, tilesY = (height + 3) / 4
+        let perRow = 36 * (inChannels + outChannels) * tilesX
+        return max(1, min(tilesY, (1 << 22) / max(perRow, 1)))
+    }
+
     /// output (outChannels × H × W) = conv(input (inChannels × H × W)).
     /// `workspace` must hold `workspaceCount(height:width:)` floats.
     public func apply(input: UnsafePointer<Float>, height: Int, width: Int,
                       output: UnsafeMutablePointer<Float>,
                       workspace: UnsafeMutablePointer<Float>, parallel: Parallel) {
+        apply(input: input, height: height, width: width, output: output, workspace: workspace,
+              parallel: parallel, algorithm: algorithm(height: height, width: width))
+    }
+
+    func apply(input: UnsafePointer<Float>, height: Int, width: Int,
+               output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
+               parallel: Parallel, algorithm: Algorithm) {
+        switch algorithm {
+        case .winograd:
+            winograd(input: input, height: height, width: width, output: output,
+                     workspace: workspace, parallel: parallel)
+        case .im2col:
+            im2colConvolution(input: input, height: height, width: width, output: output,
+                              workspace: workspace, parallel: parallel)
+        }
+    }
+
+    /// True when the caller should split GEMMs over its own workers (OpenBLAS single-threaded).
+    static func splitsGEMMs(_ parallel: Parallel) -> Bool {
+        parallel.threads > 1 && openblas_get_num_threads() == 1
+    }
+
+    func im2colConvolution(input: UnsafePointer<Float>, height: Int, width: Int,
+                           output: UnsafeMutablePointer<Float>,
+                           workspace: UnsafeMutablePointer<Float>, parallel: Parallel) {
         let plane = height * width
         let k = inChannels * 9
         let band = bandRows(height: height, width: width)
+        let split = Self.splitsGEMMs(parallel)
         var r0 = 0
         while r0 < height {
             let r1 = min(height, r0 + band)
             let n = (r1 - r0) * width
             im2col(input: input, height: height, width: width, rows: r0..<r1,
                    columns: workspace, parallel: parallel)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                        Int32(outChannels), Int32(n), Int32(k),
-                        1, weights.pointer, Int32(k), workspace, Int32(n),
-                        0, output + r0 * width, Int32(plane))
+            let a = UnsafePointer(kernel.pointer), b = UnsafePointer(workspace)
+            let c = output + r0 * width
+            // C (Cout × n) = Aᵀ (A = kernel, 9Cin × Cout) · columns (9Cin × n)
+            if split {
+                parallel.forEach(n, minimumPerThread: 64) { cols in
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+                                Int32(outChannels), Int32(cols.count), Int32(k),
+                                1, a, Int32(outChannels), b + cols.lowerBound, Int32(n),
+                                0, c + cols.lowerBound, Int32(plane))
+                }
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+                            Int32(outChannels), Int32(n), Int32(k),
+                            1, a, Int32(outChannels), b, Int32(n),
+                            0, c, Int32(plane))
+            }
             r0 = r1
         }
         if let bias {
@@ -85,18 +191,19 @@ public final class Conv3x3: @unchecked Sendable {
         }
     }
 
-    /// Column matrix for output rows `rows`: row (i·9 + ky·3 + kx) holds input channel i shifted
-    /// by (ky−1, kx−1), zero outside the image.
+    /// Column matrix for output rows `rows`: row (k·Cin + i), k = 3·ky + kx, holds input
+    /// channel i shifted by (ky−1, kx−1), zero outside the image.
     func im2col(input: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>,
                 columns: UnsafeMutablePointer<Float>, parallel: Parallel) {
         let n = rows.count * width
         let plane = height * width
+        let cin = inChannels
         parallel.forEach(inChannels, minimumPerThread: 4) { channels in
             for i in channels {
                 let src = input + i * plane
                 for ky in 0..<3 {
                     for kx in 0..<3 {
-                        var dst = columns + ((i * 9 + ky * 3 + kx) * n)
+                        var dst = columns + (((ky * 3 + kx) * cin + i) * n)
                         for y in rows {
                             let iy = y + ky - 1
                             if iy < 0 || iy >= height {

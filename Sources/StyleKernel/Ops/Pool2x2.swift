@@ -44,25 +44,35 @@ public enum Pool2x2 {
                 let src = input + c * height * width
                 let g = outputGradient + c * oh * ow
                 let dst = inputGradient + c * height * width
-                dst.update(repeating: 0, count: height * width)
-                for y in 0..<oh {
-                    let i0 = 2 * y * width, i1 = i0 + width
-                    for x in 0..<ow {
-                        let gv = g[y * ow + x]
-                        switch kind {
-                        case .average:
-                            let q = 0.25 * gv
-                            dst[i0 + 2 * x] = q; dst[i0 + 2 * x + 1] = q
-                            dst[i1 + 2 * x] = q; dst[i1 + 2 * x + 1] = q
-                        case .max:
-                            var best = i0 + 2 * x
-                            if src[i0 + 2 * x + 1] > src[best] { best = i0 + 2 * x + 1 }
-                            if src[i1 + 2 * x] > src[best] { best = i1 + 2 * x }
-                            if src[i1 + 2 * x + 1] > src[best] { best = i1 + 2 * x + 1 }
-                            dst[best] = gv
+                switch kind {
+                case .average:
+                    for y in 0..<oh {
+                        let r0 = dst + 2 * y * width, r1 = r0 + width, gy = g + y * ow
+                        for x in 0..<ow {
+                            let q = 0.25 * gy[x]
+                            r0[2 * x] = q; r0[2 * x + 1] = q; r1[2 * x] = q; r1[2 * x + 1] = q
+                        }
+                    }
+                case .max:
+                    // Branch-free: each of the window's four values gets the gradient only if it
+                    // is the first maximal one (the same tie rule as before).
+                    for y in 0..<oh {
+                        let s0 = src + 2 * y * width, s1 = s0 + width
+                        let r0 = dst + 2 * y * width, r1 = r0 + width, gy = g + y * ow
+                        for x in 0..<ow {
+                            let a = s0[2 * x], b = s0[2 * x + 1], c = s1[2 * x], d = s1[2 * x + 1]
+                            let gv = gy[x]
+                            let m = max(max(a, b), max(c, d))
+                            let ta = a == m, tb = !ta && b == m, tc = !ta && !tb && c == m
+                            let td = !ta && !tb && !tc
+                            r0[2 * x] = ta ? gv : 0; r0[2 * x + 1] = tb ? gv : 0
+                            r1[2 * x] = tc ? gv : 0; r1[2 * x + 1] = td ? gv : 0
                         }
                     }
                 }
+                // Odd sizes: the dropped last row / column get no gradient.
+                if width % 2 == 1 { for y in 0..<(2 * oh) { dst[y * width + width - 1] = 0 } }
+                if height % 2 == 1 { (dst + (height - 1) * width).update(repeating: 0, count: width) }
             }
         }
     }

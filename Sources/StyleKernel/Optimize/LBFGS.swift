@@ -3,8 +3,11 @@
 ///
 /// Step rule: try t = 1 along the quasi-Newton direction (on the first iteration, where there is
 /// no curvature yet, t = min(1, 1/‖g‖₁) as in Torch's optim.lbfgs, which jcjohnson/neural-style
-/// uses); accept if the Armijo condition f(x⁺) ≤ f(x) + 10⁻⁴·gᵀ(x⁺ − x) holds, otherwise halve
-/// t, up to 10 times. A pair (s, y) enters the history only if sᵀy > 0 (curvature condition), so
+/// uses); accept if the Armijo condition f(x⁺) ≤ f(x) + 10⁻⁴·gᵀ(x⁺ − x) holds, otherwise
+/// backtrack to the minimiser of the quadratic through f(x), the slope and f(x⁺) (Nocedal & Wright
+/// §3.5), kept within [t/100, t/2] — halving alone cannot recover when the curvature estimate is
+/// off by orders of magnitude (badly scaled objectives such as the tutorial one in Caffe units),
+/// up to 10 times. A pair (s, y) enters the history only if sᵀy > 0 (curvature condition), so
 /// the implied Hessian stays positive definite despite the projection.
 final class LBFGS {
     let count: Int
@@ -67,7 +70,11 @@ final class LBFGS {
                     accepted = trial
                     break
                 }
-                t *= 0.5
+                // Quadratic model along the step: f(τ) ≈ f + slope·τ + c·τ²; its minimiser.
+                let fTrial = trial.total.isFinite ? trial.total : Double.greatestFiniteMagnitude
+                let curvature = (fTrial - loss.total - slope * t) / (t * t)
+                let tq = curvature > 0 ? -slope / (2 * curvature) : 0.5 * t
+                t = min(0.5 * t, max(0.01 * t, tq))
             }
             guard let newLoss = accepted else {
                 // No decrease along this direction even for tiny steps: converged (or stuck).
@@ -99,7 +106,12 @@ final class LBFGS {
         }
         let sy = Reductions.dot(sv.pointer, yv.pointer, count: count, parallel: parallel)
         let yy = Reductions.dot(yv.pointer, yv.pointer, count: count, parallel: parallel)
-        guard sy > 1e-10 * yy, sy > 0 else { return }
+        let ss = Reductions.dot(sv.pointer, sv.pointer, count: count, parallel: parallel)
+        // Curvature condition, scale-free: the angle between s and y is below 90° by a margin.
+        // (An absolute test such as sᵀy > 10⁻¹⁰·yᵀy rejects every pair of a steep objective,
+        // whose curvature exceeds 10¹⁰ — e.g. the tutorial objective in Caffe units — and then
+        // L-BFGS never leaves its tiny first step.)
+        guard sy > 1e-10 * (ss * yy).squareRoot(), sy > 0 else { return }
         s.append(sv); y.append(yv); rho.append(1 / sy)
     }
 

@@ -61,8 +61,9 @@ struct StylizeRun {
         self.snapshotEvery = snapshotEvery; self.progress = progress
         let threads = options.threads > 0 ? options.threads : Parallel.availableCores
         parallel = Parallel(threads: threads)
-        // OpenBLAS's thread count is process-wide; set it to what this run asked for.
-        openblas_set_num_threads(Int32(threads))
+        // OpenBLAS runs single-threaded: the engine splits its GEMMs statically over `parallel`
+        // (deterministic, and both cores stay busy in the many small GEMMs of Winograd).
+        openblas_set_num_threads(1)
     }
 
     /// Longest side of each scale, coarse to fine: the final size divided by √2 per step down,
@@ -74,12 +75,27 @@ struct StylizeRun {
         }
     }
 
+    /// Iterations of each scale, coarse to fine. `options.iterations` is what the final (full-size)
+    /// scale runs; each step coarser runs `coarserFactor`× as many as the next finer one (rounded).
+    /// An iteration there costs about half as much (√2 smaller sides), so the coarse scales — which
+    /// settle the large structures cheaply — add a bounded fraction of the final scale's time.
+    func iterationsPerScale(count: Int) -> [Int] {
+        (0..<count).map { s in
+            let steps = Double(count - 1 - s)
+            return max(1, Int((Double(options.iterations) * pow(Self.coarserFactor, steps)).rounded()))
+        }
+    }
+
+    /// Iterations multiplier per step down the pyramid (see `iterationsPerScale`).
+    static let coarserFactor = 1.5
+
     mutating func run(content: PlanarImage, styles: [PlanarImage]) throws -> StylizeResult {
         let convention = model.convention
         let sizes = scaleSizes()
         let blend = options.normalizedBlend(styleCount: styles.count)
         let deepest = options.deepestLayer(in: network)
-        let planned = options.iterations * sizes.count
+        let iterations = iterationsPerScale(count: sizes.count)
+        let planned = iterations.reduce(0, +)
         var completed = 0
         var current: PlanarImage? = nil  // the previous scale's result
         var finalLoss = LossTerms()
@@ -88,6 +104,10 @@ struct StylizeRun {
         for (s, longest) in sizes.enumerated() {
             let (w, h) = Resample.fit(width: content.width, height: content.height, longest: longest)
             let contentHere = Resample.resize(content, width: w, height: h)
+            // Style targets first: their temporary workspace is freed before this scale's own is
+            // made, so the two never coexist (peak memory).
+            let grams = styleGrams(styles: styles, blend: blend, width: w, height: h,
+                                   longest: longest, deepest: deepest)
             let workspace = NetworkWorkspace(network: network, height: h, width: w, depth: deepest,
                                              parallel: parallel)
             // Targets: content features at this size, blended style Grams.
@@ -98,8 +118,6 @@ struct StylizeRun {
                 contentFeatures[name] = Array(UnsafeBufferPointer(start: workspace.output(of: name)!,
                                                                   count: shape.count))
             }
-            let grams = styleGrams(styles: styles, blend: blend, width: w, height: h,
-                                   longest: longest, deepest: deepest)
             let objective = StyleObjective(workspace: workspace, options: options,
                                            convention: convention,
                                            contentFeatures: contentFeatures, styleGrams: grams)
@@ -133,7 +151,7 @@ struct StylizeRun {
                 guard let progress = self.progress else { return }
                 let event = ProgressEvent(
                     scale: scaleIndex + 1, scales: sizes.count, iteration: iteration,
-                    iterations: self.options.iterations, completed: completed, planned: planned,
+                    iterations: iterations[scaleIndex], completed: completed, planned: planned,
                     width: w, height: h, loss: loss, elapsed: self.elapsed)
                 let wantsSnapshot = self.snapshotEvery > 0 && completed % self.snapshotEvery == 0
                 let snapshot = wantsSnapshot ? convention.toImage(x.pointer, width: w, height: h) : nil
@@ -142,12 +160,12 @@ struct StylizeRun {
             switch options.optimizer {
             case .lbfgs:
                 let optimizer = LBFGS(count: x.count, parallel: parallel)
-                _ = try optimizer.minimize(x, iterations: options.iterations, bounds: bounds,
+                _ = try optimizer.minimize(x, iterations: iterations[s], bounds: bounds,
                                            evaluate: evaluate, onStep: onStep)
             case .adam:
                 let optimizer = Adam(count: x.count, learningRate: options.learningRate,
                                      parallel: parallel)
-                _ = try optimizer.minimize(x, iterations: options.iterations, bounds: bounds,
+                _ = try optimizer.minimize(x, iterations: iterations[s], bounds: bounds,
                                            evaluate: evaluate, onStep: onStep)
             }
             current = convention.toImage(x.pointer, width: w, height: h)
@@ -188,7 +206,7 @@ struct StylizeRun {
                     Gram.compute(features: ws.output(of: name)!, channels: shape.channels,
                                  positions: shape.plane,
                                  scale: StyleObjective.gramScale(objective: options.objective, shape: shape),
-                                 gram: gp.baseAddress!)
+                                 gram: gp.baseAddress!, parallel: parallel)
                 }
                 if var acc = grams[name] {
                     for i in acc.indices { acc[i] += blend[k] * g[i] }

@@ -1,0 +1,149 @@
+import COpenBLAS
+import XCTest
+@testable import StyleKernel
+
+/// Winograd F(4×4, 3×3) against the naive convolution and im2col, alone and through VGG16.
+final class WinogradTests: XCTestCase {
+    /// out[o][y][x] = b[o] + Σ_i Σ_ky Σ_kx W[o][i][ky][kx] · in[i][y+ky−1][x+kx−1], in Double.
+    func naiveConv(_ input: [Float], cin: Int, cout: Int, h: Int, w: Int,
+                   weights: [Float], bias: [Float]?) -> [Float] {
+        var out = [Float](repeating: 0, count: cout * h * w)
+        for o in 0..<cout {
+            for y in 0..<h {
+                for x in 0..<w {
+                    var acc = Double(bias?[o] ?? 0)
+                    for i in 0..<cin {
+                        for ky in 0..<3 {
+                            for kx in 0..<3 {
+                                let iy = y + ky - 1, ix = x + kx - 1
+                                guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                acc += Double(weights[((o * cin + i) * 3 + ky) * 3 + kx])
+                                    * Double(input[(i * h + iy) * w + ix])
+                            }
+                        }
+                    }
+                    out[(o * h + y) * w + x] = Float(acc)
+                }
+            }
+        }
+        return out
+    }
+
+    func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
+        let scale = max(b.map(abs).max() ?? 1, 1e-6)
+        return zip(a, b).map { abs($0 - $1) }.max()! / scale
+    }
+
+    func run(_ conv: Conv3x3, _ input: [Float], h: Int, w: Int, _ algorithm: Conv3x3.Algorithm,
+             threads: Int = 2) -> [Float] {
+        var out = [Float](repeating: .nan, count: conv.outChannels * h * w)
+        var ws = [Float](repeating: .nan,
+                         count: conv.workspaceCount(height: h, width: w, algorithm: algorithm))
+        input.withUnsafeBufferPointer { i in
+            out.withUnsafeMutableBufferPointer { o in
+                ws.withUnsafeMutableBufferPointer { s in
+                    conv.apply(input: i.baseAddress!, height: h, width: w, output: o.baseAddress!,
+                               workspace: s.baseAddress!, parallel: Parallel(threads: threads),
+                               algorithm: algorithm)
+                }
+            }
+        }
+        return out
+    }
+
+    func testWinogradMatchesNaiveAtOddSizes() {
+        var rng = TestRandom(seed: 21)
+        for (cin, cout, h, w) in [(16, 16, 1, 1), (16, 24, 7, 9), (20, 17, 13, 5), (16, 16, 4, 4),
+                                  (32, 16, 1, 11), (16, 32, 9, 1), (24, 20, 17, 18), (3, 5, 6, 7)] {
+            let input = rng.array(cin * h * w)
+            let weights = rng.array(cout * cin * 9)
+            let bias = rng.array(cout)
+            let conv = Conv3x3(inChannels: cin, outChannels: cout, weights: weights, bias: bias)
+            let want = naiveConv(input, cin: cin, cout: cout, h: h, w: w, weights: weights, bias: bias)
+            let got = run(conv, input, h: h, w: w, .winograd)
+            XCTAssertLessThan(maxRelativeError(got, want), 1e-5, "\(cin)→\(cout) at \(h)×\(w)")
+            let back = conv.inputGradient()
+            let y = rng.array(cout * h * w)
+            let wantBack = naiveConv(y, cin: cout, cout: cin, h: h, w: w, weights: back.weights, bias: nil)
+            XCTAssertLessThan(maxRelativeError(run(back, y, h: h, w: w, .winograd), wantBack), 1e-5,
+                              "backward \(cin)→\(cout) at \(h)×\(w)")
+        }
+    }
+
+    /// Several bands of tile rows (wide image, many channels), one and two threads, and with
+    /// OpenBLAS threaded or not: all agree with im2col.
+    func testWinogradBandsAndThreadsMatchIm2col() {
+        var rng = TestRandom(seed: 22)
+        let cin = 192, cout = 160, h = 23, w = 250
+        let conv = Conv3x3(inChannels: cin, outChannels: cout, weights: rng.array(cout * cin * 9, -0.1, 0.1),
+                           bias: rng.array(cout))
+        XCTAssertLessThan(conv.winogradBandTileRows(height: h, width: w), (h + 3) / 4)
+        let input = rng.array(cin * h * w)
+        let want = run(conv, input, h: h, w: w, .im2col)
+        let saved = openblas_get_num_threads()
+        defer { openblas_set_num_threads(saved) }
+        var results: [[Float]] = []
+        for blas in [1, 2] {
+            openblas_set_num_threads(Int32(blas))
+            for threads in [1, 2] {
+                let got = run(conv, input, h: h, w: w, .winograd, threads: threads)
+                XCTAssertLessThan(maxRelativeError(got, want), 3e-5, "blas \(blas) threads \(threads)")
+                results.append(got)
+            }
+        }
+        // Deterministic: the same thread count gives the same bits.
+        openblas_set_num_threads(1)
+        XCTAssertEqual(run(conv, input, h: h, w: w, .winograd, threads: 2), results[1])
+    }
+
+    /// The whole VGG16 (random weights) forward to conv5_1 and backward to the pixels:
+    /// Winograd everywhere it applies vs im2col everywhere. The backward passes both start from
+    /// the im2col forward's activations, so ReLU masks and max-pool choices are the same and
+    /// only the convolutions' rounding differs.
+    func testVGG16WinogradAgreesWithIm2col() throws {
+        let model = try randomModel(seed: 23)
+        let network = VGGNetwork(model: model, pooling: .max)
+        let (w, h) = (136, 104)
+        let depth = network.layerIndex("conv5_1")!
+        let x = model.convention.toModel(randomImage(width: w, height: h, seed: 24))
+        var outputs: [[Float]] = [], gradients: [[Float]] = []
+        for algorithm in [Conv3x3.Algorithm.im2col, .winograd] {
+            let ws = NetworkWorkspace(network: network, height: h, width: w, depth: depth,
+                                      parallel: Parallel(threads: 2))
+            ws.convAlgorithm = algorithm
+            ws.forward(x)
+            let shape = ws.shape(of: "conv5_1")!
+            XCTAssertEqual(network.layers[depth].forward.algorithm(height: shape.height, width: shape.width), .winograd)
+            let f = Array(UnsafeBufferPointer(start: ws.output(of: "conv5_1")!, count: shape.count))
+            outputs.append(f)
+            var g = [Float](repeating: 0, count: 3 * w * h)
+            g.withUnsafeMutableBufferPointer { gp in
+                ws.backward(inject: { name, grad, s in
+                    guard name == "conv5_1" else { return }
+                    for i in 0..<s.count { grad[i] += f[i] }  // d/dF of ½‖F‖²
+                }, inputGradient: gp.baseAddress!)
+            }
+            gradients.append(g)
+            if algorithm == .im2col {
+                // Same forward activations, Winograd backward.
+                ws.convAlgorithm = .winograd
+                var g2 = [Float](repeating: 0, count: 3 * w * h)
+                g2.withUnsafeMutableBufferPointer { gp in
+                    ws.backward(inject: { name, grad, s in
+                        guard name == "conv5_1" else { return }
+                        for i in 0..<s.count { grad[i] += f[i] }
+                    }, inputGradient: gp.baseAddress!)
+                }
+                gradients.append(g2)
+            }
+        }
+        XCTAssertGreaterThan(outputs[0].map(abs).max()!, 0)
+        let forwardError = maxRelativeError(outputs[1], outputs[0])
+        let backwardError = maxRelativeError(gradients[1], gradients[0])
+        let endToEnd = maxRelativeError(gradients[2], gradients[0])
+        print("VGG16 input gradient, Winograd forward and backward vs im2col: \(endToEnd) (max-pool and ReLU choices may flip)")
+        print("VGG16 conv5_1 Winograd vs im2col: forward \(forwardError), input gradient \(backwardError)")
+        XCTAssertLessThan(forwardError, 1e-4)
+        XCTAssertLessThan(backwardError, 1e-4)
+    }
+}

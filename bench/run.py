@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""`make bench`: our engine (stylize-bench) against the PyTorch reference (torch_ref.py), in one
+session, so every ratio compares numbers measured minutes apart on the same loaded machine.
+
+Writes out/bench.json and prints a Markdown table (also written to out/bench.md).
+  bench/run.py [--threads 2] [--sizes 256,512,1024] [--evaluations 300] [--out out/bench.json]
+Environment: STYLEFILTER_MODEL (default models/vgg16-imagenet.safetensors),
+BENCH_IMAGES (default /work/shared/images), BENCH_BIN (default .build/release/stylize-bench)."""
+import argparse, json, os, platform, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TORCH_PY = "/usr/bin/python3"  # Debian's python3-torch lives here, not in the pyenv python
+
+
+def sh(cmd, **kw):
+    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw).stdout
+
+
+def last_json(text):
+    return json.loads([l for l in text.splitlines() if l.startswith("{")][-1])
+
+
+def ensure_torch():
+    probe = subprocess.run([TORCH_PY, "-c", "import torch, numpy"], capture_output=True)
+    if probe.returncode == 0:
+        return
+    print("bench: installing Debian's python3-torch (for /usr/bin/python3)", file=sys.stderr)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run(sudo + ["apt-get", "install", "-y", "python3-torch", "python3-numpy"], check=True, env=env)
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "load_average_at_start": os.getloadavg()}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--sizes", default="256,512,1024")
+    p.add_argument("--evaluations", type=int, default=300)
+    p.add_argument("--size", type=int, default=512, help="stylization size")
+    p.add_argument("--out", default=os.path.join(ROOT, "out", "bench.json"))
+    a = p.parse_args()
+
+    model = os.environ.get("STYLEFILTER_MODEL", os.path.join(ROOT, "models", "vgg16-imagenet.safetensors"))
+    images = os.environ.get("BENCH_IMAGES", "/work/shared/images")
+    ours = os.environ.get("BENCH_BIN", os.path.join(ROOT, ".build", "release", "stylize-bench"))
+    work = os.path.join(os.path.dirname(a.out), "bench")
+    os.makedirs(work, exist_ok=True)
+    ensure_torch()
+    env = dict(os.environ, STYLEFILTER_MODEL=model)
+    torch = [TORCH_PY, os.path.join(ROOT, "bench", "torch_ref.py")]
+    t = str(a.threads)
+    result = {"machine": machine(), "threads": a.threads, "model": os.path.basename(model),
+              "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+    # Inputs: tubingen fitted to the size, the style resized to exactly the content's size
+    # (the tutorial objective's convention), both as 8-bit PPM so both sides read the same pixels.
+    content = os.path.join(work, "content.ppm")
+    style = os.path.join(work, "style.ppm")
+    sh(["convert", os.path.join(images, "content", "tubingen.jpg"), "-resize", f"{a.size}x{a.size}", content])
+    w, h = sh(["identify", "-format", "%w %h", content]).split()
+    sh(["convert", os.path.join(images, "style", "starry_night_crop.png"), "-resize", f"{w}x{h}!", style])
+
+    # 1. Seconds per iteration: network forward + backward to conv5_1 (square images).
+    rows = []
+    for size in [int(s) for s in a.sizes.split(",")]:
+        reps = "2" if size >= 1024 else "3"
+        o = last_json(sh([ours, "network", "--size", str(size), "--threads", t, "--repeats", reps], env=env))
+        r = last_json(sh(torch + ["network", "--model", model, "--size", str(size), "--threads", t, "--repeats", reps]))
+        rows.append({"size": size, "ours": o["seconds"], "pytorch": r["seconds"], "ratio": o["seconds"] / r["seconds"],
+                     "ours_all": o["all"], "pytorch_all": r["all"]})
+    result["per_iteration"] = rows
+
+    # 2. Thread scaling at 512² (1 vs `threads`), both sides.
+    scaling = {}
+    for name, cmd in [("ours", [ours, "network", "--size", "512", "--repeats", "3"]),
+                      ("pytorch", torch + ["network", "--model", model, "--size", "512", "--repeats", "3"])]:
+        one = last_json(sh(cmd + ["--threads", "1"], env=env))["seconds"]
+        many = last_json(sh(cmd + ["--threads", t], env=env))["seconds"]
+        scaling[name] = {"1": one, t: many, "speedup": one / many}
+    result["scaling"] = scaling
+
+    # 3. End-to-end stylizations at 512 px.
+    #  a. our default stylization (default objective and options): time, peak RSS, tutorial loss
+    d = last_json(sh([ours, "stylize", "--content", content, "--style", style, "--size", str(a.size),
+                      "--threads", t, "--out", os.path.join(work, "ours-default.ppm")], env=env))
+    #  b. our default schedule on the tutorial objective with the tutorial's weights
+    tw = ["--content-weight", "1", "--style-weight", "1e6", "--tv-weight", "0"]
+    u = last_json(sh([ours, "stylize", "--content", content, "--style", style, "--size", str(a.size),
+                      "--threads", t, "--objective", "tutorial", "--out", os.path.join(work, "ours-tutorial.ppm")] + tw,
+                     env=env))
+    #  c. PyTorch: the tutorial's L-BFGS loop, `evaluations` full-resolution evaluations
+    r = last_json(sh(torch + ["stylize", "--model", model, "--content", content, "--style", style, "--threads", t,
+                              "--evaluations", str(a.evaluations), "--out", os.path.join(work, "pytorch-tutorial.ppm")] + tw))
+    result["stylize"] = {"ours_default": d, "ours_tutorial": u, "pytorch_tutorial": r,
+                         "time_ratio": u["seconds"] / r["seconds"],
+                         "loss_ratio": u["tutorial_loss"] / r["tutorial_loss"]}
+    for name in ["ours-default", "ours-tutorial", "pytorch-tutorial"]:
+        sh(["convert", os.path.join(work, name + ".ppm"), os.path.join(work, name + ".png")])
+
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out, "w") as f:
+        json.dump(result, f, indent=2)
+    table = render(result, a.evaluations)
+    with open(os.path.splitext(a.out)[0] + ".md", "w") as f:
+        f.write(table)
+    print(table)
+
+
+def render(r, evaluations):
+    m = r["machine"]
+    s = r["stylize"]
+    out = [f"Machine: {m['cpu']}, {m['cores']} cores, load average at start {m['load_average_at_start'][0]:.2f}; "
+           f"threads {r['threads']}; {r['started']}", "",
+           "| measure | stylefilter | PyTorch 1.13 (oneDNN) | ratio |", "|---|---|---|---|"]
+    for row in r["per_iteration"]:
+        out.append(f"| s/iteration, VGG16 fwd+bwd to conv5_1, {row['size']}² | {row['ours']:.3f} | "
+                   f"{row['pytorch']:.3f} | {row['ratio']:.2f}× |")
+    sc = r["scaling"]
+    t = str(r["threads"])
+    out.append(f"| thread scaling at 512², 1 → {t} threads | {sc['ours']['speedup']:.2f}× "
+               f"({sc['ours']['1']:.2f} → {sc['ours'][t]:.2f} s) | {sc['pytorch']['speedup']:.2f}× "
+               f"({sc['pytorch']['1']:.2f} → {sc['pytorch'][t]:.2f} s) | |")
+    u, p, d = s["ours_tutorial"], s["pytorch_tutorial"], s["ours_default"]
+    out.append(f"| tutorial objective, {u['width']}×{u['height']}: seconds | {u['seconds']:.1f} "
+               f"(default schedule: {u['per_scale']}) | {p['seconds']:.1f} ({p['evaluations']} L-BFGS evaluations) | "
+               f"{s['time_ratio']:.3f}× |")
+    out.append(f"| tutorial objective: loss reached | {u['tutorial_loss']:.4g} | {p['tutorial_loss']:.4g} | "
+               f"{s['loss_ratio']:.3f}× |")
+    out.append(f"| peak RSS of a {u['width']}×{u['height']} stylization | {d['peak_rss_mb']:.0f} MB (default), "
+               f"{u['peak_rss_mb']:.0f} MB (tutorial) | {p['peak_rss_mb']:.0f} MB | |")
+    out.append(f"| default stylization (default objective): seconds | {d['seconds']:.1f} ({d['per_scale']}) | | |")
+    out.append(f"| default stylization: its tutorial loss (weights 1, 1e6, 0) | {d['tutorial_loss']:.4g} | | |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""PyTorch reference for `make bench`: the same VGG16 weights (read from stylefilter's safetensors
+file with struct/json/numpy only), the Caffe input convention, the tutorial objective of DESIGN.md.
+
+  torch_ref.py network --model M --size N --threads T [--repeats R]
+  torch_ref.py stylize --model M --content a.ppm --style b.ppm --threads T [--evaluations 300]
+                       [--content-weight 1] [--style-weight 1e6] [--tv-weight 0] [--out x.ppm]
+
+Each prints one JSON object. Runs under Debian's /usr/bin/python3 (python3-torch)."""
+import argparse, json, resource, struct, sys, time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+STYLE_LAYERS = {"conv1_1": 1.0, "conv2_1": 0.75, "conv3_1": 0.2, "conv4_1": 0.2, "conv5_1": 0.2}
+CONTENT_LAYER = "conv4_2"
+VGG16 = [2, 2, 3, 3, 3]
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    meta = header.pop("__metadata__", {})
+    tensors = {}
+    for name, info in header.items():
+        assert info["dtype"] == "F32", name
+        a, b = info["data_offsets"]
+        tensors[name] = np.frombuffer(data[a:b], dtype="<f4").reshape(info["shape"]).copy()
+    return meta, tensors
+
+
+class VGG:
+    """VGG16 convolutions up to `depth` (a paper name), max pooling, features after each ReLU."""
+
+    def __init__(self, model_path, depth="conv5_1"):
+        meta, t = read_safetensors(model_path)
+        assert meta.get("architecture") == "vgg16", meta.get("architecture")
+        self.mean = torch.tensor([float(v) for v in meta["input.mean"].split(",")]).view(1, 3, 1, 1)
+        self.scale = float(meta["input.scale"])
+        self.bgr = meta["input.order"] == "bgr"
+        self.layers = []  # (name or "pool", weight, bias)
+        done = False
+        for b, n in enumerate(VGG16):
+            if b > 0:
+                self.layers.append(("pool", None, None))
+            for c in range(1, n + 1):
+                name = f"conv{b + 1}_{c}"
+                self.layers.append((name, torch.from_numpy(t[name + ".weight"]),
+                                    torch.from_numpy(t[name + ".bias"])))
+                if name == depth:
+                    done = True
+                    break
+            if done:
+                break
+
+    def to_model(self, rgb):  # rgb: 3×H×W in 0…1 → 1×3×H×W in the model's convention
+        x = rgb[[2, 1, 0]] if self.bgr else rgb
+        return x.unsqueeze(0) * self.scale - self.mean
+
+    def bounds(self):
+        lo = (0 - self.mean)
+        hi = (self.scale - self.mean)
+        return lo, hi
+
+    def features(self, x, wanted):
+        out = {}
+        for name, w, b in self.layers:
+            if name == "pool":
+                x = F.max_pool2d(x, 2, 2)
+            else:
+                x = F.relu(F.conv2d(x, w, b, padding=1))
+                if name in wanted:
+                    out[name] = x
+        return out, x
+
+
+def read_ppm(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    parts, pos = [], 0
+    while len(parts) < 4:
+        while data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            pos = data.index(b"\n", pos)
+            continue
+        end = pos
+        while not data[end:end + 1].isspace():
+            end += 1
+        parts.append(data[pos:end])
+        pos = end
+    assert parts[0] == b"P6" and parts[3] == b"255"
+    w, h = int(parts[1]), int(parts[2])
+    pix = np.frombuffer(data[pos + 1:pos + 1 + 3 * w * h], dtype=np.uint8).reshape(h, w, 3)
+    return torch.from_numpy(pix.astype(np.float32) / 255).permute(2, 0, 1).contiguous()
+
+
+def write_ppm(rgb, path):
+    a = (rgb.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).contiguous().numpy()
+    with open(path, "wb") as f:
+        f.write(b"P6\n%d %d\n255\n" % (a.shape[1], a.shape[0]))
+        f.write(a.tobytes())
+
+
+def gram(f):
+    c = f.shape[1]
+    m = f.view(c, -1)
+    return m @ m.t()
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cmd_network(a):
+    vgg = VGG(a.model)
+    g = torch.Generator().manual_seed(1)
+    x = (torch.rand(1, 3, a.size, a.size, generator=g) * 255 - 120).requires_grad_(True)
+
+    def iteration():
+        x.grad = None
+        _, out = vgg.features(x, ())
+        out.backward(out.detach() * 1e-3)
+
+    iteration()
+    times = []
+    for _ in range(a.repeats):
+        t0 = time.perf_counter()
+        iteration()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    print(json.dumps({"command": "network", "size": a.size, "threads": torch.get_num_threads(),
+                      "seconds": times[len(times) // 2], "min_seconds": times[0], "all": times,
+                      "peak_rss_mb": peak_rss_mb(), "torch": torch.__version__}))
+
+
+class Tutorial:
+    """DESIGN.md's tutorial objective: α·mean((F−P)²) at conv4_2 + β·Σ w_l·mean((G−A)²)/(C·H·W)
+    with un-normalised Grams + γ·Σ squared neighbour differences; style resized to the content's size."""
+
+    def __init__(self, vgg, content, style, alpha, beta, gamma):
+        self.vgg, self.alpha, self.beta, self.gamma = vgg, alpha, beta, gamma
+        self.wanted = set(STYLE_LAYERS) | {CONTENT_LAYER}
+        with torch.no_grad():
+            fc, _ = vgg.features(vgg.to_model(content), self.wanted)
+            fs, _ = vgg.features(vgg.to_model(style), self.wanted)
+            self.p = fc[CONTENT_LAYER].detach()
+            self.a = {k: gram(fs[k]).detach() for k in STYLE_LAYERS}
+
+    def __call__(self, x):
+        f, _ = self.vgg.features(x, self.wanted)
+        content = torch.mean((f[CONTENT_LAYER] - self.p) ** 2)
+        style = 0
+        for k, w in STYLE_LAYERS.items():
+            _, c, h, ww = f[k].shape
+            style = style + w * torch.mean((gram(f[k]) - self.a[k]) ** 2) / (c * h * ww)
+        total = self.alpha * content + self.beta * style
+        if self.gamma:
+            tv = ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum() + ((x[..., :, 1:] - x[..., :, :-1]) ** 2).sum()
+            total = total + self.gamma * tv
+        return total, content, style
+
+
+def cmd_stylize(a):
+    vgg = VGG(a.model)
+    content, style = read_ppm(a.content), read_ppm(a.style)
+    assert content.shape == style.shape, "bench/run.py resizes the style to the content's size"
+    objective = Tutorial(vgg, content, style, a.content_weight, a.style_weight, a.tv_weight)
+    lo, hi = vgg.bounds()
+    t0 = time.perf_counter()
+    # The PyTorch tutorial's loop: LBFGS with its defaults, the image clamped into the valid box
+    # before each evaluation, stopped after `evaluations` closure calls.
+    x = vgg.to_model(content).clone().requires_grad_(True)
+    opt = torch.optim.LBFGS([x])
+    run = [0]
+    while run[0] < a.evaluations:
+        def closure():
+            with torch.no_grad():
+                x.copy_(torch.max(torch.min(x, hi), lo))
+            opt.zero_grad()
+            total, _, _ = objective(x)
+            total.backward()
+            run[0] += 1
+            return total
+        opt.step(closure)
+    with torch.no_grad():
+        x.copy_(torch.max(torch.min(x, hi), lo))
+    seconds = time.perf_counter() - t0
+    with torch.no_grad():
+        total, c, s = objective(x)
+    rgb = (x.detach()[0] + vgg.mean[0]) / vgg.scale
+    if vgg.bgr:
+        rgb = rgb[[2, 1, 0]]
+    if a.out:
+        write_ppm(rgb, a.out)
+    print(json.dumps({"command": "stylize", "width": content.shape[2], "height": content.shape[1],
+                      "threads": torch.get_num_threads(), "evaluations": run[0], "seconds": seconds,
+                      "tutorial_loss": total.item(), "tutorial_content": c.item(),
+                      "tutorial_style": s.item(), "peak_rss_mb": peak_rss_mb()}))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("command", choices=["network", "stylize"])
+    p.add_argument("--model", required=True)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--size", type=int, default=512)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--content"), p.add_argument("--style"), p.add_argument("--out")
+    p.add_argument("--evaluations", type=int, default=300)
+    p.add_argument("--content-weight", type=float, default=1.0)
+    p.add_argument("--style-weight", type=float, default=1e6)
+    p.add_argument("--tv-weight", type=float, default=0.0)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.set_grad_enabled(True)
+    {"network": cmd_network, "stylize": cmd_stylize}[a.command](a)
+
+
+if __name__ == "__main__":
+    main()
