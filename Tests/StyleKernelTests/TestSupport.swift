@@ -86,3 +86,35 @@ func requireSetupFile(_ relativePath: String) throws -> String {
 func defaultModelPath() throws -> String {
     try requireSetupFile("models/" + ModelLocator.defaultFileName)
 }
+
+/// Naive 3×3 "same" convolution in Double, the reference for the fast kernels:
+/// out[o][y][x] = b[o] + Σ_i Σ_ky Σ_kx W[o][i][ky][kx] · in[i][y+ky−1][x+kx−1].
+func naiveConv(_ input: [Float], cin: Int, cout: Int, h: Int, w: Int,
+               weights: [Float], bias: [Float]?) -> [Float] {
+    var out = [Float](repeating: 0, count: cout * h * w)
+    for o in 0..<cout {
+        for y in 0..<h {
+            for x in 0..<w {
+                var acc = Double(bias?[o] ?? 0)
+                for i in 0..<cin {
+                    for ky in 0..<3 {
+                        for kx in 0..<3 {
+                            let iy = y + ky - 1, ix = x + kx - 1
+                            guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                            acc += Double(weights[((o * cin + i) * 3 + ky) * 3 + kx])
+                                * Double(input[(i * h + iy) * w + ix])
+                        }
+                    }
+                }
+                out[(o * h + y) * w + x] = Float(acc)
+            }
+        }
+    }
+    return out
+}
+
+/// max |a − b| relative to the largest |b|.
+func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
+    let scale = max(b.map(abs).max() ?? 1, 1e-6)
+    return zip(a, b).map { abs($0 - $1) }.max()! / scale
+}

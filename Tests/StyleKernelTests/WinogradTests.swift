@@ -4,36 +4,6 @@ import XCTest
 
 /// Winograd F(4×4, 3×3) against the naive convolution and im2col, alone and through VGG16.
 final class WinogradTests: XCTestCase {
-    /// out[o][y][x] = b[o] + Σ_i Σ_ky Σ_kx W[o][i][ky][kx] · in[i][y+ky−1][x+kx−1], in Double.
-    func naiveConv(_ input: [Float], cin: Int, cout: Int, h: Int, w: Int,
-                   weights: [Float], bias: [Float]?) -> [Float] {
-        var out = [Float](repeating: 0, count: cout * h * w)
-        for o in 0..<cout {
-            for y in 0..<h {
-                for x in 0..<w {
-                    var acc = Double(bias?[o] ?? 0)
-                    for i in 0..<cin {
-                        for ky in 0..<3 {
-                            for kx in 0..<3 {
-                                let iy = y + ky - 1, ix = x + kx - 1
-                                guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                                acc += Double(weights[((o * cin + i) * 3 + ky) * 3 + kx])
-                                    * Double(input[(i * h + iy) * w + ix])
-                            }
-                        }
-                    }
-                    out[(o * h + y) * w + x] = Float(acc)
-                }
-            }
-        }
-        return out
-    }
-
-    func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
-        let scale = max(b.map(abs).max() ?? 1, 1e-6)
-        return zip(a, b).map { abs($0 - $1) }.max()! / scale
-    }
-
     func run(_ conv: Conv3x3, _ input: [Float], h: Int, w: Int, _ algorithm: Conv3x3.Algorithm,
              threads: Int = 2) -> [Float] {
         var out = [Float](repeating: .nan, count: conv.outChannels * h * w)
