@@ -31,8 +31,8 @@ final class ProgressDisplay {
 
     static func describe(_ e: ProgressEvent) -> String {
         let eta: String
-        if e.completed > 0, e.planned >= e.completed {
-            eta = NumberFormat.duration(e.elapsed / Double(e.completed) * Double(e.planned - e.completed))
+        if e.fractionDone > 0 {
+            eta = NumberFormat.duration(e.elapsed * (1 - e.fractionDone) / e.fractionDone)
         } else {
             eta = "?"
         }

@@ -21,6 +21,9 @@ public struct ProgressEvent: Sendable {
     /// Iterations done over all scales so far, and planned over all scales.
     public var completed: Int
     public var planned: Int
+    /// Share of the planned work done (0…1), each iteration weighted by its scale's pixel
+    /// count — the basis for an estimate of the time left.
+    public var fractionDone: Double
     /// Size of the image being optimised at this scale.
     public var width: Int
     public var height: Int

@@ -97,6 +97,15 @@ struct StylizeRun {
         let iterations = iterationsPerScale(count: sizes.count)
         let planned = iterations.reduce(0, +)
         var completed = 0
+        // An iteration costs about its scale's pixel count plus a fixed overhead (measured here:
+        // roughly that of a 128×128 image): the work of each scale, for an estimate of the time
+        // left that neither runs ahead at the cheap coarse scales nor lags behind them.
+        let work = zip(sizes, iterations).map { longest, count -> Double in
+            let (w, h) = Resample.fit(width: content.width, height: content.height, longest: longest)
+            return Double((w * h + 16_384) * count)
+        }
+        let totalWork = work.reduce(0, +)
+        var workDone = 0.0
         var current: PlanarImage? = nil  // the previous scale's result
         var finalLoss = LossTerms()
         var finalImage = content
@@ -148,10 +157,12 @@ struct StylizeRun {
             let scaleIndex = s
             let onStep = { (iteration: Int, loss: LossTerms) throws in
                 completed += 1
+                workDone += work[scaleIndex] / Double(iterations[scaleIndex])
                 guard let progress = self.progress else { return }
                 let event = ProgressEvent(
                     scale: scaleIndex + 1, scales: sizes.count, iteration: iteration,
                     iterations: iterations[scaleIndex], completed: completed, planned: planned,
+                    fractionDone: min(1, workDone / max(totalWork, 1)),
                     width: w, height: h, loss: loss, elapsed: self.elapsed)
                 let wantsSnapshot = self.snapshotEvery > 0 && completed % self.snapshotEvery == 0
                 let snapshot = wantsSnapshot ? convention.toImage(x.pointer, width: w, height: h) : nil
