@@ -70,6 +70,7 @@ final class StylizeTests: XCTestCase {
         o.learningRate = 5
         o.scales = 2
         o.iterations = 6
+        o.size = 96  // scales: 68 and 96 px (none below 64)
         var scalesSeen = Set<Int>()
         var first = [Int: Double](), last = [Int: Double]()
         let result = try engine.stylize(content: content, styles: [style], options: o) { e, _ in
@@ -79,6 +80,7 @@ final class StylizeTests: XCTestCase {
             return true
         }
         XCTAssertEqual(scalesSeen, [1, 2])
+        XCTAssertEqual(result.image.width, 96)
         XCTAssertEqual(result.iterations, 9 + 6)  // the coarser scale runs 1.5× as many
         XCTAssertLessThan(last[1]!, first[1]!)
         o.objective = .tutorial
@@ -88,6 +90,22 @@ final class StylizeTests: XCTestCase {
         let tutorial = try engine.stylize(content: content, styles: [style], options: o)
         XCTAssertGreaterThan(tutorial.loss.style, 0)
         XCTAssertTrue(tutorial.loss.total.isFinite)
+    }
+
+    /// Below 128 px the 64 px floor makes scales equal; each size runs once.
+    func testScalesThatTheFloorMakesEqualRunOnce() throws {
+        let engine = try Self.sharedEngine.get()
+        var o = smallOptions()  // 48 px
+        o.scales = 3
+        o.iterations = 2
+        var sizes = Set<Int>(), scales = Set<Int>()
+        let result = try engine.stylize(content: content, styles: [style], options: o) { e, _ in
+            sizes.insert(e.width); scales.insert(e.scales)
+            return true
+        }
+        XCTAssertEqual(sizes, [48])
+        XCTAssertEqual(scales, [1])
+        XCTAssertEqual(result.iterations, 2)
     }
 
     func testCancellationAndSnapshots() throws {

@@ -68,11 +68,15 @@ struct StylizeRun {
 
     /// Longest side of each scale, coarse to fine: the final size divided by √2 per step down,
     /// never below 64 px (smaller images have too little left at conv5 for style statistics).
+    /// Steps that the 64 px floor makes equal are run once, at the finest of them: `--size 128`
+    /// with 5 scales runs 64, 91 and 128 px, and `--size 48` runs 48 px only.
     func scaleSizes() -> [Int] {
-        (0..<options.scales).map { s in
+        let sizes = (0..<options.scales).map { s in
             let factor = pow(2.0, -Double(options.scales - 1 - s) / 2)
             return max(min(64, options.size), Int((Double(options.size) * factor).rounded()))
         }
+        return sizes.enumerated().filter { i, size in i + 1 == sizes.count || sizes[i + 1] != size }
+            .map(\.element)
     }
 
     /// Iterations of each scale, coarse to fine. `options.iterations` is what the final (full-size)
