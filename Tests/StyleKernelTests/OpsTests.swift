@@ -32,6 +32,27 @@ final class OpsTests: XCTestCase {
         }
     }
 
+    func testDirectConvolutionMatchesNaiveReference() {
+        var rng = TestRandom(seed: 17)
+        for (cin, cout, h, w) in [(64, 3, 9, 13), (5, 1, 1, 1), (3, 4, 1, 7), (7, 2, 6, 1), (16, 64, 5, 5)] {
+            let input = rng.array(cin * h * w)
+            let weights = rng.array(cout * cin * 9), bias = rng.array(cout)
+            let conv = Conv3x3(inChannels: cin, outChannels: cout, weights: weights, bias: bias)
+            var got = [Float](repeating: .nan, count: cout * h * w)
+            input.withUnsafeBufferPointer { i in
+                got.withUnsafeMutableBufferPointer { o in
+                    conv.apply(input: i.baseAddress!, height: h, width: w, output: o.baseAddress!,
+                               workspace: o.baseAddress!, parallel: parallel, algorithm: .direct)
+                }
+            }
+            let want = naiveConv(input, cin: cin, cout: cout, h: h, w: w, weights: weights, bias: bias)
+            XCTAssertLessThan(maxRelativeError(got, want), 1e-5, "\(cin)→\(cout) at \(h)×\(w)")
+        }
+        // The input gradient of VGG's conv1_1 (64 → 3) takes the direct path.
+        XCTAssertEqual(Conv3x3(inChannels: 3, outChannels: 64, weights: rng.array(64 * 27), bias: nil)
+            .inputGradient().algorithm(height: 512, width: 512), .direct)
+    }
+
     func testConvolutionBandsCoverTallImages() {
         // Enough channels that the column buffer holds fewer rows than the image has.
         var rng = TestRandom(seed: 8)

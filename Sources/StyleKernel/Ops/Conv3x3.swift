@@ -13,6 +13,9 @@ import COpenBLAS
 ///   of 144 multiplications per tile and channel pair. The 36 products over channels are 36
 ///   GEMMs (Cout × Cin times Cin × tiles). See `Winograd.swift`.
 /// - im2col over bands of rows + one GEMM per band (small images, few channels).
+/// - direct, for at most 4 output channels (the input gradient of conv1_1: 64 → 3): a GEMM with
+///   M ≤ 4 only streams a 9·Cin-row column matrix through memory, which is slow and does not
+///   scale over cores; summing shifted input rows straight into the output rows stays in cache.
 ///
 /// Weights are stored once, tap-major ([k][i][o], k = 3·ky + kx): both algorithms read them as
 /// GEMM operands directly (im2col as Aᵀ; Winograd's U = G W Gᵀ is contiguous over channel
@@ -23,7 +26,7 @@ import COpenBLAS
 /// are split statically over `parallel`'s workers; otherwise each GEMM is one OpenBLAS call.
 /// Either way results are deterministic for a given thread count.
 public final class Conv3x3: @unchecked Sendable {
-    public enum Algorithm: Sendable, CaseIterable { case im2col, winograd }
+    public enum Algorithm: Sendable, CaseIterable { case im2col, winograd, direct }
 
     public let inChannels: Int
     public let outChannels: Int
@@ -87,6 +90,7 @@ public final class Conv3x3: @unchecked Sendable {
     /// its 36 GEMMs to be efficient and pays a per-call weight transform (36·Cin·Cout values),
     /// which only large enough images amortise; measured on Zen 4 (see bench/README.md).
     public func algorithm(height: Int, width: Int) -> Algorithm {
+        if outChannels <= 4 { return .direct }
         if inChannels < 16 || outChannels < 16 { return .im2col }
         let tiles = ((height + 3) / 4) * ((width + 3) / 4)
         return tiles >= 4 ? .winograd : .im2col
@@ -99,6 +103,8 @@ public final class Conv3x3: @unchecked Sendable {
 
     func workspaceCount(height: Int, width: Int, algorithm: Algorithm) -> Int {
         switch algorithm {
+        case .direct:
+            return 0
         case .im2col:
             return inChannels * 9 * bandRows(height: height, width: width) * width
         case .winograd:
@@ -140,6 +146,46 @@ public final class Conv3x3: @unchecked Sendable {
         case .im2col:
             im2colConvolution(input: input, height: height, width: width, output: output,
                               workspace: workspace, parallel: parallel)
+        case .direct:
+            directConvolution(input: input, height: height, width: width, output: output,
+                              parallel: parallel)
+        }
+    }
+
+    /// out[o][y] = bias[o] + Σ_i Σ_ky Σ_kx W[o][i][ky][kx] · in[i][y+ky−1] shifted by kx−1,
+    /// one output row at a time (rows split over workers); each input row is read once per row
+    /// of output and added, shifted, into the ≤ 4 output rows, which stay in L1.
+    func directConvolution(input: UnsafePointer<Float>, height: Int, width: Int,
+                           output: UnsafeMutablePointer<Float>, parallel: Parallel) {
+        let plane = height * width
+        let cin = inChannels, cout = outChannels
+        let kp = UnsafePointer(kernel.pointer)
+        let bp = bias.map { UnsafePointer($0.pointer) }
+        parallel.forEach(height, minimumPerThread: 4) { rows in
+            for y in rows {
+                for o in 0..<cout {
+                    (output + o * plane + y * width).update(repeating: bp?[o] ?? 0, count: width)
+                }
+                for i in 0..<cin {
+                    for ky in 0..<3 {
+                        let iy = y + ky - 1
+                        guard iy >= 0, iy < height else { continue }
+                        let src = input + i * plane + iy * width
+                        for o in 0..<cout {
+                            let dst = output + o * plane + y * width
+                            let w0 = kp[((ky * 3) * cin + i) * cout + o]
+                            let w1 = kp[((ky * 3 + 1) * cin + i) * cout + o]
+                            let w2 = kp[((ky * 3 + 2) * cin + i) * cout + o]
+                            // kx = 1 covers every x; kx = 0 reads x−1, kx = 2 reads x+1.
+                            for x in 0..<width { dst[x] += w1 * src[x] }
+                            if width > 1 {
+                                for x in 1..<width { dst[x] += w0 * src[x - 1] }
+                                for x in 0..<(width - 1) { dst[x] += w2 * src[x + 1] }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
