@@ -111,12 +111,16 @@ public final class StyleObjective: @unchecked Sendable {
                 g.pointer, count: g.count, parallel: parallel)
         }
         let shape = workspace.inputShape
-        terms.tv = Double(tvNorm) * TotalVariation.evaluate(
-            x, shape: shape, weight: 0, gradient: nil, parallel: parallel)
-        terms.total = Double(options.contentWeight) * terms.content
-            + Double(options.styleWeight) * terms.style + Double(options.tvWeight) * terms.tv
-
-        guard let gradient else { return terms }
+        func weightedTotal(_ t: LossTerms) -> Double {
+            Double(options.contentWeight) * t.content + Double(options.styleWeight) * t.style
+                + Double(options.tvWeight) * t.tv
+        }
+        guard let gradient else {
+            terms.tv = Double(tvNorm) * TotalVariation.evaluate(
+                x, shape: shape, weight: 0, gradient: nil, parallel: parallel)
+            terms.total = weightedTotal(terms)
+            return terms
+        }
         workspace.backward(inject: { name, grad, shape in
             for layer in self.contentLayers where layer.name == name {
                 // d/dF of w·c·‖F − P‖² = 2·w·c·(F − P)
@@ -137,8 +141,10 @@ public final class StyleObjective: @unchecked Sendable {
                               scale: layer.gramScale, gradient: grad, parallel: parallel)
             }
         }, inputGradient: gradient)
-        _ = TotalVariation.evaluate(x, shape: shape, weight: options.tvWeight * tvNorm,
-                                    gradient: gradient, parallel: parallel)
+        // TV's value and gradient in one pass, added after the network's gradient is written.
+        terms.tv = Double(tvNorm) * TotalVariation.evaluate(
+            x, shape: shape, weight: options.tvWeight * tvNorm, gradient: gradient, parallel: parallel)
+        terms.total = weightedTotal(terms)
         return terms
     }
 }
