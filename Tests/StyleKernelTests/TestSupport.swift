@@ -1,20 +1,14 @@
 @testable import StyleKernel
 import XCTest
 
-/// Deterministic pseudo-random numbers for tests (SplitMix64).
+/// Deterministic pseudo-random numbers for tests: the engine's own SplitMix64.
 struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(state: seed) }
+    mutating func next() -> UInt64 { generator.next() }
     /// Uniform in lo…hi.
     mutating func uniform(_ lo: Float = -1, _ hi: Float = 1) -> Float {
-        lo + (hi - lo) * Float(next() >> 40) / Float(1 << 24)
+        lo + (hi - lo) * generator.unit()
     }
     mutating func array(_ n: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {
         (0..<n).map { _ in uniform(lo, hi) }

@@ -236,16 +236,8 @@ struct StylizeRun {
 
     /// Seeded uniform noise in 0…1 (SplitMix64), the same for the same seed on every machine.
     static func noise(width: Int, height: Int, seed: UInt64) -> PlanarImage {
-        var state = seed &+ 0x9E37_79B9_7F4A_7C15
-        var pixels = [Float](repeating: 0, count: 3 * width * height)
-        for i in pixels.indices {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            pixels[i] = Float(z >> 40) / Float(1 << 24)
-        }
+        var generator = SplitMix64(state: seed &+ 0x9E37_79B9_7F4A_7C15)
+        let pixels = (0..<3 * width * height).map { _ in generator.unit() }
         return PlanarImage(trusted: width, height, pixels)
     }
 }

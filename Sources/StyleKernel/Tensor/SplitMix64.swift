@@ -1,0 +1,16 @@
+/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, fast generator whose sequence depends on the
+/// seed alone — the same noise on every machine, for seeded initialisation and for test data.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) with 24 random bits (every Float value exactly representable).
+    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
+}
