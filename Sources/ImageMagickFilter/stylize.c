@@ -10,7 +10,7 @@
  * Arguments (ImageMagick splits the -process string on spaces, so values cannot contain spaces):
  *   style=FILE            style image, repeat for several (required)
  *   style-blend=W1,W2     blend weights of the styles (default equal)
- *   iterations=N          iterations at the final scale [20]
+ *   iterations=N          iterations at each scale [24]
  *   size=N                longest side of the result; larger images are scaled down to it,
  *                         smaller ones keep their size; 0 keeps every size [512]
  *   optimizer=lbfgs|adam  lr=X  content-weight=X  style-weight=X  tv-weight=X

@@ -43,7 +43,7 @@ struct StylizeImageCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Longest side of the result in pixels.", valueName: "N"))
     var size: Int = defaults.size
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Iterations at the final scale.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Iterations at each scale.", valueName: "N"))
     var iterations: Int = defaults.iterations
 
     @Option(help: "Optimiser.")

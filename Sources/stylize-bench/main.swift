@@ -1,6 +1,7 @@
 // stylize-bench: timings of the StyleKernel engine for `make bench` (bench/run.py drives it).
 //   stylize-bench network  --size N [--threads T] [--repeats R] [--algorithm auto|im2col|winograd]
-//   stylize-bench profile  --size N [--threads T]      per-op times of one forward + backward
+//                          [--keep-weights 0|1]
+//   stylize-bench profile  --size N [--threads T] [--keep-weights 0|1]   per-op times of one fwd + bwd
 //   stylize-bench stylize  --content a.ppm --style b.ppm [--size 512] [--objective default|tutorial]
 //                          [--content-weight w] [--style-weight w] [--tv-weight w] [--scales n]
 //                          [--iterations n] [--threads T] [--out result.ppm]
@@ -127,7 +128,14 @@ case "network", "profile":
     let model = loadModel()
     let network = VGGNetwork(model: model, pooling: .max)
     let depth = network.layerIndex("conv5_1")!
-    let ws = NetworkWorkspace(network: network, height: size, width: size, depth: depth, parallel: parallel)
+    // --keep-weights 1: Winograd weights transformed once and kept, as at the engine's coarse scales.
+    var transformed: TransformedWeights? = nil
+    if int("keep-weights", 0) != 0 {
+        transformed = TransformedWeights(network: network, parallel: parallel)
+        transformed!.keep(for: .init(network: network, height: size, width: size, depth: depth), budget: Int.max)
+    }
+    let ws = NetworkWorkspace(network: network, height: size, width: size, depth: depth, parallel: parallel,
+                              transformed: transformed)
     switch flags["algorithm"] ?? "auto" {
     case "auto": break
     case "im2col": ws.convAlgorithm = .im2col
@@ -284,12 +292,10 @@ extension NetworkWorkspace {
                                         output: stage.output.pointer, parallel: parallel)
                     }
                 case .conv(let i):
-                    let conv = network.layers[i].forward
-                    let algorithm = conv.algorithm(height: srcShape.height, width: srcShape.width)
+                    let algorithm = network.layers[i].forward.algorithm(height: srcShape.height, width: srcShape.width)
                     timed("fwd \(network.layers[i].name) \(algorithm)") {
-                        conv.apply(input: src, height: srcShape.height, width: srcShape.width,
-                                   output: stage.output.pointer, workspace: scratch.pointer,
-                                   parallel: parallel)
+                        convolve(layer: i, backward: false, input: src, height: srcShape.height,
+                                 width: srcShape.width, output: stage.output.pointer)
                     }
                     timed("fwd relu") { ReLU.forward(stage.output.pointer, count: stage.shape.count, parallel: parallel) }
                 }
@@ -308,8 +314,8 @@ extension NetworkWorkspace {
                     timed("bwd relu") { ReLU.backward(output: stage.output.pointer, gradient: g, count: stage.shape.count, parallel: parallel) }
                     let algorithm = layer.backward.algorithm(height: stage.shape.height, width: stage.shape.width)
                     timed("bwd \(layer.name) \(algorithm)") {
-                        layer.backward.apply(input: g, height: stage.shape.height, width: stage.shape.width,
-                                             output: target, workspace: scratch.pointer, parallel: parallel)
+                        convolve(layer: i, backward: true, input: g, height: stage.shape.height,
+                                 width: stage.shape.width, output: target)
                     }
                 case .pool:
                     timed("bwd pool") {

@@ -211,7 +211,7 @@ static void test_options(void) {
     CHECK_EQ_INT(sf_options_init(&o, SIZE_MAX), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_options_init(&o, sizeof o), SF_OK);
     CHECK_EQ_INT(o.struct_size, sizeof o);
-    CHECK_EQ_INT(o.iterations, 20);
+    CHECK_EQ_INT(o.iterations, 24);
     CHECK_EQ_INT(o.optimizer, SF_OPTIMIZER_LBFGS);
     CHECK(o.learning_rate == 2.0f, "lr %g", o.learning_rate);
     CHECK(o.content_weight == 1.0f && o.style_weight == 30.0f && o.tv_weight == 10.0f, "weights");

@@ -121,7 +121,7 @@ typedef enum sf_objective { SF_OBJECTIVE_DEFAULT = 0, SF_OBJECTIVE_TUTORIAL = 1 
 /* Always fill with sf_options_init first, then change fields. Defaults in brackets. */
 typedef struct sf_options {
     size_t struct_size;         /*  0: sizeof(sf_options) as the caller knows it */
-    int32_t iterations;         /*  8: [20] iterations at the final scale (coarser scales get 1.5x per step down), 1…1000000 */
+    int32_t iterations;         /*  8: [24] iterations at each scale, 1…1000000 */
     int32_t optimizer;          /* 12: [SF_OPTIMIZER_LBFGS] */
     float learning_rate;        /* 16: [2.0] Adam's step (model pixel units, 0…255), > 0 */
     float content_weight;       /* 20: [1.0] >= 0, finite */

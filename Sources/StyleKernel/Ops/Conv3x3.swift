@@ -19,8 +19,11 @@ import COpenBLAS
 ///
 /// Weights are stored once, tap-major ([k][i][o], k = 3·ky + kx): both algorithms read them as
 /// GEMM operands directly (im2col as Aᵀ; Winograd's U = G W Gᵀ is contiguous over channel
-/// pairs, so its transform vectorises), so neither needs a second copy; Winograd's U is recomputed per call into the
-/// workspace (cheap next to the GEMMs, and it keeps ~200 MB of transformed weights out of RAM).
+/// pairs, so its transform vectorises), so neither needs a second copy. Winograd's U (4× the
+/// weights) is recomputed per call into the workspace unless the caller passes it in: keeping it
+/// for all of VGG16 costs ~320 MB (forward and backward), so the engine keeps it only at the
+/// coarse scales, where memory is free and the transform is a large part of each call
+/// (see `TransformedWeights`).
 ///
 /// Threads: when OpenBLAS runs single-threaded (what the engine sets, see `StylizeRun`), the GEMMs
 /// are split statically over `parallel`'s workers; otherwise each GEMM is one OpenBLAS call.
@@ -136,13 +139,15 @@ public final class Conv3x3: @unchecked Sendable {
               parallel: parallel, algorithm: algorithm(height: height, width: width))
     }
 
+    /// `transformed`: Winograd's U for this convolution, if the caller keeps it (ignored by the
+    /// other algorithms).
     func apply(input: UnsafePointer<Float>, height: Int, width: Int,
                output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
-               parallel: Parallel, algorithm: Algorithm) {
+               parallel: Parallel, algorithm: Algorithm, transformed: UnsafePointer<Float>? = nil) {
         switch algorithm {
         case .winograd:
             winograd(input: input, height: height, width: width, output: output,
-                     workspace: workspace, parallel: parallel)
+                     workspace: workspace, transformed: transformed, parallel: parallel)
         case .im2col:
             im2colConvolution(input: input, height: height, width: width, output: output,
                               workspace: workspace, parallel: parallel)

@@ -12,7 +12,7 @@ import COpenBLAS
 ///
 /// Output tile (ty, tx) covers rows 4ty…4ty+3 and columns 4tx…4tx+3; its 6×6 input patch starts
 /// at (4ty−1, 4tx−1) (zero outside the image). With t = 6a + b (a: vertical, b: horizontal index):
-///   U[t] (Cin × Cout)  = Σ_ky,kx G[a][ky]·G[b][kx]·W[3ky+kx]   (per call, vectorised over pairs)
+///   U[t] (Cin × Cout)  = Σ_ky,kx G[a][ky]·G[b][kx]·W[3ky+kx]   (per call, or kept: TransformedWeights)
 ///   V[t] (Cin × tiles) = (Bᵀ d B)[a][b] per channel and tile
 ///   M[t] (Cout × tiles) = U[t]ᵀ · V[t]                                          (36 GEMMs)
 ///   Y = Aᵀ M A + bias, written straight into the output planes.
@@ -20,26 +20,25 @@ import COpenBLAS
 /// The transforms run row-wise on contiguous arrays (vertical pass on image rows, then a
 /// de-interleave into the four column phases, then the horizontal pass), so they vectorise.
 extension Conv3x3 {
+    /// `transformed`: this convolution's U from `transformWeights` (see `TransformedWeights`);
+    /// nil transforms the weights into the workspace first.
     func winograd(input: UnsafePointer<Float>, height: Int, width: Int,
                   output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
-                  parallel: Parallel) {
+                  transformed: UnsafePointer<Float>?, parallel: Parallel) {
         let cin = inChannels, cout = outChannels
         let tilesX = (width + 3) / 4, tilesY = (height + 3) / 4
         let bandRows = winogradBandTileRows(height: height, width: width)
         let maxTiles = bandRows * tilesX
         let pairs = cin * cout
-        let u = workspace
-        let v = u + 36 * pairs
+        let v = workspace + 36 * pairs
         let m = v + 36 * cin * maxTiles
         let split = Self.splitsGEMMs(parallel)
-
-        // U[6a + b] = Σ_ky,kx G[a][ky]·G[b][kx]·W[3ky + kx]  (separable, vectorised over pairs)
-        let kp = UnsafePointer(kernel.pointer)
-        parallel.forEach(pairs / 4, minimumPerThread: 256) { r in
-            Self.weightTransform(kernel: kp, pairs: pairs, range: (4 * r.lowerBound)..<(4 * r.upperBound), u: u)
-        }
-        if pairs % 4 != 0 {
-            Self.weightTransform(kernel: kp, pairs: pairs, range: (pairs - pairs % 4)..<pairs, u: u)
+        let u: UnsafePointer<Float>
+        if let transformed {
+            u = transformed
+        } else {
+            transformWeights(into: workspace, parallel: parallel)
+            u = UnsafePointer(workspace)
         }
 
         var ty0 = 0
@@ -68,6 +67,22 @@ extension Conv3x3 {
                                      output: output, height: height, width: width)
             }
             ty0 += rows
+        }
+    }
+
+    /// Floats of U: 36 matrices of Cin × Cout.
+    var transformedWeightsCount: Int { 36 * inChannels * outChannels }
+
+    /// U[6a + b] = Σ_ky,kx G[a][ky]·G[b][kx]·W[3ky + kx] into `u` (`transformedWeightsCount`
+    /// floats): separable, vectorised over channel pairs, pairs split over the workers.
+    func transformWeights(into u: UnsafeMutablePointer<Float>, parallel: Parallel) {
+        let pairs = inChannels * outChannels
+        let kp = UnsafePointer(kernel.pointer)
+        parallel.forEach(pairs / 4, minimumPerThread: 256) { r in
+            Self.weightTransform(kernel: kp, pairs: pairs, range: (4 * r.lowerBound)..<(4 * r.upperBound), u: u)
+        }
+        if pairs % 4 != 0 {
+            Self.weightTransform(kernel: kp, pairs: pairs, range: (pairs - pairs % 4)..<pairs, u: u)
         }
     }
 

@@ -12,6 +12,9 @@ final class Adam {
     private let v: FloatBuffer
     private let gradient: FloatBuffer
 
+    /// Floats an optimiser for `count` unknowns holds.
+    static func floatCount(count: Int) -> Int { 3 * count }
+
     init(count: Int, learningRate: Float, parallel: Parallel) {
         self.count = count
         self.learningRate = learningRate

@@ -13,6 +13,11 @@ struct Bounds {
         lower = lo; upper = hi; self.plane = plane
     }
 
+    /// The box's mean side over the channels (the pixel range in model units).
+    var meanRange: Double {
+        (0..<3).reduce(0.0) { $0 + Double(upper[$1] - lower[$1]) } / 3
+    }
+
     /// Clamps x (3 planes) into the box.
     func project(_ x: UnsafeMutablePointer<Float>) {
         for c in 0..<3 {

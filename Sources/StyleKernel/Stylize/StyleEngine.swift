@@ -79,19 +79,15 @@ struct StylizeRun {
             .map(\.element)
     }
 
-    /// Iterations of each scale, coarse to fine. `options.iterations` is what the final (full-size)
-    /// scale runs; each step coarser runs `coarserFactor`× as many as the next finer one (rounded).
-    /// An iteration there costs about half as much (√2 smaller sides), so the coarse scales — which
-    /// settle the large structures cheaply — add a bounded fraction of the final scale's time.
+    /// Iterations of each scale, coarse to fine: `options.iterations` at every scale. An iteration
+    /// one step coarser costs about half as much (√2 smaller sides), so the pyramid below the
+    /// final scale adds about its time again. Measured on Tübingen + Starry Night at 512 px
+    /// (bench/README.md): giving the coarse scales more (1.25× or 1.5× per step down) reached a
+    /// higher final loss in more time than the same count everywhere — the detail that the final
+    /// scale adds is where the iterations pay.
     func iterationsPerScale(count: Int) -> [Int] {
-        (0..<count).map { s in
-            let steps = Double(count - 1 - s)
-            return max(1, Int((Double(options.iterations) * pow(Self.coarserFactor, steps)).rounded()))
-        }
+        Array(repeating: options.iterations, count: count)
     }
-
-    /// Iterations multiplier per step down the pyramid (see `iterationsPerScale`).
-    static let coarserFactor = 1.5
 
     mutating func run(content: PlanarImage, styles: [PlanarImage]) throws -> StylizeResult {
         let convention = model.convention
@@ -113,16 +109,21 @@ struct StylizeRun {
         var current: PlanarImage? = nil  // the previous scale's result
         var finalLoss = LossTerms()
         var finalImage = content
+        let transformed = TransformedWeights(network: network, parallel: parallel)
+        let budgets = transformBudgets(sizes: sizes, content: content, styles: styles, deepest: deepest)
 
         for (s, longest) in sizes.enumerated() {
             let (w, h) = Resample.fit(width: content.width, height: content.height, longest: longest)
             let contentHere = Resample.resize(content, width: w, height: h)
+            // Winograd weights kept while this scale leaves room below the final scale's peak.
+            transformed.keep(for: NetworkWorkspace.Plan(network: network, height: h, width: w, depth: deepest),
+                             budget: budgets[s])
             // Style targets first: their temporary workspace is freed before this scale's own is
             // made, so the two never coexist (peak memory).
             let grams = styleGrams(styles: styles, blend: blend, width: w, height: h,
-                                   longest: longest, deepest: deepest)
+                                   longest: longest, deepest: deepest, transformed: transformed)
             let workspace = NetworkWorkspace(network: network, height: h, width: w, depth: deepest,
-                                             parallel: parallel)
+                                             parallel: parallel, transformed: transformed)
             // Targets: content features at this size, blended style Grams.
             workspace.forward(convention.toModel(contentHere))
             var contentFeatures: [String: [Float]] = [:]
@@ -200,19 +201,48 @@ struct StylizeRun {
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
-    /// Σ_k blend_k · A_k for each style layer. Each style image is resized to the content's size
-    /// for the tutorial objective (as the tutorials do), else so its longest side is `longest`
-    /// (the Gram normalisation makes the targets independent of the style image's aspect).
+    /// Style image size at a scale: the content's for the tutorial objective (as the tutorials
+    /// do), else longest side `longest` (the Gram normalisation makes the targets independent of
+    /// the style image's aspect).
+    func styleSize(_ style: PlanarImage, width: Int, height: Int, longest: Int) -> (width: Int, height: Int) {
+        options.objective == .tutorial
+            ? (width, height)
+            : Resample.fit(width: style.width, height: style.height, longest: longest)
+    }
+
+    /// Floats of Winograd weights each scale may keep (`TransformedWeights`): what it leaves free
+    /// below the final scale's peak, so keeping them never raises the run's peak memory; none at
+    /// the final scale, where the large image amortises the transform anyway.
+    func transformBudgets(sizes: [Int], content: PlanarImage, styles: [PlanarImage], deepest: Int) -> [Int] {
+        let peaks = sizes.map { peakFloats(content: content, styles: styles, longest: $0, deepest: deepest) }
+        return peaks.indices.map { s in s == peaks.count - 1 ? 0 : max(0, peaks.last! - peaks[s]) }
+    }
+
+    /// Floats a scale holds at its peak, kept Winograd weights aside: the larger of a style
+    /// image's workspace (made and freed first) and its own workspace plus the optimiser's state.
+    func peakFloats(content: PlanarImage, styles: [PlanarImage], longest: Int, deepest: Int) -> Int {
+        let (w, h) = Resample.fit(width: content.width, height: content.height, longest: longest)
+        let styleWorkspaces = styles.map { style in
+            let (sw, sh) = styleSize(style, width: w, height: h, longest: longest)
+            return NetworkWorkspace.floatCount(network: network, height: sh, width: sw, depth: deepest)
+        }
+        let pixels = 3 * w * h
+        let optimizer = options.optimizer == .lbfgs ? LBFGS.floatCount(count: pixels)
+                                                    : Adam.floatCount(count: pixels)
+        let own = NetworkWorkspace.floatCount(network: network, height: h, width: w, depth: deepest)
+            + optimizer + pixels
+        return max(own, styleWorkspaces.max() ?? 0)
+    }
+
+    /// Σ_k blend_k · A_k for each style layer, each style image at `styleSize`.
     func styleGrams(styles: [PlanarImage], blend: [Float], width: Int, height: Int, longest: Int,
-                    deepest: Int) -> [String: [Float]] {
+                    deepest: Int, transformed: TransformedWeights?) -> [String: [Float]] {
         var grams: [String: [Float]] = [:]
         for (k, style) in styles.enumerated() {
-            let (sw, sh) = options.objective == .tutorial
-                ? (width, height)
-                : Resample.fit(width: style.width, height: style.height, longest: longest)
+            let (sw, sh) = styleSize(style, width: width, height: height, longest: longest)
             let resized = Resample.resize(style, width: sw, height: sh)
             let ws = NetworkWorkspace(network: network, height: sh, width: sw, depth: deepest,
-                                      parallel: parallel)
+                                      parallel: parallel, transformed: transformed)
             ws.forward(model.convention.toModel(resized))
             for (name, _) in options.styleLayers {
                 let shape = ws.shape(of: name)!

@@ -12,11 +12,10 @@ public struct StyleOptions: Sendable {
         case image(PlanarImage)
     }
 
-    /// Iterations at the final (full) scale; each scale coarser runs 1.5× as many as the next
-    /// finer one (see `scales`): with the defaults, 20 at 512 px, then 30, 45, 68 and 101 at
-    /// 362, 256, 181 and 128 px. An iteration one step coarser costs about half as much, so the
-    /// pyramid takes about 3× the final scale's time (0.75 per step, summed).
-    public var iterations: Int = 20
+    /// Iterations at each scale (see `scales`): with the defaults, 24 each at 128, 181, 256, 362
+    /// and 512 px. An iteration one step coarser costs about half as much, so the whole pyramid
+    /// takes about twice the final scale's time.
+    public var iterations: Int = 24
     public var optimizer: Optimizer = .lbfgs
     /// Adam's step size in the model's pixel units (0...255 for Caffe-convention models).
     public var learningRate: Float = 2.0
