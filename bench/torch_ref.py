@@ -4,6 +4,7 @@ file with struct/json/numpy only), the Caffe input convention, the tutorial obje
 
   torch_ref.py network --model M --size N --threads T [--repeats R]
   torch_ref.py stylize --model M --content a.ppm --style b.ppm --threads T [--evaluations 300]
+                       [--line-search strong_wolfe]
                        [--content-weight 1] [--style-weight 1e6] [--tv-weight 0] [--out x.ppm]
 
 Each prints one JSON object. Runs under Debian's /usr/bin/python3 (python3-torch)."""
@@ -171,10 +172,11 @@ def cmd_stylize(a):
     objective = Tutorial(vgg, content, style, a.content_weight, a.style_weight, a.tv_weight)
     lo, hi = vgg.bounds()
     t0 = time.perf_counter()
-    # The PyTorch tutorial's loop: LBFGS with its defaults, the image clamped into the valid box
-    # before each evaluation, stopped after `evaluations` closure calls.
+    # The PyTorch tutorial's loop: LBFGS with its defaults (or, with --line-search strong_wolfe,
+    # PyTorch's own line search), the image clamped into the valid box before each evaluation,
+    # stopped after `evaluations` closure calls.
     x = vgg.to_model(content).clone().requires_grad_(True)
-    opt = torch.optim.LBFGS([x])
+    opt = torch.optim.LBFGS([x], line_search_fn=a.line_search)
     run = [0]
     while run[0] < a.evaluations:
         def closure():
@@ -198,6 +200,7 @@ def cmd_stylize(a):
         write_ppm(rgb, a.out)
     print(json.dumps({"command": "stylize", "width": content.shape[2], "height": content.shape[1],
                       "threads": torch.get_num_threads(), "evaluations": run[0], "seconds": seconds,
+                      "line_search": a.line_search or "none",
                       "tutorial_loss": total.item(), "tutorial_content": c.item(),
                       "tutorial_style": s.item(), "peak_rss_mb": peak_rss_mb()}))
 
@@ -211,6 +214,7 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--content"), p.add_argument("--style"), p.add_argument("--out")
     p.add_argument("--evaluations", type=int, default=300)
+    p.add_argument("--line-search", choices=["strong_wolfe"], default=None)
     p.add_argument("--content-weight", type=float, default=1.0)
     p.add_argument("--style-weight", type=float, default=1e6)
     p.add_argument("--tv-weight", type=float, default=0.0)

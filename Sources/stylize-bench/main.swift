@@ -4,7 +4,7 @@
 //   stylize-bench profile  --size N [--threads T] [--keep-weights 0|1]   per-op times of one fwd + bwd
 //   stylize-bench stylize  --content a.ppm --style b.ppm [--size 512] [--objective default|tutorial]
 //                          [--content-weight w] [--style-weight w] [--tv-weight w] [--scales n]
-//                          [--iterations n] [--threads T] [--out result.ppm]
+//                          [--iterations n] [--threads T] [--out result.ppm] [--target-loss L]
 // Each prints one JSON object on stdout. The model comes from STYLEFILTER_MODEL or --model.
 // Internal API (NetworkWorkspace, StyleObjective) is reached with @testable: the project has one
 // build configuration, with -enable-testing.
@@ -198,11 +198,22 @@ case "stylize":
     let t0 = now()
     var perScale: [Int: Int] = [:]
     var scaleEnd: [Int: Double] = [:]
+    // --target-loss L: seconds until the final scale's loss first reaches L (time to quality;
+    // meaningful when the engine's objective is the one L was measured with).
+    let targetLoss = flags["target-loss"].map { s -> Double in
+        guard let v = Double(s) else { fail("--target-loss \(s)") }
+        return v
+    }
+    var secondsToTarget: Double? = nil
     let result: StylizeResult
     do {
         result = try engine.stylize(content: content, styles: [style], options: options) { event, _ in
             perScale[event.width, default: 0] += 1
             scaleEnd[event.width] = event.elapsed
+            if let targetLoss, secondsToTarget == nil, event.scale == event.scales,
+               event.loss.total <= targetLoss {
+                secondsToTarget = event.elapsed
+            }
             if flags["verbose"] != nil {
                 fputs("\(event.width)px it \(event.iteration) loss \(event.loss.total) content \(event.loss.content) t \(event.elapsed)\n", stderr)
             }
@@ -261,7 +272,8 @@ case "stylize":
                 ("iterations_run", result.iterations), ("per_scale", scales),
                 ("seconds", seconds), ("engine_loss", result.loss.total),
                 ("tutorial_loss", terms.total), ("tutorial_content", terms.content),
-                ("tutorial_style", terms.style), ("peak_rss_mb", stylizeRSS)]))
+                ("tutorial_style", terms.style), ("peak_rss_mb", stylizeRSS),
+                ("seconds_to_target", secondsToTarget ?? Double.nan)]))
 
 default:
     fail("unknown command \(command)")

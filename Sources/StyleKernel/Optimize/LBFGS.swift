@@ -6,11 +6,11 @@
 /// (root mean square). (Torch's optim.lbfgs, which jcjohnson/neural-style uses, takes
 /// t = min(1, 1/‖g‖₁) there; on a 512 px image that moves a pixel by ~10⁻⁶ of 255, below float
 /// resolution, so the first curvature pair is rounding noise and misleads the next steps — we saw
-/// 9-evaluation line searches right after each scale change.) Accept if the Armijo condition f(x⁺) ≤ f(x) + 10⁻⁴·gᵀ(x⁺ − x) holds, otherwise
-/// backtrack to the minimiser of the quadratic through f(x), the slope and f(x⁺) (Nocedal & Wright
-/// §3.5), kept within [t/100, t/2] — halving alone cannot recover when the curvature estimate is
-/// off by orders of magnitude (badly scaled objectives such as the tutorial one in Caffe units),
-/// up to 10 times. A pair (s, y) enters the history only if sᵀy > 0 (curvature condition), so
+/// 9-evaluation line searches right after each scale change.) Accept if the Armijo condition
+/// f(x⁺) ≤ f(x) + 10⁻⁴·gᵀ(x⁺ − x) holds, otherwise backtrack to the minimiser of the quadratic
+/// through f(x), the slope and f(x⁺) (Nocedal & Wright §3.5), kept within [t/100, t/2] — halving
+/// alone cannot recover when the curvature estimate is off by orders of magnitude (badly scaled
+/// objectives such as the tutorial one in Caffe units), up to 10 times. A pair (s, y) enters the history only if sᵀy > 0 (curvature condition), so
 /// the implied Hessian stays positive definite despite the projection.
 final class LBFGS {
     let count: Int

@@ -51,18 +51,6 @@ extension Reductions {
         }
     }
 
-    /// Σ |a[i]|.
-    static func sumAbsolute(_ a: UnsafePointer<Float>, count: Int, parallel: Parallel) -> Double {
-        chunked(count: count, parallel: parallel) { r in
-            var s: Float = 0
-            for i in r { s += abs(a[i]) }
-            return s
-        }
-    }
-
-}
-
-extension Reductions {
     /// Σ g[i]·(a[i] − b[i]).
     static func dotDifference(_ g: UnsafePointer<Float>, _ a: UnsafePointer<Float>,
                               _ b: UnsafePointer<Float>, count: Int, parallel: Parallel) -> Double {
