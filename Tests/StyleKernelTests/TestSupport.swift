@@ -112,3 +112,16 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
     let scale = max(b.map(abs).max() ?? 1, 1e-6)
     return zip(a, b).map { abs($0 - $1) }.max()! / scale
 }
+
+/// d(½‖F‖²)/dx for `layer`'s output F from the workspace's last forward pass: the backward pass
+/// with F itself injected as that layer's gradient. Returns the pixel gradient (3 × H × W).
+func halfSquaredNormGradient(_ ws: NetworkWorkspace, layer: String, features f: [Float]) -> [Float] {
+    var g = [Float](repeating: 0, count: ws.inputShape.count)
+    g.withUnsafeMutableBufferPointer { gp in
+        ws.backward(inject: { name, grad, s in
+            guard name == layer else { return }
+            for i in 0..<s.count { grad[i] += f[i] }
+        }, inputGradient: gp.baseAddress!)
+    }
+    return g
+}

@@ -86,25 +86,11 @@ final class WinogradTests: XCTestCase {
             XCTAssertEqual(network.layers[depth].forward.algorithm(height: shape.height, width: shape.width), .winograd)
             let f = Array(UnsafeBufferPointer(start: ws.output(of: "conv5_1")!, count: shape.count))
             outputs.append(f)
-            var g = [Float](repeating: 0, count: 3 * w * h)
-            g.withUnsafeMutableBufferPointer { gp in
-                ws.backward(inject: { name, grad, s in
-                    guard name == "conv5_1" else { return }
-                    for i in 0..<s.count { grad[i] += f[i] }  // d/dF of ½‖F‖²
-                }, inputGradient: gp.baseAddress!)
-            }
-            gradients.append(g)
+            gradients.append(halfSquaredNormGradient(ws, layer: "conv5_1", features: f))
             if algorithm == .im2col {
                 // Same forward activations, Winograd backward.
                 ws.convAlgorithm = .winograd
-                var g2 = [Float](repeating: 0, count: 3 * w * h)
-                g2.withUnsafeMutableBufferPointer { gp in
-                    ws.backward(inject: { name, grad, s in
-                        guard name == "conv5_1" else { return }
-                        for i in 0..<s.count { grad[i] += f[i] }
-                    }, inputGradient: gp.baseAddress!)
-                }
-                gradients.append(g2)
+                gradients.append(halfSquaredNormGradient(ws, layer: "conv5_1", features: f))
             }
         }
         XCTAssertGreaterThan(outputs[0].map(abs).max()!, 0)

@@ -166,7 +166,7 @@ public final class Conv3x3: @unchecked Sendable {
         let cin = inChannels, cout = outChannels
         let kp = UnsafePointer(kernel.pointer)
         let bp = bias.map { UnsafePointer($0.pointer) }
-        parallel.forEach(height, minimumPerThread: 4) { rows in
+        parallel.forEachPiece(height, piece: 4) { rows in
             for y in rows {
                 for o in 0..<cout {
                     (output + o * plane + y * width).update(repeating: bp?[o] ?? 0, count: width)
@@ -232,7 +232,7 @@ public final class Conv3x3: @unchecked Sendable {
         }
         if let bias {
             let b = bias.pointer
-            parallel.forEach(outChannels, minimumPerThread: 8) { range in
+            parallel.forEachPiece(outChannels, piece: 8) { range in
                 for o in range {
                     let p = output + o * plane
                     let v = b[o]
@@ -249,7 +249,7 @@ public final class Conv3x3: @unchecked Sendable {
         let n = rows.count * width
         let plane = height * width
         let cin = inChannels
-        parallel.forEach(inChannels, minimumPerThread: 4) { channels in
+        parallel.forEachPiece(inChannels, piece: 4) { channels in
             for i in channels {
                 let src = input + i * plane
                 for ky in 0..<3 {

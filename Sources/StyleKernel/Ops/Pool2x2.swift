@@ -11,7 +11,7 @@ public enum Pool2x2 {
                                height: Int, width: Int, output: UnsafeMutablePointer<Float>,
                                parallel: Parallel) {
         let (oh, ow) = outputSize(height: height, width: width)
-        parallel.forEach(channels, minimumPerThread: 2) { range in
+        parallel.forEachPiece(channels, piece: 2) { range in
             for c in range {
                 let src = input + c * height * width
                 let dst = output + c * oh * ow
@@ -39,7 +39,7 @@ public enum Pool2x2 {
                                 height: Int, width: Int, outputGradient: UnsafePointer<Float>,
                                 inputGradient: UnsafeMutablePointer<Float>, parallel: Parallel) {
         let (oh, ow) = outputSize(height: height, width: width)
-        parallel.forEach(channels, minimumPerThread: 2) { range in
+        parallel.forEachPiece(channels, piece: 2) { range in
             for c in range {
                 let src = input + c * height * width
                 let g = outputGradient + c * oh * ow

@@ -3,7 +3,7 @@
 /// a branch per value mispredicts constantly, while a select vectorises.
 public enum ReLU {
     public static func forward(_ x: UnsafeMutablePointer<Float>, count: Int, parallel: Parallel) {
-        parallel.forEach(count, minimumPerThread: 1 << 15) { r in
+        parallel.forEachPiece(count, piece: 1 << 15) { r in
             for i in r { let v = x[i]; x[i] = v > 0 ? v : 0 }
         }
     }
@@ -11,7 +11,7 @@ public enum ReLU {
     /// gradient[i] = 0 where output[i] ≤ 0 (output is the ReLU's forward result).
     public static func backward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
                                 count: Int, parallel: Parallel) {
-        parallel.forEach(count, minimumPerThread: 1 << 15) { r in
+        parallel.forEachPiece(count, piece: 1 << 15) { r in
             for i in r { let g = gradient[i]; gradient[i] = output[i] > 0 ? g : 0 }
         }
     }

@@ -45,7 +45,7 @@ extension Conv3x3 {
         while ty0 < tilesY {
             let rows = min(bandRows, tilesY - ty0)
             let tiles = rows * tilesX
-            parallel.forEach(cin, minimumPerThread: 1) { channels in
+            parallel.forEachPiece(cin) { channels in
                 Self.inputTransform(input: input, height: height, width: width, channels: channels,
                                     tileRows: ty0..<(ty0 + rows), v: v, cin: cin, tiles: tiles)
             }
@@ -56,12 +56,12 @@ extension Conv3x3 {
                             0, m + t * cout * tiles, Int32(tiles))
             }
             if split {
-                parallel.forEach(36) { points in for t in points { gemm(t) } }
+                parallel.forEachPiece(36) { points in for t in points { gemm(t) } }
             } else {
                 for t in 0..<36 { gemm(t) }
             }
             let b = bias.map { UnsafePointer($0.pointer) }
-            parallel.forEach(cout, minimumPerThread: 1) { channels in
+            parallel.forEachPiece(cout) { channels in
                 Self.outputTransform(m: m, cout: cout, tiles: tiles, channels: channels,
                                      tileRows: ty0..<(ty0 + rows), bias: b,
                                      output: output, height: height, width: width)
@@ -78,7 +78,7 @@ extension Conv3x3 {
     func transformWeights(into u: UnsafeMutablePointer<Float>, parallel: Parallel) {
         let pairs = inChannels * outChannels
         let kp = UnsafePointer(kernel.pointer)
-        parallel.forEach(pairs / 4, minimumPerThread: 256) { r in
+        parallel.forEachPiece(pairs / 4, piece: 1024) { r in
             Self.weightTransform(kernel: kp, pairs: pairs, range: (4 * r.lowerBound)..<(4 * r.upperBound), u: u)
         }
         if pairs % 4 != 0 {

@@ -1,7 +1,11 @@
 import Dispatch
+import Synchronization
 
-/// The engine's own loops (im2col, ReLU masks, pooling, Gram gradients) split work statically
-/// over a fixed number of workers, so results are bit-identical for a given thread count.
+/// The engine's own loops over a fixed number of workers. Reductions (dot products, Gram
+/// gradients) split their work statically (`forEach`), so their sums are bit-identical for a given
+/// thread count; loops whose items are independent (convolution phases, pooling, ReLU) hand out
+/// pieces dynamically (`forEachPiece`), which keeps both cores busy when the machine steals time
+/// from one of them and gives the same bits whatever the thread count.
 public struct Parallel: Sendable {
     public let threads: Int
 
@@ -28,6 +32,34 @@ public struct Parallel: Sendable {
             }
         }
     }
+
+    /// Runs `body` over `0..<count` in pieces of `piece` items that the workers take in turn from
+    /// a shared counter, so a worker slowed by another process on the machine does not hold up
+    /// the others (a fixed split waits for its slowest half). Only for bodies whose result for an
+    /// index does not depend on which worker runs it — convolution, pooling and ReLU loops — so the
+    /// bits equal a sequential loop's; reductions keep `forEach`'s fixed split.
+    public func forEachPiece(_ count: Int, piece: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let piece = max(1, piece)
+        let workers = min(threads, (count + piece - 1) / piece)
+        if workers == 1 { body(0..<count); return }
+        let next = PieceCounter()
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let lo = next.value.add(piece, ordering: .relaxed).oldValue
+                    if lo >= count { break }
+                    shared.value(lo..<min(count, lo + piece))
+                }
+            }
+        }
+    }
+}
+
+/// The next unclaimed index of a `forEachPiece` loop.
+private final class PieceCounter: Sendable {
+    let value = Atomic<Int>(0)
 }
 #if canImport(Glibc)
 import Glibc
