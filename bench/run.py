@@ -180,8 +180,8 @@ def render(r, evaluations):
                f"{wr['evaluations']} evaluations | {reached}; final loss {wo['tutorial_loss']:.4g} | "
                f"{wr['seconds']:.1f} s, loss {wr['tutorial_loss']:.4g} | "
                f"{'%.3f×' % ratio if ratio is not None else '—'} |")
-    out.append(f"| peak RSS of a {u['width']}×{u['height']} stylization | {d['peak_rss_mb']:.0f} MB (default), "
-               f"{u['peak_rss_mb']:.0f} MB (tutorial) | {p['peak_rss_mb']:.0f} MB | |")
+    out.append(f"| peak RSS of a {u['width']}×{u['height']} stylization | {d['peak_rss_mb']:.0f} MiB (default), "
+               f"{u['peak_rss_mb']:.0f} MiB (tutorial) | {p['peak_rss_mb']:.0f} MiB | |")
     return "\n".join(out) + "\n"
 
 
