@@ -26,8 +26,9 @@ import COpenBLAS
 /// (see `TransformedWeights`).
 ///
 /// Threads: when OpenBLAS runs single-threaded (what the engine sets, see `StylizeRun`), the GEMMs
-/// are split statically over `parallel`'s workers; otherwise each GEMM is one OpenBLAS call.
-/// Either way results are deterministic for a given thread count.
+/// are spread over `parallel`'s workers (Winograd's 36 handed out one at a time, im2col's columns
+/// split in fixed parts); otherwise each GEMM is one OpenBLAS call. Either way results are
+/// deterministic for a given thread count.
 public final class Conv3x3: @unchecked Sendable {
     public enum Algorithm: Sendable, CaseIterable { case im2col, winograd, direct }
 

@@ -61,7 +61,7 @@ struct StylizeRun {
         self.snapshotEvery = snapshotEvery; self.progress = progress
         let threads = options.threads > 0 ? options.threads : Parallel.availableCores
         parallel = Parallel(threads: threads)
-        // OpenBLAS runs single-threaded: the engine splits its GEMMs statically over `parallel`
+        // OpenBLAS runs single-threaded: the engine spreads its GEMMs over `parallel` itself
         // (deterministic, and both cores stay busy in the many small GEMMs of Winograd).
         openblas_set_num_threads(1)
     }
