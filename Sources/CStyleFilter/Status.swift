@@ -69,14 +69,14 @@ enum StaticCStrings {
     nonisolated(unsafe) static let empty: UnsafeMutablePointer<CChar>? = strdup("")
     nonisolated(unsafe) static let invalidContext: UnsafeMutablePointer<CChar>? = strdup("not a live sf_context")
     nonisolated(unsafe) static let version: UnsafeMutablePointer<CChar>? =
-        strdup("\(Version.major).\(Version.minor).\(Version.patch)")
+        strdup(StyleFilterVersion.string)
 }
 
 enum Version {
-    // Must equal SF_VERSION_* in stylefilter.h (checked by Tests/CABI/abi_test.c).
-    static let major: Int32 = 1
-    static let minor: Int32 = 0
-    static let patch: Int32 = 0
+    // Must equal SF_VERSION_* / SF_ABI_VERSION in stylefilter.h (checked by Tests/CABI/abi_test.c).
+    static let major = Int32(StyleFilterVersion.major)
+    static let minor = Int32(StyleFilterVersion.minor)
+    static let patch = Int32(StyleFilterVersion.patch)
     static let abi: Int32 = 1
 }
 

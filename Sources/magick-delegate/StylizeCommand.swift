@@ -19,6 +19,7 @@ struct Stylize: ParsableCommand {
             Run 'stylize --help' for the stylization options, 'stylize model import --help' for \
             converting a model file.
             """,
+        version: StyleFilterVersion.string,
         subcommands: [StylizeImageCommand.self, ModelCommand.self, ImageCopyCommand.self],
         defaultSubcommand: StylizeImageCommand.self)
 

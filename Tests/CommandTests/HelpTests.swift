@@ -1,7 +1,7 @@
 import StyleKernel
 import XCTest
 
-/// `stylize --help` lists every option, each with the engine's default.
+/// `stylize --help` lists every option, each with the engine's default; `--version`.
 final class HelpTests: CommandTestCase {
     func testHelpListsEveryOptionWithItsDefault() throws {
         let r = try stylize(["--help"])
@@ -25,6 +25,14 @@ final class HelpTests: CommandTestCase {
                          "(default: \(d.threads))", "out.iter0100.png"] {
             XCTAssertTrue(flat.contains(expected), "help does not show \(expected)")
         }
+    }
+
+    /// `stylize --version` prints the version the C library reports too, and exits 0.
+    func testVersion() throws {
+        let r = try stylize(["--version"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(String(decoding: r.stdout, as: UTF8.self), StyleFilterVersion.string + "\n")
+        XCTAssertTrue(StyleFilterVersion.string.allSatisfy { $0.isNumber || $0 == "." })
     }
 
     func testSubcommandHelp() throws {
