@@ -93,6 +93,27 @@ extension Conv3x3 {
         return (g0 * 0.25, (g0 + g1 + g2) * (-1 / 6), (g0 - g1 + g2) * (-1 / 6), q + m, q - m, g2)
     }
 
+    /// Bᵀ (6 × 6) applied to six values (one column or row of an input tile), for a lane of
+    /// tiles (SIMD4) or one (Float): the input transform's vertical and horizontal passes.
+    @inline(__always)
+    static func bt6<V: WinogradLane>(_ a0: V, _ a1: V, _ a2: V, _ a3: V, _ a4: V, _ a5: V)
+        -> (V, V, V, V, V, V) {
+        (4 * a0 - 5 * a2 + a4,
+         (a3 + a4) - 4 * (a1 + a2),
+         (a4 - a3) + 4 * (a1 - a2),
+         (a4 - a2) + 2 * (a3 - a1),
+         (a4 - a2) - 2 * (a3 - a1),
+         4 * a1 - 5 * a3 + a5)
+    }
+
+    /// Aᵀ (4 × 6) applied to six values: the output transform's two passes.
+    @inline(__always)
+    static func at4<V: WinogradLane>(_ m0: V, _ m1: V, _ m2: V, _ m3: V, _ m4: V, _ m5: V)
+        -> (V, V, V, V) {
+        let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
+        return (m0 + s12 + s34, d12 + 2 * d34, s12 + 4 * s34, d12 + 8 * d34 + m5)
+    }
+
     /// U for pairs `range`: SIMD over four consecutive pairs, a scalar-padded tail.
     static func weightTransform(kernel: UnsafePointer<Float>, pairs: Int, range: Range<Int>,
                                 u: UnsafeMutablePointer<Float>) {
@@ -154,13 +175,8 @@ extension Conv3x3 {
                     let r0 = r + 1, r1 = r0 + padded, r2 = r1 + padded
                     let r3 = r2 + padded, r4 = r3 + padded, r5 = r4 + padded
                     for x in 0..<width {
-                        let a0 = d0[x], a1 = d1[x], a2 = d2[x], a3 = d3[x], a4 = d4[x], a5 = d5[x]
-                        r0[x] = 4 * a0 - 5 * a2 + a4
-                        r1[x] = (a3 + a4) - 4 * (a1 + a2)
-                        r2[x] = (a4 - a3) + 4 * (a1 - a2)
-                        r3[x] = (a4 - a2) + 2 * (a3 - a1)
-                        r4[x] = (a4 - a2) - 2 * (a3 - a1)
-                        r5[x] = 4 * a1 - 5 * a3 + a5
+                        (r0[x], r1[x], r2[x], r3[x], r4[x], r5[x]) =
+                            bt6(d0[x], d1[x], d2[x], d3[x], d4[x], d5[x])
                     }
                     // De-interleave into column phases.
                     for j in 0..<6 {
@@ -193,25 +209,15 @@ extension Conv3x3 {
                         let o4 = o3 + stride, o5 = o4 + stride
                         var tx = 0
                         while tx + 4 <= tilesX {
-                            let e0 = load4(c0 + tx), e1 = load4(c1 + tx), e2 = load4(c2 + tx)
-                            let e3 = load4(c3 + tx), e4 = load4(c4 + tx), e5 = load4(c5 + tx)
-                            store4(out0 + tx, 4 * e0 - 5 * e2 + e4)
-                            store4(o1 + tx, (e3 + e4) - 4 * (e1 + e2))
-                            store4(o2 + tx, (e4 - e3) + 4 * (e1 - e2))
-                            store4(o3 + tx, (e4 - e2) + 2 * (e3 - e1))
-                            store4(o4 + tx, (e4 - e2) - 2 * (e3 - e1))
-                            store4(o5 + tx, 4 * e1 - 5 * e3 + e5)
+                            let (v0, v1, v2, v3, v4, v5) = bt6(load4(c0 + tx), load4(c1 + tx), load4(c2 + tx),
+                                                               load4(c3 + tx), load4(c4 + tx), load4(c5 + tx))
+                            store4(out0 + tx, v0); store4(o1 + tx, v1); store4(o2 + tx, v2)
+                            store4(o3 + tx, v3); store4(o4 + tx, v4); store4(o5 + tx, v5)
                             tx += 4
                         }
                         while tx < tilesX {
-                            let e0 = c0[tx], e1 = c1[tx], e2 = c2[tx], e3 = c3[tx]
-                            let e4 = c4[tx], e5 = c5[tx]
-                            out0[tx] = 4 * e0 - 5 * e2 + e4
-                            o1[tx] = (e3 + e4) - 4 * (e1 + e2)
-                            o2[tx] = (e4 - e3) + 4 * (e1 - e2)
-                            o3[tx] = (e4 - e2) + 2 * (e3 - e1)
-                            o4[tx] = (e4 - e2) - 2 * (e3 - e1)
-                            o5[tx] = 4 * e1 - 5 * e3 + e5
+                            (out0[tx], o1[tx], o2[tx], o3[tx], o4[tx], o5[tx]) =
+                                bt6(c0[tx], c1[tx], c2[tx], c3[tx], c4[tx], c5[tx])
                             tx += 1
                         }
                     }
@@ -242,21 +248,13 @@ extension Conv3x3 {
                         let h0 = h + (a * 4) * tilesX, h1 = h0 + tilesX, h2 = h1 + tilesX, h3 = h2 + tilesX
                         var tx = 0
                         while tx + 4 <= tilesX {
-                            let a1 = load4(m1 + tx), a2 = load4(m2 + tx), a3 = load4(m3 + tx), a4 = load4(m4 + tx)
-                            let s12 = a1 + a2, d12 = a1 - a2, s34 = a3 + a4, d34 = a3 - a4
-                            store4(h0 + tx, load4(m0 + tx) + s12 + s34)
-                            store4(h1 + tx, d12 + 2 * d34)
-                            store4(h2 + tx, s12 + 4 * s34)
-                            store4(h3 + tx, d12 + 8 * d34 + load4(m5 + tx))
+                            let (v0, v1, v2, v3) = at4(load4(m0 + tx), load4(m1 + tx), load4(m2 + tx),
+                                                       load4(m3 + tx), load4(m4 + tx), load4(m5 + tx))
+                            store4(h0 + tx, v0); store4(h1 + tx, v1); store4(h2 + tx, v2); store4(h3 + tx, v3)
                             tx += 4
                         }
                         while tx < tilesX {
-                            let s12 = m1[tx] + m2[tx], d12 = m1[tx] - m2[tx]
-                            let s34 = m3[tx] + m4[tx], d34 = m3[tx] - m4[tx]
-                            h0[tx] = m0[tx] + s12 + s34
-                            h1[tx] = d12 + 2 * d34
-                            h2[tx] = s12 + 4 * s34
-                            h3[tx] = d12 + 8 * d34 + m5[tx]
+                            (h0[tx], h1[tx], h2[tx], h3[tx]) = at4(m0[tx], m1[tx], m2[tx], m3[tx], m4[tx], m5[tx])
                             tx += 1
                         }
                     }
@@ -269,21 +267,15 @@ extension Conv3x3 {
                         var tx = 0
                         let b4 = SIMD4<Float>(repeating: beta)
                         while tx + 4 <= tilesX {
-                            let a1 = load4(g1 + tx), a2 = load4(g2 + tx), a3 = load4(g3 + tx), a4 = load4(g4 + tx)
-                            let s12 = a1 + a2, d12 = a1 - a2, s34 = a3 + a4, d34 = a3 - a4
-                            store4(y0 + tx, load4(g0 + tx) + s12 + s34 + b4)
-                            store4(y1 + tx, d12 + 2 * d34 + b4)
-                            store4(y2 + tx, s12 + 4 * s34 + b4)
-                            store4(y3 + tx, d12 + 8 * d34 + load4(g5 + tx) + b4)
+                            let (v0, v1, v2, v3) = at4(load4(g0 + tx), load4(g1 + tx), load4(g2 + tx),
+                                                       load4(g3 + tx), load4(g4 + tx), load4(g5 + tx))
+                            store4(y0 + tx, v0 + b4); store4(y1 + tx, v1 + b4)
+                            store4(y2 + tx, v2 + b4); store4(y3 + tx, v3 + b4)
                             tx += 4
                         }
                         while tx < tilesX {
-                            let s12 = g1[tx] + g2[tx], d12 = g1[tx] - g2[tx]
-                            let s34 = g3[tx] + g4[tx], d34 = g3[tx] - g4[tx]
-                            y0[tx] = g0[tx] + s12 + s34 + beta
-                            y1[tx] = d12 + 2 * d34 + beta
-                            y2[tx] = s12 + 4 * s34 + beta
-                            y3[tx] = d12 + 8 * d34 + g5[tx] + beta
+                            let (v0, v1, v2, v3) = at4(g0[tx], g1[tx], g2[tx], g3[tx], g4[tx], g5[tx])
+                            y0[tx] = v0 + beta; y1[tx] = v1 + beta; y2[tx] = v2 + beta; y3[tx] = v3 + beta
                             tx += 1
                         }
                     }
@@ -328,3 +320,12 @@ extension Conv3x3 {
 @inline(__always) func store4(_ p: UnsafeMutablePointer<Float>, _ v: SIMD4<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
 }
+
+/// What the Winograd transforms compute on: one value (scalar tails) or four tiles at once.
+protocol WinogradLane {
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Float, b: Self) -> Self
+}
+extension Float: WinogradLane {}
+extension SIMD4: WinogradLane where Scalar == Float {}
