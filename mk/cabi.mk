@@ -175,6 +175,12 @@ examples-test: cabi-test-install
 	     "32 24 32 24 +0 +0 20|32 24 32 24 +0 +0 20|32 24 32 24 +0 +0 20|"
 	test "$$(identify -format '%[pixel:p{6,8}]' '$(EXAMPLES_TMP)/anim-styled.gif[1]')" != \
 	     "$$(identify -format '%[pixel:p{6,8}]' '$(EXAMPLES_TMP)/anim-styled.gif[0]')"
+	@echo "== layers on one canvas (not an animation): one factor from the canvas for every layer"
+	convert -size 80x60 xc:skyblue \( -size 60x40 xc:red -repage 80x60+10+10 \) $(EXAMPLES_TMP)/layers.miff
+	MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
+	    convert $(EXAMPLES_TMP)/layers.miff -process "stylize style=$(EXAMPLES_TMP)/style.png iterations=1 scales=1 threads=1 size=40" \
+	    $(EXAMPLES_TMP)/layers-styled.miff
+	test "$$(identify -format '%w %h %W %H %X %Y|' $(EXAMPLES_TMP)/layers-styled.miff)" = "40 30 40 30 +0 +0|30 20 40 30 +5 +5|"
 	@echo "== stylize_ctypes.py (Python ctypes)"
 	if python3 -c 'import ctypes' 2>/dev/null; then \
 	    STYLEFILTER_MODEL=$(SF_MODEL) STYLEFILTER_LIB=$(CABI_PREFIX)/lib/libstylefilter.so.$(SF_SOMAJOR) \

@@ -25,8 +25,9 @@
  *
  * Every image of the list is stylized. An animation (frames sharing one canvas, with delays or
  * disposal) whose frames are partial (offsets, smaller than the canvas) is coalesced first, so
- * every frame is a whole picture; the canvas and offsets (page geometry) are scaled with the
- * frames when size= shrinks them, and delays, loop count and disposal are kept.
+ * every frame is a whole picture. When size= shrinks frames that share a canvas (an animation,
+ * layers), the canvas sets one factor for all of them and the page geometry (canvas, offsets) is
+ * scaled with it; delays, loop count and disposal are kept.
  * Alpha is kept (resized with the image when it shrinks).
  * Progress goes to ImageMagick's monitor (`convert -monitor`), which can also cancel.
  *
@@ -311,9 +312,17 @@ static int on_progress(const sf_progress *p, void *user) {
     return SetImageProgress(s->image, TAG, (MagickOffsetType)p->iteration - 1, (MagickSizeType)p->planned) ? 0 : 1;
 }
 
+/* A list whose frames lie on one canvas (an animation, layers) is scaled as a whole: one factor
+ * from the canvas for every frame, so the frames stay in register. */
+typedef struct {
+    int active;
+    size_t from_width, from_height; /* the canvas */
+    size_t width, height;           /* the canvas after scaling */
+} canvas_scale;
+
 /* The stylized copy of one frame (NULL after an error; `image` itself is never changed). */
 static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments *a, const sf_image *styles,
-                            const sf_image *init, ExceptionInfo *exception) {
+                            const sf_image *init, const canvas_scale *canvas, ExceptionInfo *exception) {
     /* A detached copy (its pixels are shared until written): the colourspace change and the new
      * pixels go into the copy, so a failure leaves the caller's image as it was. */
     Image *work = CloneImage(image, 0, 0, MagickTrue, exception);
@@ -325,6 +334,22 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
     }
     sf_options options = a->options;
     if (init) options.init_image = init;
+    double fx = 1, fy = 1;
+    if (canvas->active) {
+        fx = (double)canvas->width / (double)canvas->from_width;
+        fy = (double)canvas->height / (double)canvas->from_height;
+        double longest = fmax(fx * (double)work->columns, fy * (double)work->rows);
+        options.max_size = (uint32_t)fmax(1.0, floor(longest + 0.5));
+        if (options.max_size < SF_MIN_RESULT_SIDE && (work->columns > options.max_size || work->rows > options.max_size)) {
+            (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize",
+                                       "%s: a %zux%zu frame would be smaller than %u pixels after scaling the canvas to "
+                                       "size=%u; use a larger size=, or -coalesce first", image->filename,
+                                       (size_t)work->columns, (size_t)work->rows, SF_MIN_RESULT_SIDE, a->options.max_size);
+            free(content.data);
+            DestroyImage(work);
+            return NULL;
+        }
+    }
 
     uint32_t w, h;
     int rc = sf_output_size(&options, content.width, content.height, &w, &h);
@@ -374,6 +399,16 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
         DestroyImage(work);
         return NULL;
     }
+    if (canvas->active) {
+        /* The canvas's own scaled size, and offsets by the same factor, kept inside the canvas. */
+        ssize_t x = (ssize_t)floor(fx * (double)image->page.x + 0.5), y = (ssize_t)floor(fy * (double)image->page.y + 0.5);
+        if (x + (ssize_t)w > (ssize_t)canvas->width) x = (ssize_t)canvas->width - (ssize_t)w;
+        if (y + (ssize_t)h > (ssize_t)canvas->height) y = (ssize_t)canvas->height - (ssize_t)h;
+        work->page.width = canvas->width;
+        work->page.height = canvas->height;
+        work->page.x = x < 0 ? 0 : x;
+        work->page.y = y < 0 ? 0 : y;
+    }
     return work;
 }
 
@@ -392,6 +427,22 @@ static int needs_coalescing(const Image *list) {
     return animated && partial;
 }
 
+/* Whether the frames share one canvas that size= shrinks, and to what. */
+static canvas_scale plan_canvas(const Image *list, const sf_options *options) {
+    canvas_scale c = {0, list->page.width, list->page.height, 0, 0};
+    if (GetNextImageInList(list) == NULL || c.from_width == 0 || c.from_height == 0) return c;
+    if (c.from_width > SF_MAX_IMAGE_SIDE || c.from_height > SF_MAX_IMAGE_SIDE) return c;
+    for (const Image *p = list; p != NULL; p = GetNextImageInList(p)) {
+        if (p->page.width != c.from_width || p->page.height != c.from_height) return c;
+    }
+    uint32_t w, h;
+    if (sf_output_size(options, (uint32_t)c.from_width, (uint32_t)c.from_height, &w, &h) != SF_OK) return c;
+    c.width = w;
+    c.height = h;
+    c.active = w != c.from_width || h != c.from_height;
+    return c;
+}
+
 /* Stylizes every frame into a new list; replaces *images only when all succeeded. */
 static void stylize_list(Image **images, sf_context *ctx, const arguments *a, const sf_image *styles,
                          const sf_image *init, ExceptionInfo *exception) {
@@ -400,9 +451,11 @@ static void stylize_list(Image **images, sf_context *ctx, const arguments *a, co
         coalesced = CoalesceImages(*images, exception);
         if (coalesced == NULL) return;
     }
+    const Image *source = coalesced ? coalesced : *images;
+    canvas_scale canvas = plan_canvas(source, &a->options);
     Image *result = NewImageList();
-    for (const Image *p = coalesced ? coalesced : *images; p != NULL; p = GetNextImageInList(p)) {
-        Image *frame = stylize_frame(p, ctx, a, styles, init, exception);
+    for (const Image *p = source; p != NULL; p = GetNextImageInList(p)) {
+        Image *frame = stylize_frame(p, ctx, a, styles, init, &canvas, exception);
         if (frame == NULL) {
             result = DestroyImageList(result);
             if (coalesced) DestroyImageList(coalesced);
