@@ -24,8 +24,8 @@
  * A define names one style image; an unknown stylize:NAME is an error, like an unknown argument.
  *
  * Every image of the list is stylized. An animation (frames sharing one canvas, with delays or
- * disposal) whose frames are partial (offsets, smaller than the canvas) is coalesced first, so
- * every frame is a whole picture. When size= shrinks frames that share a canvas (an animation,
+ * disposal, or a GIF) whose frames are partial (offsets, smaller than the canvas) or transparent
+ * is coalesced first, so every frame is a whole picture. When size= shrinks frames that share a canvas (an animation,
  * layers), the canvas sets one factor for all of them and the page geometry (canvas, offsets) is
  * scaled with it; delays, loop count and disposal are kept.
  * Alpha is kept (resized with the image when it shrinks).
@@ -413,18 +413,20 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
 }
 
 /* Frames of an animation that must be composed before they are pictures of their own: every
- * frame on one canvas, the list timed or disposed like an animation (GIF, APNG, MNG; not a list
- * of independent images), and some frame partial (offset, or smaller than the canvas). */
+ * frame on one canvas, the list timed or disposed like an animation (or read from a GIF; not a
+ * list of independent images), and some frame partial (offset, smaller than the canvas) or, after
+ * the first, transparent (showing the frames before it through). */
 static int needs_coalescing(const Image *list) {
     const Image *first = list;
     if (GetNextImageInList(first) == NULL || first->page.width == 0 || first->page.height == 0) return 0;
-    int animated = 0, partial = 0;
+    int animated = LocaleCompare(first->magick, "GIF") == 0, composed = 0;
     for (const Image *p = first; p != NULL; p = GetNextImageInList(p)) {
         if (p->page.width != first->page.width || p->page.height != first->page.height) return 0;
         if (p->delay != 0 || p->dispose != UndefinedDispose) animated = 1;
-        if (p->page.x != 0 || p->page.y != 0 || p->columns != p->page.width || p->rows != p->page.height) partial = 1;
+        if (p->page.x != 0 || p->page.y != 0 || p->columns != p->page.width || p->rows != p->page.height) composed = 1;
+        if (p != first && p->matte != MagickFalse) composed = 1;
     }
-    return animated && partial;
+    return animated && composed;
 }
 
 /* Whether the frames share one canvas that size= shrinks, and to what. */
