@@ -16,6 +16,7 @@ struct StylizationRun {
         if let report = s.report { try FileChecks.checkCanCreate(report, what: "report") }
 
         let content = try MagickImageReader.read(s.content)
+        try content.requireSingleFrame(s.content.spec)
         let styles = try s.styles.map { try MagickImageReader.read($0).image }
         var options = s.options
         if case .image(let location) = s.initial {
@@ -27,7 +28,8 @@ struct StylizationRun {
         try checkLayers(options, against: model.architecture, styleCount: styles.count)
 
         let display = s.showProgress ? ProgressDisplay(isTerminal: StandardError.isTerminal) : nil
-        let snapshots = s.saveEvery > 0 ? SnapshotWriter(output: s.output, alpha: content.alpha, quiet: s.quiet) : nil
+        let snapshots = s.saveEvery > 0 ? SnapshotWriter(output: s.output, alpha: content.alpha,
+                                                       metadata: content.metadata, quiet: s.quiet) : nil
         let engine = StyleEngine(model: model)
         let result = try engine.stylize(
             content: content.image, styles: styles, options: options, snapshotEvery: s.saveEvery,
@@ -38,7 +40,7 @@ struct StylizationRun {
             })
         display?.finish()
 
-        try MagickImageWriter.write(result.image, alpha: content.alpha, to: s.output)
+        try MagickImageWriter.write(result.image, alpha: content.alpha, metadata: content.metadata, to: s.output)
         if let report = s.report {
             try RunReport(result: result, model: modelPath).write(to: report)
         }
@@ -83,11 +85,12 @@ enum InputCheck {
 final class SnapshotWriter {
     let output: ImageLocation
     let alpha: AlphaPlane?
+    let metadata: ImageMetadata
     let quiet: Bool
     private var warned = false
 
-    init(output: ImageLocation, alpha: AlphaPlane?, quiet: Bool) {
-        self.output = output; self.alpha = alpha; self.quiet = quiet
+    init(output: ImageLocation, alpha: AlphaPlane?, metadata: ImageMetadata, quiet: Bool) {
+        self.output = output; self.alpha = alpha; self.metadata = metadata; self.quiet = quiet
     }
 
     static func location(for output: ImageLocation, completed: Int, planned: Int) -> ImageLocation {
@@ -99,7 +102,7 @@ final class SnapshotWriter {
     func save(_ image: PlanarImage, completed: Int, planned: Int) {
         let location = Self.location(for: output, completed: completed, planned: planned)
         do {
-            try MagickImageWriter.write(image, alpha: alpha, to: location)
+            try MagickImageWriter.write(image, alpha: alpha, metadata: metadata, to: location)
         } catch {
             if !warned && !quiet {
                 StandardError.line("stylize: warning: cannot save '\(location.spec)': \(error)")

@@ -20,7 +20,7 @@ struct Stylize: ParsableCommand {
             converting a model file.
             """,
         version: StyleFilterVersion.string,
-        subcommands: [StylizeImageCommand.self, ModelCommand.self, ImageCopyCommand.self],
+        subcommands: [StylizeImageCommand.self, ModelCommand.self, ImageCopyCommand.self, DelegateCommand.self],
         defaultSubcommand: StylizeImageCommand.self)
 
     /// Parses, runs, and turns every failure into one line `stylize: error: …` and a non-zero

@@ -10,9 +10,12 @@ struct StylizeImageCommand: ParsableCommand {
         usage: "stylize CONTENT -s STYLE [-s STYLE ...] -o OUTPUT [<options>]",
         discussion: """
             Images: any format ImageMagick reads or writes; a prefix names the format \
-            (png:out.dat); '-' (or ppm:-, png:-, …) is standard input or output. Only the first \
-            frame is used; alpha is passed through to the output. The output file is replaced only \
-            when complete.
+            (png:out.dat); '-' (or ppm:-, png:-, …) is standard input or output. The output keeps \
+            the content image's alpha, depth (16-bit in, 16-bit out where the format holds it), \
+            profiles (ICC, EXIF, …) and comment. A content image of several frames (an animation, \
+            a multi-page file) is refused: name one frame, e.g. anim.gif[0], or stylize every \
+            frame with the ImageMagick filter module; a style image's first frame is used. The \
+            output file is replaced only when complete.
 
             Intermediate results (--save-every N) are written next to the output with the \
             iteration count before the extension: out.png → out.iter0100.png, out.iter0200.png, …

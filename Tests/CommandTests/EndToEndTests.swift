@@ -106,4 +106,21 @@ final class EndToEndTests: CommandTestCase {
         XCTAssertTrue(r.stderr.contains("conv3_4"), r.stderr)
         XCTAssertFalse(exists("out.png"))
     }
+
+    /// The stylization itself keeps the content's depth and metadata (the I/O details are in
+    /// ImageIOTests) and refuses a multi-frame content image before loading anything.
+    func testDepthAndCommentKeptAndAnimationRefused() throws {
+        try makeImage("deep.png", ["-size", "48x32", "gradient:tomato-steelblue", "-depth", "16",
+                                   "-set", "comment", "from the content"])
+        let r = try stylizeWithModel(["deep.png", "-s", "plasma.png", "-o", "deep-out.png", "--size", "32",
+                                      "--iterations", "1", "--scales", "1", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try identify("%w %h %z %c", "deep-out.png"), "32 21 16 from the content")
+
+        try makeImage("anim.gif", ["-size", "16x16", "xc:red", "-size", "8x8", "xc:blue"])
+        let refused = try stylizeWithModel(["anim.gif", "-s", "plasma.png", "-o", "anim-out.gif", "--size", "32",
+                                            "--iterations", "1"])
+        assertOneLineError(refused, "animated content")
+        XCTAssertFalse(exists("anim-out.gif"))
+    }
 }
