@@ -2,7 +2,8 @@
 # their tests. Included by the Makefile.
 #
 #   make install PREFIX=/opt/sf [IM_FILTERDIR=…]   library + symlinks, header, stylefilter.pc,
-#                                                  stylize command, ImageMagick module, delegates.xml
+#                                                  stylize command, ImageMagick module, delegates.xml,
+#                                                  the default model and fetch-model.sh in DATADIR
 #   make uninstall PREFIX=/opt/sf
 #   make cabi-test      everything below (what `make test` runs for the C ABI)
 #   make c-tests        Tests/CABI/abi_test.c against a temporary install, plain and with ASan
@@ -16,6 +17,8 @@ PREFIX      ?= /usr/local
 LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 BINDIR      ?= $(PREFIX)/bin
+# The library and the command find the model as <their directory>/../share/stylefilter/, so
+# DATADIR must stay there relative to LIBDIR and BINDIR (else set STYLEFILTER_MODEL).
 DATADIR     ?= $(PREFIX)/share/stylefilter
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 # ImageMagick filter modules. For ImageMagick's own directory (no MAGICK_CODER_FILTER_PATH needed):
@@ -42,7 +45,7 @@ cabi-lib:
 	$(SWIFT) build $(BUILD_FLAGS) --product stylefilter
 	$(SWIFT) build $(BUILD_FLAGS) --product stylize
 
-install: cabi-lib
+install: cabi-lib model
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR)
 	install -m 755 $(SF_LIB) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION)
@@ -54,6 +57,8 @@ install: cabi-lib
 	    > $(DESTDIR)$(PKGCONFIGDIR)/stylefilter.pc
 	install -m 755 $(STYLIZE) $(DESTDIR)$(BINDIR)/stylize
 	install -m 644 share/delegates.xml $(DESTDIR)$(DATADIR)/delegates.xml
+	install -m 644 $(MODEL) $(DESTDIR)$(DATADIR)/$(notdir $(MODEL))
+	install -m 755 scripts/fetch-model.sh $(DESTDIR)$(DATADIR)/fetch-model.sh
 	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
 	    Sources/ImageMagickFilter/stylize.c -I$(dir $(SF_HEADER)) $(MAGICK_CFLAGS) \
 	    -L$(DESTDIR)$(LIBDIR) -Wl,-rpath,$(LIBDIR) -lstylefilter $(MAGICK_LIBS) -lm
@@ -68,7 +73,8 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libstylefilter.so $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_SOMAJOR) \
 	    $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION) $(DESTDIR)$(INCLUDEDIR)/stylefilter.h \
 	    $(DESTDIR)$(PKGCONFIGDIR)/stylefilter.pc $(DESTDIR)$(BINDIR)/stylize \
-	    $(DESTDIR)$(DATADIR)/delegates.xml $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
+	    $(DESTDIR)$(DATADIR)/delegates.xml $(DESTDIR)$(DATADIR)/$(notdir $(MODEL)) \
+	    $(DESTDIR)$(DATADIR)/fetch-model.sh $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
 	    $(DESTDIR)$(IM_FILTERDIR)/stylize.la
 	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR) $(DESTDIR)$(LIBDIR)/stylefilter 2>/dev/null
 
