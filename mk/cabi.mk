@@ -10,6 +10,7 @@
 #   make abi-symbols    only sf_* symbols exported, SONAME, no Swift runtime needed
 #   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline)
 #   make cmd-equivalence  C API output == `stylize` command output, byte for byte
+#   make readme-test    every sh block of README.md and examples/README.md, installed copy, empty HOME
 #
 # Tests use the model $(SF_MODEL): $STYLEFILTER_MODEL if set, else the checkout's models/ file.
 
@@ -39,7 +40,7 @@ MAGICK_LIBS   := $(shell pkg-config --libs MagickCore 2>/dev/null)
 STYLIZE_READY = $(STYLIZE) --help 2>/dev/null | grep -q -- --iterations
 
 .PHONY: cabi-lib install uninstall cabi-test c-tests abi-symbols examples-test cmd-equivalence \
-        cabi-test-install install-test
+        cabi-test-install install-test readme-test
 
 cabi-lib:
 	$(SWIFT) build $(BUILD_FLAGS) --product stylefilter
@@ -80,7 +81,7 @@ uninstall:
 
 # ---- Tests (all against a fresh install into build/cabi/prefix) -------------------------------
 
-cabi-test: c-tests abi-symbols examples-test cmd-equivalence install-test
+cabi-test: c-tests abi-symbols examples-test cmd-equivalence install-test readme-test
 
 cabi-test-install:
 	rm -rf $(CABI_PREFIX)
@@ -201,3 +202,10 @@ install-test:
 	$(MAKE) --no-print-directory -s uninstall PREFIX=$(abspath $(CABI_TMP)/scratch)
 	@left=$$(find $(CABI_TMP)/scratch -type f -o -type l); \
 	test -z "$$left" || { echo "install-test: uninstall left: $$left"; exit 1; }; echo "install-test: ok"
+
+# The documents' commands against an install in a scratch prefix outside the checkout (so only
+# the installed model can be found), run by Tests/Docs/readme-test.sh from an empty HOME.
+readme-test: cabi-lib model
+	@prefix=$$(mktemp -d /tmp/stylefilter-prefix.XXXXXX) && \
+	$(MAKE) --no-print-directory -s install PREFIX=$$prefix >/dev/null && \
+	Tests/Docs/readme-test.sh $$prefix; rc=$$?; rm -rf $$prefix; exit $$rc
