@@ -31,6 +31,7 @@ enum ModelFetch {
         let status = try spawnAndWait(script, [output, me],
                                       environment: ["STYLEFILTER_MODEL_CACHE": downloadDirectory, "FETCH_CLEANUP": "1"])
         guard status == 0 else {
+            rmdir(downloadDirectory)  // only if the script left nothing worth keeping in it
             throw CommandFailure("fetching the model failed (the fetch-model messages above say why); "
                 + "\(output) was not written")
         }
