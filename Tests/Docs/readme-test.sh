@@ -62,7 +62,8 @@ convert -size 48x32 gradient:tomato-steelblue photo.jpg
 convert photo.jpg in.jpg
 convert -seed 3 -size 32x32 plasma:red-blue style.png
 for f in painting.jpg a.jpg b.jpg starry.png "my styles/starry.png"; do convert style.png "$f"; done
-convert rose: -resize 48x examples/content.png
+# A comment, as photos often carry, goes on into the PPM files the C and Python readers get.
+convert rose: -resize 48x -set comment "a test image" examples/content.png
 cp style.png examples/style.png
 for f in stylize_file.c stylize_ctypes.py imagemagick-process.sh pipeline.sh; do
     ln -s "$checkout/examples/$f" "examples/$f"
@@ -83,6 +84,7 @@ run_blocks() {  # run_blocks FILE.md: its ```sh blocks, in order, as one bash sc
 touch "$work/stamp"
 run_blocks "$checkout/README.md"
 run_blocks "$checkout/examples/README.md"
+grep -q '^# *a test image' content.ppm || fail "content.ppm has no comment: the PPM readers' comment handling went untested"
 
 # Every image the commands wrote is a whole image of the expected size (the API and -process
 # only scale down, from 48×32; the wrapped command scales to 32).
