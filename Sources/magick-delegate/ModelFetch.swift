@@ -30,8 +30,8 @@ enum ModelFetch {
         // and kept after a failure, so that a second attempt need not download again.
         let status = try spawnAndWait(script, [output, me],
                                       environment: ["STYLEFILTER_MODEL_CACHE": downloadDirectory, "FETCH_CLEANUP": "1"])
+        rmdir(downloadDirectory)  // only if the script left nothing in it (e.g. nothing to do)
         guard status == 0 else {
-            rmdir(downloadDirectory)  // only if the script left nothing worth keeping in it
             throw CommandFailure("fetching the model failed (the fetch-model messages above say why); "
                 + "\(output) was not written")
         }
