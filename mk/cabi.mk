@@ -2,13 +2,15 @@
 # their tests. Included by the Makefile.
 #
 #   make install PREFIX=/opt/sf [IM_FILTERDIR=…]   library + symlinks, header, stylefilter.pc,
-#                                                  stylize command, ImageMagick module, delegates.xml
+#                                                  stylize command, ImageMagick module, delegates.xml,
+#                                                  the default model and fetch-model.sh in DATADIR
 #   make uninstall PREFIX=/opt/sf
 #   make cabi-test      everything below (what `make test` runs for the C ABI)
 #   make c-tests        Tests/CABI/abi_test.c against a temporary install, plain and with ASan
 #   make abi-symbols    only sf_* symbols exported, SONAME, no Swift runtime needed
 #   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline)
 #   make cmd-equivalence  C API output == `stylize` command output, byte for byte
+#   make readme-test    every sh block of README.md and examples/README.md, installed copy, empty HOME
 #
 # Tests use the model $(SF_MODEL): $STYLEFILTER_MODEL if set, else the checkout's models/ file.
 
@@ -16,6 +18,8 @@ PREFIX      ?= /usr/local
 LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 BINDIR      ?= $(PREFIX)/bin
+# The library and the command find the model as <their directory>/../share/stylefilter/, so
+# DATADIR must stay there relative to LIBDIR and BINDIR (else set STYLEFILTER_MODEL).
 DATADIR     ?= $(PREFIX)/share/stylefilter
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 # ImageMagick filter modules. For ImageMagick's own directory (no MAGICK_CODER_FILTER_PATH needed):
@@ -36,13 +40,13 @@ MAGICK_LIBS   := $(shell pkg-config --libs MagickCore 2>/dev/null)
 STYLIZE_READY = $(STYLIZE) --help 2>/dev/null | grep -q -- --iterations
 
 .PHONY: cabi-lib install uninstall cabi-test c-tests abi-symbols examples-test cmd-equivalence \
-        cabi-test-install install-test
+        cabi-test-install install-test readme-test
 
 cabi-lib:
 	$(SWIFT) build $(BUILD_FLAGS) --product stylefilter
 	$(SWIFT) build $(BUILD_FLAGS) --product stylize
 
-install: cabi-lib
+install: cabi-lib model
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR)
 	install -m 755 $(SF_LIB) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION)
@@ -54,6 +58,8 @@ install: cabi-lib
 	    > $(DESTDIR)$(PKGCONFIGDIR)/stylefilter.pc
 	install -m 755 $(STYLIZE) $(DESTDIR)$(BINDIR)/stylize
 	install -m 644 share/delegates.xml $(DESTDIR)$(DATADIR)/delegates.xml
+	install -m 644 $(MODEL) $(DESTDIR)$(DATADIR)/$(notdir $(MODEL))
+	install -m 755 scripts/fetch-model.sh $(DESTDIR)$(DATADIR)/fetch-model.sh
 	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
 	    Sources/ImageMagickFilter/stylize.c -I$(dir $(SF_HEADER)) $(MAGICK_CFLAGS) \
 	    -L$(DESTDIR)$(LIBDIR) -Wl,-rpath,$(LIBDIR) -lstylefilter $(MAGICK_LIBS) -lm
@@ -68,13 +74,14 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libstylefilter.so $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_SOMAJOR) \
 	    $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION) $(DESTDIR)$(INCLUDEDIR)/stylefilter.h \
 	    $(DESTDIR)$(PKGCONFIGDIR)/stylefilter.pc $(DESTDIR)$(BINDIR)/stylize \
-	    $(DESTDIR)$(DATADIR)/delegates.xml $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
+	    $(DESTDIR)$(DATADIR)/delegates.xml $(DESTDIR)$(DATADIR)/$(notdir $(MODEL)) \
+	    $(DESTDIR)$(DATADIR)/fetch-model.sh $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
 	    $(DESTDIR)$(IM_FILTERDIR)/stylize.la
 	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR) $(DESTDIR)$(LIBDIR)/stylefilter 2>/dev/null
 
 # ---- Tests (all against a fresh install into build/cabi/prefix) -------------------------------
 
-cabi-test: c-tests abi-symbols examples-test cmd-equivalence install-test
+cabi-test: c-tests abi-symbols examples-test cmd-equivalence install-test readme-test
 
 cabi-test-install:
 	rm -rf $(CABI_PREFIX)
@@ -238,3 +245,10 @@ install-test:
 	$(MAKE) --no-print-directory -s uninstall PREFIX=$(abspath $(CABI_TMP)/scratch)
 	@left=$$(find $(CABI_TMP)/scratch -type f -o -type l); \
 	test -z "$$left" || { echo "install-test: uninstall left: $$left"; exit 1; }; echo "install-test: ok"
+
+# The documents' commands against an install in a scratch prefix outside the checkout (so only
+# the installed model can be found), run by Tests/Docs/readme-test.sh from an empty HOME.
+readme-test: cabi-lib model
+	@prefix=$$(mktemp -d /tmp/stylefilter-prefix.XXXXXX) && \
+	$(MAKE) --no-print-directory -s install PREFIX=$$prefix >/dev/null && \
+	Tests/Docs/readme-test.sh $$prefix; rc=$$?; rm -rf $$prefix; exit $$rc

@@ -38,6 +38,8 @@ struct Stylize: ParsableCommand {
             print("""
 
                 OTHER COMMANDS:
+                  stylize model fetch     Download and convert the default model into the user cache
+                                          (see 'stylize model fetch --help').
                   stylize model import FILE.onnx -o FILE.safetensors
                                           Convert a VGG model file (see 'stylize model import --help').
                 """)

@@ -20,8 +20,9 @@ struct StylizeImageCommand: ParsableCommand {
             Intermediate results (--save-every N) are written next to the output with the \
             iteration count before the extension: out.png → out.iter0100.png, out.iter0200.png, …
 
-            The model is found in this order: --model, $STYLEFILTER_MODEL, the user cache, \
-            models/vgg16-imagenet.safetensors in the source tree.
+            The model is found in this order: --model, $STYLEFILTER_MODEL, the installed one \
+            (../share/stylefilter/ beside this command's directory), the user cache \
+            (~/.cache/stylefilter/, filled by 'stylize model fetch'), models/ in a checkout.
             """)
 
     private static let defaults = StyleOptions()
