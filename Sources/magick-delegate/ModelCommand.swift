@@ -27,8 +27,13 @@ struct ModelImportCommand: ParsableCommand {
 
     func run() throws {
         try FileChecks.checkReadable(source, what: "ONNX file")
-        try FileChecks.checkCanCreate(output, what: "model file")
-        let summary = try ModelImporter.importONNX(from: source, to: output)
+        // The importer writes a temporary file and renames it over its path: give it the final
+        // file a symlink leads to, and never a device or FIFO.
+        guard case .file(let target) = try OutputTarget.resolve(output, what: "model file") else {
+            throw CommandFailure("model file '\(output)' is not a regular file: give a file name")
+        }
+        try FileChecks.checkWritable(target, what: "model file")
+        let summary = try ModelImporter.importONNX(from: source, to: target)
         if !quiet { StandardError.line("stylize: wrote '\(output)': \(summary)") }
     }
 }

@@ -3,7 +3,8 @@ import StyleKernel
 /// One stylization from checked settings, in the order that keeps failures cheap:
 /// 1. paths (inputs readable, output and report creatable, output format writable),
 /// 2. images read, 3. model located, loaded and checked against the layers asked for,
-/// 4. the engine runs (progress, snapshots), 5. the output, then the report, written.
+/// 4. the engine runs (progress, snapshots), 5. the report staged, the output written, the
+/// report committed.
 struct StylizationRun {
     let settings: StylizeSettings
 
@@ -13,7 +14,7 @@ struct StylizationRun {
         if case .image(let location) = s.initial { inputs.append((location, "--init image")) }
         for (location, what) in inputs { try InputCheck.checkReadable(location, what: what) }
         try MagickImageWriter.checkWritable(s.output)
-        if let report = s.report { try FileChecks.checkCanCreate(report, what: "report") }
+        if let report = s.report { try FileChecks.checkWritable(report, what: "report") }
 
         let content = try MagickImageReader.read(s.content)
         let styles = try s.styles.map { try MagickImageReader.read($0).image }
@@ -38,9 +39,15 @@ struct StylizationRun {
             })
         display?.finish()
 
+        // The report is complete in its temporary file before the image is written, and renamed
+        // only after: a failure leaves neither (a run with --report gives both files or none).
+        let report = try s.report.map { try RunReport(result: result, model: modelPath).prepare(to: $0) }
+        defer { report?.discard() }
         try MagickImageWriter.write(result.image, alpha: content.alpha, to: s.output)
-        if let report = s.report {
-            try RunReport(result: result, model: modelPath).write(to: report)
+        do {
+            try report?.commit()
+        } catch {
+            throw CommandFailure("wrote the output image, but not the report: \(error)")
         }
         if !s.quiet {
             let destination = s.output.isStandardStream ? "standard output" : "'\(s.output.spec)'"

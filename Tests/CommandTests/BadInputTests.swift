@@ -61,6 +61,7 @@ final class BadInputTests: CommandTestCase {
             ("unknown output format", ["rose.png", "-s", "gradient.png", "-o", "out.xyz"]),
             ("output without extension", ["rose.png", "-s", "gradient.png", "-o", "out"]),
             ("report directory missing", base + ["--report", "nodir/report.json"]),
+            ("report is a directory", base + ["--report", "sub"]),
             ("two standard inputs", ["-", "-s", "-", "-o", "out.png"]),
             ("save-every to stdout", ["rose.png", "-s", "gradient.png", "-o", "png:-", "--save-every", "5"]),
             ("model file missing", base + ["--model", "missing.safetensors"]),
