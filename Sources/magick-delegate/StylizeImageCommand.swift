@@ -11,8 +11,9 @@ struct StylizeImageCommand: ParsableCommand {
         discussion: """
             Images: any format ImageMagick reads or writes; a prefix names the format \
             (png:out.dat); '-' (or ppm:-, png:-, …) is standard input or output. Only the first \
-            frame is used; alpha is passed through to the output. The output file is replaced only \
-            when complete.
+            frame is used; alpha is passed through to the output. A regular output file (or a \
+            symlink's target) is replaced only when complete; devices, FIFOs and /dev/stdout are \
+            written in place. Standard input is read up to \(NumberFormat.bytes(FileDescriptorIO.maximumStreamBytes)).
 
             Intermediate results (--save-every N) are written next to the output with the \
             iteration count before the extension: out.png → out.iter0100.png, out.iter0200.png, …
@@ -96,7 +97,8 @@ struct StylizeImageCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Threads (0: all cores).", valueName: "N"))
     var threads: Int = defaults.threads
 
-    @Option(help: ArgumentHelp("Write a JSON report (loss terms, iterations, timing, model, size) to FILE.",
+    @Option(help: ArgumentHelp("Write a JSON report (loss terms, iterations, timing, model, size) to FILE, "
+                               + "only together with the output (FILE is checked before the run).",
                                valueName: "FILE"))
     var report: String?
 
