@@ -13,7 +13,8 @@ struct StylizeImageCommand: ParsableCommand {
             (png:out.dat); '-' (or ppm:-, png:-, …) is standard input or output. Only the first \
             frame is used; alpha is passed through to the output. A regular output file (or a \
             symlink's target) is replaced only when complete; devices, FIFOs and /dev/stdout are \
-            written in place. Standard input is read up to \(NumberFormat.bytes(FileDescriptorIO.maximumStreamBytes)).
+            written in place. Standard input and pipes are read up to \
+            \(NumberFormat.bytes(FileDescriptorIO.maximumStreamBytes)).
 
             Intermediate results (--save-every N) are written next to the output with the \
             iteration count before the extension: out.png → out.iter0100.png, out.iter0200.png, …
