@@ -119,6 +119,8 @@ final class OutputTargetTests: CommandTestCase {
             try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
                               "running as root without setpriv to drop privileges")
             prefix = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            let probe = try run(prefix[0], Array(prefix.dropFirst()) + ["/usr/bin/test", "-x", Self.binary, "-a", "-r", "rose.png"])
+            try XCTSkipUnless(probe.status == 0, "running as root, and user nobody cannot run \(Self.binary)")
         }
         let command = prefix + [Self.binary]
         for output in ["ro/out.png", "ro/new.png"] {
