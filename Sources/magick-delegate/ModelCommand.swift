@@ -30,7 +30,8 @@ struct ModelImportCommand: ParsableCommand {
         // The importer writes a temporary file and renames it over its path: give it the final
         // file a symlink leads to, and never a device or FIFO.
         guard case .file(let target) = try OutputTarget.resolve(output, what: "model file") else {
-            throw CommandFailure("model file '\(output)' is not a regular file: give a file name")
+            throw CommandFailure("model file '\(output)' is not a regular file (a device, FIFO or descriptor): "
+                + "give the name of a file to create or replace")
         }
         try FileChecks.checkWritable(target, what: "model file")
         let summary = try ModelImporter.importONNX(from: source, to: target)

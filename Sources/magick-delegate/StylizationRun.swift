@@ -1,7 +1,7 @@
 import StyleKernel
 
 /// One stylization from checked settings, in the order that keeps failures cheap:
-/// 1. paths (inputs readable, output and report creatable, output format writable),
+/// 1. paths (inputs readable, output and report writable, output format encodable),
 /// 2. images read, 3. model located, loaded and checked against the layers asked for,
 /// 4. the engine runs (progress, snapshots), 5. the report staged, the output written, the
 /// report committed.
@@ -39,8 +39,9 @@ struct StylizationRun {
             })
         display?.finish()
 
-        // The report is complete in its temporary file before the image is written, and renamed
-        // only after: a failure leaves neither (a run with --report gives both files or none).
+        // The report waits, complete in its temporary file, until the image is written: an image
+        // that cannot be written leaves no report. Only the report's rename (or, for a device or
+        // FIFO, its write) can fail after the image, and the message then says so.
         let report = try s.report.map { try RunReport(result: result, model: modelPath).prepare(to: $0) }
         defer { report?.discard() }
         try MagickImageWriter.write(result.image, alpha: content.alpha, to: s.output)
