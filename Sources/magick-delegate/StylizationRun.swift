@@ -14,6 +14,11 @@ struct StylizationRun {
         if case .image(let location) = s.initial { inputs.append((location, "--init image")) }
         for (location, what) in inputs { try InputCheck.checkReadable(location, what: what) }
         try MagickImageWriter.checkWritable(s.output)
+        // Snapshots go beside the output file (out.iter0100.png), not beside /dev/stdout.
+        if s.saveEvery > 0, try !OutputTarget.resolve(s.output.path, what: "output").isFile {
+            throw CommandFailure("--save-every needs an output file to save next to, not a device, FIFO or "
+                + "descriptor ('\(s.output.spec)')")
+        }
         if let report = s.report { try FileChecks.checkWritable(report, what: "report") }
 
         let content = try MagickImageReader.read(s.content)

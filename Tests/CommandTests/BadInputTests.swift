@@ -64,6 +64,7 @@ final class BadInputTests: CommandTestCase {
             ("report is a directory", base + ["--report", "sub"]),
             ("two standard inputs", ["-", "-s", "-", "-o", "out.png"]),
             ("save-every to stdout", ["rose.png", "-s", "gradient.png", "-o", "png:-", "--save-every", "5"]),
+            ("save-every to a device", ["rose.png", "-s", "gradient.png", "-o", "png:/dev/null", "--save-every", "5"]),
             ("model file missing", base + ["--model", "missing.safetensors"]),
             ("model import: missing ONNX", ["model", "import", "missing.onnx", "-o", "out.png"]),
             ("model import: output directory missing", ["model", "import", "rose.png", "-o", "nodir/m.safetensors"]),

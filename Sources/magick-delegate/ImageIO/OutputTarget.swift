@@ -19,6 +19,11 @@ enum OutputTarget: Equatable {
     /// An open descriptor of this process.
     case descriptor(Int32)
 
+    var isFile: Bool {
+        if case .file = self { return true }
+        return false
+    }
+
     /// Links followed before giving up, as the kernel's own limit (ELOOP) on Linux.
     static let maximumLinks = 40
 
