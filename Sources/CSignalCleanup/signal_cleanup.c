@@ -59,11 +59,14 @@ int sc_install(void) {
         if (current.sa_handler == SIG_IGN) continue;
         if (sigaction(cleanup_signals[i], &action, NULL) != 0) return -1;
     }
+    /* Errors instead of deaths: EPIPE for a closed pipe, EFBIG past a file-size limit
+     * (ulimit -f), both reported and cleaned up by the caller. */
     struct sigaction ignore;
     memset(&ignore, 0, sizeof ignore);
     ignore.sa_handler = SIG_IGN;
     sigemptyset(&ignore.sa_mask);
-    return sigaction(SIGPIPE, &ignore, NULL);
+    if (sigaction(SIGPIPE, &ignore, NULL) != 0) return -1;
+    return sigaction(SIGXFSZ, &ignore, NULL);
 }
 
 int sc_create_temporary(char *template_path, int *slot) {

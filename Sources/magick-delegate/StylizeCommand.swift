@@ -28,7 +28,8 @@ struct Stylize: ParsableCommand {
     /// exit status (64 for usage errors, 1 otherwise).
     static func main() {
         // SIGINT/SIGTERM/SIGHUP remove our temporary files and end the process as killed by the
-        // signal; SIGPIPE is ignored so that a closed output pipe is an error message (EPIPE).
+        // signal; SIGPIPE and SIGXFSZ are ignored so that a closed output pipe or a file-size
+        // limit is an error message (EPIPE, EFBIG).
         _ = sc_install()
         let status = run(arguments: Array(CommandLine.arguments.dropFirst()))
         MagickLibrary.stop()

@@ -175,6 +175,16 @@ final class OutputTargetTests: CommandTestCase {
         XCTAssertTrue(lines.dropFirst().first?.hasPrefix("stylize: error: cannot write standard output") ?? false, "\(lines)")
     }
 
+    func testFileSizeLimitIsAnErrorAndLeavesNothing() throws {
+        // `ulimit -f 4`: files stop at 4 KiB; the PPM is about 9.5 KiB (SIGXFSZ would kill).
+        try Data("previous".utf8).write(to: URL(fileURLWithPath: path("out.ppm")))
+        let r = try run("/bin/bash", ["-c", "ulimit -f 4 && exec \"\(Self.binary)\" copy rose.png out.ppm"])
+        assertOneLineError(r, "file-size limit")
+        XCTAssertTrue(r.stderr.contains("File too large"), r.stderr)
+        XCTAssertEqual(try contents("out.ppm"), Data("previous".utf8))
+        XCTAssertEqual(try temporaryFiles(), [])
+    }
+
     func testModelImportNeverReplacesADevice() throws {
         try XCTSkipUnless(fileType("/dev/full") == S_IFCHR, "no /dev/full")
         let r = try stylize(["model", "import", "rose.png", "-o", "/dev/full"])

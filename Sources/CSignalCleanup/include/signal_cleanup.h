@@ -11,8 +11,9 @@ extern "C" {
 #endif
 
 /* Installs the handlers for SIGINT, SIGTERM and SIGHUP (a signal ignored when the process
- * started, as for background jobs or under nohup, stays ignored) and ignores SIGPIPE, so that
- * writing to a closed pipe fails with EPIPE instead of killing the process silently.
+ * started, as for background jobs or under nohup, stays ignored), and ignores SIGPIPE and
+ * SIGXFSZ, so that writing to a closed pipe or past a file-size limit fails with EPIPE or EFBIG
+ * instead of killing the process silently (and leaving a temporary file).
  * Returns 0, or -1 with errno set. Call once, early in main. */
 int sc_install(void);
 
