@@ -27,8 +27,14 @@ struct ModelImportCommand: ParsableCommand {
 
     func run() throws {
         try FileChecks.checkReadable(source, what: "ONNX file")
-        try FileChecks.checkCanCreate(output, what: "model file")
-        let summary = try ModelImporter.importONNX(from: source, to: output)
+        // The importer writes a temporary file and renames it over its path: give it the final
+        // file a symlink leads to, and never a device or FIFO.
+        guard case .file(let target) = try OutputTarget.resolve(output, what: "model file") else {
+            throw CommandFailure("model file '\(output)' is not a regular file (a device, FIFO or descriptor): "
+                + "give the name of a file to create or replace")
+        }
+        try FileChecks.checkWritable(target, what: "model file")
+        let summary = try ModelImporter.importONNX(from: source, to: target)
         if !quiet { StandardError.line("stylize: wrote '\(output)': " + Self.describe(summary)) }
     }
 
@@ -61,17 +67,21 @@ struct ModelFetchCommand: ParsableCommand {
 
     func run() throws {
         let cache = ModelLocator.userCacheDirectory()
-        let target: String
+        let requested: String
         if let output {
-            target = output
+            requested = output
         } else if let cache {
             try ModelFetch.makeDirectories(cache)
-            target = cache + "/" + ModelLocator.defaultFileName
+            requested = cache + "/" + ModelLocator.defaultFileName
         } else {
             throw CommandFailure("no user cache directory: neither XDG_CACHE_HOME (absolute) nor HOME is set; "
                 + "set one, or name the model file with -o FILE")
         }
-        try FileChecks.checkCanCreate(target, what: "model file")
+        guard case .file(let target) = try OutputTarget.resolve(requested, what: "model file") else {
+            throw CommandFailure("model file '\(requested)' is not a regular file (a device, FIFO or descriptor): "
+                + "give the name of a file to create or replace")
+        }
+        try FileChecks.checkWritable(target, what: "model file")
         try ModelFetch.run(output: target, downloadDirectory: (cache ?? ModelFetch.directory(of: target)) + "/download")
         StandardError.line("stylize: the default model is ready: \(target)")
         if output != nil {

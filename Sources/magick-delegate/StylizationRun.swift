@@ -1,9 +1,10 @@
 import StyleKernel
 
 /// One stylization from checked settings, in the order that keeps failures cheap:
-/// 1. paths (inputs readable, output and report creatable, output format writable),
+/// 1. paths (inputs readable, output and report writable, output format encodable),
 /// 2. images read, 3. model located, loaded and checked against the layers asked for,
-/// 4. the engine runs (progress, snapshots), 5. the output, then the report, written.
+/// 4. the engine runs (progress, snapshots), 5. the report staged, the output written, the
+/// report committed.
 struct StylizationRun {
     let settings: StylizeSettings
 
@@ -13,7 +14,12 @@ struct StylizationRun {
         if case .image(let location) = s.initial { inputs.append((location, "--init image")) }
         for (location, what) in inputs { try InputCheck.checkReadable(location, what: what) }
         try MagickImageWriter.checkWritable(s.output)
-        if let report = s.report { try FileChecks.checkCanCreate(report, what: "report") }
+        // Snapshots go beside the output file (out.iter0100.png), not beside /dev/stdout.
+        if s.saveEvery > 0, try !OutputTarget.resolve(s.output.path, what: "output").isFile {
+            throw CommandFailure("--save-every needs an output file to save next to, not a device, FIFO or "
+                + "descriptor ('\(s.output.spec)')")
+        }
+        if let report = s.report { try FileChecks.checkWritable(report, what: "report") }
 
         let content = try MagickImageReader.read(s.content)
         try content.requireSingleFrame(s.content.spec)
@@ -40,9 +46,16 @@ struct StylizationRun {
             })
         display?.finish()
 
+        // The report waits, complete in its temporary file, until the image is written: an image
+        // that cannot be written leaves no report. Only the report's rename (or, for a device or
+        // FIFO, its write) can fail after the image, and the message then says so.
+        let report = try s.report.map { try RunReport(result: result, model: modelPath).prepare(to: $0) }
+        defer { report?.discard() }
         try MagickImageWriter.write(result.image, alpha: content.alpha, metadata: content.metadata, to: s.output)
-        if let report = s.report {
-            try RunReport(result: result, model: modelPath).write(to: report)
+        do {
+            try report?.commit()
+        } catch {
+            throw CommandFailure("wrote the output image, but not the report: \(error)")
         }
         if !s.quiet {
             let destination = s.output.isStandardStream ? "standard output" : "'\(s.output.spec)'"

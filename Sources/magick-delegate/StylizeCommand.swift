@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSignalCleanup
 import StyleKernel
 #if canImport(Glibc)
 import Glibc
@@ -26,6 +27,10 @@ struct Stylize: ParsableCommand {
     /// Parses, runs, and turns every failure into one line `stylize: error: …` and a non-zero
     /// exit status (64 for usage errors, 1 otherwise).
     static func main() {
+        // SIGINT/SIGTERM/SIGHUP remove our temporary files and end the process as killed by the
+        // signal; SIGPIPE and SIGXFSZ are ignored so that a closed output pipe or a file-size
+        // limit is an error message (EPIPE, EFBIG).
+        _ = sc_install()
         let status = run(arguments: Array(CommandLine.arguments.dropFirst()))
         MagickLibrary.stop()
         exitProcess(status)

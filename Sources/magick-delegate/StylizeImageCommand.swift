@@ -14,8 +14,10 @@ struct StylizeImageCommand: ParsableCommand {
             the content image's alpha, depth (16-bit in, 16-bit out where the format holds it), \
             profiles (ICC, EXIF, …) and comment. A content image of several frames (an animation, \
             a multi-page file) is refused: name one frame, e.g. anim.gif[0], or stylize every \
-            frame with the ImageMagick filter module; a style image's first frame is used. The \
-            output file is replaced only when complete.
+            frame with the ImageMagick filter module; a style image's first frame is used. A \
+            regular output file (or a symlink's target) is replaced only when complete; devices, \
+            FIFOs and /dev/stdout are written in place. Standard input and pipes are read up to \
+            \(NumberFormat.bytes(FileDescriptorIO.maximumStreamBytes)).
 
             Intermediate results (--save-every N) are written next to the output with the \
             iteration count before the extension: out.png → out.iter0100.png, out.iter0200.png, …
@@ -100,7 +102,8 @@ struct StylizeImageCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Threads (0: all cores).", valueName: "N"))
     var threads: Int = defaults.threads
 
-    @Option(help: ArgumentHelp("Write a JSON report (loss terms, iterations, timing, model, size) to FILE.",
+    @Option(help: ArgumentHelp("Write a JSON report (loss terms, iterations, timing, model, size) to FILE, "
+                               + "only together with the output (FILE is checked before the run).",
                                valueName: "FILE"))
     var report: String?
 

@@ -4,20 +4,11 @@ import XCTest
 /// Whole stylizations at a tiny size. They need the engine and the default model
 /// (models/vgg16-imagenet.safetensors at the repository root); they skip without either.
 final class EndToEndTests: CommandTestCase {
-    static let modelPath = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("models/vgg16-imagenet.safetensors").path
+    static let modelPath = TestModel.path
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        if !FileManager.default.fileExists(atPath: Self.modelPath) {
-            // Under `make test` the set-up has run, so a missing model is a failure, not a skip.
-            let message = "no model at \(Self.modelPath): run `make setup` first"
-            if ProcessInfo.processInfo.environment["STYLEFILTER_REQUIRE_SETUP"] == "1" {
-                XCTFail(message)
-            }
-            throw XCTSkip(message)
-        }
+        try TestModel.require()
         try makeTestImages()
     }
 

@@ -5,13 +5,12 @@ import StyleKernel
 /// its alpha plane and metadata (depth, profiles, comment): the first frame, auto-oriented from
 /// its EXIF orientation; the number of frames is reported so callers can refuse the others.
 enum MagickImageReader {
-    /// Reads a file, a built-in image (`rose:`), or standard input for `-` / `ppm:-`.
+    /// Reads a file, a built-in image (`rose:`), or a stream (`-` / `ppm:-`, a pipe: `StreamInput`).
     static func read(_ location: ImageLocation) throws -> DecodedImage {
-        if location.isStandardStream {
-            let bytes = try FileDescriptorIO.readAll(0, name: "standard input")
-            guard !bytes.isEmpty else { throw StyleError.io("standard input is empty: no image to read") }
-            return try bytes.withUnsafeBytes {
-                try decode(blob: $0, format: location.format, name: "standard input")
+        if let stream = try StreamInput.read(location) {
+            guard !stream.bytes.isEmpty else { throw StyleError.io("\(stream.name) is empty: no image to read") }
+            return try stream.bytes.withUnsafeBytes {
+                try decode(blob: $0, format: location.format, name: stream.name)
             }
         }
         MagickLibrary.start()

@@ -25,7 +25,7 @@ enum MagickImageWriter {
         if location.isStandardStream {
             try bytes.withUnsafeBytes { try FileDescriptorIO.writeAll(1, $0, name: "standard output") }
         } else {
-            try AtomicFile.write(bytes, to: location.path)
+            try OutputFile.write(bytes, to: location.path)
         }
     }
 
@@ -37,7 +37,7 @@ enum MagickImageWriter {
             guard !location.path.isEmpty else {
                 throw StyleError.io("cannot write '\(location.spec)': no file name after the format prefix")
             }
-            try FileChecks.checkCanCreate(location.path, what: "output")
+            try FileChecks.checkWritable(location.path, what: "output")
         }
         let probe = try PlanarImage(width: 1, height: 1, red: 0, green: 0, blue: 0)
         do {
