@@ -125,3 +125,46 @@ func halfSquaredNormGradient(_ ws: NetworkWorkspace, layer: String, features f: 
     }
     return g
 }
+
+/// One of the bundled example images (examples/NAME), decoded by ImageMagick's `convert` to 8-bit
+/// PPM and read here (StyleKernel itself reads no image formats); nil without `convert`.
+func bundledExample(_ name: String) -> PlanarImage? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["convert", repositoryRoot() + "/examples/" + name, "-depth", "8", "ppm:-"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    // P6 header: four whitespace-separated tokens (P6, width, height, maxval), one whitespace
+    // byte, then the samples (convert writes no comments here).
+    var tokens: [String] = [], token = "", index = data.startIndex
+    while tokens.count < 4, index < data.endIndex {
+        let byte = data[index]; index += 1
+        if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+            if !token.isEmpty { tokens.append(token); token = "" }
+        } else {
+            token.append(Character(UnicodeScalar(byte)))
+        }
+    }
+    guard tokens.count == 4, tokens[0] == "P6", tokens[3] == "255",
+          let width = Int(tokens[1]), let height = Int(tokens[2]) else { return nil }
+    let fields = [width, height]
+    let (w, h) = (fields[0], fields[1])
+    let bytes = [UInt8](data[index...])
+    guard bytes.count >= 3 * w * h else { return nil }
+    var pixels = [Float](repeating: 0, count: 3 * w * h)
+    for i in 0..<(w * h) { for c in 0..<3 { pixels[c * w * h + i] = Float(bytes[3 * i + c]) / 255 } }
+    return try? PlanarImage(width: w, height: h, pixels: pixels)
+}
+
+/// Writes an image as 8-bit PPM (to look at a test's results).
+func writePPM(_ image: PlanarImage, _ path: String) {
+    let n = image.width * image.height
+    var bytes = Array("P6\n\(image.width) \(image.height)\n255\n".utf8)
+    for i in 0..<n { for c in 0..<3 { bytes.append(UInt8(max(0, min(255, (image.pixels[c * n + i] * 255).rounded())))) } }
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+}

@@ -74,17 +74,18 @@ final class TransformedWeightsTests: XCTestCase {
         let network = VGGNetwork(model: model, pooling: .max)
         var options = StyleOptions()
         options.size = 160
-        let run = StylizeRun(model: model, network: network, options: options, snapshotEvery: 0,
+        var run = StylizeRun(model: model, network: network, options: options, snapshotEvery: 0,
                              progress: nil)
         let content = randomImage(width: 160, height: 120, seed: 36)
         let deepest = options.deepestLayer(in: network)
-        let sizes = run.scaleSizes()
+        let sizes = ScaleSchedule.wholeImageSizes(size: options.size, scales: options.scales)
         XCTAssertEqual(sizes, [64, 80, 113, 160])  // the 64 px floor merges the two smallest
         let peaks = sizes.map {
             run.peakFloats(content: content, styles: [content], longest: $0, deepest: deepest)
         }
         XCTAssertEqual(peaks, peaks.sorted())
-        let budgets = run.transformBudgets(sizes: sizes, content: content, styles: [content], deepest: deepest)
+        try run.plan(content: content, styles: [content])
+        let budgets = run.memory.transformBudgets
         XCTAssertEqual(budgets.last, 0)
         for s in 0..<(sizes.count - 1) { XCTAssertEqual(budgets[s] + peaks[s], peaks.last!) }
         // The workspace estimate is what a workspace allocates.

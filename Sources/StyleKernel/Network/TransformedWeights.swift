@@ -8,7 +8,8 @@
 /// transform is most of the call. Keeping U for all of VGG16 to conv5_1 costs ~320 MB (both
 /// directions), which the coarse scales can afford because their activations are small: the engine
 /// sizes the budget so the cache never lifts the run's peak above the final scale's own
-/// (`StylizeRun.transformBudgets`), and frees it entirely before the final scale.
+/// (`StylizeRun.transformBudgets(peaks:)`), and frees it entirely before the final scale and the
+/// tiled stages.
 ///
 /// Layers are kept deepest first: per float kept the saving is the same everywhere (the transform
 /// is linear in the weights), and the deep layers have the fewest tiles, so there it matters most.
@@ -23,6 +24,11 @@ final class TransformedWeights: @unchecked Sendable {
         self.parallel = parallel
         forward = Array(repeating: nil, count: network.layers.count)
         backward = forward
+    }
+
+    /// Frees every kept weight (before a stage that keeps none).
+    func release() {
+        for i in network.layers.indices { forward[i] = nil; backward[i] = nil }
     }
 
     /// Floats held now.

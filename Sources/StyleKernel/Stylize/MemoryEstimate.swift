@@ -27,6 +27,9 @@ public enum MemoryEstimate {
         return best
     }
 
+    /// Bytes of physical memory this process uses now (VmRSS).
+    public static func currentResident() -> Int? { status("VmRSS:") }
+
     /// Bytes of address space left under RLIMIT_AS / RLIMIT_DATA (nil when unlimited).
     public static func availableAddressSpace() -> Int? {
         var best: Int? = nil

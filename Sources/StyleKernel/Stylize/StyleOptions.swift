@@ -35,6 +35,16 @@ public struct StyleOptions: Sendable {
     public var objective: Objective = .standard
     /// Longest side of the result in pixels; the content is resized to it (up or down).
     public var size: Int = 512
+    /// Longest side up to which the whole image is optimised at once (the pyramid of `scales`
+    /// ends there); a larger result continues in overlapping tiles, doubling per stage, in memory
+    /// bounded by `maxMemory` (see `ScaleSchedule`).
+    public var workSize: Int = 512
+    /// Memory budget in bytes for the whole process (what it holds when the stylization starts
+    /// counts too): tile sizes are planned to fit it, and a run that cannot fit is refused
+    /// before it starts.
+    public var maxMemory: Int = 1536 << 20
+    /// Largest tile side a tiled stage may use (tests force small tiles with it).
+    var maximumTile: Int = 2048
     /// Blend weights of the style images (one per style; normalised to sum 1). Empty: equal.
     public var styleBlend: [Float] = []
     /// Threads for the engine's own loops and for OpenBLAS; 0 = all cores.

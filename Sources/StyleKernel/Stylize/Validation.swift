@@ -3,6 +3,8 @@
 extension StyleOptions {
     /// Largest result side the engine accepts (memory grows with its square).
     public static let maximumSize = 8192
+    /// Smallest memory budget accepted (the model and runtime alone take about 200 MiB).
+    public static let minimumMemory = 256 << 20
 
     public func validate(for architecture: VGGArchitecture, styleCount: Int) throws {
         func bad(_ message: String) -> StyleError { .invalidArgument(message) }
@@ -11,6 +13,12 @@ extension StyleOptions {
         }
         guard size >= 16, size <= Self.maximumSize else {
             throw bad("size must be between 16 and \(Self.maximumSize) pixels, got \(size)")
+        }
+        guard workSize >= 64, workSize <= Self.maximumSize else {
+            throw bad("work size must be between 64 and \(Self.maximumSize) pixels, got \(workSize)")
+        }
+        guard maxMemory >= Self.minimumMemory else {
+            throw bad("the memory budget must be at least \(MemoryEstimate.mebibytes(Self.minimumMemory)) MiB, got \(MemoryEstimate.mebibytes(maxMemory)) MiB")
         }
         guard scales >= 1, scales <= 8 else { throw bad("scales must be between 1 and 8, got \(scales)") }
         guard threads >= 0, threads <= 256 else { throw bad("threads must be between 0 and 256, got \(threads)") }

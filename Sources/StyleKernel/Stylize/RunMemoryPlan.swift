@@ -1,0 +1,128 @@
+/// How a run uses memory, worked out before any work from the schedule and the budget
+/// (`StyleOptions.maxMemory`): what each whole-image stage holds at its peak (and so how many
+/// Winograd weights the coarse ones may keep), and the tile size of each tiled stage. A run that
+/// cannot fit — in the budget, or in what the machine has — is refused here, before anything
+/// large is allocated (`StyleError.outOfMemory`, with the figures).
+struct RunMemoryPlan {
+    /// Floats of Winograd weights each stage may keep (`TransformedWeights`); 0 at tiled stages.
+    var transformBudgets: [Int] = []
+    /// The tiles of each tiled stage (nil: a whole-image stage).
+    var tiles: [TiledStage.Grid?] = []
+    /// Tile side of each tiled stage, also used for the style Grams there.
+    var tileSide: [Int?] = []
+    /// The style images' sizes at each tiled stage.
+    var styleSizes: [[(width: Int, height: Int)]] = []
+    /// The smallest tile side a tiled stage may use (smaller tiles spend most of their pixels in
+    /// overlaps).
+    static let minimumTile = 192
+}
+
+extension StylizeRun {
+    /// Works out the schedule and the memory plan, refusing (before any work) what cannot fit.
+    mutating func plan(content: PlanarImage, styles: [PlanarImage]) throws {
+        let schedule = ScaleSchedule(options: options, contentWidth: content.width, contentHeight: content.height)
+        self.schedule = schedule
+        let stages = schedule.stages
+        if options.objective == .tutorial, stages.contains(where: \.tiled) {
+            throw StyleError.invalidArgument(
+                "the tutorial objective optimises whole images only: choose a result size of at most the working size (\(options.workSize) px)")
+        }
+        let bytes = MemoryLayout<Float>.size
+        let threads = parallel.threads
+        let perThread = threads * MemoryEstimate.residentPerThread
+        // What the process holds already (model, inputs, the host's own data) counts against the budget.
+        let base = MemoryEstimate.currentResident() ?? 0
+        let budget = options.maxMemory
+        let final = stages.last!
+        func refuse(_ needed: Int) -> StyleError {
+            .outOfMemory("a \(final.width)×\(final.height) stylization needs about \(MemoryEstimate.mebibytes(needed + base)) MiB "
+                + "(\(MemoryEstimate.mebibytes(base)) MiB of it in use already) and the memory budget is "
+                + "\(MemoryEstimate.mebibytes(budget)) MiB: raise the budget (--max-memory, max_memory), or lower the "
+                + "working size or the result size")
+        }
+
+        var plan = RunMemoryPlan()
+        let deepest = options.deepestLayer(in: network)
+        let whole = stages.indices.filter { !stages[$0].tiled }
+        let wholePeaks = whole.map { s in
+            peakFloats(content: content, styles: styles, longest: stages[s].longest, deepest: deepest)
+        }
+        plan.transformBudgets = Self.transformBudgets(peaks: wholePeaks)
+            + [Int](repeating: 0, count: stages.count - whole.count)
+        // Beside its peak a stage keeps its content, start and result images, the content targets
+        // and the objective's copy of them: about 16 planes.
+        var needed = whole.map { wholePeaks[$0] + 16 * stages[$0].width * stages[$0].height }.max()! * bytes
+            + perThread
+        guard needed + base <= budget else { throw refuse(needed) }
+
+        let tiledOptions = TiledStage.options(options, architecture: model.architecture)
+        let tiledDepth = tiledOptions.deepestLayer(in: network)
+        for (s, stage) in stages.enumerated() {
+            guard stage.tiled else {
+                plan.tiles.append(nil); plan.tileSide.append(nil); plan.styleSizes.append([])
+                continue
+            }
+            let previous = stages[s - 1]
+            // Held through the stage: the content at this size, the image being made, and while it
+            // is upsampled the previous one; the style images at their size for this stage.
+            let images = 3 * (2 * stage.width * stage.height + previous.width * previous.height)
+            var room = (budget - base - perThread) / bytes - images
+            // Style images at this stage's size, each no larger than a quarter of what is left.
+            let sizes = styles.map { style -> (width: Int, height: Int) in
+                var longest = stage.longest
+                var size = Resample.fit(width: style.width, height: style.height, longest: longest)
+                while longest > 64, 3 * size.width * size.height > room / 4 / max(1, styles.count) {
+                    longest = longest * 7 / 8
+                    size = Resample.fit(width: style.width, height: style.height, longest: longest)
+                }
+                return size
+            }
+            room -= sizes.reduce(0) { $0 + 3 * $1.width * $1.height }
+            // The largest tile (a multiple of 16 px) whose workspace, optimiser and crops fit.
+            func tileFloats(_ side: Int) -> Int {
+                let (tw, th) = (min(side, stage.width), min(side, stage.height))
+                return NetworkWorkspace.floatCount(network: network, height: th, width: tw, depth: tiledDepth)
+                    + PixelOptimizers.floatCount(options.optimizer, count: 3 * tw * th) + 16 * tw * th
+            }
+            let largest = (max(stage.width, stage.height) + 15) / 16 * 16
+            var side = min(largest, options.maximumTile)
+            while side > min(RunMemoryPlan.minimumTile, options.maximumTile), tileFloats(side) > room { side -= 16 }
+            guard tileFloats(side) <= room else {
+                throw refuse((images + tileFloats(side) + sizes.reduce(0) { $0 + 3 * $1.width * $1.height }) * bytes + perThread)
+            }
+            needed = max(needed, (images + tileFloats(side)) * bytes + perThread)
+            plan.tiles.append(TiledStage.Grid(width: stage.width, height: stage.height, tile: side,
+                                              overlap: TiledStage.overlap))
+            plan.tileSide.append(side)
+            plan.styleSizes.append(sizes)
+        }
+        memory = plan
+        try MemoryEstimate.require(
+            resident: needed,
+            addressSpace: (threads + 1) * MemoryEstimate.openBLASAddressSpacePerThread,
+            what: "a \(final.width)×\(final.height) stylization",
+            hint: "choose a smaller result size, or fewer or smaller style images")
+    }
+
+    /// Floats of Winograd weights each whole-image stage may keep (`TransformedWeights`): what it
+    /// leaves free below the last whole stage's peak, so keeping them never raises the run's peak
+    /// memory; none at the last, where the large image amortises the transform anyway.
+    static func transformBudgets(peaks: [Int]) -> [Int] {
+        peaks.indices.map { s in s == peaks.count - 1 ? 0 : max(0, peaks.last! - peaks[s]) }
+    }
+
+    /// Floats a whole-image stage holds at its peak, kept Winograd weights aside: the larger of a
+    /// style image's workspace (made and freed first) and its own workspace plus the optimiser's
+    /// state.
+    func peakFloats(content: PlanarImage, styles: [PlanarImage], longest: Int, deepest: Int) -> Int {
+        let (w, h) = Resample.fit(width: content.width, height: content.height, longest: longest)
+        let styleWorkspaces = styles.map { style in
+            let (sw, sh) = styleSize(style, width: w, height: h, longest: longest)
+            return NetworkWorkspace.floatCount(network: network, height: sh, width: sw, depth: deepest)
+        }
+        let pixels = 3 * w * h
+        let own = NetworkWorkspace.floatCount(network: network, height: h, width: w, depth: deepest)
+            + PixelOptimizers.floatCount(options.optimizer, count: pixels) + pixels
+        return max(own, styleWorkspaces.max() ?? 0)
+    }
+}

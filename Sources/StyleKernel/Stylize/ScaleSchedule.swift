@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The stages of a stylization, coarse to fine, and what each costs (for progress and its ETA).
+///
+/// Up to the working size (`StyleOptions.workSize`) the whole image is optimised at once, over a
+/// pyramid of `scales` sizes √2 apart. A larger result continues from there in overlapping tiles
+/// (`TiledStage`), doubling the size per stage up to the result's own: the whole-image stages give
+/// the layout and the large brush strokes, the tiled ones add detail at full resolution, in memory
+/// bounded by `StyleOptions.maxMemory`.
+struct ScaleSchedule {
+    struct Stage {
+        /// Longest side, and the image size at this stage.
+        let longest: Int
+        let width: Int
+        let height: Int
+        /// Iterations (for a tiled stage: for each tile).
+        let iterations: Int
+        let tiled: Bool
+    }
+
+    let stages: [Stage]
+
+    init(options: StyleOptions, contentWidth: Int, contentHeight: Int) {
+        let wholeSize = min(options.size, options.workSize)
+        var longest = Self.wholeImageSizes(size: wholeSize, scales: options.scales)
+        var tiled = [Bool](repeating: false, count: longest.count)
+        var size = wholeSize
+        while size < options.size {
+            // Double per stage; the last stage is the result's size (a remaining step under 1.25×
+            // is merged into it rather than run as a stage of its own).
+            let next = 2 * size
+            size = next >= options.size || 4 * options.size < 5 * next ? options.size : next
+            longest.append(size)
+            tiled.append(true)
+        }
+        var iterations: [Int] = []
+        var tiledIndex = 0
+        for isTiled in tiled {
+            if isTiled {
+                iterations.append(Self.tiledIterations(options.iterations, stage: tiledIndex))
+                tiledIndex += 1
+            } else {
+                iterations.append(options.iterations)
+            }
+        }
+        stages = longest.indices.map { s in
+            let (w, h) = Resample.fit(width: contentWidth, height: contentHeight, longest: longest[s])
+            return Stage(longest: longest[s], width: w, height: h, iterations: iterations[s], tiled: tiled[s])
+        }
+    }
+
+    /// Longest side of each whole-image scale, coarse to fine: `size` divided by √2 per step down,
+    /// never below 64 px (smaller images have too little left at conv5 for style statistics).
+    /// Steps that the 64 px floor makes equal are run once, at the finest of them: `--size 128`
+    /// with 5 scales runs 64, 91 and 128 px, and `--size 48` runs 48 px only.
+    static func wholeImageSizes(size: Int, scales: Int) -> [Int] {
+        let sizes = (0..<scales).map { s in
+            let factor = pow(2.0, -Double(scales - 1 - s) / 2)
+            return max(min(64, size), Int((Double(size) * factor).rounded()))
+        }
+        return sizes.enumerated().filter { i, size in i + 1 == sizes.count || sizes[i + 1] != size }
+            .map(\.element)
+    }
+
+    /// Iterations per tile at the k-th tiled stage (0: the first above the working size): fewer as
+    /// the stages grow, since each starts from the previous one's result and only adds detail,
+    /// and each costs 4× the one before. With the default 24: 12, 8, 6, 4, 4, …
+    static func tiledIterations(_ iterations: Int, stage k: Int) -> Int {
+        max(min(iterations, 4), iterations / (k + 2))
+    }
+
+    var planned: Int { stages.reduce(0) { $0 + $1.iterations } }
+
+    /// Whole-image stages: an iteration costs about its pixel count plus a fixed overhead
+    /// (measured here: roughly that of a 128×128 image), so the time left is estimated from work,
+    /// neither running ahead at the cheap coarse scales nor lagging behind them. Tiled stages:
+    /// the tiles' pixels (overlaps included) at the shallower depth they run to.
+    func work(tilePixels: [Int?]) -> [Double] {
+        zip(stages, tilePixels).map { stage, covered in
+            if let covered { return Double(covered) * TiledStage.relativeCost * Double(stage.iterations) }
+            return Double((stage.width * stage.height + 16_384) * stage.iterations)
+        }
+    }
+}

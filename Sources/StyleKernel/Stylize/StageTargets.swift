@@ -1,0 +1,127 @@
+/// What a stage's objective matches: the style images' Gram matrices (blended) and the content's
+/// features. Style Grams are global at every stage: taken from the whole style image at once
+/// when its workspace fits, else accumulated over tiles of it (a Gram is a sum over positions).
+enum StageTargets {
+    /// Σ_k blend_k · A_k for each of `options.styleLayers`, each style image at `sizes[k]`,
+    /// through tiles of at most `tile` pixels a side (nil: whole images).
+    static func styleGrams(styles: [PlanarImage], sizes: [(width: Int, height: Int)], blend: [Float],
+                           network: VGGNetwork, options: StyleOptions, convention: InputConvention,
+                           tile: Int?, parallel: Parallel,
+                           transformed: TransformedWeights?) throws -> [String: [Float]] {
+        let deepest = options.deepestLayer(in: network)
+        var grams: [String: [Float]] = [:]
+        for (k, style) in styles.enumerated() {
+            let resized = Resample.resize(style, width: sizes[k].width, height: sizes[k].height)
+            let g: [String: [Float]]
+            if let tile, max(resized.width, resized.height) > tile {
+                g = try tiledGrams(resized, tile: tile, network: network, deepest: deepest, options: options,
+                                   convention: convention, parallel: parallel)
+            } else {
+                let ws = try NetworkWorkspace(network: network, height: resized.height, width: resized.width,
+                                              depth: deepest, parallel: parallel, transformed: transformed)
+                ws.forward(convention.toModel(resized))
+                var one: [String: [Float]] = [:]
+                for (name, _) in options.styleLayers {
+                    let shape = ws.shape(of: name)!
+                    one[name] = gram(ws.output(of: name)!, channels: shape.channels, positions: shape.plane,
+                                     scale: StyleObjective.gramScale(objective: options.objective, shape: shape),
+                                     parallel: parallel)
+                }
+                g = one
+            }
+            for (name, value) in g {
+                if var acc = grams[name] {
+                    for i in acc.indices { acc[i] += blend[k] * value[i] }
+                    grams[name] = acc
+                } else {
+                    grams[name] = value.map { $0 * blend[k] }
+                }
+            }
+        }
+        return grams
+    }
+
+    static func gram(_ features: UnsafePointer<Float>, channels: Int, positions: Int, scale: Float,
+                     parallel: Parallel) -> [Float] {
+        var g = [Float](repeating: 0, count: channels * channels)
+        g.withUnsafeMutableBufferPointer { gp in
+            Gram.compute(features: features, channels: channels, positions: positions, scale: scale,
+                         gram: gp.baseAddress!, parallel: parallel)
+        }
+        return g
+    }
+
+    /// The size-normalised Grams (G = F·Fᵀ / positions) of a large image, tile by tile: each tile
+    /// is run with a halo around its core, and only the core's positions are summed, so every
+    /// position of the image counts once with (nearly) the features the whole image would give it.
+    /// Cores and halos are multiples of 16 px, so a core's edges fall on whole positions of every
+    /// layer down to conv5 (four 2×2 poolings).
+    static func tiledGrams(_ image: PlanarImage, tile: Int, network: VGGNetwork, deepest: Int,
+                           options: StyleOptions, convention: InputConvention,
+                           parallel: Parallel) throws -> [String: [Float]] {
+        let halo = 32
+        let core = max(16, (tile - 2 * halo) / 16 * 16)
+        var sums: [String: [Double]] = [:]
+        var positions: [String: Int] = [:]
+        var y0 = 0
+        while y0 < image.height {
+            let y1 = min(image.height, y0 + core)
+            var x0 = 0
+            while x0 < image.width {
+                let x1 = min(image.width, x0 + core)
+                let rx0 = max(0, x0 - halo), ry0 = max(0, y0 - halo)
+                let rx1 = min(image.width, x1 + halo), ry1 = min(image.height, y1 + halo)
+                let region = image.crop(x0: rx0, y0: ry0, width: rx1 - rx0, height: ry1 - ry0)
+                let ws = try NetworkWorkspace(network: network, height: region.height, width: region.width,
+                                              depth: deepest, parallel: parallel)
+                ws.forward(convention.toModel(region))
+                for (name, _) in options.styleLayers {
+                    let shape = ws.shape(of: name)!
+                    // This layer's stride relative to the input (1, 2, 4, 8 or 16).
+                    let layer = network.layerIndex(name)!
+                    let stride = 1 << network.poolBefore.filter { $0 <= layer }.count
+                    let cx0 = (x0 - rx0) / stride, cy0 = (y0 - ry0) / stride
+                    let cx1 = min(shape.width, x1 == image.width ? shape.width : (x1 - rx0) / stride)
+                    let cy1 = min(shape.height, y1 == image.height ? shape.height : (y1 - ry0) / stride)
+                    let cw = max(0, cx1 - cx0), ch = max(0, cy1 - cy0)
+                    guard cw > 0, ch > 0 else { continue }
+                    var window = [Float](repeating: 0, count: shape.channels * cw * ch)
+                    let f = ws.output(of: name)!
+                    window.withUnsafeMutableBufferPointer { wp in
+                        for c in 0..<shape.channels {
+                            for y in 0..<ch {
+                                (wp.baseAddress! + (c * ch + y) * cw)
+                                    .update(from: f + (c * shape.height + cy0 + y) * shape.width + cx0, count: cw)
+                            }
+                        }
+                    }
+                    let g = window.withUnsafeBufferPointer {
+                        gram($0.baseAddress!, channels: shape.channels, positions: cw * ch, scale: 1, parallel: parallel)
+                    }
+                    var acc = sums[name] ?? [Double](repeating: 0, count: g.count)
+                    for i in acc.indices { acc[i] += Double(g[i]) }
+                    sums[name] = acc
+                    positions[name, default: 0] += cw * ch
+                }
+                x0 = x1
+            }
+            y0 = y1
+        }
+        return sums.mapValues { acc in
+            acc.map { Float($0) }
+        }.reduce(into: [:]) { out, entry in
+            let n = Float(max(1, positions[entry.key] ?? 1))
+            out[entry.key] = entry.value.map { $0 / n }
+        }
+    }
+
+    /// Content features at each content layer of a workspace that has just run forward.
+    static func features(_ workspace: NetworkWorkspace, layers: [String]) -> [String: [Float]] {
+        var out: [String: [Float]] = [:]
+        for name in layers {
+            let shape = workspace.shape(of: name)!
+            out[name] = Array(UnsafeBufferPointer(start: workspace.output(of: name)!, count: shape.count))
+        }
+        return out
+    }
+}

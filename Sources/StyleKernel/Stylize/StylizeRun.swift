@@ -1,0 +1,232 @@
+import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One stylization: the stages of its `ScaleSchedule`, coarse to fine, each optimised as a whole
+/// image or in tiles (`TiledStage`), each starting from the previous one's result upsampled.
+struct StylizeRun {
+    let model: StyleModel
+    let network: VGGNetwork
+    let options: StyleOptions
+    let snapshotEvery: Int
+    let progress: ProgressHandler?
+    let parallel: Parallel
+    let start = ContinuousClock().now
+    /// Set by `plan(content:styles:)`, before any work.
+    var schedule: ScaleSchedule!
+    var memory: RunMemoryPlan!
+
+    init(model: StyleModel, network: VGGNetwork, options: StyleOptions, snapshotEvery: Int,
+         progress: ProgressHandler?) {
+        self.model = model; self.network = network; self.options = options
+        self.snapshotEvery = snapshotEvery; self.progress = progress
+        let threads = options.threads > 0 ? options.threads : Parallel.availableCores
+        parallel = Parallel(threads: threads)
+        // OpenBLAS runs single-threaded: the engine spreads its GEMMs over `parallel` itself
+        // (deterministic, and both cores stay busy in the many small GEMMs of Winograd).
+        openblas_set_num_threads(1)
+    }
+
+    var elapsed: Double {
+        let d = ContinuousClock().now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    mutating func run(content: PlanarImage, styles: [PlanarImage]) throws -> StylizeResult {
+        let blend = options.normalizedBlend(styleCount: styles.count)
+        let stages = schedule.stages
+        var tracker = ProgressTracker(run: self, content: content)
+        var current: PlanarImage? = nil  // the previous stage's result
+        var finalLoss = LossTerms()
+        let transformed = TransformedWeights(network: network, parallel: parallel)
+        for (s, stage) in stages.enumerated() {
+            if let grid = memory.tiles[s] {
+                transformed.release()
+                (current, finalLoss) = try runTiled(stage: s, grid: grid, content: content, styles: styles,
+                                                    blend: blend, previous: current!, tracker: &tracker)
+            } else {
+                (current, finalLoss) = try runWhole(stage: s, content: content, styles: styles, blend: blend,
+                                                    previous: current, transformed: transformed,
+                                                    tracker: &tracker)
+            }
+        }
+        return StylizeResult(image: current!, loss: finalLoss, iterations: tracker.completed,
+                             seconds: elapsed)
+    }
+
+    /// The loss at `p`, with its gradient; a non-finite loss stops the run.
+    static func checkedEvaluate(_ objective: StyleObjective, _ p: UnsafePointer<Float>,
+                                _ g: UnsafeMutablePointer<Float>) throws -> LossTerms {
+        let terms = objective.evaluate(p, gradient: g)
+        guard terms.total.isFinite else {
+            throw StyleError.numerical("the loss became \(terms.total); lower the weights or the learning rate")
+        }
+        return terms
+    }
+
+    // MARK: Whole image
+
+    /// A stage optimised as one image: targets at this size, then the optimiser from the previous
+    /// stage's result (or the requested initialisation). Returns the result and, at the last
+    /// stage, the loss of exactly the image returned (clamped, de-processed).
+    func runWhole(stage s: Int, content: PlanarImage, styles: [PlanarImage], blend: [Float],
+                  previous: PlanarImage?, transformed: TransformedWeights,
+                  tracker: inout ProgressTracker) throws -> (PlanarImage, LossTerms) {
+        let convention = model.convention
+        let stage = schedule.stages[s]
+        let (w, h) = (stage.width, stage.height)
+        let deepest = options.deepestLayer(in: network)
+        let contentHere = Resample.resize(content, width: w, height: h)
+        // Winograd weights kept while this scale leaves room below the final scale's peak.
+        transformed.keep(for: NetworkWorkspace.Plan(network: network, height: h, width: w, depth: deepest),
+                         budget: memory.transformBudgets[s])
+        // Style targets first: their temporary workspace is freed before this scale's own is
+        // made, so the two never coexist (peak memory).
+        let grams = try StageTargets.styleGrams(
+            styles: styles, sizes: styles.map { styleSize($0, width: w, height: h, longest: stage.longest) },
+            blend: blend, network: network, options: options, convention: convention, tile: nil,
+            parallel: parallel, transformed: transformed)
+        let workspace = try NetworkWorkspace(network: network, height: h, width: w, depth: deepest,
+                                             parallel: parallel, transformed: transformed)
+        workspace.forward(convention.toModel(contentHere))
+        let objective = try StyleObjective(workspace: workspace, options: options, convention: convention,
+                                           contentFeatures: StageTargets.features(workspace, layers: options.contentLayers),
+                                           styleGrams: grams)
+        let startImage: PlanarImage
+        if let previous {
+            startImage = Resample.resize(previous, width: w, height: h)
+        } else {
+            switch options.initialization {
+            case .content: startImage = contentHere
+            case .random: startImage = Self.noise(width: w, height: h, seed: options.seed)
+            case .image(let image): startImage = Resample.resize(image, width: w, height: h)
+            }
+        }
+        let x = try FloatBuffer(checkedValues: convention.toModel(startImage))
+        let bounds = Bounds(convention: convention, plane: w * h)
+        bounds.project(x.pointer)
+        let optimizer = try PixelOptimizers.make(options, count: x.count, parallel: parallel)
+        _ = try optimizer.minimize(
+            x, iterations: stage.iterations, bounds: bounds,
+            evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
+            onStep: { iteration, loss in
+                try tracker.step(stage: s, iteration: iteration, of: stage.iterations, width: w, height: h,
+                                 loss: loss, elapsed: elapsed) {
+                    convention.toImage(x.pointer, width: w, height: h)
+                }
+            })
+        let result = convention.toImage(x.pointer, width: w, height: h)
+        guard s == schedule.stages.count - 1 else { return (result, LossTerms()) }
+        let returned = try FloatBuffer(checkedValues: convention.toModel(result))
+        return (result, objective.evaluate(returned.pointer, gradient: nil))
+    }
+
+    /// Style image size at a whole-image stage: the content's for the tutorial objective (as the
+    /// tutorials do), else longest side `longest` (the Gram normalisation makes the targets
+    /// independent of the style image's aspect).
+    func styleSize(_ style: PlanarImage, width: Int, height: Int, longest: Int) -> (width: Int, height: Int) {
+        options.objective == .tutorial
+            ? (width, height)
+            : Resample.fit(width: style.width, height: style.height, longest: longest)
+    }
+
+    // MARK: Tiles
+
+    /// A stage above the working size, tile by tile (`TiledStage`). Returns the result and the
+    /// mean of the tiles' last losses, weighted by their areas (the whole image's loss would
+    /// need the whole image's workspace).
+    func runTiled(stage s: Int, grid: TiledStage.Grid, content: PlanarImage, styles: [PlanarImage],
+                  blend: [Float], previous: PlanarImage,
+                  tracker: inout ProgressTracker) throws -> (PlanarImage, LossTerms) {
+        let convention = model.convention
+        let stage = schedule.stages[s]
+        let (w, h) = (stage.width, stage.height)
+        let o = TiledStage.options(options, architecture: model.architecture)
+        let deepest = o.deepestLayer(in: network)
+        var image = Resample.resize(previous, width: w, height: h)
+        let grams = try StageTargets.styleGrams(
+            styles: styles, sizes: memory.styleSizes[s], blend: blend, network: network, options: o,
+            convention: convention, tile: memory.tileSide[s], parallel: parallel, transformed: nil)
+        let contentHere = Resample.resize(content, width: w, height: h)
+        let (tw, th) = (grid.tileWidth, grid.tileHeight)
+        let workspace = try NetworkWorkspace(network: network, height: th, width: tw, depth: deepest,
+                                             parallel: parallel)
+        let bounds = Bounds(convention: convention, plane: tw * th)
+        let perTile = stage.iterations
+        var loss = LossTerms()
+        for (j, y0) in grid.ys.enumerated() {
+            for (i, x0) in grid.xs.enumerated() {
+                let tile = j * grid.xs.count + i
+                workspace.forward(convention.toModel(contentHere.crop(x0: x0, y0: y0, width: tw, height: th)))
+                let objective = try StyleObjective(
+                    workspace: workspace, options: o, convention: convention,
+                    contentFeatures: StageTargets.features(workspace, layers: o.contentLayers), styleGrams: grams)
+                let x = try FloatBuffer(checkedValues: convention.toModel(image.crop(x0: x0, y0: y0, width: tw, height: th)))
+                bounds.project(x.pointer)
+                let optimizer = try PixelOptimizers.make(o, count: x.count, parallel: parallel)
+                let last = try optimizer.minimize(
+                    x, iterations: perTile, bounds: bounds,
+                    evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
+                    onStep: { iteration, loss in
+                        try tracker.step(stage: s, iteration: tile * perTile + iteration, of: grid.count * perTile,
+                                         width: w, height: h, loss: loss, elapsed: elapsed) { image }
+                    })
+                let left = i > 0 ? grid.xs[i - 1] + tw - x0 : 0
+                let top = j > 0 ? grid.ys[j - 1] + th - y0 : 0
+                TiledStage.blend(convention.toImage(x.pointer, width: tw, height: th), into: &image,
+                                 x0: x0, y0: y0, left: left, top: top)
+                let share = 1 / Double(grid.count)
+                loss.content += share * last.content; loss.style += share * last.style
+                loss.tv += share * last.tv; loss.total += share * last.total
+            }
+        }
+        return (image, loss)
+    }
+
+    /// Seeded uniform noise in 0…1 (SplitMix64), the same for the same seed on every machine.
+    static func noise(width: Int, height: Int, seed: UInt64) -> PlanarImage {
+        var generator = SplitMix64(state: seed &+ 0x9E37_79B9_7F4A_7C15)
+        let pixels = (0..<3 * width * height).map { _ in generator.unit() }
+        return PlanarImage(trusted: width, height, pixels)
+    }
+}
+
+/// Counts iterations over the stages and reports them to the progress handler, with the share of
+/// the planned work done (each stage's iterations weighted by its cost) for an estimate of the
+/// time left.
+struct ProgressTracker {
+    let handler: ProgressHandler?
+    let snapshotEvery: Int
+    let work: [Double]
+    let totalWork: Double
+    let planned: Int
+    let stages: Int
+    var completed = 0
+    var workDone = 0.0
+
+    init(run: StylizeRun, content: PlanarImage) {
+        handler = run.progress
+        snapshotEvery = run.snapshotEvery
+        let tilePixels = run.memory.tiles.map { $0.map { $0.count * $0.tileWidth * $0.tileHeight } }
+        work = run.schedule.work(tilePixels: tilePixels)
+        totalWork = work.reduce(0, +)
+        planned = zip(run.schedule.stages, run.memory.tiles).reduce(0) { $0 + $1.0.iterations * ($1.1?.count ?? 1) }
+        stages = run.schedule.stages.count
+    }
+
+    /// One iteration of `stage` done (`iteration` of `iterations` there); throws `.cancelled`
+    /// when the handler asks to stop. `snapshot` is called only when a snapshot is due.
+    mutating func step(stage: Int, iteration: Int, of iterations: Int, width: Int, height: Int,
+                       loss: LossTerms, elapsed: Double, snapshot: () -> PlanarImage) throws {
+        completed += 1
+        workDone += work[stage] / Double(iterations)
+        guard let handler else { return }
+        let event = ProgressEvent(
+            scale: stage + 1, scales: stages, iteration: iteration, iterations: iterations,
+            completed: completed, planned: planned, fractionDone: min(1, workDone / max(totalWork, 1)),
+            width: width, height: height, loss: loss, elapsed: elapsed)
+        let wantsSnapshot = snapshotEvery > 0 && completed % snapshotEvery == 0
+        guard handler(event, wantsSnapshot ? snapshot() : nil) else { throw StyleError.cancelled }
+    }
+}

@@ -1,0 +1,146 @@
+import XCTest
+@testable import StyleKernel
+
+/// Results larger than the working size: the schedule, the tile grid and blending, global style
+/// Grams accumulated over tiles, tiled against single-piece results, seams.
+final class TiledStageTests: XCTestCase {
+    func testScheduleDoublesAboveTheWorkingSizeAndKeepsTheDefaultPyramid() {
+        var o = StyleOptions()
+        let small = ScaleSchedule(options: o, contentWidth: 640, contentHeight: 480)
+        XCTAssertEqual(small.stages.map(\.longest), [128, 181, 256, 362, 512])
+        XCTAssertFalse(small.stages.contains(where: \.tiled))
+        o.size = 6000
+        let big = ScaleSchedule(options: o, contentWidth: 6000, contentHeight: 4000)
+        XCTAssertEqual(big.stages.map(\.longest), [128, 181, 256, 362, 512, 1024, 2048, 4096, 6000])
+        XCTAssertEqual(big.stages.map(\.tiled), [false, false, false, false, false, true, true, true, true])
+        XCTAssertEqual(big.stages.map(\.iterations), [24, 24, 24, 24, 24, 12, 8, 6, 4])
+        XCTAssertEqual(big.stages.last!.width, 6000)
+        XCTAssertEqual(big.stages.last!.height, 4000)
+        o.size = 1200  // 1024 would leave a step of under 1.25× to 1200: merged into it
+        XCTAssertEqual(ScaleSchedule(options: o, contentWidth: 1200, contentHeight: 900).stages.map(\.longest).suffix(2), [512, 1200])
+    }
+
+    func testGridCoversTheImageWithEqualTilesAndEnoughOverlap() {
+        for (w, h, tile) in [(1000, 700, 256), (257, 256, 256), (5000, 90, 512), (300, 300, 1024)] {
+            let grid = TiledStage.Grid(width: w, height: h, tile: tile, overlap: 64)
+            XCTAssertEqual(grid.tileWidth, min(w, tile)); XCTAssertEqual(grid.tileHeight, min(h, tile))
+            for (starts, side, size) in [(grid.xs, w, grid.tileWidth), (grid.ys, h, grid.tileHeight)] {
+                XCTAssertEqual(starts.first, 0)
+                XCTAssertEqual(starts.last! + size, side)
+                for (a, b) in zip(starts, starts.dropFirst()) {
+                    XCTAssertGreaterThanOrEqual(a + size - b, 64, "\(w)×\(h) tile \(tile)")
+                    XCTAssertLessThan(a, b)
+                }
+            }
+        }
+    }
+
+    func testBlendRampsAcrossTheOverlapOnly() {
+        var image = try! PlanarImage(width: 8, height: 1, red: 0, green: 0, blue: 0)
+        let tile = try! PlanarImage(width: 6, height: 1, red: 1, green: 1, blue: 1)
+        TiledStage.blend(tile, into: &image, x0: 2, y0: 0, left: 4, top: 0)
+        let red = Array(image.pixels[0..<8])
+        XCTAssertEqual(red[0], 0); XCTAssertEqual(red[1], 0)
+        XCTAssert(zip(red[2..<6], red[3..<7]).allSatisfy { $0 < $1 }, "\(red)")  // rising across the overlap
+        XCTAssertEqual(red[6], 1); XCTAssertEqual(red[7], 1)
+    }
+
+    /// Grams accumulated over tiles (with a halo) equal the whole image's, to conv3_1.
+    func testTiledGramsMatchTheWholeImage() throws {
+        let model = try randomModel(seed: 41)
+        let network = VGGNetwork(model: model, pooling: .max)
+        var options = TiledStage.options(StyleOptions(), architecture: .vgg16)
+        options.styleLayers = [("conv1_1", 1), ("conv2_1", 1), ("conv3_1", 1)]
+        let image = patternImage(width: 200, height: 150, phase: 0.7)
+        let parallel = Parallel(threads: 2)
+        let whole = try StageTargets.styleGrams(styles: [image], sizes: [(200, 150)], blend: [1], network: network,
+                                                options: options, convention: model.convention, tile: nil,
+                                                parallel: parallel, transformed: nil)
+        let tiled = try StageTargets.styleGrams(styles: [image], sizes: [(200, 150)], blend: [1], network: network,
+                                                options: options, convention: model.convention, tile: 112,
+                                                parallel: parallel, transformed: nil)
+        for name in ["conv1_1", "conv2_1", "conv3_1"] {
+            XCTAssertLessThan(maxRelativeError(tiled[name]!, whole[name]!), 2e-3, name)
+        }
+    }
+
+    func tiledOptions(tile: Int) -> StyleOptions {
+        var o = StyleOptions()
+        o.size = 256
+        o.workSize = 128
+        o.scales = 2
+        o.iterations = 6
+        o.threads = 2
+        o.maximumTile = tile
+        return o
+    }
+
+    /// A run forced into small tiles stays close to the same stage in one piece, and its tile
+    /// borders do not show: relative to the one-piece result at the same columns (so that the
+    /// content's own edges cancel out), the gradient magnitude along the blend bands' centres is
+    /// within 10 % of that elsewhere.
+    func testTiledRunIsCloseToOnePieceAndSeamless() throws {
+        let engine = try StylizeTests.sharedEngine.get()
+        let content = try XCTUnwrap(bundledExample("content.png"), "examples/content.png")
+        let style = try XCTUnwrap(bundledExample("style.png"), "examples/style.png")
+        let one = try engine.stylize(content: content, styles: [style], options: tiledOptions(tile: 2048))
+        let tiled = try engine.stylize(content: content, styles: [style], options: tiledOptions(tile: 112))
+        if let dir = ProcessInfo.processInfo.environment["STYLEFILTER_TEST_IMAGES"] {
+            writePPM(one.image, dir + "/one.ppm"); writePPM(tiled.image, dir + "/tiled.ppm")
+        }
+        XCTAssertEqual(one.image.width, 256)
+        XCTAssertEqual(tiled.image.width, one.image.width)
+        XCTAssertEqual(tiled.image.height, one.image.height)
+        // Measured: 0.057 (of the 0…1 range) with 4×3 tiles of 112 px, where almost every pixel
+        // lies in a blend band; the texture differs, the layout and colours agree.
+        let meanDifference = zip(one.image.pixels, tiled.image.pixels).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) }
+            / Double(one.image.pixels.count)
+        XCTAssertLessThan(meanDifference, 0.08)
+        let grid = TiledStage.Grid(width: tiled.image.width, height: tiled.image.height, tile: 112,
+                                   overlap: TiledStage.overlap)
+        // Every tile edge inside the image (where a tile's own border effects would be written
+        // without blending) and every blend band's centre, with a pixel either side.
+        func borders(_ starts: [Int], _ size: Int) -> Set<Int> {
+            var lines = Set<Int>()
+            for (a, b) in zip(starts, starts.dropFirst()) { lines.formUnion([b, a + size - 1, (b + a + size) / 2]) }
+            return Set(lines.flatMap { [$0 - 1, $0, $0 + 1] })
+        }
+        let columns = borders(grid.xs, grid.tileWidth), rows = borders(grid.ys, grid.tileHeight)
+        let t = gradients(tiled.image, columns: columns, rows: rows)
+        let o = gradients(one.image, columns: columns, rows: rows)
+        let ratio = (t.border / t.interior) / (o.border / o.interior)
+        print("seams: tiled border/interior \(t.border / t.interior), one piece \(o.border / o.interior), ratio \(ratio)")
+        XCTAssertLessThan(abs(ratio - 1), 0.10)
+    }
+
+    /// Mean gradient magnitude across the given columns (|∂x|) and rows (|∂y|), and elsewhere.
+    func gradients(_ image: PlanarImage, columns: Set<Int>, rows: Set<Int>) -> (border: Double, interior: Double) {
+        var sums = [0.0, 0.0], counts = [0.0, 0.0]
+        let w = image.width, h = image.height
+        for c in 0..<3 {
+            for y in 0..<(h - 1) {
+                for x in 0..<(w - 1) {
+                    let i = (c * h + y) * w + x
+                    let dx = Double(abs(image.pixels[i + 1] - image.pixels[i]))
+                    let dy = Double(abs(image.pixels[i + w] - image.pixels[i]))
+                    sums[columns.contains(x) ? 0 : 1] += dx; counts[columns.contains(x) ? 0 : 1] += 1
+                    sums[rows.contains(y) ? 0 : 1] += dy; counts[rows.contains(y) ? 0 : 1] += 1
+                }
+            }
+        }
+        return (sums[0] / counts[0], sums[1] / counts[1])
+    }
+
+    /// A tiled stage's budget: an impossible one is refused before any work, with the figures.
+    func testImpossibleBudgetIsRefusedUpFront() throws {
+        let engine = try StylizeTests.sharedEngine.get()
+        var o = tiledOptions(tile: 2048)
+        o.size = 8000
+        o.maxMemory = StyleOptions.minimumMemory
+        XCTAssertThrowsError(try engine.stylize(content: patternImage(width: 80, height: 60, phase: 0),
+                                                styles: [randomImage(width: 32, height: 32, seed: 1)], options: o)) { error in
+            guard case .outOfMemory(let message)? = error as? StyleError else { return XCTFail("\(error)") }
+            XCTAssert(message.contains("memory budget is 256 MiB"), message)
+        }
+    }
+}
