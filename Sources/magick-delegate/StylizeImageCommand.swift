@@ -49,6 +49,14 @@ struct StylizeImageCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Longest side of the result in pixels.", valueName: "N"))
     var size: Int = defaults.size
 
+    @Option(name: .customLong("work-size"), parsing: .unconditional,
+            help: ArgumentHelp("Longest side up to which the whole image is optimised at once; larger results continue in overlapping tiles.", valueName: "N"))
+    var workSize: Int = defaults.workSize
+
+    @Option(name: .customLong("max-memory"), parsing: .unconditional,
+            help: ArgumentHelp("Memory budget of the whole process (e.g. 1500M, 1.5G); tiles are sized to fit it. Default: \(ByteSize.format(defaults.maxMemory)).", valueName: "SIZE"))
+    var maxMemory: String?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Iterations at each scale.", valueName: "N"))
     var iterations: Int = defaults.iterations
 

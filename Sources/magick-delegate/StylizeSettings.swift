@@ -55,6 +55,13 @@ extension StylizeImageCommand {
             throw CommandFailure("--save-every must be at least 1 (got \(saveEvery))")
         }
         o.size = size
+        o.workSize = workSize
+        if let maxMemory {
+            guard let bytes = ByteSize.parse(maxMemory) else {
+                throw CommandFailure("--max-memory: '\(maxMemory)' is not a size; give e.g. 1500M or 1.5G")
+            }
+            o.maxMemory = bytes
+        }
         o.iterations = iterations
         o.scales = scales
         o.threads = threads

@@ -27,6 +27,15 @@ public enum MemoryEstimate {
         return best
     }
 
+    /// glibc's `malloc_trim(0)`, looked up at run time (Swift's Glibc module does not declare
+    /// <malloc.h>): gives freed heap memory back to the system. Without it, buffers freed after
+    /// one stage can stay counted in the process's resident size through the next.
+    public static func returnFreedMemory() {
+        typealias Trim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
+    }
+
     /// Bytes of physical memory this process uses now (VmRSS).
     public static func currentResident() -> Int? { status("VmRSS:") }
 

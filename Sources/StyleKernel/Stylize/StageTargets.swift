@@ -85,21 +85,29 @@ enum StageTargets {
                     let cy1 = min(shape.height, y1 == image.height ? shape.height : (y1 - ry0) / stride)
                     let cw = max(0, cx1 - cx0), ch = max(0, cy1 - cy0)
                     guard cw > 0, ch > 0 else { continue }
-                    var window = [Float](repeating: 0, count: shape.channels * cw * ch)
+                    // The core's positions, copied out in bands of rows (at most ~4 M floats) and
+                    // summed band by band, so the copy stays small beside the workspace.
                     let f = ws.output(of: name)!
-                    window.withUnsafeMutableBufferPointer { wp in
-                        for c in 0..<shape.channels {
-                            for y in 0..<ch {
-                                (wp.baseAddress! + (c * ch + y) * cw)
-                                    .update(from: f + (c * shape.height + cy0 + y) * shape.width + cx0, count: cw)
+                    let bandRows = max(1, min(ch, (1 << 22) / max(1, shape.channels * cw)))
+                    var window = [Float](repeating: 0, count: shape.channels * cw * bandRows)
+                    var acc = sums[name] ?? [Double](repeating: 0, count: shape.channels * shape.channels)
+                    var b0 = 0
+                    while b0 < ch {
+                        let rows = min(bandRows, ch - b0)
+                        window.withUnsafeMutableBufferPointer { wp in
+                            for c in 0..<shape.channels {
+                                for y in 0..<rows {
+                                    (wp.baseAddress! + (c * rows + y) * cw).update(
+                                        from: f + (c * shape.height + cy0 + b0 + y) * shape.width + cx0, count: cw)
+                                }
                             }
                         }
+                        let g = window.withUnsafeBufferPointer {
+                            gram($0.baseAddress!, channels: shape.channels, positions: cw * rows, scale: 1, parallel: parallel)
+                        }
+                        for i in acc.indices { acc[i] += Double(g[i]) }
+                        b0 += rows
                     }
-                    let g = window.withUnsafeBufferPointer {
-                        gram($0.baseAddress!, channels: shape.channels, positions: cw * ch, scale: 1, parallel: parallel)
-                    }
-                    var acc = sums[name] ?? [Double](repeating: 0, count: g.count)
-                    for i in acc.indices { acc[i] += Double(g[i]) }
                     sums[name] = acc
                     positions[name, default: 0] += cw * ch
                 }

@@ -41,6 +41,9 @@ struct StylizeRun {
         var finalLoss = LossTerms()
         let transformed = TransformedWeights(network: network, parallel: parallel)
         for (s, stage) in stages.enumerated() {
+            // Hand the memory that the last stage freed back to the system, so that the budget the
+            // plan counted on is there (glibc keeps freed heap memory otherwise).
+            MemoryEstimate.returnFreedMemory()
             if let grid = memory.tiles[s] {
                 transformed.release()
                 (current, finalLoss) = try runTiled(stage: s, grid: grid, content: content, styles: styles,
