@@ -231,18 +231,19 @@ enum Stylization {
         outputImage.write(result.image, alpha: alpha)
     }
 
-    /// Best-effort check that the big buffers can be allocated (Swift traps when an allocation
-    /// fails, which would kill the host): input planes plus a rough bound for the engine's work.
+    /// Refuses, before any pixel is converted, inputs whose float copies do not fit in memory
+    /// (Swift traps when an allocation fails, which would kill the host). The engine then checks
+    /// its own plan for the result size before it allocates anything (`MemoryEstimate`).
     static func checkMemory(content: CheckedImage, styles: [CheckedImage], result: (Int, Int)) throws(Failure) {
         var floats = 3 * content.width * content.height
         for s in styles { floats += 3 * s.width * s.height }
-        // VGG activations and gradients at the result size: about 64 channels × 3 buffers at full
-        // resolution (later layers are smaller).
-        floats += 64 * 3 * result.0 * result.1
-        let bytes = floats * MemoryLayout<Float>.size
-        guard let probe = malloc(bytes) else {
-            throw Failure(.outOfMemory, "cannot allocate \(bytes / (1 << 20)) MiB for this stylization")
+        floats += 3 * result.0 * result.1
+        do {
+            try MemoryEstimate.require(resident: floats * MemoryLayout<Float>.size,
+                                       what: "converting the input images",
+                                       hint: "pass smaller images")
+        } catch {
+            throw Failure(error)
         }
-        free(probe)
     }
 }

@@ -54,6 +54,8 @@ struct Failure: Error {
             case .io(let m): self.init(.io, m)
             case .cancelled: self.init(.cancelled, "cancelled by the progress callback")
             case .numerical(let m): self.init(.numerical, m)
+            case .outOfMemory(let m): self.init(.outOfMemory, m)
+            case .internal(let m): self.init(.internal, m)
             }
         default:
             self.init(.internal, "internal error: \(error)")

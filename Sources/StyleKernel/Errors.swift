@@ -13,6 +13,11 @@ public enum StyleError: Error, Equatable, CustomStringConvertible, Sendable {
     case cancelled
     /// The optimisation produced a non-finite value (NaN/∞); weights or learning rate too large.
     case numerical(String)
+    /// The work does not fit in memory: refused up front from the plan's estimate, or an
+    /// allocation failed.
+    case outOfMemory(String)
+    /// A bug in stylefilter (e.g. OpenBLAS rejected an argument the engine computed).
+    case `internal`(String)
 
     public var description: String {
         switch self {
@@ -22,6 +27,8 @@ public enum StyleError: Error, Equatable, CustomStringConvertible, Sendable {
         case .io(let m): return m
         case .cancelled: return "cancelled by the progress callback"
         case .numerical(let m): return m
+        case .outOfMemory(let m): return m
+        case .internal(let m): return m
         }
     }
 }

@@ -19,6 +19,11 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
+/// The value, or the error as a failure of the benchmark.
+func orFail<T>(_ body: @autoclosure () throws -> T) -> T {
+    do { return try body() } catch { fail("\(error)") }
+}
+
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else { fail("usage: stylize-bench network|profile|stylize ...") }
 arguments.removeFirst()
@@ -134,8 +139,8 @@ case "network", "profile":
         transformed = TransformedWeights(network: network, parallel: parallel)
         transformed!.keep(for: .init(network: network, height: size, width: size, depth: depth), budget: Int.max)
     }
-    let ws = NetworkWorkspace(network: network, height: size, width: size, depth: depth, parallel: parallel,
-                              transformed: transformed)
+    let ws = orFail(try NetworkWorkspace(network: network, height: size, width: size, depth: depth, parallel: parallel,
+                              transformed: transformed))
     switch flags["algorithm"] ?? "auto" {
     case "auto": break
     case "im2col": ws.convAlgorithm = .im2col
@@ -238,7 +243,7 @@ case "stylize":
     let styleHere = Resample.resize(style, width: w, height: h)
     var features: [String: [Float]] = [:], grams: [String: [Float]] = [:]
     do {
-        let ws = NetworkWorkspace(network: network, height: h, width: w, depth: depth, parallel: parallel)
+        let ws = orFail(try NetworkWorkspace(network: network, height: h, width: w, depth: depth, parallel: parallel))
         ws.forward(model.convention.toModel(styleHere))
         for (name, _) in tutorial.styleLayers {
             let shape = ws.shape(of: name)!
@@ -250,13 +255,13 @@ case "stylize":
             grams[name] = g
         }
     }
-    let ws = NetworkWorkspace(network: network, height: h, width: w, depth: depth, parallel: parallel)
+    let ws = orFail(try NetworkWorkspace(network: network, height: h, width: w, depth: depth, parallel: parallel))
     ws.forward(model.convention.toModel(contentHere))
     for name in tutorial.contentLayers {
         features[name] = Array(UnsafeBufferPointer(start: ws.output(of: name)!, count: ws.shape(of: name)!.count))
     }
-    let objective = StyleObjective(workspace: ws, options: tutorial, convention: model.convention,
-                                   contentFeatures: features, styleGrams: grams)
+    let objective = orFail(try StyleObjective(workspace: ws, options: tutorial, convention: model.convention,
+                                   contentFeatures: features, styleGrams: grams))
     let terms = model.convention.toModel(result.image).withUnsafeBufferPointer {
         objective.evaluate($0.baseAddress!, gradient: nil)
     }

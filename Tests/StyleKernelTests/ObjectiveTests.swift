@@ -6,7 +6,7 @@ import XCTest
 final class ObjectiveTests: XCTestCase {
     func makeObjective(_ kind: StyleOptions.Objective, model: StyleModel,
                        pooling: Pool2x2.Kind = .average,
-                       size: (w: Int, h: Int) = (20, 18)) -> (StyleObjective, [Float]) {
+                       size: (w: Int, h: Int) = (20, 18)) throws -> (StyleObjective, [Float]) {
         var options = StyleOptions()
         options.objective = kind
         options.tvWeight = 5
@@ -14,7 +14,7 @@ final class ObjectiveTests: XCTestCase {
         options.contentLayers = ["conv2_2", "conv4_2"]
         let parallel = Parallel(threads: 2)
         let network = VGGNetwork(model: model, pooling: pooling)
-        let ws = NetworkWorkspace(network: network, height: size.h, width: size.w,
+        let ws = try NetworkWorkspace(network: network, height: size.h, width: size.w,
                                   depth: options.deepestLayer(in: network), parallel: parallel)
         let content = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 2))
         let style = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 3))
@@ -33,7 +33,7 @@ final class ObjectiveTests: XCTestCase {
             }
             grams[name] = g
         }
-        let objective = StyleObjective(workspace: ws, options: options, convention: model.convention,
+        let objective = try StyleObjective(workspace: ws, options: options, convention: model.convention,
                                        contentFeatures: features, styleGrams: grams)
         let x = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 4))
         return (objective, x)
@@ -41,7 +41,7 @@ final class ObjectiveTests: XCTestCase {
 
     func checkGradient(_ kind: StyleOptions.Objective, relativeTolerance: Double) throws {
         let model = try randomModel(seed: 5)
-        let (objective, x) = makeObjective(kind, model: model)
+        let (objective, x) = try makeObjective(kind, model: model)
         var grad = [Float](repeating: 0, count: x.count)
         let base = x.withUnsafeBufferPointer { xp in
             grad.withUnsafeMutableBufferPointer { objective.evaluate(xp.baseAddress!, gradient: $0.baseAddress!) }
@@ -83,7 +83,7 @@ final class ObjectiveTests: XCTestCase {
     /// The tutorial objective's value by its definition in DESIGN.md, computed independently.
     func testTutorialObjectiveValues() throws {
         let model = try randomModel(seed: 5)
-        let (objective, x) = makeObjective(.tutorial, model: model, size: (w: 16, h: 16))
+        let (objective, x) = try makeObjective(.tutorial, model: model, size: (w: 16, h: 16))
         let terms = x.withUnsafeBufferPointer { objective.evaluate($0.baseAddress!, gradient: nil) }
         let ws = objective.workspace
         // content: Σ_l mean((F − P)²)

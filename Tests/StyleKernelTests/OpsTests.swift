@@ -93,8 +93,12 @@ final class OpsTests: XCTestCase {
     /// Pooling gradients against central finite differences of L = Σ r · pool(x).
     func testPoolingGradientsMatchFiniteDifferences() {
         var rng = TestRandom(seed: 10)
-        let c = 2, h = 7, w = 6  // odd height: the last row is dropped
+        // Odd height (the last row is dropped), and sides of 1 (kept as 1: a thin image's layers
+        // never become empty).
+        for (h, w) in [(7, 6), (1, 5), (4, 1), (1, 1), (3, 1)] {
+        let c = 2
         let (oh, ow) = Pool2x2.outputSize(height: h, width: w)
+        XCTAssert(oh >= 1 && ow >= 1, "\(h)×\(w) pools to \(oh)×\(ow)")
         for kind in [Pool2x2.Kind.max, .average] {
             let x = rng.array(c * h * w)
             let r = rng.array(c * oh * ow)
@@ -115,8 +119,9 @@ final class OpsTests: XCTestCase {
                 var xp = x, xm = x
                 xp[i] += 1e-3; xm[i] -= 1e-3
                 let fd = (loss(xp) - loss(xm)) / 2e-3
-                XCTAssertEqual(Double(grad[i]), fd, accuracy: 1e-3, "\(kind) at \(i)")
+                XCTAssertEqual(Double(grad[i]), fd, accuracy: 1e-3, "\(kind) \(h)×\(w) at \(i)")
             }
+        }
         }
     }
 

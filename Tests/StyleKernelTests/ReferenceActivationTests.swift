@@ -12,7 +12,7 @@ final class ReferenceActivationTests: XCTestCase {
         let input = try XCTUnwrap(fixture.tensors["input"])
         let (h, w) = (input.shape[1], input.shape[2])
         let network = VGGNetwork(model: model, pooling: .max)
-        let workspace = NetworkWorkspace(network: network, height: h, width: w,
+        let workspace = try NetworkWorkspace(network: network, height: h, width: w,
                                          depth: network.layerIndex("conv5_1")!,
                                          parallel: Parallel(threads: 2))
         workspace.forward(input.values)

@@ -26,7 +26,7 @@ final class TransformedWeightsTests: XCTestCase {
         let x = model.convention.toModel(randomImage(width: w, height: h, seed: 32))
         var results: [([Float], [Float])] = []
         for transformed in [nil, kept] {
-            let ws = NetworkWorkspace(network: network, height: h, width: w, depth: depth,
+            let ws = try NetworkWorkspace(network: network, height: h, width: w, depth: depth,
                                       parallel: parallel, transformed: transformed)
             ws.forward(x)
             let shape = ws.shape(of: "conv4_2")!
@@ -88,7 +88,7 @@ final class TransformedWeightsTests: XCTestCase {
         XCTAssertEqual(budgets.last, 0)
         for s in 0..<(sizes.count - 1) { XCTAssertEqual(budgets[s] + peaks[s], peaks.last!) }
         // The workspace estimate is what a workspace allocates.
-        let ws = NetworkWorkspace(network: network, height: 120, width: 160, depth: deepest,
+        let ws = try NetworkWorkspace(network: network, height: 120, width: 160, depth: deepest,
                                   parallel: Parallel(threads: 1))
         let allocated = ws.stages.reduce(ws.input.count + ws.gradientA.count + ws.gradientB.count + ws.scratch.count) {
             $0 + $1.output.count

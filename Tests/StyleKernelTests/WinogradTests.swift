@@ -78,7 +78,7 @@ final class WinogradTests: XCTestCase {
         let x = model.convention.toModel(randomImage(width: w, height: h, seed: 24))
         var outputs: [[Float]] = [], gradients: [[Float]] = []
         for algorithm in [Conv3x3.Algorithm.im2col, .winograd] {
-            let ws = NetworkWorkspace(network: network, height: h, width: w, depth: depth,
+            let ws = try NetworkWorkspace(network: network, height: h, width: w, depth: depth,
                                       parallel: Parallel(threads: 2))
             ws.convAlgorithm = algorithm
             ws.forward(x)

@@ -66,26 +66,26 @@ public final class NetworkWorkspace: @unchecked Sendable {
     }
 
     /// - Parameter depth: the deepest conv layer (index) the caller needs.
-    public convenience init(network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel) {
-        self.init(network: network, height: height, width: width, depth: depth, parallel: parallel,
+    public convenience init(network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel) throws {
+        try self.init(network: network, height: height, width: width, depth: depth, parallel: parallel,
                   transformed: nil)
     }
 
     init(network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel,
-         transformed: TransformedWeights?) {
+         transformed: TransformedWeights?) throws {
         self.network = network
         self.parallel = parallel
         self.transformed = transformed
         inputShape = Shape3(3, height, width)
-        input = FloatBuffer(count: inputShape.count)
+        input = try FloatBuffer(checkedCount: inputShape.count)
         let plan = Plan(network: network, height: height, width: width, depth: depth)
         for (op, shape) in plan.stages {
             if case .conv(let i) = op { stageOfLayer[network.layers[i].name] = stages.count }
-            stages.append(Stage(op: op, shape: shape, output: FloatBuffer(count: shape.count)))
+            stages.append(Stage(op: op, shape: shape, output: try FloatBuffer(checkedCount: shape.count)))
         }
-        gradientA = FloatBuffer(count: plan.largest)
-        gradientB = FloatBuffer(count: plan.largest)
-        scratch = FloatBuffer(count: plan.scratchCount)
+        gradientA = try FloatBuffer(checkedCount: plan.largest)
+        gradientB = try FloatBuffer(checkedCount: plan.largest)
+        scratch = try FloatBuffer(checkedCount: plan.scratchCount)
     }
 
     /// Shape of a layer's output at this size (nil if the layer is beyond this workspace's depth).

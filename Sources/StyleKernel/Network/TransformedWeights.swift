@@ -64,7 +64,8 @@ final class TransformedWeights: @unchecked Sendable {
         for (i, isBackward) in wanted {
             let conv = isBackward ? network.layers[i].backward : network.layers[i].forward
             if isBackward ? backward[i] != nil : forward[i] != nil { continue }
-            let u = FloatBuffer(count: conv.transformedWeightsCount)
+            // Kept weights only save time: if the memory is not there, transform per call instead.
+            guard let u = try? FloatBuffer(checkedCount: conv.transformedWeightsCount) else { return }
             conv.transformWeights(into: u.pointer, parallel: parallel)
             if isBackward { backward[i] = u } else { forward[i] = u }
         }

@@ -13,6 +13,8 @@ public enum Gram {
                                scale: Float, gram: UnsafeMutablePointer<Float>,
                                parallel: Parallel = Parallel(threads: 1)) {
         let c = channels, n = positions
+        guard c > 0 else { return }
+        guard n > 0 else { gram.update(repeating: 0, count: c * c); return }  // BLAS refuses n = 0
         let workers = Conv3x3.splitsGEMMs(parallel) ? min(parallel.threads, c) : 1
         // Row r's share of the upper triangle is c − r; boundary k solves area(0..<b) = k/W of it.
         var bounds = [0]
@@ -52,6 +54,7 @@ public enum Gram {
                                 gradient: UnsafeMutablePointer<Float>,
                                 parallel: Parallel = Parallel(threads: 1)) {
         let c = channels, n = positions
+        guard c > 0, n > 0 else { return }
         let run = { (cols: Range<Int>) in
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                         Int32(c), Int32(cols.count), Int32(c),

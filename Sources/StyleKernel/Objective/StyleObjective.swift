@@ -36,7 +36,7 @@ public final class StyleObjective: @unchecked Sendable {
     ///   - styleGrams: the blended target Gram A_l for each style layer, computed with
     ///     `gramScale(kind:shape:)` of the style image's own size.
     public init(workspace: NetworkWorkspace, options: StyleOptions, convention: InputConvention,
-                contentFeatures: [String: [Float]], styleGrams: [String: [Float]]) {
+                contentFeatures: [String: [Float]], styleGrams: [String: [Float]]) throws {
         self.workspace = workspace
         self.options = options
         let parallel = workspace.parallel
@@ -44,7 +44,7 @@ public final class StyleObjective: @unchecked Sendable {
         var content: [Layer] = []
         for name in options.contentLayers {
             let shape = workspace.shape(of: name)!
-            let p = FloatBuffer(contentFeatures[name]!)
+            let p = try FloatBuffer(checkedValues: contentFeatures[name]!)
             let norm: Float
             if tutorial {
                 norm = 1 / Float(shape.count)

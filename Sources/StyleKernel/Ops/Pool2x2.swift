@@ -1,15 +1,25 @@
 /// 2×2 pooling with stride 2, as in VGG. Odd sizes round down (the last row/column is dropped
 /// and gets zero gradient), like PyTorch's MaxPool2d(2, 2) and Caffe's VGG deploy files at even sizes.
+///
+/// One exception keeps every layer of the network non-empty: a side of 1 stays 1 (its window is
+/// that single row or column). Rounding down would make it 0, and a thin panorama, a 1-pixel
+/// image or a very wide style image would then reach the deep layers with no pixels at all —
+/// no features, an empty Gram matrix, zero-sized GEMMs. Sides of 2 or more pool exactly as before,
+/// so the network's activations there are unchanged (and still match the reference framework).
 public enum Pool2x2 {
     public enum Kind: Sendable { case max, average }
 
     public static func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
-        (height / 2, width / 2)
+        (height == 1 ? 1 : height / 2, width == 1 ? 1 : width / 2)
     }
 
     public static func forward(_ kind: Kind, input: UnsafePointer<Float>, channels: Int,
                                height: Int, width: Int, output: UnsafeMutablePointer<Float>,
                                parallel: Parallel) {
+        if height == 1 || width == 1 {
+            return forwardThin(kind, input: input, channels: channels, height: height, width: width,
+                               output: output)
+        }
         let (oh, ow) = outputSize(height: height, width: width)
         parallel.forEachPiece(channels, piece: 2) { range in
             for c in range {
@@ -38,6 +48,10 @@ public enum Pool2x2 {
     public static func backward(_ kind: Kind, input: UnsafePointer<Float>, channels: Int,
                                 height: Int, width: Int, outputGradient: UnsafePointer<Float>,
                                 inputGradient: UnsafeMutablePointer<Float>, parallel: Parallel) {
+        if height == 1 || width == 1 {
+            return backwardThin(kind, input: input, channels: channels, height: height, width: width,
+                                outputGradient: outputGradient, inputGradient: inputGradient)
+        }
         let (oh, ow) = outputSize(height: height, width: width)
         parallel.forEachPiece(channels, piece: 2) { range in
             for c in range {
@@ -73,6 +87,54 @@ public enum Pool2x2 {
                 // Odd sizes: the dropped last row / column get no gradient.
                 if width % 2 == 1 { for y in 0..<(2 * oh) { dst[y * width + width - 1] = 0 } }
                 if height % 2 == 1 { (dst + (height - 1) * width).update(repeating: 0, count: width) }
+            }
+        }
+    }
+
+    // MARK: One row or one column
+
+    /// The input rows (or columns) of output row `y`: 2y and 2y + 1, or only 0 for a side of 1.
+    private static func window(_ y: Int, side: Int) -> [Int] { side == 1 ? [0] : [2 * y, 2 * y + 1] }
+
+    /// The pooling of an input with a side of 1 (rare and tiny: a plain loop over the windows).
+    private static func forwardThin(_ kind: Kind, input: UnsafePointer<Float>, channels: Int,
+                                    height: Int, width: Int, output: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = outputSize(height: height, width: width)
+        for c in 0..<channels {
+            let src = input + c * height * width
+            for y in 0..<oh {
+                for x in 0..<ow {
+                    var values: [Float] = []
+                    for r in window(y, side: height) { for q in window(x, side: width) { values.append(src[r * width + q]) } }
+                    output[(c * oh + y) * ow + x] = kind == .max
+                        ? values.max()! : values.reduce(0, +) / Float(values.count)
+                }
+            }
+        }
+    }
+
+    /// Backward of `forwardThin`, with the same tie rule as the 2×2 case (first maximal element).
+    private static func backwardThin(_ kind: Kind, input: UnsafePointer<Float>, channels: Int,
+                                     height: Int, width: Int, outputGradient: UnsafePointer<Float>,
+                                     inputGradient: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = outputSize(height: height, width: width)
+        inputGradient.update(repeating: 0, count: channels * height * width)
+        for c in 0..<channels {
+            let src = input + c * height * width
+            let dst = inputGradient + c * height * width
+            for y in 0..<oh {
+                for x in 0..<ow {
+                    var cells: [Int] = []
+                    for r in window(y, side: height) { for q in window(x, side: width) { cells.append(r * width + q) } }
+                    let g = outputGradient[(c * oh + y) * ow + x]
+                    switch kind {
+                    case .average:
+                        for i in cells { dst[i] = g / Float(cells.count) }
+                    case .max:
+                        let m = cells.map { src[$0] }.max()!
+                        dst[cells.first { src[$0] == m }!] = g
+                    }
+                }
             }
         }
     }

@@ -15,13 +15,13 @@ final class Adam {
     /// Floats an optimiser for `count` unknowns holds.
     static func floatCount(count: Int) -> Int { 3 * count }
 
-    init(count: Int, learningRate: Float, parallel: Parallel) {
+    init(count: Int, learningRate: Float, parallel: Parallel) throws {
         self.count = count
         self.learningRate = learningRate
         self.parallel = parallel
-        m = FloatBuffer(count: count)
-        v = FloatBuffer(count: count)
-        gradient = FloatBuffer(count: count)
+        m = try FloatBuffer(checkedCount: count)
+        v = try FloatBuffer(checkedCount: count)
+        gradient = try FloatBuffer(checkedCount: count)
     }
 
     /// Runs `iterations` steps from x (updated in place); `onStep(i, loss)` reports the loss

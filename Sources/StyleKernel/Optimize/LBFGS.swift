@@ -32,14 +32,14 @@ final class LBFGS {
     /// Floats an optimiser for `count` unknowns holds once its history is full.
     static func floatCount(count: Int, history: Int = 10) -> Int { (4 + 2 * history) * count }
 
-    init(count: Int, history: Int = 10, parallel: Parallel) {
+    init(count: Int, history: Int = 10, parallel: Parallel) throws {
         self.count = count
         self.history = history
         self.parallel = parallel
-        direction = FloatBuffer(count: count)
-        candidate = FloatBuffer(count: count)
-        candidateGradient = FloatBuffer(count: count)
-        gradient = FloatBuffer(count: count)
+        direction = try FloatBuffer(checkedCount: count)
+        candidate = try FloatBuffer(checkedCount: count)
+        candidateGradient = try FloatBuffer(checkedCount: count)
+        gradient = try FloatBuffer(checkedCount: count)
         alpha = [Double](repeating: 0, count: history)
     }
 
@@ -95,7 +95,7 @@ final class LBFGS {
                 reset()
                 continue
             }
-            remember(from: x.pointer, to: candidate.pointer)
+            try remember(from: x.pointer, to: candidate.pointer)
             x.copy(from: candidate)
             gradient.copy(from: candidateGradient)
             loss = newLoss
@@ -107,9 +107,9 @@ final class LBFGS {
     private func reset() { s.removeAll(); y.removeAll(); rho.removeAll() }
 
     /// Stores s = x⁺ − x, y = g⁺ − g if the curvature sᵀy is positive.
-    private func remember(from x: UnsafePointer<Float>, to xp: UnsafePointer<Float>) {
-        let sv = s.count == history ? s.removeFirst() : FloatBuffer(count: count)
-        let yv = y.count == history ? y.removeFirst() : FloatBuffer(count: count)
+    private func remember(from x: UnsafePointer<Float>, to xp: UnsafePointer<Float>) throws {
+        let sv = s.count == history ? s.removeFirst() : try FloatBuffer(checkedCount: count)
+        let yv = y.count == history ? y.removeFirst() : try FloatBuffer(checkedCount: count)
         if rho.count == history { rho.removeFirst() }
         let g = gradient.pointer, gp = candidateGradient.pointer
         for i in 0..<count {

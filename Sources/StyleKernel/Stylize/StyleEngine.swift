@@ -10,6 +10,9 @@ import Glibc
 public final class StyleEngine: @unchecked Sendable {
     public let model: StyleModel
     private let lock = Mutex<[Pool2x2.Kind: VGGNetwork]>([:])
+    /// The thread inside `stylize` (0: none), so that a call from that thread's own progress
+    /// handler is refused instead of deadlocking (or trapping) on `lock`.
+    private let owner = Atomic<UInt>(0)
 
     public init(model: StyleModel) {
         self.model = model
@@ -36,11 +39,19 @@ public final class StyleEngine: @unchecked Sendable {
         for image in [content] + styles where image.pixels.contains(where: { !$0.isFinite }) {
             throw StyleError.invalidArgument("an input image contains NaN or infinite values")
         }
+        let me = UInt(pthread_self())
+        guard owner.load(ordering: .acquiring) != me else {
+            throw StyleError.invalidArgument(
+                "stylize was called from inside this engine's own progress handler; use another engine (context) for nested work")
+        }
         return try lock.withLock { cache in
+            owner.store(me, ordering: .releasing)
+            defer { owner.store(0, ordering: .releasing) }
             let network = self.network(options.pooling, cache: &cache)
             var run = StylizeRun(model: model, network: network, options: options,
                                  snapshotEvery: snapshotEvery, progress: progress)
-            return try run.run(content: content, styles: styles)
+            try run.checkMemory(content: content, styles: styles)
+            return try BLASErrors.checking { try run.run(content: content, styles: styles) }
         }
     }
 }
@@ -120,10 +131,10 @@ struct StylizeRun {
                              budget: budgets[s])
             // Style targets first: their temporary workspace is freed before this scale's own is
             // made, so the two never coexist (peak memory).
-            let grams = styleGrams(styles: styles, blend: blend, width: w, height: h,
+            let grams = try styleGrams(styles: styles, blend: blend, width: w, height: h,
                                    longest: longest, deepest: deepest, transformed: transformed)
-            let workspace = NetworkWorkspace(network: network, height: h, width: w, depth: deepest,
-                                             parallel: parallel, transformed: transformed)
+            let workspace = try NetworkWorkspace(network: network, height: h, width: w, depth: deepest,
+                                                 parallel: parallel, transformed: transformed)
             // Targets: content features at this size, blended style Grams.
             workspace.forward(convention.toModel(contentHere))
             var contentFeatures: [String: [Float]] = [:]
@@ -132,7 +143,7 @@ struct StylizeRun {
                 contentFeatures[name] = Array(UnsafeBufferPointer(start: workspace.output(of: name)!,
                                                                   count: shape.count))
             }
-            let objective = StyleObjective(workspace: workspace, options: options,
+            let objective = try StyleObjective(workspace: workspace, options: options,
                                            convention: convention,
                                            contentFeatures: contentFeatures, styleGrams: grams)
 
@@ -147,7 +158,7 @@ struct StylizeRun {
                 case .image(let image): startImage = Resample.resize(image, width: w, height: h)
                 }
             }
-            let x = FloatBuffer(convention.toModel(startImage))
+            let x = try FloatBuffer(checkedValues: convention.toModel(startImage))
             let bounds = Bounds(convention: convention, plane: w * h)
             bounds.project(x.pointer)
 
@@ -175,11 +186,11 @@ struct StylizeRun {
             }
             switch options.optimizer {
             case .lbfgs:
-                let optimizer = LBFGS(count: x.count, parallel: parallel)
+                let optimizer = try LBFGS(count: x.count, parallel: parallel)
                 _ = try optimizer.minimize(x, iterations: iterations[s], bounds: bounds,
                                            evaluate: evaluate, onStep: onStep)
             case .adam:
-                let optimizer = Adam(count: x.count, learningRate: options.learningRate,
+                let optimizer = try Adam(count: x.count, learningRate: options.learningRate,
                                      parallel: parallel)
                 _ = try optimizer.minimize(x, iterations: iterations[s], bounds: bounds,
                                            evaluate: evaluate, onStep: onStep)
@@ -187,7 +198,7 @@ struct StylizeRun {
             current = convention.toImage(x.pointer, width: w, height: h)
             if s == sizes.count - 1 {
                 // Report the loss of exactly the image returned: the clamped, de-processed one.
-                let returned = FloatBuffer(convention.toModel(current!))
+                let returned = try FloatBuffer(checkedValues: convention.toModel(current!))
                 finalLoss = objective.evaluate(returned.pointer, gradient: nil)
                 finalImage = current!
             }
@@ -218,6 +229,27 @@ struct StylizeRun {
         return peaks.indices.map { s in s == peaks.count - 1 ? 0 : max(0, peaks.last! - peaks[s]) }
     }
 
+    /// Refuses, before anything large is allocated, a run whose largest scale does not fit in the
+    /// memory this process can have (`MemoryEstimate`): `StyleError.outOfMemory` with the figures.
+    func checkMemory(content: PlanarImage, styles: [PlanarImage]) throws {
+        let deepest = options.deepestLayer(in: network)
+        let sizes = scaleSizes()
+        let (w, h) = Resample.fit(width: content.width, height: content.height, longest: sizes.last!)
+        let floats = sizes.map { longest -> Int in
+            let (sw, sh) = Resample.fit(width: content.width, height: content.height, longest: longest)
+            // The peak plus the images the scale keeps beside it (its content, start and result
+            // images, the content targets and the copy the objective keeps: about 16 planes).
+            return peakFloats(content: content, styles: styles, longest: longest, deepest: deepest)
+                + 16 * sw * sh
+        }.max()!
+        let threads = parallel.threads
+        try MemoryEstimate.require(
+            resident: floats * MemoryLayout<Float>.size + threads * MemoryEstimate.residentPerThread,
+            addressSpace: (threads + 1) * MemoryEstimate.openBLASAddressSpacePerThread,
+            what: "a \(w)×\(h) stylization",
+            hint: "choose a smaller result size, or fewer or smaller style images")
+    }
+
     /// Floats a scale holds at its peak, kept Winograd weights aside: the larger of a style
     /// image's workspace (made and freed first) and its own workspace plus the optimiser's state.
     func peakFloats(content: PlanarImage, styles: [PlanarImage], longest: Int, deepest: Int) -> Int {
@@ -236,12 +268,12 @@ struct StylizeRun {
 
     /// Σ_k blend_k · A_k for each style layer, each style image at `styleSize`.
     func styleGrams(styles: [PlanarImage], blend: [Float], width: Int, height: Int, longest: Int,
-                    deepest: Int, transformed: TransformedWeights?) -> [String: [Float]] {
+                    deepest: Int, transformed: TransformedWeights?) throws -> [String: [Float]] {
         var grams: [String: [Float]] = [:]
         for (k, style) in styles.enumerated() {
             let (sw, sh) = styleSize(style, width: width, height: height, longest: longest)
             let resized = Resample.resize(style, width: sw, height: sh)
-            let ws = NetworkWorkspace(network: network, height: sh, width: sw, depth: deepest,
+            let ws = try NetworkWorkspace(network: network, height: sh, width: sw, depth: deepest,
                                       parallel: parallel, transformed: transformed)
             ws.forward(model.convention.toModel(resized))
             for (name, _) in options.styleLayers {
