@@ -140,6 +140,7 @@ write("process", "everything", " ".join([
     "optimizer=adam", "lr=2", "content-weight=1", "style-weight=30", "tv-weight=10",
     "content-layers=conv4_2", "style-layers=conv1_1:1,conv2_1:0.75", "pooling=avg", "init=random",
     "seed=3", "scales=2", "objective=tutorial", "model=m.safetensors", "threads=2"]))
+write("process", "equals-form", "stylize=style=a.png iterations=3")
 write("process", "quoted", 'stylize "style=a b.png" init=start.png size=0 seed=18446744073709551615')
 
 # ---- sf_stylize (a stream of choices, see abi.c) ----------------------------------------------

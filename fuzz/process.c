@@ -1,8 +1,9 @@
 /*
  * libFuzzer harness: the ImageMagick filter module's argument parser (parse_arguments in
  * Sources/ImageMagickFilter/stylize.c, included here unchanged) on the -process string as
- * ImageMagick splits it: StringToArgv, argument 1 names the filter, the rest are its argv
- * (what mogrify.c passes to InvokeDynamicImageFilter). No image is read or made.
+ * ImageMagick 6's mogrify.c splits it: StringToArgv, word 1 names the filter, the rest are its
+ * argv (or, for "name=…", all after the '=' is one argument), as InvokeDynamicImageFilter gets
+ * them. No image is read or made.
  *
  * Checks: no sanitizer report; a refused string leaves an OptionError in the exception; an
  * accepted one gives options the library takes (sf_output_size) and values in their ranges.
@@ -30,11 +31,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     text[size] = 0;
     int count = 0;
     char **argv = StringToArgv(text, &count);
-    free(text);
-    if (argv == NULL) return 0;
-    /* argv[0] is a placeholder program name, argv[1] the filter ("stylize"). */
+    if (argv == NULL) {
+        free(text);
+        return 0;
+    }
+    /* argv[0] is a placeholder program name, argv[1] the filter ("stylize"). A first word
+     * with '=' ("stylize=…") makes mogrify pass everything after that '=' as one argument. */
     int argc = count > 2 ? count - 2 : 0;
     char **args = count > 2 ? argv + 2 : argv + count;
+    char *whole[1];
+    const char *eq = count > 1 ? strchr(argv[1], '=') : NULL;
+    if (eq) {
+        whole[0] = strchr(text, '=') + 1;
+        argc = 1;
+        args = whole;
+    }
 
     ExceptionInfo *exception = AcquireExceptionInfo();
     arguments a;
@@ -59,6 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         assert(w == (a.options.max_size == 0 || a.options.max_size >= 640 ? 640 : a.options.max_size));
     }
     exception = DestroyExceptionInfo(exception);
+    free(text);
     for (int i = 0; i < count; i++) argv[i] = DestroyString(argv[i]);
     argv = (char **)RelinquishMagickMemory(argv);
     return 0;
