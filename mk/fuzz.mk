@@ -129,6 +129,8 @@ fuzz-abi: $(FUZZ_BIN)/abi
 # (-sanitize=undefined is unsupported on Linux); Swift traps on overflow and bounds itself.
 TSAN_SCRATCH := .build-tsan
 TSAN_LIBDIR  := $(abspath $(FUZZ_DIR)/tsan-lib)
+# The toolchain's TSan runtime intercepts libdispatch, so the test links the toolchain's copy.
+SWIFT_RUNTIME_DIR := $(abspath $(SWIFT_BINDIR)../lib/swift/linux)
 
 test-sanitize:
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests --sanitize=address --scratch-path .build-asan
@@ -140,5 +142,6 @@ test-sanitize:
 	ln -sf $(abspath $(TSAN_SCRATCH))/release/libstylefilter.so $(TSAN_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
 	$(FUZZ_CC) -std=c11 -O1 -g -Wall -Wextra -Werror -pthread -fsanitize=thread -I$(dir $(SF_HEADER)) \
 	    Tests/CABI/abi_test.c -L$(TSAN_LIBDIR) -l:libstylefilter.so.$(SF_SOMAJOR) -Wl,-rpath,$(TSAN_LIBDIR) -lm \
+	    -L$(SWIFT_RUNTIME_DIR) -ldispatch -lBlocksRuntime -Wl,-rpath,$(SWIFT_RUNTIME_DIR) \
 	    -o $(FUZZ_DIR)/abi_test_tsan
 	STYLEFILTER_MODEL=$(SF_MODEL) TSAN_OPTIONS=halt_on_error=1 $(FUZZ_DIR)/abi_test_tsan
