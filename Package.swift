@@ -24,11 +24,15 @@ let package = Package(
         // The engine: tensors, ops, VGG, objective, optimisers, the stylize driver, model files.
         .target(name: "StyleKernel", dependencies: ["COpenBLAS"]),
 
+        // The command's signal handlers: temporary files removed on SIGINT/SIGTERM/SIGHUP (C, so
+        // the handler does only async-signal-safe work).
+        .target(name: "CSignalCleanup"),
+
         // The `stylize` command and ImageMagick delegate: image I/O through MagickWand.
         .executableTarget(
             name: "magick-delegate",
             dependencies: [
-                "StyleKernel", "CMagickWand",
+                "StyleKernel", "CMagickWand", "CSignalCleanup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -4,7 +4,7 @@
 #   standard output ('png:-'), ImageMagick encodes the result.
 #
 #   examples/pipeline.sh IN.jpg STYLE.png OUT.jpg [stylize options…]
-#   e.g. examples/pipeline.sh photo.jpg starry.png out.jpg --iterations 200 --size 512
+#   e.g. examples/pipeline.sh photo.jpg starry.png out.jpg --size 512 --iterations 40   (per scale)
 # STYLIZE names the command (default: stylize on PATH).
 set -eu
 if [ $# -lt 3 ]; then

@@ -3,7 +3,7 @@
 
     python3 examples/stylize_ctypes.py CONTENT.ppm STYLE.ppm OUT.ppm [ITERATIONS] [SIZE]
 
-Reads/writes 8-bit binary PPM (P6). Finds libstylefilter.so.1 through the usual loader path, or
+Reads/writes 8-bit binary PPM (P6; header comments allowed, e.g. `convert photo.jpg -depth 8 c.ppm`). Finds libstylefilter.so.1 through the usual loader path, or
 STYLEFILTER_LIB=/path/to/libstylefilter.so.1. The model: $STYLEFILTER_MODEL or the default search.
 """
 import ctypes as C
@@ -64,19 +64,31 @@ def check(status, context=None):
 
 
 def read_ppm(path):
+    """(width, height, pixels) of an 8-bit binary PPM. The header is four whitespace-separated
+    fields (magic, width, height, maxval); a '#' starts a comment up to the end of its line
+    (ImageMagick copies an image's comment there, e.g. from a JPEG). Exactly one whitespace byte separates maxval from the pixels."""
     data = open(path, "rb").read()
     fields, pos = [], 0
-    while len(fields) < 4:  # magic, width, height, maxval (no comments in our files)
-        while data[pos:pos + 1].isspace():
+    while len(fields) < 4:
+        if pos >= len(data):
+            raise ValueError("%s: truncated PPM header" % path)
+        if data[pos:pos + 1].isspace():
             pos += 1
-        start = pos
-        while not data[pos:pos + 1].isspace():
-            pos += 1
-        fields.append(data[start:pos])
-    if fields[0] != b"P6" or fields[3] != b"255":
-        raise ValueError("%s: not an 8-bit binary PPM" % path)
+        elif data[pos:pos + 1] == b"#":
+            end = data.find(b"\n", pos)
+            pos = len(data) if end < 0 else end + 1
+        else:
+            start = pos
+            while pos < len(data) and not data[pos:pos + 1].isspace() and data[pos:pos + 1] != b"#":
+                pos += 1
+            fields.append(data[start:pos])
+    if fields[0] != b"P6" or fields[3] != b"255" or not (fields[1].isdigit() and fields[2].isdigit()):
+        raise ValueError("%s: not an 8-bit binary PPM (P6, maxval 255)" % path)
     w, h = int(fields[1]), int(fields[2])
-    return w, h, bytearray(data[pos + 1:pos + 1 + 3 * w * h])
+    pixels = data[pos + 1:pos + 1 + 3 * w * h]
+    if w == 0 or h == 0 or len(pixels) != 3 * w * h:
+        raise ValueError("%s: truncated PPM (%dx%d needs %d bytes of pixels)" % (path, w, h, 3 * w * h))
+    return w, h, bytearray(pixels)
 
 
 def as_image(w, h, pixels):

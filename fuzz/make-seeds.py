@@ -132,7 +132,7 @@ write("options", "copy", "copy\nin.png\nout.png\n--size\n3")
 write("options", "help", "--help")
 write("options", "version", "--version")
 
-# ---- the ImageMagick module's -process string ---------------------------------------------------
+# ---- the ImageMagick module's -process string and defines --------------------------------------
 
 write("process", "minimal", "stylize style=a.png")
 write("process", "everything", " ".join([
@@ -140,6 +140,8 @@ write("process", "everything", " ".join([
     "optimizer=adam", "lr=2", "content-weight=1", "style-weight=30", "tv-weight=10",
     "content-layers=conv4_2", "style-layers=conv1_1:1,conv2_1:0.75", "pooling=avg", "init=random",
     "seed=3", "scales=2", "objective=tutorial", "model=m.safetensors", "threads=2"]))
+# Later lines are -define stylize:NAME=VALUE settings (see process.c).
+write("process", "defines", "stylize iterations=3 style=b.png\nstyle=a.png\nsize=64\nstyle-blend=1\nbogus")
 write("process", "equals-form", "stylize=style=a.png iterations=3")
 write("process", "quoted", 'stylize "style=a b.png" init=start.png size=0 seed=18446744073709551615')
 

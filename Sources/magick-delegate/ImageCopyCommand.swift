@@ -2,8 +2,8 @@ import ArgumentParser
 import StyleKernel
 
 /// `stylize copy IN OUT [--size N]` (hidden): reads and writes an image through exactly the
-/// command's image I/O — formats, prefixes, standard streams, alpha, atomic output — without the
-/// engine. For tests and for checking what ImageMagick makes of a file.
+/// command's image I/O — formats, prefixes, standard streams, alpha, depth, metadata, frames,
+/// atomic output — without the engine. For tests and for checking what ImageMagick makes of a file.
 struct ImageCopyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
@@ -21,12 +21,13 @@ struct ImageCopyCommand: ParsableCommand {
         try InputCheck.checkReadable(source, what: "input image")
         try MagickImageWriter.checkWritable(destination)
         let decoded = try MagickImageReader.read(source)
+        try decoded.requireSingleFrame(source.spec)
         var image = decoded.image
         if let size {
             let (w, h) = Self.fit(width: image.width, height: image.height, longest: size)
             image = try MagickResampler.resize(image, width: w, height: h)
         }
-        try MagickImageWriter.write(image, alpha: decoded.alpha, to: destination)
+        try MagickImageWriter.write(image, alpha: decoded.alpha, metadata: decoded.metadata, to: destination)
     }
 
     static func fit(width: Int, height: Int, longest: Int) -> (Int, Int) {

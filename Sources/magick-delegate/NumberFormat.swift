@@ -27,4 +27,12 @@ enum NumberFormat {
         if h > 0 { return "\(h):\(m < 10 ? "0\(m)" : "\(m)"):\(ss)" }
         return "\(m):\(ss)"
     }
+
+    /// Byte counts in the largest binary unit that divides them: `1 GiB`, `64 KiB`, `1000 bytes`.
+    static func bytes(_ count: Int) -> String {
+        for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] where count > 0 && count % (1 << shift) == 0 {
+            return "\(count >> shift) \(unit)"
+        }
+        return "\(count) bytes"
+    }
 }

@@ -1,6 +1,6 @@
 import StyleKernel
 
-/// `--report FILE`: the run's numbers as JSON, written atomically:
+/// `--report FILE`: the run's numbers as JSON, written atomically and only with the image:
 /// `{"loss": {"content": …, "style": …, "tv": …, "total": …}, "iterations": …, "seconds": …,
 ///   "seconds_per_iteration": …, "model": …, "width": …, "height": …}`
 struct RunReport {
@@ -33,8 +33,10 @@ struct RunReport {
             """
     }
 
-    func write(to path: String) throws {
-        try AtomicFile.write(Array(json.utf8), to: path)
+    /// The report in a temporary file beside `path` (or held, for a device or FIFO), made
+    /// visible by `commit()` once the image is written.
+    func prepare(to path: String) throws -> PendingOutput {
+        try OutputFile.prepare(Array(json.utf8), to: path, what: "report")
     }
 
     /// JSON has no NaN or infinity: those become null.

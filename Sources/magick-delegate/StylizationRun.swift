@@ -1,9 +1,10 @@
 import StyleKernel
 
 /// One stylization from checked settings, in the order that keeps failures cheap:
-/// 1. paths (inputs readable, output and report creatable, output format writable),
+/// 1. paths (inputs readable, output and report writable, output format encodable),
 /// 2. images read, 3. model located, loaded and checked against the layers asked for,
-/// 4. the engine runs (progress, snapshots), 5. the output, then the report, written.
+/// 4. the engine runs (progress, snapshots), 5. the report staged, the output written, the
+/// report committed.
 struct StylizationRun {
     let settings: StylizeSettings
 
@@ -13,9 +14,15 @@ struct StylizationRun {
         if case .image(let location) = s.initial { inputs.append((location, "--init image")) }
         for (location, what) in inputs { try InputCheck.checkReadable(location, what: what) }
         try MagickImageWriter.checkWritable(s.output)
-        if let report = s.report { try FileChecks.checkCanCreate(report, what: "report") }
+        // Snapshots go beside the output file (out.iter0100.png), not beside /dev/stdout.
+        if s.saveEvery > 0, try !OutputTarget.resolve(s.output.path, what: "output").isFile {
+            throw CommandFailure("--save-every needs an output file to save next to, not a device, FIFO or "
+                + "descriptor ('\(s.output.spec)')")
+        }
+        if let report = s.report { try FileChecks.checkWritable(report, what: "report") }
 
         let content = try MagickImageReader.read(s.content)
+        try content.requireSingleFrame(s.content.spec)
         let styles = try s.styles.map { try MagickImageReader.read($0).image }
         var options = s.options
         if case .image(let location) = s.initial {
@@ -27,7 +34,8 @@ struct StylizationRun {
         try checkLayers(options, against: model.architecture, styleCount: styles.count)
 
         let display = s.showProgress ? ProgressDisplay(isTerminal: StandardError.isTerminal) : nil
-        let snapshots = s.saveEvery > 0 ? SnapshotWriter(output: s.output, alpha: content.alpha, quiet: s.quiet) : nil
+        let snapshots = s.saveEvery > 0 ? SnapshotWriter(output: s.output, alpha: content.alpha,
+                                                       metadata: content.metadata, quiet: s.quiet) : nil
         let engine = StyleEngine(model: model)
         let result = try engine.stylize(
             content: content.image, styles: styles, options: options, snapshotEvery: s.saveEvery,
@@ -38,9 +46,16 @@ struct StylizationRun {
             })
         display?.finish()
 
-        try MagickImageWriter.write(result.image, alpha: content.alpha, to: s.output)
-        if let report = s.report {
-            try RunReport(result: result, model: modelPath).write(to: report)
+        // The report waits, complete in its temporary file, until the image is written: an image
+        // that cannot be written leaves no report. Only the report's rename (or, for a device or
+        // FIFO, its write) can fail after the image, and the message then says so.
+        let report = try s.report.map { try RunReport(result: result, model: modelPath).prepare(to: $0) }
+        defer { report?.discard() }
+        try MagickImageWriter.write(result.image, alpha: content.alpha, metadata: content.metadata, to: s.output)
+        do {
+            try report?.commit()
+        } catch {
+            throw CommandFailure("wrote the output image, but not the report: \(error)")
         }
         if !s.quiet {
             let destination = s.output.isStandardStream ? "standard output" : "'\(s.output.spec)'"
@@ -83,11 +98,12 @@ enum InputCheck {
 final class SnapshotWriter {
     let output: ImageLocation
     let alpha: AlphaPlane?
+    let metadata: ImageMetadata
     let quiet: Bool
     private var warned = false
 
-    init(output: ImageLocation, alpha: AlphaPlane?, quiet: Bool) {
-        self.output = output; self.alpha = alpha; self.quiet = quiet
+    init(output: ImageLocation, alpha: AlphaPlane?, metadata: ImageMetadata, quiet: Bool) {
+        self.output = output; self.alpha = alpha; self.metadata = metadata; self.quiet = quiet
     }
 
     static func location(for output: ImageLocation, completed: Int, planned: Int) -> ImageLocation {
@@ -99,7 +115,7 @@ final class SnapshotWriter {
     func save(_ image: PlanarImage, completed: Int, planned: Int) {
         let location = Self.location(for: output, completed: completed, planned: planned)
         do {
-            try MagickImageWriter.write(image, alpha: alpha, to: location)
+            try MagickImageWriter.write(image, alpha: alpha, metadata: metadata, to: location)
         } catch {
             if !warned && !quiet {
                 StandardError.line("stylize: warning: cannot save '\(location.spec)': \(error)")

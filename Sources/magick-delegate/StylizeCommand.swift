@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSignalCleanup
 import StyleKernel
 #if canImport(Glibc)
 import Glibc
@@ -20,12 +21,16 @@ struct Stylize: ParsableCommand {
             converting a model file.
             """,
         version: StyleFilterVersion.string,
-        subcommands: [StylizeImageCommand.self, ModelCommand.self, ImageCopyCommand.self],
+        subcommands: [StylizeImageCommand.self, ModelCommand.self, ImageCopyCommand.self, DelegateCommand.self],
         defaultSubcommand: StylizeImageCommand.self)
 
     /// Parses, runs, and turns every failure into one line `stylize: error: …` and a non-zero
     /// exit status (64 for usage errors, 1 otherwise).
     static func main() {
+        // SIGINT/SIGTERM/SIGHUP remove our temporary files and end the process as killed by the
+        // signal; SIGPIPE and SIGXFSZ are ignored so that a closed output pipe or a file-size
+        // limit is an error message (EPIPE, EFBIG).
+        _ = sc_install()
         let status = run(arguments: Array(CommandLine.arguments.dropFirst()))
         MagickLibrary.stop()
         exitProcess(status)
@@ -38,6 +43,8 @@ struct Stylize: ParsableCommand {
             print("""
 
                 OTHER COMMANDS:
+                  stylize model fetch     Download and convert the default model into the user cache
+                                          (see 'stylize model fetch --help').
                   stylize model import FILE.onnx -o FILE.safetensors
                                           Convert a VGG model file (see 'stylize model import --help').
                 """)

@@ -10,15 +10,21 @@ struct StylizeImageCommand: ParsableCommand {
         usage: "stylize CONTENT -s STYLE [-s STYLE ...] -o OUTPUT [<options>]",
         discussion: """
             Images: any format ImageMagick reads or writes; a prefix names the format \
-            (png:out.dat); '-' (or ppm:-, png:-, …) is standard input or output. Only the first \
-            frame is used; alpha is passed through to the output. The output file is replaced only \
-            when complete.
+            (png:out.dat); '-' (or ppm:-, png:-, …) is standard input or output. The output keeps \
+            the content image's alpha, depth (16-bit in, 16-bit out where the format holds it), \
+            profiles (ICC, EXIF, …) and comment. A content image of several frames (an animation, \
+            a multi-page file) is refused: name one frame, e.g. anim.gif[0], or stylize every \
+            frame with the ImageMagick filter module; a style image's first frame is used. A \
+            regular output file (or a symlink's target) is replaced only when complete; devices, \
+            FIFOs and /dev/stdout are written in place. Standard input and pipes are read up to \
+            \(NumberFormat.bytes(FileDescriptorIO.maximumStreamBytes)).
 
             Intermediate results (--save-every N) are written next to the output with the \
             iteration count before the extension: out.png → out.iter0100.png, out.iter0200.png, …
 
-            The model is found in this order: --model, $STYLEFILTER_MODEL, the user cache, \
-            models/vgg16-imagenet.safetensors in the source tree.
+            The model is found in this order: --model, $STYLEFILTER_MODEL, the installed one \
+            (../share/stylefilter/ beside this command's directory), the user cache \
+            (~/.cache/stylefilter/, filled by 'stylize model fetch'), models/ in a checkout.
             """)
 
     private static let defaults = StyleOptions()
@@ -96,7 +102,8 @@ struct StylizeImageCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Threads (0: all cores).", valueName: "N"))
     var threads: Int = defaults.threads
 
-    @Option(help: ArgumentHelp("Write a JSON report (loss terms, iterations, timing, model, size) to FILE.",
+    @Option(help: ArgumentHelp("Write a JSON report (loss terms, iterations, timing, model, size) to FILE, "
+                               + "only together with the output (FILE is checked before the run).",
                                valueName: "FILE"))
     var report: String?
 

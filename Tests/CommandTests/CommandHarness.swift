@@ -104,6 +104,17 @@ class CommandTestCase: XCTestCase {
         try makeImage("plasma.png", ["-seed", "7", "-size", "40x40", "plasma:fractal", "-depth", "8"])
     }
 
+    /// Names in the test directory that look like our temporary files (`.NAME.tmp-XXXXXX`).
+    func temporaryFiles(in subdirectory: String? = nil) throws -> [String] {
+        let where_ = subdirectory.map(path) ?? dir.path
+        return try FileManager.default.contentsOfDirectory(atPath: where_).filter { $0.contains(".tmp-") }
+    }
+
+    /// Starts `stylize` in the background (stdin empty, stdout to a file), for tests that signal it.
+    func start(_ arguments: [String]) throws -> RunningCommand {
+        try RunningCommand(binary: Self.binary, arguments: arguments, directory: dir)
+    }
+
     /// Asserts the failure shape every bad input must have: non-zero exit, one line on stderr
     /// starting `stylize: error:`, nothing on stdout.
     func assertOneLineError(_ r: CommandResult, _ context: String, file: StaticString = #filePath, line: UInt = #line) {
@@ -113,4 +124,92 @@ class CommandTestCase: XCTestCase {
         XCTAssertFalse(r.stderr.contains("Fatal error"), "\(context): crashed: \(r.stderr)", file: file, line: line)
         XCTAssertTrue(r.stdout.isEmpty, "\(context): wrote to stdout", file: file, line: line)
     }
+}
+
+/// The repository's model for tests that run whole stylizations: they skip without it, except
+/// under `make test` (STYLEFILTER_REQUIRE_SETUP=1), where the set-up has run and it must exist.
+enum TestModel {
+    static let path = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("models/vgg16-imagenet.safetensors").path
+
+    static func require() throws {
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        let message = "no model at \(path): run `make setup` first"
+        if ProcessInfo.processInfo.environment["STYLEFILTER_REQUIRE_SETUP"] == "1" { XCTFail(message) }
+        throw XCTSkip(message)
+    }
+}
+
+/// A `stylize` process running in the background; its standard error goes to a file that can be
+/// read while it runs (to wait for a progress line before signalling it).
+final class RunningCommand {
+    let process = Process()
+    let stderrPath: String
+    private let handles: [FileHandle]
+
+    init(binary: String, arguments: [String], directory: URL) throws {
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        stderrPath = directory.appendingPathComponent(".stderr-\(UUID().uuidString)").path
+        let stdoutPath = directory.appendingPathComponent(".stdout-\(UUID().uuidString)").path
+        for f in [stderrPath, stdoutPath] { _ = FileManager.default.createFile(atPath: f, contents: nil) }
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null"))
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
+        let error = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        handles = [input, output, error]
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        try FileManager.default.removeItem(atPath: stdoutPath)
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        for h in handles { try? h.close() }
+        try? FileManager.default.removeItem(atPath: stderrPath)
+    }
+
+    var stderr: String {
+        String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: stderrPath))) ?? Data(), as: UTF8.self)
+    }
+
+    /// Polls until `condition` holds. The deadline only keeps a broken build from hanging the
+    /// suite; the test does not depend on how long anything takes.
+    func waitUntil(_ what: String, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(600)
+        while try !condition() {
+            guard process.isRunning else {
+                throw HarnessError("stylize ended (status \(process.terminationStatus)) before \(what): \(stderr)")
+            }
+            guard Date() < deadline else { throw HarnessError("gave up waiting for \(what): \(stderr)") }
+            usleep(20_000)
+        }
+    }
+
+    /// The signals the process ignores (inherited from whoever started the tests) and catches.
+    func signalMasks() -> (ignored: UInt64, caught: UInt64) {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        func mask(_ key: String) -> UInt64 {
+            for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {
+                return UInt64(line.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces), radix: 16) ?? 0
+            }
+            return 0
+        }
+        return (mask("SigIgn"), mask("SigCgt"))
+    }
+
+    /// Sends `signal` and waits for the process to end; returns how it ended.
+    func signalAndWait(_ signal: Int32) -> (reason: Process.TerminationReason, status: Int32) {
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        return (process.terminationReason, process.terminationStatus)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

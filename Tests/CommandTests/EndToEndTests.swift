@@ -4,20 +4,11 @@ import XCTest
 /// Whole stylizations at a tiny size. They need the engine and the default model
 /// (models/vgg16-imagenet.safetensors at the repository root); they skip without either.
 final class EndToEndTests: CommandTestCase {
-    static let modelPath = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("models/vgg16-imagenet.safetensors").path
+    static let modelPath = TestModel.path
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        if !FileManager.default.fileExists(atPath: Self.modelPath) {
-            // Under `make test` the set-up has run, so a missing model is a failure, not a skip.
-            let message = "no model at \(Self.modelPath): run `make setup` first"
-            if ProcessInfo.processInfo.environment["STYLEFILTER_REQUIRE_SETUP"] == "1" {
-                XCTFail(message)
-            }
-            throw XCTSkip(message)
-        }
+        try TestModel.require()
         try makeTestImages()
     }
 
@@ -105,5 +96,22 @@ final class EndToEndTests: CommandTestCase {
         assertOneLineError(r, "layer not in model")
         XCTAssertTrue(r.stderr.contains("conv3_4"), r.stderr)
         XCTAssertFalse(exists("out.png"))
+    }
+
+    /// The stylization itself keeps the content's depth and metadata (the I/O details are in
+    /// ImageIOTests) and refuses a multi-frame content image before loading anything.
+    func testDepthAndCommentKeptAndAnimationRefused() throws {
+        try makeImage("deep.png", ["-size", "48x32", "gradient:tomato-steelblue", "-depth", "16",
+                                   "-set", "comment", "from the content"])
+        let r = try stylizeWithModel(["deep.png", "-s", "plasma.png", "-o", "deep-out.png", "--size", "32",
+                                      "--iterations", "1", "--scales", "1", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try identify("%w %h %z %c", "deep-out.png"), "32 21 16 from the content")
+
+        try makeImage("anim.gif", ["-size", "16x16", "xc:red", "-size", "8x8", "xc:blue"])
+        let refused = try stylizeWithModel(["anim.gif", "-s", "plasma.png", "-o", "anim-out.gif", "--size", "32",
+                                            "--iterations", "1"])
+        assertOneLineError(refused, "animated content")
+        XCTAssertFalse(exists("anim-out.gif"))
     }
 }

@@ -57,17 +57,94 @@ final class ImageIOTests: CommandTestCase {
         XCTAssertLessThan(Double(try identify("%[fx:p{15,19}.a]", "alpha-small.png")) ?? 1, 0.1)
     }
 
-    func testGrayAndOrientationAndFirstFrame() throws {
+    func testGrayAndOrientation() throws {
         try makeImage("gray.png", ["-size", "20x10", "gradient:", "-colorspace", "Gray"])
         XCTAssertEqual(try stylize(["copy", "gray.png", "gray-copy.png"]).status, 0)
         XCTAssertEqual(try identify("%w %h", "gray-copy.png"), "20 10")
         try makeImage("rotated.tif", ["rose:", "-orient", "RightTop"])
         XCTAssertEqual(try stylize(["copy", "rotated.tif", "upright.png"]).status, 0)
         XCTAssertEqual(try identify("%w %h", "upright.png"), "46 70")
+    }
+
+    /// A content image of several frames is refused (not silently cut to its first frame); one
+    /// frame named with ImageMagick's [N] suffix is read.
+    func testMultiFrameContentIsRefusedAndOneFrameCanBeNamed() throws {
         try makeImage("anim.gif", ["-size", "16x16", "xc:red", "-size", "8x8", "xc:blue"])
-        XCTAssertEqual(try stylize(["copy", "anim.gif", "frame.png"]).status, 0)
-        XCTAssertEqual(try identify("%w %h", "frame.png"), "16 16")
-        XCTAssertEqual(try identify("%[pixel:p{0,0}]", "frame.png"), "srgb(255,0,0)")
+        let r = try stylize(["copy", "anim.gif", "frame.png"])
+        assertOneLineError(r, "two-frame GIF")
+        XCTAssertTrue(r.stderr.contains("2 frames") && r.stderr.contains("anim.gif[0]") && r.stderr.contains("-process"),
+                      r.stderr)
+        XCTAssertFalse(exists("frame.png"))
+        XCTAssertEqual(try stylize(["copy", "anim.gif[1]", "frame.png"]).status, 0)
+        XCTAssertEqual(try identify("%w %h %[pixel:p{0,0}]", "frame.png"), "8 8 srgb(0,0,255)")
+        let piped = try shell("convert anim.gif gif:- | \"$STYLIZE\" copy gif:- frame2.png")
+        assertOneLineError(piped, "two frames on standard input")
+        XCTAssertTrue(piped.stderr.contains("standard input holds 2 frames"), piped.stderr)
+    }
+
+    /// 16 bits a sample in, 16 out where the format holds it (PNG, TIFF, PPM); 8 in JPEG; 8 in, 8 out.
+    func testSixteenBitDepthIsKept() throws {
+        try makeImage("deep.png", ["-size", "64x48", "gradient:red-blue", "-depth", "16"])
+        XCTAssertEqual(try identify("%z", "deep.png"), "16")
+        for (output, file, depth) in [("deep-copy.png", "deep-copy.png", "16"), ("deep-copy.tif", "deep-copy.tif", "16"),
+                                      ("ppm:deep.dat", "deep.dat", "16"), ("deep-copy.jpg", "deep-copy.jpg", "8")] {
+            XCTAssertEqual(try stylize(["copy", "deep.png", output]).status, 0, output)
+            XCTAssertEqual(try identify("%z", file), depth, output)
+        }
+        // A 16-bit copy keeps the samples exactly (they are Q16's own values).
+        XCTAssertEqual(try differingPixels("deep.png", "deep-copy.png"), 0)
+        try makeTestImages()
+        XCTAssertEqual(try stylize(["copy", "gradient.png", "shallow.png"]).status, 0)
+        XCTAssertEqual(try identify("%z", "shallow.png"), "8")
+    }
+
+    /// The content image's ICC profile, EXIF block and comment reach the output; the EXIF
+    /// orientation says top-left once the pixels have been turned upright.
+    func testProfilesAndCommentAreKept() throws {
+        let icc = Self.minimalRGBProfile()
+        try Data(icc).write(to: URL(fileURLWithPath: path("test.icc")))
+        try makeImage("plain.jpg", ["rose:", "-profile", "test.icc", "-set", "comment", "kept comment"])
+        // ImageMagick cannot make an EXIF block itself: insert one (APP1) after the JPEG's SOI marker.
+        var jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("plain.jpg"))))
+        let exif = Self.exifBlock(orientation: 6)
+        jpeg.insert(contentsOf: [0xFF, 0xE1, UInt8((exif.count + 2) >> 8), UInt8((exif.count + 2) & 0xFF)] + exif, at: 2)
+        try Data(jpeg).write(to: URL(fileURLWithPath: path("photo.jpg")))
+        XCTAssertEqual(try identify("%w %h %[exif:Make] %[exif:Orientation]", "photo.jpg"), "70 46 stylefilter 6")
+
+        XCTAssertEqual(try stylize(["copy", "photo.jpg", "out.jpg"]).status, 0)
+        XCTAssertEqual(try identify("%w %h %[exif:Make] %[exif:Orientation] %c", "out.jpg"), "46 70 stylefilter 1 kept comment")
+        let copied = try run("/usr/bin/convert", ["out.jpg", "icc:-"])
+        XCTAssertEqual(copied.status, 0, copied.stderr)
+        XCTAssertEqual([UInt8](copied.stdout), icc)
+        // Into PNG the comment too (ImageMagick 6 writes no EXIF into PNG, and libpng refuses an
+        // ICC profile this small).
+        XCTAssertEqual(try stylize(["copy", "photo.jpg", "out.png"]).status, 0)
+        XCTAssertEqual(try identify("%c", "out.png"), "kept comment")
+    }
+
+    /// A small valid ICC v2 display profile header (RGB data, XYZ connection space) with no tags:
+    /// enough for ImageMagick and libjpeg to carry it.
+    static func minimalRGBProfile() -> [UInt8] {
+        var header = [UInt8](repeating: 0, count: 132)
+        header[3] = 132
+        header[8] = 0x02; header[9] = 0x10
+        for (offset, text) in [(4, "none"), (12, "mntr"), (16, "RGB "), (20, "XYZ "), (36, "acsp")] {
+            header.replaceSubrange(offset..<offset + 4, with: Array(text.utf8))
+        }
+        return header
+    }
+
+    /// "Exif\0\0" and a little-endian TIFF directory with Make = "stylefilter" and an orientation.
+    static func exifBlock(orientation: UInt16) -> [UInt8] {
+        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+        func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16) }
+        let make = Array("stylefilter\0".utf8)
+        let makeOffset = 8 + 2 + 2 * 12 + 4
+        var tiff: [UInt8] = Array("II*\0".utf8) + le32(8) + le16(2)
+        tiff += le16(0x010F) + le16(2) + le32(make.count) + le32(makeOffset)
+        tiff += le16(0x0112) + le16(3) + le32(1) + le16(Int(orientation)) + le16(0)
+        tiff += le32(0) + make
+        return Array("Exif\0\0".utf8) + tiff
     }
 
     func testFailedWriteLeavesExistingFileAndNoTemporaries() throws {

@@ -629,27 +629,34 @@ final class ModelFileTests: XCTestCase {
         let fromEnv = root + "/env.safetensors"
         let xdg = root + "/xdg"
         let home = root + "/home"
+        // An installed copy (PREFIX/lib/libstylefilter.so.1…, PREFIX/share/stylefilter/) inside a
+        // checkout-like tree, so every step has a file to find.
         let repo = root + "/repo"
-        let exe = repo + "/.build/release/stylize"
+        let prefix = repo + "/.build/prefix"
+        let code = prefix + "/lib/libstylefilter.so.1.0.0"
+        let installed = prefix + "/share/stylefilter/" + name
         let cwd = root + "/work/sub"
-        for d in [xdg + "/stylefilter", home + "/.cache/stylefilter", repo + "/.build/release", repo + "/models",
-                  root + "/work/models", cwd] { mkdirs(d) }
-        for f in [explicit, fromEnv, xdg + "/stylefilter/" + name, home + "/.cache/stylefilter/" + name,
+        for d in [xdg + "/stylefilter", home + "/.cache/stylefilter", prefix + "/lib", prefix + "/share/stylefilter",
+                  repo + "/models", root + "/work/models", cwd] { mkdirs(d) }
+        for f in [explicit, fromEnv, xdg + "/stylefilter/" + name, home + "/.cache/stylefilter/" + name, installed,
                   repo + "/models/" + name, root + "/work/models/" + name] { touch(f) }
         var env = ["STYLEFILTER_MODEL": fromEnv, "XDG_CACHE_HOME": xdg, "HOME": home]
         func locate(_ e: String? = nil) throws -> String {
-            try ModelLocator.locate(explicit: e, environment: env, executablePath: exe, currentDirectory: cwd)
+            try ModelLocator.locate(explicit: e, environment: env, codePath: code, currentDirectory: cwd)
         }
         XCTAssertEqual(try locate(explicit), explicit)
         XCTAssertEqual(try locate(), fromEnv)
         env["STYLEFILTER_MODEL"] = ""
+        XCTAssertEqual(try locate(), installed, "installed next to the library: LIBDIR/../share/stylefilter")
+        XCTAssertEqual(ModelLocator.installedDataPath(codePath: "/opt/sf/bin/stylize"), "/opt/sf/share/stylefilter")
+        unlink(installed)
         XCTAssertEqual(try locate(), xdg + "/stylefilter/" + name)
         env["XDG_CACHE_HOME"] = nil
         XCTAssertEqual(try locate(), home + "/.cache/stylefilter/" + name)
         env["XDG_CACHE_HOME"] = "relative/ignored"
         XCTAssertEqual(try locate(), home + "/.cache/stylefilter/" + name)
         unlink(home + "/.cache/stylefilter/" + name)
-        XCTAssertEqual(try locate(), repo + "/models/" + name, "found from the executable, walking up")
+        XCTAssertEqual(try locate(), repo + "/models/" + name, "found from the library, walking up")
         unlink(repo + "/models/" + name)
         XCTAssertEqual(try locate(), root + "/work/models/" + name, "found from the current directory, walking up")
 
@@ -668,11 +675,20 @@ final class ModelFileTests: XCTestCase {
         unlink(root + "/work/models/" + name)
         XCTAssertThrowsError(try locate()) { e in
             guard case StyleError.modelNotFound(let m) = e else { return XCTFail("\(e)") }
-            for fragment in ["STYLEFILTER_MODEL", home + "/.cache/stylefilter/" + name, repo + "/models/" + name,
-                             root + "/work/models/" + name, "make setup", "scripts/fetch-model.sh"] {
+            for fragment in ["STYLEFILTER_MODEL", installed, home + "/.cache/stylefilter/" + name, repo + "/models/" + name,
+                             root + "/work/models/" + name, "stylize model fetch", "into " + home + "/.cache/stylefilter",
+                             "make setup"] {
                 XCTAssertTrue(m.contains(fragment), "\(m) lacks \(fragment)")
             }
         }
+    }
+
+    /// The running test bundle is an executable with the engine linked in: its code location is
+    /// the executable itself, symbolic links resolved.
+    func testCodeLocationIsTheRunningExecutable() throws {
+        let path = try XCTUnwrap(CodeLocation.path())
+        XCTAssertEqual(path, CodeLocation.executablePath())
+        XCTAssertTrue(path.hasPrefix("/") && FileIO.fileExists(path), path)
     }
 
     func testLocatorPublicUsesEnvironment() throws {

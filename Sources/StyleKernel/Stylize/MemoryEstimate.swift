@@ -79,7 +79,7 @@ public enum MemoryEstimate {
     private static func kilobyteField(_ path: String, _ key: String) -> Int? {
         guard let text = readFile(path) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(key) {
-            let fields = line.dropFirst(key.count).split(separator: " ")
+            let fields = line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" })
             if let value = fields.first.flatMap({ Int($0) }) { return value * 1024 }
         }
         return nil

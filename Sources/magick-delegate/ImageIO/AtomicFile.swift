@@ -5,45 +5,95 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSignalCleanup
 import StyleKernel
 
-/// Replaces a file all at once: the bytes go to a temporary file in the same directory, which is
-/// renamed over the target only when complete. On any failure the temporary file is removed and
-/// an existing target is left as it was.
+/// Replaces a regular file all at once: the bytes go to a temporary file `.NAME.tmp-XXXXXX` in
+/// the target's directory, which is renamed over the target only when complete. On any failure
+/// the temporary file is removed and an existing target is left as it was; on SIGINT, SIGTERM or
+/// SIGHUP the signal handler removes it (CSignalCleanup).
 enum AtomicFile {
-    static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
-        let dir = directory(of: path)
-        let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(dir)/.\(name).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw StyleError.io("cannot create a file in '\(dir)': \(String(cString: strerror(errno)))")
+    /// A complete temporary file beside its target, not yet renamed over it.
+    final class Staged {
+        let temporary: String
+        let target: String
+        /// The path as the user wrote it, for messages.
+        let shownAs: String
+        private let slot: Int32
+        private var finished = false
+
+        fileprivate init(temporary: String, target: String, shownAs: String, slot: Int32) {
+            self.temporary = temporary; self.target = target; self.shownAs = shownAs; self.slot = slot
         }
-        let tmp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        var done = false
-        defer {
-            if !done { unlink(tmp) }
+
+        /// Renames the temporary file over the target.
+        func commit() throws {
+            guard !finished else { return }
+            guard rename(temporary, target) == 0 else {
+                let text = errnoText()
+                discard()
+                throw StyleError.io("cannot write '\(shownAs)': \(text)")
+            }
+            sc_release(slot)
+            finished = true
         }
-        do {
-            try FileDescriptorIO.writeAll(fd, bytes, name: "'\(path)'")
-        } catch {
-            close(fd)
-            throw error
+
+        /// Removes the temporary file; the target is untouched. Does nothing after `commit`.
+        func discard() {
+            guard !finished else { return }
+            unlink(temporary)
+            sc_release(slot)
+            finished = true
         }
-        // mkstemp makes 0600; give the file the usual permissions (0666 less the umask).
-        let mask = umask(0); umask(mask)
-        fchmod(fd, 0o666 & ~mask)
-        if fsync(fd) != 0 || close(fd) != 0 {
-            throw StyleError.io("cannot write '\(path)': \(String(cString: strerror(errno)))")
-        }
-        guard rename(tmp, path) == 0 else {
-            throw StyleError.io("cannot write '\(path)': \(String(cString: strerror(errno)))")
-        }
-        done = true
+
+        deinit { discard() }
     }
 
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        try bytes.withUnsafeBytes { try write($0, to: path) }
+    /// Writes `bytes` to a new temporary file beside `target` (a regular file or a name not yet
+    /// taken; symlinks already followed). The temporary file gets the permissions the target
+    /// has, or those of any new file (0666 less the umask); its owner too when we may set it.
+    static func stage(_ bytes: UnsafeRawBufferPointer, replacing target: String, shownAs: String) throws -> Staged {
+        let dir = directory(of: target)
+        let name = target.lastIndex(of: "/").map { String(target[target.index(after: $0)...]) } ?? target
+        // Room for ".", ".tmp-XXXXXX" within a 255-byte file name.
+        let short = String(decoding: name.utf8.prefix(200), as: UTF8.self)
+        var template = Array("\(dir)/.\(short).tmp-XXXXXX".utf8CString)
+        var slot: Int32 = -1
+        let fd = template.withUnsafeMutableBufferPointer { sc_create_temporary($0.baseAddress!, &slot) }
+        guard fd >= 0 else {
+            throw StyleError.io("cannot create a file in '\(dir)' to write '\(shownAs)': \(errnoText())")
+        }
+        let staged = Staged(temporary: template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) },
+                            target: target, shownAs: shownAs, slot: slot)
+        do {
+            try FileDescriptorIO.writeAll(fd, bytes, name: "'\(shownAs)'")
+            setPermissions(fd, like: target)
+            guard fsync(fd) == 0 else { throw StyleError.io("cannot write '\(shownAs)': \(errnoText())") }
+        } catch {
+            close(fd)
+            staged.discard()
+            throw error
+        }
+        guard close(fd) == 0 else {
+            let text = errnoText()
+            staged.discard()
+            throw StyleError.io("cannot write '\(shownAs)': \(text)")
+        }
+        return staged
+    }
+
+    /// An existing target's owner and permission bits (not set-id bits), else a new file's mode.
+    private static func setPermissions(_ fd: Int32, like target: String) {
+        var st = stat()
+        if lstat(target, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+            // Only root (or the owner changing the group) may; otherwise the file is ours.
+            if st.st_uid != geteuid() || st.st_gid != getegid() { _ = fchown(fd, st.st_uid, st.st_gid) }
+            _ = fchmod(fd, st.st_mode & 0o777)
+        } else {
+            // mkstemp makes 0600; give the file the usual permissions (0666 less the umask).
+            let mask = umask(0); umask(mask)
+            _ = fchmod(fd, 0o666 & ~mask)
+        }
     }
 
     /// The directory a path's file lives in (`.` for a bare name).
@@ -52,3 +102,5 @@ enum AtomicFile {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }
+
+func errnoText() -> String { String(cString: strerror(errno)) }

@@ -8,8 +8,42 @@ struct AlphaPlane: Sendable, Equatable {
     var values: [Float]
 }
 
-/// What reading an image gives: its colours for the engine and, if it had one, its alpha plane.
+/// One embedded profile (ImageMagick's name: "icc", "exif", "xmp", "iptc", "8bim", …) and its bytes.
+struct ImageProfile: Sendable, Equatable {
+    let name: String
+    let bytes: [UInt8]
+}
+
+/// What the output keeps of the content image besides its pixels.
+struct ImageMetadata: Sendable, Equatable {
+    /// Bits per sample of the source (8 for most files, 16 for 16-bit PNG/TIFF/PPM).
+    var depth = 8
+    var profiles: [ImageProfile] = []
+    var comment: String?
+}
+
+/// What reading an image gives: its colours for the engine, its alpha plane if it had one, its
+/// metadata, and how many frames the file held (only the first is decoded).
 struct DecodedImage: Sendable {
     var image: PlanarImage
     var alpha: AlphaPlane?
+    var metadata = ImageMetadata()
+    var frameCount = 1
+
+    /// The content image must be one picture: an animation or a multi-page file is refused rather
+    /// than silently cut to its first frame. `spec` is the name the user gave.
+    func requireSingleFrame(_ spec: String) throws {
+        guard frameCount > 1 else { return }
+        let every = "or stylize every frame with ImageMagick's filter module "
+        if ImageLocation(spec).isStandardStream {
+            throw StyleError.invalidArgument(
+                "standard input holds \(frameCount) frames (an animation or a multi-page file) and stylize paints "
+                + "one picture: send one frame (convert 'anim.gif[0]' png:- | stylize - …), "
+                + every + "(convert anim.gif -process 'stylize style=STYLE' out.gif)")
+        }
+        throw StyleError.invalidArgument(
+            "'\(spec)' has \(frameCount) frames (an animation or a multi-page file) and stylize paints one picture: "
+            + "name one frame ('\(spec)[0]' is the first), "
+            + every + "(convert '\(spec)' -process 'stylize style=STYLE' OUT)")
+    }
 }

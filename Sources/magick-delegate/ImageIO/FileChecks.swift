@@ -21,18 +21,32 @@ enum FileChecks {
         }
     }
 
-    /// A file could be created (or replaced) at the path: its directory exists and is writable,
-    /// and the path itself is not a directory.
-    static func checkCanCreate(_ path: String, what: String) throws {
-        guard !path.isEmpty, !path.hasSuffix("/") else { throw StyleError.io("\(what) '\(path)' is not a file name") }
-        let dir = AtomicFile.directory(of: path)
-        var st = stat()
-        guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw StyleError.io("\(what) directory '\(dir)' does not exist")
-        }
-        guard access(dir, W_OK) == 0 else { throw StyleError.io("\(what) directory '\(dir)' is not writable") }
-        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-            throw StyleError.io("\(what) '\(path)' is a directory")
+    /// The path can be written as an output (see `OutputTarget`): for a file (a symlink's final
+    /// target) an existing, writable directory, where the temporary file is made; for a device,
+    /// FIFO or socket write permission (it is not opened yet: a FIFO would wait for a reader);
+    /// for one of our descriptors that it is open for writing.
+    static func checkWritable(_ path: String, what: String) throws {
+        switch try OutputTarget.resolve(path, what: what) {
+        case .file(let file):
+            let dir = AtomicFile.directory(of: file)
+            let shown = file == path ? "" : " (where '\(path)' leads)"
+            var st = stat()
+            guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw StyleError.io("\(what) directory '\(dir)'\(shown) does not exist")
+            }
+            guard access(dir, W_OK) == 0 else {
+                throw StyleError.io("\(what) directory '\(dir)'\(shown) is not writable: \(errnoText())")
+            }
+        case .special(let special):
+            guard access(special, W_OK) == 0 else {
+                throw StyleError.io("\(what) '\(path)' is not writable: \(errnoText())")
+            }
+        case .descriptor(let fd):
+            let flags = fcntl(fd, F_GETFL)
+            guard flags >= 0 else { throw StyleError.io("\(what) '\(path)': descriptor \(fd) is not open") }
+            guard flags & O_ACCMODE != O_RDONLY else {
+                throw StyleError.io("\(what) '\(path)': descriptor \(fd) is open for reading only")
+            }
         }
     }
 

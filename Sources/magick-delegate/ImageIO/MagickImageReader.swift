@@ -2,15 +2,15 @@ import CMagickWand
 import StyleKernel
 
 /// Reads any image ImageMagick can read into the engine's `PlanarImage` (sRGB, Float 0...1) plus
-/// its alpha plane: the first frame only, auto-oriented from its EXIF orientation.
+/// its alpha plane and metadata (depth, profiles, comment): the first frame, auto-oriented from
+/// its EXIF orientation; the number of frames is reported so callers can refuse the others.
 enum MagickImageReader {
-    /// Reads a file, a built-in image (`rose:`), or standard input for `-` / `ppm:-`.
+    /// Reads a file, a built-in image (`rose:`), or a stream (`-` / `ppm:-`, a pipe: `StreamInput`).
     static func read(_ location: ImageLocation) throws -> DecodedImage {
-        if location.isStandardStream {
-            let bytes = try FileDescriptorIO.readAll(0, name: "standard input")
-            guard !bytes.isEmpty else { throw StyleError.io("standard input is empty: no image to read") }
-            return try bytes.withUnsafeBytes {
-                try decode(blob: $0, format: location.format, name: "standard input")
+        if let stream = try StreamInput.read(location) {
+            guard !stream.bytes.isEmpty else { throw StyleError.io("\(stream.name) is empty: no image to read") }
+            return try stream.bytes.withUnsafeBytes {
+                try decode(blob: $0, format: location.format, name: stream.name)
             }
         }
         MagickLibrary.start()
@@ -45,7 +45,8 @@ enum MagickImageReader {
 
     /// Converts the wand's first image to sRGB float planes and an alpha plane.
     private static func firstFrame(of wand: OpaquePointer, name: String) throws -> DecodedImage {
-        guard MagickGetNumberImages(wand) > 0 else { throw StyleError.io("\(name) holds no image") }
+        let frameCount = MagickGetNumberImages(wand)
+        guard frameCount > 0 else { throw StyleError.io("\(name) holds no image") }
         MagickSetFirstIterator(wand)
         guard let frame = MagickGetImage(wand) else {
             throw MagickFailure.error("cannot read \(name)", wand: wand)
@@ -81,7 +82,34 @@ enum MagickImageReader {
             let a = try export(frame, map: "A", channels: 1, width: width, height: height, name: name)
             alpha = AlphaPlane(width: width, height: height, values: a)
         }
-        return DecodedImage(image: image, alpha: alpha)
+        return DecodedImage(image: image, alpha: alpha, metadata: metadata(of: frame), frameCount: frameCount)
+    }
+
+    /// Depth, every profile and the comment, for the writer to put on the result.
+    private static func metadata(of wand: OpaquePointer) -> ImageMetadata {
+        var metadata = ImageMetadata()
+        metadata.depth = Int(MagickGetImageDepth(wand))
+        var count = 0
+        if let names = MagickGetImageProfiles(wand, "*", &count) {
+            for i in 0..<count {
+                guard let raw = names[i] else { continue }
+                let name = String(cString: raw)
+                var length = 0
+                if let bytes = MagickGetImageProfile(wand, name, &length) {
+                    if length > 0 {
+                        metadata.profiles.append(ImageProfile(name: name, bytes: Array(UnsafeBufferPointer(start: bytes, count: length))))
+                    }
+                    _ = MagickRelinquishMemory(bytes)
+                }
+                _ = MagickRelinquishMemory(raw)
+            }
+            _ = MagickRelinquishMemory(names)
+        }
+        if let comment = MagickGetImageProperty(wand, "comment") {
+            metadata.comment = String(cString: comment)
+            _ = MagickRelinquishMemory(comment)
+        }
+        return metadata
     }
 
     /// Whether the image carries a camera orientation to apply: an EXIF Orientation (JPEG, PNG,

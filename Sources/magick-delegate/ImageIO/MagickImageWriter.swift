@@ -7,18 +7,25 @@ enum MagickImageWriter {
     /// Format used for `-` when no prefix names one.
     static let standardOutputFormat = "png"
 
-    /// Writes the image; `alpha` of another size is resized to the image's size first.
-    static func write(_ image: PlanarImage, alpha: AlphaPlane?, to location: ImageLocation) throws {
+    /// Formats that hold 16 bits a sample: a source deeper than 8 bits is written at 16 bits in
+    /// these, at 8 bits in every other (JPEG, GIF, WebP, …).
+    static let sixteenBitFormats: Set<String> = ["png", "png48", "png64", "tif", "tiff", "tiff64", "ptif",
+                                                 "ppm", "pnm", "pgm", "pam", "miff", "psd"]
+
+    /// Writes the image; `alpha` of another size is resized to the image's size first. `metadata`
+    /// (the content image's) sets the depth and brings back the profiles and the comment.
+    static func write(_ image: PlanarImage, alpha: AlphaPlane?, metadata: ImageMetadata? = nil,
+                      to location: ImageLocation) throws {
         let format = try format(for: location)
         var alpha = alpha
         if let a = alpha, a.width != image.width || a.height != image.height {
             alpha = try MagickResampler.resize(a, width: image.width, height: image.height)
         }
-        let bytes = try encode(image, alpha: alpha, format: format)
+        let bytes = try encode(image, alpha: alpha, format: format, metadata: metadata)
         if location.isStandardStream {
             try bytes.withUnsafeBytes { try FileDescriptorIO.writeAll(1, $0, name: "standard output") }
         } else {
-            try AtomicFile.write(bytes, to: location.path)
+            try OutputFile.write(bytes, to: location.path)
         }
     }
 
@@ -30,7 +37,7 @@ enum MagickImageWriter {
             guard !location.path.isEmpty else {
                 throw StyleError.io("cannot write '\(location.spec)': no file name after the format prefix")
             }
-            try FileChecks.checkCanCreate(location.path, what: "output")
+            try FileChecks.checkWritable(location.path, what: "output")
         }
         let probe = try PlanarImage(width: 1, height: 1, red: 0, green: 0, blue: 0)
         do {
@@ -49,13 +56,21 @@ enum MagickImageWriter {
         return format
     }
 
-    /// Encodes to bytes in `format` (ImageMagick's name, e.g. "png", "jpg", "tiff"), 8 bits a channel.
-    static func encode(_ image: PlanarImage, alpha: AlphaPlane?, format: String) throws -> [UInt8] {
+    /// Encodes to bytes in `format` (ImageMagick's name, e.g. "png", "jpg", "tiff"): 8 bits a
+    /// channel, or 16 when the metadata's source was deeper and the format holds 16.
+    static func encode(_ image: PlanarImage, alpha: AlphaPlane?, format: String,
+                       metadata: ImageMetadata? = nil) throws -> [UInt8] {
         MagickLibrary.start()
         let wand = try MagickImageReader.newWand()
         defer { DestroyMagickWand(wand) }
-        try constitute(wand, image, alpha: alpha)
-        _ = MagickSetImageDepth(wand, 8)
+        let sixteen = (metadata?.depth ?? 8) > 8 && sixteenBitFormats.contains(format.lowercased())
+        if sixteen {
+            try constitute16(wand, image, alpha: alpha)
+        } else {
+            try constitute(wand, image, alpha: alpha)
+        }
+        _ = MagickSetImageDepth(wand, sixteen ? 16 : 8)
+        if let metadata { try apply(metadata, to: wand) }
         guard MagickSetImageFormat(wand, format) == MagickTrue else {
             throw MagickFailure.error("unknown image format '\(format)'", wand: wand)
         }
@@ -91,5 +106,54 @@ enum MagickImageWriter {
             MagickConstituteImage(wand, image.width, image.height, withAlpha ? "RGBA" : "RGB", CharPixel, $0.baseAddress)
         }
         guard ok == MagickTrue else { throw MagickFailure.error("cannot build the output image", wand: wand) }
+    }
+
+    /// The same at 16 bits a sample (Quantize.sixteen, ImageMagick Q16's own quantum values).
+    static func constitute16(_ wand: OpaquePointer, _ image: PlanarImage, alpha: AlphaPlane?) throws {
+        let plane = image.width * image.height
+        let withAlpha = alpha.map { $0.width == image.width && $0.height == image.height } ?? false
+        let channels = withAlpha ? 4 : 3
+        var interleaved = [UInt16](repeating: 0, count: channels * plane)
+        interleaved.withUnsafeMutableBufferPointer { out in
+            image.pixels.withUnsafeBufferPointer { p in
+                for i in 0..<plane {
+                    out[channels * i] = Quantize.sixteen(p[i])
+                    out[channels * i + 1] = Quantize.sixteen(p[plane + i])
+                    out[channels * i + 2] = Quantize.sixteen(p[2 * plane + i])
+                }
+            }
+            if withAlpha, let a = alpha {
+                for i in 0..<plane { out[4 * i + 3] = Quantize.sixteen(a.values[i]) }
+            }
+        }
+        let ok = interleaved.withUnsafeBytes {
+            MagickConstituteImage(wand, image.width, image.height, withAlpha ? "RGBA" : "RGB", ShortPixel, $0.baseAddress)
+        }
+        guard ok == MagickTrue else { throw MagickFailure.error("cannot build the output image", wand: wand) }
+    }
+
+    /// Puts the content image's profiles and comment on the output. An ICC profile is kept only
+    /// if it describes RGB (the pixels are RGB now: a CMYK or gray source's profile would lie), and
+    /// with an EXIF profile the orientation is set to top-left, since the reader has already turned
+    /// the pixels upright (ImageMagick writes the orientation into the EXIF block).
+    static func apply(_ metadata: ImageMetadata, to wand: OpaquePointer) throws {
+        for profile in metadata.profiles {
+            if profile.name.lowercased() == "icc" && !describesRGB(profile.bytes) { continue }
+            let ok = profile.bytes.withUnsafeBytes {
+                MagickSetImageProfile(wand, profile.name, $0.baseAddress, profile.bytes.count)
+            }
+            guard ok == MagickTrue else {
+                throw MagickFailure.error("cannot copy the \(profile.name) profile to the output", wand: wand)
+            }
+            if profile.name.lowercased() == "exif" { _ = MagickSetImageOrientation(wand, TopLeftOrientation) }
+        }
+        if let comment = metadata.comment, MagickSetImageProperty(wand, "comment", comment) != MagickTrue {
+            throw MagickFailure.error("cannot copy the comment to the output", wand: wand)
+        }
+    }
+
+    /// An ICC profile's data colour space (bytes 16…19 of its header) is 'RGB '.
+    static func describesRGB(_ icc: [UInt8]) -> Bool {
+        icc.count >= 20 && Array(icc[16..<20]) == Array("RGB ".utf8)
     }
 }

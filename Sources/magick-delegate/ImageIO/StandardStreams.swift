@@ -9,23 +9,41 @@ import StyleKernel
 
 /// Whole-buffer reads and writes on file descriptors, retrying short transfers and EINTR.
 enum FileDescriptorIO {
-    /// Reads `fd` to its end (standard input: `0`).
-    static func readAll(_ fd: Int32, name: String) throws -> [UInt8] {
+    /// The most an image read from a stream (standard input) may take: 1 GiB. Debian's
+    /// ImageMagick policy caps an image at 128 megapixels, which even as uncompressed 16-bit RGBA is
+    /// 1 GiB; an endless stream (`/dev/zero`) fails here instead of exhausting memory.
+    static let maximumStreamBytes = 1 << 30
+
+    /// Reads `fd` to its end (standard input: `0`), at most `limit` bytes.
+    static func readAll(_ fd: Int32, name: String, limit: Int = maximumStreamBytes) throws -> [UInt8] {
         var data: [UInt8] = []
+        // A regular file (`stylize - < photo.png`) says its size: one allocation, and an early no.
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+            guard Int(st.st_size) <= limit else { throw tooLarge(name, limit: limit) }
+            data.reserveCapacity(Int(st.st_size))
+        }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 {
+                guard n <= limit - data.count else { throw tooLarge(name, limit: limit) }
                 data.append(contentsOf: chunk[0..<n])
             } else if n == 0 {
                 return data
             } else if errno != EINTR {
-                throw StyleError.io("cannot read \(name): \(String(cString: strerror(errno)))")
+                throw StyleError.io("cannot read \(name): \(errnoText())")
             }
         }
     }
 
-    /// Writes all of `bytes` to `fd` (standard output: `1`).
+    private static func tooLarge(_ name: String, limit: Int) -> StyleError {
+        StyleError.io("\(name) is longer than \(NumberFormat.bytes(limit)), the most stylize reads from a stream "
+            + "(is it an image?); to use a larger image, save it to a file and give the file's name")
+    }
+
+    /// Writes all of `bytes` to `fd` (standard output: `1`). Needs SIGPIPE ignored (the command
+    /// does, CSignalCleanup) to report a closed pipe instead of dying silently.
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
         var offset = 0
         while offset < bytes.count {
@@ -34,8 +52,11 @@ enum FileDescriptorIO {
                 offset += n
             } else if n < 0 && errno == EINTR {
                 continue
+            } else if n < 0 && errno == EPIPE {
+                throw StyleError.io("cannot write \(name): its reader closed the pipe before the image was complete "
+                    + "(\(offset) of \(bytes.count) bytes written)")
             } else {
-                throw StyleError.io("cannot write \(name): \(String(cString: strerror(errno)))")
+                throw StyleError.io("cannot write \(name): \(n < 0 ? errnoText() : "nothing was written")")
             }
         }
     }

@@ -1,0 +1,111 @@
+#define _GNU_SOURCE
+#include "signal_cleanup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A registration's life: FREE -> CREATING (the creating thread has the signals blocked) ->
+ * ARMED (the file exists) -> FREE (released after rename or unlink). The handler takes an ARMED
+ * slot to CLEANING and never gives it back: the process is about to end. */
+enum { FREE, CREATING, ARMED, CLEANING };
+enum { SLOTS = 8, PATH_CAPACITY = 4096 };
+
+static _Atomic int states[SLOTS];
+static char paths[SLOTS][PATH_CAPACITY];
+
+static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
+enum { CLEANUP_SIGNAL_COUNT = sizeof cleanup_signals / sizeof cleanup_signals[0] };
+
+static void cleanup_and_reraise(int sig) {
+    int saved_errno = errno;
+    for (int i = 0; i < SLOTS; i++) {
+        /* CREATING lasts one open(2) on another thread (the creating thread blocks these signals,
+         * so it is never this one); wait for it, but never more than about a second. */
+        for (int waited = 0; atomic_load(&states[i]) == CREATING && waited < 1000; waited++) {
+            struct timespec millisecond = { 0, 1000000 };
+            nanosleep(&millisecond, NULL);
+        }
+        int armed = ARMED;
+        if (atomic_compare_exchange_strong(&states[i], &armed, CLEANING)) unlink(paths[i]);
+    }
+    /* Blocked while this handler runs, so the raised signal is delivered, with its default
+     * action, when the handler returns. */
+    struct sigaction default_action;
+    memset(&default_action, 0, sizeof default_action);
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    sigaction(sig, &default_action, NULL);
+    raise(sig);
+    errno = saved_errno;
+}
+
+int sc_install(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = cleanup_and_reraise;
+    sigemptyset(&action.sa_mask);
+    /* While one handler cleans up, the other signals wait. */
+    for (int i = 0; i < CLEANUP_SIGNAL_COUNT; i++) sigaddset(&action.sa_mask, cleanup_signals[i]);
+    for (int i = 0; i < CLEANUP_SIGNAL_COUNT; i++) {
+        struct sigaction current;
+        if (sigaction(cleanup_signals[i], NULL, &current) != 0) return -1;
+        if (current.sa_handler == SIG_IGN) continue;
+        if (sigaction(cleanup_signals[i], &action, NULL) != 0) return -1;
+    }
+    /* Errors instead of deaths: EPIPE for a closed pipe, EFBIG past a file-size limit
+     * (ulimit -f), both reported and cleaned up by the caller. */
+    struct sigaction ignore;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    if (sigaction(SIGPIPE, &ignore, NULL) != 0) return -1;
+    return sigaction(SIGXFSZ, &ignore, NULL);
+}
+
+int sc_create_temporary(char *template_path, int *slot) {
+    size_t length = strlen(template_path);
+    if (length >= PATH_CAPACITY) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    sigset_t blocked, previous;
+    sigemptyset(&blocked);
+    for (int i = 0; i < CLEANUP_SIGNAL_COUNT; i++) sigaddset(&blocked, cleanup_signals[i]);
+    pthread_sigmask(SIG_BLOCK, &blocked, &previous);
+
+    int chosen = -1;
+    for (int i = 0; i < SLOTS && chosen < 0; i++) {
+        int expected = FREE;
+        if (atomic_compare_exchange_strong(&states[i], &expected, CREATING)) chosen = i;
+    }
+    int fd = -1, error = EMFILE;
+    if (chosen >= 0) {
+        fd = mkostemp(template_path, O_CLOEXEC);
+        error = errno;
+        if (fd >= 0) {
+            memcpy(paths[chosen], template_path, length + 1);
+            atomic_store(&states[chosen], ARMED);
+            *slot = chosen;
+        } else {
+            atomic_store(&states[chosen], FREE);
+        }
+    }
+
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (fd < 0) errno = error;
+    return fd;
+}
+
+void sc_release(int slot) {
+    if (slot < 0 || slot >= SLOTS) return;
+    int armed = ARMED;
+    /* Fails only if a handler is already cleaning this slot up, and then the process is ending. */
+    atomic_compare_exchange_strong(&states[slot], &armed, FREE);
+}
