@@ -59,6 +59,13 @@ $(FUZZ_OBJ)/libArgumentParser.a: Package.swift
 	    -module-name ArgumentParser -I $(FUZZ_OBJ) -emit-module -emit-module-path $(FUZZ_OBJ)/ArgumentParser.swiftmodule \
 	    -emit-library -static -o $@
 
+# The command's C helper target, as SwiftPM builds it: its object and a module map for swiftc.
+$(FUZZ_OBJ)/signal_cleanup.o: Sources/CSignalCleanup/signal_cleanup.c Sources/CSignalCleanup/include/signal_cleanup.h
+	@mkdir -p $(FUZZ_OBJ)/CSignalCleanup
+	$(FUZZ_CC) -c -g -O1 -fsanitize=address,fuzzer-no-link -I Sources/CSignalCleanup/include $< -o $@
+	printf 'module CSignalCleanup {\n    header "%s"\n    export *\n}\n' \
+	    $(abspath Sources/CSignalCleanup/include/signal_cleanup.h) > $(FUZZ_OBJ)/CSignalCleanup/module.modulemap
+
 $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR): cabi-lib
 	@mkdir -p $(FUZZ_LIBDIR)
 	ln -sf $(abspath $(SF_LIB)) $@
@@ -75,10 +82,11 @@ $(FUZZ_BIN)/safetensors $(FUZZ_BIN)/onnx: $(FUZZ_BIN)/%: fuzz/%.swift fuzz/FuzzS
 
 # The command's sources as they are, their @main renamed so libFuzzer's main is the program's.
 $(FUZZ_BIN)/options: fuzz/options.swift fuzz/FuzzSupport.swift $(shell find Sources/magick-delegate -name '*.swift') \
-                     $(FUZZ_OBJ)/libStyleKernel.a $(FUZZ_OBJ)/libArgumentParser.a
+                     $(FUZZ_OBJ)/libStyleKernel.a $(FUZZ_OBJ)/libArgumentParser.a $(FUZZ_OBJ)/signal_cleanup.o
 	@mkdir -p $(FUZZ_BIN)
 	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name StylizeFuzz -suppress-warnings -Xfrontend -entry-point-function-name \
 	    -Xfrontend stylize_main -I $(FUZZ_OBJ) -I Sources/COpenBLAS -I Sources/CMagickWand $(MAGICKWAND_INCLUDES) \
+	    -I $(FUZZ_OBJ)/CSignalCleanup $(FUZZ_OBJ)/signal_cleanup.o \
 	    -L $(FUZZ_OBJ) -lStyleKernel -lArgumentParser -lArgumentParserToolInfo -lFoundationEssentials \
 	    $(shell find Sources/magick-delegate -name '*.swift') fuzz/FuzzSupport.swift fuzz/options.swift -o $@ $(QUIET_LINK)
 
