@@ -177,7 +177,8 @@ typedef struct sf_progress {
 
 /* Called on the calling thread after every optimiser iteration. Return 0 to continue, non-zero
  * to cancel: sf_stylize then returns SF_CANCELLED right after that iteration and the output
- * buffer is left untouched. The callback must not call sf_stylize on the same context. */
+ * buffer is left untouched. The callback must not call sf_stylize or sf_context_destroy on the
+ * same context: either returns SF_INVALID_ARGUMENT and does nothing (other contexts are fine). */
 typedef int (*sf_progress_fn)(const sf_progress *progress, void *user);
 
 /* ---- Context ---------------------------------------------------------------------------- */
@@ -196,7 +197,8 @@ typedef struct sf_context sf_context;
 int sf_context_create(const char *model_path, sf_context **out);
 
 /* Frees a context (NULL is fine). The context must not be in use by another thread. Returns
- * SF_INVALID_ARGUMENT (and does nothing) for a pointer that is not a live context. */
+ * SF_INVALID_ARGUMENT (and does nothing) for a pointer that is not a live context, or when
+ * called from inside that context's own progress callback. */
 int sf_context_destroy(sf_context *context);
 
 /* Path of the model the context loaded (owned by the context). NULL for an invalid context. */
