@@ -29,11 +29,14 @@
  * - Threads: a context may be used from any thread. Calls on one context are serialised (a
  *   second concurrent sf_stylize on the same context waits for the first). Different contexts
  *   run in parallel. All functions not taking a context are thread-safe.
- *   Note: the engine sets OpenBLAS's thread count, which is process-wide, to the `threads` of
- *   the run that starts last; parallel runs each get correct results regardless.
+ *   Note: the engine sets OpenBLAS's thread count, which is process-wide, to 1 and spreads the
+ *   work over its own `threads` workers. The same inputs and options give the same bytes with
+ *   any `threads` value (and on every run), whole-image and tiled alike.
  * - Strings are UTF-8 and NUL-terminated; the library keeps no pointer to caller memory after a
  *   call returns.
- * - ABI: symbols are versioned (STYLEFILTER_1), only `sf_*` symbols are exported. Structs that
+ * - ABI: symbols are versioned (STYLEFILTER_1), only `sf_*` symbols are exported, and
+ *   `xerbla_`, which replaces OpenBLAS's error handler (it printed to stdout) so that an illegal
+ *   BLAS argument becomes SF_INTERNAL instead of text in the host's output. Structs that
  *   may grow start with `size_t struct_size`; new fields are only ever appended.
  */
 #ifndef STYLEFILTER_H
@@ -73,7 +76,8 @@ typedef enum sf_status {
     SF_IO = 4,               /* reading a file failed */
     SF_CANCELLED = 5,        /* the progress callback returned non-zero */
     SF_NUMERICAL = 6,        /* the optimisation diverged (NaN/inf): lower weights or lr */
-    SF_OUT_OF_MEMORY = 7,    /* an allocation the library checks failed */
+    SF_OUT_OF_MEMORY = 7,    /* does not fit: refused before any work from the plan's estimate
+                                (memory budget, available memory, ulimit -v), or an allocation failed */
     SF_INTERNAL = 8          /* a bug in stylefilter: please report it with the message */
 } sf_status;
 
