@@ -108,7 +108,7 @@ abi-symbols: cabi-test-install
 	readelf -d $$lib | grep -q 'SONAME.*\[libstylefilter.so.$(SF_SOMAJOR)\]' || { echo "abi-symbols: SONAME"; exit 1; }; \
 	if readelf -d $$lib | grep NEEDED | grep -i swift; then echo "abi-symbols: needs the Swift runtime"; exit 1; fi; \
 	ldd $$lib | grep -q 'not found' && { echo "abi-symbols: unresolved dependency"; exit 1; }; \
-	echo "abi-symbols: ok (only sf_* exported, SONAME libstylefilter.so.$(SF_SOMAJOR), no Swift runtime)"
+	echo "abi-symbols: ok (only sf_* and xerbla_ exported, SONAME libstylefilter.so.$(SF_SOMAJOR), no Swift runtime)"
 
 EXAMPLES_TMP := $(CABI_TMP)/examples
 examples-test: cabi-test-install
