@@ -34,7 +34,11 @@ public struct OptionSpec: Sendable {
 
     /// Sets the option in `options` from `text`; throws an error naming the option and what it accepts.
     public func set(_ text: String, in options: inout StyleOptions) throws(OptionError) {
-        try write(&options, text)
+        do {
+            try write(&options, text)
+        } catch {
+            throw OptionError(option: name, message: "\(error.message); valid: \(accepted)")
+        }
     }
 
     /// What the option accepts, for messages: "1…1000000", "> 0", "lbfgs or adam", …
@@ -47,11 +51,14 @@ public struct OptionSpec: Sendable {
         }
         switch kind {
         case .choice: return choices.joined(separator: " or ")
+            + (name == "init" ? " (front ends that read images also take an image file)" : "")
         case .layers: return "comma-separated layer names (\(OptionTable.knownLayers.joined(separator: ",")))"
-        case .weightedLayers: return "LAYER[:WEIGHT],… with weights ≥ 0, not all 0"
+        case .weightedLayers:
+            return "LAYER[:WEIGHT],… (layers \(OptionTable.knownLayers.joined(separator: ",")); weights ≥ 0, not all 0; no weight = 1)"
         case .bytes: return "a memory size \(numeric) (bytes, or with K, M, G: 1500M, 1.5G)"
-        case .pixels: return numeric + (choices.isEmpty ? "" : " or " + choices.joined(separator: " or "))
-        case .integer, .number: return numeric
+        case .pixels: return numeric + (choices.contains("full") ? " or full (the input's own size)" : "")
+        case .integer: return name == "seed" ? "0…\(UInt64.max)" : numeric
+        case .number: return "a finite number " + numeric
         }
     }
 
@@ -105,8 +112,9 @@ public enum OptionTable {
 
     // MARK: Row builders
 
-    static func fail(_ name: String, _ text: String, _ problem: String, _ accepted: String) -> OptionError {
-        OptionError(option: name, message: "'\(text)' \(problem); valid: \(accepted)")
+    /// The problem with a value; `OptionSpec.set` adds what the option accepts (`accepted`).
+    static func fail(_ name: String, _ text: String, _ problem: String) -> OptionError {
+        OptionError(option: name, message: "'\(text)' \(problem)")
     }
 
     static func trimmed(_ s: Substring) -> String {
@@ -115,14 +123,13 @@ public enum OptionTable {
 
     static func integer(_ name: String, _ help: String, _ range: ClosedRange<Int>,
                         _ field: WritableKeyPath<StyleOptions, Int> & Sendable) -> OptionSpec {
-        let accepted = "\(range.lowerBound)…\(range.upperBound)"
         return OptionSpec(
             name: name, kind: .integer, help: help, valueName: "N", minimum: Double(range.lowerBound),
             maximum: Double(range.upperBound), minimumExclusive: false, choices: [],
             read: { "\($0[keyPath: field])" },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard let v = Int(trimmed(Substring(text))) else { throw fail(name, text, "is not a whole number", accepted) }
-                guard range.contains(v) else { throw fail(name, text, "is out of range", accepted) }
+                guard let v = Int(trimmed(Substring(text))) else { throw fail(name, text, "is not a whole number") }
+                guard range.contains(v) else { throw fail(name, text, "is out of range") }
                 o[keyPath: field] = v
             })
     }
@@ -130,20 +137,19 @@ public enum OptionTable {
     /// A finite number ≥ 0 (> 0 when `exclusive`).
     static func number(_ name: String, _ help: String, _ field: WritableKeyPath<StyleOptions, Float> & Sendable,
                        exclusive: Bool = false) -> OptionSpec {
-        let accepted = exclusive ? "a finite number > 0" : "a finite number ≥ 0"
         return OptionSpec(
             name: name, kind: .number, help: help, valueName: "X", minimum: 0, maximum: nil,
             minimumExclusive: exclusive, choices: [],
             read: { "\($0[keyPath: field])" },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                o[keyPath: field] = try weight(text, name: name, accepted: accepted, positive: exclusive)
+                o[keyPath: field] = try weight(text, name: name, positive: exclusive)
             })
     }
 
-    static func weight(_ text: String, name: String, accepted: String, positive: Bool = false) throws(OptionError) -> Float {
-        guard let v = Float(trimmed(Substring(text))) else { throw fail(name, text, "is not a number", accepted) }
-        guard v.isFinite else { throw fail(name, text, "is not finite", accepted) }
-        guard positive ? v > 0 : v >= 0 else { throw fail(name, text, "is out of range", accepted) }
+    static func weight(_ text: String, name: String, positive: Bool = false) throws(OptionError) -> Float {
+        guard let v = Float(trimmed(Substring(text))) else { throw fail(name, text, "is not a number") }
+        guard v.isFinite else { throw fail(name, text, "is not finite") }
+        guard positive ? v > 0 : v >= 0 else { throw fail(name, text, "is out of range") }
         return v
     }
 
@@ -157,72 +163,70 @@ public enum OptionTable {
             read: { $0[keyPath: field].rawValue },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
                 guard let v = E(rawValue: trimmed(Substring(text))) else {
-                    throw fail(name, text, "is not a choice", words.joined(separator: " or "))
+                    throw fail(name, text, "is not a choice")
                 }
                 o[keyPath: field] = v
             })
     }
 
     /// Comma-separated entries; an empty entry (`a,,b`, a trailing comma, an empty list) is an error.
-    static func entries(_ text: String, name: String, accepted: String) throws(OptionError) -> [String] {
+    static func entries(_ text: String, name: String) throws(OptionError) -> [String] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(trimmed)
         if let i = parts.firstIndex(where: \.isEmpty) {
-            throw fail(name, text, "has an empty entry (\(i + 1))", accepted)
+            throw fail(name, text, "has an empty entry (\(i + 1))")
         }
         return parts
     }
 
-    static func layer(_ layer: String, name: String, text: String, accepted: String) throws(OptionError) -> String {
-        guard knownLayers.contains(layer) else { throw fail(name, text, "names an unknown layer '\(layer)'", accepted) }
+    static func layer(_ layer: String, name: String, text: String) throws(OptionError) -> String {
+        guard knownLayers.contains(layer) else { throw fail(name, text, "names an unknown layer '\(layer)'") }
         return layer
     }
 
-    static func rejectDuplicates(_ layers: [String], name: String, text: String, accepted: String) throws(OptionError) {
+    static func rejectDuplicates(_ layers: [String], name: String, text: String) throws(OptionError) {
         var seen = Set<String>()
         for l in layers where !seen.insert(l).inserted {
-            throw fail(name, text, "lists layer '\(l)' twice", accepted)
+            throw fail(name, text, "lists layer '\(l)' twice")
         }
     }
 
     static let contentLayers: OptionSpec = {
         let name = "content-layers"
-        let accepted = "comma-separated layer names (\(knownLayers.joined(separator: ",")))"
         return OptionSpec(
             name: name, kind: .layers, help: "Content layers.", valueName: "layer,…", minimum: nil, maximum: nil,
             minimumExclusive: false, choices: [],
             read: { $0.contentLayers.joined(separator: ",") },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
                 var layers: [String] = []
-                for e in try entries(text, name: name, accepted: accepted) {
-                    layers.append(try layer(e, name: name, text: text, accepted: accepted))
+                for e in try entries(text, name: name) {
+                    layers.append(try layer(e, name: name, text: text))
                 }
-                try rejectDuplicates(layers, name: name, text: text, accepted: accepted)
+                try rejectDuplicates(layers, name: name, text: text)
                 o.contentLayers = layers
             })
     }()
 
     static let styleLayers: OptionSpec = {
         let name = "style-layers"
-        let accepted = "LAYER[:WEIGHT],… (layers \(knownLayers.joined(separator: ",")); weights ≥ 0, not all 0; no weight = 1)"
         return OptionSpec(
             name: name, kind: .weightedLayers, help: "Style layers with weights (a layer without :weight weighs 1).",
             valueName: "layer:weight,…", minimum: nil, maximum: nil, minimumExclusive: false, choices: [],
             read: { $0.styleLayers.map { "\($0.name):\($0.weight)" }.joined(separator: ",") },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
                 var layers: [(name: String, weight: Float)] = []
-                for entry in try entries(text, name: name, accepted: accepted) {
+                for entry in try entries(text, name: name) {
                     let pieces = entry.split(separator: ":", omittingEmptySubsequences: false).map(trimmed)
                     guard pieces.count <= 2, !pieces[0].isEmpty else {
-                        throw fail(name, text, "has an entry '\(entry)' that is not LAYER or LAYER:WEIGHT", accepted)
+                        throw fail(name, text, "has an entry '\(entry)' that is not LAYER or LAYER:WEIGHT")
                     }
-                    let l = try layer(pieces[0], name: name, text: text, accepted: accepted)
+                    let l = try layer(pieces[0], name: name, text: text)
                     guard pieces.count == 2 else { layers.append((l, 1)); continue }
-                    guard !pieces[1].isEmpty else { throw fail(name, text, "has no weight after '\(l):'", accepted) }
-                    layers.append((l, try weight(pieces[1], name: name, accepted: accepted)))
+                    guard !pieces[1].isEmpty else { throw fail(name, text, "has no weight after '\(l):'") }
+                    layers.append((l, try weight(pieces[1], name: name)))
                 }
-                try rejectDuplicates(layers.map(\.name), name: name, text: text, accepted: accepted)
+                try rejectDuplicates(layers.map(\.name), name: name, text: text)
                 guard layers.contains(where: { $0.weight > 0 }) else {
-                    throw fail(name, text, "has no layer with a weight above 0", accepted)
+                    throw fail(name, text, "has no layer with a weight above 0")
                 }
                 o.styleLayers = layers
             })
@@ -247,20 +251,19 @@ public enum OptionTable {
                 switch trimmed(Substring(text)) {
                 case "content": o.initialization = .content
                 case "random": o.initialization = .random
-                default: throw fail(name, text, "is not a choice", "content or random (or an image file where a front end reads one)")
+                default: throw fail(name, text, "is not a choice")
                 }
             })
     }()
 
     static let seed: OptionSpec = {
         let name = "seed"
-        let accepted = "0…\(UInt64.max)"
         return OptionSpec(
             name: name, kind: .integer, help: "Seed of the random initialisation.", valueName: "N", minimum: 0,
             maximum: Double(UInt64.max), minimumExclusive: false, choices: [],
             read: { "\($0.seed)" },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard let v = UInt64(trimmed(Substring(text))) else { throw fail(name, text, "is not a whole number", accepted) }
+                guard let v = UInt64(trimmed(Substring(text))) else { throw fail(name, text, "is not a whole number") }
                 o.seed = v
             })
     }()
@@ -268,7 +271,6 @@ public enum OptionTable {
     static func pixels(_ name: String, _ help: String, _ range: ClosedRange<Int>, full: Bool,
                        _ field: WritableKeyPath<StyleOptions, Int> & Sendable) -> OptionSpec {
         let words = full ? ["full"] : []
-        let accepted = "\(range.lowerBound)…\(range.upperBound)" + (full ? " or full (the input's own size)" : "")
         return OptionSpec(
             name: name, kind: .pixels, help: help, valueName: full ? "N|full" : "N",
             minimum: Double(range.lowerBound), maximum: Double(range.upperBound), minimumExclusive: false,
@@ -280,8 +282,8 @@ public enum OptionTable {
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
                 let t = trimmed(Substring(text))
                 if full, t == "full" { o[keyPath: field] = StyleOptions.fullSize; return }
-                guard let v = Int(t) else { throw fail(name, text, "is not a whole number", accepted) }
-                guard range.contains(v) else { throw fail(name, text, "is out of range", accepted) }
+                guard let v = Int(t) else { throw fail(name, text, "is not a whole number") }
+                guard range.contains(v) else { throw fail(name, text, "is out of range") }
                 o[keyPath: field] = v
             })
     }
@@ -296,7 +298,6 @@ public enum OptionTable {
 
     static let maxMemory: OptionSpec = {
         let name = "max-memory"
-        let accepted = "a memory size ≥ \(ByteSize.format(StyleOptions.minimumMemory)) (bytes, or with K, M, G: 1500M, 1.5G)"
         return OptionSpec(
             name: name, kind: .bytes,
             help: "Memory budget of the whole process (e.g. 1500M, 1.5G); tiles are sized to fit it.",
@@ -304,8 +305,8 @@ public enum OptionTable {
             choices: [],
             read: { ByteSize.format($0.maxMemory) },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard let v = ByteSize.parse(trimmed(Substring(text))) else { throw fail(name, text, "is not a size", accepted) }
-                guard v >= StyleOptions.minimumMemory else { throw fail(name, text, "is too small", accepted) }
+                guard let v = ByteSize.parse(trimmed(Substring(text))) else { throw fail(name, text, "is not a size") }
+                guard v >= StyleOptions.minimumMemory else { throw fail(name, text, "is too small") }
                 o.maxMemory = v
             })
     }()
