@@ -2,9 +2,12 @@
  * stylize_file.c — stylize a PPM file through libstylefilter's C API.
  *
  *   cc examples/stylize_file.c $(pkg-config --cflags --libs stylefilter) -o stylize_file
- *   ./stylize_file content.ppm style.ppm [style2.ppm …] -o out.ppm [--iterations N] [--size N]
- *                  [--seed N] [--threads N] [--init content|random] [--optimizer lbfgs|adam]
- *                  [--model FILE] [--quiet]
+ *   ./stylize_file content.ppm style.ppm [style2.ppm …] -o out.ppm [--model FILE] [--quiet]
+ *                  [--OPTION VALUE …]
+ *
+ * --OPTION is any engine option, named and written as for the `stylize` command (--iterations N,
+ * --size N|full, --seed N, --threads N, --init content|random, --max-memory 1.5G, …): they are
+ * passed to sf_options_set, which checks them; sf_option_info lists them.
  *
  * Reads binary PPM (P6, maxval 255 → RGB8, maxval 65535 → RGB16) and writes an 8-bit P6.
  * Shows a progress bar on standard error; Ctrl-C cancels cleanly (the SIGINT handler only sets a
@@ -117,8 +120,13 @@ static int progress(const sf_progress *p, void *user) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: stylize_file CONTENT.ppm STYLE.ppm [STYLE2.ppm …] -o OUT.ppm [--iterations N] [--size N]\n"
-                    "       [--seed N] [--threads N] [--init content|random] [--optimizer lbfgs|adam] [--model FILE] [--quiet]\n");
+    fprintf(stderr, "usage: stylize_file CONTENT.ppm STYLE.ppm [STYLE2.ppm …] -o OUT.ppm [--model FILE] [--quiet]\n"
+                    "       [--OPTION VALUE …]   options:");
+    for (size_t i = 0; i < sf_option_count(); i++) {
+        sf_option_description d = {.struct_size = sizeof d};
+        if (sf_option_info(i, &d) == SF_OK) fprintf(stderr, " --%s", d.name);
+    }
+    fputc('\n', stderr);
 }
 
 int main(int argc, char **argv) {
@@ -130,21 +138,16 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end = NULL;
         if (strcmp(a, "--quiet") == 0) { quiet = 1; continue; }
         if ((a[0] == '-' && a[1] == '-') || strcmp(a, "-o") == 0) {
             if (!v) { usage(); return 64; }
             i++;
             if (strcmp(a, "-o") == 0) output = v;
             else if (strcmp(a, "--model") == 0) model = v;
-            else if (strcmp(a, "--iterations") == 0) opt.iterations = (int32_t)strtol(v, &end, 10);
-            else if (strcmp(a, "--size") == 0) opt.max_size = (uint32_t)strtoul(v, &end, 10);
-            else if (strcmp(a, "--seed") == 0) opt.seed = strtoull(v, &end, 10);
-            else if (strcmp(a, "--threads") == 0) opt.threads = (int32_t)strtol(v, &end, 10);
-            else if (strcmp(a, "--init") == 0) opt.init = strcmp(v, "random") == 0 ? SF_INIT_RANDOM : SF_INIT_CONTENT;
-            else if (strcmp(a, "--optimizer") == 0) opt.optimizer = strcmp(v, "adam") == 0 ? SF_OPTIMIZER_ADAM : SF_OPTIMIZER_LBFGS;
-            else { usage(); return 64; }
-            if (end && *end) { fprintf(stderr, "stylize_file: %s: '%s' is not a number\n", a, v); return 64; }
+            else if (a[0] == '-' && a[1] == '-' && sf_options_set(&opt, a + 2, v) != SF_OK) {
+                fprintf(stderr, "stylize_file: %s\n", sf_last_error_message(NULL));
+                return 64;
+            }
             continue;
         }
         if (n_inputs == 17) { usage(); return 64; }

@@ -26,7 +26,8 @@ public func fuzzOptions(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             expectStyleErrorsOnly("validate(vgg16)") {
                 try settings.options.validate(for: .vgg16, styleCount: settings.styles.count)
             }
-            guard settings.styles.count >= 1, settings.options.size >= 16 else {
+            guard settings.styles.count >= 1,
+                  settings.options.size >= 16 || settings.options.size == StyleOptions.fullSize else {
                 fatalError("makeSettings accepted \(arguments)")
             }
         }

@@ -9,8 +9,9 @@
  * `-define stylize:NAME=VALUE`, which ImageMagick hands over as an artifact of the (empty) image.
  *
  * Checks: no sanitizer report; a refusal leaves an OptionError in the exception; accepted
- * settings are in their ranges, point into the arguments or define texts, and the library takes
- * them (sf_output_size).
+ * settings are in their ranges, the images' paths point into the arguments or define texts, and
+ * the library takes them (sf_output_size). Engine options go through sf_options_set (the
+ * library's option table), which keeps its own copies of list texts.
  */
 #include "../Sources/ImageMagickFilter/stylize.c"
 
@@ -77,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         assert(exception->severity == OptionError || exception->severity == ResourceLimitError);
     } else {
         assert(exception->severity == UndefinedException);
-        assert(a.style_count >= 1 && a.style_count <= MAX_STYLES);
+        assert(a.style_count >= 1 && a.style_count <= SF_MAX_STYLES);
         assert(a.blend_count == 0 || a.blend_count == a.style_count);
         for (size_t i = 0; i < a.style_count; i++)
             assert(*a.styles[i] && owned(a.styles[i], argc, args, shown_count, shown));
@@ -86,6 +87,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         assert(a.options.scales >= 1 && a.options.scales <= 8);
         assert(a.options.threads >= 0 && a.options.threads <= 256);
         assert(isfinite(a.options.learning_rate) && a.options.learning_rate > 0);
+        assert(a.options.max_size == 0 || (a.options.max_size >= 16 && a.options.max_size <= SF_MAX_RESULT_SIDE));
+        assert(a.options.work_size >= 64 && a.options.work_size <= SF_MAX_RESULT_SIDE);
+        assert(a.options.max_memory >= (256u << 20));
         assert(a.options.init != SF_INIT_IMAGE || owned(a.init_path, argc, args, shown_count, shown));
         assert(a.model == NULL || owned(a.model, argc, args, shown_count, shown));
         uint32_t w, h;

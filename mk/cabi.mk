@@ -7,6 +7,7 @@
 #   make uninstall PREFIX=/opt/sf
 #   make cabi-test      everything below (what `make test` runs for the C ABI)
 #   make c-tests        Tests/CABI/abi_test.c against a temporary install, plain and with ASan
+#   make option-parity  the C API's options = the command's engine options = the -process keys
 #   make abi-symbols    only sf_* symbols exported, SONAME, no Swift runtime needed
 #   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline)
 #   make cmd-equivalence  C API output == `stylize` command output, byte for byte
@@ -40,7 +41,7 @@ MAGICK_LIBS   := $(shell pkg-config --libs MagickCore 2>/dev/null)
 STYLIZE_READY = $(STYLIZE) --help 2>/dev/null | grep -q -- --iterations
 
 .PHONY: cabi-lib install uninstall cabi-test c-tests abi-symbols examples-test cmd-equivalence \
-        cabi-test-install install-test readme-test
+        cabi-test-install install-test readme-test option-parity
 
 cabi-lib:
 	$(SWIFT) build $(BUILD_FLAGS) --product stylefilter
@@ -81,7 +82,7 @@ uninstall:
 
 # ---- Tests (all against a fresh install into build/cabi/prefix) -------------------------------
 
-cabi-test: c-tests abi-symbols examples-test cmd-equivalence install-test readme-test
+cabi-test: c-tests option-parity abi-symbols examples-test cmd-equivalence install-test readme-test
 
 cabi-test-install:
 	rm -rf $(CABI_PREFIX)
@@ -96,6 +97,11 @@ c-tests: cabi-test-install
 	    Tests/CABI/abi_test.c $$(pkg-config --cflags --libs stylefilter) -lm -o $(CABI_TMP)/abi_test_asan
 	STYLEFILTER_MODEL=$(SF_MODEL) $(CABI_TMP)/abi_test
 	STYLEFILTER_MODEL=$(SF_MODEL) ASAN_OPTIONS=detect_leaks=1 $(CABI_TMP)/abi_test_asan
+
+# The C API's option list = the command's engine options = the -process keys (the option table).
+option-parity: c-tests
+	Tests/CABI/option-parity.sh $(CABI_TMP)/abi_test $(CABI_PREFIX)/bin/stylize \
+	    $(CABI_PREFIX)/lib/stylefilter/imagemagick $(CABI_TMP)/parity
 
 # The shared library exports exactly the header's functions, and needs no Swift runtime.
 abi-symbols: cabi-test-install
@@ -134,19 +140,21 @@ examples-test: cabi-test-install
 	pid=$$!; sleep 3; kill -INT $$pid; wait $$pid; rc=$$?; \
 	test $$rc = 130 || { echo "exit status $$rc, expected 130"; exit 1; }; \
 	test ! -e $(EXAMPLES_TMP)/cancelled.ppm
-	@echo "== imagemagick-process.sh (filter module; alpha kept, image shrunk by size=)"
+	@echo "== imagemagick-process.sh (filter module; alpha kept, image shrunk by size=, else its own size)"
 	STYLEFILTER_MODEL=$(SF_MODEL) STYLEFILTER_PREFIX=$(CABI_PREFIX) examples/imagemagick-process.sh \
 	    $(EXAMPLES_TMP)/rose.png $(EXAMPLES_TMP)/style.png $(EXAMPLES_TMP)/rose-styled.png iterations=2 threads=1 size=32
 	test "$$(identify -format %wx%h $(EXAMPLES_TMP)/rose-styled.png)" = 32x21
 	convert $(EXAMPLES_TMP)/rose.png -alpha set -channel A -fx 'i/w' +channel $(EXAMPLES_TMP)/rose-alpha.png
 	STYLEFILTER_MODEL=$(SF_MODEL) STYLEFILTER_PREFIX=$(CABI_PREFIX) examples/imagemagick-process.sh \
-	    $(EXAMPLES_TMP)/rose-alpha.png $(EXAMPLES_TMP)/style.png $(EXAMPLES_TMP)/rose-alpha-styled.png iterations=2 threads=1 size=0
+	    $(EXAMPLES_TMP)/rose-alpha.png $(EXAMPLES_TMP)/style.png $(EXAMPLES_TMP)/rose-alpha-styled.png iterations=2 threads=1 max-memory=1G
+	test "$$(identify -format %wx%h $(EXAMPLES_TMP)/rose-alpha-styled.png)" = "$$(identify -format %wx%h $(EXAMPLES_TMP)/rose-alpha.png)"
 	test "$$(convert $(EXAMPLES_TMP)/rose-alpha.png -alpha extract -format %#  info:)" = \
 	     "$$(convert $(EXAMPLES_TMP)/rose-alpha-styled.png -alpha extract -format %# info:)"
 	@echo "== the filter module refuses bad arguments with an ImageMagick error (no crash). ImageMagick 6"
 	@echo "   cannot be stopped from writing: convert exits 1 and writes the input unchanged (documented)"
 	@for args in "iterations=3" "style=$(EXAMPLES_TMP)/style.png iterations=-1" \
 	            "style=$(EXAMPLES_TMP)/style.png bogus=1" "style=$(EXAMPLES_TMP)/style.png size=5" \
+	            "style=$(EXAMPLES_TMP)/style.png size=0" "style=$(EXAMPLES_TMP)/style.png max-memory=1Gi" \
 	            "style=$(EXAMPLES_TMP)/style.png lr=nan" "style=$(EXAMPLES_TMP)/style.png style-layers=conv9_1" \
 	            "style=/nonexistent.png" "style=$(EXAMPLES_TMP)/style.png model=/nonexistent" \
 	            "-define stylize:bogus=1" "-define stylize:iterations=0"; do \

@@ -42,17 +42,17 @@ public func c_sf_format_bytes_per_pixel(_ format: Int32) -> Int {
 @_cdecl("sf_options_init")
 public func c_sf_options_init(_ options: UnsafeMutablePointer<sf_options>?, _ structSize: Int) -> Int32 {
     guard let options else { return fail(.invalid("sf_options_init: options is NULL")) }
-    let known = OptionsBridge.knownSize
-    guard structSize >= known else {
-        return fail(.invalid("sf_options_init: struct_size \(structSize) is smaller than this library's sf_options (\(known) bytes)"))
+    do {
+        try OptionsBridge.checkStructSize(structSize, what: "sf_options_init: struct_size")
+    } catch {
+        return fail(error)
     }
-    guard structSize <= OptionsBridge.maxStructSize else {
-        return fail(.invalid("sf_options_init: struct_size \(structSize) is not plausible"))
-    }
+    // An older header's smaller struct gets the fields it has; a newer one's tail is zeroed.
     let raw = UnsafeMutableRawPointer(options)
     raw.initializeMemory(as: UInt8.self, repeating: 0, count: structSize)
-    options.pointee = OptionsBridge.defaults()
-    options.pointee.struct_size = structSize
+    var defaults = OptionsBridge.defaults()
+    defaults.struct_size = structSize
+    withUnsafeBytes(of: defaults) { raw.copyMemory(from: $0.baseAddress!, byteCount: min(structSize, OptionsBridge.knownSize)) }
     return Status.ok.rawValue
 }
 

@@ -1,57 +1,128 @@
 import CStyleFilterABI
 import StyleKernel
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
+/// sf_options ⇄ the engine's StyleOptions. The options themselves (names, defaults, bounds,
+/// parsers) are StyleKernel's OptionTable; this file only says where each row lives in the C struct.
 enum OptionsBridge {
     /// sizeof(sf_options) in this library's header.
     static let knownSize = MemoryLayout<sf_options>.size
+    /// The struct sizes of older headers still accepted (ABI 1: fields are only appended); the
+    /// fields beyond such a size take their defaults.
+    static let olderSizes = [MemoryLayout<sf_options>.offset(of: \.work_size)!]
     /// Larger struct_size values than this are refused (a newer header would not grow by 4 KiB).
     static let maxStructSize = 4096
     static let maxStringLength = 4096
-    static let defaultMaxSize: UInt32 = 512
 
+    /// Where each OptionTable row is stored: writes the field from `value` (a StyleOptions in
+    /// which the table's parser set that option). `text` is the list options' C string (NULL: the
+    /// default list). Every row has an entry (checked by Tests/CABI, which sets every option).
+    static let fields: [String: @Sendable (inout sf_options, StyleOptions, UnsafePointer<CChar>?) -> Void] = [
+        "iterations": { o, v, _ in o.iterations = Int32(v.iterations) },
+        "optimizer": { o, v, _ in o.optimizer = code(v.optimizer, in: optimizers) },
+        "lr": { o, v, _ in o.learning_rate = v.learningRate },
+        "content-weight": { o, v, _ in o.content_weight = v.contentWeight },
+        "style-weight": { o, v, _ in o.style_weight = v.styleWeight },
+        "tv-weight": { o, v, _ in o.tv_weight = v.tvWeight },
+        "content-layers": { o, _, text in o.content_layers = text },
+        "style-layers": { o, _, text in o.style_layers = text },
+        "pooling": { o, v, _ in o.pooling = code(v.pooling, in: poolings) },
+        "init": { o, v, _ in o.`init` = Int32(bitPattern: (v.initialization == .random ? SF_INIT_RANDOM : SF_INIT_CONTENT).rawValue) },
+        "seed": { o, v, _ in o.seed = v.seed },
+        "scales": { o, v, _ in o.scales = Int32(v.scales) },
+        "objective": { o, v, _ in o.objective = code(v.objective, in: objectives) },
+        // max_size never enlarges (a filter shrinks at most); fullSize is 0, "keep the size".
+        "size": { o, v, _ in o.max_size = UInt32(v.size) },
+        "work-size": { o, v, _ in o.work_size = UInt32(v.workSize) },
+        "max-memory": { o, v, _ in o.max_memory = UInt64(v.maxMemory) },
+        "threads": { o, v, _ in o.threads = Int32(v.threads) },
+    ]
+
+    // The C enums' values for the table's choices (stylefilter.h's SF_OPTIMIZER_*, …).
+    static let optimizers: [(UInt32, StyleOptions.Optimizer)] =
+        [(SF_OPTIMIZER_LBFGS.rawValue, .lbfgs), (SF_OPTIMIZER_ADAM.rawValue, .adam)]
+    static let poolings: [(UInt32, StyleOptions.Pooling)] =
+        [(SF_POOLING_MAX.rawValue, .max), (SF_POOLING_AVG.rawValue, .avg)]
+    static let objectives: [(UInt32, StyleOptions.Objective)] =
+        [(SF_OBJECTIVE_DEFAULT.rawValue, .standard), (SF_OBJECTIVE_TUTORIAL.rawValue, .tutorial)]
+
+    static func code<E: Equatable>(_ value: E, in table: [(UInt32, E)]) -> Int32 {
+        Int32(bitPattern: table.first { $0.1 == value }?.0 ?? 0)
+    }
+
+    static func value<E>(_ code: Int32, in table: [(UInt32, E)], field: String, names: String) throws(Failure) -> E {
+        guard let v = table.first(where: { Int32(bitPattern: $0.0) == code })?.1 else {
+            throw .invalid("\(field) \(code) is unknown (\(names))")
+        }
+        return v
+    }
+
+    /// The defaults: the option table's filter defaults (a filter keeps the image's size).
     static func defaults() -> sf_options {
-        let d = StyleOptions()
         var o = sf_options()
         o.struct_size = knownSize
-        o.iterations = Int32(d.iterations)
-        o.optimizer = 0
-        o.learning_rate = d.learningRate
-        o.content_weight = d.contentWeight
-        o.style_weight = d.styleWeight
-        o.tv_weight = d.tvWeight
-        o.content_layers = nil
-        o.style_layers = nil
-        o.pooling = 0
-        o.`init` = 0
+        let d = StyleOptions.filterDefaults
+        for spec in OptionTable.all { fields[spec.name]?(&o, d, nil) }
         o.init_image = nil
-        o.seed = d.seed
-        o.scales = Int32(d.scales)
-        o.objective = 0
-        o.max_size = defaultMaxSize
-        o.threads = Int32(d.threads)
         return o
     }
 
-    /// The caller's options after the struct_size check (defaults for NULL).
+    static func checkStructSize(_ size: Int, what: String) throws(Failure) {
+        guard size >= knownSize || olderSizes.contains(size) else {
+            throw .invalid("\(what) is \(size); this library accepts \(olderSizes.map(String.init).joined(separator: ", ")) or at least \(knownSize): call sf_options_init(&options, sizeof options) first")
+        }
+        guard size <= maxStructSize else {
+            throw .invalid("\(what) \(size) is not plausible (call sf_options_init first)")
+        }
+    }
+
+    /// The caller's options after the struct_size check (defaults for NULL, and for the fields an
+    /// older header's smaller struct does not have).
     static func read(_ pointer: UnsafePointer<sf_options>?) throws(Failure) -> sf_options {
         guard let pointer else { return defaults() }
-        let size = pointer.pointee.struct_size
-        guard size >= UInt(knownSize) else {
-            throw .invalid("sf_options.struct_size is \(size), this library needs at least \(knownSize): call sf_options_init(&options, sizeof options) first")
-        }
-        guard size <= UInt(maxStructSize) else {
-            throw .invalid("sf_options.struct_size \(size) is not plausible (call sf_options_init first)")
-        }
-        if size > UInt(knownSize) {
-            let raw = UnsafeRawPointer(pointer)
-            for i in knownSize..<Int(size) where raw.load(fromByteOffset: i, as: UInt8.self) != 0 {
+        let size = Int(pointer.pointee.struct_size)
+        try checkStructSize(size, what: "sf_options.struct_size")
+        let raw = UnsafeRawPointer(pointer)
+        if size > knownSize {
+            for i in knownSize..<size where raw.load(fromByteOffset: i, as: UInt8.self) != 0 {
                 throw .invalid("sf_options has non-zero bytes beyond the \(knownSize) this library knows (options from a newer stylefilter.h?)")
             }
         }
-        return pointer.pointee
+        var o = defaults()
+        withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(size, knownSize))) }
+        return o
+    }
+
+    /// Sets one option by name (sf_options_set): the table parses and checks the text, then its
+    /// field is written. A field beyond the caller's (older, smaller) struct is refused.
+    static func set(_ o: inout sf_options, name: String, value: String) throws(Failure) {
+        guard let spec = OptionTable.spec(named: name) else {
+            throw .invalid("unknown option '\(name)'; options: \(OptionTable.names.joined(separator: ", "))")
+        }
+        guard let write = fields[name] else { throw Failure(.internal, "internal error: option \(name) has no sf_options field") }
+        var parsed = StyleOptions.filterDefaults
+        do {
+            try spec.set(value, in: &parsed)
+        } catch {
+            throw .invalid(error.description)
+        }
+        var text: UnsafePointer<CChar>? = nil
+        if spec.kind == .layers || spec.kind == .weightedLayers {
+            text = try InternedStrings.pointer(for: value)
+        }
+        let size = min(Int(o.struct_size), knownSize)
+        var updated = o
+        write(&updated, parsed, text)
+        let changedBeyond = withUnsafeBytes(of: o) { old in
+            withUnsafeBytes(of: updated) { new in (size..<knownSize).contains { old[$0] != new[$0] } }
+        }
+        guard !changedBeyond else {
+            throw .invalid("\(name): this sf_options (struct_size \(o.struct_size)) is from an older stylefilter.h without the field; recompile with the current header")
+        }
+        o = updated
     }
 
     /// The result size rule (documented at sf_output_size).
@@ -82,50 +153,23 @@ enum OptionsBridge {
         return s
     }
 
-    static func trim(_ s: Substring) -> String {
-        String(s.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
-    }
-
-    static func entries(_ text: String, field: String) throws(Failure) -> [String] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(trim)
-        if let i = parts.firstIndex(where: \.isEmpty) {
-            throw .invalid("\(field): entry \(i + 1) of \"\(text)\" is empty")
+    /// A C field's text through the option table's parser.
+    static func parse(_ name: String, _ text: String, into s: inout StyleOptions) throws(Failure) {
+        guard let spec = OptionTable.spec(named: name) else { throw Failure(.internal, "internal error: no option \(name)") }
+        do {
+            try spec.set(text, in: &s)
+        } catch {
+            throw .invalid(error.description)
         }
-        return parts
     }
 
-    static func number(_ text: String, field: String) throws(Failure) -> Float {
-        guard let v = Float(text), v.isFinite, v >= 0 else {
-            throw .invalid("\(field): \"\(text)\" is not a finite number ≥ 0")
-        }
-        return v
-    }
-
-    /// "conv1_1:1,conv2_1:0.75" → [(name, weight)]; a name without ":weight" weighs 1.
-    static func styleLayers(_ text: String) throws(Failure) -> [(name: String, weight: Float)] {
-        let field = "style_layers"
-        var out: [(name: String, weight: Float)] = []
-        for entry in try entries(text, field: field) {
-            let pieces = entry.split(separator: ":", omittingEmptySubsequences: false).map(trim)
-            guard pieces.count <= 2, !pieces[0].isEmpty else {
-                throw .invalid("\(field): \"\(entry)\" is not LAYER or LAYER:WEIGHT")
-            }
-            out.append((pieces[0], pieces.count == 2 ? try number(pieces[1], field: "\(field) \(pieces[0])") : 1))
-        }
-        return out
-    }
-
-    /// sf_options → the engine's StyleOptions (enum values checked here; ranges, layer names and
-    /// weights by `StyleOptions.validate`, which runs before any work).
+    /// sf_options → the engine's StyleOptions (enum values and lists checked here; ranges, layer
+    /// names of the loaded model and weights by `StyleOptions.validate`, which runs before any work).
     static func engineOptions(_ o: sf_options, contentWidth: Int, contentHeight: Int,
                               styleBlend: [Float]) throws(Failure) -> StyleOptions {
         var s = StyleOptions()
         s.iterations = Int(o.iterations)
-        switch o.optimizer {
-        case 0: s.optimizer = .lbfgs
-        case 1: s.optimizer = .adam
-        default: throw .invalid("optimizer \(o.optimizer) is unknown (SF_OPTIMIZER_LBFGS or SF_OPTIMIZER_ADAM)")
-        }
+        s.optimizer = try value(o.optimizer, in: optimizers, field: "optimizer", names: "SF_OPTIMIZER_LBFGS or SF_OPTIMIZER_ADAM")
         for (name, v) in [("learning_rate", o.learning_rate), ("content_weight", o.content_weight),
                           ("style_weight", o.style_weight), ("tv_weight", o.tv_weight)] where !v.isFinite {
             throw .invalid("\(name) is \(v); it must be a finite number")
@@ -135,35 +179,58 @@ enum OptionsBridge {
         s.styleWeight = o.style_weight
         s.tvWeight = o.tv_weight
         if let text = try string(o.content_layers, field: "content_layers") {
-            s.contentLayers = try entries(text, field: "content_layers")
+            try parse("content-layers", text, into: &s)
         }
         if let text = try string(o.style_layers, field: "style_layers") {
-            s.styleLayers = try styleLayers(text)
+            try parse("style-layers", text, into: &s)
         }
-        switch o.pooling {
-        case 0: s.pooling = .max
-        case 1: s.pooling = .avg
-        default: throw .invalid("pooling \(o.pooling) is unknown (SF_POOLING_MAX or SF_POOLING_AVG)")
-        }
-        switch o.`init` {
-        case 0: s.initialization = .content
-        case 1: s.initialization = .random
-        case 2:
+        s.pooling = try value(o.pooling, in: poolings, field: "pooling", names: "SF_POOLING_MAX or SF_POOLING_AVG")
+        switch UInt32(bitPattern: o.`init`) {
+        case SF_INIT_CONTENT.rawValue: s.initialization = .content
+        case SF_INIT_RANDOM.rawValue: s.initialization = .random
+        case SF_INIT_IMAGE.rawValue:
             let image = try CheckedImage(o.init_image, what: "init_image")
             s.initialization = .image(try image.planar(what: "init_image"))
         default: throw .invalid("init \(o.`init`) is unknown (SF_INIT_CONTENT, SF_INIT_RANDOM or SF_INIT_IMAGE)")
         }
         s.seed = o.seed
         s.scales = Int(o.scales)
-        switch o.objective {
-        case 0: s.objective = .standard
-        case 1: s.objective = .tutorial
-        default: throw .invalid("objective \(o.objective) is unknown (SF_OBJECTIVE_DEFAULT or SF_OBJECTIVE_TUTORIAL)")
-        }
+        s.objective = try value(o.objective, in: objectives, field: "objective",
+                                names: "SF_OBJECTIVE_DEFAULT or SF_OBJECTIVE_TUTORIAL")
         let (w, h) = try outputSize(maxSize: o.max_size, width: contentWidth, height: contentHeight)
         s.size = max(w, h)
+        s.workSize = Int(o.work_size)
+        guard o.max_memory <= UInt64(Int.max / 2) else { throw .invalid("max_memory \(o.max_memory) is not plausible") }
+        s.maxMemory = Int(o.max_memory)
         s.threads = Int(o.threads)
         s.styleBlend = styleBlend
         return s
+    }
+}
+
+/// The list options' texts set through sf_options_set, kept for the life of the process (the
+/// caller's sf_options points at them; the library keeps no pointer to caller memory). Equal
+/// texts share one copy; 1 MiB in all bounds what a host that sets many different lists can pin.
+enum InternedStrings {
+    static let limit = 1 << 20
+    private static let table = Mutex<(strings: [String: UnsafeMutablePointer<CChar>], bytes: Int)>(([:], 0))
+
+    static func pointer(for text: String) throws(Failure) -> UnsafePointer<CChar> {
+        // The address crosses the lock as an integer (a pointer is not Sendable).
+        let result: Result<UInt, Failure> = table.withLock { t in
+            if let p = t.strings[text] { return .success(UInt(bitPattern: p)) }
+            let n = text.utf8.count + 1
+            guard t.bytes + n <= limit else {
+                return .failure(.invalid("more than \(limit / 1024) KiB of distinct layer lists were set by name; set content_layers/style_layers directly instead"))
+            }
+            guard let p = strdup(text) else { return .failure(Failure(.outOfMemory, "out of memory copying an option's text")) }
+            t.strings[text] = p
+            t.bytes += n
+            return .success(UInt(bitPattern: p))
+        }
+        guard let p = UnsafePointer<CChar>(bitPattern: try result.get()) else {
+            throw Failure(.internal, "internal error: an interned option text has no address")
+        }
+        return p
     }
 }

@@ -10,13 +10,16 @@
  * Arguments (ImageMagick splits the -process string on spaces, so values cannot contain spaces):
  *   style=FILE            style image, repeat for several (required)
  *   style-blend=W1,W2     blend weights of the styles (default equal)
- *   iterations=N          iterations at each scale [24]
- *   size=N                longest side of the result; larger images are scaled down to it,
- *                         smaller ones keep their size; 0 keeps every size [512]
- *   optimizer=lbfgs|adam  lr=X  content-weight=X  style-weight=X  tv-weight=X
- *   content-layers=conv4_2   style-layers=conv1_1:1,conv2_1:0.75,…
- *   pooling=max|avg       init=content|random|FILE   seed=N   scales=N
- *   objective=default|tutorial   model=FILE.safetensors   threads=N
+ *   model=FILE.safetensors   the model (default: found as sf_context_create does)
+ *   init=FILE             start from an image (init=content and init=random are engine options)
+ * and every engine option under the `stylize` command's long-option name, with its values and
+ * checks (the library's option table, sf_options_set; `stylize --help` or sf_option_info lists
+ * them, and an unknown key's error lists them all): iterations=N size=N|full work-size=N
+ * max-memory=SIZE optimizer=lbfgs|adam lr=X content-weight=X style-weight=X tv-weight=X
+ * content-layers=… style-layers=… pooling=max|avg init=content|random seed=N scales=N
+ * objective=default|tutorial threads=N. The defaults are the library's (sf_options_init); size
+ * defaults to full: the result has the image's own size (size=N scales larger images down to
+ * N, smaller ones keep their size). Larger results are stylized in tiles within max-memory.
  * The same settings can be given as ImageMagick defines, the usual way of setting a module's
  * options; an argument of -process takes precedence over the define of the same name (style=
  * arguments replace every style define):
@@ -51,13 +54,12 @@
 #include <stylefilter.h>
 
 #define TAG "Stylize/Image"
-#define MAX_STYLES 16
 
 typedef struct {
     sf_options options;
-    const char *styles[MAX_STYLES];
+    const char *styles[SF_MAX_STYLES];
     size_t style_count;
-    float blend[MAX_STYLES];
+    float blend[SF_MAX_STYLES];
     size_t blend_count;
     const char *init_path;
     const char *model;
@@ -68,18 +70,8 @@ static void option_error(ExceptionInfo *exception, const char *what, const char 
     (void)ThrowMagickException(exception, GetMagickModule(), OptionError, what, "`%s'", arg);
 }
 
-/* A whole-string integer in [lo, hi]. */
-static int parse_int(const char *text, long long lo, long long hi, long long *out) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno || end == text || *end || v < lo || v > hi) return 0;
-    *out = v;
-    return 1;
-}
-
-/* A whole-string finite float >= 0. */
-static int parse_float(const char *text, float *out) {
+/* A whole-string finite float >= 0 (a style-blend weight). */
+static int parse_weight(const char *text, float *out) {
     char *end;
     errno = 0;
     double v = strtod(text, &end);
@@ -88,20 +80,41 @@ static int parse_float(const char *text, float *out) {
     return 1;
 }
 
+/* The module's own keys, which are not engine options: the images and the model. */
+static const char *const module_keys[] = {"style", "style-blend", "model"};
+
+/* "style, style-blend, model, iterations, …": every key this module takes, the engine options
+ * from the library's option table (sf_option_info), so the list cannot fall behind it. */
+static void valid_keys(char *out, size_t size) {
+    size_t used = 0;
+    out[0] = '\0';
+    size_t n = sizeof module_keys / sizeof module_keys[0], count = sf_option_count();
+    for (size_t i = 0; i < n + count; i++) {
+        const char *name = NULL;
+        sf_option_description d;
+        memset(&d, 0, sizeof d);
+        d.struct_size = sizeof d;
+        if (i < n) name = module_keys[i];
+        else if (sf_option_info(i - n, &d) == SF_OK) name = d.name;
+        if (name == NULL) continue;
+        int w = snprintf(out + used, size - used, "%s%s", used ? ", " : "", name);
+        if (w < 0 || (size_t)w >= size - used) break;
+        used += (size_t)w;
+    }
+}
+
 /* One setting NAME=VALUE (name of n bytes, value NUL-terminated and kept alive by the caller);
- * `shown` is how the user wrote it, quoted in errors. */
+ * `shown` is how the user wrote it, quoted in errors. Engine options go to sf_options_set: the
+ * keys are the `stylize` command's long options, parsed and checked by the library's table. */
 static int parse_setting(const char *name, size_t n, const char *v, const char *shown, arguments *a,
                          ExceptionInfo *exception) {
-    const char *arg = name;
-    long long iv;
-    float fv;
-#define IS(key) (n == strlen(key) && strncmp(arg, key, n) == 0)
+#define IS(key) (n == strlen(key) && strncmp(name, key, n) == 0)
     if (IS("style")) {
         if (a->replace_styles) {
             a->style_count = 0;
             a->replace_styles = 0;
         }
-        if (a->style_count == MAX_STYLES) { option_error(exception, "stylize: too many style images", shown); return 0; }
+        if (a->style_count == SF_MAX_STYLES) { option_error(exception, "stylize: too many style images", shown); return 0; }
         a->styles[a->style_count++] = v;
     } else if (IS("style-blend")) {
         const char *p = v;
@@ -109,13 +122,13 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
         while (*p) {
             char number[64];
             size_t len = strcspn(p, ",");
-            if (len == 0 || len >= sizeof number || a->blend_count == MAX_STYLES) {
+            if (len == 0 || len >= sizeof number || a->blend_count == SF_MAX_STYLES) {
                 option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", shown);
                 return 0;
             }
             memcpy(number, p, len);
             number[len] = 0;
-            if (!parse_float(number, &a->blend[a->blend_count++])) {
+            if (!parse_weight(number, &a->blend[a->blend_count++])) {
                 option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", shown);
                 return 0;
             }
@@ -125,64 +138,37 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
                 if (!*p) { option_error(exception, "stylize: style-blend ends with a comma", shown); return 0; }
             }
         }
-    } else if (IS("iterations")) {
-        if (!parse_int(v, 1, 1000000, &iv)) { option_error(exception, "stylize: iterations must be 1…1000000", shown); return 0; }
-        a->options.iterations = (int32_t)iv;
-    } else if (IS("size")) {
-        if (!parse_int(v, 0, SF_MAX_RESULT_SIDE, &iv) || (iv > 0 && iv < SF_MIN_RESULT_SIDE)) {
-            option_error(exception, "stylize: size must be 0 (keep) or 16…8192", shown);
-            return 0;
-        }
-        a->options.max_size = (uint32_t)iv;
-    } else if (IS("optimizer")) {
-        if (strcmp(v, "lbfgs") == 0) a->options.optimizer = SF_OPTIMIZER_LBFGS;
-        else if (strcmp(v, "adam") == 0) a->options.optimizer = SF_OPTIMIZER_ADAM;
-        else { option_error(exception, "stylize: optimizer is lbfgs or adam", shown); return 0; }
-    } else if (IS("lr")) {
-        if (!parse_float(v, &fv) || fv == 0) { option_error(exception, "stylize: lr must be a number > 0", shown); return 0; }
-        a->options.learning_rate = fv;
-    } else if (IS("content-weight")) {
-        if (!parse_float(v, &fv)) { option_error(exception, "stylize: content-weight must be a number >= 0", shown); return 0; }
-        a->options.content_weight = fv;
-    } else if (IS("style-weight")) {
-        if (!parse_float(v, &fv)) { option_error(exception, "stylize: style-weight must be a number >= 0", shown); return 0; }
-        a->options.style_weight = fv;
-    } else if (IS("tv-weight")) {
-        if (!parse_float(v, &fv)) { option_error(exception, "stylize: tv-weight must be a number >= 0", shown); return 0; }
-        a->options.tv_weight = fv;
-    } else if (IS("content-layers")) {
-        a->options.content_layers = v;
-    } else if (IS("style-layers")) {
-        a->options.style_layers = v;
-    } else if (IS("pooling")) {
-        if (strcmp(v, "max") == 0) a->options.pooling = SF_POOLING_MAX;
-        else if (strcmp(v, "avg") == 0) a->options.pooling = SF_POOLING_AVG;
-        else { option_error(exception, "stylize: pooling is max or avg", shown); return 0; }
-    } else if (IS("init")) {
-        if (strcmp(v, "content") == 0) a->options.init = SF_INIT_CONTENT;
-        else if (strcmp(v, "random") == 0) a->options.init = SF_INIT_RANDOM;
-        else { a->options.init = SF_INIT_IMAGE; a->init_path = v; }
-    } else if (IS("seed")) {
-        char *end;
-        errno = 0;
-        unsigned long long s = strtoull(v, &end, 10);
-        if (errno || end == v || *end || v[0] == '-') { option_error(exception, "stylize: seed must be a number >= 0", shown); return 0; }
-        a->options.seed = s;
-    } else if (IS("scales")) {
-        if (!parse_int(v, 1, 8, &iv)) { option_error(exception, "stylize: scales must be 1…8", shown); return 0; }
-        a->options.scales = (int32_t)iv;
-    } else if (IS("objective")) {
-        if (strcmp(v, "default") == 0) a->options.objective = SF_OBJECTIVE_DEFAULT;
-        else if (strcmp(v, "tutorial") == 0) a->options.objective = SF_OBJECTIVE_TUTORIAL;
-        else { option_error(exception, "stylize: objective is default or tutorial", shown); return 0; }
     } else if (IS("model")) {
         a->model = v;
-    } else if (IS("threads")) {
-        if (!parse_int(v, 0, 256, &iv)) { option_error(exception, "stylize: threads must be 0…256", shown); return 0; }
-        a->options.threads = (int32_t)iv;
+    } else if (IS("init") && strcmp(v, "content") != 0 && strcmp(v, "random") != 0) {
+        /* init=FILE: a start image, read here (the library's option takes content or random). */
+        a->options.init = SF_INIT_IMAGE;
+        a->init_path = v;
     } else {
-        option_error(exception, "stylize: unknown argument (see the module's documentation)", shown);
-        return 0;
+        char key[64];
+        if (n >= sizeof key) n = sizeof key - 1; /* longer than any key: still unknown below */
+        memcpy(key, name, n);
+        key[n] = '\0';
+        int known = 0;
+        for (size_t i = 0, count = sf_option_count(); i < count && !known; i++) {
+            sf_option_description d;
+            memset(&d, 0, sizeof d);
+            d.struct_size = sizeof d;
+            known = sf_option_info(i, &d) == SF_OK && strcmp(d.name, key) == 0;
+        }
+        if (!known) {
+            char keys[1024];
+            valid_keys(keys, sizeof keys);
+            (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize: unknown key",
+                                       "`%s'; valid keys: %s", shown, keys);
+            return 0;
+        }
+        if (IS("init")) a->init_path = NULL; /* init=content|random replaces an init=FILE */
+        if (sf_options_set(&a->options, key, v) != SF_OK) {
+            (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "`%s': %s", shown,
+                                       sf_last_error_message(NULL));
+            return 0;
+        }
     }
 #undef IS
     return 1;
@@ -486,7 +472,7 @@ ModuleExport size_t stylizeImage(Image **images, const int argc, const char **ar
                                    "%s", sf_last_error_message(NULL));
         ctx = NULL;
     }
-    sf_image styles[MAX_STYLES];
+    sf_image styles[SF_MAX_STYLES];
     size_t loaded = 0;
     sf_image init = {0, 0, 0, 0, NULL};
     int ok = ctx != NULL;

@@ -27,7 +27,23 @@ struct StylizeImageCommand: ParsableCommand {
             (~/.cache/stylefilter/, filled by 'stylize model fetch'), models/ in a checkout.
             """)
 
-    private static let defaults = StyleOptions()
+    /// An option table row's help for ArgumentParser (a name missing from the table shows as
+    /// such in --help and fails HelpTests; it does not stop the command).
+    static func help(_ name: String) -> ArgumentHelp {
+        guard let spec = OptionTable.spec(named: name) else { return ArgumentHelp("(not in the option table)") }
+        return ArgumentHelp(spec.help, valueName: spec.valueName)
+    }
+
+    static func defaultText(_ name: String) -> String { OptionTable.spec(named: name)?.defaultText ?? "" }
+
+    /// The values of the options that are OptionTable rows, by name (parsed in makeSettings).
+    var tableValues: [(name: String, value: String)] {
+        [("iterations", iterations), ("optimizer", optimizer), ("lr", lr), ("content-weight", contentWeight),
+         ("style-weight", styleWeight), ("tv-weight", tvWeight), ("content-layers", contentLayers),
+         ("style-layers", styleLayers), ("pooling", pooling), ("init", initialization), ("seed", seed),
+         ("scales", scales), ("objective", objective), ("size", size), ("work-size", workSize),
+         ("max-memory", maxMemory), ("threads", threads)]
+    }
 
     @Argument(help: ArgumentHelp("Content image (file, FORMAT:file, or '-' for standard input).", valueName: "content"))
     var content: String
@@ -46,69 +62,62 @@ struct StylizeImageCommand: ParsableCommand {
                                valueName: "w1,w2,…"))
     var styleBlend: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Longest side of the result in pixels.", valueName: "N"))
-    var size: Int = defaults.size
+    // The engine's options: names, help, defaults and parsers are OptionTable's rows (StyleKernel);
+    // ArgumentParser needs a static declaration for each, so HelpTests compares them with the table.
 
-    @Option(name: .customLong("work-size"), parsing: .unconditional,
-            help: ArgumentHelp("Longest side up to which the whole image is optimised at once; larger results continue in overlapping tiles.", valueName: "N"))
-    var workSize: Int = defaults.workSize
+    @Option(name: .customLong("size"), parsing: .unconditional, help: Self.help("size"))
+    var size: String = Self.defaultText("size")
 
-    @Option(name: .customLong("max-memory"), parsing: .unconditional,
-            help: ArgumentHelp("Memory budget of the whole process (e.g. 1500M, 1.5G); tiles are sized to fit it. Default: \(ByteSize.format(defaults.maxMemory)).", valueName: "SIZE"))
-    var maxMemory: String?
+    @Option(name: .customLong("work-size"), parsing: .unconditional, help: Self.help("work-size"))
+    var workSize: String = Self.defaultText("work-size")
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Iterations at each scale.", valueName: "N"))
-    var iterations: Int = defaults.iterations
+    @Option(name: .customLong("max-memory"), parsing: .unconditional, help: Self.help("max-memory"))
+    var maxMemory: String = Self.defaultText("max-memory")
 
-    @Option(help: "Optimiser.")
-    var optimizer: StyleOptions.Optimizer = defaults.optimizer
+    @Option(name: .customLong("iterations"), parsing: .unconditional, help: Self.help("iterations"))
+    var iterations: String = Self.defaultText("iterations")
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Adam's learning rate (in the model's pixel units).", valueName: "X"))
-    var lr: Float = defaults.learningRate
+    @Option(name: .customLong("optimizer"), parsing: .unconditional, help: Self.help("optimizer"))
+    var optimizer: String = Self.defaultText("optimizer")
 
-    @Option(name: .customLong("content-weight"), parsing: .unconditional,
-            help: ArgumentHelp("Weight of the content loss.", valueName: "X"))
-    var contentWeight: Float = defaults.contentWeight
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: Self.help("lr"))
+    var lr: String = Self.defaultText("lr")
 
-    @Option(name: .customLong("style-weight"), parsing: .unconditional,
-            help: ArgumentHelp("Weight of the style loss.", valueName: "X"))
-    var styleWeight: Float = defaults.styleWeight
+    @Option(name: .customLong("content-weight"), parsing: .unconditional, help: Self.help("content-weight"))
+    var contentWeight: String = Self.defaultText("content-weight")
 
-    @Option(name: .customLong("tv-weight"), parsing: .unconditional,
-            help: ArgumentHelp("Weight of the total-variation loss.", valueName: "X"))
-    var tvWeight: Float = defaults.tvWeight
+    @Option(name: .customLong("style-weight"), parsing: .unconditional, help: Self.help("style-weight"))
+    var styleWeight: String = Self.defaultText("style-weight")
 
-    @Option(name: .customLong("content-layers"),
-            help: ArgumentHelp("Content layers.", valueName: "layer,…"))
-    var contentLayers: String = defaults.contentLayers.joined(separator: ",")
+    @Option(name: .customLong("tv-weight"), parsing: .unconditional, help: Self.help("tv-weight"))
+    var tvWeight: String = Self.defaultText("tv-weight")
 
-    @Option(name: .customLong("style-layers"),
-            help: ArgumentHelp("Style layers with weights (a layer without :weight weighs 1).",
-                               valueName: "layer:weight,…"))
-    var styleLayers: String = OptionLists.describe(defaults.styleLayers)
+    @Option(name: .customLong("content-layers"), parsing: .unconditional, help: Self.help("content-layers"))
+    var contentLayers: String = Self.defaultText("content-layers")
 
-    @Option(help: "Pooling between the blocks of the network.")
-    var pooling: StyleOptions.Pooling = defaults.pooling
+    @Option(name: .customLong("style-layers"), parsing: .unconditional, help: Self.help("style-layers"))
+    var styleLayers: String = Self.defaultText("style-layers")
 
-    @Option(name: .customLong("init"),
-            help: ArgumentHelp("Starting image: content, random (seeded noise), or an image file.",
-                               valueName: "content|random|PATH"))
-    var initialization: String = InitialImage.name(of: defaults.initialization)
+    @Option(name: .customLong("pooling"), parsing: .unconditional, help: Self.help("pooling"))
+    var pooling: String = Self.defaultText("pooling")
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the random initialisation.", valueName: "N"))
-    var seed: UInt64 = defaults.seed
+    @Option(name: .customLong("init"), parsing: .unconditional, help: Self.help("init"))
+    var initialization: String = Self.defaultText("init")
+
+    @Option(name: .customLong("seed"), parsing: .unconditional, help: Self.help("seed"))
+    var seed: String = Self.defaultText("seed")
 
     @Option(help: ArgumentHelp("Model file (.safetensors). Default: see below.", valueName: "PATH"))
     var model: String?
 
-    @Option(help: "Objective: default (size-independent) or tutorial (the PyTorch tutorials' numbers).")
-    var objective: StyleOptions.Objective = defaults.objective
+    @Option(name: .customLong("objective"), parsing: .unconditional, help: Self.help("objective"))
+    var objective: String = Self.defaultText("objective")
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Scales of the coarse-to-fine pyramid (1: full size only).", valueName: "N"))
-    var scales: Int = defaults.scales
+    @Option(name: .customLong("scales"), parsing: .unconditional, help: Self.help("scales"))
+    var scales: String = Self.defaultText("scales")
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Threads (0: all cores).", valueName: "N"))
-    var threads: Int = defaults.threads
+    @Option(name: .customLong("threads"), parsing: .unconditional, help: Self.help("threads"))
+    var threads: String = Self.defaultText("threads")
 
     @Option(help: ArgumentHelp("Write a JSON report (loss terms, iterations, timing, model, size) to FILE, "
                                + "only together with the output (FILE is checked before the run).",
@@ -139,7 +148,3 @@ struct StylizeImageCommand: ParsableCommand {
         try StylizationRun(settings: makeSettings()).run()
     }
 }
-
-extension StyleOptions.Optimizer: ExpressibleByArgument {}
-extension StyleOptions.Pooling: ExpressibleByArgument {}
-extension StyleOptions.Objective: ExpressibleByArgument {}

@@ -14,14 +14,6 @@ enum InitialImage: Equatable {
         }
     }
 
-    /// The name shown as --init's default.
-    static func name(of initialization: StyleOptions.Initialization) -> String {
-        switch initialization {
-        case .content: return "content"
-        case .random: return "random"
-        case .image: return "PATH"
-        }
-    }
 }
 
 /// Everything one `stylize` run was told, checked: the parsed command line turned into
@@ -47,34 +39,20 @@ extension StylizeImageCommand {
     func makeSettings() throws -> StylizeSettings {
         var o = StyleOptions()
         guard !styles.isEmpty else { throw CommandFailure("no style image: give one or more with -s STYLE") }
-        for (option, value) in [("--size", size), ("--iterations", iterations), ("--scales", scales)] where value <= 0 {
-            throw CommandFailure("\(option) must be at least 1 (got \(value))")
-        }
-        guard threads >= 0 else { throw CommandFailure("--threads must be 0 (all cores) or more (got \(threads))") }
         if let saveEvery, saveEvery <= 0 {
             throw CommandFailure("--save-every must be at least 1 (got \(saveEvery))")
         }
-        o.size = size
-        o.workSize = workSize
-        if let maxMemory {
-            guard let bytes = ByteSize.parse(maxMemory) else {
-                throw CommandFailure("--max-memory: '\(maxMemory)' is not a size; give e.g. 1500M or 1.5G")
+        let initial = InitialImage(initialization)
+        for (name, value) in tableValues {
+            // An --init image is read later; the table knows only content and random.
+            if name == "init", case .image = initial { continue }
+            guard let spec = OptionTable.spec(named: name) else { throw CommandFailure("--\(name) is not in the option table") }
+            do {
+                try spec.set(value, in: &o)
+            } catch {
+                throw CommandFailure("--" + error.description)
             }
-            o.maxMemory = bytes
         }
-        o.iterations = iterations
-        o.scales = scales
-        o.threads = threads
-        o.seed = seed
-        o.optimizer = optimizer
-        o.pooling = pooling
-        o.objective = objective
-        o.learningRate = try OptionLists.check(lr, option: "--lr", positive: true)
-        o.contentWeight = try OptionLists.check(contentWeight, option: "--content-weight")
-        o.styleWeight = try OptionLists.check(styleWeight, option: "--style-weight")
-        o.tvWeight = try OptionLists.check(tvWeight, option: "--tv-weight")
-        o.contentLayers = try OptionLists.contentLayers(contentLayers)
-        o.styleLayers = try OptionLists.styleLayers(styleLayers)
         if let styleBlend {
             o.styleBlend = try OptionLists.styleBlend(styleBlend, styleCount: styles.count)
         }
@@ -87,8 +65,6 @@ extension StylizeImageCommand {
             throw CommandFailure(error.description)
         }
 
-        let initial = InitialImage(initialization)
-        if initial == .random { o.initialization = .random } else { o.initialization = .content }
 
         let outputLocation = ImageLocation(output)
         guard !(outputLocation.isStandardStream && saveEvery != nil) else {

@@ -102,12 +102,7 @@ static const char *model_path;
 static sf_options small_options(void) {
     sf_options o;
     sf_options_init(&o, sizeof o);
-    o.iterations = 3;
-    o.scales = 1;
-    o.threads = 1;
-    o.seed = 7;
-    o.init = SF_INIT_RANDOM;
-    o.max_size = 32;
+    CHECK_EQ_INT(sf_options_parse(&o, "iterations=3 scales=1 threads=1 seed=7 init=random size=32"), SF_OK);
     return o;
 }
 
@@ -164,7 +159,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_image, format), 16);
     CHECK_EQ_INT(offsetof(sf_image, data), 24);
 
-    CHECK_EQ_INT(sizeof(sf_options), 88);
+    CHECK_EQ_INT(sizeof(sf_options), 104);
     CHECK_EQ_INT(offsetof(sf_options, struct_size), 0);
     CHECK_EQ_INT(offsetof(sf_options, iterations), 8);
     CHECK_EQ_INT(offsetof(sf_options, optimizer), 12);
@@ -182,6 +177,29 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_options, objective), 76);
     CHECK_EQ_INT(offsetof(sf_options, max_size), 80);
     CHECK_EQ_INT(offsetof(sf_options, threads), 84);
+    CHECK_EQ_INT(offsetof(sf_options, work_size), 88);
+    CHECK_EQ_INT(offsetof(sf_options, reserved), 92);
+    CHECK_EQ_INT(offsetof(sf_options, max_memory), 96);
+    CHECK_EQ_INT(sizeof(sf_option_description), 88);
+    CHECK_EQ_INT(offsetof(sf_option_description, name), 8);
+    CHECK_EQ_INT(offsetof(sf_option_description, type), 16);
+    CHECK_EQ_INT(offsetof(sf_option_description, has_minimum), 20);
+    CHECK_EQ_INT(offsetof(sf_option_description, has_maximum), 24);
+    CHECK_EQ_INT(offsetof(sf_option_description, minimum_exclusive), 28);
+    CHECK_EQ_INT(offsetof(sf_option_description, minimum), 32);
+    CHECK_EQ_INT(offsetof(sf_option_description, maximum), 40);
+    CHECK_EQ_INT(offsetof(sf_option_description, default_value), 48);
+    CHECK_EQ_INT(offsetof(sf_option_description, choices), 56);
+    CHECK_EQ_INT(offsetof(sf_option_description, accepted), 64);
+    CHECK_EQ_INT(offsetof(sf_option_description, help), 72);
+    CHECK_EQ_INT(offsetof(sf_option_description, type_name), 80);
+    CHECK_EQ_INT(SF_OPTION_INT, 1);
+    CHECK_EQ_INT(SF_OPTION_FLOAT, 2);
+    CHECK_EQ_INT(SF_OPTION_CHOICE, 3);
+    CHECK_EQ_INT(SF_OPTION_LAYERS, 4);
+    CHECK_EQ_INT(SF_OPTION_WEIGHTED_LAYERS, 5);
+    CHECK_EQ_INT(SF_OPTION_BYTES, 6);
+    CHECK_EQ_INT(SF_OPTION_PIXELS, 7);
 
     CHECK_EQ_INT(sizeof(sf_progress), 80);
     CHECK_EQ_INT(offsetof(sf_progress, struct_size), 0);
@@ -221,8 +239,21 @@ static void test_options(void) {
     CHECK_EQ_INT(o.seed, 0);
     CHECK_EQ_INT(o.scales, 5);
     CHECK_EQ_INT(o.objective, SF_OBJECTIVE_DEFAULT);
-    CHECK_EQ_INT(o.max_size, 512);
+    CHECK_EQ_INT(o.max_size, 0); /* a filter keeps the image's size */
     CHECK_EQ_INT(o.threads, 0);
+    CHECK_EQ_INT(o.work_size, 512);
+    CHECK_EQ_INT(o.max_memory, 1536ull << 20);
+
+    /* A caller compiled with the first ABI 1 header (88-byte sf_options): still accepted, the
+     * appended fields take their defaults and are never written. */
+    unsigned char old[88 + 16];
+    memset(old, 0xEE, sizeof old);
+    CHECK_EQ_INT(sf_options_init((sf_options *)old, 88), SF_OK);
+    CHECK(old[88] == 0xEE && old[88 + 15] == 0xEE, "bytes beyond an 88-byte struct untouched");
+    CHECK_EQ_INT(sf_options_set((sf_options *)old, "iterations", "9"), SF_OK);
+    CHECK_EQ_INT(((sf_options *)old)->iterations, 9);
+    CHECK_EQ_INT(sf_options_set((sf_options *)old, "work-size", "256"), SF_INVALID_ARGUMENT);
+    CHECK(old[88] == 0xEE && old[88 + 15] == 0xEE, "bytes beyond an 88-byte struct untouched");
 
     /* A newer caller's larger struct: the known part filled, the rest zeroed. */
     unsigned char big[sizeof(sf_options) + 16];
@@ -242,8 +273,8 @@ static void test_options(void) {
     CHECK(w == 10 && h == 32, "%ux%u", w, h);
     CHECK_EQ_INT(sf_output_size(&o, 20, 17, &w, &h), SF_OK); /* smaller: kept */
     CHECK(w == 20 && h == 17, "%ux%u", w, h);
-    CHECK_EQ_INT(sf_output_size(NULL, 700, 300, &w, &h), SF_OK); /* defaults: 512 */
-    CHECK(w == 512 && h == 219, "%ux%u", w, h);
+    CHECK_EQ_INT(sf_output_size(NULL, 700, 300, &w, &h), SF_OK); /* defaults: the content's size */
+    CHECK(w == 700 && h == 300, "%ux%u", w, h);
     o.max_size = 0;
     CHECK_EQ_INT(sf_output_size(&o, 1000, 999, &w, &h), SF_OK);
     CHECK(w == 1000 && h == 999, "%ux%u", w, h);
@@ -256,6 +287,158 @@ static void test_options(void) {
     CHECK_EQ_INT(sf_output_size(&o, 100, 100, &w, NULL), SF_INVALID_ARGUMENT);
     o.struct_size = 8;
     CHECK_EQ_INT(sf_output_size(&o, 100, 100, &w, &h), SF_INVALID_ARGUMENT);
+}
+
+/* ---- The option table: set by name, introspection -------------------------------------------- */
+
+static sf_option_description describe(size_t i) {
+    sf_option_description d;
+    memset(&d, 0, sizeof d);
+    d.struct_size = sizeof d;
+    CHECK_EQ_INT(sf_option_info(i, &d), SF_OK);
+    return d;
+}
+
+/* A bad value (or name) gives SF_INVALID_ARGUMENT, a message naming the option and what it
+ * accepts, and leaves the options unchanged. */
+static void expect_refused(sf_options *o, const char *name, const char *value, const char *accepted) {
+    sf_options before = *o;
+    CHECK_EQ_INT(sf_options_set(o, name, value), SF_INVALID_ARGUMENT);
+    const char *m = sf_last_error_message(NULL);
+    CHECK(strstr(m, name) != NULL, "%s=%s: message does not name the option: %s", name, value, m);
+    CHECK(accepted == NULL || strstr(m, accepted) != NULL, "%s=%s: message lacks \"%s\": %s", name, value, accepted, m);
+    CHECK(memcmp(&before, o, sizeof before) == 0, "%s=%s changed the options", name, value);
+}
+
+static void test_option_table(void) {
+    size_t count = sf_option_count();
+    CHECK(count >= 17, "%zu options", count);
+    sf_option_description d;
+    memset(&d, 0, sizeof d);
+    d.struct_size = sizeof d;
+    CHECK_EQ_INT(sf_option_info(count, &d), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_option_info(0, NULL), SF_INVALID_ARGUMENT);
+    d.struct_size = 8;
+    CHECK_EQ_INT(sf_option_info(0, &d), SF_INVALID_ARGUMENT);
+
+    sf_options defaults, o;
+    sf_options_init(&defaults, sizeof defaults);
+    for (size_t i = 0; i < count; i++) {
+        d = describe(i);
+        const char *n = d.name;
+        CHECK(n && *n && d.default_value && d.choices && d.accepted && d.help && *d.help && d.type_name, "option %zu", i);
+        if (!n) continue;
+        CHECK(d.type >= SF_OPTION_INT && d.type <= SF_OPTION_PIXELS, "%s: type %d", n, d.type);
+        /* Every option set by name to its documented default gives sf_options_init's options
+         * (a list option's text then points at the library's copy instead of NULL). */
+        sf_options_init(&o, sizeof o);
+        CHECK_EQ_INT(sf_options_set(&o, n, d.default_value), SF_OK);
+        if (d.type == SF_OPTION_LAYERS || d.type == SF_OPTION_WEIGHTED_LAYERS) {
+            const char *text = d.type == SF_OPTION_LAYERS ? o.content_layers : o.style_layers;
+            CHECK(text && strcmp(text, d.default_value) == 0, "%s: %s", n, text ? text : "NULL");
+            o.content_layers = o.style_layers = NULL;
+        }
+        CHECK(memcmp(&o, &defaults, sizeof o) == 0, "%s=%s differs from the default", n, d.default_value);
+
+        /* Each bound accepted, one step beyond it refused with a message naming the option and
+         * its valid range; a word of each choice accepted, another refused. */
+        char text[64];
+        sf_options_init(&o, sizeof o);
+        switch (d.type) {
+        case SF_OPTION_INT:
+        case SF_OPTION_PIXELS:
+            CHECK(d.has_minimum && d.has_maximum, "%s: bounds", n);
+            snprintf(text, sizeof text, "%.0f", d.minimum);
+            CHECK_EQ_INT(sf_options_set(&o, n, text), SF_OK);
+            if (d.maximum < 9e15) {
+                snprintf(text, sizeof text, "%.0f", d.maximum);
+                CHECK_EQ_INT(sf_options_set(&o, n, text), SF_OK);
+                snprintf(text, sizeof text, "%.0f", d.maximum + 1);
+                expect_refused(&o, n, text, d.accepted);
+            }
+            snprintf(text, sizeof text, "%.0f", d.minimum - 1);
+            expect_refused(&o, n, text, d.accepted);
+            expect_refused(&o, n, "1.5", d.accepted);
+            if (d.type == SF_OPTION_PIXELS && strstr(d.choices, "full")) {
+                CHECK_EQ_INT(sf_options_set(&o, n, "full"), SF_OK);
+            }
+            break;
+        case SF_OPTION_FLOAT:
+            CHECK(d.has_minimum && !d.has_maximum && d.minimum == 0, "%s: bounds", n);
+            CHECK_EQ_INT(sf_options_set(&o, n, "1e3"), SF_OK);
+            if (d.minimum_exclusive) expect_refused(&o, n, "0", d.accepted);
+            else CHECK_EQ_INT(sf_options_set(&o, n, "0"), SF_OK);
+            expect_refused(&o, n, "-1", d.accepted);
+            expect_refused(&o, n, "nan", d.accepted);
+            expect_refused(&o, n, "1e60", d.accepted);
+            expect_refused(&o, n, "lots", d.accepted);
+            break;
+        case SF_OPTION_CHOICE: {
+            char words[256];
+            snprintf(words, sizeof words, "%s", d.choices);
+            for (char *save = NULL, *w = strtok_r(words, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                CHECK_EQ_INT(sf_options_set(&o, n, w), SF_OK);
+            }
+            expect_refused(&o, n, "bogus", d.accepted);
+            break;
+        }
+        case SF_OPTION_LAYERS:
+        case SF_OPTION_WEIGHTED_LAYERS:
+            CHECK(strstr(d.choices, "conv4_2") != NULL, "%s: layers %s", n, d.choices);
+            CHECK_EQ_INT(sf_options_set(&o, n, "conv3_1"), SF_OK);
+            expect_refused(&o, n, "conv9_9", d.accepted);
+            expect_refused(&o, n, "conv3_1,,conv4_1", d.accepted);
+            break;
+        case SF_OPTION_BYTES:
+            CHECK(d.has_minimum, "%s: minimum", n);
+            CHECK_EQ_INT(sf_options_set(&o, n, "1.5G"), SF_OK);
+            CHECK_EQ_INT(sf_options_set(&o, n, "1500M"), SF_OK);
+            snprintf(text, sizeof text, "%.0f", d.minimum - 1);
+            expect_refused(&o, n, text, d.accepted);
+            expect_refused(&o, n, "1.5Gi", d.accepted);
+            break;
+        }
+    }
+
+    /* Fields set by name land where the header says. */
+    sf_options_init(&o, sizeof o);
+    CHECK_EQ_INT(sf_options_parse(&o, "iterations=7  size=300\tmax-memory=1.5G work-size=256 optimizer=adam "
+                                      "pooling=avg init=random objective=tutorial seed=18446744073709551615 "
+                                      "lr=0.5 style-weight=1e3 content-layers=conv4_1 style-layers=conv1_1:1,conv2_1"),
+                 SF_OK);
+    CHECK(o.iterations == 7 && o.max_size == 300 && o.max_memory == (3ull << 29) && o.work_size == 256, "numbers");
+    CHECK(o.optimizer == SF_OPTIMIZER_ADAM && o.pooling == SF_POOLING_AVG && o.init == SF_INIT_RANDOM &&
+          o.objective == SF_OBJECTIVE_TUTORIAL && o.seed == UINT64_MAX, "choices, seed");
+    CHECK(o.learning_rate == 0.5f && o.style_weight == 1000.0f, "floats");
+    CHECK(o.content_layers && strcmp(o.content_layers, "conv4_1") == 0, "content_layers");
+    CHECK(o.style_layers && strcmp(o.style_layers, "conv1_1:1,conv2_1") == 0, "style_layers");
+    CHECK_EQ_INT(sf_options_set(&o, "size", "full"), SF_OK);
+    CHECK_EQ_INT(o.max_size, 0);
+    /* All or nothing. */
+    sf_options before = o;
+    CHECK_EQ_INT(sf_options_parse(&o, "iterations=8 threads=999"), SF_INVALID_ARGUMENT);
+    CHECK(strstr(sf_last_error_message(NULL), "threads") != NULL, "%s", sf_last_error_message(NULL));
+    CHECK_EQ_INT(sf_options_parse(&o, "iterations=8 bogus"), SF_INVALID_ARGUMENT);
+    CHECK(memcmp(&before, &o, sizeof o) == 0, "a failed parse changed the options");
+    CHECK_EQ_INT(sf_options_parse(&o, ""), SF_OK);
+    CHECK_EQ_INT(sf_options_parse(&o, NULL), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_options_parse(NULL, "iterations=1"), SF_INVALID_ARGUMENT);
+
+    /* An unknown name: the message lists the valid ones. */
+    expect_refused(&o, "iteratons", "5", "iterations");
+    CHECK(strstr(sf_last_error_message(NULL), "max-memory") != NULL, "%s", sf_last_error_message(NULL));
+    CHECK_EQ_INT(sf_options_set(&o, NULL, "1"), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_options_set(&o, "iterations", NULL), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_options_set(NULL, "iterations", "1"), SF_INVALID_ARGUMENT);
+    o.struct_size = 8;
+    CHECK_EQ_INT(sf_options_set(&o, "iterations", "1"), SF_INVALID_ARGUMENT);
+}
+
+/* `abi_test --list-options`: the option names, one a line (mk/cabi.mk compares them with the
+ * command's long options and the -process keys). */
+static int list_options(void) {
+    for (size_t i = 0; i < sf_option_count(); i++) printf("%s\n", describe(i).name);
+    return failed ? 1 : 0;
 }
 
 /* ---- Contexts ------------------------------------------------------------------------------ */
@@ -746,6 +929,7 @@ static void test_threads(sf_context *first) {
 }
 
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--list-options") == 0) return list_options();
     model_path = argc > 1 ? argv[1] : getenv("STYLEFILTER_MODEL");
     char tmpdir[] = "/tmp/sf-abi-XXXXXX";
     if (!mkdtemp(tmpdir)) {
@@ -755,6 +939,7 @@ int main(int argc, char **argv) {
     double t0 = now();
     test_layout();
     test_options();
+    test_option_table();
     test_context_errors(tmpdir);
 
     sf_context *ctx = NULL;

@@ -58,6 +58,14 @@ final class EndToEndTests: CommandTestCase {
         }
     }
 
+    /// `--size full`: the result has the content's own size (rose: is 70×46).
+    func testSizeFullKeepsTheContentSize() throws {
+        let r = try stylizeWithModel(["rose.png", "-s", "plasma.png", "-o", "full.png", "--size", "full",
+                                      "--iterations", "2", "--scales", "1", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try identify("%w %h", "full.png"), "70 46")
+    }
+
     func testAlphaPassesThrough() throws {
         try makeImage("alpha.png", ["rose:", "(", "-size", "70x46", "gradient:white-black", ")", "-alpha", "off",
                                     "-compose", "CopyOpacity", "-composite", "-depth", "8"])

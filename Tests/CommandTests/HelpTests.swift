@@ -7,24 +7,36 @@ final class HelpTests: CommandTestCase {
         let r = try stylize(["--help"])
         XCTAssertEqual(r.status, 0)
         let help = String(decoding: r.stdout, as: UTF8.self)
-        for option in ["-s, --style", "-o, --output", "--style-blend", "--size", "--iterations", "--optimizer", "--lr",
-                       "--content-weight", "--style-weight", "--tv-weight", "--content-layers", "--style-layers",
-                       "--pooling", "--init", "--seed", "--model", "--objective", "--scales", "--threads",
-                       "--report", "--progress", "--save-every", "--quiet", "model import"] {
+        for option in ["-s, --style", "-o, --output", "--style-blend", "--model", "--report", "--progress",
+                       "--save-every", "--quiet", "model import", "out.iter0100.png"] {
             XCTAssertTrue(help.contains(option), "help does not mention \(option)")
         }
-        let d = StyleOptions()
+    }
+
+    /// The command's engine options are exactly the option table's rows (OptionTable), each with
+    /// the table's value name, help line and default (`StyleOptions()`).
+    func testEngineOptionsMatchTheOptionTable() throws {
+        let help = String(decoding: try stylize(["--help"]).stdout, as: UTF8.self)
+        let commandOnly: Set = ["style", "output", "style-blend", "model", "report", "progress", "save-every",
+                                "quiet", "version", "help"]
+        // Option lines: "  --name <value> …" or "  -s, --name <value> …".
+        let listed = help.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  ") else { return nil }
+            var t = line.drop(while: { $0 == " " })
+            if t.first == "-", t.dropFirst(2).hasPrefix(", ") { t = t.dropFirst(4) }
+            guard t.hasPrefix("--") else { return nil }
+            return String(t.dropFirst(2).prefix(while: { $0.isLetter || $0 == "-" }))
+        }
+        XCTAssertEqual(Set(listed).subtracting(commandOnly), Set(OptionTable.names),
+                       "stylize's engine options differ from OptionTable")
+        XCTAssertEqual(Set(listed).count, listed.count, "an option is listed twice")
         // ArgumentParser wraps long lines; compare with whitespace collapsed.
         let flat = help.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
-        let styleLayers = d.styleLayers.map { "\($0.name):\($0.weight)" }.joined(separator: ",")
-        for expected in ["(default: \(d.size))", "(default: \(d.iterations))", "default: \(d.optimizer.rawValue))",
-                         "(default: \(d.learningRate))", "(default: \(d.contentWeight))", "(default: \(d.styleWeight))",
-                         "(default: \(d.tvWeight))", "(default: \(d.contentLayers.joined(separator: ",")))",
-                         "(default: \(styleLayers))", "default: \(d.pooling.rawValue))", "(default: content)",
-                         "(default: \(d.seed))", "default: \(d.objective.rawValue))", "(default: \(d.scales))",
-                         "(default: \(d.threads))", "out.iter0100.png"] {
+        for spec in OptionTable.all {
+            let expected = "--\(spec.name) <\(spec.valueName)> \(spec.help) (default: \(spec.defaultText))"
             XCTAssertTrue(flat.contains(expected), "help does not show \(expected)")
         }
+        XCTAssertTrue(flat.contains("(default: \(StyleOptions().size))"), "--size's default")
     }
 
     /// `stylize --version` prints the version the C library reports too, and exits 0.

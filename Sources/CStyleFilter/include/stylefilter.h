@@ -11,7 +11,7 @@
  *       fprintf(stderr, "%s\n", sf_last_error_message(NULL));
  *   sf_options opt;
  *   sf_options_init(&opt, sizeof opt);
- *   opt.iterations = 200; opt.max_size = 512;
+ *   opt.iterations = 200;                    // or sf_options_set(&opt, "iterations", "200")
  *   uint32_t w, h;
  *   sf_output_size(&opt, content.width, content.height, &w, &h);
  *   sf_image out = { w, h, (size_t)w * 3, SF_FORMAT_RGB8, malloc((size_t)w * h * 3) };
@@ -140,19 +140,83 @@ typedef struct sf_options {
     uint64_t seed;              /* 64: [0] noise seed for SF_INIT_RANDOM */
     int32_t scales;             /* 72: [5] coarse-to-fine scales (sides /sqrt2 per step, >= 64 px; equal steps run once), 1…8 */
     int32_t objective;          /* 76: [SF_OBJECTIVE_DEFAULT] */
-    uint32_t max_size;          /* 80: [512] longest side of the result; larger contents are
-                                       scaled down to it, smaller ones keep their size;
-                                       0 = always keep the content's size */
+    uint32_t max_size;          /* 80: [0 = keep the content's size] longest side of the
+                                       result; larger contents are scaled down to it, smaller
+                                       ones keep their size (option "size": N or "full" = 0) */
     int32_t threads;            /* 84: [0 = all cores] 0…256, for the engine and OpenBLAS */
-} sf_options;                   /* sizeof = 88 on LP64 */
+    /* Appended (ABI 1): a caller compiled with the older 88-byte sf_options still works, these
+       fields then take their defaults. */
+    uint32_t work_size;         /* 88: [512] longest side optimised as one image; larger results
+                                       continue in overlapping tiles, 64…8192 */
+    uint32_t reserved;          /* 92: 0 (so that no byte of the struct is padding) */
+    uint64_t max_memory;        /* 96: [1.5 GiB] memory budget of the process in bytes, >= 256 MiB;
+                                       tiles are sized to fit it, a run that cannot fit is refused */
+} sf_options;                   /* sizeof = 104 on LP64 (88 in older headers) */
 
 /* Fills *options with the defaults and sets options->struct_size = struct_size.
- * struct_size must be sizeof(sf_options) as the caller knows it: smaller than this header's
- * sizeof(sf_options) → SF_INVALID_ARGUMENT; larger → the known part is filled and the rest
- * zeroed (a newer header's fields, which this library does not know, must stay zero). */
+ * struct_size must be sizeof(sf_options) as the caller knows it: smaller than 88 (the
+ * first ABI 1 header's) → SF_INVALID_ARGUMENT; 88 up to this header's sizeof → the fields that fit are
+ * filled (the others take their defaults in every call); larger → the known part is filled and
+ * the rest zeroed (a newer header's fields, which this library does not know, must stay zero). */
 int sf_options_init(sf_options *options, size_t struct_size);
 
-/* The size of the result for a content of width × height under `options` (NULL = defaults):
+/* Sets one option by name from text, as the `stylize` command's long option of that name takes
+ * it ("iterations" "200", "style-weight" "1e3", "max-memory" "1.5G", "size" "full", "optimizer"
+ * "adam", "style-layers" "conv1_1:1,conv2_1:0.5"); the names and what each accepts are listed
+ * by sf_option_info. The value is checked against the option's bounds or choices now; a bad
+ * name or value gives SF_INVALID_ARGUMENT, a message naming the option and what it accepts, and
+ * leaves *options unchanged. options must have been filled by sf_options_init. The strings of
+ * the list options (content_layers, style_layers) are copies the library keeps for the life of
+ * the process (at most 1 MiB of distinct texts in all). "init" takes content or random; for a
+ * start image set options->init = SF_INIT_IMAGE and init_image. */
+int sf_options_set(sf_options *options, const char *name, const char *value);
+
+/* Sets several options from one string of NAME=VALUE settings separated by spaces or tabs,
+ * e.g. "iterations=200 size=full style-weight=1e3" (values cannot contain spaces). All or
+ * nothing: on a bad setting *options is unchanged and the message names it. */
+int sf_options_parse(sf_options *options, const char *settings);
+
+/* ---- Option introspection (build a UI or a binding from the library) ---------------------- */
+
+typedef enum sf_option_type {
+    SF_OPTION_INT = 1,             /* whole number in minimum…maximum */
+    SF_OPTION_FLOAT = 2,           /* finite number >= minimum (> minimum if minimum_exclusive) */
+    SF_OPTION_CHOICE = 3,          /* one of `choices` */
+    SF_OPTION_LAYERS = 4,          /* comma-separated layer names (`choices` lists them) */
+    SF_OPTION_WEIGHTED_LAYERS = 5, /* LAYER[:WEIGHT],… (layers in `choices`) */
+    SF_OPTION_BYTES = 6,           /* memory size: bytes, or with K, M, G (binary): 1500M, 1.5G */
+    SF_OPTION_PIXELS = 7           /* pixel size in minimum…maximum, or a word of `choices` ("full") */
+} sf_option_type;
+
+/* One option's description. Every string is static (valid for the life of the process). */
+typedef struct sf_option_description {
+    size_t struct_size;         /*  0: set by the caller to sizeof(sf_option_description) it knows */
+    const char *name;           /*  8: "style-weight": the `stylize` long option and -process key */
+    int32_t type;               /* 16: an sf_option_type */
+    int32_t has_minimum;        /* 20: minimum is meaningful */
+    int32_t has_maximum;        /* 24: maximum is meaningful */
+    int32_t minimum_exclusive;  /* 28: the value must be greater than minimum */
+    double minimum;             /* 32 */
+    double maximum;             /* 40 */
+    const char *default_value;  /* 48: the default as text, as sf_options_init sets it */
+    const char *choices;        /* 56: comma-separated accepted words, or "" */
+    const char *accepted;       /* 64: what the option accepts, in words ("1…1000000", "> 0", …) */
+    const char *help;           /* 72: one line */
+    const char *type_name;      /* 80: "int", "float", "choice", … */
+} sf_option_description;        /* sizeof = 88 on LP64 */
+
+/* The number of options (the valid indexes of sf_option_info are 0…count-1). The list is the
+ * `stylize` command's engine options, in the order of `stylize --help`. */
+size_t sf_option_count(void);
+
+/* Describes option `index` into *out. out->struct_size must be set first, to
+ * sizeof(sf_option_description) as the caller knows it (at least 88); bytes beyond the ones
+ * this library knows are zeroed. Index out of range, out NULL or struct_size too small:
+ * SF_INVALID_ARGUMENT. */
+int sf_option_info(size_t index, sf_option_description *out);
+
+/* The size of the result for a content of width × height under `options` (NULL = defaults,
+ * which keep the content's size):
  * the content's size if its longest side is <= max_size (or max_size is 0), else scaled so the
  * longest side is max_size, keeping the aspect ratio (the short side rounded, at least 1).
  * The caller allocates the output at exactly this size. */

@@ -29,12 +29,14 @@ public final class StyleEngine: @unchecked Sendable {
     }
 
     /// Repaints `content` in the style of `styles` (blended by `options.styleBlend`).
-    /// The result's longest side is `options.size`; its aspect ratio is the content's.
+    /// The result's longest side is `options.size` (`StyleOptions.fullSize`: the content's own);
+    /// its aspect ratio is the content's.
     /// - Parameter snapshotEvery: when > 0, every that many iterations the progress handler also
     ///   receives the current image (at the current scale's size), e.g. for `--save-every`.
     public func stylize(content: PlanarImage, styles: [PlanarImage], options: StyleOptions,
                         snapshotEvery: Int = 0,
                         progress: ProgressHandler? = nil) throws -> StylizeResult {
+        let options = options.resolvingFullSize(width: content.width, height: content.height)
         try options.validate(for: model.architecture, styleCount: styles.count)
         for image in [content] + styles where image.pixels.contains(where: { !$0.isFinite }) {
             throw StyleError.invalidArgument("an input image contains NaN or infinite values")

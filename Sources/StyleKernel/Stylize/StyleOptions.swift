@@ -34,6 +34,7 @@ public struct StyleOptions: Sendable {
     public var scales: Int = 5
     public var objective: Objective = .standard
     /// Longest side of the result in pixels; the content is resized to it (up or down).
+    /// `StyleOptions.fullSize` (0): the content's own size.
     public var size: Int = 512
     /// Longest side up to which the whole image is optimised at once (the pyramid of `scales`
     /// ends there); a larger result continues in overlapping tiles, doubling per stage, in memory
@@ -55,4 +56,12 @@ public struct StyleOptions: Sendable {
     ]
 
     public init() {}
+
+    /// The defaults of a filter in an image pipeline (the C API, the ImageMagick module): the
+    /// result keeps the size of the image it was handed.
+    public static let filterDefaults: StyleOptions = {
+        var o = StyleOptions()
+        o.size = fullSize
+        return o
+    }()
 }

@@ -5,23 +5,37 @@ extension StyleOptions {
     public static let maximumSize = 8192
     /// Smallest memory budget accepted (the model and runtime alone take about 200 MiB).
     public static let minimumMemory = 256 << 20
+    /// `size` meaning "the content's own size" (`--size full`, `size=full`): the engine resolves it
+    /// to the content's longest side, which must then lie in `sizeRange`.
+    public static let fullSize = 0
+    // The ranges below are the option table's bounds too (OptionTable.swift).
+    public static let iterationRange = 1...1_000_000
+    public static let sizeRange = 16...maximumSize
+    public static let workSizeRange = 64...maximumSize
+    public static let scaleRange = 1...8
+    public static let threadRange = 0...256
 
     public func validate(for architecture: VGGArchitecture, styleCount: Int) throws {
         func bad(_ message: String) -> StyleError { .invalidArgument(message) }
-        guard iterations > 0, iterations <= 1_000_000 else {
-            throw bad("iterations must be between 1 and 1000000, got \(iterations)")
+        let r = (iterations: Self.iterationRange, size: Self.sizeRange, work: Self.workSizeRange)
+        guard r.iterations.contains(iterations) else {
+            throw bad("iterations must be between \(r.iterations.lowerBound) and \(r.iterations.upperBound), got \(iterations)")
         }
-        guard size >= 16, size <= Self.maximumSize else {
-            throw bad("size must be between 16 and \(Self.maximumSize) pixels, got \(size)")
+        guard size == Self.fullSize || r.size.contains(size) else {
+            throw bad("size must be between \(r.size.lowerBound) and \(r.size.upperBound) pixels, got \(size)")
         }
-        guard workSize >= 64, workSize <= Self.maximumSize else {
-            throw bad("work size must be between 64 and \(Self.maximumSize) pixels, got \(workSize)")
+        guard r.work.contains(workSize) else {
+            throw bad("work size must be between \(r.work.lowerBound) and \(r.work.upperBound) pixels, got \(workSize)")
         }
         guard maxMemory >= Self.minimumMemory else {
             throw bad("the memory budget must be at least \(MemoryEstimate.mebibytes(Self.minimumMemory)) MiB, got \(MemoryEstimate.mebibytes(maxMemory)) MiB")
         }
-        guard scales >= 1, scales <= 8 else { throw bad("scales must be between 1 and 8, got \(scales)") }
-        guard threads >= 0, threads <= 256 else { throw bad("threads must be between 0 and 256, got \(threads)") }
+        guard Self.scaleRange.contains(scales) else {
+            throw bad("scales must be between \(Self.scaleRange.lowerBound) and \(Self.scaleRange.upperBound), got \(scales)")
+        }
+        guard Self.threadRange.contains(threads) else {
+            throw bad("threads must be between \(Self.threadRange.lowerBound) and \(Self.threadRange.upperBound), got \(threads)")
+        }
         for (name, value) in [("content weight", contentWeight), ("style weight", styleWeight),
                               ("tv weight", tvWeight)] {
             guard value.isFinite, value >= 0 else { throw bad("\(name) must be a finite number ≥ 0, got \(value)") }
@@ -56,6 +70,14 @@ extension StyleOptions {
         if case .image(let image) = initialization, image.pixels.contains(where: { !$0.isFinite }) {
             throw bad("the initial image contains NaN or infinite values")
         }
+    }
+
+    /// These options with `size = fullSize` resolved to the content's longest side (the result
+    /// then has the content's own size; `validate` checks that side against `sizeRange`).
+    public func resolvingFullSize(width: Int, height: Int) -> StyleOptions {
+        var o = self
+        if o.size == Self.fullSize { o.size = max(width, height) }
+        return o
     }
 
     /// Blend weights normalised to sum 1 (equal when none were given).

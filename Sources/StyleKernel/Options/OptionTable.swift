@@ -1,0 +1,313 @@
+/// The options every front end offers (the `stylize` command's long flags, the C API's
+/// `sf_options_set` / `sf_option_info`, the ImageMagick module's `-process` keys), one row each:
+/// name, type, default, bounds or choices, help, and the parser that sets the field. A new option
+/// is one row here; the front ends' option lists are compared with this table by tests.
+/// Limits come from `StyleOptions`' own constants (Validation.swift), which `validate` checks.
+public struct OptionSpec: Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case integer = "int", number = "float", choice, layers = "layer list",
+             weightedLayers = "layer:weight list", bytes = "size in bytes", pixels = "size in pixels"
+    }
+
+    /// The command's long-flag spelling, e.g. `style-weight`.
+    public let name: String
+    public let kind: Kind
+    /// One line, shown by `stylize --help` and `sf_option_info`.
+    public let help: String
+    /// How the value is written in help: `N`, `X`, `lbfgs|adam`, …
+    public let valueName: String
+    /// Inclusive numeric bounds; nil where there is none (choices, lists, no upper limit).
+    public let minimum: Double?
+    public let maximum: Double?
+    /// The minimum itself is excluded (a value must be greater than it).
+    public let minimumExclusive: Bool
+    /// The accepted words (choices; `full` for a pixel size).
+    public let choices: [String]
+    let read: @Sendable (StyleOptions) -> String
+    let write: @Sendable (inout StyleOptions, String) throws(OptionError) -> Void
+
+    /// The option's value in `options`, written as it would be given.
+    public func text(of options: StyleOptions) -> String { read(options) }
+
+    /// The default the command shows (`StyleOptions()`).
+    public var defaultText: String { read(StyleOptions()) }
+
+    /// Sets the option in `options` from `text`; throws an error naming the option and what it accepts.
+    public func set(_ text: String, in options: inout StyleOptions) throws(OptionError) {
+        do {
+            try write(&options, text)
+        } catch {
+            throw OptionError(option: name, message: "\(error.message); valid: \(accepted)")
+        }
+    }
+
+    /// What the option accepts, for messages: "1…1000000", "> 0", "lbfgs or adam", …
+    public var accepted: String {
+        var numeric = ""
+        switch (minimum, maximum) {
+        case let (lo?, hi?): numeric = "\(Self.format(lo, kind))…\(Self.format(hi, kind))"
+        case let (lo?, nil): numeric = (minimumExclusive ? "> " : "≥ ") + Self.format(lo, kind)
+        default: break
+        }
+        switch kind {
+        case .choice: return choices.joined(separator: " or ")
+            + (name == "init" ? " (front ends that read images also take an image file)" : "")
+        case .layers: return "comma-separated layer names (\(OptionTable.knownLayers.joined(separator: ",")))"
+        case .weightedLayers:
+            return "LAYER[:WEIGHT],… (layers \(OptionTable.knownLayers.joined(separator: ",")); weights ≥ 0, not all 0; no weight = 1)"
+        case .bytes: return "a memory size \(numeric) (bytes, or with K, M, G: 1500M, 1.5G)"
+        case .pixels: return numeric + (choices.contains("full") ? " or full (the input's own size)" : "")
+        case .integer: return name == "seed" ? "0…\(UInt64.max)" : numeric
+        case .number: return "a finite number " + numeric
+        }
+    }
+
+    static func format(_ value: Double, _ kind: Kind) -> String {
+        switch kind {
+        case .bytes: return ByteSize.format(Int(value))
+        case .number: return "\(value)"
+        default: return value.magnitude < 1e18 ? "\(Int64(value))" : "\(value)"
+        }
+    }
+}
+
+/// An option's value that cannot be used: which option, the value, and what it accepts.
+public struct OptionError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let option: String
+    public let message: String
+    /// "style-weight: 'lots' is not a number; valid: ≥ 0"
+    public var description: String { "\(option): \(message)" }
+}
+
+public enum OptionTable {
+    /// Layer names any supported network has (VGG19's include VGG16's); the loaded model's own
+    /// architecture is checked again by `StyleOptions.validate`.
+    public static let knownLayers = VGGArchitecture.vgg19.layerNames
+
+    public static func spec(named name: String) -> OptionSpec? { all.first { $0.name == name } }
+
+    /// The options' names in table order.
+    public static var names: [String] { all.map(\.name) }
+
+    public static let all: [OptionSpec] = [
+        integer("iterations", "Iterations at each scale.", StyleOptions.iterationRange, \.iterations),
+        choice("optimizer", "Optimiser.", StyleOptions.Optimizer.self, \.optimizer),
+        number("lr", "Adam's learning rate (in the model's pixel units).", \.learningRate, exclusive: true),
+        number("content-weight", "Weight of the content loss.", \.contentWeight),
+        number("style-weight", "Weight of the style loss.", \.styleWeight),
+        number("tv-weight", "Weight of the total-variation loss.", \.tvWeight),
+        contentLayers,
+        styleLayers,
+        choice("pooling", "Pooling between the blocks of the network.", StyleOptions.Pooling.self, \.pooling),
+        initialization,
+        seed,
+        integer("scales", "Scales of the coarse-to-fine pyramid (1: full size only).", StyleOptions.scaleRange, \.scales),
+        choice("objective", "Objective: default (size-independent) or tutorial (the PyTorch tutorials' numbers).",
+               StyleOptions.Objective.self, \.objective),
+        size,
+        workSize,
+        maxMemory,
+        integer("threads", "Threads (0: all cores).", StyleOptions.threadRange, \.threads),
+    ]
+
+    // MARK: Row builders
+
+    /// The problem with a value; `OptionSpec.set` adds what the option accepts (`accepted`).
+    static func fail(_ name: String, _ text: String, _ problem: String) -> OptionError {
+        OptionError(option: name, message: "'\(text)' \(problem)")
+    }
+
+    static func trimmed(_ s: Substring) -> String {
+        String(s.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+
+    static func integer(_ name: String, _ help: String, _ range: ClosedRange<Int>,
+                        _ field: WritableKeyPath<StyleOptions, Int> & Sendable) -> OptionSpec {
+        return OptionSpec(
+            name: name, kind: .integer, help: help, valueName: "N", minimum: Double(range.lowerBound),
+            maximum: Double(range.upperBound), minimumExclusive: false, choices: [],
+            read: { "\($0[keyPath: field])" },
+            write: { (o: inout StyleOptions, text: String) throws(OptionError) in
+                guard let v = Int(trimmed(Substring(text))) else { throw fail(name, text, "is not a whole number") }
+                guard range.contains(v) else { throw fail(name, text, "is out of range") }
+                o[keyPath: field] = v
+            })
+    }
+
+    /// A finite number ≥ 0 (> 0 when `exclusive`).
+    static func number(_ name: String, _ help: String, _ field: WritableKeyPath<StyleOptions, Float> & Sendable,
+                       exclusive: Bool = false) -> OptionSpec {
+        return OptionSpec(
+            name: name, kind: .number, help: help, valueName: "X", minimum: 0, maximum: nil,
+            minimumExclusive: exclusive, choices: [],
+            read: { "\($0[keyPath: field])" },
+            write: { (o: inout StyleOptions, text: String) throws(OptionError) in
+                o[keyPath: field] = try weight(text, name: name, positive: exclusive)
+            })
+    }
+
+    static func weight(_ text: String, name: String, positive: Bool = false) throws(OptionError) -> Float {
+        guard let v = Float(trimmed(Substring(text))) else { throw fail(name, text, "is not a number") }
+        guard v.isFinite else { throw fail(name, text, "is not finite") }
+        guard positive ? v > 0 : v >= 0 else { throw fail(name, text, "is out of range") }
+        return v
+    }
+
+    static func choice<E: RawRepresentable & CaseIterable & Sendable>(
+        _ name: String, _ help: String, _ type: E.Type, _ field: WritableKeyPath<StyleOptions, E> & Sendable
+    ) -> OptionSpec where E.RawValue == String {
+        let words = E.allCases.map(\.rawValue)
+        return OptionSpec(
+            name: name, kind: .choice, help: help, valueName: words.joined(separator: "|"), minimum: nil,
+            maximum: nil, minimumExclusive: false, choices: words,
+            read: { $0[keyPath: field].rawValue },
+            write: { (o: inout StyleOptions, text: String) throws(OptionError) in
+                guard let v = E(rawValue: trimmed(Substring(text))) else {
+                    throw fail(name, text, "is not a choice")
+                }
+                o[keyPath: field] = v
+            })
+    }
+
+    /// Comma-separated entries; an empty entry (`a,,b`, a trailing comma, an empty list) is an error.
+    static func entries(_ text: String, name: String) throws(OptionError) -> [String] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(trimmed)
+        if let i = parts.firstIndex(where: \.isEmpty) {
+            throw fail(name, text, "has an empty entry (\(i + 1))")
+        }
+        return parts
+    }
+
+    static func layer(_ layer: String, name: String, text: String) throws(OptionError) -> String {
+        guard knownLayers.contains(layer) else { throw fail(name, text, "names an unknown layer '\(layer)'") }
+        return layer
+    }
+
+    static func rejectDuplicates(_ layers: [String], name: String, text: String) throws(OptionError) {
+        var seen = Set<String>()
+        for l in layers where !seen.insert(l).inserted {
+            throw fail(name, text, "lists layer '\(l)' twice")
+        }
+    }
+
+    static let contentLayers: OptionSpec = {
+        let name = "content-layers"
+        return OptionSpec(
+            name: name, kind: .layers, help: "Content layers.", valueName: "layer,…", minimum: nil, maximum: nil,
+            minimumExclusive: false, choices: [],
+            read: { $0.contentLayers.joined(separator: ",") },
+            write: { (o: inout StyleOptions, text: String) throws(OptionError) in
+                var layers: [String] = []
+                for e in try entries(text, name: name) {
+                    layers.append(try layer(e, name: name, text: text))
+                }
+                try rejectDuplicates(layers, name: name, text: text)
+                o.contentLayers = layers
+            })
+    }()
+
+    static let styleLayers: OptionSpec = {
+        let name = "style-layers"
+        return OptionSpec(
+            name: name, kind: .weightedLayers, help: "Style layers with weights (a layer without :weight weighs 1).",
+            valueName: "layer:weight,…", minimum: nil, maximum: nil, minimumExclusive: false, choices: [],
+            read: { $0.styleLayers.map { "\($0.name):\($0.weight)" }.joined(separator: ",") },
+            write: { (o: inout StyleOptions, text: String) throws(OptionError) in
+                var layers: [(name: String, weight: Float)] = []
+                for entry in try entries(text, name: name) {
+                    let pieces = entry.split(separator: ":", omittingEmptySubsequences: false).map(trimmed)
+                    guard pieces.count <= 2, !pieces[0].isEmpty else {
+                        throw fail(name, text, "has an entry '\(entry)' that is not LAYER or LAYER:WEIGHT")
+                    }
+                    let l = try layer(pieces[0], name: name, text: text)
+                    guard pieces.count == 2 else { layers.append((l, 1)); continue }
+                    guard !pieces[1].isEmpty else { throw fail(name, text, "has no weight after '\(l):'") }
+                    layers.append((l, try weight(pieces[1], name: name)))
+                }
+                try rejectDuplicates(layers.map(\.name), name: name, text: text)
+                guard layers.contains(where: { $0.weight > 0 }) else {
+                    throw fail(name, text, "has no layer with a weight above 0")
+                }
+                o.styleLayers = layers
+            })
+    }()
+
+    /// `content` or `random`; a start image (the command's and the module's `init=FILE`, the C
+    /// API's SF_INIT_IMAGE) is the front end's to read.
+    static let initialization: OptionSpec = {
+        let name = "init"
+        let words = ["content", "random"]
+        return OptionSpec(
+            name: name, kind: .choice, help: "Starting image: content, random (seeded noise), or an image file.",
+            valueName: "content|random|PATH", minimum: nil, maximum: nil, minimumExclusive: false, choices: words,
+            read: {
+                switch $0.initialization {
+                case .content: return "content"
+                case .random: return "random"
+                case .image: return "PATH"
+                }
+            },
+            write: { (o: inout StyleOptions, text: String) throws(OptionError) in
+                switch trimmed(Substring(text)) {
+                case "content": o.initialization = .content
+                case "random": o.initialization = .random
+                default: throw fail(name, text, "is not a choice")
+                }
+            })
+    }()
+
+    static let seed: OptionSpec = {
+        let name = "seed"
+        return OptionSpec(
+            name: name, kind: .integer, help: "Seed of the random initialisation.", valueName: "N", minimum: 0,
+            maximum: Double(UInt64.max), minimumExclusive: false, choices: [],
+            read: { "\($0.seed)" },
+            write: { (o: inout StyleOptions, text: String) throws(OptionError) in
+                guard let v = UInt64(trimmed(Substring(text))) else { throw fail(name, text, "is not a whole number") }
+                o.seed = v
+            })
+    }()
+
+    static func pixels(_ name: String, _ help: String, _ range: ClosedRange<Int>, full: Bool,
+                       _ field: WritableKeyPath<StyleOptions, Int> & Sendable) -> OptionSpec {
+        let words = full ? ["full"] : []
+        return OptionSpec(
+            name: name, kind: .pixels, help: help, valueName: full ? "N|full" : "N",
+            minimum: Double(range.lowerBound), maximum: Double(range.upperBound), minimumExclusive: false,
+            choices: words,
+            read: { o in
+                let v = o[keyPath: field]
+                return full && v == StyleOptions.fullSize ? "full" : "\(v)"
+            },
+            write: { (o: inout StyleOptions, text: String) throws(OptionError) in
+                let t = trimmed(Substring(text))
+                if full, t == "full" { o[keyPath: field] = StyleOptions.fullSize; return }
+                guard let v = Int(t) else { throw fail(name, text, "is not a whole number") }
+                guard range.contains(v) else { throw fail(name, text, "is out of range") }
+                o[keyPath: field] = v
+            })
+    }
+
+    static let size = pixels("size", "Longest side of the result in pixels, or full (the input's own size).",
+                             StyleOptions.sizeRange, full: true, \.size)
+
+    static let workSize = pixels(
+        "work-size",
+        "Longest side up to which the whole image is optimised at once; larger results continue in overlapping tiles.",
+        StyleOptions.workSizeRange, full: false, \.workSize)
+
+    static let maxMemory: OptionSpec = {
+        let name = "max-memory"
+        return OptionSpec(
+            name: name, kind: .bytes,
+            help: "Memory budget of the whole process (e.g. 1500M, 1.5G); tiles are sized to fit it.",
+            valueName: "SIZE", minimum: Double(StyleOptions.minimumMemory), maximum: nil, minimumExclusive: false,
+            choices: [],
+            read: { ByteSize.format($0.maxMemory) },
+            write: { (o: inout StyleOptions, text: String) throws(OptionError) in
+                guard let v = ByteSize.parse(trimmed(Substring(text))) else { throw fail(name, text, "is not a size") }
+                guard v >= StyleOptions.minimumMemory else { throw fail(name, text, "is too small") }
+                o.maxMemory = v
+            })
+    }()
+}
