@@ -27,11 +27,13 @@ enum PixelFormat: Int32 {
 }
 
 enum Limits {
-    static let maxSide = 32768          // SF_MAX_IMAGE_SIDE
-    static let maxPixels = 1 << 27      // SF_MAX_IMAGE_PIXELS
-    static let maxStyles = 64           // SF_MAX_STYLES
-    static let minResult = 16           // SF_MIN_RESULT_SIDE
-    static let maxResult = StyleOptions.maximumSize  // SF_MAX_RESULT_SIDE
+    // The header's macros, imported (one fact in one place). The result's limits are the engine's
+    // own; Tests/CABI/abi_test.c checks that the header's SF_*_RESULT_SIDE agree with them.
+    static let maxSide = Int(SF_MAX_IMAGE_SIDE)
+    static let maxPixels = Int(SF_MAX_IMAGE_PIXELS)
+    static let maxStyles = Int(SF_MAX_STYLES)
+    static let minResult = Int(SF_MIN_RESULT_SIDE)
+    static let maxResult = Int(SF_MAX_RESULT_SIDE)
 }
 
 /// A host image descriptor after every check: sizes, format, stride, and the byte span it covers.

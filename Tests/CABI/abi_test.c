@@ -313,6 +313,13 @@ static void expect_refused(sf_options *o, const char *name, const char *value, c
 static void test_option_table(void) {
     size_t count = sf_option_count();
     CHECK(count >= 17, "%zu options", count);
+    /* The header's result limits are the engine's (the table's bounds of `size`). */
+    for (size_t i = 0; i < count; i++) {
+        sf_option_description s = describe(i);
+        if (strcmp(s.name, "size") != 0) continue;
+        CHECK(s.has_minimum && s.minimum == SF_MIN_RESULT_SIDE, "size minimum %g, header %u", s.minimum, SF_MIN_RESULT_SIDE);
+        CHECK(s.has_maximum && s.maximum == SF_MAX_RESULT_SIDE, "size maximum %g, header %u", s.maximum, SF_MAX_RESULT_SIDE);
+    }
     sf_option_description d;
     memset(&d, 0, sizeof d);
     d.struct_size = sizeof d;

@@ -166,5 +166,5 @@ func writePPM(_ image: PlanarImage, _ path: String) {
     let n = image.width * image.height
     var bytes = Array("P6\n\(image.width) \(image.height)\n255\n".utf8)
     for i in 0..<n { for c in 0..<3 { bytes.append(UInt8(max(0, min(255, (image.pixels[c * n + i] * 255).rounded())))) } }
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }
