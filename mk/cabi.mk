@@ -36,8 +36,6 @@ CABI_PREFIX := $(abspath $(CABI_TMP)/prefix)
 CC          ?= cc
 MAGICK_CFLAGS := $(shell pkg-config --cflags MagickCore 2>/dev/null)
 MAGICK_LIBS   := $(shell pkg-config --libs MagickCore 2>/dev/null)
-# The `stylize` command exists once the command branch is merged (until then a placeholder).
-STYLIZE_READY = $(STYLIZE) --help 2>/dev/null | grep -q -- --iterations
 
 .PHONY: cabi-lib install uninstall cabi-test c-tests abi-symbols examples-test cmd-equivalence \
         cabi-test-install install-test readme-test
@@ -196,36 +194,27 @@ examples-test: cabi-test-install
 	    test "$$(identify -format %wx%h $(EXAMPLES_TMP)/py.ppm)" = 32x21; \
 	else echo "SKIP: no python3 with ctypes"; fi
 	@echo "== pipeline.sh (the stylize command)"
-	if $(STYLIZE_READY); then \
-	    STYLEFILTER_MODEL=$(SF_MODEL) STYLIZE=$(CABI_PREFIX)/bin/stylize examples/pipeline.sh \
-	        $(EXAMPLES_TMP)/rose.png $(EXAMPLES_TMP)/style.png $(EXAMPLES_TMP)/pipeline.jpg \
-	        --iterations 2 --threads 1 --size 32 && \
-	    test "$$(identify -format %wx%h $(EXAMPLES_TMP)/pipeline.jpg)" = 32x21; \
-	else echo "SKIP pipeline.sh: $(STYLIZE) is still the placeholder (the command branch is not merged)"; fi
+	STYLEFILTER_MODEL=$(SF_MODEL) STYLIZE=$(CABI_PREFIX)/bin/stylize examples/pipeline.sh \
+	    $(EXAMPLES_TMP)/rose.png $(EXAMPLES_TMP)/style.png $(EXAMPLES_TMP)/pipeline.jpg \
+	    --iterations 2 --threads 1 --size 32
+	test "$$(identify -format %wx%h $(EXAMPLES_TMP)/pipeline.jpg)" = 32x21
 	@echo "== delegates.xml (stylize: pseudo-format through the command; the format of the name's extension)"
-	if $(STYLIZE_READY); then \
-	    PATH=$(CABI_PREFIX)/bin:$$PATH MAGICK_CONFIGURE_PATH=$(CABI_PREFIX)/share/stylefilter \
+	PATH=$(CABI_PREFIX)/bin:$$PATH MAGICK_CONFIGURE_PATH=$(CABI_PREFIX)/share/stylefilter \
 	    STYLEFILTER_MODEL=$(SF_MODEL) STYLIZE_STYLE=$(abspath $(EXAMPLES_TMP))/style.png STYLIZE_ITERATIONS=2 \
-	    STYLIZE_SIZE=32 STYLIZE_OPTIONS='--threads 1' convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/delegate.jpg && \
-	    test "$$(identify -format %m:%wx%h $(EXAMPLES_TMP)/delegate.jpg)" = JPEG:32x21; \
-	else echo "SKIP delegates.xml: $(STYLIZE) is still the placeholder (the command branch is not merged)"; fi
+	    STYLIZE_SIZE=32 STYLIZE_OPTIONS='--threads 1' convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/delegate.jpg
+	test "$$(identify -format %m:%wx%h $(EXAMPLES_TMP)/delegate.jpg)" = JPEG:32x21
 	@echo "== delegates.xml without STYLIZE_STYLE: a clear message, exit status 1, no output"
-	if $(STYLIZE_READY); then \
-	    rm -f $(EXAMPLES_TMP)/nostyle.png; \
-	    PATH=$(CABI_PREFIX)/bin:$$PATH MAGICK_CONFIGURE_PATH=$(CABI_PREFIX)/share/stylefilter STYLIZE_STYLE= \
-	        convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/nostyle.png 2>$(EXAMPLES_TMP)/nostyle.err; \
-	    rc=$$?; test $$rc = 1 || { echo "exit status $$rc"; exit 1; }; \
-	    grep -q 'stylize: error: STYLIZE_STYLE is not set' $(EXAMPLES_TMP)/nostyle.err || { cat $(EXAMPLES_TMP)/nostyle.err; exit 1; }; \
-	    test ! -e $(EXAMPLES_TMP)/nostyle.png; \
-	fi
+	rm -f $(EXAMPLES_TMP)/nostyle.png; \
+	PATH=$(CABI_PREFIX)/bin:$$PATH MAGICK_CONFIGURE_PATH=$(CABI_PREFIX)/share/stylefilter STYLIZE_STYLE= \
+	    convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/nostyle.png 2>$(EXAMPLES_TMP)/nostyle.err; \
+	rc=$$?; test $$rc = 1 || { echo "exit status $$rc"; exit 1; }; \
+	grep -q 'stylize: error: STYLIZE_STYLE is not set' $(EXAMPLES_TMP)/nostyle.err || { cat $(EXAMPLES_TMP)/nostyle.err; exit 1; }; \
+	test ! -e $(EXAMPLES_TMP)/nostyle.png
 	@echo "examples-test: ok"
 
 # Same content, style, options and seed through the C API (stylize_file) and the command.
 cmd-equivalence: examples-test
-	@if ! $(STYLIZE_READY); then \
-	    echo "SKIP cmd-equivalence: $(STYLIZE) is still the placeholder (the command branch is not merged)"; \
-	    exit 0; fi; \
-	set -e; d=$(EXAMPLES_TMP); \
+	@set -e; d=$(EXAMPLES_TMP); \
 	for init in random content; do \
 	    STYLEFILTER_MODEL=$(SF_MODEL) $$d/stylize_file $$d/content.ppm $$d/style.ppm -o $$d/api-$$init.ppm \
 	        --iterations 3 --threads 1 --size 32 --seed 5 --init $$init --quiet; \

@@ -228,7 +228,7 @@ case "stylize":
     let seconds = now() - t0
     let stylizeRSS = peakRSSMegabytes()
     if let out = flags["out"] { writePPM(result.image, out) }
-    // The tutorial objective (DESIGN.md) of the returned image, with the given tutorial weights,
+    // The tutorial objective (docs/objective.md) of the returned image, with the given tutorial weights,
     // the style image resized to the result's size as the tutorials do.
     var tutorial = StyleOptions()
     tutorial.objective = .tutorial
