@@ -5,6 +5,7 @@
 #                                                  stylize command, ImageMagick module, delegates.xml,
 #                                                  the default model and fetch-model.sh in DATADIR
 #   make uninstall PREFIX=/opt/sf
+#   make imagemagick-module [LIBDIR=…]            build/imagemagick/stylize.so (run path LIBDIR)
 #   make cabi-test      everything below (what `make test` runs for the C ABI)
 #   make c-tests        Tests/CABI/abi_test.c against a temporary install, plain and with ASan
 #   make abi-symbols    only sf_* symbols exported, SONAME, no Swift runtime needed
@@ -37,14 +38,23 @@ CC          ?= cc
 MAGICK_CFLAGS := $(shell pkg-config --cflags MagickCore 2>/dev/null)
 MAGICK_LIBS   := $(shell pkg-config --libs MagickCore 2>/dev/null)
 
-.PHONY: cabi-lib install uninstall cabi-test c-tests abi-symbols examples-test cmd-equivalence \
-        cabi-test-install install-test readme-test
+IM_MODULE   := build/imagemagick/stylize.so
+
+.PHONY: cabi-lib imagemagick-module install uninstall cabi-test c-tests abi-symbols examples-test \
+        cmd-equivalence cabi-test-install install-test readme-test
 
 cabi-lib:
 	$(SWIFT) build $(BUILD_FLAGS) --product stylefilter
 	$(SWIFT) build $(BUILD_FLAGS) --product stylize
 
-install: cabi-lib model
+# The filter module, linked against the library just built and finding the installed one through
+# its run path, LIBDIR: rebuilt on every call (a second), so it always has the current LIBDIR.
+imagemagick-module: cabi-lib
+	@mkdir -p $(dir $(IM_MODULE))
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $(IM_MODULE) Sources/ImageMagickFilter/stylize.c \
+	    -I$(dir $(SF_HEADER)) $(MAGICK_CFLAGS) -L$(BIN) -Wl,-rpath,$(LIBDIR) -lstylefilter $(MAGICK_LIBS) -lm
+
+install: cabi-lib imagemagick-module model
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR)
 	install -m 755 $(SF_LIB) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION)
@@ -58,9 +68,7 @@ install: cabi-lib model
 	install -m 644 share/delegates.xml $(DESTDIR)$(DATADIR)/delegates.xml
 	install -m 644 $(MODEL) $(DESTDIR)$(DATADIR)/$(notdir $(MODEL))
 	install -m 755 scripts/fetch-model.sh $(DESTDIR)$(DATADIR)/fetch-model.sh
-	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
-	    Sources/ImageMagickFilter/stylize.c -I$(dir $(SF_HEADER)) $(MAGICK_CFLAGS) \
-	    -L$(DESTDIR)$(LIBDIR) -Wl,-rpath,$(LIBDIR) -lstylefilter $(MAGICK_LIBS) -lm
+	install -m 755 $(IM_MODULE) $(DESTDIR)$(IM_FILTERDIR)/stylize.so
 	printf "%s\n" "# stylize.la - a libtool library file (ImageMagick finds filter modules through it)" \
 	    "dlname='stylize.so'" "library_names='stylize.so'" "old_library=''" \
 	    "inherited_linker_flags=''" "dependency_libs=''" "weak_library_names=''" \
