@@ -10,7 +10,7 @@
 #   make c-tests        Tests/CABI/abi_test.c against a temporary install, plain and with ASan
 #   make abi-symbols    only sf_* symbols exported, SONAME, no Swift runtime needed
 #   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline)
-#   make cmd-equivalence  C API output == `stylize` command output, byte for byte
+#   make cmd-equivalence  C API output == `stylize` command output, byte for byte (alpha too)
 #   make readme-test    every sh block of README.md and examples/README.md, installed copy, empty HOME
 #
 # Tests use the model $(SF_MODEL): $STYLEFILTER_MODEL if set, else the checkout's models/ file.
@@ -220,7 +220,8 @@ examples-test: cabi-test-install
 	test ! -e $(EXAMPLES_TMP)/nostyle.png
 	@echo "examples-test: ok"
 
-# Same content, style, options and seed through the C API (stylize_file) and the command.
+# Same content, style, options and seed through the C API (stylize_file) and the command; and a
+# content with alpha (Tests/CABI/alpha_parity.py, ctypes): the same colours and alpha.
 cmd-equivalence: examples-test
 	@set -e; d=$(EXAMPLES_TMP); \
 	for init in random content; do \
@@ -232,7 +233,11 @@ cmd-equivalence: examples-test
 	    cmp $$d/api-$$init.ppm $$d/cmd-$$init.ppm || { echo "cmd-equivalence: C API and command differ (init $$init)." \
 	        "If every differing byte is 1 lower in the command's output, the command still truncates to 8 bits" \
 	        "(MagickSetImageDepth 8 in ImageMagick 6.9.11); see docs/c-api.md"; exit 1; }; \
-	done; echo "cmd-equivalence: ok (byte for byte)"
+	done; echo "cmd-equivalence: ok (byte for byte)"; \
+	STYLEFILTER_MODEL=$(SF_MODEL) $(CABI_PREFIX)/bin/stylize $$d/rose-alpha.png -s $$d/style.ppm -o $$d/alpha-cmd.png \
+	    --iterations 2 --threads 1 --size 32 --seed 5 --quiet; \
+	STYLEFILTER_MODEL=$(SF_MODEL) STYLEFILTER_LIB=$(CABI_PREFIX)/lib/libstylefilter.so.$(SF_SOMAJOR) \
+	    python3 Tests/CABI/alpha_parity.py $$d/rose-alpha.png $$d/style.ppm $$d/alpha-cmd.png 32 2 5
 
 # install then uninstall into a scratch prefix: every file installed is removed again.
 install-test:
