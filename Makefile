@@ -1,6 +1,7 @@
 # stylefilter — set-up, build, test, demo. See README.md.
 #   make demo    install what is missing, fetch the model, build, stylize the bundled example
-#   make test    everything `make setup` does, then every test
+#   make test    everything `make setup` does, then every test (each fuzzer for 30 s)
+#   make fuzz    the fuzzers for FUZZ_SECONDS (300) each; make test-sanitize: ASan/UBSan/TSan runs
 SHELL := /bin/bash
 .DEFAULT_GOAL := demo
 
@@ -10,7 +11,8 @@ SHELL := /bin/bash
 # switching between the two rebuilds nothing (`make test` compiles the engine once in each).
 SWIFT       ?= swift
 BUILD_FLAGS := -c release
-TEST_FLAGS  := -c release -Xswiftc -enable-testing --scratch-path .build-test
+TESTING     := -c release -Xswiftc -enable-testing
+TEST_FLAGS  := $(TESTING) --scratch-path .build-test
 BIN         := .build/release
 STYLIZE     := $(BIN)/stylize
 MODEL       := models/vgg16-imagenet.safetensors
@@ -46,6 +48,7 @@ test: setup test-fixtures
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 	$(MAKE) --no-print-directory cabi-test
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
 # Our engine against PyTorch (Debian's python3-torch, installed if missing) in one session:
 # per-iteration times, thread scaling, time to the tutorial loss, peak RSS. Table: out/bench.md.
@@ -58,3 +61,5 @@ clean:
 
 # The C ABI, ImageMagick module, install/uninstall and their tests (cabi-test).
 include mk/cabi.mk
+# libFuzzer harnesses (fuzz, run briefly by test) and sanitizer runs (test-sanitize).
+include mk/fuzz.mk

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// What an `sf_context*` points to: a loaded model's engine, the path it came from, the last
-/// error message, and a lock that serialises calls on the context.
+/// error message, and a lock that serialises calls on the context (see `serialized`).
 final class Context: @unchecked Sendable {
     static let messageCapacity = 2048
 
@@ -16,6 +16,11 @@ final class Context: @unchecked Sendable {
     /// whole life (its text changes with the next failing call).
     let message: UnsafeMutablePointer<CChar>
     let calls = Mutex<Void>(())
+    /// The thread inside `serialized` (its `threadID`), 0 when none. Only that thread stores its
+    /// own id (after taking `calls`) and clears it (before releasing), so a thread that reads
+    /// back its own id is inside its own call: it is the progress callback calling in again.
+    /// Other threads may read a stale value, but never their own id, so they just wait.
+    private let owner = Atomic<UInt>(0)
 
     init(engine: StyleEngine, modelPath: String) {
         self.engine = engine
@@ -42,6 +47,32 @@ final class Context: @unchecked Sendable {
     }
 
     func clearMessage() { message[0] = 0 }
+
+    /// This thread's identity for `owner` (never 0: pthread_t is a non-null handle).
+    private static func threadID() -> UInt {
+        #if canImport(Glibc)
+        return UInt(pthread_self())
+        #else
+        return UInt(bitPattern: pthread_self())
+        #endif
+    }
+
+    /// True on the thread that is running a call on this context, i.e. from inside that call's
+    /// progress callback.
+    var isCallingThread: Bool { owner.load(ordering: .relaxed) == Self.threadID() }
+
+    /// Runs `body` with the context to itself: calls from other threads wait for it. Returns nil
+    /// without running `body` when this thread is already inside a call on this context (from
+    /// the progress callback), which waiting would turn into a deadlock (Mutex traps instead).
+    func serialized<R>(_ body: () -> R) -> R? {
+        let me = Self.threadID()
+        if owner.load(ordering: .relaxed) == me { return nil }
+        return calls.withLock { _ -> R in
+            owner.store(me, ordering: .relaxed)
+            defer { owner.store(0, ordering: .relaxed) }
+            return body()
+        }
+    }
 }
 
 /// Every live context, so that a stale or foreign pointer passed to the API is refused instead of

@@ -96,6 +96,10 @@ public func c_sf_context_create(_ modelPath: UnsafePointer<CChar>?,
 @_cdecl("sf_context_destroy")
 public func c_sf_context_destroy(_ context: OpaquePointer?) -> Int32 {
     guard let context else { return Status.ok.rawValue }
+    if let ctx = Registry.lookup(context), ctx.isCallingThread {
+        return fail(.invalid("sf_context_destroy: called from inside this context's progress callback; destroy it after sf_stylize returns"),
+                    context: ctx)
+    }
     guard Registry.remove(context) else {
         return fail(.invalid("sf_context_destroy: not a live sf_context (destroyed twice?)"))
     }
@@ -129,7 +133,7 @@ public func c_sf_stylize(_ context: OpaquePointer?, _ options: UnsafePointer<sf_
         return fail(.invalid(context == nil ? "sf_stylize: context is NULL"
                                             : "sf_stylize: not a live sf_context"))
     }
-    return ctx.calls.withLock { _ -> Int32 in
+    let status = ctx.serialized { () -> Int32 in
         do {
             try Stylization.run(ctx, options: options, content: content, styles: styles,
                                 styleWeights: styleWeights, styleCount: styleCount, output: output,
@@ -140,6 +144,11 @@ public func c_sf_stylize(_ context: OpaquePointer?, _ options: UnsafePointer<sf_
             return fail(Failure(error), context: ctx)
         }
     }
+    guard let status else {
+        return fail(.invalid("sf_stylize: called from inside this context's progress callback; use another context"),
+                    context: ctx)
+    }
+    return status
 }
 
 enum Stylization {

@@ -615,6 +615,65 @@ static void test_cancel(sf_context *ctx) {
     free(content.mem); free(style.mem); free(out.mem);
 }
 
+/* ---- Re-entrancy: the context's own calls from inside its progress callback ---------------- */
+
+typedef struct {
+    sf_context *ctx, *other;
+    const sf_image *content, *style, *output, *other_output;
+    int calls;
+    int stylize_rc, destroy_rc, other_rc;
+    char stylize_message[256], destroy_message[256];
+} reentry;
+
+static int on_progress_reenter(const sf_progress *p, void *user) {
+    (void)p;
+    reentry *r = user;
+    if (r->calls++ > 0) return 0;
+    sf_options o = small_options();
+    o.max_size = 0;
+    r->stylize_rc = sf_stylize(r->ctx, &o, r->content, r->style, NULL, 1, r->output, NULL, NULL);
+    snprintf(r->stylize_message, sizeof r->stylize_message, "%s", sf_last_error_message(r->ctx));
+    r->destroy_rc = sf_context_destroy(r->ctx);
+    snprintf(r->destroy_message, sizeof r->destroy_message, "%s", sf_last_error_message(r->ctx));
+    /* Another context is free to use from here. */
+    r->other_rc = sf_stylize(r->other, &o, r->content, r->style, NULL, 1, r->other_output, NULL, NULL);
+    return 0;
+}
+
+static void test_reentrancy(sf_context *ctx) {
+    buffer content = make_picture(40, 32, SF_FORMAT_RGB8, 0);
+    buffer style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
+    buffer out = make_buffer(40, 32, SF_FORMAT_RGB8, 0);
+    buffer inner_out = make_buffer(40, 32, SF_FORMAT_RGB8, 0);
+    sf_options o = small_options();
+    o.max_size = 0;
+    buffer other_out = make_buffer(40, 32, SF_FORMAT_RGB8, 0);
+    sf_context *other = NULL;
+    if (sf_context_create(model_path, &other) != SF_OK) {
+        CHECK(0, "second context: %s", sf_last_error_message(NULL));
+        return;
+    }
+    reentry r = {ctx, other, &content.img, &style.img, &inner_out.img, &other_out.img, 0, -1, -1, -1, "", ""};
+    int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, on_progress_reenter, &r);
+    CHECK(rc == SF_OK, "outer call: %s: %s", sf_status_name(rc), sf_last_error_message(ctx));
+    CHECK_EQ_INT(r.calls, 3);
+    CHECK_EQ_INT(r.stylize_rc, SF_INVALID_ARGUMENT);
+    CHECK(strstr(r.stylize_message, "progress callback") != NULL, "inner sf_stylize message: %s", r.stylize_message);
+    CHECK(untouched(&inner_out), "the refused inner call wrote nothing");
+    CHECK_EQ_INT(r.destroy_rc, SF_INVALID_ARGUMENT);
+    CHECK(strstr(r.destroy_message, "sf_context_destroy") != NULL, "inner destroy message: %s", r.destroy_message);
+    CHECK(!untouched(&out), "the outer call wrote its result");
+    CHECK(r.other_rc == SF_OK, "another context inside the callback: %s: %s", sf_status_name(r.other_rc),
+          sf_last_error_message(other));
+    CHECK(memcmp(other_out.mem, out.mem, out.size) == 0, "the nested run on another context gives the same result");
+    CHECK_EQ_INT(sf_context_destroy(other), SF_OK);
+    /* The context survived the refused destroy and still works (and the lock was released). */
+    CHECK(sf_context_model_path(ctx) != NULL, "context still live");
+    rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &inner_out.img, NULL, NULL);
+    CHECK(rc == SF_OK, "after re-entry: %s: %s", sf_status_name(rc), sf_last_error_message(ctx));
+    free(content.mem); free(style.mem); free(out.mem); free(inner_out.mem); free(other_out.mem);
+}
+
 /* ---- Threads ------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -709,6 +768,7 @@ int main(int argc, char **argv) {
         test_bad_inputs(ctx);
         test_runs(ctx);
         test_cancel(ctx);
+        test_reentrancy(ctx);
         test_threads(ctx);
         CHECK_EQ_INT(sf_context_destroy(ctx), SF_OK);
     }

@@ -255,6 +255,52 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    /// Hostile headers are refused by size and counts before they are parsed (a 100 MB header of
+    /// empty tensors used to take 1.1 GB); models within the limits still load.
+    func testSafeTensorsHeaderLimits() throws {
+        let dir = try makeTempDir(self)
+        let path = dir + "/big.safetensors"
+        func emptyTensors(_ n: Int) -> String {
+            "{" + (0..<n).map { #""t\#($0)":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"# }.joined(separator: ",") + "}"
+        }
+        func padded(_ json: String, to n: Int) -> String { json + String(repeating: " ", count: n - json.utf8.count) }
+        let one = #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
+        let data8 = [UInt8](repeating: 0, count: 8)
+
+        // Absolute size: declared before anything is read.
+        writeBytes(safetensorsBytes(header: one, data: data8, lengthOverride: UInt64(SafeTensors.maxHeaderLength + 1)), to: path)
+        assertModelError(["\(SafeTensors.maxHeaderLength)-byte limit", path]) { _ = try SafeTensors.read(path: path) }
+        // Relative size: over the allowance, a header larger than its data is refused ...
+        let big = SafeTensors.headerAllowance + 8
+        writeBytes(safetensorsBytes(header: padded(one, to: big), data: data8), to: path)
+        assertModelError(["\(big)-byte header", "8 bytes of tensor data", path]) { _ = try SafeTensors.read(path: path) }
+        // ... and one smaller than its data is read.
+        let floats = big / 4 + 1
+        writeBytes(safetensorsBytes(header: padded(#"{"x":{"dtype":"F32","shape":[\#(floats)],"data_offsets":[0,\#(4 * floats)]}}"#, to: big),
+                                    data: [UInt8](repeating: 0, count: 4 * floats)), to: path)
+        XCTAssertEqual(try SafeTensors.read(path: path).tensors["x"]?.values.count, floats)
+
+        // Tensor count: checked by a scan before the JSON is parsed, then on the entries.
+        let many = emptyTensors(20_000)  // ~1.1 MB of header, data to match so the size passes
+        writeBytes(safetensorsBytes(header: many, data: [UInt8](repeating: 0, count: many.utf8.count)), to: path)
+        assertModelError(["more than \(SafeTensors.maxTensorCount) tensors", path]) { _ = try SafeTensors.read(path: path) }
+        assertModelError(["more than \(SafeTensors.maxTensorCount) tensors"]) {
+            _ = try SafeTensors.parseHeader(json: Array(emptyTensors(SafeTensors.maxTensorCount + 1).utf8), dataSize: 0, path: "h")
+        }
+        let most = try SafeTensors.parseHeader(json: Array(emptyTensors(SafeTensors.maxTensorCount).utf8), dataSize: 0, path: "h")
+        XCTAssertEqual(most.entries.count, SafeTensors.maxTensorCount)
+        // Braces, colons and commas inside strings are not counted.
+        let name = String(repeating: "{:,[", count: SafeTensors.maxHeaderValues)
+        let quoted = try SafeTensors.parseHeader(json: Array(#"{"__metadata__":{"k":"\#(name)\""}}"#.utf8), dataSize: 0, path: "h")
+        XCTAssertEqual(quoted.metadata["k"], name + "\"")
+        // JSON values: a shape of 70 000 dimensions.
+        let dims = [String](repeating: "1", count: SafeTensors.maxHeaderValues).joined(separator: ",")
+        assertModelError(["more than \(SafeTensors.maxHeaderValues) JSON values"]) {
+            _ = try SafeTensors.parseHeader(json: Array(#"{"x":{"dtype":"F32","shape":[\#(dims)],"data_offsets":[0,4]}}"#.utf8),
+                                            dataSize: 4, path: "h")
+        }
+    }
+
     func testSafeTensorsMissingFileAndDirectory() throws {
         let dir = try makeTempDir(self)
         assertModelError(["No such file", dir + "/missing.safetensors"], io: true) {
@@ -413,6 +459,26 @@ final class ModelFileTests: XCTestCase {
         external.stringField(8, "ext")
         external.varintField(14, 1)
         assertModelError(["external"]) { _ = try ONNXReader.initializers(bytes: onnxModel(initializers: [external.bytes]), source: "e.onnx") }
+    }
+
+    /// Counts are limited before anything is appended: initializers and dimensions.
+    func testONNXReaderLimits() throws {
+        let empty: [UInt8] = []
+        let most = [[UInt8]](repeating: empty, count: ONNXReader.maxInitializers)
+        XCTAssertEqual(try ONNXReader.initializers(bytes: onnxModel(initializers: most), source: "m.onnx").count,
+                       ONNXReader.maxInitializers)
+        assertModelError(["more than \(ONNXReader.maxInitializers) initializers", "m.onnx"]) {
+            _ = try ONNXReader.initializers(bytes: onnxModel(initializers: most + [empty]), source: "m.onnx")
+        }
+        let dims = [Int64](repeating: 1, count: ONNXReader.maxDimensions)
+        for encoding in [DimsEncoding.packed, .unpacked] {
+            let ok = tensorProto(name: "d", dims: dims, values: [7], dims: encoding)
+            XCTAssertEqual(try ONNXReader.initializers(bytes: onnxModel(initializers: [ok]), source: "d.onnx")[0].floatValues(), [7])
+            let tooMany = tensorProto(name: "d", dims: dims + [1], values: [7], dims: encoding)
+            assertModelError(["more than \(ONNXReader.maxDimensions) dimensions", "d.onnx"]) {
+                _ = try ONNXReader.initializers(bytes: onnxModel(initializers: [tooMany]), source: "d.onnx")
+            }
+        }
     }
 
     func testONNXReaderGarbage() throws {

@@ -29,11 +29,14 @@
  * - Threads: a context may be used from any thread. Calls on one context are serialised (a
  *   second concurrent sf_stylize on the same context waits for the first). Different contexts
  *   run in parallel. All functions not taking a context are thread-safe.
- *   Note: the engine sets OpenBLAS's thread count, which is process-wide, to the `threads` of
- *   the run that starts last; parallel runs each get correct results regardless.
+ *   Note: the engine sets OpenBLAS's thread count, which is process-wide, to 1 and spreads the
+ *   work over its own `threads` workers. The same inputs and options give the same bytes with
+ *   any `threads` value (and on every run), whole-image and tiled alike.
  * - Strings are UTF-8 and NUL-terminated; the library keeps no pointer to caller memory after a
  *   call returns.
- * - ABI: symbols are versioned (STYLEFILTER_1), only `sf_*` symbols are exported. Structs that
+ * - ABI: symbols are versioned (STYLEFILTER_1), only `sf_*` symbols are exported, and
+ *   `xerbla_`, which replaces OpenBLAS's error handler (it printed to stdout) so that an illegal
+ *   BLAS argument becomes SF_INTERNAL instead of text in the host's output. Structs that
  *   may grow start with `size_t struct_size`; new fields are only ever appended.
  */
 #ifndef STYLEFILTER_H
@@ -73,7 +76,8 @@ typedef enum sf_status {
     SF_IO = 4,               /* reading a file failed */
     SF_CANCELLED = 5,        /* the progress callback returned non-zero */
     SF_NUMERICAL = 6,        /* the optimisation diverged (NaN/inf): lower weights or lr */
-    SF_OUT_OF_MEMORY = 7,    /* an allocation the library checks failed */
+    SF_OUT_OF_MEMORY = 7,    /* does not fit: refused before any work from the plan's estimate
+                                (memory budget, available memory, ulimit -v), or an allocation failed */
     SF_INTERNAL = 8          /* a bug in stylefilter: please report it with the message */
 } sf_status;
 
@@ -177,7 +181,8 @@ typedef struct sf_progress {
 
 /* Called on the calling thread after every optimiser iteration. Return 0 to continue, non-zero
  * to cancel: sf_stylize then returns SF_CANCELLED right after that iteration and the output
- * buffer is left untouched. The callback must not call sf_stylize on the same context. */
+ * buffer is left untouched. The callback must not call sf_stylize or sf_context_destroy on the
+ * same context: either returns SF_INVALID_ARGUMENT and does nothing (other contexts are fine). */
 typedef int (*sf_progress_fn)(const sf_progress *progress, void *user);
 
 /* ---- Context ---------------------------------------------------------------------------- */
@@ -196,7 +201,8 @@ typedef struct sf_context sf_context;
 int sf_context_create(const char *model_path, sf_context **out);
 
 /* Frees a context (NULL is fine). The context must not be in use by another thread. Returns
- * SF_INVALID_ARGUMENT (and does nothing) for a pointer that is not a live context. */
+ * SF_INVALID_ARGUMENT (and does nothing) for a pointer that is not a live context, or when
+ * called from inside that context's own progress callback. */
 int sf_context_destroy(sf_context *context);
 
 /* Path of the model the context loaded (owned by the context). NULL for an invalid context. */

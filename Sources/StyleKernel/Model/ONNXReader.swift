@@ -198,6 +198,16 @@ final class ONNXFileBytes: @unchecked Sendable {
 /// raw_data 9, data_location 14}. Everything else is skipped. Garbage input throws
 /// `StyleError.invalidModel`; it never traps.
 public enum ONNXReader {
+    // Limits checked before anything is appended, so a hostile file cannot make the reader
+    // allocate far more than its own size (an empty initializer is 2 bytes of protobuf but ~100
+    // bytes in memory; a dimension is 1 byte but 8). VGG16's ONNX file has a few dozen
+    // initializers of at most 4 dimensions.
+
+    /// Most initializers a model may have.
+    public static let maxInitializers = 4096
+    /// Most dimensions an initializer may have.
+    public static let maxDimensions = 32
+
     /// Reads the file once and returns its initializers in file order.
     public static func initializers(path: String) throws -> [ONNXInitializer] {
         try initializers(of: ONNXFileBytes(path: path))
@@ -219,6 +229,10 @@ public enum ONNXReader {
                     var graph = model.sub(try model.readLengthDelimited())
                     while let (gf, gw) = try graph.readTag() {
                         if gf == 5 && gw == .lengthDelimited {
+                            guard result.count < maxInitializers else {
+                                throw StyleError.invalidModel(
+                                    "the ONNX model has more than \(maxInitializers) initializers; a VGG model has a few dozen: \(file.path)")
+                            }
                             result.append(try parseTensor(graph.sub(try graph.readLengthDelimited()), file: file))
                         } else {
                             try graph.skip(gw)
@@ -245,13 +259,20 @@ public enum ONNXReader {
         var raw: Range<Int>?
         var floats: [Float] = []
         var external = false
+        func addDimension(_ d: UInt64) throws {
+            guard dims.count < maxDimensions else {
+                throw StyleError.invalidModel(
+                    "an ONNX initializer has more than \(maxDimensions) dimensions; a VGG model's have at most 4: \(file.path)")
+            }
+            dims.append(Int64(bitPattern: d))
+        }
         while let (field, wire) = try r.readTag() {
             switch (field, wire) {
             case (1, .varint):
-                dims.append(Int64(bitPattern: try r.readVarint()))
+                try addDimension(try r.readVarint())
             case (1, .lengthDelimited):  // packed int64
                 var p = r.sub(try r.readLengthDelimited())
-                while !p.atEnd { dims.append(Int64(bitPattern: try p.readVarint())) }
+                while !p.atEnd { try addDimension(try p.readVarint()) }
             case (2, .varint):
                 dataType = Int64(bitPattern: try r.readVarint())
             case (4, .fixed32):

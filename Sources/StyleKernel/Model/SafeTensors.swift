@@ -3,12 +3,23 @@
 /// header are relative to the end of the header). stylefilter's model files are safetensors with
 /// F32 tensors and string metadata.
 ///
-/// Reading validates everything before any tensor byte is used: sizes, the JSON, every dtype,
-/// shape × element size == byte range (with overflow checks), ranges inside the data region, no
-/// overlaps and no holes. Any problem is a `StyleError.invalidModel` naming the file.
+/// Reading validates everything before any tensor byte is used: the header's size and counts
+/// (limits below, checked before parsing), the JSON, every dtype, shape × element size == byte
+/// range (with overflow checks), ranges inside the data region, no overlaps and no holes. Any problem is a `StyleError.invalidModel` naming the file.
 public enum SafeTensors {
-    /// Largest header accepted (the format's reference implementation uses the same cap).
-    public static let maxHeaderLength = 100 * 1024 * 1024
+    // Limits checked before the header is read or parsed, so a hostile header cannot make the
+    // parser allocate much (a 100 MB header of 1.7 M empty tensors took 1.1 GB before these).
+    // A stylefilter model's header is a few KB: ~100 bytes and ~10 JSON values per tensor.
+
+    /// Largest header accepted at all.
+    public static let maxHeaderLength = 16 * 1024 * 1024
+    /// Headers up to this size are accepted whatever the data size; larger ones must be smaller
+    /// than the tensor data they describe (a header that outweighs its weights is not a model).
+    public static let headerAllowance = 64 * 1024
+    /// Most tensors a header may list (VGG19 has 32; generous slack for extra tensors).
+    public static let maxTensorCount = 4096
+    /// Most JSON values (strings, numbers, arrays, objects) a header may hold.
+    public static let maxHeaderValues = 16 * maxTensorCount
 
     /// One tensor's entry in the header. `byteRange` is relative to the start of the data region.
     public struct Entry: Sendable, Equatable {
@@ -98,8 +109,49 @@ public enum SafeTensors {
             throw StyleError.invalidModel(
                 "not a safetensors model file or truncated (header length \(n) but only \(reader.size - 8) bytes follow): \(path)")
         }
+        let dataSize = reader.size - 8 - Int(n)
+        guard n <= UInt64(max(headerAllowance, dataSize)) else {
+            throw StyleError.invalidModel(
+                "not a usable model file (its \(n)-byte header is larger than the \(dataSize) bytes of tensor data it describes; headers over \(headerAllowance) bytes must be smaller than their data): \(path)")
+        }
         let json = try reader.readBytes(count: Int(n), at: 8)
-        return try parseHeader(json: json, dataSize: reader.size - 8 - Int(n), path: path)
+        return try parseHeader(json: json, dataSize: dataSize, path: path)
+    }
+
+    static let tooManyTensors = "the header lists more than \(maxTensorCount) tensors; a stylefilter model has a few dozen"
+
+    /// Counts, without parsing, the top-level members (tensors plus `__metadata__`) and an upper
+    /// bound of the JSON values of a header, and throws as soon as either is over its limit. Bytes
+    /// inside strings are skipped; malformed JSON is left for the parser to report.
+    static func checkHeaderCounts(_ json: [UInt8], bad: (String) -> StyleError) throws {
+        var members = 0
+        var values = 1  // the root; every other value follows a ':', ',' or '['
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for b in json {
+            if inString {
+                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "["): depth += 1; values += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: ","): values += 1
+            case UInt8(ascii: ":"):
+                values += 1
+                if depth == 1 { members += 1 }
+            default: continue
+            }
+            guard members <= maxTensorCount + 1 else {
+            throw bad(tooManyTensors)
+            }
+            guard values <= maxHeaderValues else {
+                throw bad("the header holds more than \(maxHeaderValues) JSON values; a stylefilter model's has a few hundred")
+            }
+        }
     }
 
     /// Validates a header's JSON bytes against a data region of `dataSize` bytes.
@@ -108,6 +160,10 @@ public enum SafeTensors {
         guard json.first == UInt8(ascii: "{") else {
             throw bad("the header does not start with a JSON object")
         }
+        guard json.count <= maxHeaderLength else {
+            throw bad("the header is \(json.count) bytes, over the \(maxHeaderLength)-byte limit")
+        }
+        try checkHeaderCounts(json, bad: bad)
         let root: JSONValue
         do { root = try MiniJSON.parse(json) } catch let e as MiniJSON.ParseError {
             throw bad("header is not valid JSON: \(e)")
@@ -128,6 +184,9 @@ public enum SafeTensors {
                 continue
             }
             entries.append(try parseEntry(name: key, value, bad: bad))
+        }
+        guard entries.count <= maxTensorCount else {
+            throw bad(tooManyTensors)
         }
 
         // Every range inside the data region, no overlaps, no holes.

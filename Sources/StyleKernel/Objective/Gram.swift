@@ -3,11 +3,17 @@ import COpenBLAS
 /// Gram matrices G = F·Fᵀ · scale of a feature map F (C × N, N = H·W), and the gradient of
 /// a loss through them: if dL/dG = D (symmetric), dL/dF = 2·scale·D·F.
 ///
-/// When OpenBLAS runs single-threaded (the engine's setting) the work is split statically over
-/// `parallel`'s workers: the forward as row blocks of the upper triangle (`ssyrk` on each
-/// diagonal block, `sgemm` right of it — half the multiplications of a full F·Fᵀ), with block
-/// boundaries chosen so every worker gets the same area; the backward by columns of F.
+/// The work is cut into pieces of a fixed size — row blocks of the upper triangle forward
+/// (`ssyrk` on each diagonal block, `sgemm` right of it: half the multiplications of a full
+/// F·Fᵀ), blocks of columns of F backward — whatever the number of threads, and the workers take
+/// the pieces in turn. OpenBLAS's result for an entry depends on the call it is computed in
+/// (syrk or gemm, where a split falls), so fixed pieces are what make the bits the same for every
+/// thread count.
 public enum Gram {
+    /// Rows of the upper triangle per piece, and columns of F per backward piece.
+    static let rowBlock = 32
+    static let columnBlock = 512
+
     /// gram (C × C) = scale · F Fᵀ.
     public static func compute(features: UnsafePointer<Float>, channels: Int, positions: Int,
                                scale: Float, gram: UnsafeMutablePointer<Float>,
@@ -15,32 +21,22 @@ public enum Gram {
         let c = channels, n = positions
         guard c > 0 else { return }
         guard n > 0 else { gram.update(repeating: 0, count: c * c); return }  // BLAS refuses n = 0
-        let workers = Conv3x3.splitsGEMMs(parallel) ? min(parallel.threads, c) : 1
-        // Row r's share of the upper triangle is c − r; boundary k solves area(0..<b) = k/W of it.
-        var bounds = [0]
-        let total = Double(c) * Double(c + 1) / 2
-        for k in 1..<max(workers, 1) {
-            let target = total * Double(k) / Double(workers)
-            // area(b) = b·c − b(b−1)/2 ≈ target
-            let cc = Double(c) + 0.5
-            let b = Int((cc - (cc * cc - 2 * target).squareRoot()).rounded())
-            bounds.append(min(c, max(bounds.last!, b)))
-        }
-        bounds.append(c)
-        let blocks = bounds.count - 1
-        parallel.forEach(blocks, minimumPerThread: 1) { range in
-            for k in range {
-                let r0 = bounds[k], r1 = bounds[k + 1]
-                guard r1 > r0 else { continue }
-                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(r1 - r0), Int32(n),
-                            scale, features + r0 * n, Int32(n), 0, gram + r0 * c + r0, Int32(c))
-                if r1 < c {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                                Int32(r1 - r0), Int32(c - r1), Int32(n),
-                                scale, features + r0 * n, Int32(n), features + r1 * n, Int32(n),
-                                0, gram + r0 * c + r1, Int32(c))
-                }
+        let blocks = (c + rowBlock - 1) / rowBlock
+        let block = { (k: Int) in
+            let r0 = k * rowBlock, r1 = min(c, r0 + rowBlock)
+            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(r1 - r0), Int32(n),
+                        scale, features + r0 * n, Int32(n), 0, gram + r0 * c + r0, Int32(c))
+            if r1 < c {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+                            Int32(r1 - r0), Int32(c - r1), Int32(n),
+                            scale, features + r0 * n, Int32(n), features + r1 * n, Int32(n),
+                            0, gram + r0 * c + r1, Int32(c))
             }
+        }
+        if Conv3x3.splitsGEMMs(parallel) {
+            parallel.forEachPiece(blocks) { range in for k in range { block(k) } }
+        } else {
+            for k in 0..<blocks { block(k) }
         }
         // Mirror the upper triangle into the lower one.
         parallel.forEach(c, minimumPerThread: 64) { rows in
@@ -62,9 +58,10 @@ public enum Gram {
                         1, gradient + cols.lowerBound, Int32(n))
         }
         if Conv3x3.splitsGEMMs(parallel) {
-            parallel.forEach(n, minimumPerThread: 256, run)
+            parallel.forEachPiece(n, piece: columnBlock, run)
         } else {
-            run(0..<n)
+            var lo = 0
+            while lo < n { run(lo..<min(n, lo + columnBlock)); lo += columnBlock }
         }
     }
 }

@@ -27,8 +27,8 @@ import COpenBLAS
 ///
 /// Threads: when OpenBLAS runs single-threaded (what the engine sets, see `StylizeRun`), the GEMMs
 /// are spread over `parallel`'s workers (Winograd's 36 handed out one at a time, im2col's columns
-/// split in fixed parts); otherwise each GEMM is one OpenBLAS call. Either way results are
-/// deterministic for a given thread count.
+/// in pieces of `columnPiece`); otherwise the same pieces run one after another. The pieces never
+/// depend on the thread count, so neither do the results' bits.
 public final class Conv3x3: @unchecked Sendable {
     public enum Algorithm: Sendable, CaseIterable { case im2col, winograd, direct }
 
@@ -195,6 +195,9 @@ public final class Conv3x3: @unchecked Sendable {
         }
     }
 
+    /// Columns per piece of the im2col GEMM.
+    static let columnPiece = 256
+
     /// True when the caller should split GEMMs over its own workers (OpenBLAS single-threaded).
     static func splitsGEMMs(_ parallel: Parallel) -> Bool {
         parallel.threads > 1 && openblas_get_num_threads() == 1
@@ -216,18 +219,19 @@ public final class Conv3x3: @unchecked Sendable {
             let a = UnsafePointer(kernel.pointer), b = UnsafePointer(workspace)
             let c = output + r0 * width
             // C (Cout × n) = Aᵀ (A = kernel, 9Cin × Cout) · columns (9Cin × n)
-            if split {
-                parallel.forEach(n, minimumPerThread: 64) { cols in
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-                                Int32(outChannels), Int32(cols.count), Int32(k),
-                                1, a, Int32(outChannels), b + cols.lowerBound, Int32(n),
-                                0, c + cols.lowerBound, Int32(plane))
-                }
-            } else {
+            // Columns in pieces of a fixed size, whatever the thread count: where a GEMM is split
+            // changes OpenBLAS's bits (see `Gram`).
+            let gemm = { (cols: Range<Int>) in
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-                            Int32(outChannels), Int32(n), Int32(k),
-                            1, a, Int32(outChannels), b, Int32(n),
-                            0, c, Int32(plane))
+                            Int32(self.outChannels), Int32(cols.count), Int32(k),
+                            1, a, Int32(self.outChannels), b + cols.lowerBound, Int32(n),
+                            0, c + cols.lowerBound, Int32(plane))
+            }
+            if split {
+                parallel.forEachPiece(n, piece: Self.columnPiece, gemm)
+            } else {
+                var lo = 0
+                while lo < n { gemm(lo..<min(n, lo + Self.columnPiece)); lo += Self.columnPiece }
             }
             r0 = r1
         }

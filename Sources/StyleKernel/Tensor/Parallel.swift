@@ -1,11 +1,11 @@
 import Dispatch
 import Synchronization
 
-/// The engine's own loops over a fixed number of workers. Reductions (dot products, Gram
-/// gradients) split their work statically (`forEach`), so their sums are bit-identical for a given
-/// thread count; loops whose items are independent (convolution phases, pooling, ReLU) hand out
-/// pieces dynamically (`forEachPiece`), which keeps both cores busy when the machine steals time
-/// from one of them and gives the same bits whatever the thread count.
+/// The engine's own loops over a fixed number of workers. Loops whose items are independent
+/// (convolution phases, GEMM pieces, pooling, ReLU) hand out pieces dynamically (`forEachPiece`),
+/// which keeps both cores busy when the machine steals time from one of them; reductions sum
+/// fixed chunks in a fixed order (`Reductions`). Neither depends on the thread count, so a
+/// stylization gives the same bytes with any number of threads (`DeterminismTests`).
 public struct Parallel: Sendable {
     public let threads: Int
 
