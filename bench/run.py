@@ -5,7 +5,7 @@ session, so every ratio compares numbers measured minutes apart on the same load
 Writes out/bench.json and prints a Markdown table (also written to out/bench.md).
   bench/run.py [--threads 2] [--sizes 256,512,1024] [--evaluations 300] [--out out/bench.json]
 Environment: STYLEFILTER_MODEL (default models/vgg16-imagenet.safetensors),
-BENCH_IMAGES (default /work/shared/images), BENCH_BIN (default .build/release/stylize-bench)."""
+BENCH_IMAGES (default /work/shared/images), BENCH_BIN (default .build-test/release/stylize-bench: the test configuration, see the Makefile)."""
 import argparse, json, os, platform, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -55,7 +55,7 @@ def main():
 
     model = os.environ.get("STYLEFILTER_MODEL", os.path.join(ROOT, "models", "vgg16-imagenet.safetensors"))
     images = os.environ.get("BENCH_IMAGES", "/work/shared/images")
-    ours = os.environ.get("BENCH_BIN", os.path.join(ROOT, ".build", "release", "stylize-bench"))
+    ours = os.environ.get("BENCH_BIN", os.path.join(ROOT, ".build-test", "release", "stylize-bench"))
     work = os.path.join(os.path.dirname(a.out), "bench")
     os.makedirs(work, exist_ok=True)
     ensure_torch()

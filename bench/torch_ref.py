@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """PyTorch reference for `make bench`: the same VGG16 weights (read from stylefilter's safetensors
-file with struct/json/numpy only), the Caffe input convention, the tutorial objective of DESIGN.md.
+file with struct/json/numpy only), the Caffe input convention, the tutorial objective of docs/objective.md.
 
   torch_ref.py network --model M --size N --threads T [--repeats R]
   torch_ref.py stylize --model M --content a.ppm --style b.ppm --threads T [--evaluations 300]
@@ -139,7 +139,7 @@ def cmd_network(a):
 
 
 class Tutorial:
-    """DESIGN.md's tutorial objective: α·mean((F−P)²) at conv4_2 + β·Σ w_l·mean((G−A)²)/(C·H·W)
+    """The tutorial objective (docs/objective.md): α·mean((F−P)²) at conv4_2 + β·Σ w_l·mean((G−A)²)/(C·H·W)
     with un-normalised Grams + γ·Σ squared neighbour differences; style resized to the content's size."""
 
     def __init__(self, vgg, content, style, alpha, beta, gamma):

@@ -5,12 +5,13 @@
 #                                                  stylize command, ImageMagick module, delegates.xml,
 #                                                  the default model and fetch-model.sh in DATADIR
 #   make uninstall PREFIX=/opt/sf
+#   make imagemagick-module [LIBDIR=…]            build/imagemagick/stylize.so (run path LIBDIR)
 #   make cabi-test      everything below (what `make test` runs for the C ABI)
 #   make c-tests        Tests/CABI/abi_test.c against a temporary install, plain and with ASan
 #   make option-parity  the C API's options = the command's engine options = the -process keys
 #   make abi-symbols    only sf_* symbols exported, SONAME, no Swift runtime needed
 #   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline)
-#   make cmd-equivalence  C API output == `stylize` command output, byte for byte
+#   make cmd-equivalence  C API output == `stylize` command output, byte for byte (alpha too)
 #   make readme-test    every sh block of README.md and examples/README.md, installed copy, empty HOME
 #
 # Tests use the model $(SF_MODEL): $STYLEFILTER_MODEL if set, else the checkout's models/ file.
@@ -37,17 +38,24 @@ CABI_PREFIX := $(abspath $(CABI_TMP)/prefix)
 CC          ?= cc
 MAGICK_CFLAGS := $(shell pkg-config --cflags MagickCore 2>/dev/null)
 MAGICK_LIBS   := $(shell pkg-config --libs MagickCore 2>/dev/null)
-# The `stylize` command exists once the command branch is merged (until then a placeholder).
-STYLIZE_READY = $(STYLIZE) --help 2>/dev/null | grep -q -- --iterations
 
-.PHONY: cabi-lib install uninstall cabi-test c-tests abi-symbols examples-test cmd-equivalence \
-        cabi-test-install install-test readme-test option-parity
+IM_MODULE   := build/imagemagick/stylize.so
+
+.PHONY: cabi-lib imagemagick-module install uninstall cabi-test c-tests abi-symbols examples-test \
+        cmd-equivalence cabi-test-install install-test readme-test option-parity
 
 cabi-lib:
 	$(SWIFT) build $(BUILD_FLAGS) --product stylefilter
 	$(SWIFT) build $(BUILD_FLAGS) --product stylize
 
-install: cabi-lib model
+# The filter module, linked against the library just built and finding the installed one through
+# its run path, LIBDIR: rebuilt on every call (a second), so it always has the current LIBDIR.
+imagemagick-module: cabi-lib
+	@mkdir -p $(dir $(IM_MODULE))
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $(IM_MODULE) Sources/ImageMagickFilter/stylize.c \
+	    -I$(dir $(SF_HEADER)) $(MAGICK_CFLAGS) -L$(BIN) -Wl,-rpath,$(LIBDIR) -lstylefilter $(MAGICK_LIBS) -lm
+
+install: cabi-lib imagemagick-module model
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR)
 	install -m 755 $(SF_LIB) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION)
@@ -61,9 +69,7 @@ install: cabi-lib model
 	install -m 644 share/delegates.xml $(DESTDIR)$(DATADIR)/delegates.xml
 	install -m 644 $(MODEL) $(DESTDIR)$(DATADIR)/$(notdir $(MODEL))
 	install -m 755 scripts/fetch-model.sh $(DESTDIR)$(DATADIR)/fetch-model.sh
-	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
-	    Sources/ImageMagickFilter/stylize.c -I$(dir $(SF_HEADER)) $(MAGICK_CFLAGS) \
-	    -L$(DESTDIR)$(LIBDIR) -Wl,-rpath,$(LIBDIR) -lstylefilter $(MAGICK_LIBS) -lm
+	install -m 755 $(IM_MODULE) $(DESTDIR)$(IM_FILTERDIR)/stylize.so
 	printf "%s\n" "# stylize.la - a libtool library file (ImageMagick finds filter modules through it)" \
 	    "dlname='stylize.so'" "library_names='stylize.so'" "old_library=''" \
 	    "inherited_linker_flags=''" "dependency_libs=''" "weak_library_names=''" \
@@ -204,36 +210,28 @@ examples-test: cabi-test-install
 	    test "$$(identify -format %wx%h $(EXAMPLES_TMP)/py.ppm)" = 32x21; \
 	else echo "SKIP: no python3 with ctypes"; fi
 	@echo "== pipeline.sh (the stylize command)"
-	if $(STYLIZE_READY); then \
-	    STYLEFILTER_MODEL=$(SF_MODEL) STYLIZE=$(CABI_PREFIX)/bin/stylize examples/pipeline.sh \
-	        $(EXAMPLES_TMP)/rose.png $(EXAMPLES_TMP)/style.png $(EXAMPLES_TMP)/pipeline.jpg \
-	        --iterations 2 --threads 1 --size 32 && \
-	    test "$$(identify -format %wx%h $(EXAMPLES_TMP)/pipeline.jpg)" = 32x21; \
-	else echo "SKIP pipeline.sh: $(STYLIZE) is still the placeholder (the command branch is not merged)"; fi
+	STYLEFILTER_MODEL=$(SF_MODEL) STYLIZE=$(CABI_PREFIX)/bin/stylize examples/pipeline.sh \
+	    $(EXAMPLES_TMP)/rose.png $(EXAMPLES_TMP)/style.png $(EXAMPLES_TMP)/pipeline.jpg \
+	    --iterations 2 --threads 1 --size 32
+	test "$$(identify -format %wx%h $(EXAMPLES_TMP)/pipeline.jpg)" = 32x21
 	@echo "== delegates.xml (stylize: pseudo-format through the command; the format of the name's extension)"
-	if $(STYLIZE_READY); then \
-	    PATH=$(CABI_PREFIX)/bin:$$PATH MAGICK_CONFIGURE_PATH=$(CABI_PREFIX)/share/stylefilter \
+	PATH=$(CABI_PREFIX)/bin:$$PATH MAGICK_CONFIGURE_PATH=$(CABI_PREFIX)/share/stylefilter \
 	    STYLEFILTER_MODEL=$(SF_MODEL) STYLIZE_STYLE=$(abspath $(EXAMPLES_TMP))/style.png STYLIZE_ITERATIONS=2 \
-	    STYLIZE_SIZE=32 STYLIZE_OPTIONS='--threads 1' convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/delegate.jpg && \
-	    test "$$(identify -format %m:%wx%h $(EXAMPLES_TMP)/delegate.jpg)" = JPEG:32x21; \
-	else echo "SKIP delegates.xml: $(STYLIZE) is still the placeholder (the command branch is not merged)"; fi
+	    STYLIZE_SIZE=32 STYLIZE_OPTIONS='--threads 1' convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/delegate.jpg
+	test "$$(identify -format %m:%wx%h $(EXAMPLES_TMP)/delegate.jpg)" = JPEG:32x21
 	@echo "== delegates.xml without STYLIZE_STYLE: a clear message, exit status 1, no output"
-	if $(STYLIZE_READY); then \
-	    rm -f $(EXAMPLES_TMP)/nostyle.png; \
-	    PATH=$(CABI_PREFIX)/bin:$$PATH MAGICK_CONFIGURE_PATH=$(CABI_PREFIX)/share/stylefilter STYLIZE_STYLE= \
-	        convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/nostyle.png 2>$(EXAMPLES_TMP)/nostyle.err; \
-	    rc=$$?; test $$rc = 1 || { echo "exit status $$rc"; exit 1; }; \
-	    grep -q 'stylize: error: STYLIZE_STYLE is not set' $(EXAMPLES_TMP)/nostyle.err || { cat $(EXAMPLES_TMP)/nostyle.err; exit 1; }; \
-	    test ! -e $(EXAMPLES_TMP)/nostyle.png; \
-	fi
+	rm -f $(EXAMPLES_TMP)/nostyle.png; \
+	PATH=$(CABI_PREFIX)/bin:$$PATH MAGICK_CONFIGURE_PATH=$(CABI_PREFIX)/share/stylefilter STYLIZE_STYLE= \
+	    convert $(EXAMPLES_TMP)/rose.png stylize:$(EXAMPLES_TMP)/nostyle.png 2>$(EXAMPLES_TMP)/nostyle.err; \
+	rc=$$?; test $$rc = 1 || { echo "exit status $$rc"; exit 1; }; \
+	grep -q 'stylize: error: STYLIZE_STYLE is not set' $(EXAMPLES_TMP)/nostyle.err || { cat $(EXAMPLES_TMP)/nostyle.err; exit 1; }; \
+	test ! -e $(EXAMPLES_TMP)/nostyle.png
 	@echo "examples-test: ok"
 
-# Same content, style, options and seed through the C API (stylize_file) and the command.
+# Same content, style, options and seed through the C API (stylize_file) and the command; and a
+# content with alpha (Tests/CABI/alpha_parity.py, ctypes): the same colours and alpha.
 cmd-equivalence: examples-test
-	@if ! $(STYLIZE_READY); then \
-	    echo "SKIP cmd-equivalence: $(STYLIZE) is still the placeholder (the command branch is not merged)"; \
-	    exit 0; fi; \
-	set -e; d=$(EXAMPLES_TMP); \
+	@set -e; d=$(EXAMPLES_TMP); \
 	for init in random content; do \
 	    STYLEFILTER_MODEL=$(SF_MODEL) $$d/stylize_file $$d/content.ppm $$d/style.ppm -o $$d/api-$$init.ppm \
 	        --iterations 3 --threads 1 --size 32 --seed 5 --init $$init --quiet; \
@@ -243,7 +241,11 @@ cmd-equivalence: examples-test
 	    cmp $$d/api-$$init.ppm $$d/cmd-$$init.ppm || { echo "cmd-equivalence: C API and command differ (init $$init)." \
 	        "If every differing byte is 1 lower in the command's output, the command still truncates to 8 bits" \
 	        "(MagickSetImageDepth 8 in ImageMagick 6.9.11); see docs/c-api.md"; exit 1; }; \
-	done; echo "cmd-equivalence: ok (byte for byte)"
+	done; echo "cmd-equivalence: ok (byte for byte)"; \
+	STYLEFILTER_MODEL=$(SF_MODEL) $(CABI_PREFIX)/bin/stylize $$d/rose-alpha.png -s $$d/style.ppm -o $$d/alpha-cmd.png \
+	    --iterations 2 --threads 1 --size 32 --seed 5 --quiet; \
+	STYLEFILTER_MODEL=$(SF_MODEL) STYLEFILTER_LIB=$(CABI_PREFIX)/lib/libstylefilter.so.$(SF_SOMAJOR) \
+	    python3 Tests/CABI/alpha_parity.py $$d/rose-alpha.png $$d/style.ppm $$d/alpha-cmd.png 32 2 5
 
 # install then uninstall into a scratch prefix: every file installed is removed again.
 install-test:

@@ -42,9 +42,13 @@ fuzz-build: $(addprefix $(FUZZ_BIN)/,$(FUZZ_HARNESSES))
 
 STYLEKERNEL_SOURCES := $(shell find Sources/StyleKernel -name '*.swift')
 
-$(FUZZ_OBJ)/libStyleKernel.a: $(STYLEKERNEL_SOURCES)
+# StyleKernel imports COpenBLAS, CStyleFilterABI (the header's version macros) and CSignalCleanup
+# (AtomicFile's temporary files): everything that links it links signal_cleanup.o too.
+STYLEKERNEL_IMPORTS := -I Sources/COpenBLAS -I Sources/CStyleFilterABI -I $(FUZZ_OBJ)/CSignalCleanup
+
+$(FUZZ_OBJ)/libStyleKernel.a: $(STYLEKERNEL_SOURCES) $(FUZZ_OBJ)/signal_cleanup.o
 	@mkdir -p $(FUZZ_OBJ)
-	$(SWIFTC) $(FUZZ_SWIFTFLAGS) -enable-testing -module-name StyleKernel -I Sources/COpenBLAS \
+	$(SWIFTC) $(FUZZ_SWIFTFLAGS) -enable-testing -module-name StyleKernel $(STYLEKERNEL_IMPORTS) \
 	    -emit-module -emit-module-path $(FUZZ_OBJ)/StyleKernel.swiftmodule -emit-library -static -o $@ \
 	    $(STYLEKERNEL_SOURCES)
 
@@ -59,7 +63,7 @@ $(FUZZ_OBJ)/libArgumentParser.a: Package.swift
 	    -module-name ArgumentParser -I $(FUZZ_OBJ) -emit-module -emit-module-path $(FUZZ_OBJ)/ArgumentParser.swiftmodule \
 	    -emit-library -static -o $@
 
-# The command's C helper target, as SwiftPM builds it: its object and a module map for swiftc.
+# The C helper target CSignalCleanup, as SwiftPM builds it: its object and a module map for swiftc.
 $(FUZZ_OBJ)/signal_cleanup.o: Sources/CSignalCleanup/signal_cleanup.c Sources/CSignalCleanup/include/signal_cleanup.h
 	@mkdir -p $(FUZZ_OBJ)/CSignalCleanup
 	$(FUZZ_CC) -c -g -O1 -fsanitize=address,fuzzer-no-link -I Sources/CSignalCleanup/include $< -o $@
@@ -77,16 +81,16 @@ QUIET_LINK := 2>&1 | { grep -v "Cannot export local symbol" || true; }
 
 $(FUZZ_BIN)/safetensors $(FUZZ_BIN)/onnx: $(FUZZ_BIN)/%: fuzz/%.swift fuzz/FuzzSupport.swift $(FUZZ_OBJ)/libStyleKernel.a
 	@mkdir -p $(FUZZ_BIN)
-	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name Fuzz -I $(FUZZ_OBJ) -I Sources/COpenBLAS \
-	    -L $(FUZZ_OBJ) -lStyleKernel fuzz/FuzzSupport.swift $< -o $@ $(QUIET_LINK)
+	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name Fuzz -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) \
+	    $(FUZZ_OBJ)/signal_cleanup.o -L $(FUZZ_OBJ) -lStyleKernel fuzz/FuzzSupport.swift $< -o $@ $(QUIET_LINK)
 
 # The command's sources as they are, their @main renamed so libFuzzer's main is the program's.
 $(FUZZ_BIN)/options: fuzz/options.swift fuzz/FuzzSupport.swift $(shell find Sources/magick-delegate -name '*.swift') \
                      $(FUZZ_OBJ)/libStyleKernel.a $(FUZZ_OBJ)/libArgumentParser.a $(FUZZ_OBJ)/signal_cleanup.o
 	@mkdir -p $(FUZZ_BIN)
 	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name StylizeFuzz -suppress-warnings -Xfrontend -entry-point-function-name \
-	    -Xfrontend stylize_main -I $(FUZZ_OBJ) -I Sources/COpenBLAS -I Sources/CMagickWand $(MAGICKWAND_INCLUDES) \
-	    -I $(FUZZ_OBJ)/CSignalCleanup $(FUZZ_OBJ)/signal_cleanup.o \
+	    -Xfrontend stylize_main -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) -I Sources/CMagickWand $(MAGICKWAND_INCLUDES) \
+	    $(FUZZ_OBJ)/signal_cleanup.o \
 	    -L $(FUZZ_OBJ) -lStyleKernel -lArgumentParser -lArgumentParserToolInfo -lFoundationEssentials \
 	    $(shell find Sources/magick-delegate -name '*.swift') fuzz/FuzzSupport.swift fuzz/options.swift -o $@ $(QUIET_LINK)
 
@@ -141,8 +145,8 @@ TSAN_LIBDIR  := $(abspath $(FUZZ_DIR)/tsan-lib)
 SWIFT_RUNTIME_DIR := $(abspath $(SWIFT_BINDIR)../lib/swift/linux)
 
 test-sanitize:
-	$(SWIFT) build $(BUILD_FLAGS) --build-tests --sanitize=address --scratch-path .build-asan
-	STYLEFILTER_MODEL=$(SF_MODEL) ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test $(BUILD_FLAGS) --skip-build --sanitize=address \
+	$(SWIFT) build $(TESTING) --build-tests --sanitize=address --scratch-path .build-asan
+	STYLEFILTER_MODEL=$(SF_MODEL) ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test $(TESTING) --skip-build --sanitize=address \
 	    --scratch-path .build-asan --disable-swift-testing
 	$(MAKE) --no-print-directory c-tests
 	$(SWIFT) build $(BUILD_FLAGS) --sanitize=thread --scratch-path $(TSAN_SCRATCH) --product stylefilter

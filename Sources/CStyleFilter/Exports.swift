@@ -18,10 +18,12 @@ private func fail(_ failure: Failure, context: Context? = nil) -> Int32 {
 // MARK: Version
 
 @_cdecl("sf_version")
-public func c_sf_version() -> Int32 { Version.major * 10000 + Version.minor * 100 + Version.patch }
+public func c_sf_version() -> Int32 {
+    Int32(StyleFilterVersion.major * 10000 + StyleFilterVersion.minor * 100 + StyleFilterVersion.patch)
+}
 
 @_cdecl("sf_abi_version")
-public func c_sf_abi_version() -> Int32 { Version.abi }
+public func c_sf_abi_version() -> Int32 { SF_ABI_VERSION }
 
 @_cdecl("sf_version_string")
 public func c_sf_version_string() -> UnsafePointer<CChar>? { UnsafePointer(StaticCStrings.version) }

@@ -74,13 +74,6 @@ enum StaticCStrings {
         strdup(StyleFilterVersion.string)
 }
 
-enum Version {
-    // Must equal SF_VERSION_* / SF_ABI_VERSION in stylefilter.h (checked by Tests/CABI/abi_test.c).
-    static let major = Int32(StyleFilterVersion.major)
-    static let minor = Int32(StyleFilterVersion.minor)
-    static let patch = Int32(StyleFilterVersion.patch)
-    static let abi: Int32 = 1
-}
 
 /// The thread-local "last error" for failures without a (valid) context: one malloc'd C string
 /// per thread, freed when the thread exits or the next failure replaces it.

@@ -24,16 +24,10 @@ struct ImageCopyCommand: ParsableCommand {
         try decoded.requireSingleFrame(source.spec)
         var image = decoded.image
         if let size {
-            let (w, h) = Self.fit(width: image.width, height: image.height, longest: size)
-            image = try MagickResampler.resize(image, width: w, height: h)
+            // The engine's resize, as `stylize` resizes a content (the alpha follows in the writer).
+            let fitted = Resample.fit(width: image.width, height: image.height, longest: size)
+            image = Resample.resize(image, width: fitted.width, height: fitted.height)
         }
         try MagickImageWriter.write(image, alpha: decoded.alpha, metadata: decoded.metadata, to: destination)
-    }
-
-    static func fit(width: Int, height: Int, longest: Int) -> (Int, Int) {
-        if width >= height {
-            return (longest, max(1, Int((Double(height) * Double(longest) / Double(width)).rounded())))
-        }
-        return (max(1, Int((Double(width) * Double(longest) / Double(height)).rounded())), longest)
     }
 }

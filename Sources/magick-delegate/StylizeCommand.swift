@@ -92,7 +92,7 @@ enum StandardError {
     }
 
     static func write(_ text: String) {
-        Array(text.utf8).withUnsafeBytes { try? FileDescriptorIO.writeAll(2, $0, name: "standard error") }
+        Array(text.utf8).withUnsafeBytes { try? FileIO.writeAll(2, $0, name: "standard error") }
     }
 
     static var isTerminal: Bool { isatty(2) == 1 }

@@ -6,8 +6,8 @@
 //                          [--content-weight w] [--style-weight w] [--tv-weight w] [--scales n]
 //                          [--iterations n] [--threads T] [--out result.ppm] [--target-loss L]
 // Each prints one JSON object on stdout. The model comes from STYLEFILTER_MODEL or --model.
-// Internal API (NetworkWorkspace, StyleObjective) is reached with @testable: the project has one
-// build configuration, with -enable-testing.
+// Internal API (NetworkWorkspace, StyleObjective) is reached with @testable, so `make bench` builds
+// this in the tests' configuration (-enable-testing, .build-test), never in the product's.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -228,7 +228,7 @@ case "stylize":
     let seconds = now() - t0
     let stylizeRSS = peakRSSMegabytes()
     if let out = flags["out"] { writePPM(result.image, out) }
-    // The tutorial objective (DESIGN.md) of the returned image, with the given tutorial weights,
+    // The tutorial objective (docs/objective.md) of the returned image, with the given tutorial weights,
     // the style image resized to the result's size as the tutorials do.
     var tutorial = StyleOptions()
     tutorial.objective = .tutorial

@@ -80,7 +80,7 @@ final class ObjectiveTests: XCTestCase {
     func testStandardObjectiveGradient() throws { try checkGradient(.standard, relativeTolerance: 0.02) }
     func testTutorialObjectiveGradient() throws { try checkGradient(.tutorial, relativeTolerance: 0.02) }
 
-    /// The tutorial objective's value by its definition in DESIGN.md, computed independently.
+    /// The tutorial objective's value by its definition in docs/objective.md, computed independently.
     func testTutorialObjectiveValues() throws {
         let model = try randomModel(seed: 5)
         let (objective, x) = try makeObjective(.tutorial, model: model, size: (w: 16, h: 16))

@@ -2,7 +2,9 @@
  * SIGTERM or SIGHUP. The handler does only async-signal-safe work: it removes the registered
  * files (paths kept in preallocated static buffers), restores the default action and raises the
  * signal again, so the process ends as killed by that signal (a shell shows 128 + its number).
- * For the `stylize` command only; nothing here belongs in a library a host loads. */
+ * Only the `stylize` command installs the handlers (sc_install); a library a host loads never
+ * does. StyleKernel's AtomicFile registers every temporary file it writes; without handlers the
+ * registration only keeps the path until sc_release. */
 #ifndef STYLEFILTER_SIGNAL_CLEANUP_H
 #define STYLEFILTER_SIGNAL_CLEANUP_H
 

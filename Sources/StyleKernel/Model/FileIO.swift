@@ -6,11 +6,12 @@ import Musl
 import Darwin
 #endif
 
-/// Plain POSIX file access for model files: reads with `pread` into caller-owned memory (so a file
-/// that shrinks while we read gives a clean error, never a SIGBUS as a mapping would), and atomic
-/// writes (temporary file in the same directory, fsync, rename).
-enum FileIO {
-    static func errnoText() -> String { String(cString: strerror(errno)) }
+/// Plain POSIX file access: reads with `pread` into caller-owned memory (so a file that shrinks
+/// while we read gives a clean error, never a SIGBUS as a mapping would) and whole writes to a
+/// descriptor. Atomic file replacement: `AtomicFile`.
+public enum FileIO {
+    /// The text of the current `errno`.
+    public static func errnoText() -> String { String(cString: strerror(errno)) }
 
     /// An open, regular, readable file.
     final class Reader {
@@ -81,69 +82,23 @@ enum FileIO {
         return Int(st.st_size)
     }
 
-    /// Writes a file atomically: `body` writes into a temporary file next to `path`, which is
-    /// synced and renamed over `path` only if `body` succeeded. On any failure the temporary is
-    /// removed and `path` is left as it was.
-    static func writeAtomically(_ path: String, _ body: (AtomicWriter) throws -> Void) throws {
-        let dir: String
-        if let slash = path.lastIndex(of: "/") {
-            dir = slash == path.startIndex ? "/" : String(path[..<slash])
-        } else {
-            dir = "."
-        }
-        let base = path.split(separator: "/").last.map(String.init) ?? path
-        var template = Array("\(dir)/.\(base).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw StyleError.io("cannot create a temporary file in \(dir) to write \(path): \(errnoText())")
-        }
-        let tmpPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        let writer = AtomicWriter(fd: fd, path: path)
-        var ok = false
-        defer {
-            if !ok {
-                close(fd)
-                unlink(tmpPath)
+    /// Writes all of `bytes` to `fd`, retrying short writes and EINTR. `name` is the file as
+    /// messages call it. Needs SIGPIPE ignored (the command does, CSignalCleanup) to report a
+    /// closed pipe instead of dying silently.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n > 0 {
+                offset += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else if n < 0 && errno == EPIPE {
+                throw StyleError.io("cannot write \(name): its reader closed the pipe before the data was complete "
+                    + "(\(offset) of \(bytes.count) bytes written)")
+            } else {
+                throw StyleError.io("cannot write \(name): \(n < 0 ? errnoText() : "nothing was written")")
             }
-        }
-        try body(writer)
-        guard fchmod(fd, 0o644) == 0, fsync(fd) == 0 else {
-            throw StyleError.io("cannot write \(path): \(errnoText())")
-        }
-        guard close(fd) == 0 else {
-            ok = true  // fd is gone either way; remove the temporary ourselves
-            unlink(tmpPath)
-            throw StyleError.io("cannot write \(path): \(errnoText())")
-        }
-        ok = true
-        guard rename(tmpPath, path) == 0 else {
-            let text = errnoText()
-            unlink(tmpPath)
-            throw StyleError.io("cannot move the new file into place at \(path): \(text)")
-        }
-    }
-
-    final class AtomicWriter {
-        let fd: Int32
-        let path: String
-        private(set) var written = 0
-        init(fd: Int32, path: String) { self.fd = fd; self.path = path }
-
-        func append(_ bytes: UnsafeRawBufferPointer) throws {
-            var done = 0
-            while done < bytes.count {
-                let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw StyleError.io("cannot write \(path): \(FileIO.errnoText())")
-                }
-                done += n
-            }
-            written += done
-        }
-
-        func append(_ bytes: [UInt8]) throws {
-            try bytes.withUnsafeBytes { try append($0) }
         }
     }
 }

@@ -305,7 +305,7 @@ public enum SafeTensors {
         var n = UInt64(headerBytes.count)
         for i in 0..<8 { prefix[i] = UInt8(truncatingIfNeeded: n); n >>= 8 }
 
-        try FileIO.writeAtomically(path) { w in
+        try AtomicFile.write(path) { w in
             try w.append(prefix)
             try w.append(headerBytes)
             for (_, t) in tensors {

@@ -64,12 +64,12 @@ extension StyleModel {
             throw bad("input.order is \"\(orderText)\"; expected bgr or rgb")
         }
         guard let scaleText = md["input.scale"] else { throw bad("metadata has no input.scale") }
-        guard let scale = Float(scaleText.trimmingSpaces), scale.isFinite, scale > 0 else {
+        guard let scale = Float(scaleText.trimmingSpaces()), scale.isFinite, scale > 0 else {
             throw bad("input.scale \"\(scaleText)\" is not a positive number")
         }
         func triple(_ key: String, positive: Bool) throws -> [Float] {
             guard let text = md[key] else { throw bad("metadata has no \(key)") }
-            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Float(String($0).trimmingSpaces) }
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Float($0.trimmingSpaces()) }
             guard parts.count == 3, parts.allSatisfy({ $0 != nil && $0!.isFinite && (!positive || $0! > 0) }) else {
                 throw bad("\(key) \"\(text)\" is not three comma-separated \(positive ? "positive " : "")numbers")
             }
@@ -108,14 +108,5 @@ extension StyleModel {
             tensors.append((spec.name + ".bias", SafeTensors.Tensor(shape: [w.outChannels], values: w.bias)))
         }
         try SafeTensors.write(path: path, tensors: tensors, metadata: fileMetadata)
-    }
-}
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return String(s)
     }
 }

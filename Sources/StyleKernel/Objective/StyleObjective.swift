@@ -7,7 +7,7 @@
 ///   g_l = 1/(H_l·W_l), s_l = ŵ_l / ‖A_l‖² with ŵ the style-layer weights normalised to sum 1,
 ///   t = (σ/κ)² / (3·H·W) with κ the model's pixel scale and σ its mean std — so every term is
 ///   a relative error or a per-value mean in 0…1 units, whatever the image size.
-/// - `.tutorial`: exactly DESIGN.md's tutorial objective: c_l = 1/(C·H·W) (a mean),
+/// - `.tutorial`: exactly the tutorial objective of docs/objective.md: c_l = 1/(C·H·W) (a mean),
 ///   g_l = 1 (un-normalised Gram), s_l = w_l / (C² · C·H·W), t = 1 (a plain sum, model units).
 ///
 /// See docs/objective.md for the derivation of the gradients.

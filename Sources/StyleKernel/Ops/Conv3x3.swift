@@ -7,7 +7,7 @@ import COpenBLAS
 /// flipped 180° and transposed — the gradient of a stride-1 "same" convolution is itself such a
 /// convolution.
 ///
-/// Two algorithms behind `apply`, chosen per call by `algorithm(height:width:)`:
+/// Three algorithms behind `apply`, chosen per call by `algorithm(height:width:)`:
 /// - Winograd F(4×4, 3×3) (Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural
 ///   Networks"): Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A on 6×6 input tiles giving 4×4 outputs, 36 instead
 ///   of 144 multiplications per tile and channel pair. The 36 products over channels are 36
@@ -17,9 +17,9 @@ import COpenBLAS
 ///   M ≤ 4 only streams a 9·Cin-row column matrix through memory, which is slow and does not
 ///   scale over cores; summing shifted input rows straight into the output rows stays in cache.
 ///
-/// Weights are stored once, tap-major ([k][i][o], k = 3·ky + kx): both algorithms read them as
-/// GEMM operands directly (im2col as Aᵀ; Winograd's U = G W Gᵀ is contiguous over channel
-/// pairs, so its transform vectorises), so neither needs a second copy. Winograd's U (4× the
+/// Weights are stored once, tap-major ([k][i][o], k = 3·ky + kx), and all three algorithms read
+/// them in place: im2col as the GEMM operand Aᵀ, Winograd's U = G W Gᵀ contiguously over
+/// channel pairs (so its transform vectorises), direct tap by tap; none needs a second copy. Winograd's U (4× the
 /// weights) is recomputed per call into the workspace unless the caller passes it in: keeping it
 /// for all of VGG16 costs ~320 MB (forward and backward), so the engine keeps it only at the
 /// coarse scales, where memory is free and the transform is a large part of each call

@@ -4,7 +4,7 @@ public struct StyleOptions: Sendable {
     public enum Optimizer: String, Sendable, CaseIterable { case lbfgs, adam }
     public enum Pooling: String, Sendable, CaseIterable { case max, avg }
     /// `standard`: the size-independent normalisation documented in docs/objective.md.
-    /// `tutorial`: exactly the PyTorch tutorials' objective (DESIGN.md), for comparisons.
+    /// `tutorial`: exactly the PyTorch tutorials' objective (docs/objective.md), for comparisons.
     public enum Objective: String, Sendable, CaseIterable { case standard = "default", tutorial }
     public enum Initialization: Sendable, Equatable {
         case content

@@ -40,7 +40,7 @@ struct StylizeRun {
         var current: PlanarImage? = nil  // the previous stage's result
         var finalLoss = LossTerms()
         let transformed = TransformedWeights(network: network, parallel: parallel)
-        for (s, stage) in stages.enumerated() {
+        for s in stages.indices {
             // Hand the memory that the last stage freed back to the system, so that the budget the
             // plan counted on is there (glibc keeps freed heap memory otherwise).
             MemoryEstimate.returnFreedMemory()

@@ -6,6 +6,14 @@ struct AlphaPlane: Sendable, Equatable {
     let width: Int
     let height: Int
     var values: [Float]
+
+    /// The plane at another size, resized with the engine's filter (`Resample`) — the one the C
+    /// API resizes a content's alpha with, so the command and the library give the same alpha.
+    func resized(width: Int, height: Int) -> AlphaPlane {
+        AlphaPlane(width: width, height: height,
+                   values: Resample.resize(values, channels: 1, width: self.width, height: self.height,
+                                           toWidth: width, height: height))
+    }
 }
 
 /// One embedded profile (ImageMagick's name: "icc", "exif", "xmp", "iptc", "8bim", …) and its bytes.

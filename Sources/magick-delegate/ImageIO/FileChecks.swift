@@ -35,11 +35,11 @@ enum FileChecks {
                 throw StyleError.io("\(what) directory '\(dir)'\(shown) does not exist")
             }
             guard access(dir, W_OK) == 0 else {
-                throw StyleError.io("\(what) directory '\(dir)'\(shown) is not writable: \(errnoText())")
+                throw StyleError.io("\(what) directory '\(dir)'\(shown) is not writable: \(FileIO.errnoText())")
             }
         case .special(let special):
             guard access(special, W_OK) == 0 else {
-                throw StyleError.io("\(what) '\(path)' is not writable: \(errnoText())")
+                throw StyleError.io("\(what) '\(path)' is not writable: \(FileIO.errnoText())")
             }
         case .descriptor(let fd):
             let flags = fcntl(fd, F_GETFL)

@@ -17,13 +17,10 @@ enum MagickImageWriter {
     static func write(_ image: PlanarImage, alpha: AlphaPlane?, metadata: ImageMetadata? = nil,
                       to location: ImageLocation) throws {
         let format = try format(for: location)
-        var alpha = alpha
-        if let a = alpha, a.width != image.width || a.height != image.height {
-            alpha = try MagickResampler.resize(a, width: image.width, height: image.height)
-        }
+        let alpha = alpha?.resized(width: image.width, height: image.height)
         let bytes = try encode(image, alpha: alpha, format: format, metadata: metadata)
         if location.isStandardStream {
-            try bytes.withUnsafeBytes { try FileDescriptorIO.writeAll(1, $0, name: "standard output") }
+            try bytes.withUnsafeBytes { try FileIO.writeAll(1, $0, name: "standard output") }
         } else {
             try OutputFile.write(bytes, to: location.path)
         }
@@ -65,9 +62,9 @@ enum MagickImageWriter {
         defer { DestroyMagickWand(wand) }
         let sixteen = (metadata?.depth ?? 8) > 8 && sixteenBitFormats.contains(format.lowercased())
         if sixteen {
-            try constitute16(wand, image, alpha: alpha)
+            try constitute(wand, image, alpha: alpha, storage: ShortPixel) { Quantize.sixteen($0) }
         } else {
-            try constitute(wand, image, alpha: alpha)
+            try constitute(wand, image, alpha: alpha, storage: CharPixel) { Quantize.eight($0) }
         }
         _ = MagickSetImageDepth(wand, sixteen ? 16 : 8)
         if let metadata { try apply(metadata, to: wand) }
@@ -82,52 +79,32 @@ enum MagickImageWriter {
         return Array(UnsafeBufferPointer(start: blob, count: length))
     }
 
-    /// Fills an empty wand with the image (RGB, or RGBA when an alpha plane of its size is given).
-    static func constitute(_ wand: OpaquePointer, _ image: PlanarImage, alpha: AlphaPlane?) throws {
+    /// Fills an empty wand with the image (RGB, or RGBA when an alpha plane of its size is given),
+    /// `Sample` wide: 8-bit samples are rounded by the engine's own rule (the C ABI uses the same),
+    /// not by ImageMagick's depth reduction, which truncates; 16-bit ones are ImageMagick Q16's
+    /// own quantum values.
+    private static func constitute<Sample: FixedWidthInteger>(
+        _ wand: OpaquePointer, _ image: PlanarImage, alpha: AlphaPlane?, storage: StorageType,
+        _ quantize: (Float) -> Sample
+    ) throws {
         let plane = image.width * image.height
         let withAlpha = alpha.map { $0.width == image.width && $0.height == image.height } ?? false
         let channels = withAlpha ? 4 : 3
-        // 8-bit samples rounded by the engine's own rule (the C ABI uses the same), not by
-        // ImageMagick's depth reduction, which truncates.
-        var interleaved = [UInt8](repeating: 0, count: channels * plane)
+        var interleaved = [Sample](repeating: 0, count: channels * plane)
         interleaved.withUnsafeMutableBufferPointer { out in
             image.pixels.withUnsafeBufferPointer { p in
                 for i in 0..<plane {
-                    out[channels * i] = Quantize.eight(p[i])
-                    out[channels * i + 1] = Quantize.eight(p[plane + i])
-                    out[channels * i + 2] = Quantize.eight(p[2 * plane + i])
+                    out[channels * i] = quantize(p[i])
+                    out[channels * i + 1] = quantize(p[plane + i])
+                    out[channels * i + 2] = quantize(p[2 * plane + i])
                 }
             }
             if withAlpha, let a = alpha {
-                for i in 0..<plane { out[4 * i + 3] = Quantize.eight(a.values[i]) }
+                for i in 0..<plane { out[4 * i + 3] = quantize(a.values[i]) }
             }
         }
         let ok = interleaved.withUnsafeBytes {
-            MagickConstituteImage(wand, image.width, image.height, withAlpha ? "RGBA" : "RGB", CharPixel, $0.baseAddress)
-        }
-        guard ok == MagickTrue else { throw MagickFailure.error("cannot build the output image", wand: wand) }
-    }
-
-    /// The same at 16 bits a sample (Quantize.sixteen, ImageMagick Q16's own quantum values).
-    static func constitute16(_ wand: OpaquePointer, _ image: PlanarImage, alpha: AlphaPlane?) throws {
-        let plane = image.width * image.height
-        let withAlpha = alpha.map { $0.width == image.width && $0.height == image.height } ?? false
-        let channels = withAlpha ? 4 : 3
-        var interleaved = [UInt16](repeating: 0, count: channels * plane)
-        interleaved.withUnsafeMutableBufferPointer { out in
-            image.pixels.withUnsafeBufferPointer { p in
-                for i in 0..<plane {
-                    out[channels * i] = Quantize.sixteen(p[i])
-                    out[channels * i + 1] = Quantize.sixteen(p[plane + i])
-                    out[channels * i + 2] = Quantize.sixteen(p[2 * plane + i])
-                }
-            }
-            if withAlpha, let a = alpha {
-                for i in 0..<plane { out[4 * i + 3] = Quantize.sixteen(a.values[i]) }
-            }
-        }
-        let ok = interleaved.withUnsafeBytes {
-            MagickConstituteImage(wand, image.width, image.height, withAlpha ? "RGBA" : "RGB", ShortPixel, $0.baseAddress)
+            MagickConstituteImage(wand, image.width, image.height, withAlpha ? "RGBA" : "RGB", storage, $0.baseAddress)
         }
         guard ok == MagickTrue else { throw MagickFailure.error("cannot build the output image", wand: wand) }
     }

@@ -44,21 +44,21 @@ enum InPlaceOutput {
         let name = "'\(shownAs)'"
         switch self {
         case .descriptor(let fd):
-            try bytes.withUnsafeBytes { try FileDescriptorIO.writeAll(fd, $0, name: name) }
+            try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, name: name) }
         case .special(let path):
             var fd: Int32
             repeat { fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-            guard fd >= 0 else { throw StyleError.io("cannot open \(name) for writing: \(errnoText())") }
+            guard fd >= 0 else { throw StyleError.io("cannot open \(name) for writing: \(FileIO.errnoText())") }
             // Reached through a /proc link to a regular file: its old content goes.
             var st = stat()
             if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { _ = ftruncate(fd, 0) }
             do {
-                try bytes.withUnsafeBytes { try FileDescriptorIO.writeAll(fd, $0, name: name) }
+                try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, name: name) }
             } catch {
                 close(fd)
                 throw error
             }
-            guard close(fd) == 0 else { throw StyleError.io("cannot write \(name): \(errnoText())") }
+            guard close(fd) == 0 else { throw StyleError.io("cannot write \(name): \(FileIO.errnoText())") }
         }
     }
 }

@@ -36,7 +36,7 @@ enum OutputTarget: Equatable {
             var st = stat()
             guard lstat(current, &st) == 0 else {
                 if errno == ENOENT { return .file(path: current) }
-                throw StyleError.io("\(what) '\(path)': \(errnoText())")
+                throw StyleError.io("\(what) '\(path)': \(FileIO.errnoText())")
             }
             switch st.st_mode & S_IFMT {
             case S_IFREG: return .file(path: current)
@@ -47,7 +47,7 @@ enum OutputTarget: Equatable {
             // A symbolic link. To one of our descriptors (/dev/stdout), or else what the kernel
             // reaches through it decides, unless that is a regular file or nothing (a dangling
             // link names the file to create): then the link's text is followed.
-            guard let text = readLink(current) else { throw StyleError.io("\(what) '\(path)': \(errnoText())") }
+            guard let text = readLink(current) else { throw StyleError.io("\(what) '\(path)': \(FileIO.errnoText())") }
             let next = text.hasPrefix("/") ? text : AtomicFile.directory(of: current) + "/" + text
             if let fd = ownDescriptor(next) { return .descriptor(fd) }
             var followed = stat()
@@ -58,7 +58,7 @@ enum OutputTarget: Equatable {
                 default: return .special(path: current)
                 }
             } else if errno != ENOENT {
-                throw StyleError.io("\(what) '\(path)': \(errnoText())")
+                throw StyleError.io("\(what) '\(path)': \(FileIO.errnoText())")
             }
             // A /proc "magic" link to a regular file whose text is not a usable name (a deleted
             // file's "… (deleted)"): write what the kernel reaches, in place.

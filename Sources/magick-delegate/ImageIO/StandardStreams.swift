@@ -7,7 +7,8 @@ import Darwin
 #endif
 import StyleKernel
 
-/// Whole-buffer reads and writes on file descriptors, retrying short transfers and EINTR.
+/// Whole reads of file descriptors (standard input), bounded, retrying short reads and EINTR.
+/// (Writes: `FileIO.writeAll`.)
 enum FileDescriptorIO {
     /// The most an image read from a stream (standard input) may take: 1 GiB. Debian's
     /// ImageMagick policy caps an image at 128 megapixels, which even as uncompressed 16-bit RGBA is
@@ -32,7 +33,7 @@ enum FileDescriptorIO {
             } else if n == 0 {
                 return data
             } else if errno != EINTR {
-                throw StyleError.io("cannot read \(name): \(errnoText())")
+                throw StyleError.io("cannot read \(name): \(FileIO.errnoText())")
             }
         }
     }
@@ -40,24 +41,5 @@ enum FileDescriptorIO {
     private static func tooLarge(_ name: String, limit: Int) -> StyleError {
         StyleError.io("\(name) is longer than \(NumberFormat.bytes(limit)), the most stylize reads from a stream "
             + "(is it an image?); to use a larger image, save it to a file and give the file's name")
-    }
-
-    /// Writes all of `bytes` to `fd` (standard output: `1`). Needs SIGPIPE ignored (the command
-    /// does, CSignalCleanup) to report a closed pipe instead of dying silently.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n > 0 {
-                offset += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else if n < 0 && errno == EPIPE {
-                throw StyleError.io("cannot write \(name): its reader closed the pipe before the image was complete "
-                    + "(\(offset) of \(bytes.count) bytes written)")
-            } else {
-                throw StyleError.io("cannot write \(name): \(n < 0 ? errnoText() : "nothing was written")")
-            }
-        }
     }
 }

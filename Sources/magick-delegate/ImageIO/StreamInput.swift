@@ -24,7 +24,7 @@ enum StreamInput {
         let name = "'\(location.spec)'"
         var fd: Int32
         repeat { fd = open(location.path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { throw StyleError.io("cannot open \(name): \(errnoText())") }
+        guard fd >= 0 else { throw StyleError.io("cannot open \(name): \(FileIO.errnoText())") }
         defer { close(fd) }
         return (try FileDescriptorIO.readAll(fd, name: name), name)
     }

@@ -5,20 +5,21 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CSignalCleanup
-import StyleKernel
+internal import CSignalCleanup
 
-/// Replaces a regular file all at once: the bytes go to a temporary file `.NAME.tmp-XXXXXX` in
-/// the target's directory, which is renamed over the target only when complete. On any failure
-/// the temporary file is removed and an existing target is left as it was; on SIGINT, SIGTERM or
-/// SIGHUP the signal handler removes it (CSignalCleanup).
-enum AtomicFile {
+/// Replaces a regular file all at once — the one way stylefilter writes files (model files, the
+/// command's images and reports): the bytes go to a temporary file `.NAME.tmp-XXXXXX` in the
+/// target's directory, which is renamed over the target only when complete. On any failure the
+/// temporary file is removed and an existing target is left as it was. The temporary file is
+/// registered with CSignalCleanup, whose handlers (installed by the `stylize` command only) remove
+/// it on SIGINT, SIGTERM or SIGHUP; in a host that installs none, registering does nothing more.
+public enum AtomicFile {
     /// A complete temporary file beside its target, not yet renamed over it.
-    final class Staged {
-        let temporary: String
-        let target: String
+    public final class Staged {
+        public let temporary: String
+        public let target: String
         /// The path as the user wrote it, for messages.
-        let shownAs: String
+        public let shownAs: String
         private let slot: Int32
         private var finished = false
 
@@ -27,10 +28,10 @@ enum AtomicFile {
         }
 
         /// Renames the temporary file over the target.
-        func commit() throws {
+        public func commit() throws {
             guard !finished else { return }
             guard rename(temporary, target) == 0 else {
-                let text = errnoText()
+                let text = FileIO.errnoText()
                 discard()
                 throw StyleError.io("cannot write '\(shownAs)': \(text)")
             }
@@ -39,7 +40,7 @@ enum AtomicFile {
         }
 
         /// Removes the temporary file; the target is untouched. Does nothing after `commit`.
-        func discard() {
+        public func discard() {
             guard !finished else { return }
             unlink(temporary)
             sc_release(slot)
@@ -49,10 +50,37 @@ enum AtomicFile {
         deinit { discard() }
     }
 
-    /// Writes `bytes` to a new temporary file beside `target` (a regular file or a name not yet
-    /// taken; symlinks already followed). The temporary file gets the permissions the target
-    /// has, or those of any new file (0666 less the umask); its owner too when we may set it.
-    static func stage(_ bytes: UnsafeRawBufferPointer, replacing target: String, shownAs: String) throws -> Staged {
+    /// Where `stage`'s body writes: the temporary file's descriptor.
+    public struct Writer {
+        let fd: Int32
+        let name: String
+
+        public func append(_ bytes: UnsafeRawBufferPointer) throws {
+            try FileIO.writeAll(fd, bytes, name: name)
+        }
+
+        public func append(_ bytes: [UInt8]) throws {
+            try bytes.withUnsafeBytes { try append($0) }
+        }
+    }
+
+    /// Writes the file `path` (a regular file or a name not yet taken; a symlink is replaced, not
+    /// followed) through `body`, all at once.
+    public static func write(_ path: String, _ body: (Writer) throws -> Void) throws {
+        try stage(replacing: path, shownAs: path, body).commit()
+    }
+
+    /// Writes `bytes` to a new temporary file beside `target`; see `stage(replacing:shownAs:_:)`.
+    public static func stage(_ bytes: UnsafeRawBufferPointer, replacing target: String,
+                             shownAs: String) throws -> Staged {
+        try stage(replacing: target, shownAs: shownAs) { try $0.append(bytes) }
+    }
+
+    /// Lets `body` write a new temporary file beside `target` (a regular file or a name not yet
+    /// taken; symlinks already followed) and syncs it. The temporary file gets the permissions the
+    /// target has, or those of any new file (0666 less the umask); its owner too when we may set it.
+    public static func stage(replacing target: String, shownAs: String,
+                             _ body: (Writer) throws -> Void) throws -> Staged {
         let dir = directory(of: target)
         let name = target.lastIndex(of: "/").map { String(target[target.index(after: $0)...]) } ?? target
         // Room for ".", ".tmp-XXXXXX" within a 255-byte file name.
@@ -61,21 +89,21 @@ enum AtomicFile {
         var slot: Int32 = -1
         let fd = template.withUnsafeMutableBufferPointer { sc_create_temporary($0.baseAddress!, &slot) }
         guard fd >= 0 else {
-            throw StyleError.io("cannot create a file in '\(dir)' to write '\(shownAs)': \(errnoText())")
+            throw StyleError.io("cannot create a file in '\(dir)' to write '\(shownAs)': \(FileIO.errnoText())")
         }
         let staged = Staged(temporary: template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) },
                             target: target, shownAs: shownAs, slot: slot)
         do {
-            try FileDescriptorIO.writeAll(fd, bytes, name: "'\(shownAs)'")
+            try body(Writer(fd: fd, name: "'\(shownAs)'"))
             setPermissions(fd, like: target)
-            guard fsync(fd) == 0 else { throw StyleError.io("cannot write '\(shownAs)': \(errnoText())") }
+            guard fsync(fd) == 0 else { throw StyleError.io("cannot write '\(shownAs)': \(FileIO.errnoText())") }
         } catch {
             close(fd)
             staged.discard()
             throw error
         }
         guard close(fd) == 0 else {
-            let text = errnoText()
+            let text = FileIO.errnoText()
             staged.discard()
             throw StyleError.io("cannot write '\(shownAs)': \(text)")
         }
@@ -97,10 +125,8 @@ enum AtomicFile {
     }
 
     /// The directory a path's file lives in (`.` for a bare name).
-    static func directory(of path: String) -> String {
+    public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }
-
-func errnoText() -> String { String(cString: strerror(errno)) }

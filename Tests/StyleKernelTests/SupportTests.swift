@@ -1,0 +1,75 @@
+import XCTest
+@testable import StyleKernel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The shared small utilities: atomic file replacement (model files and the command's outputs)
+/// and text trimming.
+final class SupportTests: XCTestCase {
+    private func tempDir() throws -> String {
+        var template = Array("/tmp/stylefilter-support-XXXXXX".utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw XCTSkip("cannot create a temporary directory")
+        }
+        let dir = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        addTeardownBlock {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] { unlink(dir + "/" + name) }
+            rmdir(dir)
+        }
+        return dir
+    }
+
+    private func mode(_ path: String) -> mode_t {
+        var st = stat()
+        XCTAssertEqual(stat(path, &st), 0, path)
+        return st.st_mode & 0o7777
+    }
+
+    private struct Refused: Error {}
+
+    func testAtomicWriteKeepsModeAndLeavesNothingOnFailure() throws {
+        let dir = try tempDir(), path = dir + "/file.bin"
+        try AtomicFile.write(path) { try $0.append([1, 2, 3]) }
+        XCTAssertEqual(try FileIO.readWholeFile(path), [1, 2, 3])
+        let mask = umask(0o022); umask(mask)
+        XCTAssertEqual(mode(path), 0o666 & ~mask, "a new file's mode is 0666 less the umask")
+
+        XCTAssertEqual(chmod(path, 0o640), 0)
+        try AtomicFile.write(path) { try $0.append([4, 5]) }
+        XCTAssertEqual(try FileIO.readWholeFile(path), [4, 5])
+        XCTAssertEqual(mode(path), 0o640, "replacing a file keeps its permissions")
+
+        XCTAssertThrowsError(try AtomicFile.write(path) { w in
+            try w.append([9, 9, 9, 9])
+            throw Refused()
+        })
+        XCTAssertEqual(try FileIO.readWholeFile(path), [4, 5], "a failed write leaves the target as it was")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["file.bin"],
+                       "a failed write leaves no temporary file")
+    }
+
+    func testStagedFileIsInvisibleUntilCommitted() throws {
+        let dir = try tempDir(), path = dir + "/out.bin"
+        let staged = try [UInt8]([7]).withUnsafeBytes { try AtomicFile.stage($0, replacing: path, shownAs: "out.bin") }
+        XCTAssertFalse(FileIO.fileExists(path))
+        XCTAssertTrue(FileIO.fileExists(staged.temporary))
+        try staged.commit()
+        XCTAssertEqual(try FileIO.readWholeFile(path), [7])
+        XCTAssertFalse(FileIO.fileExists(staged.temporary))
+
+        let dropped = try [UInt8]([8]).withUnsafeBytes { try AtomicFile.stage($0, replacing: path, shownAs: "out.bin") }
+        dropped.discard()
+        XCTAssertEqual(try FileIO.readWholeFile(path), [7])
+        XCTAssertFalse(FileIO.fileExists(dropped.temporary))
+    }
+
+    func testTrimmingSpaces() {
+        XCTAssertEqual(" \tconv1_1:1 \t".trimmingSpaces(), "conv1_1:1")
+        XCTAssertEqual("a b".trimmingSpaces(), "a b", "inner blanks stay")
+        XCTAssertEqual(" \t ".trimmingSpaces(), "")
+        XCTAssertEqual("".trimmingSpaces(), "")
+        XCTAssertEqual("\nx\n".trimmingSpaces(), "\nx\n", "line breaks are not padding")
+        XCTAssertEqual("a,  b".split(separator: ",")[1].trimmingSpaces(), "b", "works on substrings")
+    }
+}
