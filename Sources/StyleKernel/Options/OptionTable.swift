@@ -117,10 +117,6 @@ public enum OptionTable {
         OptionError(option: name, message: "'\(text)' \(problem)")
     }
 
-    static func trimmed(_ s: Substring) -> String {
-        String(s.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-    }
-
     static func integer(_ name: String, _ help: String, _ range: ClosedRange<Int>,
                         _ field: WritableKeyPath<StyleOptions, Int> & Sendable) -> OptionSpec {
         return OptionSpec(
@@ -128,7 +124,7 @@ public enum OptionTable {
             maximum: Double(range.upperBound), minimumExclusive: false, choices: [],
             read: { "\($0[keyPath: field])" },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard let v = Int(trimmed(Substring(text))) else { throw fail(name, text, "is not a whole number") }
+                guard let v = Int(Substring(text).trimmingSpaces()) else { throw fail(name, text, "is not a whole number") }
                 guard range.contains(v) else { throw fail(name, text, "is out of range") }
                 o[keyPath: field] = v
             })
@@ -147,7 +143,7 @@ public enum OptionTable {
     }
 
     static func weight(_ text: String, name: String, positive: Bool = false) throws(OptionError) -> Float {
-        guard let v = Float(trimmed(Substring(text))) else { throw fail(name, text, "is not a number") }
+        guard let v = Float(Substring(text).trimmingSpaces()) else { throw fail(name, text, "is not a number") }
         guard v.isFinite else { throw fail(name, text, "is not finite") }
         guard positive ? v > 0 : v >= 0 else { throw fail(name, text, "is out of range") }
         return v
@@ -162,7 +158,7 @@ public enum OptionTable {
             maximum: nil, minimumExclusive: false, choices: words,
             read: { $0[keyPath: field].rawValue },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard let v = E(rawValue: trimmed(Substring(text))) else {
+                guard let v = E(rawValue: Substring(text).trimmingSpaces()) else {
                     throw fail(name, text, "is not a choice")
                 }
                 o[keyPath: field] = v
@@ -171,7 +167,7 @@ public enum OptionTable {
 
     /// Comma-separated entries; an empty entry (`a,,b`, a trailing comma, an empty list) is an error.
     static func entries(_ text: String, name: String) throws(OptionError) -> [String] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(trimmed)
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
         if let i = parts.firstIndex(where: \.isEmpty) {
             throw fail(name, text, "has an empty entry (\(i + 1))")
         }
@@ -215,7 +211,7 @@ public enum OptionTable {
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
                 var layers: [(name: String, weight: Float)] = []
                 for entry in try entries(text, name: name) {
-                    let pieces = entry.split(separator: ":", omittingEmptySubsequences: false).map(trimmed)
+                    let pieces = entry.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
                     guard pieces.count <= 2, !pieces[0].isEmpty else {
                         throw fail(name, text, "has an entry '\(entry)' that is not LAYER or LAYER:WEIGHT")
                     }
@@ -248,7 +244,7 @@ public enum OptionTable {
                 }
             },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                switch trimmed(Substring(text)) {
+                switch Substring(text).trimmingSpaces() {
                 case "content": o.initialization = .content
                 case "random": o.initialization = .random
                 default: throw fail(name, text, "is not a choice")
@@ -263,7 +259,7 @@ public enum OptionTable {
             maximum: Double(UInt64.max), minimumExclusive: false, choices: [],
             read: { "\($0.seed)" },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard let v = UInt64(trimmed(Substring(text))) else { throw fail(name, text, "is not a whole number") }
+                guard let v = UInt64(Substring(text).trimmingSpaces()) else { throw fail(name, text, "is not a whole number") }
                 o.seed = v
             })
     }()
@@ -280,7 +276,7 @@ public enum OptionTable {
                 return full && v == StyleOptions.fullSize ? "full" : "\(v)"
             },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                let t = trimmed(Substring(text))
+                let t = Substring(text).trimmingSpaces()
                 if full, t == "full" { o[keyPath: field] = StyleOptions.fullSize; return }
                 guard let v = Int(t) else { throw fail(name, text, "is not a whole number") }
                 guard range.contains(v) else { throw fail(name, text, "is out of range") }
@@ -300,12 +296,12 @@ public enum OptionTable {
         let name = "max-memory"
         return OptionSpec(
             name: name, kind: .bytes,
-            help: "Memory budget of the whole process (e.g. 1500M, 1.5G); tiles are sized to fit it.",
+            help: "Memory the stylization may allocate (e.g. 1500M, 1.5G), beyond the model and the images the host holds; tiles are sized to fit it.",
             valueName: "SIZE", minimum: Double(StyleOptions.minimumMemory), maximum: nil, minimumExclusive: false,
             choices: [],
             read: { ByteSize.format($0.maxMemory) },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard let v = ByteSize.parse(trimmed(Substring(text))) else { throw fail(name, text, "is not a size") }
+                guard let v = ByteSize.parse(Substring(text).trimmingSpaces()) else { throw fail(name, text, "is not a size") }
                 guard v >= StyleOptions.minimumMemory else { throw fail(name, text, "is too small") }
                 o.maxMemory = v
             })

@@ -30,13 +30,14 @@ extension StylizeRun {
         let bytes = MemoryLayout<Float>.size
         let threads = parallel.threads
         let perThread = threads * MemoryEstimate.residentPerThread
-        // What the process holds already (model, inputs, the host's own data) counts against the budget.
-        let base = MemoryEstimate.currentResident() ?? 0
+        // The budget is what this stylization allocates: the model, the caller's images and the
+        // host's own data are not counted (a host may hold gigabytes of its own; parallel runs
+        // each have their budget). For the command that puts its peak about 250 MiB above it.
         let budget = options.maxMemory
         let final = stages.last!
         func refuse(_ needed: Int) -> StyleError {
-            .outOfMemory("a \(final.width)×\(final.height) stylization needs about \(MemoryEstimate.mebibytes(needed + base)) MiB "
-                + "(\(MemoryEstimate.mebibytes(base)) MiB of it in use already) and the memory budget is "
+            .outOfMemory("a \(final.width)×\(final.height) stylization needs about \(MemoryEstimate.mebibytes(needed)) MiB "
+                + "and the memory budget is "
                 + "\(MemoryEstimate.mebibytes(budget)) MiB: raise the budget (--max-memory, max_memory), or lower the "
                 + "working size or the result size")
         }
@@ -53,7 +54,7 @@ extension StylizeRun {
         // and the objective's copy of them: about 16 planes.
         var needed = whole.map { wholePeaks[$0] + 16 * stages[$0].width * stages[$0].height }.max()! * bytes
             + perThread
-        guard needed + base <= budget else { throw refuse(needed) }
+        guard needed <= budget else { throw refuse(needed) }
 
         let tiledOptions = TiledStage.options(options, architecture: model.architecture)
         let tiledDepth = tiledOptions.deepestLayer(in: network)
@@ -66,7 +67,7 @@ extension StylizeRun {
             // Held through the stage: the content at this size, the image being made, and while it
             // is upsampled the previous one; the style images at their size for this stage.
             let images = 3 * (2 * stage.width * stage.height + previous.width * previous.height)
-            var room = (budget - base - perThread) / bytes - images
+            var room = (budget - perThread) / bytes - images
             // Style images at this stage's size, each no larger than a quarter of what is left.
             let sizes = styles.map { style -> (width: Int, height: Int) in
                 var longest = stage.longest

@@ -40,9 +40,9 @@ public struct StyleOptions: Sendable {
     /// ends there); a larger result continues in overlapping tiles, doubling per stage, in memory
     /// bounded by `maxMemory` (see `ScaleSchedule`).
     public var workSize: Int = 512
-    /// Memory budget in bytes for the whole process (what it holds when the stylization starts
-    /// counts too): tile sizes are planned to fit it, and a run that cannot fit is refused
-    /// before it starts.
+    /// Memory budget in bytes for what the stylization allocates (the model, the caller's images
+    /// and the host's own data aside): tile sizes are planned to fit it, and a run that cannot fit
+    /// is refused before it starts.
     public var maxMemory: Int = 1536 << 20
     /// Largest tile side a tiled stage may use (tests force small tiles with it).
     var maximumTile: Int = 2048
