@@ -16,6 +16,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static int passed, failed;
+/* Atomic: checks also run on the worker threads of the parallel-context tests (TSan). */
+static _Atomic int passed, failed;
 
 #define CHECK(cond, ...)                                                                  \
     do {                                                                                  \
