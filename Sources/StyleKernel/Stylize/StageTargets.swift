@@ -115,12 +115,12 @@ enum StageTargets {
             }
             y0 = y1
         }
-        return sums.mapValues { acc in
-            acc.map { Float($0) }
-        }.reduce(into: [:]) { out, entry in
-            let n = Float(max(1, positions[entry.key] ?? 1))
-            out[entry.key] = entry.value.map { $0 / n }
+        var grams: [String: [Float]] = [:]
+        for (name, acc) in sums {
+            let n = Float(max(1, positions[name] ?? 1))
+            grams[name] = acc.map { Float($0) / n }
         }
+        return grams
     }
 
     /// Content features at each content layer of a workspace that has just run forward.

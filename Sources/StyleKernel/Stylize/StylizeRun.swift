@@ -36,7 +36,7 @@ struct StylizeRun {
     mutating func run(content: PlanarImage, styles: [PlanarImage]) throws -> StylizeResult {
         let blend = options.normalizedBlend(styleCount: styles.count)
         let stages = schedule.stages
-        var tracker = ProgressTracker(run: self, content: content)
+        var tracker = ProgressTracker(run: self)
         var current: PlanarImage? = nil  // the previous stage's result
         var finalLoss = LossTerms()
         let transformed = TransformedWeights(network: network, parallel: parallel)
@@ -208,7 +208,7 @@ struct ProgressTracker {
     var completed = 0
     var workDone = 0.0
 
-    init(run: StylizeRun, content: PlanarImage) {
+    init(run: StylizeRun) {
         handler = run.progress
         snapshotEvery = run.snapshotEvery
         let tilePixels = run.memory.tiles.map { $0.map { $0.count * $0.tileWidth * $0.tileHeight } }
