@@ -24,7 +24,11 @@ let package = Package(
         // The engine: tensors, ops, VGG, objective, optimisers, the stylize driver, model files.
         // The engine's files: CStyleFilterABI (the public header) only for its SF_VERSION_* macros
         // (one version number); CSignalCleanup registers AtomicFile's temporary files.
-        .target(name: "StyleKernel", dependencies: ["COpenBLAS", "CStyleFilterABI", "CSignalCleanup"]),
+        .target(name: "StyleKernel", dependencies: ["COpenBLAS", "CBLASCore", "CStyleFilterABI", "CSignalCleanup"]),
+
+        // Switches OpenBLAS to the AVX2/AVX-512 kernels on CPUs it does not recognise (C: it
+        // calls OpenBLAS's own selection again, through the entry points it exports).
+        .target(name: "CBLASCore"),
 
         // Temporary files removed on SIGINT/SIGTERM/SIGHUP by handlers the command installs (C, so
         // the handler does only async-signal-safe work).

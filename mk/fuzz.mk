@@ -42,11 +42,14 @@ fuzz-build: $(addprefix $(FUZZ_BIN)/,$(FUZZ_HARNESSES))
 
 STYLEKERNEL_SOURCES := $(shell find Sources/StyleKernel -name '*.swift')
 
-# StyleKernel imports COpenBLAS, CStyleFilterABI (the header's version macros) and CSignalCleanup
-# (AtomicFile's temporary files): everything that links it links signal_cleanup.o too.
-STYLEKERNEL_IMPORTS := -I Sources/COpenBLAS -I Sources/CStyleFilterABI -I $(FUZZ_OBJ)/CSignalCleanup
+# StyleKernel imports COpenBLAS, CStyleFilterABI (the header's version macros) and its C helper
+# targets, CSignalCleanup (AtomicFile's temporary files) and CBLASCore (OpenBLAS's kernel choice):
+# everything that links it links their objects too.
+C_HELPERS      := CSignalCleanup CBLASCore
+C_HELPER_OBJS  := $(foreach t,$(C_HELPERS),$(FUZZ_OBJ)/$(t)/$(t).o)
+STYLEKERNEL_IMPORTS := -I Sources/COpenBLAS -I Sources/CStyleFilterABI $(foreach t,$(C_HELPERS),-I $(FUZZ_OBJ)/$(t))
 
-$(FUZZ_OBJ)/libStyleKernel.a: $(STYLEKERNEL_SOURCES) $(FUZZ_OBJ)/signal_cleanup.o
+$(FUZZ_OBJ)/libStyleKernel.a: $(STYLEKERNEL_SOURCES) $(C_HELPER_OBJS)
 	@mkdir -p $(FUZZ_OBJ)
 	$(SWIFTC) $(FUZZ_SWIFTFLAGS) -enable-testing -module-name StyleKernel $(STYLEKERNEL_IMPORTS) \
 	    -emit-module -emit-module-path $(FUZZ_OBJ)/StyleKernel.swiftmodule -emit-library -static -o $@ \
@@ -63,12 +66,14 @@ $(FUZZ_OBJ)/libArgumentParser.a: Package.swift
 	    -module-name ArgumentParser -I $(FUZZ_OBJ) -emit-module -emit-module-path $(FUZZ_OBJ)/ArgumentParser.swiftmodule \
 	    -emit-library -static -o $@
 
-# The C helper target CSignalCleanup, as SwiftPM builds it: its object and a module map for swiftc.
-$(FUZZ_OBJ)/signal_cleanup.o: Sources/CSignalCleanup/signal_cleanup.c Sources/CSignalCleanup/include/signal_cleanup.h
-	@mkdir -p $(FUZZ_OBJ)/CSignalCleanup
-	$(FUZZ_CC) -c -g -O1 -fsanitize=address,fuzzer-no-link -I Sources/CSignalCleanup/include $< -o $@
-	printf 'module CSignalCleanup {\n    header "%s"\n    export *\n}\n' \
-	    $(abspath Sources/CSignalCleanup/include/signal_cleanup.h) > $(FUZZ_OBJ)/CSignalCleanup/module.modulemap
+# The C helper targets (one .c file and one header each), as SwiftPM builds them: an object and a
+# module map for swiftc per target.
+$(foreach t,$(C_HELPERS),$(eval $(FUZZ_OBJ)/$(t)/$(t).o: $(wildcard Sources/$(t)/*.c Sources/$(t)/include/*.h)))
+$(C_HELPER_OBJS):
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -c -g -O1 -fsanitize=address,fuzzer-no-link -I $(dir $(filter %.h,$^)) $(filter %.c,$^) -o $@
+	printf 'module $(notdir $(@D)) {\n    header "%s"\n    export *\n}\n' \
+	    $(abspath $(filter %.h,$^)) > $(@D)/module.modulemap
 
 $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR): cabi-lib
 	@mkdir -p $(FUZZ_LIBDIR)
@@ -82,15 +87,15 @@ QUIET_LINK := 2>&1 | { grep -v "Cannot export local symbol" || true; }
 $(FUZZ_BIN)/safetensors $(FUZZ_BIN)/onnx: $(FUZZ_BIN)/%: fuzz/%.swift fuzz/FuzzSupport.swift $(FUZZ_OBJ)/libStyleKernel.a
 	@mkdir -p $(FUZZ_BIN)
 	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name Fuzz -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) \
-	    $(FUZZ_OBJ)/signal_cleanup.o -L $(FUZZ_OBJ) -lStyleKernel fuzz/FuzzSupport.swift $< -o $@ $(QUIET_LINK)
+	    $(C_HELPER_OBJS) -L $(FUZZ_OBJ) -lStyleKernel fuzz/FuzzSupport.swift $< -o $@ $(QUIET_LINK)
 
 # The command's sources as they are, their @main renamed so libFuzzer's main is the program's.
 $(FUZZ_BIN)/options: fuzz/options.swift fuzz/FuzzSupport.swift $(shell find Sources/magick-delegate -name '*.swift') \
-                     $(FUZZ_OBJ)/libStyleKernel.a $(FUZZ_OBJ)/libArgumentParser.a $(FUZZ_OBJ)/signal_cleanup.o
+                     $(FUZZ_OBJ)/libStyleKernel.a $(FUZZ_OBJ)/libArgumentParser.a $(C_HELPER_OBJS)
 	@mkdir -p $(FUZZ_BIN)
 	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name StylizeFuzz -suppress-warnings -Xfrontend -entry-point-function-name \
 	    -Xfrontend stylize_main -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) -I Sources/CMagickWand $(MAGICKWAND_INCLUDES) \
-	    $(FUZZ_OBJ)/signal_cleanup.o \
+	    $(C_HELPER_OBJS) \
 	    -L $(FUZZ_OBJ) -lStyleKernel -lArgumentParser -lArgumentParserToolInfo -lFoundationEssentials \
 	    $(shell find Sources/magick-delegate -name '*.swift') fuzz/FuzzSupport.swift fuzz/options.swift -o $@ $(QUIET_LINK)
 

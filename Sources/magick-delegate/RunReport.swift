@@ -2,7 +2,8 @@ import StyleKernel
 
 /// `--report FILE`: the run's numbers as JSON, written atomically and only with the image:
 /// `{"loss": {"content": …, "style": …, "tv": …, "total": …}, "iterations": …, "seconds": …,
-///   "seconds_per_iteration": …, "model": …, "width": …, "height": …}`
+///   "seconds_per_iteration": …, "model": …, "width": …, "height": …, "blas_kernels": …}`
+/// (`blas_kernels`: OpenBLAS's kernel set, e.g. "Haswell", which the timing depends on)
 struct RunReport {
     var loss: LossTerms
     var iterations: Int
@@ -27,7 +28,8 @@ struct RunReport {
               "seconds_per_iteration": \(Self.number(perIteration)),
               "model": \(MiniJSON.quote(model)),
               "width": \(width),
-              "height": \(height)
+              "height": \(height),
+              "blas_kernels": \(MiniJSON.quote(BLASCore.name))
             }
 
             """

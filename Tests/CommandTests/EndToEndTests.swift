@@ -50,6 +50,7 @@ final class EndToEndTests: CommandTestCase {
             XCTAssertNotNil(report[key] as? NSNumber, key)
         }
         XCTAssertEqual(report["model"] as? String, Self.modelPath)
+        XCTAssertFalse((report["blas_kernels"] as? String ?? "").isEmpty, "blas_kernels")
         XCTAssertEqual(report["width"] as? Int, 64)
         XCTAssertEqual(report["height"] as? Int, 42)
         XCTAssertGreaterThan(report["iterations"] as? Int ?? 0, 0)

@@ -73,6 +73,7 @@ public final class NetworkWorkspace: @unchecked Sendable {
 
     init(network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel,
          transformed: TransformedWeights?) throws {
+        BLASCore.prepare()  // for users of the network alone (tests, the benchmark); see StyleEngine
         self.network = network
         self.parallel = parallel
         self.transformed = transformed

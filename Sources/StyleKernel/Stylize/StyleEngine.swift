@@ -16,6 +16,8 @@ public final class StyleEngine: @unchecked Sendable {
 
     public init(model: StyleModel) {
         self.model = model
+        // OpenBLAS's kernels are chosen here, before any BLAS call of ours is in flight.
+        BLASCore.prepare()
     }
 
     /// The network for a pooling kind, built on first use and kept.
