@@ -19,7 +19,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps build model examples test test-fixtures bench clean
+.PHONY: demo setup deps build model examples test test-fixtures bench bench-large seam-check clean
 
 demo: setup
 	@mkdir -p out
@@ -55,6 +55,22 @@ test: setup test-fixtures
 bench: setup
 	$(SWIFT) build $(TEST_FLAGS) --product stylize-bench
 	STYLEFILTER_MODEL=$(abspath $(MODEL)) python3 bench/run.py --out out/bench.json
+	$(MAKE) --no-print-directory bench-large
+
+# Full-resolution photos from an installed copy: 12 MP through `convert -process`, 24 MP through the
+# command, the 512 px default for scale; wall and CPU time, peak RSS. Table: out/bench-large.md.
+bench-large: setup
+	$(MAKE) --no-print-directory install PREFIX=$(abspath out/bench-large-prefix)
+	python3 bench/large.py --prefix out/bench-large-prefix --out out/bench-large.json
+
+# The seam test on a real photo and painting (the ../shared images; never needed by `make test`).
+SHARED_IMAGES ?= ../shared/images
+seam-check: setup
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	STYLEFILTER_SEAM_CONTENT=$(abspath $(SHARED_IMAGES))/content/tubingen.jpg \
+	STYLEFILTER_SEAM_STYLE=$(abspath $(SHARED_IMAGES))/style/starry_night_crop.png \
+	    $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing \
+	    --filter TiledStageTests/testTiledRunIsCloseToOnePieceAndSeamless
 
 clean:
 	rm -rf .build .build-test out build

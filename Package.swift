@@ -28,7 +28,7 @@ let package = Package(
 
         // Switches OpenBLAS to the AVX2/AVX-512 kernels on CPUs it does not recognise (C: it
         // calls OpenBLAS's own selection again, through the entry points it exports).
-        .target(name: "CBLASCore"),
+        .target(name: "CBLASCore", linkerSettings: [.linkedLibrary("openblas")]),
 
         // Temporary files removed on SIGINT/SIGTERM/SIGHUP by handlers the command installs (C, so
         // the handler does only async-signal-safe work).

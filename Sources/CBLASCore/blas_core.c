@@ -22,7 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+// Linked directly (the engine links OpenBLAS): its address names the library that is loaded.
+extern char *openblas_get_corename(void);
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+// OpenBLAS's own handle: a host that loads us with dlopen (ImageMagick's module loader) keeps
+// OpenBLAS out of the global scope, where dlsym(RTLD_DEFAULT, …) would not find it.
+static void *openblas = NULL;
 static const char *core = "unknown";
 static const char *fallback = NULL;
 
@@ -39,31 +45,33 @@ int sf_blas_is_pre_avx2(const char *name) {
 }
 
 // The best kernel set for this CPU's instruction set that the loaded OpenBLAS has, or NULL.
-const char *sf_blas_best_core(void) {
+static const char *best_core(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                  __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
                  __builtin_cpu_supports("avx512cd");
-    if (avx512 && __builtin_cpu_supports("avx512bf16") && dlsym(RTLD_DEFAULT, "gotoblas_COOPERLAKE"))
+    if (avx512 && __builtin_cpu_supports("avx512bf16") && dlsym(openblas, "gotoblas_COOPERLAKE"))
         return "Cooperlake";
-    if (avx512 && dlsym(RTLD_DEFAULT, "gotoblas_SKYLAKEX")) return "SkylakeX";
+    if (avx512 && dlsym(openblas, "gotoblas_SKYLAKEX")) return "SkylakeX";
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-        dlsym(RTLD_DEFAULT, "gotoblas_HASWELL"))
+        dlsym(openblas, "gotoblas_HASWELL"))
         return "Haswell";
 #endif
     return NULL;
 }
 
 static void prepare(void) {
-    char *(*corename)(void) = (char *(*)(void))dlsym(RTLD_DEFAULT, "openblas_get_corename");
-    if (!corename) return;
-    const char *current = corename();
+    const char *current = openblas_get_corename();
     core = current ? current : "unknown";
-    void (*quit)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit");
-    void (*init)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init");
+    Dl_info info;
+    if (!dladdr((void *)openblas_get_corename, &info) || !info.dli_fname) return;
+    openblas = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+    if (!openblas) return;
+    void (*quit)(void) = (void (*)(void))dlsym(openblas, "gotoblas_dynamic_quit");
+    void (*init)(void) = (void (*)(void))dlsym(openblas, "gotoblas_dynamic_init");
     if (getenv("OPENBLAS_CORETYPE") || !current || !sf_blas_is_pre_avx2(current) || !quit || !init) return;
-    const char *best = sf_blas_best_core();
+    const char *best = best_core();
     if (!best) return;
     // OpenBLAS reads the name from the environment only; it is set for the one call and removed
     // again, so neither child processes nor the host see it.
@@ -72,13 +80,18 @@ static void prepare(void) {
     init();
     unsetenv("OPENBLAS_CORETYPE");
     fallback = current;
-    const char *now = corename();
+    const char *now = openblas_get_corename();
     core = now ? now : "unknown";
 }
 
 const char *sf_blas_prepare_core(void) {
     pthread_once(&once, prepare);
     return core;
+}
+
+const char *sf_blas_best_core(void) {
+    pthread_once(&once, prepare);
+    return best_core();
 }
 
 const char *sf_blas_fallback_core(void) {

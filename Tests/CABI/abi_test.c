@@ -244,7 +244,7 @@ static void test_options(void) {
     CHECK_EQ_INT(o.max_size, 0); /* a filter keeps the image's size */
     CHECK_EQ_INT(o.threads, 0);
     CHECK_EQ_INT(o.work_size, 512);
-    CHECK_EQ_INT(o.max_memory, 1536ull << 20);
+    CHECK_EQ_INT(o.max_memory, 1ull << 30);
 
     /* A caller compiled with the first ABI 1 header (88-byte sf_options): still accepted, the
      * appended fields take their defaults and are never written. */

@@ -17,7 +17,7 @@ final class OptionTableTests: XCTestCase {
         }
         XCTAssertEqual(OptionTable.spec(named: "size")?.defaultText, "512")
         XCTAssertEqual(OptionTable.spec(named: "size")?.text(of: .filterDefaults), "full")
-        XCTAssertEqual(OptionTable.spec(named: "max-memory")?.defaultText, "1.5G")
+        XCTAssertEqual(OptionTable.spec(named: "max-memory")?.defaultText, "1G")
     }
 
     func testBoundsAreTheEnginesLimits() throws {

@@ -129,9 +129,14 @@ func halfSquaredNormGradient(_ ws: NetworkWorkspace, layer: String, features f: 
 /// One of the bundled example images (examples/NAME), decoded by ImageMagick's `convert` to 8-bit
 /// PPM and read here (StyleKernel itself reads no image formats); nil without `convert`.
 func bundledExample(_ name: String) -> PlanarImage? {
+    decodedImage(repositoryRoot() + "/examples/" + name)
+}
+
+/// Any image file ImageMagick reads, decoded as `bundledExample` does; nil if it cannot be read.
+func decodedImage(_ path: String) -> PlanarImage? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["convert", repositoryRoot() + "/examples/" + name, "-depth", "8", "ppm:-"]
+    process.arguments = ["convert", path + "[0]", "-depth", "8", "ppm:-"]
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice

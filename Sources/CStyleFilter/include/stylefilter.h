@@ -149,7 +149,7 @@ typedef struct sf_options {
     uint32_t work_size;         /* 88: [512] longest side optimised as one image; larger results
                                        continue in overlapping tiles, 64…8192 */
     uint32_t reserved;          /* 92: 0 (so that no byte of the struct is padding) */
-    uint64_t max_memory;        /* 96: [1.5 GiB] bytes the stylization may allocate (the model and
+    uint64_t max_memory;        /* 96: [1 GiB] bytes the stylization may allocate (the model and
                                        the host's images aside), >= 256 MiB; tiles are sized to fit
                                        it, a run that cannot fit is refused */
 } sf_options;                   /* sizeof = 104 on LP64 (88 in older headers) */

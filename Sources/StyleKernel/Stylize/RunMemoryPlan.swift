@@ -64,13 +64,21 @@ extension StylizeRun {
                 continue
             }
             let previous = stages[s - 1]
-            // Held through the stage: the content at this size, the image being made, and while it
-            // is upsampled the previous one; the style images at their size for this stage.
-            let images = 3 * (2 * stage.width * stage.height + previous.width * previous.height)
+            let plane = stage.width * stage.height
+            // First the previous result is upsampled (it, the resampler's intermediate of its rows
+            // at this width, and the image made) and freed; then the style targets and the tiles
+            // run beside the image being made and the content at this size — the caller's own
+            // content when this is its size, which the budget does not count (`StylizeRun.runTiled`).
+            let upsampling = 3 * (previous.width * previous.height + previous.height * stage.width + plane)
+            let contentCopy = stage.width == content.width && stage.height == content.height ? 0 : plane
+            let images = 3 * (plane + contentCopy)
+            needed = max(needed, upsampling * bytes + perThread)
+            guard needed <= budget else { throw refuse(needed) }
             var room = (budget - perThread) / bytes - images
-            // Style images at this stage's size, each no larger than a quarter of what is left.
+            // Style images at this stage's size but never above their own (`TiledStage`), each
+            // no larger than a quarter of what is left.
             let sizes = styles.map { style -> (width: Int, height: Int) in
-                var longest = stage.longest
+                var longest = min(stage.longest, max(style.width, style.height))
                 var size = Resample.fit(width: style.width, height: style.height, longest: longest)
                 while longest > 64, 3 * size.width * size.height > room / 4 / max(1, styles.count) {
                     longest = longest * 7 / 8

@@ -43,7 +43,7 @@ public struct StyleOptions: Sendable {
     /// Memory budget in bytes for what the stylization allocates (the model, the caller's images
     /// and the host's own data aside): tile sizes are planned to fit it, and a run that cannot fit
     /// is refused before it starts.
-    public var maxMemory: Int = 1536 << 20
+    public var maxMemory: Int = 1 << 30
     /// Largest tile side a tiled stage may use (tests force small tiles with it).
     var maximumTile: Int = 2048
     /// Blend weights of the style images (one per style; normalised to sum 1). Empty: equal.

@@ -47,7 +47,7 @@ struct StylizeRun {
             if let grid = memory.tiles[s] {
                 transformed.release()
                 (current, finalLoss) = try runTiled(stage: s, grid: grid, content: content, styles: styles,
-                                                    blend: blend, previous: current!, tracker: &tracker)
+                                                    blend: blend, previous: current.take()!, tracker: &tracker)
             } else {
                 (current, finalLoss) = try runWhole(stage: s, content: content, styles: styles, blend: blend,
                                                     previous: current, transformed: transformed,
@@ -139,8 +139,10 @@ struct StylizeRun {
     /// A stage above the working size, tile by tile (`TiledStage`). Returns the result and the
     /// mean of the tiles' last losses, weighted by their areas (the whole image's loss would
     /// need the whole image's workspace).
+    /// The previous stage's result is taken (`consuming`) and freed once upsampled: at 24 MP it
+    /// is 134 MB that the tiles can use (`plan(content:styles:)` counts on it).
     func runTiled(stage s: Int, grid: TiledStage.Grid, content: PlanarImage, styles: [PlanarImage],
-                  blend: [Float], previous: PlanarImage,
+                  blend: [Float], previous: consuming PlanarImage,
                   tracker: inout ProgressTracker) throws -> (PlanarImage, LossTerms) {
         let convention = model.convention
         let stage = schedule.stages[s]
@@ -148,6 +150,7 @@ struct StylizeRun {
         let o = TiledStage.options(options, architecture: model.architecture)
         let deepest = o.deepestLayer(in: network)
         var image = Resample.resize(previous, width: w, height: h)
+        _ = consume previous
         let grams = try StageTargets.styleGrams(
             styles: styles, sizes: memory.styleSizes[s], blend: blend, network: network, options: o,
             convention: convention, tile: memory.tileSide[s], parallel: parallel, transformed: nil)
