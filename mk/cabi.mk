@@ -10,7 +10,8 @@
 #   make c-tests        Tests/CABI/abi_test.c against a temporary install, plain and with ASan
 #   make option-parity  the C API's options = the command's engine options = the -process keys
 #   make abi-symbols    only sf_* symbols exported, SONAME, no Swift runtime needed
-#   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline)
+#   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline);
+#                       -process on a large image (tiles, alpha) and under an impossible budget
 #   make cmd-equivalence  C API output == `stylize` command output, byte for byte (alpha too)
 #   make readme-test    every sh block of README.md and examples/README.md, installed copy, empty HOME
 #
@@ -123,6 +124,12 @@ abi-symbols: cabi-test-install
 	echo "abi-symbols: ok (only sf_* and xerbla_ exported, SONAME libstylefilter.so.$(SF_SOMAJOR), no Swift runtime)"
 
 EXAMPLES_TMP := $(CABI_TMP)/examples
+# -process on a large image (1500×1000): tiled stages at 256, 512, 1024 and 1500 px after 128 px
+# whole, several tiles each under a 256 MiB budget; shallow layers and one Adam step a tile keep
+# it to seconds. The large lr makes the optimisation's change measurable: a mean colour change of
+# 0.17 (0…1), where lr=2 gives about 0.04 (mostly the upsampling between stages).
+BIG_PROCESS  := iterations=1 scales=1 work-size=128 max-memory=256M threads=1 optimizer=adam lr=20 \
+                content-layers=conv1_2 style-layers=conv1_1
 examples-test: cabi-test-install
 	rm -rf $(EXAMPLES_TMP) && mkdir -p $(EXAMPLES_TMP)
 	convert -size 48x32 gradient:tomato-steelblue -depth 16 $(EXAMPLES_TMP)/content16.ppm
@@ -175,6 +182,30 @@ examples-test: cabi-test-install
 	    test "$$(compare -metric AE $(EXAMPLES_TMP)/rose.png $(EXAMPLES_TMP)/bad.png null: 2>&1)" = 0 || \
 	        { echo "'$$args': the image written after the failure is not the input unchanged"; exit 1; }; \
 	done
+	@echo "== -process on a large image with alpha: in tiles, the host's size and alpha kept, the colours stylized"
+	convert -seed 5 -size 1500x1000 plasma:tan-navy \( -size 1000x1500 gradient:white-gray25 -rotate 90 \) \
+	    -alpha off -compose CopyOpacity -composite -depth 8 $(EXAMPLES_TMP)/big.png
+	MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
+	    convert $(EXAMPLES_TMP)/big.png -process "stylize style=$(EXAMPLES_TMP)/style.png $(BIG_PROCESS)" \
+	    $(EXAMPLES_TMP)/big-styled.png
+	test "$$(identify -format %wx%h $(EXAMPLES_TMP)/big-styled.png)" = 1500x1000
+	test "$$(convert $(EXAMPLES_TMP)/big.png -alpha extract -format '%[fx:minima < maxima]' info:)" = 1
+	test "$$(convert $(EXAMPLES_TMP)/big.png -alpha extract -format %# info:)" = \
+	     "$$(convert $(EXAMPLES_TMP)/big-styled.png -alpha extract -format %# info:)"
+	@change=$$(convert \( $(EXAMPLES_TMP)/big.png -alpha off \) \( $(EXAMPLES_TMP)/big-styled.png -alpha off \) \
+	    -compose difference -composite -format '%[fx:mean]' info:); \
+	awk -v c=$$change 'BEGIN { exit !(c > 0.08) }' || { echo "mean colour change $$change: not stylized"; exit 1; }; \
+	echo "mean colour change $$change"
+	@echo "== -process under a budget the result cannot fit: an ImageMagick error naming it, the image unchanged"
+	convert -size 4096x3072 gradient:tomato-steelblue -depth 8 $(EXAMPLES_TMP)/huge.ppm
+	rm -f $(EXAMPLES_TMP)/huge-out.ppm; \
+	MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
+	    convert $(EXAMPLES_TMP)/huge.ppm -process "stylize style=$(EXAMPLES_TMP)/style.png iterations=1 threads=1 \
+	    work-size=128 max-memory=256M" $(EXAMPLES_TMP)/huge-out.ppm 2>$(EXAMPLES_TMP)/huge.err; rc=$$?; \
+	test $$rc = 1 || { echo "exit status $$rc"; cat $(EXAMPLES_TMP)/huge.err; exit 1; }; \
+	grep -q 'SF_OUT_OF_MEMORY: .*memory budget is 256 MiB' $(EXAMPLES_TMP)/huge.err || { cat $(EXAMPLES_TMP)/huge.err; exit 1; }; \
+	test "$$(compare -metric AE $(EXAMPLES_TMP)/huge.ppm $(EXAMPLES_TMP)/huge-out.ppm null: 2>&1)" = 0 || \
+	    { echo "the image written after the refusal is not the input unchanged"; exit 1; }
 	@echo "== -define stylize:NAME=VALUE settings; -process arguments take precedence"
 	MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
 	    convert $(EXAMPLES_TMP)/rose.png -define stylize:style=$(EXAMPLES_TMP)/style.png -define stylize:iterations=2 \

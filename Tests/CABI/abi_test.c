@@ -7,7 +7,9 @@
  * Layout (sizeof/offsetof) and enum values as documented in stylefilter.h; every bad input gives
  * its status and leaves the output untouched; several contexts in parallel threads give the same
  * bytes as one at a time; cancellation from the callback is prompt and leaves the output alone.
- * Images are generated in code (32–48 px, 2–4 iterations). Last line: "N passed, N failed".
+ * A result above work_size runs in tiles and keeps the host's size (700×500, 1 iteration a stage);
+ * a budget it cannot fit is refused before any work (4096×3072 under 256 MiB). The other images
+ * are generated in code at 32–48 px, 2–4 iterations. Last line: "N passed, N failed".
  * `make c-tests` (mk/cabi.mk) runs it normally and under -fsanitize=address.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -555,7 +557,21 @@ static void test_bad_inputs(sf_context *ctx) {
     c = content.img; c.format = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.format = 99; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.format = -1; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    /* One past each of the header's input limits, with strides that would be consistent. */
+    c = content.img; c.width = SF_MAX_IMAGE_SIDE + 1; c.height = 1; c.stride_bytes = (size_t)c.width * 3;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.width = 1; c.height = SF_MAX_IMAGE_SIDE + 1; c.stride_bytes = 3;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.width = SF_MAX_IMAGE_PIXELS / 8192 + 1; c.height = 8192; c.stride_bytes = (size_t)c.width * 3;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    /* Products that overflow 32 and 64 bits: width * bytes-per-pixel, stride * height. */
+    c = content.img; c.width = UINT32_MAX; c.height = 1; c.stride_bytes = SIZE_MAX; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.height = UINT32_MAX; c.stride_bytes = SIZE_MAX / 3; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img; c.format = SF_FORMAT_RGBF32; c.stride_bytes = 40 * 4 * 3 - 1; BAD(ctx, &o, &c, &style.img, NULL, 1);
     s = style.img; s.stride_bytes = 1; BAD(ctx, &o, &content.img, &s, NULL, 1);
+    s = style.img; s.width = 0; BAD(ctx, &o, &content.img, &s, NULL, 1);
+    s = style.img; s.width = SF_MAX_IMAGE_SIDE + 1; s.stride_bytes = (size_t)s.width * 3; BAD(ctx, &o, &content.img, &s, NULL, 1);
+    s = style.img; s.width = 30000; s.height = 30000; s.stride_bytes = 90000; BAD(ctx, &o, &content.img, &s, NULL, 1);
     { /* The second of two styles is bad. */
         sf_image two[2] = {style.img, style.img};
         two[1].format = 42;
@@ -639,6 +655,18 @@ static void test_bad_inputs(sf_context *ctx) {
     p = o; p.threads = 100000; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.scales = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.scales = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    /* Sizes set in the fields directly (sf_options_set checks them by name): the result's limits
+     * (SF_MIN_RESULT_SIDE; max_size 15 makes the 40 px content's result 15 px), the working size
+     * (64…8192) and the memory budget (>= 256 MiB; absurd values must not wrap to a small one). */
+    p = o; p.max_size = SF_MIN_RESULT_SIDE - 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.work_size = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.work_size = 63; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.work_size = SF_MAX_RESULT_SIDE + 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.work_size = UINT32_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.max_memory = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.max_memory = (256ull << 20) - 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.max_memory = UINT64_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.max_memory = 1ull << 63; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
 
     /* Output: wrong size, overlapping an input. */
     {
@@ -646,6 +674,28 @@ static void test_bad_inputs(sf_context *ctx) {
         CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &wrong.img, NULL, NULL), SF_INVALID_ARGUMENT);
         CHECK(untouched(&wrong), "wrong-size output untouched");
         free(wrong.mem);
+        /* A bad output descriptor over a right-sized buffer: refused, nothing written. */
+        sf_image bad_out[5];
+        for (int i = 0; i < 5; i++) bad_out[i] = out.img;
+        bad_out[0].width = 0;
+        bad_out[1].height = 0;
+        bad_out[2].stride_bytes = (size_t)w * 3 - 1;
+        bad_out[3].format = 0;
+        bad_out[4].data = NULL;
+        for (int i = 0; i < 5; i++) {
+            memset(out.mem, 0xA5, out.size);
+            CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &bad_out[i], NULL, NULL), SF_INVALID_ARGUMENT);
+            CHECK(strlen(sf_last_error_message(ctx)) > 0 && untouched(&out), "bad output %d: message, output untouched", i);
+        }
+        /* A result over SF_MAX_RESULT_SIDE when the content's size is kept (max_size 0). */
+        buffer wide = make_picture(SF_MAX_RESULT_SIDE + 8, 20, SF_FORMAT_RGB8, 0);
+        buffer wide_out = make_buffer(SF_MAX_RESULT_SIDE + 8, 20, SF_FORMAT_RGB8, 0);
+        p = o; p.max_size = 0;
+        CHECK_EQ_INT(sf_stylize(ctx, &p, &wide.img, &style.img, NULL, 1, &wide_out.img, NULL, NULL), SF_INVALID_ARGUMENT);
+        CHECK(strstr(sf_last_error_message(ctx), "8192") != NULL, "message names the limit: %s", sf_last_error_message(ctx));
+        CHECK(untouched(&wide_out), "over-limit output untouched");
+        free(wide.mem);
+        free(wide_out.mem);
         sf_image alias = content.img; /* result 32x19 written over the content */
         alias.width = w; alias.height = h;
         unsigned char before = content.mem[0];
@@ -807,6 +857,93 @@ static void test_cancel(sf_context *ctx) {
     free(content.mem); free(style.mem); free(out.mem);
 }
 
+/* ---- Results above the working size: tiles, the memory budget ------------------------------ */
+
+typedef struct {
+    int calls;
+    int scales;
+    int last_width, last_height;
+} stage_log;
+
+static int on_stage(const sf_progress *p, void *user) {
+    stage_log *log = user;
+    log->calls++;
+    log->scales = p->scales;
+    log->last_width = p->width;
+    log->last_height = p->height;
+    return 0;
+}
+
+/* With the defaults (max_size 0) a result larger than work_size keeps the host's size: the stages
+ * above 128 px run in tiles (several, under a 256 MiB budget), the alpha passes through unchanged
+ * and the colours are the stylization's, not a copy of the content. */
+static void test_tiled_run(sf_context *ctx) {
+    enum { W = 700, H = 500 };
+    buffer content = make_picture(W, H, SF_FORMAT_RGBA8, 0);
+    buffer style = make_picture(64, 64, SF_FORMAT_RGB8, 1);
+    sf_options o;
+    sf_options_init(&o, sizeof o);
+    /* Shallow layers and one Adam step a tile keep it to seconds; the tiles are the same. */
+    CHECK_EQ_INT(sf_options_parse(&o, "iterations=1 scales=1 threads=1 work-size=128 max-memory=256M optimizer=adam lr=20 "
+                                      "content-layers=conv1_2 style-layers=conv1_1"),
+                 SF_OK);
+    uint32_t w = 0, h = 0;
+    CHECK_EQ_INT(sf_output_size(&o, W, H, &w, &h), SF_OK);
+    CHECK(w == W && h == H, "%ux%u", w, h);
+    buffer out = make_buffer(W, H, SF_FORMAT_RGBA8, 4);
+    stage_log log = {0, 0, 0, 0};
+    int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, on_stage, &log);
+    CHECK(rc == SF_OK, "%s: %s", sf_status_name(rc), sf_last_error_message(ctx));
+    /* 128 px whole, then 256, 512 and 700 px in tiles. */
+    CHECK(log.scales == 4, "%d stages", log.scales);
+    CHECK(log.last_width == W && log.last_height == H, "last stage %dx%d", log.last_width, log.last_height);
+    int alpha_same = 1, padding_kept = 1;
+    size_t changed = 0;
+    for (uint32_t y = 0; y < H; y++) {
+        const unsigned char *row = out.mem + y * out.img.stride_bytes;
+        const unsigned char *in = content.mem + y * content.img.stride_bytes;
+        for (uint32_t x = 0; x < W; x++) {
+            if (row[x * 4 + 3] != in[x * 4 + 3]) alpha_same = 0;
+            int d = 0;
+            for (int c = 0; c < 3; c++) d += abs(row[x * 4 + c] - in[x * 4 + c]);
+            if (d > 24) changed++;
+        }
+        for (size_t k = (size_t)W * 4; k < out.img.stride_bytes; k++)
+            if (row[k] != 0xA5) padding_kept = 0;
+    }
+    CHECK(alpha_same, "alpha passed through at full size");
+    CHECK(padding_kept, "row padding not written");
+    CHECK(changed > (size_t)W * H / 4, "only %zu of %d pixels changed", changed, W * H);
+    free(content.mem); free(style.mem); free(out.mem);
+}
+
+/* A budget the result cannot fit in, even in the smallest tiles: SF_OUT_OF_MEMORY before any
+ * work (no progress call), a message with the figures and what to do, the output untouched. */
+static void test_budget_refused(sf_context *ctx) {
+    enum { W = 4096, H = 3072 };
+    buffer content = make_picture(W, H, SF_FORMAT_RGB8, 0);
+    buffer style = make_picture(64, 64, SF_FORMAT_RGB8, 1);
+    sf_options o;
+    sf_options_init(&o, sizeof o);
+    /* The whole-image stages (to 128 px) fit; a 4096 px tiled stage's full-size images alone do not. */
+    CHECK_EQ_INT(sf_options_parse(&o, "iterations=1 scales=1 threads=1 work-size=128 max-memory=256M"), SF_OK);
+    buffer out = make_buffer(W, H, SF_FORMAT_RGB8, 0);
+    stage_log log = {0, 0, 0, 0};
+    int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, on_stage, &log);
+    const char *m = sf_last_error_message(ctx);
+    CHECK(rc == SF_OUT_OF_MEMORY, "%s: %s", sf_status_name(rc), m);
+    CHECK(strstr(m, "memory budget is 256 MiB") != NULL && strstr(m, "max_memory") != NULL, "message: %s", m);
+    CHECK_EQ_INT(log.calls, 0);
+    CHECK(untouched(&out), "refused output untouched");
+    /* The same context works afterwards. */
+    buffer small = make_picture(40, 24, SF_FORMAT_RGB8, 0);
+    buffer small_out = make_buffer(40, 24, SF_FORMAT_RGB8, 0);
+    o.max_size = 0;
+    rc = sf_stylize(ctx, &o, &small.img, &style.img, NULL, 1, &small_out.img, NULL, NULL);
+    CHECK(rc == SF_OK, "after a refusal: %s: %s", sf_status_name(rc), sf_last_error_message(ctx));
+    free(content.mem); free(style.mem); free(out.mem); free(small.mem); free(small_out.mem);
+}
+
 /* ---- Re-entrancy: the context's own calls from inside its progress callback ---------------- */
 
 typedef struct {
@@ -962,6 +1099,8 @@ int main(int argc, char **argv) {
         test_bad_inputs(ctx);
         test_runs(ctx);
         test_cancel(ctx);
+        test_tiled_run(ctx);
+        test_budget_refused(ctx);
         test_reentrancy(ctx);
         test_threads(ctx);
         CHECK_EQ_INT(sf_context_destroy(ctx), SF_OK);

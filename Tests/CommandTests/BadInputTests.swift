@@ -41,6 +41,14 @@ final class BadInputTests: CommandTestCase {
             ("zero size", base + ["--size", "0"]),
             ("negative size", base + ["--size", "-64"]),
             ("absurd size", base + ["--size", "100000"]),
+            ("zero work size", base + ["--work-size", "0"]),
+            ("work size under the limit", base + ["--work-size", "63"]),
+            ("work size over the limit", base + ["--work-size", "8193"]),
+            ("memory budget under the minimum", base + ["--max-memory", "1K"]),
+            ("memory budget just under the minimum", base + ["--max-memory", "255M"]),
+            ("memory budget beyond any machine", base + ["--max-memory", "99999999999G"]),
+            ("memory budget with an IEC unit", base + ["--max-memory", "1.5Gi"]),
+            ("memory budget not a size", base + ["--max-memory", "lots"]),
             ("zero iterations", base + ["--iterations", "0"]),
             ("negative iterations", base + ["--iterations", "-1"]),
             ("zero scales", base + ["--scales", "0"]),
@@ -108,6 +116,9 @@ final class BadInputTests: CommandTestCase {
             (base + ["--style-blend", "1,2"], "--style-blend"),
             (["rose.png", "-s", "gradient.png", "-o", "nodir/out.png"], "nodir"),
             (base + ["--tv-weight", "-1"], "--tv-weight"),
+            (base + ["--size", "100000"], "8192"),
+            (base + ["--work-size", "0"], "--work-size"),
+            (base + ["--max-memory", "1K"], "256M"),
         ]
         for (arguments, needle) in expectations {
             let r = try stylize(arguments)

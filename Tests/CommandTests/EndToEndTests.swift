@@ -80,6 +80,28 @@ final class EndToEndTests: CommandTestCase {
         XCTAssertLessThan(Double(try identify("%[fx:p{32,41}.a]", "out.png")) ?? 1, 0.1)
     }
 
+    /// A budget the result cannot fit in, even in the smallest tiles (the tiled stage's full-size
+    /// images alone are larger): refused after the options and images are read but before any
+    /// work (no progress line), exit status 1, one line naming the budget and the option to
+    /// raise; no output, an existing output file left as it was, no temporary file.
+    func testImpossibleBudgetIsRefusedWithoutOutput() throws {
+        let arguments = ["rose.png", "-s", "plasma.png", "-o", "out.png", "--size", "8192", "--work-size", "128",
+                         "--max-memory", "256M", "--iterations", "1", "--progress"]
+        let before = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        let r = try stylizeWithModel(arguments)
+        assertOneLineError(r, "impossible budget")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("memory budget is 256 MiB") && r.stderr.contains("--max-memory"), r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), before, "files left behind")
+
+        let previous = Data("previous result".utf8)
+        try previous.write(to: URL(fileURLWithPath: path("out.png")))
+        let again = try stylizeWithModel(arguments)
+        assertOneLineError(again, "impossible budget, existing output")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("out.png"))), previous, "changed the existing output")
+        XCTAssertEqual(try temporaryFiles(), [])
+    }
+
     func testStandardInputToStandardOutputPipeline() throws {
         let command = "convert rose: ppm:- | \"\(Self.binary)\" - -s plasma.png -o png:- --size 64 --iterations 3 "
             + "--quiet --model '\(Self.modelPath)' | convert - out.jpg"
