@@ -2,7 +2,9 @@ import StyleKernel
 
 /// `--report FILE`: the run's numbers as JSON, written atomically and only with the image:
 /// `{"loss": {"content": …, "style": …, "tv": …, "total": …}, "iterations": …, "seconds": …,
-///   "seconds_per_iteration": …, "model": …, "width": …, "height": …, "blas_kernels": …}`
+///   "seconds_per_iteration": …, "model": …, "width": …, "height": …, "blas_kernels": …,
+///   "stages": [{"width": …, "height": …, "iterations": …, "tiles": null or {"width": …,
+///   "height": …, "x": [left edges], "y": [top edges]}}, …]}`
 /// (`blas_kernels`: OpenBLAS's kernel set, e.g. "Haswell", which the timing depends on)
 struct RunReport {
     var loss: LossTerms
@@ -11,10 +13,12 @@ struct RunReport {
     var model: String
     var width: Int
     var height: Int
+    var stages: [StageSummary]
 
     init(result: StylizeResult, model: String) {
         loss = result.loss; iterations = result.iterations; seconds = result.seconds
         self.model = model; width = result.image.width; height = result.image.height
+        stages = result.stages
     }
 
     var json: String {
@@ -29,7 +33,8 @@ struct RunReport {
               "model": \(MiniJSON.quote(model)),
               "width": \(width),
               "height": \(height),
-              "blas_kernels": \(MiniJSON.quote(BLASCore.name))
+              "blas_kernels": \(MiniJSON.quote(BLASCore.name)),
+              "stages": [\(stages.map(Self.json).joined(separator: ", "))]
             }
 
             """
@@ -39,6 +44,13 @@ struct RunReport {
     /// visible by `commit()` once the image is written.
     func prepare(to path: String) throws -> PendingOutput {
         try OutputFile.prepare(Array(json.utf8), to: path, what: "report")
+    }
+
+    static func json(_ stage: StageSummary) -> String {
+        let tiles = stage.tiles.map { t in
+            "{\"width\": \(t.width), \"height\": \(t.height), \"x\": \(t.xs), \"y\": \(t.ys)}"
+        } ?? "null"
+        return "{\"width\": \(stage.width), \"height\": \(stage.height), \"iterations\": \(stage.iterations), \"tiles\": \(tiles)}"
     }
 
     /// JSON has no NaN or infinity: those become null.

@@ -282,7 +282,7 @@ static void test_options(void) {
     o.max_size = 0;
     CHECK_EQ_INT(sf_output_size(&o, 1000, 999, &w, &h), SF_OK);
     CHECK(w == 1000 && h == 999, "%ux%u", w, h);
-    CHECK_EQ_INT(sf_output_size(&o, 9000, 10, &w, &h), SF_INVALID_ARGUMENT); /* over 8192 */
+    CHECK_EQ_INT(sf_output_size(&o, SF_MAX_RESULT_SIDE + 1, 10, &w, &h), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_output_size(&o, 10, 15, &w, &h), SF_INVALID_ARGUMENT);   /* under 16 */
     CHECK_EQ_INT(sf_output_size(&o, 0, 100, &w, &h), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_output_size(&o, 100, 0, &w, &h), SF_INVALID_ARGUMENT);
@@ -657,7 +657,7 @@ static void test_bad_inputs(sf_context *ctx) {
     p = o; p.scales = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     /* Sizes set in the fields directly (sf_options_set checks them by name): the result's limits
      * (SF_MIN_RESULT_SIDE; max_size 15 makes the 40 px content's result 15 px), the working size
-     * (64…8192) and the memory budget (>= 256 MiB; absurd values must not wrap to a small one). */
+     * (64…SF_MAX_RESULT_SIDE) and the memory budget (>= 256 MiB; absurd values must not wrap to a small one). */
     p = o; p.max_size = SF_MIN_RESULT_SIDE - 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.work_size = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.work_size = 63; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
@@ -692,7 +692,9 @@ static void test_bad_inputs(sf_context *ctx) {
         buffer wide_out = make_buffer(SF_MAX_RESULT_SIDE + 8, 20, SF_FORMAT_RGB8, 0);
         p = o; p.max_size = 0;
         CHECK_EQ_INT(sf_stylize(ctx, &p, &wide.img, &style.img, NULL, 1, &wide_out.img, NULL, NULL), SF_INVALID_ARGUMENT);
-        CHECK(strstr(sf_last_error_message(ctx), "8192") != NULL, "message names the limit: %s", sf_last_error_message(ctx));
+        char limit[16];
+        snprintf(limit, sizeof limit, "%u", SF_MAX_RESULT_SIDE);
+        CHECK(strstr(sf_last_error_message(ctx), limit) != NULL, "message names the limit: %s", sf_last_error_message(ctx));
         CHECK(untouched(&wide_out), "over-limit output untouched");
         free(wide.mem);
         free(wide_out.mem);

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import StyleKernel
 
 /// Every bad input fails before any work: non-zero exit, one line `stylize: error: …` on stderr,
 /// no output file created, an existing output file untouched, no temporary file left behind.
@@ -43,7 +44,7 @@ final class BadInputTests: CommandTestCase {
             ("absurd size", base + ["--size", "100000"]),
             ("zero work size", base + ["--work-size", "0"]),
             ("work size under the limit", base + ["--work-size", "63"]),
-            ("work size over the limit", base + ["--work-size", "8193"]),
+            ("work size over the limit", base + ["--work-size", "\(StyleOptions.maximumSize + 1)"]),
             ("memory budget under the minimum", base + ["--max-memory", "1K"]),
             ("memory budget just under the minimum", base + ["--max-memory", "255M"]),
             ("memory budget beyond any machine", base + ["--max-memory", "99999999999G"]),
@@ -116,7 +117,7 @@ final class BadInputTests: CommandTestCase {
             (base + ["--style-blend", "1,2"], "--style-blend"),
             (["rose.png", "-s", "gradient.png", "-o", "nodir/out.png"], "nodir"),
             (base + ["--tv-weight", "-1"], "--tv-weight"),
-            (base + ["--size", "100000"], "8192"),
+            (base + ["--size", "100000"], "\(StyleOptions.maximumSize)"),
             (base + ["--work-size", "0"], "--work-size"),
             (base + ["--max-memory", "1K"], "256M"),
         ]

@@ -51,6 +51,10 @@ final class EndToEndTests: CommandTestCase {
         }
         XCTAssertEqual(report["model"] as? String, Self.modelPath)
         XCTAssertFalse((report["blas_kernels"] as? String ?? "").isEmpty, "blas_kernels")
+        let stages = try XCTUnwrap(report["stages"] as? [[String: Any]], "stages")
+        XCTAssertEqual(stages.last?["width"] as? Int, 64)
+        XCTAssertEqual(stages.last?["height"] as? Int, 42)
+        XCTAssert(stages.allSatisfy { $0["tiles"] is NSNull }, "a 64 px result has no tiled stage: \(stages)")
         XCTAssertEqual(report["width"] as? Int, 64)
         XCTAssertEqual(report["height"] as? Int, 42)
         XCTAssertGreaterThan(report["iterations"] as? Int ?? 0, 0)

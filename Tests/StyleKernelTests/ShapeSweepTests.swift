@@ -125,9 +125,9 @@ final class ShapeSweepTests: XCTestCase {
         var options = sweepOptions()
         options.size = StyleOptions.maximumSize
         options.scales = 1
-        // 8192 × 6144 in one piece needs well over 100 GB, and in tiles its full-size images alone
-        // (about 1.3 GB) exceed a 512 MiB budget: both refused from the plan, before anything
-        // large is made.
+        // The largest result (32768 × 24576) in one piece needs terabytes, and in tiles its
+        // full-size images alone (about 18 GB) exceed a 512 MiB budget: both refused from the
+        // plan, before anything large is made.
         for (workSize, budget) in [(StyleOptions.maximumSize, options.maxMemory), (512, 512 << 20)] {
             options.workSize = workSize
             options.maxMemory = budget
@@ -135,7 +135,8 @@ final class ShapeSweepTests: XCTestCase {
                                                     styles: [randomImage(width: 40, height: 40, seed: 1)],
                                                     options: options)) { error in
                 guard case .outOfMemory(let message)? = error as? StyleError else { return XCTFail("\(error)") }
-                XCTAssert(message.contains("8192×6144"), message)
+                let (w, h) = Resample.fit(width: 96, height: 72, longest: StyleOptions.maximumSize)
+                XCTAssert(message.contains("\(w)×\(h)"), message)
             }
         }
     }

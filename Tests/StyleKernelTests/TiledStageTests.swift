@@ -105,8 +105,11 @@ final class TiledStageTests: XCTestCase {
         let meanDifference = zip(one.image.pixels, tiled.image.pixels).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) }
             / Double(one.image.pixels.count)
         XCTAssertLessThan(meanDifference, 0.08)
-        let grid = TiledStage.Grid(width: tiled.image.width, height: tiled.image.height, tile: 112,
-                                   overlap: TiledStage.overlap)
+        // Where the tiles lay, as the run reports them (several, of at most 112 px).
+        let grid = try XCTUnwrap(tiled.stages.last?.tiles, "the last stage was tiled")
+        XCTAssertEqual(one.stages.last?.tiles.map { $0.xs.count * $0.ys.count }, 1, "one piece")
+        XCTAssertGreaterThan(grid.xs.count * grid.ys.count, 2)
+        XCTAssertLessThanOrEqual(max(grid.width, grid.height), 112)
         // Every tile edge inside the image (where a tile's own border effects would be written
         // without blending) and every blend band's centre, with a pixel either side.
         func borders(_ starts: [Int], _ size: Int) -> Set<Int> {
@@ -114,7 +117,7 @@ final class TiledStageTests: XCTestCase {
             for (a, b) in zip(starts, starts.dropFirst()) { lines.formUnion([b, a + size - 1, (b + a + size) / 2]) }
             return Set(lines.flatMap { [$0 - 1, $0, $0 + 1] })
         }
-        let columns = borders(grid.xs, grid.tileWidth), rows = borders(grid.ys, grid.tileHeight)
+        let columns = borders(grid.xs, grid.width), rows = borders(grid.ys, grid.height)
         let t = gradients(tiled.image, columns: columns, rows: rows)
         let o = gradients(one.image, columns: columns, rows: rows)
         let ratio = (t.border / t.interior) / (o.border / o.interior)
@@ -138,6 +141,34 @@ final class TiledStageTests: XCTestCase {
             }
         }
         return (sums[0] / counts[0], sums[1] / counts[1])
+    }
+
+    /// A refusal names what the whole run needs at the least, so a budget raised to that figure
+    /// is enough (it used to name the first stage that failed: raising the budget to it only
+    /// moved the refusal to the next stage).
+    func testRefusalNamesABudgetThatFits() throws {
+        let model = try randomModel(seed: 41)
+        let network = VGGNetwork(model: model, pooling: .max)
+        var options = StyleOptions()
+        options.size = 4096
+        options.workSize = 128
+        options.maxMemory = StyleOptions.minimumMemory
+        let content = randomImage(width: 96, height: 72, seed: 42)
+        func plan(_ budget: Int) throws {
+            var o = options
+            o.maxMemory = budget
+            var run = StylizeRun(model: model, network: network, options: o, snapshotEvery: 0, progress: nil)
+            try run.plan(content: content, styles: [content])
+        }
+        var named = 0
+        XCTAssertThrowsError(try plan(StyleOptions.minimumMemory)) { error in
+            guard case .outOfMemory(let message)? = error as? StyleError,
+                  let figure = message.split(separator: " ").firstIndex(of: "needs").map({ message.split(separator: " ")[$0 + 2] }),
+                  let mebibytes = Int(figure) else { return XCTFail("\(error)") }
+            named = mebibytes
+        }
+        XCTAssertGreaterThan(named, 256)
+        XCTAssertNoThrow(try plan((named + 1) << 20), "a budget of the \(named) MiB named is refused too")
     }
 
     /// A tiled stage's budget: an impossible one is refused before any work, with the figures.

@@ -110,8 +110,8 @@ typedef struct sf_image {
 #define SF_MAX_IMAGE_SIDE 32768u           /* per side, any input image */
 #define SF_MAX_IMAGE_PIXELS (1u << 27)     /* width * height, any input image */
 #define SF_MAX_STYLES 64u
-#define SF_MIN_RESULT_SIDE 16u             /* the result's longest side must be 16…8192 */
-#define SF_MAX_RESULT_SIDE 8192u
+#define SF_MIN_RESULT_SIDE 16u             /* the result's longest side must be 16…32768 */
+#define SF_MAX_RESULT_SIDE 32768u          /* = SF_MAX_IMAGE_SIDE: tiles bound the memory */
 
 /* ---- Options ---------------------------------------------------------------------------- */
 
@@ -147,7 +147,7 @@ typedef struct sf_options {
     /* Appended (ABI 1): a caller compiled with the older 88-byte sf_options still works, these
        fields then take their defaults. */
     uint32_t work_size;         /* 88: [512] longest side optimised as one image; larger results
-                                       continue in overlapping tiles, 64…8192 */
+                                       continue in overlapping tiles, 64…32768 */
     uint32_t reserved;          /* 92: 0 (so that no byte of the struct is padding) */
     uint64_t max_memory;        /* 96: [1 GiB] bytes the stylization may allocate (the model and
                                        the host's images aside), >= 256 MiB; tiles are sized to fit

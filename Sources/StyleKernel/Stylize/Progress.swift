@@ -43,4 +43,16 @@ public struct StylizeResult: Sendable {
     /// Iterations run over all scales.
     public var iterations: Int
     public var seconds: Double
+    /// The stages run, coarse to fine.
+    public var stages: [StageSummary] = []
+}
+
+/// One stage of a stylization as it ran: its size, iterations (per tile when tiled) and, for a
+/// tiled stage, where its tiles lay (e.g. to look at their borders).
+public struct StageSummary: Sendable {
+    public var width: Int
+    public var height: Int
+    public var iterations: Int
+    /// Tile size and the tiles' left and top edges; nil for a whole-image stage.
+    public var tiles: (width: Int, height: Int, xs: [Int], ys: [Int])?
 }

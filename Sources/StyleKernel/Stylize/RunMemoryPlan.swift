@@ -38,7 +38,7 @@ extension StylizeRun {
         func refuse(_ needed: Int) -> StyleError {
             .outOfMemory("a \(final.width)×\(final.height) stylization needs about \(MemoryEstimate.mebibytes(needed)) MiB "
                 + "and the memory budget is "
-                + "\(MemoryEstimate.mebibytes(budget)) MiB: raise the budget (--max-memory, max_memory), or lower the "
+                + "\(MemoryEstimate.mebibytes(budget)) MiB: raise the budget (--max-memory, max-memory=, max_memory), or lower the "
                 + "working size or the result size")
         }
 
@@ -54,10 +54,13 @@ extension StylizeRun {
         // and the objective's copy of them: about 16 planes.
         var needed = whole.map { wholePeaks[$0] + 16 * stages[$0].width * stages[$0].height }.max()! * bytes
             + perThread
-        guard needed <= budget else { throw refuse(needed) }
-
+        // What the run needs at the least (every tiled stage with the smallest tiles): the figure
+        // a refusal names, so that a budget raised to it is enough.
+        var minimumNeeded = needed
+        var fits = needed <= budget
         let tiledOptions = TiledStage.options(options, architecture: model.architecture)
         let tiledDepth = tiledOptions.deepestLayer(in: network)
+
         for (s, stage) in stages.enumerated() {
             guard stage.tiled else {
                 plan.tiles.append(nil); plan.tileSide.append(nil); plan.styleSizes.append([])
@@ -73,7 +76,8 @@ extension StylizeRun {
             let contentCopy = stage.width == content.width && stage.height == content.height ? 0 : plane
             let images = 3 * (plane + contentCopy)
             needed = max(needed, upsampling * bytes + perThread)
-            guard needed <= budget else { throw refuse(needed) }
+            minimumNeeded = max(minimumNeeded, upsampling * bytes + perThread)
+            fits = fits && needed <= budget
             var room = (budget - perThread) / bytes - images
             // Style images at this stage's size but never above their own (`TiledStage`), each
             // no larger than a quarter of what is left.
@@ -86,7 +90,8 @@ extension StylizeRun {
                 }
                 return size
             }
-            room -= sizes.reduce(0) { $0 + 3 * $1.width * $1.height }
+            let styleFloats = sizes.reduce(0) { $0 + 3 * $1.width * $1.height }
+            room -= styleFloats
             // The largest tile (a multiple of 16 px) whose workspace, optimiser and crops fit.
             func tileFloats(_ side: Int) -> Int {
                 let (tw, th) = (min(side, stage.width), min(side, stage.height))
@@ -96,17 +101,18 @@ extension StylizeRun {
                     + PixelOptimizers.floatCount(options.optimizer, count: 3 * tw * th) + 16 * tw * th + (1 << 22)
             }
             let largest = (max(stage.width, stage.height) + 15) / 16 * 16
+            let smallest = min(RunMemoryPlan.minimumTile, options.maximumTile)
+            minimumNeeded = max(minimumNeeded, (images + tileFloats(smallest) + styleFloats) * bytes + perThread)
             var side = min(largest, options.maximumTile)
-            while side > min(RunMemoryPlan.minimumTile, options.maximumTile), tileFloats(side) > room { side -= 16 }
-            guard tileFloats(side) <= room else {
-                throw refuse((images + tileFloats(side) + sizes.reduce(0) { $0 + 3 * $1.width * $1.height }) * bytes + perThread)
-            }
-            needed = max(needed, (images + tileFloats(side)) * bytes + perThread)
+            while side > smallest, tileFloats(side) > room { side -= 16 }
+            fits = fits && tileFloats(side) <= room
+            needed = max(needed, (images + tileFloats(side) + styleFloats) * bytes + perThread)
             plan.tiles.append(TiledStage.Grid(width: stage.width, height: stage.height, tile: side,
                                               overlap: TiledStage.overlap))
             plan.tileSide.append(side)
             plan.styleSizes.append(sizes)
         }
+        guard fits else { throw refuse(minimumNeeded) }
         memory = plan
         try MemoryEstimate.require(
             resident: needed,

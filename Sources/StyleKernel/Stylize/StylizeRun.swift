@@ -54,8 +54,12 @@ struct StylizeRun {
                                                     tracker: &tracker)
             }
         }
+        let summaries = zip(stages, memory.tiles).map { stage, grid in
+            StageSummary(width: stage.width, height: stage.height, iterations: stage.iterations,
+                         tiles: grid.map { ($0.tileWidth, $0.tileHeight, $0.xs, $0.ys) })
+        }
         return StylizeResult(image: current!, loss: finalLoss, iterations: tracker.completed,
-                             seconds: elapsed)
+                             seconds: elapsed, stages: summaries)
     }
 
     /// The loss at `p`, with its gradient; a non-finite loss stops the run.

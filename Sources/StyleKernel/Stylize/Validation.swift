@@ -1,8 +1,9 @@
 /// Checks every option before any work starts, so a bad value is an error, never a trap or a
 /// wasted hour.
 extension StyleOptions {
-    /// Largest result side the engine accepts (memory grows with its square).
-    public static let maximumSize = 8192
+    /// Largest result side the engine accepts: as large as an input may be (SF_MAX_IMAGE_SIDE),
+    /// since the tiled stages bound the memory; what a budget cannot hold is refused by the plan.
+    public static let maximumSize = 32768
     /// Smallest memory budget accepted (the model and runtime alone take about 200 MiB).
     public static let minimumMemory = 256 << 20
     /// `size` meaning "the content's own size" (`--size full`, `size=full`): the engine resolves it
