@@ -16,11 +16,7 @@ examples/style.png. Writes out/bench-large.json and out/bench-large.md.
 import argparse, json, os, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def sh(cmd):
-    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
-    return subprocess.run(cmd, check=True, text=True, capture_output=True).stdout
+from run import machine, sh  # bench/run.py, beside this script
 
 
 def measured(cmd, env):
@@ -74,8 +70,7 @@ def main():
                 "-crop", f"{width}x{height}+0+0", "+repage", "-quality", "92", path])
         return path
 
-    result = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "load_average_at_start": os.getloadavg(),
-              "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
+    result = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(),
               "content": os.path.basename(source), "style": os.path.basename(style), "runs": {}}
     plan = [
         ("512", "command, default (512 px)", lambda out: [stylize, photo(1024, 768), "-s", style, "-o", out, "--quiet"]),
@@ -96,7 +91,8 @@ def main():
 
     with open(a.out, "w") as f:
         json.dump(result, f, indent=2)
-    lines = [f"Machine: {result['cpu']}, load average at start {result['load_average_at_start'][0]:.2f}; "
+    m = result["machine"]
+    lines = [f"Machine: {m['cpu']}, {m['cores']} cores, load average at start {m['load_average_at_start'][0]:.2f}; "
              f"{result['started']}; {result['content']} × {result['style']}", "",
              "| run | result | seconds (wall) | CPU seconds | peak RSS | × the 512 px run |", "|---|---|---|---|---|---|"]
     base = result["runs"].get("512", {}).get("seconds")
