@@ -125,6 +125,41 @@ final class OpsTests: XCTestCase {
         }
     }
 
+    /// Max pooling's backward, eight windows at a time in vectors and the rest one by one, against
+    /// the rule written out per window (the gradient to the first maximal value), at widths
+    /// around the vector's eight windows and with many ties (values from a few levels, and ReLU
+    /// zeros): every element equal.
+    func testMaxPoolingBackwardSendsEachGradientToTheFirstMaximum() {
+        var rng = TestRandom(seed: 12)
+        for (h, w) in [(4, 16), (5, 17), (6, 33), (2, 15), (3, 50)] {
+            let c = 3
+            let (oh, ow) = Pool2x2.outputSize(height: h, width: w)
+            let x = rng.array(c * h * w).map { max(0, ($0 * 4).rounded() / 4 - 0.25) }
+            let g = rng.array(c * oh * ow)
+            var want = [Float](repeating: 0, count: c * h * w)
+            for ch in 0..<c {
+                for y in 0..<oh {
+                    for xo in 0..<ow {
+                        let cells = [(2 * y, 2 * xo), (2 * y, 2 * xo + 1), (2 * y + 1, 2 * xo), (2 * y + 1, 2 * xo + 1)]
+                            .map { (ch * h + $0.0) * w + $0.1 }
+                        let m = cells.map { x[$0] }.max()!
+                        want[cells.first { x[$0] == m }!] = g[(ch * oh + y) * ow + xo]
+                    }
+                }
+            }
+            var got = [Float](repeating: .nan, count: c * h * w)
+            x.withUnsafeBufferPointer { xp in
+                g.withUnsafeBufferPointer { gp in
+                    got.withUnsafeMutableBufferPointer {
+                        Pool2x2.backward(.max, input: xp.baseAddress!, channels: c, height: h, width: w,
+                                         outputGradient: gp.baseAddress!, inputGradient: $0.baseAddress!, parallel: parallel)
+                    }
+                }
+            }
+            XCTAssertEqual(got, want, "\(h)×\(w)")
+        }
+    }
+
     func testTotalVariationGradientMatchesFiniteDifferences() {
         var rng = TestRandom(seed: 11)
         let shape = Shape3(3, 5, 4)

@@ -69,11 +69,18 @@ public enum Pool2x2 {
                     }
                 case .max:
                     // Branch-free: each of the window's four values gets the gradient only if it
-                    // is the first maximal one (the same tie rule as before).
+                    // is the first maximal one (the same tie rule as before). Eight windows at a
+                    // time in vectors (their even and odd columns split and merged again), the
+                    // rest one by one.
                     for y in 0..<oh {
                         let s0 = src + 2 * y * width, s1 = s0 + width
                         let r0 = dst + 2 * y * width, r1 = r0 + width, gy = g + y * ow
-                        for x in 0..<ow {
+                        var x0 = 0
+                        while x0 + 8 <= ow {
+                            maxBackward8(s0 + 2 * x0, s1 + 2 * x0, gy + x0, r0 + 2 * x0, r1 + 2 * x0)
+                            x0 += 8
+                        }
+                        for x in x0..<ow {
                             let a = s0[2 * x], b = s0[2 * x + 1], c = s1[2 * x], d = s1[2 * x + 1]
                             let gv = gy[x]
                             let m = max(max(a, b), max(c, d))
@@ -89,6 +96,32 @@ public enum Pool2x2 {
                 if height % 2 == 1 { (dst + (height - 1) * width).update(repeating: 0, count: width) }
             }
         }
+    }
+
+    /// Max pooling's backward for eight windows side by side: rows `s0`, `s1` (16 values each),
+    /// gradients `g` (8), into rows `r0`, `r1` (16 each); the scalar loop's rule exactly.
+    @inline(__always)
+    private static func maxBackward8(_ s0: UnsafePointer<Float>, _ s1: UnsafePointer<Float>,
+                                     _ g: UnsafePointer<Float>, _ r0: UnsafeMutablePointer<Float>,
+                                     _ r1: UnsafeMutablePointer<Float>) {
+        let top = UnsafeRawPointer(s0).loadUnaligned(as: SIMD16<Float>.self)
+        let bottom = UnsafeRawPointer(s1).loadUnaligned(as: SIMD16<Float>.self)
+        let gv = UnsafeRawPointer(g).loadUnaligned(as: SIMD8<Float>.self)
+        let a = top.evenHalf, b = top.oddHalf, c = bottom.evenHalf, d = bottom.oddHalf
+        // Swift's max(x, y) is y >= x ? y : x; the same selects, on the concrete vectors (the
+        // generic pointwiseMax is not specialised here and costs a call per use).
+        @inline(__always) func larger(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> { x.replacing(with: y, where: y .>= x) }
+        let m = larger(larger(a, b), larger(c, d))
+        let ta = a .== m, tb = .!ta .& (b .== m), tc = .!ta .& .!tb .& (c .== m)
+        let td = .!(ta .| tb .| tc)
+        let zero = SIMD8<Float>(repeating: 0)
+        var out0 = SIMD16<Float>(), out1 = SIMD16<Float>()
+        out0.evenHalf = zero.replacing(with: gv, where: ta)
+        out0.oddHalf = zero.replacing(with: gv, where: tb)
+        out1.evenHalf = zero.replacing(with: gv, where: tc)
+        out1.oddHalf = zero.replacing(with: gv, where: td)
+        UnsafeMutableRawPointer(r0).storeBytes(of: out0, as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(r1).storeBytes(of: out1, as: SIMD16<Float>.self)
     }
 
     // MARK: One row or one column
