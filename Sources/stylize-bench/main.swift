@@ -1,6 +1,6 @@
 // stylize-bench: timings of the StyleKernel engine for `make bench` (bench/run.py drives it).
 //   stylize-bench network  --size N [--threads T] [--repeats R] [--algorithm auto|im2col|winograd]
-//                          [--keep-weights 0|1]
+//                          [--keep-weights 0|1] [--depth conv5_1]
 //   stylize-bench profile  --size N [--threads T] [--keep-weights 0|1]   per-op times of one fwd + bwd
 //   stylize-bench stylize  --content a.ppm --style b.ppm [--size 512] [--objective default|tutorial]
 //                          [--content-weight w] [--style-weight w] [--tv-weight w] [--scales n]
@@ -132,7 +132,9 @@ case "network", "profile":
     let size = int("size", 512)
     let model = loadModel()
     let network = VGGNetwork(model: model, pooling: .max)
-    let depth = network.layerIndex("conv5_1")!
+    // --depth conv3_1: the depth a tile of the tiled stages runs to (`TiledStage`).
+    let deepestName = flags["depth"] ?? "conv5_1"
+    guard let depth = network.layerIndex(deepestName) else { fail("--depth \(deepestName)") }
     // --keep-weights 1: Winograd weights transformed once and kept, as at the engine's coarse scales.
     var transformed: TransformedWeights? = nil
     if int("keep-weights", 0) != 0 {
@@ -157,7 +159,7 @@ case "network", "profile":
         ws.forward(x)
         g.withUnsafeMutableBufferPointer { gp in
             ws.backward(inject: { name, grad, shape in
-                guard name == "conv5_1" else { return }
+                guard name == deepestName else { return }
                 let f = ws.output(of: name)!
                 for i in 0..<shape.count { grad[i] += f[i] * 1e-3 }
             }, inputGradient: gp.baseAddress!)
