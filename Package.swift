@@ -54,6 +54,11 @@ let package = Package(
                     "-static-stdlib",
                     "-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/CStyleFilter/stylefilter.map",
                     "-Xlinker", "-soname=libstylefilter.so.1",
+                    // Never unmapped by dlclose: the engine's worker threads (libdispatch's, linked in
+                    // statically) outlive a call and wake up later; a host that unloads its plug-in
+                    // after use — ImageMagick closes a -process module after every image — would
+                    // have them run unmapped code and crash (found at 12 MP in bench-large).
+                    "-Xlinker", "-z", "-Xlinker", "nodelete",
                 ]),
             ]),
 

@@ -121,7 +121,8 @@ abi-symbols: cabi-test-install
 	readelf -d $$lib | grep -q 'SONAME.*\[libstylefilter.so.$(SF_SOMAJOR)\]' || { echo "abi-symbols: SONAME"; exit 1; }; \
 	if readelf -d $$lib | grep NEEDED | grep -i swift; then echo "abi-symbols: needs the Swift runtime"; exit 1; fi; \
 	ldd $$lib | grep -q 'not found' && { echo "abi-symbols: unresolved dependency"; exit 1; }; \
-	echo "abi-symbols: ok (only sf_* and xerbla_ exported, SONAME libstylefilter.so.$(SF_SOMAJOR), no Swift runtime)"
+	readelf -d $$lib | grep -q 'FLAGS_1.*NODELETE' || { echo "abi-symbols: not NODELETE (a host's dlclose would unmap the engine's worker threads' code)"; exit 1; }; \
+	echo "abi-symbols: ok (only sf_* and xerbla_ exported, SONAME libstylefilter.so.$(SF_SOMAJOR), no Swift runtime, never unloaded)"
 
 EXAMPLES_TMP := $(CABI_TMP)/examples
 # -process on a large image (1500×1000): tiled stages at 256, 512, 1024 and 1500 px after 128 px
@@ -216,6 +217,12 @@ examples-test: cabi-test-install
 	    -define stylize:threads=1 -define stylize:size=24 \
 	    -process "stylize style=$(EXAMPLES_TMP)/style.png size=32" $(EXAMPLES_TMP)/define.png
 	test "$$(identify -format %wx%h $(EXAMPLES_TMP)/define.png)" = 32x21
+	@echo "== the pipeline goes on after -process (ImageMagick unloads the module after each call; the engine's idle"
+	@echo "   worker threads wake up later and must not find their code unmapped: this crashed with SIGABRT before)"
+	MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
+	    convert $(EXAMPLES_TMP)/rose.png -process "stylize style=$(EXAMPLES_TMP)/style.png iterations=2 size=32" \
+	    -resize 2000x2000 -blur 0x16 $(EXAMPLES_TMP)/after.png
+	test "$$(identify -format %w $(EXAMPLES_TMP)/after.png)" = 2000
 	@echo "== an animation with partial frames stays valid: coalesced, canvas and offsets scaled, delays kept"
 	convert -size 80x60 xc:skyblue \( -size 30x20 xc:red -repage +10+15 \) \
 	    \( -size 20x20 xc:green -set dispose Background -repage +55+35 \) -set delay 20 -loop 0 $(EXAMPLES_TMP)/anim.gif
