@@ -93,6 +93,10 @@ enum OptionsBridge {
         }
         var o = defaults()
         withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(size, knownSize))) }
+        // Zero, so that a later version may give it a meaning without misreading today's callers.
+        guard o.reserved == 0 else {
+            throw .invalid("sf_options.reserved is \(o.reserved); it must be 0 (fill the options with sf_options_init first)")
+        }
         return o
     }
 

@@ -616,6 +616,7 @@ static void test_bad_inputs(sf_context *ctx) {
         big[sizeof(sf_options) + 3] = 1; /* a newer header's field this library cannot honour */
         BAD(ctx, (sf_options *)big, &content.img, &style.img, NULL, 1);
     }
+    p = o; p.reserved = 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.optimizer = 7; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.pooling = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.init = 5; BAD(ctx, &p, &content.img, &style.img, NULL, 1);

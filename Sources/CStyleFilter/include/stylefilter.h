@@ -148,7 +148,8 @@ typedef struct sf_options {
        fields then take their defaults. */
     uint32_t work_size;         /* 88: [512] longest side optimised as one image; larger results
                                        continue in overlapping tiles, 64…32768 */
-    uint32_t reserved;          /* 92: 0 (so that no byte of the struct is padding) */
+    uint32_t reserved;          /* 92: must be 0, else SF_INVALID_ARGUMENT (so that no byte of
+                                       the struct is padding, and a later version may use it) */
     uint64_t max_memory;        /* 96: [1 GiB] bytes the stylization may allocate (the model and
                                        the host's images aside), >= 256 MiB; tiles are sized to fit
                                        it, a run that cannot fit is refused */
