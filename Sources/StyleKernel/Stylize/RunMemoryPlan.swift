@@ -74,10 +74,7 @@ extension StylizeRun {
             // content when this is its size, which the budget does not count (`StylizeRun.runTiled`).
             let upsampling = 3 * (previous.width * previous.height + previous.height * stage.width + plane)
             let contentCopy = stage.width == content.width && stage.height == content.height ? 0 : plane
-            // Beside the image and the content: the margins kept for the cross-fades (a row of
-            // tiles' bottom margins and one tile's right margin, each about half the overlap).
-            let margins = 3 * TiledStage.overlap * (stage.width + stage.height)
-            let images = 3 * (plane + contentCopy) + margins
+            let images = 3 * (plane + contentCopy)
             needed = max(needed, upsampling * bytes + perThread)
             minimumNeeded = max(minimumNeeded, upsampling * bytes + perThread)
             fits = fits && needed <= budget

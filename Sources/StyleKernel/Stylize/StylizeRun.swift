@@ -165,12 +165,7 @@ struct StylizeRun {
         let bounds = Bounds(convention: convention, plane: tw * th)
         let perTile = stage.iterations
         var loss = LossTerms()
-        // The margins of the tiles done last (the one to the left, and the row above), which the
-        // next tiles cross-fade into across the first pixels of their own.
-        var leftMargin: PlanarImage? = nil
-        var aboveMargins = [PlanarImage?](repeating: nil, count: grid.xs.count)
         for (j, y0) in grid.ys.enumerated() {
-            leftMargin = nil
             for (i, x0) in grid.xs.enumerated() {
                 let tile = j * grid.xs.count + i
                 workspace.forward(convention.toModel(contentHere.crop(x0: x0, y0: y0, width: tw, height: th)))
@@ -180,25 +175,17 @@ struct StylizeRun {
                 let x = try FloatBuffer(checkedValues: convention.toModel(image.crop(x0: x0, y0: y0, width: tw, height: th)))
                 bounds.project(x.pointer)
                 let optimizer = try PixelOptimizers.make(o, count: x.count, parallel: parallel)
-                // Context held fixed (from the tiles done before) and margins left to the tiles after.
-                let (left, right) = TiledStage.split(grid.xs, i, size: tw)
-                let (top, bottom) = TiledStage.split(grid.ys, j, size: th)
                 let last = try optimizer.minimize(
                     x, iterations: perTile, bounds: bounds,
-                    evaluate: { p, g in
-                        let terms = try Self.checkedEvaluate(objective, p, g)
-                        TiledStage.holdContext(g, width: tw, height: th, left: left, top: top)
-                        return terms
-                    },
+                    evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
                     onStep: { iteration, loss in
                         try tracker.step(stage: s, iteration: tile * perTile + iteration, of: grid.count * perTile,
                                          width: w, height: h, loss: loss, elapsed: elapsed) { image }
                     })
-                let result = convention.toImage(x.pointer, width: tw, height: th)
-                TiledStage.write(result, into: &image, x0: x0, y0: y0, columns: left..<(tw - right),
-                                 rows: top..<(th - bottom), leftMargin: leftMargin, aboveMargin: aboveMargins[i])
-                leftMargin = right > 0 ? result.crop(x0: tw - right, y0: 0, width: right, height: th) : nil
-                aboveMargins[i] = bottom > 0 ? result.crop(x0: 0, y0: th - bottom, width: tw, height: bottom) : nil
+                let left = i > 0 ? grid.xs[i - 1] + tw - x0 : 0
+                let top = j > 0 ? grid.ys[j - 1] + th - y0 : 0
+                TiledStage.blend(convention.toImage(x.pointer, width: tw, height: th), into: &image,
+                                 x0: x0, y0: y0, left: left, top: top)
                 let share = 1 / Double(grid.count)
                 loss.content += share * last.content; loss.style += share * last.style
                 loss.tv += share * last.tv; loss.total += share * last.total
