@@ -1,9 +1,12 @@
+internal import CStyleFilterABI
+
 /// Checks every option before any work starts, so a bad value is an error, never a trap or a
 /// wasted hour.
 extension StyleOptions {
-    /// Largest result side the engine accepts: as large as an input may be (SF_MAX_IMAGE_SIDE),
-    /// since the tiled stages bound the memory; what a budget cannot hold is refused by the plan.
-    public static let maximumSize = 32768
+    /// Largest result side the engine accepts: SF_MAX_RESULT_SIDE of stylefilter.h (its one
+    /// source), as large as an input may be, since the tiled stages bound the memory; what a
+    /// budget cannot hold is refused by the plan.
+    public static let maximumSize = Int(SF_MAX_RESULT_SIDE)
     /// Smallest memory budget accepted (the model and runtime alone take about 200 MiB).
     public static let minimumMemory = 256 << 20
     /// `size` meaning "the content's own size" (`--size full`, `size=full`): the engine resolves it
