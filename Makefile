@@ -63,14 +63,14 @@ bench-large: setup
 	$(MAKE) --no-print-directory install PREFIX=$(abspath out/bench-large-prefix)
 	python3 bench/large.py --prefix out/bench-large-prefix --out out/bench-large.json
 
-# The seam test on a real photo and painting (the ../shared images; never needed by `make test`).
+# The seam tests on a real photo and painting (the ../shared images; never needed by `make test`).
 SHARED_IMAGES ?= ../shared/images
 seam-check: setup
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	STYLEFILTER_SEAM_CONTENT=$(abspath $(SHARED_IMAGES))/content/tubingen.jpg \
 	STYLEFILTER_SEAM_STYLE=$(abspath $(SHARED_IMAGES))/style/starry_night_crop.png \
 	    $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing \
-	    --filter TiledStageTests/testTiledRunIsCloseToOnePieceAndSeamless
+	    --filter 'TiledStageTests/(testTiledRunIsCloseToOnePieceAndSeamless|testSeamsLeaveNoBandsOfTexture)'
 
 clean:
 	rm -rf .build .build-test out build

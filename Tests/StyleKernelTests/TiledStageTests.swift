@@ -1,7 +1,7 @@
 import XCTest
 @testable import StyleKernel
 
-/// Results larger than the working size: the schedule, the tile grid and blending, global style
+/// Results larger than the working size: the schedule, the tile grid and step weights, global style
 /// Grams accumulated over tiles, tiled against single-piece results, seams.
 final class TiledStageTests: XCTestCase {
     func testScheduleDoublesAboveTheWorkingSizeAndKeepsTheDefaultPyramid() {
@@ -40,14 +40,49 @@ final class TiledStageTests: XCTestCase {
         }
     }
 
-    func testBlendRampsAcrossTheOverlapOnly() {
-        var image = try! PlanarImage(width: 8, height: 1, red: 0, green: 0, blue: 0)
-        let tile = try! PlanarImage(width: 6, height: 1, red: 1, green: 1, blue: 1)
-        TiledStage.blend(tile, into: &image, x0: 2, y0: 0, left: 4, top: 0)
-        let red = Array(image.pixels[0..<8])
-        XCTAssertEqual(red[0], 0); XCTAssertEqual(red[1], 0)
-        XCTAssert(zip(red[2..<6], red[3..<7]).allSatisfy { $0 < $1 }, "\(red)")  // rising across the overlap
-        XCTAssertEqual(red[6], 1); XCTAssertEqual(red[7], 1)
+    /// Each overlap is shared between its two tiles: their step weights add up to 1 everywhere
+    /// (so each pixel is optimised once in all), a tile's interior is free, and its edges inside
+    /// the image are held (they keep the neighbours' pixels, so writing the tile back needs no
+    /// blend).
+    func testStepWeightsShareEachOverlapBetweenItsTiles() {
+        for (side, tile) in [(1000, 256), (300, 200), (2048, 736)] {
+            let grid = TiledStage.Grid(width: side, height: 10, tile: tile, overlap: 64)
+            let starts = grid.xs, size = grid.tileWidth
+            var total = [Float](repeating: 0, count: side)
+            for (i, x0) in starts.enumerated() {
+                let before = i > 0 ? starts[i - 1] + size - x0 : 0
+                let after = i + 1 < starts.count ? x0 + size - starts[i + 1] : 0
+                let w = TiledStage.stepWeights(size: size, before: before, after: after)
+                for (p, v) in w.enumerated() { total[x0 + p] += v }
+                if before > 0 { XCTAssertLessThan(w[0], 1e-3) }
+                if after > 0 { XCTAssertLessThan(w[size - 1], 1e-3) }
+                XCTAssertEqual(w[before + (size - before - after) / 2], 1, "interior of tile \(i)")
+            }
+            for (x, v) in total.enumerated() { XCTAssertEqual(v, 1, accuracy: 1e-6, "\(side) px at \(x)") }
+        }
+        // In two dimensions the four tiles at a corner share it too.
+        let a = TiledStage.stepWeights(width: 6, height: 6, left: 0, top: 0, right: 4, bottom: 4)
+        let b = TiledStage.stepWeights(width: 6, height: 6, left: 4, top: 0, right: 0, bottom: 4)
+        let c = TiledStage.stepWeights(width: 6, height: 6, left: 0, top: 4, right: 4, bottom: 0)
+        let d = TiledStage.stepWeights(width: 6, height: 6, left: 4, top: 4, right: 0, bottom: 0)
+        XCTAssertEqual(a.count, 3 * 36)
+        for y in 0..<4 {
+            for x in 0..<4 {
+                // (x, y) of the 4 × 4 corner: in a at (2 + x, 2 + y), b at (x, 2 + y), c at (2 + x, y), d at (x, y).
+                let sum = a[(2 + y) * 6 + 2 + x] + b[(2 + y) * 6 + x] + c[y * 6 + 2 + x] + d[y * 6 + x]
+                XCTAssertEqual(sum, 1, accuracy: 1e-6)
+            }
+        }
+    }
+
+    func testTileIsWrittenBackWhole() {
+        var image = try! PlanarImage(width: 8, height: 2, red: 0, green: 0, blue: 0)
+        let tile = try! PlanarImage(width: 5, height: 1, red: 1, green: 1, blue: 1)
+        TiledStage.write(tile, into: &image, x0: 2, y0: 1)
+        for c in 0..<3 {
+            XCTAssertEqual(Array(image.pixels[(2 * c) * 8..<(2 * c + 2) * 8]),
+                           [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0], "channel \(c)")
+        }
     }
 
     /// Grams accumulated over tiles (with a halo) equal the whole image's, to conv3_1.
@@ -93,7 +128,7 @@ final class TiledStageTests: XCTestCase {
         let style = try XCTUnwrap(environment["STYLEFILTER_SEAM_STYLE"].flatMap(decodedImage) ?? bundledExample("style.png"),
                                   "the style image")
         let one = try engine.stylize(content: content, styles: [style], options: tiledOptions(tile: 2048))
-        let tiled = try engine.stylize(content: content, styles: [style], options: tiledOptions(tile: 112))
+        let tiled = try engine.stylize(content: content, styles: [style], options: tiledOptions(tile: 160))
         if let dir = ProcessInfo.processInfo.environment["STYLEFILTER_TEST_IMAGES"] {
             writePPM(one.image, dir + "/one.ppm"); writePPM(tiled.image, dir + "/tiled.ppm")
         }
@@ -104,25 +139,87 @@ final class TiledStageTests: XCTestCase {
         // lies in a blend band; the texture differs, the layout and colours agree.
         let meanDifference = zip(one.image.pixels, tiled.image.pixels).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) }
             / Double(one.image.pixels.count)
+        print("tiled against one piece: mean difference \(meanDifference)")
         XCTAssertLessThan(meanDifference, 0.08)
         // Where the tiles lay, as the run reports them (several, of at most 112 px).
         let grid = try XCTUnwrap(tiled.stages.last?.tiles, "the last stage was tiled")
         XCTAssertEqual(one.stages.last?.tiles.map { $0.xs.count * $0.ys.count }, 1, "one piece")
         XCTAssertGreaterThan(grid.xs.count * grid.ys.count, 2)
-        XCTAssertLessThanOrEqual(max(grid.width, grid.height), 112)
-        // Every tile edge inside the image (where a tile's own border effects would be written
-        // without blending) and every blend band's centre, with a pixel either side.
-        func borders(_ starts: [Int], _ size: Int) -> Set<Int> {
-            var lines = Set<Int>()
-            for (a, b) in zip(starts, starts.dropFirst()) { lines.formUnion([b, a + size - 1, (b + a + size) / 2]) }
-            return Set(lines.flatMap { [$0 - 1, $0, $0 + 1] })
-        }
+        XCTAssertLessThanOrEqual(max(grid.width, grid.height), 160)
         let columns = borders(grid.xs, grid.width), rows = borders(grid.ys, grid.height)
         let t = gradients(tiled.image, columns: columns, rows: rows)
         let o = gradients(one.image, columns: columns, rows: rows)
         let ratio = (t.border / t.interior) / (o.border / o.interior)
         print("seams: tiled border/interior \(t.border / t.interior), one piece \(o.border / o.interior), ratio \(ratio)")
         XCTAssertLessThan(abs(ratio - 1), 0.10)
+    }
+
+    /// No bands of different texture along the seams: the fine texture's energy (each pixel's
+    /// distance from its 3 × 3 mean) in the tiles' overlaps against elsewhere, relative to a
+    /// one-piece run's at the same places, within 10 %. Two tiles a side, so that most pixels lie
+    /// outside the overlaps. Optimising each overlap in full by both its tiles (the later one
+    /// continuing the earlier one's result) failed this: 1.15 on the bundled examples (1.39× in
+    /// the sky of Tübingen at 2048 px).
+    func testSeamsLeaveNoBandsOfTexture() throws {
+        let engine = try StylizeTests.sharedEngine.get()
+        let environment = ProcessInfo.processInfo.environment
+        let content = try XCTUnwrap(environment["STYLEFILTER_SEAM_CONTENT"].flatMap(decodedImage) ?? bundledExample("content.png"),
+                                    "the content image")
+        let style = try XCTUnwrap(environment["STYLEFILTER_SEAM_STYLE"].flatMap(decodedImage) ?? bundledExample("style.png"),
+                                  "the style image")
+        var options = tiledOptions(tile: 2048)
+        options.size = 384
+        options.workSize = 192
+        let one = try engine.stylize(content: content, styles: [style], options: options)
+        options.maximumTile = 224
+        let tiled = try engine.stylize(content: content, styles: [style], options: options)
+        let grid = try XCTUnwrap(tiled.stages.last?.tiles, "the last stage was tiled")
+        XCTAssertEqual(grid.xs.count, 2)
+        func overlaps(_ starts: [Int], _ size: Int) -> Set<Int> {
+            Set(zip(starts, starts.dropFirst()).flatMap { a, b in b..<(a + size) })
+        }
+        let columns = overlaps(grid.xs, grid.width), rows = overlaps(grid.ys, grid.height)
+        let t = textureEnergy(tiled.image, columns: columns, rows: rows)
+        let o = textureEnergy(one.image, columns: columns, rows: rows)
+        let ratio = (t.band / t.elsewhere) / (o.band / o.elsewhere)
+        print("seam bands: tiled overlap/elsewhere \(t.band / t.elsewhere), one piece \(o.band / o.elsewhere), ratio \(ratio)")
+        XCTAssertLessThan(abs(ratio - 1), 0.10)
+        let lines = (borders(grid.xs, grid.width), borders(grid.ys, grid.height))
+        let tg = gradients(tiled.image, columns: lines.0, rows: lines.1)
+        let og = gradients(one.image, columns: lines.0, rows: lines.1)
+        let step = (tg.border / tg.interior) / (og.border / og.interior)
+        print("seams at 224 px tiles: gradient ratio \(step)")
+        XCTAssertLessThan(abs(step - 1), 0.10)
+    }
+
+    /// Mean distance of each pixel from its 3 × 3 neighbourhood's mean (channels averaged), in
+    /// the given columns or rows and elsewhere.
+    func textureEnergy(_ image: PlanarImage, columns: Set<Int>, rows: Set<Int>) -> (band: Double, elsewhere: Double) {
+        var sums = [0.0, 0.0], counts = [0.0, 0.0]
+        let w = image.width, h = image.height, plane = w * h
+        image.pixels.withUnsafeBufferPointer { pixels in
+            for y in 1..<(h - 1) {
+                for x in 1..<(w - 1) {
+                    var energy = 0.0
+                    for c in 0..<3 {
+                        let p = pixels.baseAddress! + c * plane
+                        var mean: Float = 0
+                        for dy in -1...1 { for dx in -1...1 { mean += p[(y + dy) * w + x + dx] } }
+                        energy += Double(abs(p[y * w + x] - mean / 9))
+                    }
+                    let k = columns.contains(x) || rows.contains(y) ? 0 : 1
+                    sums[k] += energy / 3; counts[k] += 1
+                }
+            }
+        }
+        return (sums[0] / counts[0], sums[1] / counts[1])
+    }
+
+    /// Every tile edge inside the image and every overlap's centre, with a pixel either side.
+    func borders(_ starts: [Int], _ size: Int) -> Set<Int> {
+        var lines = Set<Int>()
+        for (a, b) in zip(starts, starts.dropFirst()) { lines.formUnion([b, a + size - 1, (b + a + size) / 2]) }
+        return Set(lines.flatMap { [$0 - 1, $0, $0 + 1] })
     }
 
     /// Mean gradient magnitude across the given columns (|∂x|) and rows (|∂y|), and elsewhere.

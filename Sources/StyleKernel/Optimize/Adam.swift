@@ -26,9 +26,12 @@ final class Adam {
 
     /// Runs `iterations` steps from x (updated in place); `onStep(i, loss)` reports the loss
     /// evaluated at the start of step i. Returns the last evaluated loss.
-    func minimize(_ x: FloatBuffer, iterations: Int, bounds: Bounds,
+    /// `stepWeights` (one per unknown in 0…1, see `PixelOptimizer`) scale each unknown's step.
+    func minimize(_ x: FloatBuffer, iterations: Int, bounds: Bounds, stepWeights: FloatBuffer?,
                   evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> LossTerms,
                   onStep: (Int, LossTerms) throws -> Void) throws -> LossTerms {
+        precondition(stepWeights == nil || stepWeights!.count == count)
+        let w = stepWeights.map { UnsafePointer($0.pointer) }
         let b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8
         var loss = LossTerms()
         for t in 1...iterations {
@@ -41,7 +44,8 @@ final class Adam {
                 for i in r {
                     mp[i] = b1 * mp[i] + (1 - b1) * g[i]
                     vp[i] = b2 * vp[i] + (1 - b2) * g[i] * g[i]
-                    xp[i] -= step * mp[i] / (vp[i].squareRoot() / rootC2 + eps)
+                    let move = step * mp[i] / (vp[i].squareRoot() / rootC2 + eps)
+                    xp[i] -= w.map { $0[i] * move } ?? move
                 }
             }
             bounds.project(xp)

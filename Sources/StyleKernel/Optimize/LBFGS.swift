@@ -12,6 +12,12 @@
 /// alone cannot recover when the curvature estimate is off by orders of magnitude (badly scaled
 /// objectives such as the tutorial one in Caffe units), up to 10 times. A pair (s, y) enters the history only if sᵀy > 0 (curvature condition), so
 /// the implied Hessian stays positive definite despite the projection.
+///
+/// Step weights (optional, one per unknown in 0…1) say how far each unknown may move relative to
+/// a free one: the initial inverse Hessian is γ·diag(w) instead of γ·I, with γ = sᵀy / yᵀdiag(w)y
+/// — exactly L-BFGS in the variables z = x / √w (Nocedal & Wright §7.2 on scaling), so an unknown
+/// of weight 0 never moves and one of weight 1 moves as without weights. Tiled stages use them to
+/// share each overlap between its two tiles (`TiledStage.stepWeights`).
 final class LBFGS {
     let count: Int
     let history: Int
@@ -24,6 +30,8 @@ final class LBFGS {
     private let candidateGradient: FloatBuffer
     private let gradient: FloatBuffer
     private var alpha: [Double]
+    /// The step weights of the current `minimize` (nil: all 1).
+    private var weights: UnsafePointer<Float>?
 
     /// First step's root-mean-square pixel change, as a fraction of the pixel range (measured:
     /// 0.01 reached a lower loss than 0.003 and 0.001 on the benchmark images).
@@ -46,20 +54,24 @@ final class LBFGS {
     /// Minimises from `x` (updated in place) for `iterations` steps. `evaluate(x, g)` returns the
     /// loss and writes its gradient; `onStep(i, loss)` runs after each step and may throw to stop.
     /// Returns the loss at the final x.
-    func minimize(_ x: FloatBuffer, iterations: Int, bounds: Bounds,
+    func minimize(_ x: FloatBuffer, iterations: Int, bounds: Bounds, stepWeights: FloatBuffer?,
                   evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> LossTerms,
                   onStep: (Int, LossTerms) throws -> Void) throws -> LossTerms {
+        precondition(stepWeights == nil || stepWeights!.count == count)
+        weights = stepWeights.map { UnsafePointer($0.pointer) }
+        defer { weights = nil }
         var loss = try evaluate(x.pointer, gradient.pointer)
         let firstStepRMS = Self.firstStepFraction * bounds.meanRange
-        /// Steepest descent sized so that pixels move by `firstStepRMS` (root mean square).
+        /// Steepest descent (the direction without history) sized so that pixels move by
+        /// `firstStepRMS` (root mean square).
         func firstStep() -> Double {
-            let g2 = Reductions.sumSquares(gradient.pointer, count: count, parallel: parallel)
-            return firstStepRMS / max((g2 / Double(count)).squareRoot(), 1e-30)
+            let d2 = Reductions.sumSquares(direction.pointer, count: count, parallel: parallel)
+            return firstStepRMS / max((d2 / Double(count)).squareRoot(), 1e-30)
         }
         for iteration in 1...iterations {
             var t = 1.0
-            if s.isEmpty { t = firstStep() }
             computeDirection()
+            if s.isEmpty { t = firstStep() }
             var slope = Reductions.dot(gradient.pointer, direction.pointer, count: count, parallel: parallel)
             if !(slope < 0) {  // not a descent direction: forget the history, go downhill
                 reset()
@@ -127,21 +139,32 @@ final class LBFGS {
         s.append(sv); y.append(yv); rho.append(1 / sy)
     }
 
-    /// direction = −H·g by the two-loop recursion, H₀ = (sᵀy / yᵀy)·I.
+    /// direction = −H·g by the two-loop recursion, H₀ = (sᵀy / yᵀy)·I — with step weights w,
+    /// H₀ = (sᵀy / yᵀdiag(w)y)·diag(w), and −diag(w)·g without history.
     private func computeDirection() {
         let d = direction.pointer
         let g = gradient.pointer
         for i in 0..<count { d[i] = -g[i] }
-        guard !s.isEmpty else { return }
+        guard !s.isEmpty else {
+            if let w = weights { for i in 0..<count { d[i] *= w[i] } }
+            return
+        }
         for k in stride(from: s.count - 1, through: 0, by: -1) {
             let a = rho[k] * Reductions.dot(s[k].pointer, d, count: count, parallel: parallel)
             alpha[k] = a
             axpy(Float(-a), y[k].pointer, d)
         }
         let last = s.count - 1
-        let yy = Reductions.dot(y[last].pointer, y[last].pointer, count: count, parallel: parallel)
-        let gamma = Float(1 / (rho[last] * yy))
-        for i in 0..<count { d[i] *= gamma }
+        if let w = weights {
+            let yp = y[last].pointer
+            let ywy = Reductions.weightedSumSquares(yp, weights: w, count: count, parallel: parallel)
+            let gamma = Float(1 / (rho[last] * ywy))
+            for i in 0..<count { d[i] *= gamma * w[i] }
+        } else {
+            let yy = Reductions.dot(y[last].pointer, y[last].pointer, count: count, parallel: parallel)
+            let gamma = Float(1 / (rho[last] * yy))
+            for i in 0..<count { d[i] *= gamma }
+        }
         for k in 0..<s.count {
             let b = rho[k] * Reductions.dot(y[k].pointer, d, count: count, parallel: parallel)
             axpy(Float(alpha[k] - b), s[k].pointer, d)

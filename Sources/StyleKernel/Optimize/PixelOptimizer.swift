@@ -2,9 +2,11 @@
 /// the scale loop — whole image or tile by tile — does not depend on which one runs.
 protocol PixelOptimizer {
     /// Minimises from `x` (updated in place) for `iterations` steps, keeping x inside `bounds`.
-    /// `evaluate(x, g)` returns the loss and writes its gradient; `onStep(i, loss)` runs after
-    /// each step and may throw to stop. Returns the last loss.
-    func minimize(_ x: FloatBuffer, iterations: Int, bounds: Bounds,
+    /// `stepWeights` (nil, or one per unknown in 0…1) say how far each unknown may move relative
+    /// to a free one: 0 holds it, 1 leaves it free. `evaluate(x, g)` returns the loss and writes
+    /// its gradient; `onStep(i, loss)` runs after each step and may throw to stop. Returns the
+    /// last loss.
+    func minimize(_ x: FloatBuffer, iterations: Int, bounds: Bounds, stepWeights: FloatBuffer?,
                   evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> LossTerms,
                   onStep: (Int, LossTerms) throws -> Void) throws -> LossTerms
 }

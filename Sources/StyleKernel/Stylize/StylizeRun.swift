@@ -115,7 +115,7 @@ struct StylizeRun {
         bounds.project(x.pointer)
         let optimizer = try PixelOptimizers.make(options, count: x.count, parallel: parallel)
         _ = try optimizer.minimize(
-            x, iterations: stage.iterations, bounds: bounds,
+            x, iterations: stage.iterations, bounds: bounds, stepWeights: nil,
             evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
             onStep: { iteration, loss in
                 try tracker.step(stage: s, iteration: iteration, of: stage.iterations, width: w, height: h,
@@ -168,6 +168,10 @@ struct StylizeRun {
         for (j, y0) in grid.ys.enumerated() {
             for (i, x0) in grid.xs.enumerated() {
                 let tile = j * grid.xs.count + i
+                let left = i > 0 ? grid.xs[i - 1] + tw - x0 : 0
+                let top = j > 0 ? grid.ys[j - 1] + th - y0 : 0
+                let right = i + 1 < grid.xs.count ? x0 + tw - grid.xs[i + 1] : 0
+                let bottom = j + 1 < grid.ys.count ? y0 + th - grid.ys[j + 1] : 0
                 workspace.forward(convention.toModel(contentHere.crop(x0: x0, y0: y0, width: tw, height: th)))
                 let objective = try StyleObjective(
                     workspace: workspace, options: o, convention: convention,
@@ -175,17 +179,16 @@ struct StylizeRun {
                 let x = try FloatBuffer(checkedValues: convention.toModel(image.crop(x0: x0, y0: y0, width: tw, height: th)))
                 bounds.project(x.pointer)
                 let optimizer = try PixelOptimizers.make(o, count: x.count, parallel: parallel)
+                let weights = try FloatBuffer(checkedValues: TiledStage.stepWeights(
+                    width: tw, height: th, left: left, top: top, right: right, bottom: bottom))
                 let last = try optimizer.minimize(
-                    x, iterations: perTile, bounds: bounds,
+                    x, iterations: perTile, bounds: bounds, stepWeights: weights,
                     evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
                     onStep: { iteration, loss in
                         try tracker.step(stage: s, iteration: tile * perTile + iteration, of: grid.count * perTile,
                                          width: w, height: h, loss: loss, elapsed: elapsed) { image }
                     })
-                let left = i > 0 ? grid.xs[i - 1] + tw - x0 : 0
-                let top = j > 0 ? grid.ys[j - 1] + th - y0 : 0
-                TiledStage.blend(convention.toImage(x.pointer, width: tw, height: th), into: &image,
-                                 x0: x0, y0: y0, left: left, top: top)
+                TiledStage.write(convention.toImage(x.pointer, width: tw, height: th), into: &image, x0: x0, y0: y0)
                 let share = 1 / Double(grid.count)
                 loss.content += share * last.content; loss.style += share * last.style
                 loss.tv += share * last.tv; loss.total += share * last.total

@@ -22,6 +22,16 @@ enum Reductions {
         }
     }
 
+    /// Σ w[i]·a[i]².
+    static func weightedSumSquares(_ a: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
+                                   count: Int, parallel: Parallel) -> Double {
+        chunked(count: count, parallel: parallel) { r in
+            var s: Float = 0
+            for i in r { s += w[i] * a[i] * a[i] }
+            return s
+        }
+    }
+
     static func chunked(count: Int, parallel: Parallel,
                                 _ body: (Range<Int>) -> Float) -> Double {
         let chunks = (count + chunk - 1) / chunk
