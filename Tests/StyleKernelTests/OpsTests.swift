@@ -32,25 +32,34 @@ final class OpsTests: XCTestCase {
         }
     }
 
-    func testDirectConvolutionMatchesNaiveReference() {
+    func testTapPlanesConvolutionMatchesNaiveReference() {
         var rng = TestRandom(seed: 17)
-        for (cin, cout, h, w) in [(64, 3, 9, 13), (5, 1, 1, 1), (3, 4, 1, 7), (7, 2, 6, 1), (16, 64, 5, 5)] {
+        // (64, 3, 200, 700): several bands of rows (the planes hold ~1 M floats).
+        for (cin, cout, h, w) in [(64, 3, 9, 13), (5, 1, 1, 1), (3, 4, 1, 7), (7, 2, 6, 1), (64, 3, 200, 700)] {
             let input = rng.array(cin * h * w)
             let weights = rng.array(cout * cin * 9), bias = rng.array(cout)
             let conv = Conv3x3(inChannels: cin, outChannels: cout, weights: weights, bias: bias)
+            XCTAssertEqual(conv.algorithm(height: h, width: w), .tapPlanes)
+            if h == 200 { XCTAssertLessThan(conv.tapPlanesBandRows(height: h, width: w), h / 2) }
             var got = [Float](repeating: .nan, count: cout * h * w)
+            var workspace = [Float](repeating: .nan, count: conv.workspaceCount(height: h, width: w))
             input.withUnsafeBufferPointer { i in
                 got.withUnsafeMutableBufferPointer { o in
-                    conv.apply(input: i.baseAddress!, height: h, width: w, output: o.baseAddress!,
-                               workspace: o.baseAddress!, parallel: parallel, algorithm: .direct)
+                    workspace.withUnsafeMutableBufferPointer { ws in
+                        conv.apply(input: i.baseAddress!, height: h, width: w, output: o.baseAddress!,
+                                   workspace: ws.baseAddress!, parallel: parallel, algorithm: .tapPlanes)
+                    }
                 }
             }
             let want = naiveConv(input, cin: cin, cout: cout, h: h, w: w, weights: weights, bias: bias)
             XCTAssertLessThan(maxRelativeError(got, want), 1e-5, "\(cin)→\(cout) at \(h)×\(w)")
         }
-        // The input gradient of VGG's conv1_1 (64 → 3) takes the direct path.
-        XCTAssertEqual(Conv3x3(inChannels: 3, outChannels: 64, weights: rng.array(64 * 27), bias: nil)
-            .inputGradient().algorithm(height: 512, width: 512), .direct)
+        // The input gradient of VGG's conv1_1 (64 → 3) takes the tap-planes path, with its copy of
+        // the weights; the forward conv1_1 (3 → 64) does not keep one.
+        let conv11 = Conv3x3(inChannels: 3, outChannels: 64, weights: rng.array(64 * 27), bias: nil)
+        XCTAssertEqual(conv11.inputGradient().algorithm(height: 512, width: 512), .tapPlanes)
+        XCTAssertNotNil(conv11.inputGradient().tapMatrix)
+        XCTAssertNil(conv11.tapMatrix)
     }
 
     func testConvolutionBandsCoverTallImages() {

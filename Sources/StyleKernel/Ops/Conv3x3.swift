@@ -13,13 +13,17 @@ import COpenBLAS
 ///   of 144 multiplications per tile and channel pair. The 36 products over channels are 36
 ///   GEMMs (Cout × Cin times Cin × tiles). See `Winograd.swift`.
 /// - im2col over bands of rows + one GEMM per band (small images, few channels).
-/// - direct, for at most 4 output channels (the input gradient of conv1_1: 64 → 3): a GEMM with
-///   M ≤ 4 only streams a 9·Cin-row column matrix through memory, which is slow and does not
-///   scale over cores; summing shifted input rows straight into the output rows stays in cache.
+/// - tap planes, for at most 4 output channels (the input gradient of conv1_1: 64 → 3): one GEMM
+///   (9·Cout × Cin times Cin × pixels, over bands of rows) gives each tap's products summed over
+///   the input channels, and each output row is the sum of nine of those planes' rows, shifted.
+///   im2col's GEMM would have M = Cout ≤ 4 and stream a 9·Cin-row column matrix through memory;
+///   summing shifted input rows channel by channel (what this path did before) took 10 % of a
+///   tile's forward and backward pass at 576 px.
 ///
-/// Weights are stored once, tap-major ([k][i][o], k = 3·ky + kx), and all three algorithms read
-/// them in place: im2col as the GEMM operand Aᵀ, Winograd's U = G W Gᵀ contiguously over
-/// channel pairs (so its transform vectorises), direct tap by tap; none needs a second copy. Winograd's U (4× the
+/// Weights are stored once, tap-major ([k][i][o], k = 3·ky + kx): im2col reads them in place as
+/// the GEMM operand Aᵀ, Winograd's U = G W Gᵀ is computed from them contiguously over channel
+/// pairs (so its transform vectorises); only the tap-planes path, for convolutions with at most 4
+/// outputs, keeps a second, (9·Cout) × Cin copy (at most 9·4·512 floats). Winograd's U (4× the
 /// weights) is recomputed per call into the workspace unless the caller passes it in: keeping it
 /// for all of VGG16 costs ~320 MB (forward and backward), so the engine keeps it only at the
 /// coarse scales, where memory is free and the transform is a large part of each call
@@ -30,7 +34,7 @@ import COpenBLAS
 /// in pieces of `columnPiece`); otherwise the same pieces run one after another. The pieces never
 /// depend on the thread count, so neither do the results' bits.
 public final class Conv3x3: @unchecked Sendable {
-    public enum Algorithm: Sendable, CaseIterable { case im2col, winograd, direct }
+    public enum Algorithm: Sendable, CaseIterable { case im2col, winograd, tapPlanes }
 
     public let inChannels: Int
     public let outChannels: Int
@@ -55,12 +59,34 @@ public final class Conv3x3: @unchecked Sendable {
         }
         self.kernel = kernel
         self.bias = bias.map(FloatBuffer.init)
+        tapMatrix = Self.tapMatrix(kernel: kernel, inChannels: inChannels, outChannels: outChannels)
     }
 
     init(inChannels: Int, outChannels: Int, kernel: FloatBuffer, bias: FloatBuffer?) {
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.bias = bias
+        tapMatrix = Self.tapMatrix(kernel: kernel, inChannels: inChannels, outChannels: outChannels)
     }
+
+    /// The tap-planes path's GEMM operand, (9·Cout) × Cin: row k·Cout + o holds W[o][·][k]. Only
+    /// for the convolutions that take that path (at most 4 output channels; 9·4·Cin floats).
+    let tapMatrix: FloatBuffer?
+
+    static func tapMatrix(kernel: FloatBuffer, inChannels: Int, outChannels: Int) -> FloatBuffer? {
+        guard outChannels <= tapPlanesMaximumOutputs else { return nil }
+        let m = FloatBuffer(count: 9 * outChannels * inChannels)
+        for k in 0..<9 {
+            for o in 0..<outChannels {
+                for i in 0..<inChannels {
+                    m.pointer[(k * outChannels + o) * inChannels + i] = kernel.pointer[(k * inChannels + i) * outChannels + o]
+                }
+            }
+        }
+        return m
+    }
+
+    /// Convolutions with at most this many outputs take the tap-planes path.
+    static let tapPlanesMaximumOutputs = 4
 
     /// The weights in OIHW order (outChannels × inChannels × 3 × 3).
     public var weights: [Float] {
@@ -94,7 +120,7 @@ public final class Conv3x3: @unchecked Sendable {
     /// its 36 GEMMs to be efficient and pays a per-call weight transform (36·Cin·Cout values),
     /// which only large enough images amortise; measured on Zen 4 (see bench/README.md).
     public func algorithm(height: Int, width: Int) -> Algorithm {
-        if outChannels <= 4 { return .direct }
+        if outChannels <= Self.tapPlanesMaximumOutputs { return .tapPlanes }
         if inChannels < 16 || outChannels < 16 { return .im2col }
         let tiles = ((height + 3) / 4) * ((width + 3) / 4)
         return tiles >= 4 ? .winograd : .im2col
@@ -107,8 +133,8 @@ public final class Conv3x3: @unchecked Sendable {
 
     func workspaceCount(height: Int, width: Int, algorithm: Algorithm) -> Int {
         switch algorithm {
-        case .direct:
-            return 0
+        case .tapPlanes:
+            return 9 * outChannels * (tapPlanesBandRows(height: height, width: width) + 2) * width
         case .im2col:
             return inChannels * 9 * bandRows(height: height, width: width) * width
         case .winograd:
@@ -122,6 +148,13 @@ public final class Conv3x3: @unchecked Sendable {
     func bandRows(height: Int, width: Int) -> Int {
         let perRow = inChannels * 9 * width
         return max(1, min(height, (1 << 22) / max(perRow, 1)))
+    }
+
+    /// Output rows per tap-planes band: its planes (with a row above and below) hold about 1 M
+    /// floats, at least one row.
+    func tapPlanesBandRows(height: Int, width: Int) -> Int {
+        let perRow = 9 * outChannels * width
+        return max(1, min(height, (1 << 20) / max(perRow, 1) - 2))
     }
 
     /// Tile rows per Winograd band: V and M together hold about 4 M floats, at least one row.
@@ -152,46 +185,68 @@ public final class Conv3x3: @unchecked Sendable {
         case .im2col:
             im2colConvolution(input: input, height: height, width: width, output: output,
                               workspace: workspace, parallel: parallel)
-        case .direct:
-            directConvolution(input: input, height: height, width: width, output: output,
-                              parallel: parallel)
+        case .tapPlanes:
+            tapPlanesConvolution(input: input, height: height, width: width, output: output,
+                                 workspace: workspace, parallel: parallel)
         }
     }
 
-    /// out[o][y] = bias[o] + Σ_i Σ_ky Σ_kx W[o][i][ky][kx] · in[i][y+ky−1] shifted by kx−1,
-    /// one output row at a time (rows split over workers); each input row is read once per row
-    /// of output and added, shifted, into the ≤ 4 output rows, which stay in L1.
-    func directConvolution(input: UnsafePointer<Float>, height: Int, width: Int,
-                           output: UnsafeMutablePointer<Float>, parallel: Parallel) {
+    /// out[o][y][x] = bias[o] + Σ_ky,kx P[ky·3 + kx][o][y + ky − 1][x + kx − 1] (zero outside the
+    /// image), where P[k][o] = Σ_i W[o][i][k] · in[i] are the tap planes: one GEMM per band of
+    /// output rows computes them for the band's input rows (one more above and below), then each
+    /// output row sums nine shifted plane rows (rows split over workers).
+    func tapPlanesConvolution(input: UnsafePointer<Float>, height: Int, width: Int,
+                              output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
+                              parallel: Parallel) {
         let plane = height * width
-        let cin = inChannels, cout = outChannels
-        let kp = UnsafePointer(kernel.pointer)
+        let cin = inChannels, cout = outChannels, taps = 9 * cout
+        let a = UnsafePointer(tapMatrix!.pointer)
         let bp = bias.map { UnsafePointer($0.pointer) }
-        parallel.forEachPiece(height, piece: 4) { rows in
-            for y in rows {
-                for o in 0..<cout {
-                    (output + o * plane + y * width).update(repeating: bp?[o] ?? 0, count: width)
-                }
-                for i in 0..<cin {
-                    for ky in 0..<3 {
-                        let iy = y + ky - 1
-                        guard iy >= 0, iy < height else { continue }
-                        let src = input + i * plane + iy * width
-                        for o in 0..<cout {
-                            let dst = output + o * plane + y * width
-                            let w0 = kp[((ky * 3) * cin + i) * cout + o]
-                            let w1 = kp[((ky * 3 + 1) * cin + i) * cout + o]
-                            let w2 = kp[((ky * 3 + 2) * cin + i) * cout + o]
+        let band = tapPlanesBandRows(height: height, width: width)
+        let split = Self.splitsGEMMs(parallel)
+        var r0 = 0
+        while r0 < height {
+            let r1 = min(height, r0 + band)
+            let p0 = max(0, r0 - 1), p1 = min(height, r1 + 1)   // input rows of this band's planes
+            let n = (p1 - p0) * width
+            // P (taps × n) = tapMatrix (taps × Cin) · input rows p0..<p1 (Cin × n, channel stride
+            // `plane`); columns in pieces of a fixed size, whatever the thread count (see im2col).
+            let gemm = { (cols: Range<Int>) in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                            Int32(taps), Int32(cols.count), Int32(cin),
+                            1, a, Int32(cin), input + p0 * width + cols.lowerBound, Int32(plane),
+                            0, workspace + cols.lowerBound, Int32(n))
+            }
+            if split {
+                parallel.forEachPiece(n, piece: Self.columnPiece, gemm)
+            } else {
+                var lo = 0
+                while lo < n { gemm(lo..<min(n, lo + Self.columnPiece)); lo += Self.columnPiece }
+            }
+            let planes = UnsafePointer(workspace)
+            parallel.forEachPiece(r1 - r0, piece: 4) { rows in
+                for y in (r0 + rows.lowerBound)..<(r0 + rows.upperBound) {
+                    for o in 0..<cout {
+                        let dst = output + o * plane + y * width
+                        dst.update(repeating: bp?[o] ?? 0, count: width)
+                        for ky in 0..<3 {
+                            let iy = y + ky - 1
+                            guard iy >= 0, iy < height else { continue }
+                            let row = planes + (iy - p0) * width
+                            let s0 = row + ((ky * 3) * cout + o) * n
+                            let s1 = row + ((ky * 3 + 1) * cout + o) * n
+                            let s2 = row + ((ky * 3 + 2) * cout + o) * n
                             // kx = 1 covers every x; kx = 0 reads x−1, kx = 2 reads x+1.
-                            for x in 0..<width { dst[x] += w1 * src[x] }
+                            for x in 0..<width { dst[x] += s1[x] }
                             if width > 1 {
-                                for x in 1..<width { dst[x] += w0 * src[x - 1] }
-                                for x in 0..<(width - 1) { dst[x] += w2 * src[x + 1] }
+                                for x in 1..<width { dst[x] += s0[x - 1] }
+                                for x in 0..<(width - 1) { dst[x] += s2[x + 1] }
                             }
                         }
                     }
                 }
             }
+            r0 = r1
         }
     }
 
