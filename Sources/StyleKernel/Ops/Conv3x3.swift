@@ -210,19 +210,14 @@ public final class Conv3x3: @unchecked Sendable {
             let p0 = max(0, r0 - 1), p1 = min(height, r1 + 1)   // input rows of this band's planes
             let n = (p1 - p0) * width
             // P (taps × n) = tapMatrix (taps × Cin) · input rows p0..<p1 (Cin × n, channel stride
-            // `plane`); columns in pieces of a fixed size, whatever the thread count (see im2col).
+            // `plane`).
             let gemm = { (cols: Range<Int>) in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                             Int32(taps), Int32(cols.count), Int32(cin),
                             1, a, Int32(cin), input + p0 * width + cols.lowerBound, Int32(plane),
                             0, workspace + cols.lowerBound, Int32(n))
             }
-            if split {
-                parallel.forEachPiece(n, piece: Self.columnPiece, gemm)
-            } else {
-                var lo = 0
-                while lo < n { gemm(lo..<min(n, lo + Self.columnPiece)); lo += Self.columnPiece }
-            }
+            Self.forEachColumnPiece(n, split: split, parallel: parallel, gemm)
             let planes = UnsafePointer(workspace)
             parallel.forEachPiece(r1 - r0, piece: 4) { rows in
                 for y in (r0 + rows.lowerBound)..<(r0 + rows.upperBound) {
@@ -253,6 +248,18 @@ public final class Conv3x3: @unchecked Sendable {
     /// Columns per piece of the im2col GEMM.
     static let columnPiece = 256
 
+    /// Runs `gemm` over columns 0..<n in pieces of `columnPiece`, on the workers when `split`,
+    /// else one after another: where a GEMM is split changes OpenBLAS's bits (see `Gram`), so the
+    /// pieces are the same whatever the thread count.
+    static func forEachColumnPiece(_ n: Int, split: Bool, parallel: Parallel, _ gemm: (Range<Int>) -> Void) {
+        if split {
+            parallel.forEachPiece(n, piece: columnPiece, gemm)
+        } else {
+            var lo = 0
+            while lo < n { gemm(lo..<min(n, lo + columnPiece)); lo += columnPiece }
+        }
+    }
+
     /// True when the caller should split GEMMs over its own workers (OpenBLAS single-threaded).
     static func splitsGEMMs(_ parallel: Parallel) -> Bool {
         parallel.threads > 1 && openblas_get_num_threads() == 1
@@ -274,20 +281,13 @@ public final class Conv3x3: @unchecked Sendable {
             let a = UnsafePointer(kernel.pointer), b = UnsafePointer(workspace)
             let c = output + r0 * width
             // C (Cout × n) = Aᵀ (A = kernel, 9Cin × Cout) · columns (9Cin × n)
-            // Columns in pieces of a fixed size, whatever the thread count: where a GEMM is split
-            // changes OpenBLAS's bits (see `Gram`).
             let gemm = { (cols: Range<Int>) in
                 cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
                             Int32(self.outChannels), Int32(cols.count), Int32(k),
                             1, a, Int32(self.outChannels), b + cols.lowerBound, Int32(n),
                             0, c + cols.lowerBound, Int32(plane))
             }
-            if split {
-                parallel.forEachPiece(n, piece: Self.columnPiece, gemm)
-            } else {
-                var lo = 0
-                while lo < n { gemm(lo..<min(n, lo + Self.columnPiece)); lo += Self.columnPiece }
-            }
+            Self.forEachColumnPiece(n, split: split, parallel: parallel, gemm)
             r0 = r1
         }
         if let bias {
