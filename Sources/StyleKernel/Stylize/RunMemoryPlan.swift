@@ -96,10 +96,10 @@ extension StylizeRun {
             func tileFloats(_ side: Int) -> Int {
                 let (tw, th) = (min(side, stage.width), min(side, stage.height))
                 // Beside the workspace and the optimiser: the tile's crops in both conventions,
-                // its content targets, its step weights (3 planes), and the band of positions the
-                // style Grams copy (4 M floats).
+                // its content targets, its step weights and its change (3 planes each), and the
+                // band of positions the style Grams copy (4 M floats).
                 return NetworkWorkspace.floatCount(network: network, height: th, width: tw, depth: tiledDepth)
-                    + PixelOptimizers.floatCount(options.optimizer, count: 3 * tw * th) + 19 * tw * th + (1 << 22)
+                    + PixelOptimizers.floatCount(options.optimizer, count: 3 * tw * th) + 22 * tw * th + (1 << 22)
             }
             let largest = (max(stage.width, stage.height) + 15) / 16 * 16
             let smallest = min(RunMemoryPlan.minimumTile, options.maximumTile)

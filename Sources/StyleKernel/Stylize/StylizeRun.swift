@@ -163,6 +163,7 @@ struct StylizeRun {
         let workspace = try NetworkWorkspace(network: network, height: th, width: tw, depth: deepest,
                                              parallel: parallel)
         let bounds = Bounds(convention: convention, plane: tw * th)
+        let weights = try FloatBuffer(checkedCount: 3 * tw * th)
         let perTile = stage.iterations
         var loss = LossTerms()
         for (j, y0) in grid.ys.enumerated() {
@@ -179,8 +180,8 @@ struct StylizeRun {
                 let x = try FloatBuffer(checkedValues: convention.toModel(image.crop(x0: x0, y0: y0, width: tw, height: th)))
                 bounds.project(x.pointer)
                 let optimizer = try PixelOptimizers.make(o, count: x.count, parallel: parallel)
-                let weights = try FloatBuffer(checkedValues: TiledStage.stepWeights(
-                    width: tw, height: th, left: left, top: top, right: right, bottom: bottom))
+                TiledStage.stepWeights(into: weights, width: tw, height: th,
+                                       left: left, top: top, right: right, bottom: bottom)
                 let last = try optimizer.minimize(
                     x, iterations: perTile, bounds: bounds, stepWeights: weights,
                     evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
@@ -188,7 +189,9 @@ struct StylizeRun {
                         try tracker.step(stage: s, iteration: tile * perTile + iteration, of: grid.count * perTile,
                                          width: w, height: h, loss: loss, elapsed: elapsed) { image }
                     })
-                TiledStage.write(convention.toImage(x.pointer, width: tw, height: th), into: &image, x0: x0, y0: y0)
+                var result = convention.toImage(x.pointer, width: tw, height: th)
+                try TiledStage.keepDetail(&result, of: image, x0: x0, y0: y0)
+                TiledStage.write(result, into: &image, x0: x0, y0: y0)
                 let share = 1 / Double(grid.count)
                 loss.content += share * last.content; loss.style += share * last.style
                 loss.tv += share * last.tv; loss.total += share * last.total
