@@ -45,7 +45,7 @@ final class Adam {
                     mp[i] = b1 * mp[i] + (1 - b1) * g[i]
                     vp[i] = b2 * vp[i] + (1 - b2) * g[i] * g[i]
                     let move = step * mp[i] / (vp[i].squareRoot() / rootC2 + eps)
-                    xp[i] -= w.map { $0[i] * move } ?? move
+                    xp[i] -= w == nil ? move : w![i] * move
                 }
             }
             bounds.project(xp)

@@ -164,15 +164,13 @@ struct StylizeRun {
                                              parallel: parallel)
         let bounds = Bounds(convention: convention, plane: tw * th)
         let weights = try FloatBuffer(checkedCount: 3 * tw * th)
+        let change = try FloatBuffer(checkedCount: 3 * tw * th)
         let perTile = stage.iterations
         var loss = LossTerms()
         for (j, y0) in grid.ys.enumerated() {
             for (i, x0) in grid.xs.enumerated() {
                 let tile = j * grid.xs.count + i
-                let left = i > 0 ? grid.xs[i - 1] + tw - x0 : 0
-                let top = j > 0 ? grid.ys[j - 1] + th - y0 : 0
-                let right = i + 1 < grid.xs.count ? x0 + tw - grid.xs[i + 1] : 0
-                let bottom = j + 1 < grid.ys.count ? y0 + th - grid.ys[j + 1] : 0
+                let (left, top, right, bottom) = grid.overlaps(column: i, row: j)
                 workspace.forward(convention.toModel(contentHere.crop(x0: x0, y0: y0, width: tw, height: th)))
                 let objective = try StyleObjective(
                     workspace: workspace, options: o, convention: convention,
@@ -190,7 +188,7 @@ struct StylizeRun {
                                          width: w, height: h, loss: loss, elapsed: elapsed) { image }
                     })
                 var result = convention.toImage(x.pointer, width: tw, height: th)
-                try TiledStage.keepDetail(&result, of: image, x0: x0, y0: y0)
+                TiledStage.keepDetail(&result, of: image, x0: x0, y0: y0, change: change)
                 TiledStage.write(result, into: &image, x0: x0, y0: y0)
                 let share = 1 / Double(grid.count)
                 loss.content += share * last.content; loss.style += share * last.style

@@ -59,6 +59,12 @@ struct TiledStage {
         let xs: [Int], ys: [Int]
         var count: Int { xs.count * ys.count }
 
+        /// How far the tile in column i, row j overlaps its neighbours on each side (0: none).
+        func overlaps(column i: Int, row j: Int) -> (left: Int, top: Int, right: Int, bottom: Int) {
+            (i > 0 ? xs[i - 1] + tileWidth - xs[i] : 0, j > 0 ? ys[j - 1] + tileHeight - ys[j] : 0,
+             i + 1 < xs.count ? xs[i] + tileWidth - xs[i + 1] : 0, j + 1 < ys.count ? ys[j] + tileHeight - ys[j + 1] : 0)
+        }
+
         init(width: Int, height: Int, tile: Int, overlap: Int) {
             func starts(_ side: Int) -> (size: Int, starts: [Int]) {
                 if side <= tile { return (side, [0]) }
@@ -122,9 +128,10 @@ struct TiledStage {
     /// image in view; a tile left to itself drifts in tone (its Grams are pulled towards the whole
     /// style's statistics by what it alone contains), and at 12 MP, 6 iterations per tile, a tile
     /// of sky came out visibly bluer than its neighbours, a rectangle in the whole image.
-    static func keepDetail(_ tile: inout PlanarImage, of image: PlanarImage, x0: Int, y0: Int) throws {
+    /// `change`: scratch of at least 3 · tile's pixels, one buffer reused by every tile of a stage.
+    static func keepDetail(_ tile: inout PlanarImage, of image: PlanarImage, x0: Int, y0: Int, change: FloatBuffer) {
         let tw = tile.width, th = tile.height, w = image.width, h = image.height, plane = tw * th
-        let change = try FloatBuffer(checkedCount: 3 * plane)
+        precondition(change.count >= 3 * plane)
         let d = change.pointer
         image.pixels.withUnsafeBufferPointer { start in
             tile.pixels.withUnsafeBufferPointer { result in
