@@ -19,7 +19,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps build model examples test test-fixtures bench bench-large seam-check clean
+.PHONY: demo setup deps build model examples test test-fixtures bench bench-large quality seam-check clean
 
 demo: setup
 	@mkdir -p out
@@ -63,8 +63,16 @@ bench-large: setup
 	$(MAKE) --no-print-directory install PREFIX=$(abspath out/bench-large-prefix)
 	python3 bench/large.py --prefix out/bench-large-prefix --out out/bench-large.json
 
-# The seam tests on a real photo and painting (the ../shared images; never needed by `make test`).
 SHARED_IMAGES ?= ../shared/images
+
+# Our default against a PyTorch baseline on the same objective (and jcjohnson/neural-style's published
+# result) for a fixed set of pairs: the bundled example, and the ../shared images when present.
+# Contact sheet and table: out/quality/. The baseline is cached (out/quality/cache/). docs/quality.md.
+quality: setup
+	STYLEFILTER_MODEL=$(abspath $(MODEL)) QUALITY_IMAGES=$(abspath $(SHARED_IMAGES)) \
+	    python3 bench/quality.py --stylize $(STYLIZE) --out out/quality
+
+# The seam tests on a real photo and painting (the ../shared images; never needed by `make test`).
 seam-check: setup
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	STYLEFILTER_SEAM_CONTENT=$(abspath $(SHARED_IMAGES))/content/tubingen.jpg \

@@ -5,8 +5,9 @@ session, so every ratio compares numbers measured minutes apart on the same load
 Writes out/bench.json and prints a Markdown table (also written to out/bench.md).
   bench/run.py [--threads 2] [--sizes 256,512,1024] [--evaluations 300] [--out out/bench.json]
 Environment: STYLEFILTER_MODEL (default models/vgg16-imagenet.safetensors),
-BENCH_IMAGES (default /work/shared/images), BENCH_BIN (default .build-test/release/stylize-bench: the test configuration, see the Makefile)."""
-import argparse, json, os, platform, subprocess, sys, time
+BENCH_IMAGES (default /work/shared/images), BENCH_BIN (default .build-test/release/stylize-bench: the test configuration, see the Makefile),
+BENCH_STYLIZE (default .build/release/stylize, whose --help gives the default layers)."""
+import argparse, json, os, platform, re, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TORCH_PY = "/usr/bin/python3"  # Debian's python3-torch lives here, not in the pyenv python
@@ -14,7 +15,10 @@ TORCH_PY = "/usr/bin/python3"  # Debian's python3-torch lives here, not in the p
 
 def sh(cmd, **kw):
     print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
-    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw).stdout
+    run = subprocess.run(cmd, text=True, capture_output=True, **kw)
+    if run.returncode != 0:
+        sys.exit(f"{run.stderr.strip()}\nbench: the command above failed (exit {run.returncode})")
+    return run.stdout
 
 
 def last_json(text):
@@ -29,6 +33,27 @@ def ensure_torch():
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     subprocess.run(sudo + ["apt-get", "install", "-y", "python3-torch", "python3-numpy"], check=True, env=env)
+
+
+def our_defaults(stylize):
+    """The default objective's settings, as `stylize --help` states them (one place: StyleOptions),
+    for bench/torch_ref.py to optimise the same objective."""
+    text = " ".join(sh([stylize, "--help"]).split())
+
+    def value(flag):
+        m = re.search(re.escape(flag) + r" <[^>]*> .*?\(default: ([^)]*)\)", text)
+        if not m:
+            sys.exit(f"bench: no default for {flag} in `stylize --help`")
+        return m.group(1).replace(" ", "")
+    return {"content_weight": value("--content-weight"), "style_weight": value("--style-weight"),
+            "tv_weight": value("--tv-weight"), "style_layers": value("--style-layers"),
+            "content_layer": value("--content-layers"), "pooling": value("--pooling")}
+
+
+def layer_args(settings):
+    """The network settings of `our_defaults` as bench/torch_ref.py's arguments."""
+    return ["--style-layers", settings["style_layers"], "--content-layer", settings["content_layer"],
+            "--pooling", settings["pooling"]]
 
 
 def machine():
@@ -56,6 +81,7 @@ def main():
     model = os.environ.get("STYLEFILTER_MODEL", os.path.join(ROOT, "models", "vgg16-imagenet.safetensors"))
     images = os.environ.get("BENCH_IMAGES", "/work/shared/images")
     ours = os.environ.get("BENCH_BIN", os.path.join(ROOT, ".build-test", "release", "stylize-bench"))
+    stylize = os.environ.get("BENCH_STYLIZE", os.path.join(ROOT, ".build", "release", "stylize"))
     work = os.path.join(os.path.dirname(a.out), "bench")
     os.makedirs(work, exist_ok=True)
     ensure_torch()
@@ -98,6 +124,7 @@ def main():
                       "--threads", t, "--out", os.path.join(work, "ours-default.ppm")], env=env))
     #  b. our default schedule on the tutorial objective with the tutorial's weights
     tw = ["--content-weight", "1", "--style-weight", "1e6", "--tv-weight", "0"]
+    layers = layer_args(our_defaults(stylize))  # the layers stylize-bench uses: the defaults
     u = last_json(sh([ours, "stylize", "--content", content, "--style", style, "--size", str(a.size),
                       "--threads", t, "--objective", "tutorial", "--out", os.path.join(work, "ours-tutorial.ppm")] + tw,
                      env=env))
@@ -108,13 +135,13 @@ def main():
                       "--out", os.path.join(work, "ours-tutorial-short.ppm")] + tw, env=env))
     #  c. PyTorch: the tutorial's L-BFGS loop, `evaluations` full-resolution evaluations
     r = last_json(sh(torch + ["stylize", "--model", model, "--content", content, "--style", style, "--threads", t,
-                              "--evaluations", str(a.evaluations), "--out", os.path.join(work, "pytorch-tutorial.ppm")] + tw))
+                              "--evaluations", str(a.evaluations), "--out", os.path.join(work, "pytorch-tutorial.ppm")] + tw + layers))
     #  d. A stronger reference: PyTorch's L-BFGS with its strong-Wolfe line search (the tutorial
     #     loop above has none and, with the tutorial's weights in Caffe units, ends in noise), and
     #     how long our default schedule, run longer, takes to reach its loss at full size.
     wr = last_json(sh(torch + ["stylize", "--model", model, "--content", content, "--style", style, "--threads", t,
                                "--evaluations", str(a.evaluations), "--line-search", "strong_wolfe",
-                               "--out", os.path.join(work, "pytorch-wolfe.ppm")] + tw))
+                               "--out", os.path.join(work, "pytorch-wolfe.ppm")] + tw + layers))
     wo = last_json(sh([ours, "stylize", "--content", content, "--style", style, "--size", str(a.size),
                        "--threads", t, "--objective", "tutorial", "--iterations", "100",
                        "--target-loss", repr(wr["tutorial_loss"]),

@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 """PyTorch reference for `make bench`: the same VGG16 weights (read from stylefilter's safetensors
-file with struct/json/numpy only), the Caffe input convention, the tutorial objective of docs/objective.md.
+file with struct/json/numpy only), the Caffe input convention, the tutorial objective of docs/objective.md or (--objective default)
+stylefilter's own default objective, for `make quality`'s baseline.
 
   torch_ref.py network --model M --size N --threads T [--repeats R]
   torch_ref.py stylize --model M --content a.ppm --style b.ppm --threads T [--evaluations 300]
-                       [--line-search strong_wolfe]
+                       [--line-search strong_wolfe] [--objective tutorial|default] [--log-every N]
+                       [--init start.ppm] --style-layers name:weight,… --content-layer name
+                       [--pooling max|avg]
                        [--content-weight 1] [--style-weight 1e6] [--tv-weight 0] [--out x.ppm]
 
 Each prints one JSON object. Runs under Debian's /usr/bin/python3 (python3-torch)."""
@@ -14,8 +17,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-STYLE_LAYERS = {"conv1_1": 1.0, "conv2_1": 0.75, "conv3_1": 0.2, "conv4_1": 0.2, "conv5_1": 0.2}
-CONTENT_LAYER = "conv4_2"
 VGG16 = [2, 2, 3, 3, 3]
 
 
@@ -34,13 +35,17 @@ def read_safetensors(path):
 
 
 class VGG:
-    """VGG16 convolutions up to `depth` (a paper name), max pooling, features after each ReLU."""
+    """VGG16 convolutions up to `depth` (a paper name), max or average pooling, features after each ReLU."""
 
-    def __init__(self, model_path, depth="conv5_1"):
+    def __init__(self, model_path, depth="conv5_1", pooling="max"):
+        self.pool = F.max_pool2d if pooling == "max" else F.avg_pool2d
         meta, t = read_safetensors(model_path)
         assert meta.get("architecture") == "vgg16", meta.get("architecture")
         self.mean = torch.tensor([float(v) for v in meta["input.mean"].split(",")]).view(1, 3, 1, 1)
         self.scale = float(meta["input.scale"])
+        stds = [float(v) for v in meta.get("input.std", "1,1,1").split(",")]
+        assert len(set(stds)) == 1, "per-channel std is not needed by the bundled model"
+        self.std = stds[0]
         self.bgr = meta["input.order"] == "bgr"
         self.layers = []  # (name or "pool", weight, bias)
         done = False
@@ -59,18 +64,18 @@ class VGG:
 
     def to_model(self, rgb):  # rgb: 3×H×W in 0…1 → 1×3×H×W in the model's convention
         x = rgb[[2, 1, 0]] if self.bgr else rgb
-        return x.unsqueeze(0) * self.scale - self.mean
+        return (x.unsqueeze(0) * self.scale - self.mean) / self.std
 
     def bounds(self):
-        lo = (0 - self.mean)
-        hi = (self.scale - self.mean)
+        lo = (0 - self.mean) / self.std
+        hi = (self.scale - self.mean) / self.std
         return lo, hi
 
     def features(self, x, wanted):
         out = {}
         for name, w, b in self.layers:
             if name == "pool":
-                x = F.max_pool2d(x, 2, 2)
+                x = self.pool(x, 2, 2)
             else:
                 x = F.relu(F.conv2d(x, w, b, padding=1))
                 if name in wanted:
@@ -142,20 +147,21 @@ class Tutorial:
     """The tutorial objective (docs/objective.md): α·mean((F−P)²) at conv4_2 + β·Σ w_l·mean((G−A)²)/(C·H·W)
     with un-normalised Grams + γ·Σ squared neighbour differences; style resized to the content's size."""
 
-    def __init__(self, vgg, content, style, alpha, beta, gamma):
+    def __init__(self, vgg, content, style, alpha, beta, gamma, style_layers, content_layer):
         self.vgg, self.alpha, self.beta, self.gamma = vgg, alpha, beta, gamma
-        self.wanted = set(STYLE_LAYERS) | {CONTENT_LAYER}
+        self.style_layers, self.content_layer = style_layers, content_layer
+        self.wanted = set(style_layers) | {content_layer}
         with torch.no_grad():
             fc, _ = vgg.features(vgg.to_model(content), self.wanted)
             fs, _ = vgg.features(vgg.to_model(style), self.wanted)
-            self.p = fc[CONTENT_LAYER].detach()
-            self.a = {k: gram(fs[k]).detach() for k in STYLE_LAYERS}
+            self.p = fc[content_layer].detach()
+            self.a = {k: gram(fs[k]).detach() for k in style_layers}
 
     def __call__(self, x):
         f, _ = self.vgg.features(x, self.wanted)
-        content = torch.mean((f[CONTENT_LAYER] - self.p) ** 2)
+        content = torch.mean((f[self.content_layer] - self.p) ** 2)
         style = 0
-        for k, w in STYLE_LAYERS.items():
+        for k, w in self.style_layers.items():
             _, c, h, ww = f[k].shape
             style = style + w * torch.mean((gram(f[k]) - self.a[k]) ** 2) / (c * h * ww)
         total = self.alpha * content + self.beta * style
@@ -165,17 +171,62 @@ class Tutorial:
         return total, content, style
 
 
+class Standard:
+    """stylefilter's default objective (docs/objective.md): α·‖F−P‖²/‖P‖² at conv4_2 + β·Σ ŵ_l·‖G−A‖²/‖A‖²
+    with G = FFᵀ/(H·W) and ŵ the style-layer weights normalised to sum 1 + γ·(mean squared
+    neighbour difference in 0…1 units: Σ d²·(σ/κ)²/(3·H·W)). The style may have any size."""
+
+    def __init__(self, vgg, content, style, alpha, beta, gamma, style_layers, content_layer):
+        self.vgg, self.alpha, self.beta, self.gamma = vgg, alpha, beta, gamma
+        self.content_layer = content_layer
+        self.wanted = set(style_layers) | {content_layer}
+        total_weight = sum(style_layers.values())
+        self.weights = {k: w / total_weight for k, w in style_layers.items()}
+        with torch.no_grad():
+            fc, _ = vgg.features(vgg.to_model(content), self.wanted)
+            fs, _ = vgg.features(vgg.to_model(style), self.wanted)
+            self.p = fc[content_layer].detach()
+            self.p_energy = (self.p ** 2).sum()
+            self.a = {k: self.gram(fs[k]).detach() for k in style_layers}
+            self.a_energy = {k: (g ** 2).sum() for k, g in self.a.items()}
+        _, _, h, w = content.unsqueeze(0).shape
+        unit = vgg.std / vgg.scale
+        self.tv_norm = unit * unit / (3 * h * w)
+
+    @staticmethod
+    def gram(f):
+        return gram(f) / (f.shape[2] * f.shape[3])
+
+    def __call__(self, x):
+        f, _ = self.vgg.features(x, self.wanted)
+        content = ((f[self.content_layer] - self.p) ** 2).sum() / self.p_energy
+        style = 0
+        for k, w in self.weights.items():
+            style = style + w * ((self.gram(f[k]) - self.a[k]) ** 2).sum() / self.a_energy[k]
+        total = self.alpha * content + self.beta * style
+        if self.gamma:
+            tv = ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum() + ((x[..., :, 1:] - x[..., :, :-1]) ** 2).sum()
+            total = total + self.gamma * self.tv_norm * tv
+        return total, content, style
+
+
 def cmd_stylize(a):
-    vgg = VGG(a.model)
+    layers = {n: float(w) for n, w in (item.split(":") for item in a.style_layers.split(","))}
+    deepest = max([*layers, a.content_layer], key=lambda n: tuple(int(v) for v in n[4:].split("_")))
+    vgg = VGG(a.model, depth=deepest, pooling=a.pooling)
     content, style = read_ppm(a.content), read_ppm(a.style)
-    assert content.shape == style.shape, "bench/run.py resizes the style to the content's size"
-    objective = Tutorial(vgg, content, style, a.content_weight, a.style_weight, a.tv_weight)
+    if a.objective == "tutorial":
+        assert content.shape == style.shape, "bench/run.py resizes the style to the content's size"
+    kind = Tutorial if a.objective == "tutorial" else Standard
+    objective = kind(vgg, content, style, a.content_weight, a.style_weight, a.tv_weight, layers, a.content_layer)
     lo, hi = vgg.bounds()
     t0 = time.perf_counter()
     # The PyTorch tutorial's loop: LBFGS with its defaults (or, with --line-search strong_wolfe,
     # PyTorch's own line search), the image clamped into the valid box before each evaluation,
     # stopped after `evaluations` closure calls.
-    x = vgg.to_model(content).clone().requires_grad_(True)
+    start = read_ppm(a.init) if a.init else content
+    assert start.shape == content.shape, "--init must have the content's size"
+    x = vgg.to_model(start).clone().requires_grad_(True)
     opt = torch.optim.LBFGS([x], line_search_fn=a.line_search)
     run = [0]
     while run[0] < a.evaluations:
@@ -186,6 +237,8 @@ def cmd_stylize(a):
             total, _, _ = objective(x)
             total.backward()
             run[0] += 1
+            if a.log_every and run[0] % a.log_every == 0:
+                print(f"evaluation {run[0]}: loss {total.item():.6g}", file=sys.stderr, flush=True)
             return total
         opt.step(closure)
     with torch.no_grad():
@@ -193,16 +246,16 @@ def cmd_stylize(a):
     seconds = time.perf_counter() - t0
     with torch.no_grad():
         total, c, s = objective(x)
-    rgb = (x.detach()[0] + vgg.mean[0]) / vgg.scale
+    rgb = (x.detach()[0] * vgg.std + vgg.mean[0]) / vgg.scale
     if vgg.bgr:
         rgb = rgb[[2, 1, 0]]
     if a.out:
         write_ppm(rgb, a.out)
     print(json.dumps({"command": "stylize", "width": content.shape[2], "height": content.shape[1],
                       "threads": torch.get_num_threads(), "evaluations": run[0], "seconds": seconds,
-                      "line_search": a.line_search or "none",
-                      "tutorial_loss": total.item(), "tutorial_content": c.item(),
-                      "tutorial_style": s.item(), "peak_rss_mb": peak_rss_mb()}))
+                      "line_search": a.line_search or "none", "objective": a.objective,
+                      f"{a.objective}_loss": total.item(), f"{a.objective}_content": c.item(),
+                      f"{a.objective}_style": s.item(), "peak_rss_mb": peak_rss_mb()}))
 
 
 def main():
@@ -215,6 +268,14 @@ def main():
     p.add_argument("--content"), p.add_argument("--style"), p.add_argument("--out")
     p.add_argument("--evaluations", type=int, default=300)
     p.add_argument("--line-search", choices=["strong_wolfe"], default=None)
+    p.add_argument("--objective", choices=["tutorial", "default"], default="tutorial")
+    # The layers are stylefilter's defaults, which bench/run.py reads from `stylize --help`.
+    p.add_argument("--style-layers", help="name:weight,… (stylize only)")
+    p.add_argument("--content-layer", help="(stylize only)")
+    p.add_argument("--pooling", choices=["max", "avg"], default="max")
+    p.add_argument("--init", help="starting image (default: the content); with --evaluations 0, "
+                   "only its loss is computed")
+    p.add_argument("--log-every", type=int, default=0, help="print the loss every N evaluations (stderr)")
     p.add_argument("--content-weight", type=float, default=1.0)
     p.add_argument("--style-weight", type=float, default=1e6)
     p.add_argument("--tv-weight", type=float, default=0.0)
