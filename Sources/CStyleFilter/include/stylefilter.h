@@ -52,7 +52,7 @@ extern "C" {
 /* ---- Version ---------------------------------------------------------------------------- */
 
 #define SF_VERSION_MAJOR 1
-#define SF_VERSION_MINOR 1
+#define SF_VERSION_MINOR 2
 #define SF_VERSION_PATCH 0
 /* MAJOR*10000 + MINOR*100 + PATCH, as returned by sf_version(). */
 #define SF_VERSION_NUMBER (SF_VERSION_MAJOR * 10000 + SF_VERSION_MINOR * 100 + SF_VERSION_PATCH)
@@ -63,7 +63,7 @@ extern "C" {
 int sf_version(void);
 /* The library's ABI version; a program compiled against this header needs SF_ABI_VERSION. */
 int sf_abi_version(void);
-/* "1.1.0": static string. */
+/* "1.2.0": static string. */
 const char *sf_version_string(void);
 
 /* ---- Status codes ----------------------------------------------------------------------- */
@@ -132,8 +132,8 @@ typedef struct sf_options {
     float style_weight;         /* 24: [30.0] >= 0, finite */
     float tv_weight;            /* 28: [10.0] >= 0, finite */
     const char *content_layers; /* 32: [NULL = "conv4_2"] comma-separated layer names */
-    const char *style_layers;   /* 40: [NULL = "conv1_1:1,conv2_1:0.75,conv3_1:0.2,conv4_1:0.2,
-                                       conv5_1:0.2"] LAYER[:WEIGHT],… (no weight = 1) */
+    const char *style_layers;   /* 40: [NULL = "conv1_1:0.2,conv2_1:0.5,conv3_1:1,conv4_1:1"]
+                                       LAYER[:WEIGHT],… (no weight = 1) */
     int32_t pooling;            /* 48: [SF_POOLING_MAX] */
     int32_t init;               /* 52: [SF_INIT_CONTENT] */
     const sf_image *init_image; /* 56: [NULL] the start image for SF_INIT_IMAGE (any size) */
