@@ -114,6 +114,34 @@ final class TiledStageTests: XCTestCase {
         }
     }
 
+    /// A result larger than the working size runs with the large-result layers in place of the
+    /// defaults (a caller's own are kept); its tiled stages keep those up to conv3_1, with their
+    /// weights, and a deeper content layer becomes conv3_1.
+    func testTiledStagesKeepTheirLayersToConv3_1() {
+        func layers(_ o: StyleOptions) -> [String] { o.styleLayers.map { "\($0.name):\($0.weight)" } }
+        var small = StyleOptions()
+        small.size = small.workSize
+        XCTAssertEqual(layers(small.resolvingDefaultLayers()), layers(StyleOptions()))
+        var large = StyleOptions()
+        large.size = 2 * large.workSize
+        XCTAssertEqual(layers(large.resolvingDefaultLayers()), ["conv1_1:1.0", "conv2_1:0.75", "conv3_1:0.2", "conv4_1:0.2", "conv5_1:0.2"])
+        let byDefault = TiledStage.options(large.resolvingDefaultLayers(), architecture: .vgg16)
+        XCTAssertEqual(layers(byDefault), ["conv1_1:1.0", "conv2_1:0.75", "conv3_1:0.2"])
+        XCTAssertEqual(byDefault.contentLayers, ["conv3_1"])
+
+        var own = large
+        own.styleLayers = [("conv1_1", 0.2), ("conv2_2", 0.5), ("conv4_1", 1)]
+        XCTAssertEqual(layers(own.resolvingDefaultLayers()), layers(own))
+        own.contentLayers = ["conv2_2", "conv5_1"]
+        let kept = TiledStage.options(own, architecture: .vgg16)
+        XCTAssertEqual(layers(kept), ["conv1_1:0.2", "conv2_2:0.5"])
+        XCTAssertEqual(kept.contentLayers, ["conv2_2", "conv3_1"])
+
+        var deepOnly = StyleOptions()
+        deepOnly.styleLayers = [("conv1_1", 0), ("conv4_1", 1)]
+        XCTAssertEqual(layers(TiledStage.options(deepOnly, architecture: .vgg16)), layers(byDefault))
+    }
+
     /// Grams accumulated over tiles (with a halo) equal the whole image's, to conv3_1.
     func testTiledGramsMatchTheWholeImage() throws {
         let model = try randomModel(seed: 41)

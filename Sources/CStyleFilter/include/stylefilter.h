@@ -132,8 +132,10 @@ typedef struct sf_options {
     float style_weight;         /* 24: [30.0] >= 0, finite */
     float tv_weight;            /* 28: [10.0] >= 0, finite */
     const char *content_layers; /* 32: [NULL = "conv4_2"] comma-separated layer names */
-    const char *style_layers;   /* 40: [NULL = "conv1_1:0.2,conv2_1:0.5,conv3_1:1,conv4_1:1"]
-                                       LAYER[:WEIGHT],… (no weight = 1) */
+    const char *style_layers;   /* 40: [NULL = "conv1_1:0.2,conv2_1:0.5,conv3_1:1,conv4_1:1";
+                                       a result larger than work_size: "conv1_1:1,conv2_1:0.75,
+                                       conv3_1:0.2,conv4_1:0.2,conv5_1:0.2"] LAYER[:WEIGHT],…
+                                       (no weight = 1) */
     int32_t pooling;            /* 48: [SF_POOLING_MAX] */
     int32_t init;               /* 52: [SF_INIT_CONTENT] */
     const sf_image *init_image; /* 56: [NULL] the start image for SF_INIT_IMAGE (any size) */

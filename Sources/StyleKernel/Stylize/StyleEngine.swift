@@ -38,7 +38,7 @@ public final class StyleEngine: @unchecked Sendable {
     public func stylize(content: PlanarImage, styles: [PlanarImage], options: StyleOptions,
                         snapshotEvery: Int = 0,
                         progress: ProgressHandler? = nil) throws -> StylizeResult {
-        let options = options.resolvingFullSize(width: content.width, height: content.height)
+        let options = options.resolvingFullSize(width: content.width, height: content.height).resolvingDefaultLayers()
         try options.validate(for: model.architecture, styleCount: styles.count)
         for image in [content] + styles where image.pixels.contains(where: { !$0.isFinite }) {
             throw StyleError.invalidArgument("an input image contains NaN or infinite values")

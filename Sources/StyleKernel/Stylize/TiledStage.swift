@@ -45,7 +45,7 @@ struct TiledStage {
         var o = options
         o.styleLayers = options.styleLayers.filter { names.firstIndex(of: $0.name)! <= limit }
         if !o.styleLayers.contains(where: { $0.weight > 0 }) {
-            o.styleLayers = StyleOptions.defaultStyleLayers.filter { names.firstIndex(of: $0.name)! <= limit }
+            o.styleLayers = StyleOptions.largeResultStyleLayers.filter { names.firstIndex(of: $0.name)! <= limit }
         }
         o.contentLayers = Array(Set(options.contentLayers.map { names.firstIndex(of: $0)! <= limit ? $0 : deepestLayer }))
             .sorted { names.firstIndex(of: $0)! < names.firstIndex(of: $1)! }

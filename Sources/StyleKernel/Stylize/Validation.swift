@@ -84,6 +84,18 @@ extension StyleOptions {
         return o
     }
 
+    /// The default style layers as a run of this (resolved) size uses them: a result larger than
+    /// the working size, which continues in tiles, takes `largeResultStyleLayers`. Style layers
+    /// the caller chose are kept as they are.
+    func resolvingDefaultLayers() -> StyleOptions {
+        let isDefault = styleLayers.map(\.name) == Self.defaultStyleLayers.map(\.name)
+            && styleLayers.map(\.weight) == Self.defaultStyleLayers.map(\.weight)
+        guard isDefault, size > workSize else { return self }
+        var o = self
+        o.styleLayers = Self.largeResultStyleLayers
+        return o
+    }
+
     /// Blend weights normalised to sum 1 (equal when none were given).
     func normalizedBlend(styleCount: Int) -> [Float] {
         let raw = styleBlend.isEmpty ? [Float](repeating: 1, count: styleCount) : styleBlend
