@@ -26,14 +26,12 @@ struct TiledStage {
     /// layer is replaced by this one.
     static let deepestLayer = "conv3_1"
     /// Cost of a tile's iteration per pixel relative to a whole-image stage's (for the progress
-    /// estimate). VGG16's multiply-adds to conv3_1 are only 47 % of those to conv4_2 (the default
-    /// objective's deepest layer), but each tile also runs its content's forward pass and the
-    /// optimiser's first evaluation, and its few iterations take more line-search steps: measured
-    /// on a 4000×3000 run, 3.2 s per megapixel-iteration in tiles against 3.7 at the 512 px whole
-    /// stage when that ran to conv5_1 (0.85); to conv4_2 the whole stage does 16 % fewer
-    /// multiply-adds, hence 1. (0.4 made the ETA at the end of the whole stages half the time
-    /// really left.)
-    static let relativeCost = 1.0
+    /// estimate). VGG16's multiply-adds to conv3_1 are only 40 % of those to conv5_1, but each
+    /// tile also runs its content's forward pass and the optimiser's first evaluation, and its
+    /// few iterations take more line-search steps: measured on a 4000×3000 run, 3.2 s per
+    /// megapixel-iteration in tiles against 3.7 at the 512 px whole stage. (0.4 made the ETA
+    /// at the end of the whole stages half the time really left.)
+    static let relativeCost = 0.85
     /// Overlap of neighbouring tiles, in pixels: well over conv3_1's receptive field (about 40
     /// px), so a tile's border effects fall where its step weights are low.
     static let overlap = 64
