@@ -241,7 +241,7 @@ static void test_options(void) {
     CHECK_EQ_INT(o.pooling, SF_POOLING_MAX);
     CHECK_EQ_INT(o.init, SF_INIT_CONTENT);
     CHECK_EQ_INT(o.seed, 0);
-    CHECK_EQ_INT(o.scales, 5);
+    CHECK_EQ_INT(o.scales, 3);
     CHECK_EQ_INT(o.objective, SF_OBJECTIVE_DEFAULT);
     CHECK_EQ_INT(o.max_size, 0); /* a filter keeps the image's size */
     CHECK_EQ_INT(o.threads, 0);

@@ -140,7 +140,7 @@ typedef struct sf_options {
     int32_t init;               /* 52: [SF_INIT_CONTENT] */
     const sf_image *init_image; /* 56: [NULL] the start image for SF_INIT_IMAGE (any size) */
     uint64_t seed;              /* 64: [0] noise seed for SF_INIT_RANDOM */
-    int32_t scales;             /* 72: [5] coarse-to-fine scales (sides /sqrt2 per step, >= 64 px; equal steps run once), 1…8 */
+    int32_t scales;             /* 72: [3] coarse-to-fine scales (sides /sqrt2 per step, >= 64 px; equal steps run once), 1…8 */
     int32_t objective;          /* 76: [SF_OBJECTIVE_DEFAULT] */
     uint32_t max_size;          /* 80: [0 = keep the content's size] longest side of the
                                        result; larger contents are scaled down to it, smaller
