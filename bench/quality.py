@@ -17,7 +17,7 @@ Its results are cached in out/quality/cache/, keyed by the inputs, the settings 
 
 Writes OUT/<pair>/{ours,baseline}.png, OUT/sheet.png and OUT/quality.md (times, and both results'
 losses on the default objective as PyTorch computes them)."""
-import argparse, hashlib, json, os, re, shutil, subprocess, sys, time
+import argparse, hashlib, json, os, shutil, sys, time
 
 from run import ROOT, TORCH_PY, ensure_torch, last_json, layer_args, our_defaults, sh
 

@@ -143,9 +143,9 @@ def cmd_network(a):
                       "peak_rss_mb": peak_rss_mb(), "torch": torch.__version__}))
 
 
-class Tutorial:
-    """The tutorial objective (docs/objective.md): α·mean((F−P)²) at conv4_2 + β·Σ w_l·mean((G−A)²)/(C·H·W)
-    with un-normalised Grams + γ·Σ squared neighbour differences; style resized to the content's size."""
+class Objective:
+    """What both objectives share: the content target at `content_layer`, the style targets (Grams,
+    by the subclass's `gram`) at `style_layers`, and the squared-neighbour-difference sum for TV."""
 
     def __init__(self, vgg, content, style, alpha, beta, gamma, style_layers, content_layer):
         self.vgg, self.alpha, self.beta, self.gamma = vgg, alpha, beta, gamma
@@ -155,7 +155,18 @@ class Tutorial:
             fc, _ = vgg.features(vgg.to_model(content), self.wanted)
             fs, _ = vgg.features(vgg.to_model(style), self.wanted)
             self.p = fc[content_layer].detach()
-            self.a = {k: gram(fs[k]).detach() for k in style_layers}
+            self.a = {k: self.gram(fs[k]).detach() for k in style_layers}
+
+    @staticmethod
+    def neighbour_differences(x):
+        return ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum() + ((x[..., :, 1:] - x[..., :, :-1]) ** 2).sum()
+
+
+class Tutorial(Objective):
+    """The tutorial objective (docs/objective.md): α·mean((F−P)²) at conv4_2 + β·Σ w_l·mean((G−A)²)/(C·H·W)
+    with un-normalised Grams + γ·Σ squared neighbour differences; style resized to the content's size."""
+
+    gram = staticmethod(gram)
 
     def __call__(self, x):
         f, _ = self.vgg.features(x, self.wanted)
@@ -166,29 +177,21 @@ class Tutorial:
             style = style + w * torch.mean((gram(f[k]) - self.a[k]) ** 2) / (c * h * ww)
         total = self.alpha * content + self.beta * style
         if self.gamma:
-            tv = ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum() + ((x[..., :, 1:] - x[..., :, :-1]) ** 2).sum()
-            total = total + self.gamma * tv
+            total = total + self.gamma * self.neighbour_differences(x)
         return total, content, style
 
 
-class Standard:
+class Standard(Objective):
     """stylefilter's default objective (docs/objective.md): α·‖F−P‖²/‖P‖² at conv4_2 + β·Σ ŵ_l·‖G−A‖²/‖A‖²
     with G = FFᵀ/(H·W) and ŵ the style-layer weights normalised to sum 1 + γ·(mean squared
     neighbour difference in 0…1 units: Σ d²·(σ/κ)²/(3·H·W)). The style may have any size."""
 
-    def __init__(self, vgg, content, style, alpha, beta, gamma, style_layers, content_layer):
-        self.vgg, self.alpha, self.beta, self.gamma = vgg, alpha, beta, gamma
-        self.content_layer = content_layer
-        self.wanted = set(style_layers) | {content_layer}
-        total_weight = sum(style_layers.values())
-        self.weights = {k: w / total_weight for k, w in style_layers.items()}
-        with torch.no_grad():
-            fc, _ = vgg.features(vgg.to_model(content), self.wanted)
-            fs, _ = vgg.features(vgg.to_model(style), self.wanted)
-            self.p = fc[content_layer].detach()
-            self.p_energy = (self.p ** 2).sum()
-            self.a = {k: self.gram(fs[k]).detach() for k in style_layers}
-            self.a_energy = {k: (g ** 2).sum() for k, g in self.a.items()}
+    def __init__(self, vgg, content, style, *args):
+        super().__init__(vgg, content, style, *args)
+        total_weight = sum(self.style_layers.values())
+        self.weights = {k: w / total_weight for k, w in self.style_layers.items()}
+        self.p_energy = (self.p ** 2).sum()
+        self.a_energy = {k: (g ** 2).sum() for k, g in self.a.items()}
         _, _, h, w = content.unsqueeze(0).shape
         unit = vgg.std / vgg.scale
         self.tv_norm = unit * unit / (3 * h * w)
@@ -205,12 +208,13 @@ class Standard:
             style = style + w * ((self.gram(f[k]) - self.a[k]) ** 2).sum() / self.a_energy[k]
         total = self.alpha * content + self.beta * style
         if self.gamma:
-            tv = ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum() + ((x[..., :, 1:] - x[..., :, :-1]) ** 2).sum()
-            total = total + self.gamma * self.tv_norm * tv
+            total = total + self.gamma * self.tv_norm * self.neighbour_differences(x)
         return total, content, style
 
 
 def cmd_stylize(a):
+    if not a.style_layers or not a.content_layer:
+        sys.exit("torch_ref.py stylize: --style-layers and --content-layer are required")
     layers = {n: float(w) for n, w in (item.split(":") for item in a.style_layers.split(","))}
     deepest = max([*layers, a.content_layer], key=lambda n: tuple(int(v) for v in n[4:].split("_")))
     vgg = VGG(a.model, depth=deepest, pooling=a.pooling)
