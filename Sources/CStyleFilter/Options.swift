@@ -12,7 +12,8 @@ enum OptionsBridge {
     static let knownSize = MemoryLayout<sf_options>.size
     /// The struct sizes of older headers still accepted (ABI 1: fields are only appended); the
     /// fields beyond such a size take their defaults.
-    static let olderSizes = [MemoryLayout<sf_options>.offset(of: \.work_size)!]
+    static let olderSizes = [MemoryLayout<sf_options>.offset(of: \.work_size)!,
+                             MemoryLayout<sf_options>.offset(of: \.style_scale)!]
     /// Larger struct_size values than this are refused (a newer header would not grow by 4 KiB).
     static let maxStructSize = 4096
     static let maxStringLength = 4096
@@ -30,7 +31,7 @@ enum OptionsBridge {
         "content-layers": { o, _, text in o.content_layers = text },
         "style-layers": { o, _, text in o.style_layers = text },
         "pooling": { o, v, _ in o.pooling = code(v.pooling, in: poolings) },
-        "init": { o, v, _ in o.`init` = Int32(bitPattern: (v.initialization == .random ? SF_INIT_RANDOM : SF_INIT_CONTENT).rawValue) },
+        "init": { o, v, _ in o.`init` = code(v.initialization, in: initials) },
         "seed": { o, v, _ in o.seed = v.seed },
         "scales": { o, v, _ in o.scales = Int32(v.scales) },
         "objective": { o, v, _ in o.objective = code(v.objective, in: objectives) },
@@ -39,6 +40,8 @@ enum OptionsBridge {
         "work-size": { o, v, _ in o.work_size = UInt32(v.workSize) },
         "max-memory": { o, v, _ in o.max_memory = UInt64(v.maxMemory) },
         "threads": { o, v, _ in o.threads = Int32(v.threads) },
+        "style-scale": { o, v, _ in o.style_scale = v.styleScale },
+        "colors": { o, v, _ in o.colors = code(v.colors, in: colorModes) },
     ]
 
     // The C enums' values for the table's choices (stylefilter.h's SF_OPTIMIZER_*, …).
@@ -48,6 +51,13 @@ enum OptionsBridge {
         [(SF_POOLING_MAX.rawValue, .max), (SF_POOLING_AVG.rawValue, .avg)]
     static let objectives: [(UInt32, StyleOptions.Objective)] =
         [(SF_OBJECTIVE_DEFAULT.rawValue, .standard), (SF_OBJECTIVE_TUTORIAL.rawValue, .tutorial)]
+    static let colorModes: [(UInt32, StyleOptions.Colors)] =
+        [(SF_COLORS_STYLE.rawValue, .style), (SF_COLORS_LUMINANCE.rawValue, .luminance),
+         (SF_COLORS_HISTOGRAM.rawValue, .histogram)]
+    /// The start images the option table names (SF_INIT_IMAGE, a caller's image, is read apart).
+    static let initials: [(UInt32, StyleOptions.Initialization)] =
+        [(SF_INIT_CONTENT.rawValue, .content), (SF_INIT_RANDOM.rawValue, .random),
+         (SF_INIT_GRAY.rawValue, .gray), (SF_INIT_STYLE_MEAN.rawValue, .styleMean)]
 
     static func code<E: Equatable>(_ value: E, in table: [(UInt32, E)]) -> Int32 {
         Int32(bitPattern: table.first { $0.1 == value }?.0 ?? 0)
@@ -189,13 +199,12 @@ enum OptionsBridge {
             try parse("style-layers", text, into: &s)
         }
         s.pooling = try value(o.pooling, in: poolings, field: "pooling", names: "SF_POOLING_MAX or SF_POOLING_AVG")
-        switch UInt32(bitPattern: o.`init`) {
-        case SF_INIT_CONTENT.rawValue: s.initialization = .content
-        case SF_INIT_RANDOM.rawValue: s.initialization = .random
-        case SF_INIT_IMAGE.rawValue:
+        if UInt32(bitPattern: o.`init`) == SF_INIT_IMAGE.rawValue {
             let image = try CheckedImage(o.init_image, what: "init_image")
             s.initialization = .image(try image.planar(what: "init_image"))
-        default: throw .invalid("init \(o.`init`) is unknown (SF_INIT_CONTENT, SF_INIT_RANDOM or SF_INIT_IMAGE)")
+        } else {
+            s.initialization = try value(o.`init`, in: initials, field: "init",
+                                         names: "SF_INIT_CONTENT, SF_INIT_RANDOM, SF_INIT_IMAGE, SF_INIT_GRAY or SF_INIT_STYLE_MEAN")
         }
         s.seed = o.seed
         s.scales = Int(o.scales)
@@ -207,6 +216,10 @@ enum OptionsBridge {
         guard o.max_memory <= UInt64(Int.max / 2) else { throw .invalid("max_memory \(o.max_memory) is not plausible") }
         s.maxMemory = Int(o.max_memory)
         s.threads = Int(o.threads)
+        guard o.style_scale.isFinite else { throw .invalid("style_scale is \(o.style_scale); it must be a finite number") }
+        s.styleScale = o.style_scale
+        s.colors = try value(o.colors, in: colorModes, field: "colors",
+                             names: "SF_COLORS_STYLE, SF_COLORS_LUMINANCE or SF_COLORS_HISTOGRAM")
         s.styleBlend = styleBlend
         return s
     }

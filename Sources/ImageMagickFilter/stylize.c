@@ -11,12 +11,13 @@
  *   style=FILE            style image, repeat for several (required)
  *   style-blend=W1,W2     blend weights of the styles (default equal)
  *   model=FILE.safetensors   the model (default: found as sf_context_create does)
- *   init=FILE             start from an image (init=content and init=random are engine options)
+ *   init=FILE             start from an image (init=content, random, gray, style-mean are engine options)
  * and every engine option under the `stylize` command's long-option name, with its values and
  * checks (the library's option table, sf_options_set; `stylize --help` or sf_option_info lists
  * them, and an unknown key's error lists them all): iterations=N size=N|full work-size=N
  * max-memory=SIZE optimizer=lbfgs|adam lr=X content-weight=X style-weight=X tv-weight=X
- * content-layers=… style-layers=… pooling=max|avg init=content|random seed=N scales=N
+ * content-layers=… style-layers=… style-scale=X colors=style|luminance|histogram pooling=max|avg
+ * init=content|random|gray|style-mean seed=N scales=N
  * objective=default|tutorial threads=N. The defaults are the library's (sf_options_init); size
  * defaults to full: the result has the image's own size (size=N scales larger images down to
  * N, smaller ones keep their size). Larger results are stylized in tiles within max-memory.
@@ -103,6 +104,24 @@ static void valid_keys(char *out, size_t size) {
     }
 }
 
+/* Whether `value` is one of the library's named start images (content, random, …: the choices
+ * of its "init" option); any other init= value is a start image's file name. */
+static int is_named_init(const char *value) {
+    for (size_t i = 0, count = sf_option_count(); i < count; i++) {
+        sf_option_description d;
+        memset(&d, 0, sizeof d);
+        d.struct_size = sizeof d;
+        if (sf_option_info(i, &d) != SF_OK || strcmp(d.name, "init") != 0) continue;
+        for (const char *p = d.choices; *p;) {
+            size_t len = strcspn(p, ",");
+            if (len == strlen(value) && strncmp(p, value, len) == 0) return 1;
+            p += len;
+            if (*p == ',') p++;
+        }
+    }
+    return 0;
+}
+
 /* One setting NAME=VALUE (name of n bytes, value NUL-terminated and kept alive by the caller);
  * `shown` is how the user wrote it, quoted in errors. Engine options go to sf_options_set: the
  * keys are the `stylize` command's long options, parsed and checked by the library's table. */
@@ -140,8 +159,8 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
         }
     } else if (IS("model")) {
         a->model = v;
-    } else if (IS("init") && strcmp(v, "content") != 0 && strcmp(v, "random") != 0) {
-        /* init=FILE: a start image, read here (the library's option takes content or random). */
+    } else if (IS("init") && !is_named_init(v)) {
+        /* init=FILE: a start image, read here (the library's option takes the named ones). */
         a->options.init = SF_INIT_IMAGE;
         a->init_path = v;
     } else {
@@ -163,7 +182,7 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
                                        "`%s'; valid keys: %s", shown, keys);
             return 0;
         }
-        if (IS("init")) a->init_path = NULL; /* init=content|random replaces an init=FILE */
+        if (IS("init")) a->init_path = NULL; /* a named start image replaces an init=FILE */
         if (sf_options_set(&a->options, key, v) != SF_OK) {
             (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "`%s': %s", shown,
                                        sf_last_error_message(NULL));

@@ -40,7 +40,7 @@ struct StylizeImageCommand: ParsableCommand {
     var tableValues: [(name: String, value: String)] {
         [("iterations", iterations), ("optimizer", optimizer), ("lr", lr), ("content-weight", contentWeight),
          ("style-weight", styleWeight), ("tv-weight", tvWeight), ("content-layers", contentLayers),
-         ("style-layers", styleLayers), ("pooling", pooling), ("init", initialization), ("seed", seed),
+         ("style-layers", styleLayers), ("style-scale", styleScale), ("colors", colors), ("pooling", pooling), ("init", initialization), ("seed", seed),
          ("scales", scales), ("objective", objective), ("size", size), ("work-size", workSize),
          ("max-memory", maxMemory), ("threads", threads)]
     }
@@ -97,6 +97,12 @@ struct StylizeImageCommand: ParsableCommand {
 
     @Option(name: .customLong("style-layers"), parsing: .unconditional, help: Self.help("style-layers"))
     var styleLayers: String = Self.defaultText("style-layers")
+
+    @Option(name: .customLong("style-scale"), parsing: .unconditional, help: Self.help("style-scale"))
+    var styleScale: String = Self.defaultText("style-scale")
+
+    @Option(name: .customLong("colors"), parsing: .unconditional, help: Self.help("colors"))
+    var colors: String = Self.defaultText("colors")
 
     @Option(name: .customLong("pooling"), parsing: .unconditional, help: Self.help("pooling"))
     var pooling: String = Self.defaultText("pooling")

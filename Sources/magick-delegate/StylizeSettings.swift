@@ -1,19 +1,15 @@
 import StyleKernel
 
-/// `--init`: where the optimisation starts.
+/// `--init`: where the optimisation starts — one of the option table's start images (content,
+/// random, …), which the table sets, or any other value: an image file to read.
 enum InitialImage: Equatable {
-    case content
-    case random
+    case named(String)
     case image(ImageLocation)
 
     init(_ text: String) {
-        switch text {
-        case "content": self = .content
-        case "random": self = .random
-        default: self = .image(ImageLocation(text))
-        }
+        let words = OptionTable.spec(named: "init")?.choices ?? []
+        self = words.contains(text.trimmingSpaces()) ? .named(text) : .image(ImageLocation(text))
     }
-
 }
 
 /// Everything one `stylize` run was told, checked: the parsed command line turned into
@@ -24,8 +20,8 @@ struct StylizeSettings {
     var styles: [ImageLocation]
     var output: ImageLocation
     var initial: InitialImage
-    /// The engine's options; `initialization` is `.content` or `.random` here, an `--init` image
-    /// is read later.
+    /// The engine's options; an `--init` image is read later (`initialization` is then the
+    /// default here).
     var options: StyleOptions
     var model: String?
     var report: String?
@@ -44,7 +40,7 @@ extension StylizeImageCommand {
         }
         let initial = InitialImage(initialization)
         for (name, value) in tableValues {
-            // An --init image is read later; the table knows only content and random.
+            // An --init image is read later; the table knows only the named start images.
             if name == "init", case .image = initial { continue }
             guard let spec = OptionTable.spec(named: name) else { throw CommandFailure("--\(name) is not in the option table") }
             do {

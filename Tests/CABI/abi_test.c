@@ -152,6 +152,11 @@ static void test_layout(void) {
     CHECK_EQ_INT(SF_INIT_CONTENT, 0);
     CHECK_EQ_INT(SF_INIT_RANDOM, 1);
     CHECK_EQ_INT(SF_INIT_IMAGE, 2);
+    CHECK_EQ_INT(SF_INIT_GRAY, 3);
+    CHECK_EQ_INT(SF_INIT_STYLE_MEAN, 4);
+    CHECK_EQ_INT(SF_COLORS_STYLE, 0);
+    CHECK_EQ_INT(SF_COLORS_LUMINANCE, 1);
+    CHECK_EQ_INT(SF_COLORS_HISTOGRAM, 2);
     CHECK_EQ_INT(SF_OBJECTIVE_DEFAULT, 0);
     CHECK_EQ_INT(SF_OBJECTIVE_TUTORIAL, 1);
 
@@ -163,7 +168,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_image, format), 16);
     CHECK_EQ_INT(offsetof(sf_image, data), 24);
 
-    CHECK_EQ_INT(sizeof(sf_options), 104);
+    CHECK_EQ_INT(sizeof(sf_options), 112);
     CHECK_EQ_INT(offsetof(sf_options, struct_size), 0);
     CHECK_EQ_INT(offsetof(sf_options, iterations), 8);
     CHECK_EQ_INT(offsetof(sf_options, optimizer), 12);
@@ -184,6 +189,8 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_options, work_size), 88);
     CHECK_EQ_INT(offsetof(sf_options, reserved), 92);
     CHECK_EQ_INT(offsetof(sf_options, max_memory), 96);
+    CHECK_EQ_INT(offsetof(sf_options, style_scale), 104);
+    CHECK_EQ_INT(offsetof(sf_options, colors), 108);
     CHECK_EQ_INT(sizeof(sf_option_description), 88);
     CHECK_EQ_INT(offsetof(sf_option_description, name), 8);
     CHECK_EQ_INT(offsetof(sf_option_description, type), 16);
@@ -247,6 +254,8 @@ static void test_options(void) {
     CHECK_EQ_INT(o.threads, 0);
     CHECK_EQ_INT(o.work_size, 512);
     CHECK_EQ_INT(o.max_memory, 1ull << 30);
+    CHECK(o.style_scale == 1.0f, "style_scale %g", o.style_scale);
+    CHECK_EQ_INT(o.colors, SF_COLORS_STYLE);
 
     /* A caller compiled with the first ABI 1 header (88-byte sf_options): still accepted, the
      * appended fields take their defaults and are never written. */
@@ -258,6 +267,15 @@ static void test_options(void) {
     CHECK_EQ_INT(((sf_options *)old)->iterations, 9);
     CHECK_EQ_INT(sf_options_set((sf_options *)old, "work-size", "256"), SF_INVALID_ARGUMENT);
     CHECK(old[88] == 0xEE && old[88 + 15] == 0xEE, "bytes beyond an 88-byte struct untouched");
+
+    /* A caller compiled with the 1.2 header (104 bytes, before style_scale and colors). */
+    unsigned char older[104 + 8];
+    memset(older, 0xEE, sizeof older);
+    CHECK_EQ_INT(sf_options_init((sf_options *)older, 104), SF_OK);
+    CHECK_EQ_INT(sf_options_set((sf_options *)older, "work-size", "256"), SF_OK);
+    CHECK_EQ_INT(sf_options_set((sf_options *)older, "colors", "luminance"), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_options_set((sf_options *)older, "style-scale", "1"), SF_OK); /* the default: nothing to write */
+    CHECK(older[104] == 0xEE && older[104 + 7] == 0xEE, "bytes beyond a 104-byte struct untouched");
 
     /* A newer caller's larger struct: the known part filled, the rest zeroed. */
     unsigned char big[sizeof(sf_options) + 16];
@@ -375,10 +393,22 @@ static void test_option_table(void) {
             }
             break;
         case SF_OPTION_FLOAT:
-            CHECK(d.has_minimum && !d.has_maximum && d.minimum == 0, "%s: bounds", n);
-            CHECK_EQ_INT(sf_options_set(&o, n, "1e3"), SF_OK);
-            if (d.minimum_exclusive) expect_refused(&o, n, "0", d.accepted);
-            else CHECK_EQ_INT(sf_options_set(&o, n, "0"), SF_OK);
+            CHECK(d.has_minimum && d.minimum >= 0, "%s: bounds", n);
+            if (d.has_maximum) {
+                /* A bounded number (style-scale): both bounds accepted, beyond them refused. */
+                snprintf(text, sizeof text, "%g", d.minimum);
+                CHECK_EQ_INT(sf_options_set(&o, n, text), SF_OK);
+                snprintf(text, sizeof text, "%g", d.maximum);
+                CHECK_EQ_INT(sf_options_set(&o, n, text), SF_OK);
+                snprintf(text, sizeof text, "%g", d.maximum * 1.01);
+                expect_refused(&o, n, text, d.accepted);
+                snprintf(text, sizeof text, "%g", d.minimum * 0.99);
+                expect_refused(&o, n, text, d.accepted);
+            } else {
+                CHECK_EQ_INT(sf_options_set(&o, n, "1e3"), SF_OK);
+            }
+            if (d.minimum == 0 && d.minimum_exclusive) expect_refused(&o, n, "0", d.accepted);
+            else if (d.minimum == 0) CHECK_EQ_INT(sf_options_set(&o, n, "0"), SF_OK);
             expect_refused(&o, n, "-1", d.accepted);
             expect_refused(&o, n, "nan", d.accepted);
             expect_refused(&o, n, "1e60", d.accepted);
@@ -415,12 +445,18 @@ static void test_option_table(void) {
     sf_options_init(&o, sizeof o);
     CHECK_EQ_INT(sf_options_parse(&o, "iterations=7  size=300\tmax-memory=1.5G work-size=256 optimizer=adam "
                                       "pooling=avg init=random objective=tutorial seed=18446744073709551615 "
-                                      "lr=0.5 style-weight=1e3 content-layers=conv4_1 style-layers=conv1_1:1,conv2_1"),
+                                      "lr=0.5 style-weight=1e3 content-layers=conv4_1 style-layers=conv1_1:1,conv2_1 "
+                                      "style-scale=2.5 colors=histogram"),
                  SF_OK);
     CHECK(o.iterations == 7 && o.max_size == 300 && o.max_memory == (3ull << 29) && o.work_size == 256, "numbers");
     CHECK(o.optimizer == SF_OPTIMIZER_ADAM && o.pooling == SF_POOLING_AVG && o.init == SF_INIT_RANDOM &&
           o.objective == SF_OBJECTIVE_TUTORIAL && o.seed == UINT64_MAX, "choices, seed");
-    CHECK(o.learning_rate == 0.5f && o.style_weight == 1000.0f, "floats");
+    CHECK(o.learning_rate == 0.5f && o.style_weight == 1000.0f && o.style_scale == 2.5f, "floats");
+    CHECK_EQ_INT(o.colors, SF_COLORS_HISTOGRAM);
+    CHECK_EQ_INT(sf_options_set(&o, "init", "style-mean"), SF_OK);
+    CHECK_EQ_INT(o.init, SF_INIT_STYLE_MEAN);
+    CHECK_EQ_INT(sf_options_set(&o, "init", "gray"), SF_OK);
+    CHECK_EQ_INT(o.init, SF_INIT_GRAY);
     CHECK(o.content_layers && strcmp(o.content_layers, "conv4_1") == 0, "content_layers");
     CHECK(o.style_layers && strcmp(o.style_layers, "conv1_1:1,conv2_1") == 0, "style_layers");
     CHECK_EQ_INT(sf_options_set(&o, "size", "full"), SF_OK);

@@ -52,7 +52,7 @@ extern "C" {
 /* ---- Version ---------------------------------------------------------------------------- */
 
 #define SF_VERSION_MAJOR 1
-#define SF_VERSION_MINOR 2
+#define SF_VERSION_MINOR 3
 #define SF_VERSION_PATCH 0
 /* MAJOR*10000 + MINOR*100 + PATCH, as returned by sf_version(). */
 #define SF_VERSION_NUMBER (SF_VERSION_MAJOR * 10000 + SF_VERSION_MINOR * 100 + SF_VERSION_PATCH)
@@ -63,7 +63,7 @@ extern "C" {
 int sf_version(void);
 /* The library's ABI version; a program compiled against this header needs SF_ABI_VERSION. */
 int sf_abi_version(void);
-/* "1.2.0": static string. */
+/* "1.3.0": static string. */
 const char *sf_version_string(void);
 
 /* ---- Status codes ----------------------------------------------------------------------- */
@@ -117,7 +117,14 @@ typedef struct sf_image {
 
 typedef enum sf_optimizer { SF_OPTIMIZER_LBFGS = 0, SF_OPTIMIZER_ADAM = 1 } sf_optimizer;
 typedef enum sf_pooling { SF_POOLING_MAX = 0, SF_POOLING_AVG = 1 } sf_pooling;
-typedef enum sf_init { SF_INIT_CONTENT = 0, SF_INIT_RANDOM = 1, SF_INIT_IMAGE = 2 } sf_init;
+/* SF_INIT_GRAY: mid-grey; SF_INIT_STYLE_MEAN: the style images' mean colour (since 1.3.0). */
+typedef enum sf_init {
+    SF_INIT_CONTENT = 0, SF_INIT_RANDOM = 1, SF_INIT_IMAGE = 2, SF_INIT_GRAY = 3, SF_INIT_STYLE_MEAN = 4
+} sf_init;
+/* Whose colours the result has (Gatys et al. 2016): the painting's; the content's, with only the
+ * luminance stylized; or the painting's colours matched to the content's mean and covariance
+ * before the transfer. */
+typedef enum sf_colors { SF_COLORS_STYLE = 0, SF_COLORS_LUMINANCE = 1, SF_COLORS_HISTOGRAM = 2 } sf_colors;
 /* SF_OBJECTIVE_DEFAULT: size-independent normalisation; SF_OBJECTIVE_TUTORIAL: exactly the
  * PyTorch tutorials' loss (for comparisons). */
 typedef enum sf_objective { SF_OBJECTIVE_DEFAULT = 0, SF_OBJECTIVE_TUTORIAL = 1 } sf_objective;
@@ -155,7 +162,11 @@ typedef struct sf_options {
     uint64_t max_memory;        /* 96: [1 GiB] bytes the stylization may allocate (the model and
                                        the host's images aside), >= 256 MiB; tiles are sized to fit
                                        it, a run that cannot fit is refused */
-} sf_options;                   /* sizeof = 104 on LP64 (88 in older headers) */
+    /* Appended (1.3.0): callers compiled with the 104-byte struct get the defaults. */
+    float style_scale;          /* 104: [1.0] size of the style image relative to each scale's,
+                                       0.25…4: above 1 larger strokes, below 1 smaller */
+    int32_t colors;             /* 108: [SF_COLORS_STYLE] an sf_colors */
+} sf_options;                   /* sizeof = 112 on LP64 (88 and 104 in older headers) */
 
 /* Fills *options with the defaults and sets options->struct_size = struct_size.
  * struct_size must be sizeof(sf_options) as the caller knows it: smaller than 88 (the

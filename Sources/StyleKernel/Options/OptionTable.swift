@@ -98,6 +98,10 @@ public enum OptionTable {
         number("tv-weight", "Weight of the total-variation loss.", \.tvWeight),
         contentLayers,
         styleLayers,
+        number("style-scale", "Size of the style image relative to each scale's size: above 1 larger strokes, below 1 smaller.",
+               \.styleScale, range: StyleOptions.styleScaleRange),
+        choice("colors", "Colours of the result: style (the painting's), luminance (the content's colours, the painting's light and texture), histogram (the painting's colours matched to the content's first).",
+               StyleOptions.Colors.self, \.colors),
         choice("pooling", "Pooling between the blocks of the network.", StyleOptions.Pooling.self, \.pooling),
         initialization,
         seed,
@@ -130,15 +134,17 @@ public enum OptionTable {
             })
     }
 
-    /// A finite number ≥ 0 (> 0 when `exclusive`).
+    /// A finite number ≥ 0 (> 0 when `exclusive`), within `range` when there is one.
     static func number(_ name: String, _ help: String, _ field: WritableKeyPath<StyleOptions, Float> & Sendable,
-                       exclusive: Bool = false) -> OptionSpec {
+                       exclusive: Bool = false, range: ClosedRange<Float>? = nil) -> OptionSpec {
         return OptionSpec(
-            name: name, kind: .number, help: help, valueName: "X", minimum: 0, maximum: nil,
-            minimumExclusive: exclusive, choices: [],
+            name: name, kind: .number, help: help, valueName: "X", minimum: Double(range?.lowerBound ?? 0),
+            maximum: range.map { Double($0.upperBound) }, minimumExclusive: exclusive, choices: [],
             read: { "\($0[keyPath: field])" },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                o[keyPath: field] = try weight(text, name: name, positive: exclusive)
+                let v = try weight(text, name: name, positive: exclusive)
+                if let range, !range.contains(v) { throw fail(name, text, "is out of range") }
+                o[keyPath: field] = v
             })
     }
 
@@ -228,27 +234,28 @@ public enum OptionTable {
             })
     }()
 
-    /// `content` or `random`; a start image (the command's and the module's `init=FILE`, the C
-    /// API's SF_INIT_IMAGE) is the front end's to read.
+    /// The start images the table names; a start image from a file (the command's and the
+    /// module's `init=FILE`, the C API's SF_INIT_IMAGE) is the front end's to read: a front end
+    /// takes any other value as a file name.
+    static let initialChoices: [(word: String, value: StyleOptions.Initialization)] = [
+        ("content", .content), ("random", .random), ("gray", .gray), ("style-mean", .styleMean),
+    ]
+
     static let initialization: OptionSpec = {
         let name = "init"
-        let words = ["content", "random"]
+        let words = initialChoices.map(\.word)
         return OptionSpec(
-            name: name, kind: .choice, help: "Starting image: content, random (seeded noise), or an image file.",
-            valueName: "content|random|PATH", minimum: nil, maximum: nil, minimumExclusive: false, choices: words,
-            read: {
-                switch $0.initialization {
-                case .content: return "content"
-                case .random: return "random"
-                case .image: return "PATH"
-                }
-            },
+            name: name, kind: .choice,
+            help: "Starting image: content, random (seeded noise), gray, style-mean (the style's mean colour), or an image file.",
+            valueName: words.joined(separator: "|") + "|PATH", minimum: nil, maximum: nil, minimumExclusive: false,
+            choices: words,
+            read: { o in initialChoices.first { $0.value == o.initialization }?.word ?? "PATH" },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                switch Substring(text).trimmingSpaces() {
-                case "content": o.initialization = .content
-                case "random": o.initialization = .random
-                default: throw fail(name, text, "is not a choice")
+                let t = Substring(text).trimmingSpaces()
+                guard let v = initialChoices.first(where: { $0.word == t })?.value else {
+                    throw fail(name, text, "is not a choice")
                 }
+                o.initialization = v
             })
     }()
 

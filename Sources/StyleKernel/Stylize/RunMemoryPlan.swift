@@ -19,7 +19,9 @@ struct RunMemoryPlan {
 
 extension StylizeRun {
     /// Works out the schedule and the memory plan, refusing (before any work) what cannot fit.
-    mutating func plan(content: PlanarImage, styles: [PlanarImage]) throws {
+    /// `held`: floats the run keeps beside the caller's images throughout (`ColorControl`'s
+    /// copies of them).
+    mutating func plan(content: PlanarImage, styles: [PlanarImage], held: Int = 0) throws {
         let schedule = ScaleSchedule(options: options, contentWidth: content.width, contentHeight: content.height)
         self.schedule = schedule
         let stages = schedule.stages
@@ -29,7 +31,7 @@ extension StylizeRun {
         }
         let bytes = MemoryLayout<Float>.size
         let threads = parallel.threads
-        let perThread = threads * MemoryEstimate.residentPerThread
+        let perThread = threads * MemoryEstimate.residentPerThread + held * bytes
         // The budget is what this stylization allocates: the model, the caller's images and the
         // host's own data are not counted (a host may hold gigabytes of its own; parallel runs
         // each have their budget). For the command that puts its peak about 250 MiB above it.
@@ -79,10 +81,12 @@ extension StylizeRun {
             minimumNeeded = max(minimumNeeded, upsampling * bytes + perThread)
             fits = fits && needed <= budget
             var room = (budget - perThread) / bytes - images
-            // Style images at this stage's size but never above their own (`TiledStage`), each
-            // no larger than a quarter of what is left.
+            // Style images at this stage's size but never above their own (`TiledStage`), times
+            // the style scale (which enlarges only up to their own size), each no larger than a
+            // quarter of what is left.
             let sizes = styles.map { style -> (width: Int, height: Int) in
-                var longest = min(stage.longest, max(style.width, style.height))
+                let own = max(style.width, style.height)
+                var longest = min(own, Self.scaled(min(stage.longest, own), by: options.styleScale))
                 var size = Resample.fit(width: style.width, height: style.height, longest: longest)
                 while longest > 64, 3 * size.width * size.height > room / 4 / max(1, styles.count) {
                     longest = longest * 7 / 8

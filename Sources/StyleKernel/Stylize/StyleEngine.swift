@@ -38,7 +38,7 @@ public final class StyleEngine: @unchecked Sendable {
     public func stylize(content: PlanarImage, styles: [PlanarImage], options: StyleOptions,
                         snapshotEvery: Int = 0,
                         progress: ProgressHandler? = nil) throws -> StylizeResult {
-        let options = options.resolvingFullSize(width: content.width, height: content.height).resolvingDefaultLayers()
+        var options = options.resolvingFullSize(width: content.width, height: content.height).resolvingDefaultLayers()
         try options.validate(for: model.architecture, styleCount: styles.count)
         for image in [content] + styles where image.pixels.contains(where: { !$0.isFinite }) {
             throw StyleError.invalidArgument("an input image contains NaN or infinite values")
@@ -48,14 +48,28 @@ public final class StyleEngine: @unchecked Sendable {
             throw StyleError.invalidArgument(
                 "stylize was called from inside this engine's own progress handler; use another engine (context) for nested work")
         }
+        // `--colors`: the images the optimisation sees, and the result put back into the
+        // content's colours (snapshots too).
+        let colors = options.colors
+        let prepared = ColorControl.prepare(content: content, styles: styles, colors: colors)
+        if colors == .luminance, case .image(let start) = options.initialization {
+            options.initialization = .image(ColorControl.prepare(content: start, styles: [], colors: colors).content)
+        }
+        let held = (colors == .luminance ? prepared.content.pixels.count : 0)
+            + (colors == .style ? 0 : prepared.styles.reduce(0) { $0 + $1.pixels.count })
+        let progress = progress.map { handler -> ProgressHandler in
+            { event, snapshot in handler(event, snapshot.map { ColorControl.finish($0, content: content, colors: colors) }) }
+        }
         return try lock.withLock { cache in
             owner.store(me, ordering: .releasing)
             defer { owner.store(0, ordering: .releasing) }
             let network = self.network(options.pooling, cache: &cache)
             var run = StylizeRun(model: model, network: network, options: options,
                                  snapshotEvery: snapshotEvery, progress: progress)
-            try run.plan(content: content, styles: styles)
-            return try BLASErrors.checking { try run.run(content: content, styles: styles) }
+            try run.plan(content: prepared.content, styles: prepared.styles, held: held)
+            var result = try BLASErrors.checking { try run.run(content: prepared.content, styles: prepared.styles) }
+            result.image = ColorControl.finish(result.image, content: content, colors: colors)
+            return result
         }
     }
 }

@@ -9,8 +9,17 @@ public struct StyleOptions: Sendable {
     public enum Initialization: Sendable, Equatable {
         case content
         case random
+        /// Mid-grey everywhere (crowsonkb/style-transfer-pytorch's `gray`).
+        case gray
+        /// The style images' mean colour everywhere (blended like their Grams).
+        case styleMean
         case image(PlanarImage)
     }
+    /// Whose colours the result has (Gatys et al. 2016, "Preserving Color in Neural Artistic
+    /// Style Transfer"; `ColorControl`): `style` the painting's; `luminance` only the luminance
+    /// is stylized and the content's chroma kept (jcjohnson's `-original_colors 1`); `histogram`
+    /// the style images' colours are first matched to the content's mean and covariance.
+    public enum Colors: String, Sendable, CaseIterable { case style, luminance, histogram }
 
     /// Iterations at each scale (see `scales`): with the defaults, 24 each at 256, 362 and 512 px.
     /// An iteration one step coarser costs about half as much, so the whole pyramid takes about
@@ -29,6 +38,12 @@ public struct StyleOptions: Sendable {
     public var pooling: Pooling = .max
     public var initialization: Initialization = .content
     public var seed: UInt64 = 0
+    /// Size of the style image relative to the size it is taken at by default (each scale's
+    /// longest side): above 1 its strokes come out larger, below 1 smaller. The Gram
+    /// normalisation (G = F·Fᵀ / positions, style loss relative to ‖A‖²) keeps the balance
+    /// between content and style independent of it.
+    public var styleScale: Float = 1
+    public var colors: Colors = .style
     /// Number of scales in the coarse-to-fine pyramid (sides shrink by √2 per step, ≥ 64 px);
     /// 1 optimises at full size only. 3 since 1.2.0 (5 before): at 128 and 181 px the pyramid
     /// placed the painting's objects — glowing stars over houses, a portrait's eyes on a tower —

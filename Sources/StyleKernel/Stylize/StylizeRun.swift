@@ -107,6 +107,8 @@ struct StylizeRun {
             switch options.initialization {
             case .content: startImage = contentHere
             case .random: startImage = Self.noise(width: w, height: h, seed: options.seed)
+            case .gray: startImage = PlanarImage(trusted: w, h, [Float](repeating: 0.5, count: 3 * w * h))
+            case .styleMean: startImage = Self.meanColor(of: styles, blend: blend, width: w, height: h)
             case .image(let image): startImage = Resample.resize(image, width: w, height: h)
             }
         }
@@ -130,12 +132,18 @@ struct StylizeRun {
     }
 
     /// Style image size at a whole-image stage: the content's for the tutorial objective (as the
-    /// tutorials do), else longest side `longest` (the Gram normalisation makes the targets
-    /// independent of the style image's aspect).
+    /// tutorials do), else longest side `longest` times the style scale (the Gram normalisation
+    /// makes the targets independent of the style image's aspect).
     func styleSize(_ style: PlanarImage, width: Int, height: Int, longest: Int) -> (width: Int, height: Int) {
         options.objective == .tutorial
             ? (width, height)
-            : Resample.fit(width: style.width, height: style.height, longest: longest)
+            : Resample.fit(width: style.width, height: style.height, longest: Self.scaled(longest, by: options.styleScale))
+    }
+
+    /// A style image's longest side `longest` times the style scale, at least 16 px (the four
+    /// poolings need one position).
+    static func scaled(_ longest: Int, by styleScale: Float) -> Int {
+        max(16, Int((Float(longest) * styleScale).rounded()))
     }
 
     // MARK: Tiles
@@ -196,6 +204,20 @@ struct StylizeRun {
             }
         }
         return (image, loss)
+    }
+
+    /// An image of the styles' mean colour, each style's mean weighted by its blend weight.
+    static func meanColor(of styles: [PlanarImage], blend: [Float], width: Int, height: Int) -> PlanarImage {
+        var color = [Double](repeating: 0, count: 3)
+        for (k, style) in styles.enumerated() {
+            let n = style.width * style.height
+            for c in 0..<3 {
+                let sum = style.pixels[c * n..<(c + 1) * n].reduce(0.0) { $0 + Double($1) }
+                color[c] += Double(blend[k]) * sum / Double(n)
+            }
+        }
+        let plane = width * height
+        return PlanarImage(trusted: width, height, color.flatMap { [Float](repeating: Float($0), count: plane) })
     }
 
     /// Seeded uniform noise in 0…1 (SplitMix64), the same for the same seed on every machine.

@@ -18,6 +18,7 @@ extension StyleOptions {
     public static let workSizeRange = 64...maximumSize
     public static let scaleRange = 1...8
     public static let threadRange = 0...256
+    public static let styleScaleRange: ClosedRange<Float> = 0.25...4
 
     public func validate(for architecture: VGGArchitecture, styleCount: Int) throws {
         func bad(_ message: String) -> StyleError { .invalidArgument(message) }
@@ -46,6 +47,12 @@ extension StyleOptions {
         }
         guard learningRate.isFinite, learningRate > 0 else {
             throw bad("learning rate must be a finite number > 0, got \(learningRate)")
+        }
+        guard styleScale.isFinite, Self.styleScaleRange.contains(styleScale) else {
+            throw bad("style scale must be between \(Self.styleScaleRange.lowerBound) and \(Self.styleScaleRange.upperBound), got \(styleScale)")
+        }
+        guard objective != .tutorial || styleScale == 1 else {
+            throw bad("the tutorial objective takes the style at the content's size: leave the style scale at 1, or use the default objective")
         }
         let known = architecture.layerNames
         guard !contentLayers.isEmpty || contentWeight == 0 else { throw bad("no content layers given") }

@@ -1,0 +1,194 @@
+import XCTest
+@testable import StyleKernel
+
+/// The artistic controls, each measured by its effect on the result (with the default model, at
+/// small sizes): `colors`, `style-scale`, the named start images.
+final class ControlTests: XCTestCase {
+    var content: PlanarImage { patternImage(width: 96, height: 72, phase: 0) }
+
+    /// Diagonal colour stripes of `period` px: a style whose stroke size is known.
+    func stripes(side: Int, period: Float) -> PlanarImage {
+        let n = side * side
+        var p = [Float](repeating: 0, count: 3 * n)
+        for y in 0..<side {
+            for x in 0..<side {
+                let t = sin(2 * Float.pi * Float(x + y) / period)
+                p[y * side + x] = 0.5 + 0.45 * t
+                p[n + y * side + x] = 0.3 + 0.2 * t
+                p[2 * n + y * side + x] = 0.6 - 0.35 * t
+            }
+        }
+        return try! PlanarImage(width: side, height: side, pixels: p)
+    }
+
+    func options(_ change: (inout StyleOptions) -> Void = { _ in }) -> StyleOptions {
+        var o = StyleOptions()
+        o.size = 96
+        o.iterations = 12
+        o.scales = 1
+        o.threads = 2
+        change(&o)
+        return o
+    }
+
+    func stylize(_ style: PlanarImage, _ o: StyleOptions) throws -> PlanarImage {
+        try StylizeTests.sharedEngine.get().stylize(content: content, styles: [style], options: o).image
+    }
+
+    /// YIQ's I and Q planes (BT.601).
+    func chroma(_ image: PlanarImage) -> (i: [Float], q: [Float]) {
+        let n = image.width * image.height, p = image.pixels
+        let i = (0..<n).map { 0.596 * p[$0] - 0.274 * p[n + $0] - 0.322 * p[2 * n + $0] }
+        let q = (0..<n).map { 0.211 * p[$0] - 0.523 * p[n + $0] + 0.312 * p[2 * n + $0] }
+        return (i, q)
+    }
+
+    func meanAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).reduce(0) { $0 + abs($1.0 - $1.1) } / Float(a.count)
+    }
+
+    // MARK: colors
+
+    func testLuminanceKeepsTheContentsChromaAndStylizesItsLuminance() throws {
+        let style = randomImage(width: 64, height: 64, seed: 5)
+        let kept = try stylize(style, options { $0.colors = .luminance })
+        let painted = try stylize(style, options())
+        let original = Resample.resize(content, width: kept.width, height: kept.height)
+        let (ci, cq) = chroma(original)
+        let (ki, kq) = chroma(kept), (pi, pq) = chroma(painted)
+        let keptChroma = (meanAbsoluteDifference(ki, ci) + meanAbsoluteDifference(kq, cq)) / 2
+        let paintedChroma = (meanAbsoluteDifference(pi, ci) + meanAbsoluteDifference(pq, cq)) / 2
+        // Only clamping to 0…1 moves the chroma (the pattern's blue disc is at 1).
+        XCTAssertLessThan(keptChroma, 0.01, "luminance mode should keep the content's chroma")
+        XCTAssertGreaterThan(paintedChroma, 5 * keptChroma, "the style mode takes the painting's colours")
+        let lumaChange = meanAbsoluteDifference(ColorControl.luminance(kept), ColorControl.luminance(original))
+        XCTAssertGreaterThan(lumaChange, 0.03, "the luminance should be stylized")
+    }
+
+    func testHistogramGivesTheStyleTheContentsMeanAndCovariance() throws {
+        // Colours well inside 0…1, so clamping does not blur the comparison.
+        var rng = TestRandom(seed: 3)
+        let n = 50 * 40
+        let base = rng.array(n, 0.4, 0.6)
+        let style = try PlanarImage(width: 50, height: 40, pixels:
+            base.map { $0 * 0.5 + 0.1 } + zip(base, rng.array(n, 0, 0.1)).map { $0 * 0.3 + $1 } + rng.array(n, 0.2, 0.3))
+        let target = ColorStatistics(randomImage(width: 30, height: 30, seed: 8).scaled(0.4, 0.3))
+        let recolored = ColorStatistics(target.recolor(style, from: ColorStatistics(style)))
+        for c in 0..<3 { XCTAssertEqual(recolored.mean[c], target.mean[c], accuracy: 1e-3) }
+        for k in 0..<9 { XCTAssertEqual(recolored.covariance[k], target.covariance[k], accuracy: 2e-4) }
+    }
+
+    func testSymmetricEigenPowers() {
+        let m: [Double] = [4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 2]
+        let root = SymmetricEigen3(m).power(0.5)
+        let square = root.multiplied(by: root)
+        for k in 0..<9 { XCTAssertEqual(square[k], m[k], accuracy: 1e-9) }
+        let identity = SymmetricEigen3(m).power(-0.5).multiplied(by: root)
+        for k in 0..<9 { XCTAssertEqual(identity[k], k % 4 == 0 ? 1 : 0, accuracy: 1e-9) }
+    }
+
+    func testHistogramMovesTheResultsColoursTowardsTheContents() throws {
+        let style = stripes(side: 64, period: 10)
+        let matched = try stylize(style, options { $0.colors = .histogram })
+        let painted = try stylize(style, options())
+        let target = ColorStatistics(Resample.resize(content, width: matched.width, height: matched.height)).mean
+        func distance(_ image: PlanarImage) -> Double {
+            let m = ColorStatistics(image).mean
+            return (0..<3).reduce(0) { $0 + abs(m[$1] - target[$1]) }
+        }
+        XCTAssertLessThan(distance(matched), 0.5 * distance(painted),
+                          "histogram mode: mean colour \(distance(matched)) from the content's, style mode \(distance(painted))")
+    }
+
+    // MARK: style-scale
+
+    /// The power-weighted mean spatial frequency (cycles per pixel) of an image's luminance, its
+    /// mean removed: lower when the texture is coarser.
+    func spectralCentroid(_ image: PlanarImage) -> Double {
+        let (w, h) = (image.width, image.height)
+        var y = ColorControl.luminance(image).map(Double.init)
+        let mean = y.reduce(0, +) / Double(y.count)
+        for i in y.indices { y[i] -= mean }
+        // Separable DFT: rows, then columns.
+        var re = [Double](repeating: 0, count: w * h), im = re
+        for r in 0..<h {
+            for u in 0..<w {
+                var a = 0.0, b = 0.0
+                for x in 0..<w {
+                    let t = -2 * Double.pi * Double(u * x) / Double(w)
+                    a += y[r * w + x] * cos(t); b += y[r * w + x] * sin(t)
+                }
+                re[r * w + u] = a; im[r * w + u] = b
+            }
+        }
+        var weighted = 0.0, total = 0.0
+        for u in 0..<w {
+            for v in 0..<h {
+                var a = 0.0, b = 0.0
+                for r in 0..<h {
+                    let t = -2 * Double.pi * Double(v * r) / Double(h)
+                    a += re[r * w + u] * cos(t) - im[r * w + u] * sin(t)
+                    b += re[r * w + u] * sin(t) + im[r * w + u] * cos(t)
+                }
+                let fu = Double(min(u, w - u)) / Double(w), fv = Double(min(v, h - v)) / Double(h)
+                let power = a * a + b * b
+                weighted += power * (fu * fu + fv * fv).squareRoot()
+                total += power
+            }
+        }
+        return weighted / max(total, 1e-30)
+    }
+
+    func testStyleScaleTwoCoarsensTheStrokes() throws {
+        let style = stripes(side: 64, period: 8)
+        let one = spectralCentroid(try stylize(style, options { $0.iterations = 30 }))
+        let two = spectralCentroid(try stylize(style, options { $0.iterations = 30; $0.styleScale = 2 }))
+        let half = spectralCentroid(try stylize(style, options { $0.iterations = 30; $0.styleScale = 0.5 }))
+        XCTAssertLessThan(two, 0.85 * one, "style scale 2: spectral centroid \(two) against \(one) at scale 1")
+        XCTAssertGreaterThan(half, one, "style scale 0.5: spectral centroid \(half) against \(one) at scale 1")
+    }
+
+    func testStyleScaleIsCheckedAndRefusedWithTheTutorialObjective() throws {
+        let engine = try StylizeTests.sharedEngine.get()
+        for bad: Float in [0.2, 5, .nan] {
+            XCTAssertThrowsError(try engine.stylize(content: content, styles: [content], options: options { $0.styleScale = bad }))
+        }
+        XCTAssertThrowsError(try engine.stylize(content: content, styles: [content], options: options {
+            $0.styleScale = 2; $0.objective = .tutorial
+        })) { error in XCTAssertTrue("\(error)".contains("tutorial")) }
+        var o = StyleOptions()
+        XCTAssertThrowsError(try OptionTable.spec(named: "style-scale")!.set("8", in: &o))
+        try OptionTable.spec(named: "style-scale")!.set("0.5", in: &o)
+        XCTAssertEqual(o.styleScale, 0.5)
+    }
+
+    // MARK: init
+
+    func testGrayAndStyleMeanStartWhereTheySay() throws {
+        let style = stripes(side: 64, period: 10)
+        let styleMean = ColorStatistics(style).mean
+        for (initialization, start) in [(StyleOptions.Initialization.gray, [0.5, 0.5, 0.5]),
+                                        (.styleMean, styleMean)] {
+            // One L-BFGS step moves pixels by about 1 % of their range.
+            let result = try stylize(style, options { $0.initialization = initialization; $0.iterations = 1 })
+            let n = result.width * result.height
+            for c in 0..<3 {
+                let plane = result.pixels[c * n..<(c + 1) * n]
+                let deviation = plane.reduce(0.0) { $0 + abs(Double($1) - start[c]) } / Double(n)
+                XCTAssertLessThan(deviation, 0.03, "\(initialization), channel \(c)")
+            }
+        }
+        var o = StyleOptions()
+        for word in ["gray", "style-mean", "content", "random"] {
+            try OptionTable.spec(named: "init")!.set(word, in: &o)
+            XCTAssertEqual(OptionTable.spec(named: "init")!.text(of: o), word)
+        }
+    }
+}
+
+extension PlanarImage {
+    /// Each value times `k` plus `b` (for test images with a chosen range).
+    func scaled(_ k: Float, _ b: Float) -> PlanarImage {
+        PlanarImage(trusted: width, height, pixels.map { $0 * k + b })
+    }
+}
