@@ -171,6 +171,7 @@ examples-test: cabi-test-install
 	            "style=$(EXAMPLES_TMP)/style.png size=0" "style=$(EXAMPLES_TMP)/style.png max-memory=1Gi" \
 	            "style=$(EXAMPLES_TMP)/style.png lr=nan" "style=$(EXAMPLES_TMP)/style.png style-layers=conv9_1" \
 	            "style=/nonexistent.png" "style=$(EXAMPLES_TMP)/style.png model=/nonexistent" \
+	            "style=$(EXAMPLES_TMP)/style.png mask=$(EXAMPLES_TMP)/style.png mask=$(EXAMPLES_TMP)/style.png" \
 	            "-define stylize:bogus=1" "-define stylize:iterations=0"; do \
 	    case "$$args" in -define*) define=$${args%% *}; value=$${args#* }; process="style=$(EXAMPLES_TMP)/style.png";; \
 	                     *) define=; value=; process=$$args;; esac; \
@@ -183,6 +184,17 @@ examples-test: cabi-test-install
 	    test "$$(compare -metric AE $(EXAMPLES_TMP)/rose.png $(EXAMPLES_TMP)/bad.png null: 2>&1)" = 0 || \
 	        { echo "'$$args': the image written after the failure is not the input unchanged"; exit 1; }; \
 	done
+	@echo "== -process with mask=: the mask's black left half keeps the image, its white right half is stylized"
+	convert rose: -resize 96x $(EXAMPLES_TMP)/rose96.png
+	convert -size 96x63 xc:black -fill white -draw 'rectangle 48,0 95,62' $(EXAMPLES_TMP)/half.png
+	MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
+	    convert $(EXAMPLES_TMP)/rose96.png -process "stylize style=$(EXAMPLES_TMP)/style.png \
+	    mask=$(EXAMPLES_TMP)/half.png iterations=20 scales=1" $(EXAMPLES_TMP)/masked.png
+	@for side in 28x63+0+0 28x63+68+0; do \
+	    convert \( $(EXAMPLES_TMP)/rose96.png -crop $$side \) \( $(EXAMPLES_TMP)/masked.png -crop $$side \) \
+	        -compose difference -composite -format '%[fx:mean] ' info:; done >$(EXAMPLES_TMP)/masked.txt; \
+	read left right <$(EXAMPLES_TMP)/masked.txt; echo "mean change: black side $$left, white side $$right"; \
+	awk -v l=$$left -v r=$$right 'BEGIN { exit !(l < 0.02 && r > 4 * l) }' || { echo "the mask was not followed"; exit 1; }
 	@echo "== -process on a large image with alpha: in tiles, the host's size and alpha kept, the colours stylized"
 	convert -seed 5 -size 1500x1000 plasma:tan-navy \( -size 1000x1500 gradient:white-gray25 -rotate 90 \) \
 	    -alpha off -compose CopyOpacity -composite -depth 8 $(EXAMPLES_TMP)/big.png

@@ -183,12 +183,23 @@ enum Stylization {
         for (k, s) in ([contentImage] + styleImages).enumerated() where s.overlaps(outputImage) {
             throw .invalid("the output buffer overlaps \(k == 0 ? "the content image" : "style image \(k)")")
         }
-        try checkMemory(content: contentImage, styles: styleImages, result: (w, h))
+        var maskImages: [CheckedImage] = []
+        if let masks = o.masks {
+            for k in 0..<styleCount {
+                let mask = try CheckedImage(masks + k, what: "mask \(k + 1)")
+                guard !mask.overlaps(outputImage) else { throw .invalid("the output buffer overlaps mask \(k + 1)") }
+                maskImages.append(mask)
+            }
+        }
+        try checkMemory(content: contentImage, styles: styleImages + maskImages, result: (w, h))
 
         // 2. Pixels and engine options.
         let contentPlanar = try contentImage.planar(what: "content image")
         let stylePlanar = try styleImages.enumerated().map { (k, s) throws(Failure) in
             try s.planar(what: "style image \(k + 1)")
+        }
+        let masks = try maskImages.enumerated().map { (k, m) throws(Failure) in
+            RegionMask(try m.planar(what: "mask \(k + 1)"))
         }
         let engineOptions = try OptionsBridge.engineOptions(o, contentWidth: contentImage.width,
                                                             contentHeight: contentImage.height,
@@ -216,7 +227,7 @@ enum Stylization {
         }
         let result: StylizeResult
         do {
-            result = try ctx.engine.stylize(content: contentPlanar, styles: stylePlanar,
+            result = try ctx.engine.stylize(content: contentPlanar, styles: stylePlanar, masks: masks,
                                             options: engineOptions, progress: handler)
         } catch {
             throw Failure(error)

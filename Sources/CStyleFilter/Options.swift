@@ -77,6 +77,7 @@ enum OptionsBridge {
         let d = StyleOptions.filterDefaults
         for spec in OptionTable.all { fields[spec.name]?(&o, d, nil) }
         o.init_image = nil
+        o.masks = nil
         return o
     }
 

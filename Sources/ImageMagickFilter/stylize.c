@@ -10,6 +10,8 @@
  * Arguments (ImageMagick splits the -process string on spaces, so values cannot contain spaces):
  *   style=FILE            style image, repeat for several (required)
  *   style-blend=W1,W2     blend weights of the styles (default equal)
+ *   mask=FILE             region of a style, once per style= in the same order: white takes that
+ *                         style, black none, grey blends; where no mask covers, the image is kept
  *   model=FILE.safetensors   the model (default: found as sf_context_create does)
  *   init=FILE             start from an image (init=content, random, gray, style-mean are engine options)
  * and every engine option under the `stylize` command's long-option name, with its values and
@@ -62,9 +64,12 @@ typedef struct {
     size_t style_count;
     float blend[SF_MAX_STYLES];
     size_t blend_count;
+    const char *masks[SF_MAX_STYLES];
+    size_t mask_count;
     const char *init_path;
     const char *model;
     int replace_styles; /* the next style= starts a new list */
+    int replace_masks;  /* the next mask= starts a new list */
 } arguments;
 
 static void option_error(ExceptionInfo *exception, const char *what, const char *arg) {
@@ -82,7 +87,7 @@ static int parse_weight(const char *text, float *out) {
 }
 
 /* The module's own keys, which are not engine options: the images and the model. */
-static const char *const module_keys[] = {"style", "style-blend", "model"};
+static const char *const module_keys[] = {"style", "style-blend", "mask", "model"};
 
 /* "style, style-blend, model, iterations, …": every key this module takes, the engine options
  * from the library's option table (sf_option_info), so the list cannot fall behind it. */
@@ -135,6 +140,13 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
         }
         if (a->style_count == SF_MAX_STYLES) { option_error(exception, "stylize: too many style images", shown); return 0; }
         a->styles[a->style_count++] = v;
+    } else if (IS("mask")) {
+        if (a->replace_masks) {
+            a->mask_count = 0;
+            a->replace_masks = 0;
+        }
+        if (a->mask_count == SF_MAX_STYLES) { option_error(exception, "stylize: too many masks", shown); return 0; }
+        a->masks[a->mask_count++] = v;
     } else if (IS("style-blend")) {
         const char *p = v;
         a->blend_count = 0;
@@ -197,6 +209,7 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
 static int parse_process_arguments(int argc, const char **argv, arguments *a, ExceptionInfo *exception) {
     /* A style= argument replaces the styles of the defines (precedence over -define). */
     a->replace_styles = 1;
+    a->replace_masks = 1;
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (arg == NULL || *arg == '\0') continue;
@@ -253,6 +266,10 @@ static int parse_defines(const Image *image, arguments *a, char **shown, size_t 
 static int check_arguments(const arguments *a, ExceptionInfo *exception) {
     if (a->style_count == 0) {
         option_error(exception, "stylize: no style image: give style=FILE (or -define stylize:style=FILE)", "style=");
+        return 0;
+    }
+    if (a->mask_count && a->mask_count != a->style_count) {
+        option_error(exception, "stylize: give one mask= per style=, in the same order", "mask=");
         return 0;
     }
     if (a->blend_count && a->blend_count != a->style_count) {
@@ -493,6 +510,8 @@ ModuleExport size_t stylizeImage(Image **images, const int argc, const char **ar
     }
     sf_image styles[SF_MAX_STYLES];
     size_t loaded = 0;
+    sf_image masks[SF_MAX_STYLES];
+    size_t masks_loaded = 0;
     sf_image init = {0, 0, 0, 0, NULL};
     int ok = ctx != NULL;
     for (; ok && loaded < a.style_count; loaded++) {
@@ -501,6 +520,13 @@ ModuleExport size_t stylizeImage(Image **images, const int argc, const char **ar
         if (s) DestroyImage(s);
         if (!ok) break;
     }
+    for (; ok && masks_loaded < a.mask_count; masks_loaded++) {
+        Image *s = read_image(a.masks[masks_loaded], exception);
+        ok = s != NULL && export_rgb16(s, &masks[masks_loaded], exception);
+        if (s) DestroyImage(s);
+        if (!ok) break;
+    }
+    if (a.mask_count) a.options.masks = masks;
     if (ok && a.init_path) {
         Image *s = read_image(a.init_path, exception);
         ok = s != NULL && export_rgb16(s, &init, exception);
@@ -508,6 +534,7 @@ ModuleExport size_t stylizeImage(Image **images, const int argc, const char **ar
     }
     if (ok) stylize_list(images, ctx, &a, styles, init.data ? &init : NULL, exception);
     for (size_t i = 0; i < loaded; i++) free(styles[i].data);
+    for (size_t i = 0; i < masks_loaded; i++) free(masks[i].data);
     free(init.data);
     if (ctx) sf_context_destroy(ctx);
     for (size_t i = 0; i < shown_count; i++) free(shown[i]);

@@ -11,6 +11,7 @@ struct StylizationRun {
     func run() throws {
         let s = settings
         var inputs = [(s.content, "content image")] + s.styles.map { ($0, "style image") }
+            + s.masks.map { ($0, "--mask image") }
         if case .image(let location) = s.initial { inputs.append((location, "--init image")) }
         for (location, what) in inputs { try InputCheck.checkReadable(location, what: what) }
         try MagickImageWriter.checkWritable(s.output)
@@ -24,6 +25,11 @@ struct StylizationRun {
         let content = try MagickImageReader.read(s.content)
         try content.requireSingleFrame(s.content.spec)
         let styles = try s.styles.map { try MagickImageReader.read($0).image }
+        let masks = try s.masks.map { location -> RegionMask in
+            let mask = try MagickImageReader.read(location)
+            try mask.requireSingleFrame(location.spec)
+            return RegionMask(mask.image)
+        }
         var options = s.options
         if case .image(let location) = s.initial {
             options.initialization = .image(try MagickImageReader.read(location).image)
@@ -38,7 +44,7 @@ struct StylizationRun {
                                                        metadata: content.metadata, quiet: s.quiet) : nil
         let engine = StyleEngine(model: model)
         let result = try engine.stylize(
-            content: content.image, styles: styles, options: options, snapshotEvery: s.saveEvery,
+            content: content.image, styles: styles, masks: masks, options: options, snapshotEvery: s.saveEvery,
             progress: { event, image in
                 display?.show(event)
                 if let image { snapshots?.save(image, completed: event.completed, planned: event.planned) }

@@ -57,6 +57,11 @@ struct StylizeImageCommand: ParsableCommand {
                                valueName: "output"))
     var output: String
 
+    @Option(name: .customLong("mask"),
+            help: ArgumentHelp("Region of a style: white takes it, black none, grey blends; once per -s, in their order. Where no mask covers, the content is kept.",
+                               valueName: "mask"))
+    var masks: [String] = []
+
     @Option(name: .customLong("style-blend"),
             help: ArgumentHelp("Blend weights of the style images, one per -s (w1,w2,…; normalised). Default: equal.",
                                valueName: "w1,w2,…"))

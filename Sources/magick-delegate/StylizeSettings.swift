@@ -18,6 +18,8 @@ enum InitialImage: Equatable {
 struct StylizeSettings {
     var content: ImageLocation
     var styles: [ImageLocation]
+    /// One region mask per style (`--mask`), or none.
+    var masks: [ImageLocation]
     var output: ImageLocation
     var initial: InitialImage
     /// The engine's options; an `--init` image is read later (`initialization` is then the
@@ -49,6 +51,9 @@ extension StylizeImageCommand {
                 throw CommandFailure("--" + error.description)
             }
         }
+        guard masks.isEmpty || masks.count == styles.count else {
+            throw CommandFailure("--mask: \(masks.count) mask\(masks.count == 1 ? "" : "s") for \(styles.count) style image\(styles.count == 1 ? "" : "s"); give one --mask per -s, in the same order")
+        }
         if let styleBlend {
             o.styleBlend = try OptionLists.styleBlend(styleBlend, styleCount: styles.count)
         }
@@ -66,7 +71,7 @@ extension StylizeImageCommand {
         guard !(outputLocation.isStandardStream && saveEvery != nil) else {
             throw CommandFailure("--save-every needs an output file to save next to, not standard output")
         }
-        var inputs = [ImageLocation(content)] + styles.map(ImageLocation.init)
+        var inputs = [ImageLocation(content)] + styles.map(ImageLocation.init) + masks.map(ImageLocation.init)
         if case .image(let location) = initial { inputs.append(location) }
         guard inputs.filter(\.isStandardStream).count <= 1 else {
             throw CommandFailure("only one image can be read from standard input ('-')")
@@ -76,7 +81,8 @@ extension StylizeImageCommand {
         }
         if let report, report.isEmpty { throw CommandFailure("--report needs a file name") }
         return StylizeSettings(
-            content: ImageLocation(content), styles: styles.map(ImageLocation.init), output: outputLocation,
+            content: ImageLocation(content), styles: styles.map(ImageLocation.init),
+            masks: masks.map(ImageLocation.init), output: outputLocation,
             initial: initial, options: o, model: model, report: report, saveEvery: saveEvery ?? 0,
             showProgress: progress && !quiet, quiet: quiet)
     }

@@ -168,7 +168,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_image, format), 16);
     CHECK_EQ_INT(offsetof(sf_image, data), 24);
 
-    CHECK_EQ_INT(sizeof(sf_options), 112);
+    CHECK_EQ_INT(sizeof(sf_options), 120);
     CHECK_EQ_INT(offsetof(sf_options, struct_size), 0);
     CHECK_EQ_INT(offsetof(sf_options, iterations), 8);
     CHECK_EQ_INT(offsetof(sf_options, optimizer), 12);
@@ -191,6 +191,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_options, max_memory), 96);
     CHECK_EQ_INT(offsetof(sf_options, style_scale), 104);
     CHECK_EQ_INT(offsetof(sf_options, colors), 108);
+    CHECK_EQ_INT(offsetof(sf_options, masks), 112);
     CHECK_EQ_INT(sizeof(sf_option_description), 88);
     CHECK_EQ_INT(offsetof(sf_option_description, name), 8);
     CHECK_EQ_INT(offsetof(sf_option_description, type), 16);
@@ -875,6 +876,59 @@ static void test_runs(sf_context *ctx) {
     free(small.mem); free(rgb_content.mem); free(o2.mem);
 }
 
+/* Region masks: a mask whose left half is black and right half white keeps the left half near
+ * the content and changes the right one; a mask count is style_count, and bad masks are refused. */
+static void test_masks(sf_context *ctx) {
+    buffer content = make_picture(64, 48, SF_FORMAT_RGB8, 0);
+    buffer style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
+    buffer mask = make_buffer(64, 48, SF_FORMAT_RGB8, 0);
+    for (uint32_t y = 0; y < 48; y++)
+        for (uint32_t x = 0; x < 64; x++)
+            memset(mask.mem + y * mask.img.stride_bytes + x * 3, x < 32 ? 0 : 255, 3);
+    sf_options o = small_options();
+    o.init = SF_INIT_CONTENT;
+    o.iterations = 20;
+    o.max_size = 0;
+    o.masks = &mask.img;
+    buffer out = make_buffer(64, 48, SF_FORMAT_RGB8, 0);
+    int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, NULL, NULL);
+    CHECK(rc == SF_OK, "%s: %s", sf_status_name(rc), sf_last_error_message(ctx));
+    /* Mean absolute change from the content, 0…255, in the left and right halves away from the
+     * middle (the network's receptive field blurs the border). */
+    double left = 0, right = 0;
+    size_t nl = 0, nr = 0;
+    for (uint32_t y = 0; y < 48; y++)
+        for (uint32_t x = 0; x < 64; x++)
+            for (int c = 0; c < 3; c++) {
+                double d = fabs((double)out.mem[y * out.img.stride_bytes + x * 3 + c] -
+                                (double)content.mem[y * content.img.stride_bytes + x * 3 + c]);
+                if (x < 20) { left += d; nl++; }
+                if (x >= 44) { right += d; nr++; }
+            }
+    left /= (double)nl;
+    right /= (double)nr;
+    CHECK(left < 6 && right > 3 * left, "masked change: left (black) %.2f, right (white) %.2f", left, right);
+
+    /* Two styles need two masks: a mask array is read for style_count images. */
+    sf_image two_styles[2] = {style.img, style.img};
+    sf_image two_masks[2] = {mask.img, mask.img};
+    o.masks = two_masks;
+    o.iterations = 2;
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, two_styles, NULL, 2, &out.img, NULL, NULL), SF_OK);
+    /* A bad mask descriptor and the tutorial objective are refused, the output untouched. */
+    buffer untouched_out = make_buffer(64, 48, SF_FORMAT_RGB8, 0);
+    sf_image bad = mask.img;
+    bad.format = 99;
+    o.masks = &bad;
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &untouched_out.img, NULL, NULL), SF_INVALID_ARGUMENT);
+    o.masks = &mask.img;
+    o.objective = SF_OBJECTIVE_TUTORIAL;
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &untouched_out.img, NULL, NULL), SF_INVALID_ARGUMENT);
+    CHECK(strstr(sf_last_error_message(ctx), "mask") != NULL, "%s", sf_last_error_message(ctx));
+    CHECK(untouched(&untouched_out), "output untouched after a refused mask");
+    free(content.mem); free(style.mem); free(mask.mem); free(out.mem); free(untouched_out.mem);
+}
+
 static void test_cancel(sf_context *ctx) {
     buffer content = make_picture(48, 32, SF_FORMAT_RGB8, 0);
     buffer style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
@@ -1137,6 +1191,7 @@ int main(int argc, char **argv) {
         CHECK(sf_context_model_path(ctx) != NULL && strlen(sf_context_model_path(ctx)) > 0, "model path");
         test_bad_inputs(ctx);
         test_runs(ctx);
+        test_masks(ctx);
         test_cancel(ctx);
         test_tiled_run(ctx);
         test_budget_refused(ctx);

@@ -120,6 +120,11 @@ final class BadInputTests: CommandTestCase {
             (base + ["--size", "100000"], "\(StyleOptions.maximumSize)"),
             (base + ["--work-size", "0"], "--work-size"),
             (base + ["--max-memory", "1K"], "256M"),
+            (base + ["--mask", "rose.png", "--mask", "rose.png"], "--mask"),
+            (base + ["--mask", "missing-mask.png"], "missing-mask.png"),
+            (base + ["--style-scale", "9"], "--style-scale"),
+            (base + ["--colors", "sepia"], "--colors"),
+            (base + ["--style-scale", "2", "--objective", "tutorial"], "tutorial"),
         ]
         for (arguments, needle) in expectations {
             let r = try stylize(arguments)

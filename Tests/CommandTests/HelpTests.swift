@@ -17,7 +17,7 @@ final class HelpTests: CommandTestCase {
     /// the table's value name, help line and default (`StyleOptions()`).
     func testEngineOptionsMatchTheOptionTable() throws {
         let help = String(decoding: try stylize(["--help"]).stdout, as: UTF8.self)
-        let commandOnly: Set = ["style", "output", "style-blend", "model", "report", "progress", "save-every",
+        let commandOnly: Set = ["style", "output", "style-blend", "mask", "model", "report", "progress", "save-every",
                                 "quiet", "version", "help"]
         // Option lines: "  --name <value> …" or "  -s, --name <value> …".
         let listed = help.split(separator: "\n").compactMap { line -> String? in

@@ -62,6 +62,9 @@ convert -size 48x32 gradient:tomato-steelblue photo.jpg
 convert photo.jpg in.jpg
 convert -seed 3 -size 32x32 plasma:red-blue style.png
 for f in painting.jpg a.jpg b.jpg starry.png "my styles/starry.png"; do convert style.png "$f"; done
+convert -size 48x32 xc:black -fill white -draw 'rectangle 0,0 47,12' sky.png
+convert -size 48x32 xc:black -fill white -draw 'rectangle 0,0 23,31' left.png
+convert left.png -negate right.png
 # A comment, as photos often carry, goes on into the PPM files the C and Python readers get.
 convert rose: -resize 48x -set comment "a test image" examples/content.png
 cp style.png examples/style.png

@@ -162,6 +162,38 @@ final class ControlTests: XCTestCase {
         XCTAssertEqual(o.styleScale, 0.5)
     }
 
+    // MARK: masks
+
+    /// A mask whose left half is black and right half white: the left stays within a small
+    /// distance of the content, the right is stylized; with no mask at all both change alike.
+    func testMaskKeepsTheBlackRegionAndStylizesTheWhiteOne() throws {
+        let style = stripes(side: 64, period: 8)
+        let (w, h) = (96, 72)
+        let half = RegionMask(width: w, height: h, values: (0..<w * h).map { $0 % w < w / 2 ? 0 : 1 })
+        let engine = try StylizeTests.sharedEngine.get()
+        let o = options { $0.iterations = 20 }
+        let masked = try engine.stylize(content: content, styles: [style], masks: [half], options: o).image
+        let whole = try engine.stylize(content: content, styles: [style], options: o).image
+        // Mean absolute change per value in columns [x0, x1), away from the middle (the
+        // network's receptive field spreads the border).
+        func change(_ image: PlanarImage, _ x0: Int, _ x1: Int) -> Float {
+            var sum: Float = 0
+            for c in 0..<3 { for y in 0..<h { for x in x0..<x1 {
+                let i = (c * h + y) * w + x
+                sum += abs(image.pixels[i] - content.pixels[i])
+            } } }
+            return sum / Float(3 * h * (x1 - x0))
+        }
+        let left = change(masked, 0, 30), right = change(masked, 66, 96)
+        XCTAssertLessThan(left, 0.02, "black region: mean change \(left)")
+        XCTAssertGreaterThan(right, 4 * left, "white region: mean change \(right) against \(left)")
+        XCTAssertGreaterThan(change(whole, 0, 30), 4 * left, "without a mask the left half is stylized too")
+        // One mask per style, values in 0…1.
+        XCTAssertThrowsError(try engine.stylize(content: content, styles: [style, style], masks: [half], options: o))
+        let bad = RegionMask(width: 2, height: 1, values: [0, 2])
+        XCTAssertThrowsError(try engine.stylize(content: content, styles: [style], masks: [bad], options: o))
+    }
+
     // MARK: init
 
     func testGrayAndStyleMeanStartWhereTheySay() throws {

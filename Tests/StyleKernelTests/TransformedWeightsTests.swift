@@ -82,7 +82,7 @@ final class TransformedWeightsTests: XCTestCase {
         let sizes = ScaleSchedule.wholeImageSizes(size: options.size, scales: options.scales)
         XCTAssertEqual(sizes, [64, 80, 113, 160])  // the 64 px floor merges the two smallest
         let peaks = sizes.map {
-            run.peakFloats(content: content, styles: [content], longest: $0, deepest: deepest)
+            run.peakFloats(content: content, styles: [content], masks: 0, longest: $0, deepest: deepest)
         }
         XCTAssertEqual(peaks, peaks.sorted())
         try run.plan(content: content, styles: [content])

@@ -162,11 +162,15 @@ typedef struct sf_options {
     uint64_t max_memory;        /* 96: [1 GiB] bytes the stylization may allocate (the model and
                                        the host's images aside), >= 256 MiB; tiles are sized to fit
                                        it, a run that cannot fit is refused */
-    /* Appended (1.3.0): callers compiled with the 104-byte struct get the defaults. */
+    /* Appended (1.3.0): callers compiled with the 104-byte struct get the defaults (no masks). */
     float style_scale;          /* 104: [1.0] size of the style image relative to each scale's,
                                        0.25…4: above 1 larger strokes, below 1 smaller */
     int32_t colors;             /* 108: [SF_COLORS_STYLE] an sf_colors */
-} sf_options;                   /* sizeof = 112 on LP64 (88 and 104 in older headers) */
+    const sf_image *masks;      /* 112: [NULL] region masks, one per style image (style_count
+                                       images, any size, read as luminance): white takes that
+                                       style, black none, grey blends; where no mask covers a
+                                       pixel the content is kept. NULL: every style everywhere */
+} sf_options;                   /* sizeof = 120 on LP64 (88 and 104 in older headers) */
 
 /* Fills *options with the defaults and sets options->struct_size = struct_size.
  * struct_size must be sizeof(sf_options) as the caller knows it: smaller than 88 (the

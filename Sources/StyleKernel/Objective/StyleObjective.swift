@@ -10,6 +10,13 @@
 /// - `.tutorial`: exactly the tutorial objective of docs/objective.md: c_l = 1/(C·H·W) (a mean),
 ///   g_l = 1 (un-normalised Gram), s_l = w_l / (C² · C·H·W), t = 1 (a plain sum, model units).
 ///
+/// Region masks (`StyleTarget.mask`; Gatys et al. 2017, "Controlling Perceptual Factors in
+/// Neural Style Transfer", guided Gram matrices): each style k has its own term, with its mask
+/// m_k taken to each layer's size, G_k = F·diag(m_k²)·Fᵀ / Σm_k² (the Gram of the masked
+/// features, a mean over the region), and s scaled by the region's coverage Σm_k²/(H_l·W_l), so
+/// a pixel inside a region is pushed towards the style as hard as without masks whatever the
+/// region's size. Its gradient is 2·s·g·(G − A)·(m²∘F). Unmasked pixels have content and TV only.
+///
 /// See docs/objective.md for the derivation of the gradients.
 public final class StyleObjective: @unchecked Sendable {
     public struct Layer {
@@ -23,6 +30,20 @@ public final class StyleObjective: @unchecked Sendable {
         let target: FloatBuffer
         /// Scratch: the current Gram, then G − A (style layers only).
         let scratch: FloatBuffer?
+        /// The region mask at this layer's size (masked style terms only).
+        var mask: FloatBuffer? = nil
+    }
+
+    /// What one style term matches: Grams per style layer (blended already when there are no
+    /// masks), a weight, and the style's region mask at the input's size (H × W in 0…1; nil: the
+    /// whole image).
+    public struct StyleTarget {
+        public var grams: [String: [Float]]
+        public var weight: Float
+        public var mask: [Float]?
+        public init(grams: [String: [Float]], weight: Float = 1, mask: [Float]? = nil) {
+            self.grams = grams; self.weight = weight; self.mask = mask
+        }
     }
 
     public let workspace: NetworkWorkspace
@@ -30,13 +51,21 @@ public final class StyleObjective: @unchecked Sendable {
     let contentLayers: [Layer]
     let styleLayers: [Layer]
     let tvNorm: Float
+    /// m∘F, then m²∘F, of the masked style layer being evaluated (as large as the largest).
+    let maskedFeatures: FloatBuffer?
 
     /// - Parameters:
     ///   - contentFeatures: P_l for each content layer, at this workspace's size.
     ///   - styleGrams: the blended target Gram A_l for each style layer, computed with
     ///     `gramScale(kind:shape:)` of the style image's own size.
+    public convenience init(workspace: NetworkWorkspace, options: StyleOptions, convention: InputConvention,
+                            contentFeatures: [String: [Float]], styleGrams: [String: [Float]]) throws {
+        try self.init(workspace: workspace, options: options, convention: convention,
+                      contentFeatures: contentFeatures, styleTargets: [StyleTarget(grams: styleGrams)])
+    }
+
     public init(workspace: NetworkWorkspace, options: StyleOptions, convention: InputConvention,
-                contentFeatures: [String: [Float]], styleGrams: [String: [Float]]) throws {
+                contentFeatures: [String: [Float]], styleTargets: [StyleTarget]) throws {
         self.workspace = workspace
         self.options = options
         let parallel = workspace.parallel
@@ -56,22 +85,42 @@ public final class StyleObjective: @unchecked Sendable {
                                  target: p, scratch: nil))
         }
         let weightSum = options.styleLayers.reduce(Float(0)) { $0 + $1.weight }
+        let input = workspace.inputShape
         var style: [Layer] = []
-        for (name, weight) in options.styleLayers {
-            let shape = workspace.shape(of: name)!
-            let a = FloatBuffer(styleGrams[name]!)
-            let c = Float(shape.channels)
-            let norm: Float
-            if tutorial {
-                norm = weight / (c * c * Float(shape.count))
-            } else {
-                let energy = Reductions.sumSquares(a.pointer, count: a.count, parallel: parallel)
-                norm = Float(Double(weight / max(weightSum, 1e-30)) / max(energy, 1e-12))
+        var largestMasked = 0
+        for target in styleTargets {
+            for (name, weight) in options.styleLayers {
+                let shape = workspace.shape(of: name)!
+                let a = FloatBuffer(target.grams[name]!)
+                let c = Float(shape.channels)
+                var norm: Float
+                var gramScale = Self.gramScale(objective: options.objective, shape: shape)
+                if tutorial {
+                    norm = weight / (c * c * Float(shape.count))
+                } else {
+                    let energy = Reductions.sumSquares(a.pointer, count: a.count, parallel: parallel)
+                    norm = Float(Double(weight / max(weightSum, 1e-30)) / max(energy, 1e-12))
+                }
+                norm *= target.weight
+                var layer = Layer(name: name, shape: shape, norm: norm, gramScale: gramScale,
+                                  target: a, scratch: FloatBuffer(count: shape.channels * shape.channels))
+                if let mask = target.mask {
+                    let m = Resample.resize(mask, channels: 1, width: input.width, height: input.height,
+                                            toWidth: shape.width, height: shape.height)
+                    let mass = m.reduce(0.0) { $0 + Double($1) * Double($1) }
+                    // An empty region has no term; otherwise the Gram is a mean over the region
+                    // and the term is weighted by the region's share of the layer.
+                    guard mass > 1e-6 else { continue }
+                    gramScale = Float(1 / mass)
+                    layer = Layer(name: name, shape: shape, norm: norm * Float(mass / Double(shape.plane)),
+                                  gramScale: gramScale, target: a, scratch: layer.scratch)
+                    layer.mask = FloatBuffer(m)
+                    largestMasked = max(largestMasked, shape.count)
+                }
+                style.append(layer)
             }
-            style.append(Layer(name: name, shape: shape, norm: norm,
-                               gramScale: Self.gramScale(objective: options.objective, shape: shape),
-                               target: a, scratch: FloatBuffer(count: shape.channels * shape.channels)))
         }
+        maskedFeatures = largestMasked > 0 ? try FloatBuffer(checkedCount: largestMasked) : nil
         contentLayers = content
         styleLayers = style
         if tutorial {
@@ -81,6 +130,25 @@ public final class StyleObjective: @unchecked Sendable {
             let unit = sigma / convention.scale
             tvNorm = unit * unit / Float(workspace.inputShape.count)
         }
+    }
+
+    /// mᵖ∘F of a masked style layer's features (p = 1 for its Gram, 2 for its gradient), in
+    /// `maskedFeatures`.
+    func masked(_ layer: Layer, power: Int) -> UnsafePointer<Float> {
+        let f = workspace.output(of: layer.name)!, m = layer.mask!.pointer
+        let out = maskedFeatures!.pointer
+        let n = layer.shape.plane
+        workspace.parallel.forEach(layer.shape.channels, minimumPerThread: 1) { channels in
+            for c in channels {
+                let src = f + c * n, dst = out + c * n
+                if power == 1 {
+                    for i in 0..<n { dst[i] = m[i] * src[i] }
+                } else {
+                    for i in 0..<n { dst[i] = m[i] * m[i] * src[i] }
+                }
+            }
+        }
+        return UnsafePointer(out)
     }
 
     /// g_l: the factor in G = g·F·Fᵀ for a feature map of this shape.
@@ -100,7 +168,8 @@ public final class StyleObjective: @unchecked Sendable {
                 f, layer.target.pointer, count: layer.shape.count, parallel: parallel)
         }
         for layer in styleLayers {
-            let f = workspace.output(of: layer.name)!
+            let f = layer.mask == nil ? UnsafePointer(workspace.output(of: layer.name)!)
+                : masked(layer, power: 1)
             let g = layer.scratch!
             Gram.compute(features: f, channels: layer.shape.channels, positions: layer.shape.plane,
                          scale: layer.gramScale, gram: g.pointer, parallel: parallel)
@@ -136,7 +205,9 @@ public final class StyleObjective: @unchecked Sendable {
                 let d = layer.scratch!
                 let k = 2 * self.options.styleWeight * layer.norm
                 for i in 0..<d.count { d.pointer[i] *= k }
-                Gram.backward(dLossdGram: d.pointer, features: self.workspace.output(of: name)!,
+                let f = layer.mask == nil ? UnsafePointer(self.workspace.output(of: name)!)
+                    : self.masked(layer, power: 2)
+                Gram.backward(dLossdGram: d.pointer, features: f,
                               channels: shape.channels, positions: shape.plane,
                               scale: layer.gramScale, gradient: grad, parallel: parallel)
             }

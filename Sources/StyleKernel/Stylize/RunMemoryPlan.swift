@@ -20,8 +20,8 @@ struct RunMemoryPlan {
 extension StylizeRun {
     /// Works out the schedule and the memory plan, refusing (before any work) what cannot fit.
     /// `held`: floats the run keeps beside the caller's images throughout (`ColorControl`'s
-    /// copies of them).
-    mutating func plan(content: PlanarImage, styles: [PlanarImage], held: Int = 0) throws {
+    /// copies of them, the region masks); `masks`: the number of region masks.
+    mutating func plan(content: PlanarImage, styles: [PlanarImage], masks: Int = 0, held: Int = 0) throws {
         let schedule = ScaleSchedule(options: options, contentWidth: content.width, contentHeight: content.height)
         self.schedule = schedule
         let stages = schedule.stages
@@ -48,7 +48,7 @@ extension StylizeRun {
         let deepest = options.deepestLayer(in: network)
         let whole = stages.indices.filter { !stages[$0].tiled }
         let wholePeaks = whole.map { s in
-            peakFloats(content: content, styles: styles, longest: stages[s].longest, deepest: deepest)
+            peakFloats(content: content, styles: styles, masks: masks, longest: stages[s].longest, deepest: deepest)
         }
         plan.transformBudgets = Self.transformBudgets(peaks: wholePeaks)
             + [Int](repeating: 0, count: stages.count - whole.count)
@@ -76,7 +76,7 @@ extension StylizeRun {
             // content when this is its size, which the budget does not count (`StylizeRun.runTiled`).
             let upsampling = 3 * (previous.width * previous.height + previous.height * stage.width + plane)
             let contentCopy = stage.width == content.width && stage.height == content.height ? 0 : plane
-            let images = 3 * (plane + contentCopy)
+            let images = 3 * (plane + contentCopy) + masks * plane
             needed = max(needed, upsampling * bytes + perThread)
             minimumNeeded = max(minimumNeeded, upsampling * bytes + perThread)
             fits = fits && needed <= budget
@@ -102,8 +102,10 @@ extension StylizeRun {
                 // Beside the workspace and the optimiser: the tile's crops in both conventions,
                 // its content targets, its step weights and its change (3 planes each), and the
                 // band of positions the style Grams copy (4 M floats).
+                // With masks: their crops, and the masked features (at most conv1_1's 64 planes).
                 return NetworkWorkspace.floatCount(network: network, height: th, width: tw, depth: tiledDepth)
                     + PixelOptimizers.floatCount(options.optimizer, count: 3 * tw * th) + 22 * tw * th + (1 << 22)
+                    + (masks > 0 ? (64 + masks) * tw * th : 0)
             }
             let largest = (max(stage.width, stage.height) + 15) / 16 * 16
             let smallest = min(RunMemoryPlan.minimumTile, options.maximumTile)
@@ -136,7 +138,7 @@ extension StylizeRun {
     /// Floats a whole-image stage holds at its peak, kept Winograd weights aside: the larger of a
     /// style image's workspace (made and freed first) and its own workspace plus the optimiser's
     /// state.
-    func peakFloats(content: PlanarImage, styles: [PlanarImage], longest: Int, deepest: Int) -> Int {
+    func peakFloats(content: PlanarImage, styles: [PlanarImage], masks: Int, longest: Int, deepest: Int) -> Int {
         let (w, h) = Resample.fit(width: content.width, height: content.height, longest: longest)
         let styleWorkspaces = styles.map { style in
             let (sw, sh) = styleSize(style, width: w, height: h, longest: longest)
@@ -145,6 +147,7 @@ extension StylizeRun {
         let pixels = 3 * w * h
         let own = NetworkWorkspace.floatCount(network: network, height: h, width: w, depth: deepest)
             + PixelOptimizers.floatCount(options.optimizer, count: pixels) + pixels
+            + (masks > 0 ? (64 + masks) * w * h : 0)
         return max(own, styleWorkspaces.max() ?? 0)
     }
 }

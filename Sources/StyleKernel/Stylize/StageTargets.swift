@@ -8,14 +8,34 @@ enum StageTargets {
                            network: VGGNetwork, options: StyleOptions, convention: InputConvention,
                            tile: Int?, parallel: Parallel,
                            transformed: TransformedWeights?) throws -> [String: [Float]] {
-        let deepest = options.deepestLayer(in: network)
+        let each = try perStyleGrams(styles: styles, sizes: sizes, network: network, options: options,
+                                     convention: convention, tile: tile, parallel: parallel, transformed: transformed)
         var grams: [String: [Float]] = [:]
+        for (k, g) in each.enumerated() {
+            for (name, value) in g {
+                if var acc = grams[name] {
+                    for i in acc.indices { acc[i] += blend[k] * value[i] }
+                    grams[name] = acc
+                } else {
+                    grams[name] = value.map { $0 * blend[k] }
+                }
+            }
+        }
+        return grams
+    }
+
+    /// A_k for each style image and each of `options.styleLayers` (see `styleGrams`).
+    static func perStyleGrams(styles: [PlanarImage], sizes: [(width: Int, height: Int)],
+                              network: VGGNetwork, options: StyleOptions, convention: InputConvention,
+                              tile: Int?, parallel: Parallel,
+                              transformed: TransformedWeights?) throws -> [[String: [Float]]] {
+        let deepest = options.deepestLayer(in: network)
+        var all: [[String: [Float]]] = []
         for (k, style) in styles.enumerated() {
             let resized = Resample.resize(style, width: sizes[k].width, height: sizes[k].height)
-            let g: [String: [Float]]
             if let tile, max(resized.width, resized.height) > tile {
-                g = try tiledGrams(resized, tile: tile, network: network, deepest: deepest, options: options,
-                                   convention: convention, parallel: parallel)
+                all.append(try tiledGrams(resized, tile: tile, network: network, deepest: deepest, options: options,
+                                          convention: convention, parallel: parallel))
             } else {
                 let ws = try NetworkWorkspace(network: network, height: resized.height, width: resized.width,
                                               depth: deepest, parallel: parallel, transformed: transformed)
@@ -27,18 +47,10 @@ enum StageTargets {
                                      scale: StyleObjective.gramScale(objective: options.objective, shape: shape),
                                      parallel: parallel)
                 }
-                g = one
-            }
-            for (name, value) in g {
-                if var acc = grams[name] {
-                    for i in acc.indices { acc[i] += blend[k] * value[i] }
-                    grams[name] = acc
-                } else {
-                    grams[name] = value.map { $0 * blend[k] }
-                }
+                all.append(one)
             }
         }
-        return grams
+        return all
     }
 
     static func gram(_ features: UnsafePointer<Float>, channels: Int, positions: Int, scale: Float,

@@ -33,9 +33,12 @@ public final class StyleEngine: @unchecked Sendable {
     /// Repaints `content` in the style of `styles` (blended by `options.styleBlend`).
     /// The result's longest side is `options.size` (`StyleOptions.fullSize`: the content's own);
     /// its aspect ratio is the content's.
+    /// - Parameter masks: none, or one region per style (`RegionMask`): each style then paints
+    ///   only its region, and where no mask covers a pixel the content is kept.
     /// - Parameter snapshotEvery: when > 0, every that many iterations the progress handler also
     ///   receives the current image (at the current scale's size), e.g. for `--save-every`.
-    public func stylize(content: PlanarImage, styles: [PlanarImage], options: StyleOptions,
+    public func stylize(content: PlanarImage, styles: [PlanarImage], masks: [RegionMask] = [],
+                        options: StyleOptions,
                         snapshotEvery: Int = 0,
                         progress: ProgressHandler? = nil) throws -> StylizeResult {
         var options = options.resolvingFullSize(width: content.width, height: content.height).resolvingDefaultLayers()
@@ -43,6 +46,7 @@ public final class StyleEngine: @unchecked Sendable {
         for image in [content] + styles where image.pixels.contains(where: { !$0.isFinite }) {
             throw StyleError.invalidArgument("an input image contains NaN or infinite values")
         }
+        try RegionMask.validate(masks, styleCount: styles.count, objective: options.objective)
         let me = UInt(pthread_self())
         guard owner.load(ordering: .acquiring) != me else {
             throw StyleError.invalidArgument(
@@ -66,8 +70,11 @@ public final class StyleEngine: @unchecked Sendable {
             let network = self.network(options.pooling, cache: &cache)
             var run = StylizeRun(model: model, network: network, options: options,
                                  snapshotEvery: snapshotEvery, progress: progress)
-            try run.plan(content: prepared.content, styles: prepared.styles, held: held)
-            var result = try BLASErrors.checking { try run.run(content: prepared.content, styles: prepared.styles) }
+            try run.plan(content: prepared.content, styles: prepared.styles, masks: masks.count,
+                         held: held + masks.reduce(0) { $0 + $1.values.count })
+            var result = try BLASErrors.checking {
+                try run.run(content: prepared.content, styles: prepared.styles, masks: masks)
+            }
             result.image = ColorControl.finish(result.image, content: content, colors: colors)
             return result
         }

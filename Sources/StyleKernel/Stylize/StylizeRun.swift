@@ -33,7 +33,7 @@ struct StylizeRun {
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
-    mutating func run(content: PlanarImage, styles: [PlanarImage]) throws -> StylizeResult {
+    mutating func run(content: PlanarImage, styles: [PlanarImage], masks: [RegionMask] = []) throws -> StylizeResult {
         let blend = options.normalizedBlend(styleCount: styles.count)
         let stages = schedule.stages
         var tracker = ProgressTracker(run: self)
@@ -47,10 +47,11 @@ struct StylizeRun {
             if let grid = memory.tiles[s] {
                 transformed.release()
                 (current, finalLoss) = try runTiled(stage: s, grid: grid, content: content, styles: styles,
-                                                    blend: blend, previous: current.take()!, tracker: &tracker)
+                                                    masks: masks, blend: blend, previous: current.take()!,
+                                                    tracker: &tracker)
             } else {
-                (current, finalLoss) = try runWhole(stage: s, content: content, styles: styles, blend: blend,
-                                                    previous: current, transformed: transformed,
+                (current, finalLoss) = try runWhole(stage: s, content: content, styles: styles, masks: masks,
+                                                    blend: blend, previous: current, transformed: transformed,
                                                     tracker: &tracker)
             }
         }
@@ -77,7 +78,7 @@ struct StylizeRun {
     /// A stage optimised as one image: targets at this size, then the optimiser from the previous
     /// stage's result (or the requested initialisation). Returns the result and, at the last
     /// stage, the loss of exactly the image returned (clamped, de-processed).
-    func runWhole(stage s: Int, content: PlanarImage, styles: [PlanarImage], blend: [Float],
+    func runWhole(stage s: Int, content: PlanarImage, styles: [PlanarImage], masks: [RegionMask], blend: [Float],
                   previous: PlanarImage?, transformed: TransformedWeights,
                   tracker: inout ProgressTracker) throws -> (PlanarImage, LossTerms) {
         let convention = model.convention
@@ -90,16 +91,16 @@ struct StylizeRun {
                          budget: memory.transformBudgets[s])
         // Style targets first: their temporary workspace is freed before this scale's own is
         // made, so the two never coexist (peak memory).
-        let grams = try StageTargets.styleGrams(
+        let grams = try stageGrams(
             styles: styles, sizes: styles.map { styleSize($0, width: w, height: h, longest: stage.longest) },
-            blend: blend, network: network, options: options, convention: convention, tile: nil,
-            parallel: parallel, transformed: transformed)
+            masked: !masks.isEmpty, blend: blend, options: options, tile: nil, transformed: transformed)
         let workspace = try NetworkWorkspace(network: network, height: h, width: w, depth: deepest,
                                              parallel: parallel, transformed: transformed)
         workspace.forward(convention.toModel(contentHere))
+        let stageMasks = masks.map { $0.resized(width: w, height: h) }
         let objective = try StyleObjective(workspace: workspace, options: options, convention: convention,
                                            contentFeatures: StageTargets.features(workspace, layers: options.contentLayers),
-                                           styleGrams: grams)
+                                           styleTargets: Self.targets(grams, blend: blend, masks: stageMasks))
         let startImage: PlanarImage
         if let previous {
             startImage = Resample.resize(previous, width: w, height: h)
@@ -131,6 +132,29 @@ struct StylizeRun {
         return (result, objective.evaluate(returned.pointer, gradient: nil))
     }
 
+    /// A stage's style Grams: one blended set, or with region masks one set per style.
+    func stageGrams(styles: [PlanarImage], sizes: [(width: Int, height: Int)], masked: Bool, blend: [Float],
+                    options o: StyleOptions, tile: Int?, transformed: TransformedWeights?) throws -> [[String: [Float]]] {
+        if masked {
+            return try StageTargets.perStyleGrams(styles: styles, sizes: sizes, network: network, options: o,
+                                                  convention: model.convention, tile: tile, parallel: parallel,
+                                                  transformed: transformed)
+        }
+        return [try StageTargets.styleGrams(styles: styles, sizes: sizes, blend: blend, network: network, options: o,
+                                            convention: model.convention, tile: tile, parallel: parallel,
+                                            transformed: transformed)]
+    }
+
+    /// The objective's style terms: the blended Grams over the whole image, or with masks each
+    /// style's Grams in its region, weighted by its blend weight times the number of styles (so
+    /// that with equal weights each region is styled as a lone style would be).
+    static func targets(_ grams: [[String: [Float]]], blend: [Float], masks: [RegionMask]) -> [StyleObjective.StyleTarget] {
+        guard !masks.isEmpty else { return [StyleObjective.StyleTarget(grams: grams[0])] }
+        return masks.indices.map {
+            StyleObjective.StyleTarget(grams: grams[$0], weight: blend[$0] * Float(masks.count), mask: masks[$0].values)
+        }
+    }
+
     /// Style image size at a whole-image stage: the content's for the tutorial objective (as the
     /// tutorials do), else longest side `longest` times the style scale (the Gram normalisation
     /// makes the targets independent of the style image's aspect).
@@ -154,7 +178,7 @@ struct StylizeRun {
     /// The previous stage's result is taken (`consuming`) and freed once upsampled: at 24 MP it
     /// is 134 MB that the tiles can use (`plan(content:styles:)` counts on it).
     func runTiled(stage s: Int, grid: TiledStage.Grid, content: PlanarImage, styles: [PlanarImage],
-                  blend: [Float], previous: consuming PlanarImage,
+                  masks: [RegionMask], blend: [Float], previous: consuming PlanarImage,
                   tracker: inout ProgressTracker) throws -> (PlanarImage, LossTerms) {
         let convention = model.convention
         let stage = schedule.stages[s]
@@ -163,9 +187,9 @@ struct StylizeRun {
         let deepest = o.deepestLayer(in: network)
         var image = Resample.resize(previous, width: w, height: h)
         _ = consume previous
-        let grams = try StageTargets.styleGrams(
-            styles: styles, sizes: memory.styleSizes[s], blend: blend, network: network, options: o,
-            convention: convention, tile: memory.tileSide[s], parallel: parallel, transformed: nil)
+        let grams = try stageGrams(styles: styles, sizes: memory.styleSizes[s], masked: !masks.isEmpty,
+                                   blend: blend, options: o, tile: memory.tileSide[s], transformed: nil)
+        let stageMasks = masks.map { $0.resized(width: w, height: h) }
         let contentHere = Resample.resize(content, width: w, height: h)
         let (tw, th) = (grid.tileWidth, grid.tileHeight)
         let workspace = try NetworkWorkspace(network: network, height: th, width: tw, depth: deepest,
@@ -182,7 +206,10 @@ struct StylizeRun {
                 workspace.forward(convention.toModel(contentHere.crop(x0: x0, y0: y0, width: tw, height: th)))
                 let objective = try StyleObjective(
                     workspace: workspace, options: o, convention: convention,
-                    contentFeatures: StageTargets.features(workspace, layers: o.contentLayers), styleGrams: grams)
+                    contentFeatures: StageTargets.features(workspace, layers: o.contentLayers),
+                    styleTargets: Self.targets(grams, blend: blend, masks: stageMasks.map {
+                        $0.cropped(x0: x0, y0: y0, width: tw, height: th)
+                    }))
                 let x = try FloatBuffer(checkedValues: convention.toModel(image.crop(x0: x0, y0: y0, width: tw, height: th)))
                 bounds.project(x.pointer)
                 let optimizer = try PixelOptimizers.make(o, count: x.count, parallel: parallel)

@@ -190,17 +190,24 @@ extension PlanarImage {
     /// The width × height region at (x0, y0), which must lie inside the image.
     func crop(x0: Int, y0: Int, width: Int, height: Int) -> PlanarImage {
         if x0 == 0 && y0 == 0 && width == self.width && height == self.height { return self }
-        var out = [Float](repeating: 0, count: 3 * width * height)
-        pixels.withUnsafeBufferPointer { src in
+        return PlanarImage(trusted: width, height, Self.crop(pixels, channels: 3, width: self.width, height: self.height,
+                                                             x0: x0, y0: y0, toWidth: width, height: height))
+    }
+
+    /// The region of `channels` planes of width × height at (x0, y0), of toWidth × toHeight.
+    static func crop(_ planes: [Float], channels: Int, width: Int, height: Int,
+                     x0: Int, y0: Int, toWidth w: Int, height h: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: channels * w * h)
+        planes.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<3 {
-                    for y in 0..<height {
-                        let s = src.baseAddress! + (c * self.height + y0 + y) * self.width + x0
-                        (dst.baseAddress! + (c * height + y) * width).update(from: s, count: width)
+                for c in 0..<channels {
+                    for y in 0..<h {
+                        let s = src.baseAddress! + (c * height + y0 + y) * width + x0
+                        (dst.baseAddress! + (c * h + y) * w).update(from: s, count: w)
                     }
                 }
             }
         }
-        return PlanarImage(trusted: width, height, out)
+        return out
     }
 }
