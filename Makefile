@@ -19,7 +19,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps build model examples test test-fixtures bench bench-large quality seam-check clean
+.PHONY: demo setup deps build model examples test test-fixtures bench bench-large quality seam-check clean pth-check
 
 demo: setup
 	@mkdir -p out
@@ -79,6 +79,12 @@ seam-check: setup
 	STYLEFILTER_SEAM_STYLE=$(abspath $(SHARED_IMAGES))/style/starry_night_crop.png \
 	    $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing \
 	    --filter 'TiledStageTests/(testTiledRunIsCloseToOnePieceAndSeamless|testSeamsLeaveNoBandsOfTexture)'
+
+
+# The .pth importer on real weights: the default VGG16 written as torchvision state dicts (both
+# torch.save containers, with Debian's python3-torch), imported back, stylizing like the original.
+pth-check: setup
+	python3 bench/pth_check.py
 
 clean:
 	rm -rf .build .build-test out build

@@ -6,16 +6,24 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Model file tools.",
-        subcommands: [ModelFetchCommand.self, ModelImportCommand.self])
+        subcommands: [ModelFetchCommand.self, ModelImportCommand.self, ModelInfoCommand.self])
 }
 
-/// `stylize model import FILE.onnx -o FILE.safetensors`.
+/// `stylize model import FILE -o FILE.safetensors`.
 struct ModelImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Convert a VGG ONNX file (ImageNet VGG16 convolution weights) to the engine's .safetensors model.")
+        abstract: "Convert VGG16/VGG19 weights (an ONNX file, or a torchvision .pth state dict) to the engine's .safetensors model.",
+        discussion: """
+            Accepts the default model's Keras VGG16 ONNX file, ONNX files exported from torchvision's \
+            vgg16/vgg19, and torchvision state dicts such as vgg19-dcbb9e9d.pth and \
+            vgg16-397923af.pth (https://download.pytorch.org/models/) or any features.N.weight/bias \
+            state dict of those architectures, read without Python. A torchvision model keeps \
+            torchvision's input convention (RGB, 0-1, ImageNet mean and std) and, for VGG19, the \
+            layer names conv1_1 ... conv5_4.
+            """)
 
-    @Argument(help: ArgumentHelp("The ONNX file.", valueName: "FILE.onnx"))
+    @Argument(help: ArgumentHelp("The ONNX or .pth file.", valueName: "FILE"))
     var source: String
 
     @Option(name: [.customShort("o"), .customLong("output")],
@@ -26,7 +34,7 @@ struct ModelImportCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        try FileChecks.checkReadable(source, what: "ONNX file")
+        try FileChecks.checkReadable(source, what: "model source file")
         // The importer writes a temporary file and renames it over its path: give it the final
         // file a symlink leads to, and never a device or FIFO.
         guard case .file(let target) = try OutputTarget.resolve(output, what: "model file") else {
@@ -34,7 +42,7 @@ struct ModelImportCommand: ParsableCommand {
                 + "give the name of a file to create or replace")
         }
         try FileChecks.checkWritable(target, what: "model file")
-        let summary = try ModelImporter.importONNX(from: source, to: target)
+        let summary = try ModelImporter.importModel(from: source, to: target)
         if !quiet { StandardError.line("stylize: wrote '\(output)': " + Self.describe(summary)) }
     }
 
@@ -87,5 +95,42 @@ struct ModelFetchCommand: ParsableCommand {
         if output != nil {
             StandardError.line("stylize: pass it with --model \(target) or STYLEFILTER_MODEL=\(target)")
         }
+    }
+}
+
+/// `stylize model info [FILE]`: what a model file (or an importable ONNX/.pth file) holds.
+struct ModelInfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Describe a model: architecture, input convention, layers, source and licence.")
+
+    @Argument(help: ArgumentHelp("A .safetensors model, or an ONNX or .pth file that `model import` accepts. Default: the model stylize would use.",
+                                 valueName: "FILE"))
+    var file: String?
+
+    func run() throws {
+        let path = try file ?? ModelLocator.locate(explicit: nil)
+        try FileChecks.checkReadable(path, what: "model file")
+        let model: StyleModel
+        let kind: String
+        if path.hasSuffix(".safetensors") {
+            model = try StyleModel.load(path: path)
+            kind = "stylefilter model (safetensors)"
+        } else {
+            model = try ModelImporter.model(importing: path)
+            kind = "importable with `stylize model import` (not a stylefilter model file yet)"
+        }
+        let c = model.convention
+        func list(_ v: [Float]) -> String { v.map { NumberFormat.c("%g", Double($0)) }.joined(separator: ", ") }
+        let lines = [
+            "file:         \(path)",
+            "kind:         \(kind)",
+            "architecture: \(model.architecture.rawValue.uppercased()), \(model.architecture.convLayers.count) convolutions",
+            "convention:   \(c.order.rawValue.uppercased()), pixels x \(NumberFormat.c("%g", Double(c.scale))), mean \(list(c.mean)), std \(list(c.std))",
+            "layers:       \(model.architecture.layerNames.joined(separator: " "))",
+            "source:       \(model.metadata["source"] ?? "(not recorded)")",
+            "licence:      \(model.metadata["license"] ?? "(not recorded)")",
+        ]
+        print(lines.joined(separator: "\n"))
     }
 }

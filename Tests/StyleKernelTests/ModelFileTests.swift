@@ -561,18 +561,48 @@ final class ModelFileTests: XCTestCase {
         assertModelError(["neither VGG16 nor VGG19"]) { _ = try ModelImporter.model(from: Array(inits.prefix(2)), source: "x") }
     }
 
+    /// An ONNX export of torchvision's VGG16 names its weights features.N.weight/bias: imported
+    /// as VGG16 with torchvision's input convention, each conv's values in place.
+    func testONNXWithTorchvisionNames() throws {
+        var initializers: [[UInt8]] = []
+        var index = 0
+        for (b, n) in VGGArchitecture.vgg16.convsPerBlock.enumerated() {
+            for c in 0..<n {
+                let spec = VGGArchitecture.vgg16.convLayers[VGGArchitecture.vgg16.convsPerBlock[..<b].reduce(0, +) + c]
+                let count = spec.outChannels * spec.inChannels * 9
+                initializers.append(tensorProto(name: "features.\(index).weight",
+                                                dims: [Int64(spec.outChannels), Int64(spec.inChannels), 3, 3],
+                                                values: [Float](repeating: Float(index) / 100, count: count)))
+                initializers.append(tensorProto(name: "features.\(index).bias", dims: [Int64(spec.outChannels)],
+                                                values: [Float](repeating: -Float(index), count: spec.outChannels)))
+                index += 2
+            }
+            index += 1
+        }
+        initializers.append(tensorProto(name: "classifier.6.bias", dims: [3], values: [1, 2, 3]))
+        let dir = try makeTempDir(self)
+        writeBytes(onnxModel(initializers: initializers), to: dir + "/vgg16-torchvision.onnx")
+        let summary = try ModelImporter.importModel(from: dir + "/vgg16-torchvision.onnx", to: dir + "/m.safetensors")
+        XCTAssertEqual(summary.architecture, .vgg16)
+        let model = try StyleModel.load(path: dir + "/m.safetensors")
+        XCTAssertEqual(model.convention, .torchvision)
+        XCTAssertEqual(model.layers["conv3_1"]?.weight.first, 0.10)
+        XCTAssertEqual(model.layers["conv5_3"]?.bias.first, -28)
+        XCTAssertTrue(model.metadata["source"]?.contains("torchvision") == true)
+    }
+
     func testImportFailureLeavesNoFile() throws {
         let dir = try makeTempDir(self)
         let onnx = dir + "/junk.onnx"
         writeBytes(onnxModel(initializers: [tensorProto(name: "x", dims: [1], values: [1])]), to: onnx)
         let out = dir + "/out.safetensors"
-        assertModelError(["neither VGG16 nor VGG19", onnx]) { _ = try ModelImporter.importONNX(from: onnx, to: out) }
+        assertModelError(["neither VGG16 nor VGG19", onnx]) { _ = try ModelImporter.importModel(from: onnx, to: out) }
         XCTAssertFalse(FileIO.fileExists(out))
         // An existing model is left untouched by a failed import.
         writeBytes([1, 2, 3], to: out)
-        XCTAssertThrowsError(try ModelImporter.importONNX(from: onnx, to: out))
+        XCTAssertThrowsError(try ModelImporter.importModel(from: onnx, to: out))
         XCTAssertEqual(try readBytes(out), [1, 2, 3])
-        assertModelError(["No such file"], io: true) { _ = try ModelImporter.importONNX(from: dir + "/none.onnx", to: out) }
+        assertModelError(["No such file"], io: true) { _ = try ModelImporter.importModel(from: dir + "/none.onnx", to: out) }
         // No stray temporary files.
         var names: [String] = []
         if let d = opendir(dir) {

@@ -71,6 +71,11 @@ public enum FileIO {
         return try r.readBytes(count: r.size, at: 0)
     }
 
+    /// The last component of a path ("a/b/c.pth" → "c.pth").
+    static func baseName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
     static func fileExists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
