@@ -42,6 +42,7 @@ enum OptionsBridge {
         "threads": { o, v, _ in o.threads = Int32(v.threads) },
         "style-scale": { o, v, _ in o.style_scale = v.styleScale },
         "colors": { o, v, _ in o.colors = code(v.colors, in: colorModes) },
+        "normalize-gradients": { o, v, _ in o.normalize_gradients = v.normalizeGradients == .on ? 1 : 0 },
     ]
 
     // The C enums' values for the table's choices (stylefilter.h's SF_OPTIMIZER_*, …).
@@ -105,8 +106,8 @@ enum OptionsBridge {
         var o = defaults()
         withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(size, knownSize))) }
         // Zero, so that a later version may give it a meaning without misreading today's callers.
-        guard o.reserved == 0 else {
-            throw .invalid("sf_options.reserved is \(o.reserved); it must be 0 (fill the options with sf_options_init first)")
+        for (name, value) in [("reserved", o.reserved), ("reserved2", o.reserved2)] where value != 0 {
+            throw .invalid("sf_options.\(name) is \(value); it must be 0 (fill the options with sf_options_init first)")
         }
         return o
     }
@@ -221,6 +222,10 @@ enum OptionsBridge {
         s.styleScale = o.style_scale
         s.colors = try value(o.colors, in: colorModes, field: "colors",
                              names: "SF_COLORS_STYLE, SF_COLORS_LUMINANCE or SF_COLORS_HISTOGRAM")
+        guard o.normalize_gradients == 0 || o.normalize_gradients == 1 else {
+            throw .invalid("normalize_gradients is \(o.normalize_gradients); it must be 0 or 1")
+        }
+        s.normalizeGradients = o.normalize_gradients == 1 ? .on : .off
         s.styleBlend = styleBlend
         return s
     }

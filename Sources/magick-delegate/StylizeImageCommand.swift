@@ -40,7 +40,8 @@ struct StylizeImageCommand: ParsableCommand {
     var tableValues: [(name: String, value: String)] {
         [("iterations", iterations), ("optimizer", optimizer), ("lr", lr), ("content-weight", contentWeight),
          ("style-weight", styleWeight), ("tv-weight", tvWeight), ("content-layers", contentLayers),
-         ("style-layers", styleLayers), ("style-scale", styleScale), ("colors", colors), ("pooling", pooling), ("init", initialization), ("seed", seed),
+         ("style-layers", styleLayers), ("style-scale", styleScale), ("colors", colors),
+         ("normalize-gradients", normalizeGradients), ("pooling", pooling), ("init", initialization), ("seed", seed),
          ("scales", scales), ("objective", objective), ("size", size), ("work-size", workSize),
          ("max-memory", maxMemory), ("threads", threads)]
     }
@@ -108,6 +109,9 @@ struct StylizeImageCommand: ParsableCommand {
 
     @Option(name: .customLong("colors"), parsing: .unconditional, help: Self.help("colors"))
     var colors: String = Self.defaultText("colors")
+
+    @Option(name: .customLong("normalize-gradients"), parsing: .unconditional, help: Self.help("normalize-gradients"))
+    var normalizeGradients: String = Self.defaultText("normalize-gradients")
 
     @Option(name: .customLong("pooling"), parsing: .unconditional, help: Self.help("pooling"))
     var pooling: String = Self.defaultText("pooling")

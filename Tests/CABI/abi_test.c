@@ -168,7 +168,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_image, format), 16);
     CHECK_EQ_INT(offsetof(sf_image, data), 24);
 
-    CHECK_EQ_INT(sizeof(sf_options), 120);
+    CHECK_EQ_INT(sizeof(sf_options), 128);
     CHECK_EQ_INT(offsetof(sf_options, struct_size), 0);
     CHECK_EQ_INT(offsetof(sf_options, iterations), 8);
     CHECK_EQ_INT(offsetof(sf_options, optimizer), 12);
@@ -192,6 +192,8 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_options, style_scale), 104);
     CHECK_EQ_INT(offsetof(sf_options, colors), 108);
     CHECK_EQ_INT(offsetof(sf_options, masks), 112);
+    CHECK_EQ_INT(offsetof(sf_options, normalize_gradients), 120);
+    CHECK_EQ_INT(offsetof(sf_options, reserved2), 124);
     CHECK_EQ_INT(sizeof(sf_option_description), 88);
     CHECK_EQ_INT(offsetof(sf_option_description, name), 8);
     CHECK_EQ_INT(offsetof(sf_option_description, type), 16);
@@ -454,6 +456,8 @@ static void test_option_table(void) {
           o.objective == SF_OBJECTIVE_TUTORIAL && o.seed == UINT64_MAX, "choices, seed");
     CHECK(o.learning_rate == 0.5f && o.style_weight == 1000.0f && o.style_scale == 2.5f, "floats");
     CHECK_EQ_INT(o.colors, SF_COLORS_HISTOGRAM);
+    CHECK_EQ_INT(sf_options_set(&o, "normalize-gradients", "on"), SF_OK);
+    CHECK_EQ_INT(o.normalize_gradients, 1);
     CHECK_EQ_INT(sf_options_set(&o, "init", "style-mean"), SF_OK);
     CHECK_EQ_INT(o.init, SF_INIT_STYLE_MEAN);
     CHECK_EQ_INT(sf_options_set(&o, "init", "gray"), SF_OK);
@@ -654,6 +658,11 @@ static void test_bad_inputs(sf_context *ctx) {
         BAD(ctx, (sf_options *)big, &content.img, &style.img, NULL, 1);
     }
     p = o; p.reserved = 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.reserved2 = 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.colors = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.normalize_gradients = 2; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.style_scale = NAN; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.style_scale = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.optimizer = 7; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.pooling = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.init = 5; BAD(ctx, &p, &content.img, &style.img, NULL, 1);

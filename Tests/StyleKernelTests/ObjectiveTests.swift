@@ -49,9 +49,11 @@ final class ObjectiveTests: XCTestCase {
         return (objective, x)
     }
 
-    func checkGradient(_ kind: StyleOptions.Objective, relativeTolerance: Double, masked: Bool = false) throws {
+    func checkGradient(_ kind: StyleOptions.Objective, relativeTolerance: Double, masked: Bool = false,
+                       balanced: Bool = false) throws {
         let model = try randomModel(seed: 5)
         let (objective, x) = try makeObjective(kind, model: model, masked: masked)
+        if balanced { try x.withUnsafeBufferPointer { try objective.balanceLayerGradients(at: $0.baseAddress!) } }
         var grad = [Float](repeating: 0, count: x.count)
         let base = x.withUnsafeBufferPointer { xp in
             grad.withUnsafeMutableBufferPointer { objective.evaluate(xp.baseAddress!, gradient: $0.baseAddress!) }
@@ -88,6 +90,28 @@ final class ObjectiveTests: XCTestCase {
     }
 
     func testStandardObjectiveGradient() throws { try checkGradient(.standard, relativeTolerance: 0.02) }
+
+    /// `--normalize-gradients`: after balancing, each style layer's gradient (w.r.t. its features)
+    /// has its weight's share of the style term's unchanged total; the content layer keeps its
+    /// own; the balanced objective is still exactly differentiated (finite differences).
+    func testBalancedLayerGradients() throws {
+        let model = try randomModel(seed: 5)
+        let (objective, x) = try makeObjective(.standard, model: model)
+        let (contentBefore, before) = try x.withUnsafeBufferPointer { try objective.layerGradientNorms(at: $0.baseAddress!) }
+        XCTAssertGreaterThan(before.max()! / before.min()!, 2, "unbalanced to begin with: \(before)")
+        try x.withUnsafeBufferPointer { try objective.balanceLayerGradients(at: $0.baseAddress!) }
+        let (contentAfter, after) = try x.withUnsafeBufferPointer { try objective.layerGradientNorms(at: $0.baseAddress!) }
+        let shares = objective.styleLayers.map { Double($0.share) }
+        XCTAssertEqual(after.reduce(0, +), before.reduce(0, +), accuracy: 1e-4 * before.reduce(0, +))
+        for (a, share) in zip(after, shares) {
+            XCTAssertEqual(a / after.reduce(0, +), share / shares.reduce(0, +), accuracy: 1e-4)
+        }
+        // Two content layers: balanced between themselves the same way (equal shares).
+        XCTAssertEqual(contentAfter.reduce(0, +), contentBefore.reduce(0, +), accuracy: 1e-4 * contentBefore.reduce(0, +))
+        XCTAssertEqual(contentAfter[0], contentAfter[1], accuracy: 1e-4 * contentAfter[0])
+        // The balanced objective (masked too) is one function, differentiated exactly.
+        try checkGradient(.standard, relativeTolerance: 0.04, masked: true, balanced: true)
+    }
 
     /// Region masks' guided Grams (two styles, soft and random masks). 4 %: along random
     /// directions the derivative is small and float32 differences scatter by a few percent (the

@@ -170,7 +170,10 @@ typedef struct sf_options {
                                        images, any size, read as luminance): white takes that
                                        style, black none, grey blends; where no mask covers a
                                        pixel the content is kept. NULL: every style everywhere */
-} sf_options;                   /* sizeof = 120 on LP64 (88 and 104 in older headers) */
+    int32_t normalize_gradients; /* 120: [0] 1: each loss layer scaled so its gradient's share
+                                       follows its weight, at the start of each scale */
+    uint32_t reserved2;         /* 124: must be 0 (as `reserved`) */
+} sf_options;                   /* sizeof = 128 on LP64 (88 and 104 in older headers) */
 
 /* Fills *options with the defaults and sets options->struct_size = struct_size.
  * struct_size must be sizeof(sf_options) as the caller knows it: smaller than 88 (the

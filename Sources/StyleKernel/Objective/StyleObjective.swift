@@ -32,6 +32,9 @@ public final class StyleObjective: @unchecked Sendable {
         let scratch: FloatBuffer?
         /// The region mask at this layer's size (masked style terms only).
         var mask: FloatBuffer? = nil
+        /// The layer's share of its term (layer weight × style weight × region coverage), the
+        /// gradient share `balanceLayerGradients` gives it.
+        var share: Float = 1
     }
 
     /// What one style term matches: Grams per style layer (blended already when there are no
@@ -50,6 +53,9 @@ public final class StyleObjective: @unchecked Sendable {
     let options: StyleOptions
     let contentLayers: [Layer]
     let styleLayers: [Layer]
+    /// Factors on each content and style layer's norm (`balanceLayerGradients`); 1 by default.
+    var contentBalance: [Float]
+    var styleBalance: [Float]
     let tvNorm: Float
     /// m∘F, then m²∘F, of the masked style layer being evaluated (as large as the largest).
     let maskedFeatures: FloatBuffer?
@@ -104,6 +110,7 @@ public final class StyleObjective: @unchecked Sendable {
                 norm *= target.weight
                 var layer = Layer(name: name, shape: shape, norm: norm, gramScale: gramScale,
                                   target: a, scratch: FloatBuffer(count: shape.channels * shape.channels))
+                layer.share = weight * target.weight
                 if let mask = target.mask {
                     let m = Resample.resize(mask, channels: 1, width: input.width, height: input.height,
                                             toWidth: shape.width, height: shape.height)
@@ -115,6 +122,7 @@ public final class StyleObjective: @unchecked Sendable {
                     layer = Layer(name: name, shape: shape, norm: norm * Float(mass / Double(shape.plane)),
                                   gramScale: gramScale, target: a, scratch: layer.scratch)
                     layer.mask = FloatBuffer(m)
+                    layer.share *= Float(mass / Double(shape.plane))
                     largestMasked = max(largestMasked, shape.count)
                 }
                 style.append(layer)
@@ -123,6 +131,8 @@ public final class StyleObjective: @unchecked Sendable {
         maskedFeatures = largestMasked > 0 ? try FloatBuffer(checkedCount: largestMasked) : nil
         contentLayers = content
         styleLayers = style
+        contentBalance = [Float](repeating: 1, count: content.count)
+        styleBalance = [Float](repeating: 1, count: style.count)
         if tutorial {
             tvNorm = 1
         } else {
@@ -130,6 +140,56 @@ public final class StyleObjective: @unchecked Sendable {
             let unit = sigma / convention.scale
             tvNorm = unit * unit / Float(workspace.inputShape.count)
         }
+    }
+
+    /// `--normalize-gradients` (after jcjohnson/neural-style's `-normalize_gradients`): scales
+    /// each layer's term so that, at `x`, the L1 norm of its gradient with respect to that layer's
+    /// features is its share of its term's total (layer weights, and for masks the region's
+    /// coverage), the term's total L1 norm kept — so deep style layers, whose gradients are orders
+    /// of magnitude smaller than shallow ones', pull as their weights say, and the balance of content
+    /// and style stays the weights'. neural-style renormalises at every evaluation; here the factors
+    /// are set once per scale (or tile), so the objective stays one function that L-BFGS's line
+    /// search can trust. A layer without gradient (the content layer at the content) keeps 1.
+    public func balanceLayerGradients(at x: UnsafePointer<Float>) throws {
+        contentBalance = contentBalance.map { _ in 1 }
+        styleBalance = styleBalance.map { _ in 1 }
+        let (contentNorms, styleNorms) = try layerGradientNorms(at: x)
+        func balance(_ norms: [Double], shares: [Float]) -> [Float] {
+            let total = norms.reduce(0, +), shareSum = shares.reduce(Float(0), +)
+            return zip(norms, shares).map { norm, share in
+                guard norm > 1e-30, total > 1e-30, shareSum > 0 else { return 1 }
+                return Float(Double(share / shareSum) * total / norm)
+            }
+        }
+        contentBalance = balance(contentNorms, shares: contentLayers.map { _ in 1 })
+        styleBalance = balance(styleNorms, shares: styleLayers.map(\.share))
+    }
+
+    /// The L1 norm of each content and style layer's loss gradient with respect to its features
+    /// at `x` (balance factors applied, term weights not).
+    func layerGradientNorms(at x: UnsafePointer<Float>) throws -> (content: [Double], style: [Double]) {
+        let parallel = workspace.parallel
+        workspace.forward(x)
+        let contentNorms = contentLayers.map { layer -> Double in
+            2 * Double(layer.norm) * Reductions.sumAbsoluteDifference(
+                workspace.output(of: layer.name)!, layer.target.pointer, count: layer.shape.count, parallel: parallel)
+        }
+        let largest = styleLayers.map(\.shape.count).max() ?? 0
+        let gradient = try FloatBuffer(checkedCount: max(1, largest))
+        let styleNorms = styleLayers.map { layer -> Double in
+            let f = layer.mask == nil ? UnsafePointer(workspace.output(of: layer.name)!) : masked(layer, power: 1)
+            let d = layer.scratch!
+            Gram.compute(features: f, channels: layer.shape.channels, positions: layer.shape.plane,
+                         scale: layer.gramScale, gram: d.pointer, parallel: parallel)
+            for i in 0..<d.count { d.pointer[i] = 2 * layer.norm * (d.pointer[i] - layer.target.pointer[i]) }
+            let g = layer.mask == nil ? UnsafePointer(workspace.output(of: layer.name)!) : masked(layer, power: 2)
+            gradient.pointer.update(repeating: 0, count: layer.shape.count)
+            Gram.backward(dLossdGram: d.pointer, features: g, channels: layer.shape.channels,
+                          positions: layer.shape.plane, scale: layer.gramScale, gradient: gradient.pointer,
+                          parallel: parallel)
+            return Reductions.sumAbsolute(gradient.pointer, count: layer.shape.count, parallel: parallel)
+        }
+        return (zip(contentNorms, contentBalance).map { $0 * Double($1) }, zip(styleNorms, styleBalance).map { $0 * Double($1) })
     }
 
     /// mᵖ∘F of a masked style layer's features (p = 1 for its Gram, 2 for its gradient), in
@@ -162,12 +222,12 @@ public final class StyleObjective: @unchecked Sendable {
         let parallel = workspace.parallel
         workspace.forward(x)
         var terms = LossTerms()
-        for layer in contentLayers {
+        for (l, layer) in contentLayers.enumerated() {
             let f = workspace.output(of: layer.name)!
-            terms.content += Double(layer.norm) * Reductions.sumSquaredDifference(
+            terms.content += Double(layer.norm * contentBalance[l]) * Reductions.sumSquaredDifference(
                 f, layer.target.pointer, count: layer.shape.count, parallel: parallel)
         }
-        for layer in styleLayers {
+        for (l, layer) in styleLayers.enumerated() {
             let f = layer.mask == nil ? UnsafePointer(workspace.output(of: layer.name)!)
                 : masked(layer, power: 1)
             let g = layer.scratch!
@@ -176,7 +236,7 @@ public final class StyleObjective: @unchecked Sendable {
             // Keep G − A for the backward pass.
             let a = layer.target.pointer
             for i in 0..<g.count { g.pointer[i] -= a[i] }
-            terms.style += Double(layer.norm) * Reductions.sumSquares(
+            terms.style += Double(layer.norm * styleBalance[l]) * Reductions.sumSquares(
                 g.pointer, count: g.count, parallel: parallel)
         }
         let shape = workspace.inputShape
@@ -191,19 +251,19 @@ public final class StyleObjective: @unchecked Sendable {
             return terms
         }
         workspace.backward(inject: { name, grad, shape in
-            for layer in self.contentLayers where layer.name == name {
+            for (l, layer) in self.contentLayers.enumerated() where layer.name == name {
                 // d/dF of w·c·‖F − P‖² = 2·w·c·(F − P)
                 let f = self.workspace.output(of: name)!
                 let p = layer.target.pointer
-                let k = 2 * self.options.contentWeight * layer.norm
+                let k = 2 * self.options.contentWeight * layer.norm * self.contentBalance[l]
                 parallel.forEach(shape.count, minimumPerThread: 1 << 15) { r in
                     for i in r { grad[i] += k * (f[i] - p[i]) }
                 }
             }
-            for layer in self.styleLayers where layer.name == name {
+            for (l, layer) in self.styleLayers.enumerated() where layer.name == name {
                 // dL/dG = 2·w·s·(G − A); Gram.backward applies dG/dF.
                 let d = layer.scratch!
-                let k = 2 * self.options.styleWeight * layer.norm
+                let k = 2 * self.options.styleWeight * layer.norm * self.styleBalance[l]
                 for i in 0..<d.count { d.pointer[i] *= k }
                 let f = layer.mask == nil ? UnsafePointer(self.workspace.output(of: name)!)
                     : self.masked(layer, power: 2)

@@ -102,6 +102,8 @@ public enum OptionTable {
                \.styleScale, range: StyleOptions.styleScaleRange),
         choice("colors", "Colours of the result: style (the painting's), luminance (the content's colours, the painting's light and texture), histogram (the painting's colours matched to the content's first).",
                StyleOptions.Colors.self, \.colors),
+        choice("normalize-gradients", "Scale each loss layer so its gradient's share follows its weight, at the start of each scale (neural-style's -normalize_gradients).",
+               StyleOptions.Switch.self, \.normalizeGradients),
         choice("pooling", "Pooling between the blocks of the network.", StyleOptions.Pooling.self, \.pooling),
         initialization,
         seed,

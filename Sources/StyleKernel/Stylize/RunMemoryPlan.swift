@@ -102,10 +102,11 @@ extension StylizeRun {
                 // Beside the workspace and the optimiser: the tile's crops in both conventions,
                 // its content targets, its step weights and its change (3 planes each), and the
                 // band of positions the style Grams copy (4 M floats).
-                // With masks: their crops, and the masked features (at most conv1_1's 64 planes).
+                // With masks: their crops, and the masked features (at most conv1_1's 64 planes);
+                // with --normalize-gradients, a layer's gradient (as many).
                 return NetworkWorkspace.floatCount(network: network, height: th, width: tw, depth: tiledDepth)
                     + PixelOptimizers.floatCount(options.optimizer, count: 3 * tw * th) + 22 * tw * th + (1 << 22)
-                    + (masks > 0 ? (64 + masks) * tw * th : 0)
+                    + (masks > 0 ? (64 + masks) * tw * th : 0) + (options.normalizeGradients == .on ? 64 * tw * th : 0)
             }
             let largest = (max(stage.width, stage.height) + 15) / 16 * 16
             let smallest = min(RunMemoryPlan.minimumTile, options.maximumTile)
@@ -147,7 +148,7 @@ extension StylizeRun {
         let pixels = 3 * w * h
         let own = NetworkWorkspace.floatCount(network: network, height: h, width: w, depth: deepest)
             + PixelOptimizers.floatCount(options.optimizer, count: pixels) + pixels
-            + (masks > 0 ? (64 + masks) * w * h : 0)
+            + (masks > 0 ? (64 + masks) * w * h : 0) + (options.normalizeGradients == .on ? 64 * w * h : 0)
         return max(own, styleWorkspaces.max() ?? 0)
     }
 }

@@ -20,6 +20,7 @@ public struct StyleOptions: Sendable {
     /// is stylized and the content's chroma kept (jcjohnson's `-original_colors 1`); `histogram`
     /// the style images' colours are first matched to the content's mean and covariance.
     public enum Colors: String, Sendable, CaseIterable { case style, luminance, histogram }
+    public enum Switch: String, Sendable, CaseIterable { case off, on }
 
     /// Iterations at each scale (see `scales`): with the defaults, 24 each at 256, 362 and 512 px.
     /// An iteration one step coarser costs about half as much, so the whole pyramid takes about
@@ -44,6 +45,8 @@ public struct StyleOptions: Sendable {
     /// between content and style independent of it.
     public var styleScale: Float = 1
     public var colors: Colors = .style
+    /// Per-layer gradient normalisation (`StyleObjective.balanceLayerGradients`), off by default.
+    public var normalizeGradients: Switch = .off
     /// Number of scales in the coarse-to-fine pyramid (sides shrink by √2 per step, ≥ 64 px);
     /// 1 optimises at full size only. 3 since 1.2.0 (5 before): at 128 and 181 px the pyramid
     /// placed the painting's objects — glowing stars over houses, a portrait's eyes on a tower —

@@ -116,6 +116,7 @@ struct StylizeRun {
         let x = try FloatBuffer(checkedValues: convention.toModel(startImage))
         let bounds = Bounds(convention: convention, plane: w * h)
         bounds.project(x.pointer)
+        if options.normalizeGradients == .on { try objective.balanceLayerGradients(at: x.pointer) }
         let optimizer = try PixelOptimizers.make(options, count: x.count, parallel: parallel)
         _ = try optimizer.minimize(
             x, iterations: stage.iterations, bounds: bounds, stepWeights: nil,
@@ -212,6 +213,7 @@ struct StylizeRun {
                     }))
                 let x = try FloatBuffer(checkedValues: convention.toModel(image.crop(x0: x0, y0: y0, width: tw, height: th)))
                 bounds.project(x.pointer)
+                if o.normalizeGradients == .on { try objective.balanceLayerGradients(at: x.pointer) }
                 let optimizer = try PixelOptimizers.make(o, count: x.count, parallel: parallel)
                 TiledStage.stepWeights(into: weights, width: tw, height: th,
                                        left: left, top: top, right: right, bottom: bottom)

@@ -22,6 +22,25 @@ enum Reductions {
         }
     }
 
+    /// Σ |a[i]|.
+    static func sumAbsolute(_ a: UnsafePointer<Float>, count: Int, parallel: Parallel) -> Double {
+        chunked(count: count, parallel: parallel) { r in
+            var s: Float = 0
+            for i in r { s += abs(a[i]) }
+            return s
+        }
+    }
+
+    /// Σ |a[i] − b[i]|.
+    static func sumAbsoluteDifference(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                      count: Int, parallel: Parallel) -> Double {
+        chunked(count: count, parallel: parallel) { r in
+            var s: Float = 0
+            for i in r { s += abs(a[i] - b[i]) }
+            return s
+        }
+    }
+
     /// Σ w[i]·a[i]².
     static func weightedSumSquares(_ a: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
                                    count: Int, parallel: Parallel) -> Double {
