@@ -19,7 +19,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps build model examples test test-fixtures bench bench-large quality seam-check clean pth-check
+.PHONY: demo setup deps build model examples test test-fixtures bench bench-large quality seam-check clean pth-check gallery
 
 demo: setup
 	@mkdir -p out
@@ -85,6 +85,10 @@ seam-check: setup
 # torch.save containers, with Debian's python3-torch), imported back, stylizing like the original.
 pth-check: setup
 	python3 bench/pth_check.py
+
+# The bundled examples with each artistic control, small JPEGs in docs/gallery (shown in README.md).
+gallery: setup
+	scripts/make-gallery.sh $(STYLIZE) docs/gallery
 
 clean:
 	rm -rf .build .build-test out build
