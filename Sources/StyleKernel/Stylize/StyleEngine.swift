@@ -55,12 +55,15 @@ public final class StyleEngine: @unchecked Sendable {
         // `--colors`: the images the optimisation sees, and the result put back into the
         // content's colours (snapshots too).
         let colors = options.colors
+        let held = (colors == .luminance ? content.pixels.count : 0)
+            + (colors == .style ? 0 : styles.reduce(0) { $0 + $1.pixels.count })
+        // Refused here, before the copies are made (a failed allocation would trap the host).
+        try MemoryEstimate.require(resident: held * MemoryLayout<Float>.size, what: "the colour copies of the images",
+                                   hint: "pass smaller images, or use --colors style")
         let prepared = ColorControl.prepare(content: content, styles: styles, colors: colors)
         if colors == .luminance, case .image(let start) = options.initialization {
             options.initialization = .image(ColorControl.prepare(content: start, styles: [], colors: colors).content)
         }
-        let held = (colors == .luminance ? prepared.content.pixels.count : 0)
-            + (colors == .style ? 0 : prepared.styles.reduce(0) { $0 + $1.pixels.count })
         let progress = progress.map { handler -> ProgressHandler in
             { event, snapshot in handler(event, snapshot.map { ColorControl.finish($0, content: content, colors: colors) }) }
         }
