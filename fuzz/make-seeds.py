@@ -116,6 +116,13 @@ write("onnx", "vgg16-names", onnx(inits))
 external = field(8, 2, b"ext") + field(14, 0, varint(1))
 write("onnx", "external-data", onnx([external]))
 
+# ---- pth: the two small files torch.save wrote for the tests (scripts/make-pth-fixtures.py) ----
+
+FIXTURES = os.path.join(os.path.dirname(ROOT), "..", "Tests", "Fixtures", "pth")
+for name in ("tiny-zip.pth", "tiny-legacy.pth"):
+    with open(os.path.join(FIXTURES, name), "rb") as f:
+        write("pth", name, f.read())
+
 # ---- the stylize command's arguments (one per line) -------------------------------------------
 
 write("options", "minimal", "c.png\n-s\ns.png\n-o\nout.png")

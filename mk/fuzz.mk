@@ -2,7 +2,7 @@
 # Included by the Makefile (after mk/cabi.mk, whose SF_MODEL and SF_LIB it uses).
 #
 #   make fuzz [FUZZ_SECONDS=300]   build every harness, run each for FUZZ_SECONDS (make test: 30)
-#   make fuzz-NAME                 one of them: safetensors onnx options process abi
+#   make fuzz-NAME                 one of them: safetensors onnx pth options process abi
 #   make fuzz-build                only build them (build/fuzz/bin)
 #   make test-sanitize             Swift tests under ASan, C ABI tests under ASan+UBSan and TSan
 #
@@ -10,7 +10,7 @@
 # (replay: build/fuzz/bin/NAME FILE). New corpus entries collect in build/fuzz/corpus/NAME.
 
 FUZZ_SECONDS ?= 300
-FUZZ_HARNESSES := safetensors onnx options process abi
+FUZZ_HARNESSES := safetensors onnx pth options process abi
 FUZZ_DIR    := build/fuzz
 FUZZ_OBJ    := $(FUZZ_DIR)/obj
 FUZZ_BIN    := $(FUZZ_DIR)/bin
@@ -84,7 +84,7 @@ $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR): cabi-lib
 # Linker noise from gold/lld about ASan's local symbols is dropped.
 QUIET_LINK := 2>&1 | { grep -v "Cannot export local symbol" || true; }
 
-$(FUZZ_BIN)/safetensors $(FUZZ_BIN)/onnx: $(FUZZ_BIN)/%: fuzz/%.swift fuzz/FuzzSupport.swift $(FUZZ_OBJ)/libStyleKernel.a
+$(FUZZ_BIN)/safetensors $(FUZZ_BIN)/onnx $(FUZZ_BIN)/pth: $(FUZZ_BIN)/%: fuzz/%.swift fuzz/FuzzSupport.swift $(FUZZ_OBJ)/libStyleKernel.a
 	@mkdir -p $(FUZZ_BIN)
 	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name Fuzz -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) \
 	    $(C_HELPER_OBJS) -L $(FUZZ_OBJ) -lStyleKernel fuzz/FuzzSupport.swift $< -o $@ $(QUIET_LINK)
@@ -125,7 +125,7 @@ define fuzz_run
 	fi
 endef
 
-fuzz-safetensors fuzz-onnx fuzz-options fuzz-process: fuzz-%: $(FUZZ_BIN)/%
+fuzz-safetensors fuzz-onnx fuzz-pth fuzz-options fuzz-process: fuzz-%: $(FUZZ_BIN)/%
 	$(call fuzz_run,$*)
 
 # Needs the model; without one it is skipped, unless STYLEFILTER_REQUIRE_SETUP is set.

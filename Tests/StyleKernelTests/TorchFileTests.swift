@@ -88,3 +88,39 @@ final class TorchFileTests: XCTestCase {
         }
     }
 }
+
+extension TorchFileTests {
+    /// A dict that holds itself (through the memo) as "state_dict" and as a value: an error, not
+    /// endless recursion. Protocol 2: PROTO 2, EMPTY_DICT, BINPUT 0, "state_dict", BINGET 0,
+    /// SETITEM, "x", BINGET 0, SETITEM, STOP.
+    func testSelfContainingDictIsAnError() {
+        var p: [UInt8] = [0x80, 0x02, 0x7D, 0x71, 0x00]
+        for key in ["state_dict", "x"] {
+            p += [0x8C, UInt8(key.utf8.count)] + Array(key.utf8) + [0x68, 0x00, 0x73]
+        }
+        p += [0x2E]
+        // As the data.pkl of a ZIP archive, through the public entry point.
+        XCTAssertThrowsError(try TorchFile.zipTensors(zip(["a/data.pkl": p]), source: "cycle.pth")) {
+            XCTAssertTrue("\($0)".contains("does not hold a dict of tensors"), "\($0)")
+        }
+    }
+
+    /// A minimal stored ZIP archive (local headers, central directory, end record).
+    func zip(_ files: [String: [UInt8]]) -> [UInt8] {
+        func u16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func u32(_ v: Int) -> [UInt8] { u16(v & 0xFFFF) + u16(v >> 16 & 0xFFFF) }
+        var out: [UInt8] = [], central: [UInt8] = []
+        for (name, data) in files.sorted(by: { $0.key < $1.key }) {
+            let offset = out.count, n = Array(name.utf8)
+            out += u32(0x0403_4b50) + u16(20) + u16(0) + u16(0) + u32(0) + u32(0) + u32(data.count) + u32(data.count)
+                + u16(n.count) + u16(0) + n + data
+            central += u32(0x0201_4b50) + u16(20) + u16(20) + u16(0) + u16(0) + u32(0) + u32(0) + u32(data.count)
+                + u32(data.count) + u16(n.count) + u16(0) + u16(0) + u16(0) + u16(0) + u32(0) + u32(offset) + n
+        }
+        let start = out.count
+        out += central
+        out += u32(0x0605_4b50) + u16(0) + u16(0) + u16(files.count) + u16(files.count) + u32(central.count)
+            + u32(start) + u16(0)
+        return out
+    }
+}

@@ -38,6 +38,21 @@ indirect enum PickleValue {
 final class PickleList { var items: [PickleValue] = [] }
 final class PickleDict { var pairs: [(key: PickleValue, value: PickleValue)] = [] }
 
+/// Every list and dict a machine made, emptied by `clear()` when the caller is done: a pickle can
+/// put a container inside itself (through the memo), and reference counting alone would never
+/// free such a cycle.
+final class PickleArena {
+    private var lists: [PickleList] = []
+    private var dicts: [PickleDict] = []
+    func list() -> PickleList { let l = PickleList(); lists.append(l); return l }
+    func dict() -> PickleDict { let d = PickleDict(); dicts.append(d); return d }
+    func clear() {
+        for l in lists { l.items = [] }
+        for d in dicts { d.pairs = [] }
+        lists = []; dicts = []
+    }
+}
+
 /// `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, …)`: a strided view of a storage.
 struct TorchTensorReference {
     /// The storage's persistent id: ('storage', torch.FloatStorage, key, location, numel[, view]).
@@ -52,6 +67,8 @@ struct PickleMachine {
     var position: Int
     let end: Int
     let source: String
+    /// The containers made so far; the caller clears it when done with the values.
+    let arena = PickleArena()
 
     init(_ bytes: [UInt8], range: Range<Int>, source: String) {
         self.bytes = bytes; position = range.lowerBound; end = range.upperBound; self.source = source
@@ -132,8 +149,8 @@ struct PickleMachine {
             case 0x95: _ = try unsigned(8)                              // FRAME
             case 0x2E: return try pop()                                 // STOP
             case 0x28: marks.append(stack.count)                        // MARK
-            case 0x7D: stack.append(.dict(PickleDict()))                // EMPTY_DICT
-            case 0x5D: stack.append(.list(PickleList()))                // EMPTY_LIST
+            case 0x7D: stack.append(.dict(arena.dict()))                // EMPTY_DICT
+            case 0x5D: stack.append(.list(arena.list()))                // EMPTY_LIST
             case 0x29: stack.append(.tuple([]))                         // EMPTY_TUPLE
             case 0x4E: stack.append(.none)                              // NONE
             case 0x88: stack.append(.bool(true))                        // NEWTRUE
@@ -178,10 +195,10 @@ struct PickleMachine {
             case 0x85: stack.append(.tuple([try pop()]))                // TUPLE1
             case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))             // TUPLE2
             case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
-            case 0x6C: let l = PickleList(); l.items = try popMark(); stack.append(.list(l))   // LIST
+            case 0x6C: let l = arena.list(); l.items = try popMark(); stack.append(.list(l))   // LIST
             case 0x64:                                                  // DICT
                 let items = try popMark()
-                stack.append(.dict(PickleDict()))
+                stack.append(.dict(arena.dict()))
                 try setItems(items)
             case 0x61: let v = try pop(); try appendItems([v])          // APPEND
             case 0x65: let items = try popMark(); try appendItems(items)  // APPENDS
@@ -190,7 +207,7 @@ struct PickleMachine {
             case 0x51: stack.append(.persistent(try pop()))             // BINPERSID
             case 0x52, 0x81:                                            // REDUCE, NEWOBJ
                 let args = try pop(), callable = try pop()
-                stack.append(try Self.reduce(callable, args, bad: { bad($0, at: at) }))
+                stack.append(try Self.reduce(callable, args, arena: arena, bad: { bad($0, at: at) }))
             case 0x62: _ = try pop()                                    // BUILD: the state is not needed
             case 0x30: _ = try pop()                                    // POP
             case 0x31: _ = try popMark()                                // POP_MARK
@@ -203,12 +220,12 @@ struct PickleMachine {
 
     /// REDUCE: an OrderedDict becomes a dict, a tensor rebuilder a tensor reference; anything
     /// else is recorded, not called.
-    static func reduce(_ callable: PickleValue, _ args: PickleValue,
+    static func reduce(_ callable: PickleValue, _ args: PickleValue, arena: PickleArena,
                        bad: (String) -> StyleError) throws -> PickleValue {
         guard case .global(let module, let name) = callable else { return .call(callable, args) }
         switch (module, name) {
         case ("collections", "OrderedDict"), ("builtins", "dict"):
-            return .dict(PickleDict())
+            return .dict(arena.dict())
         case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
             guard let a = args.tuple, a.count >= 4, case .persistent = a[0], let offset = a[1].int,
                   let shape = a[2].tuple?.map(\.int), let strides = a[3].tuple?.map(\.int),

@@ -78,6 +78,7 @@ public enum TorchFile {
         var byName: [String: Range<Int>] = [:]
         for e in archive.entries { byName[e.name] = e.range }
         var machine = PickleMachine(bytes, range: pickle.range, source: source)
+        defer { machine.arena.clear() }
         let root = try machine.load()
         return try collect(root, bytes: bytes, source: source) { id in
             let (type, key, count, _) = try storageID(id, source: source)
@@ -93,6 +94,7 @@ public enum TorchFile {
 
     static func legacyTensors(_ bytes: [UInt8], source: String) throws -> [String: Tensor] {
         var machine = PickleMachine(bytes, range: 0..<bytes.count, source: source)
+        defer { machine.arena.clear() }
         let magic = try machine.load()
         let expected: [UInt8] = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]
         guard case .bigInt(let digits) = magic, digits == expected else {
@@ -149,13 +151,17 @@ public enum TorchFile {
         return (type, key, count, view)
     }
 
-    /// Calls `body` for every tensor reference in the dict (and in a nested "state_dict").
-    static func visitTensors(_ root: PickleValue, _ body: (TorchTensorReference) throws -> Void) throws {
-        guard case .dict(let d) = root else { return }
+    /// How deep dicts may nest (a checkpoint around a state dict is one level; a pickle can also
+    /// put a dict inside itself).
+    static let maximumNesting = 4
+
+    /// Calls `body` for every tensor reference in the dict and the dicts nested in it.
+    static func visitTensors(_ root: PickleValue, depth: Int = 0, _ body: (TorchTensorReference) throws -> Void) throws {
+        guard case .dict(let d) = root, depth <= maximumNesting else { return }
         for (_, value) in d.pairs {
             switch value {
             case .tensor(let r): try body(r)
-            case .dict: try visitTensors(value, body)
+            case .dict: try visitTensors(value, depth: depth + 1, body)
             default: break
             }
         }
@@ -163,13 +169,13 @@ public enum TorchFile {
 
     /// The state dict's tensors, materialised row-major: the dict itself, or its "state_dict"
     /// entry when the file holds a checkpoint around it.
-    static func collect(_ root: PickleValue, bytes: [UInt8], source: String,
+    static func collect(_ root: PickleValue, bytes: [UInt8], source: String, depth: Int = 0,
                         storage: (PickleValue) throws -> Storage) throws -> [String: Tensor] {
-        guard case .dict(let d) = root else {
+        guard case .dict(let d) = root, depth <= maximumNesting else {
             throw StyleError.invalidModel("\(source) does not hold a dict of tensors (a state dict): save model.state_dict()")
         }
         if let inner = d.pairs.first(where: { $0.key.string == "state_dict" }), case .dict = inner.value {
-            return try collect(inner.value, bytes: bytes, source: source, storage: storage)
+            return try collect(inner.value, bytes: bytes, source: source, depth: depth + 1, storage: storage)
         }
         var out: [String: Tensor] = [:]
         for (key, value) in d.pairs {
