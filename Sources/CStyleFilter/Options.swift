@@ -187,7 +187,8 @@ enum OptionsBridge {
         s.iterations = Int(o.iterations)
         s.optimizer = try value(o.optimizer, in: optimizers, field: "optimizer", names: "SF_OPTIMIZER_LBFGS or SF_OPTIMIZER_ADAM")
         for (name, v) in [("learning_rate", o.learning_rate), ("content_weight", o.content_weight),
-                          ("style_weight", o.style_weight), ("tv_weight", o.tv_weight)] where !v.isFinite {
+                          ("style_weight", o.style_weight), ("tv_weight", o.tv_weight),
+                          ("style_scale", o.style_scale)] where !v.isFinite {
             throw .invalid("\(name) is \(v); it must be a finite number")
         }
         s.learningRate = o.learning_rate
@@ -218,7 +219,6 @@ enum OptionsBridge {
         guard o.max_memory <= UInt64(Int.max / 2) else { throw .invalid("max_memory \(o.max_memory) is not plausible") }
         s.maxMemory = Int(o.max_memory)
         s.threads = Int(o.threads)
-        guard o.style_scale.isFinite else { throw .invalid("style_scale is \(o.style_scale); it must be a finite number") }
         s.styleScale = o.style_scale
         s.colors = try value(o.colors, in: colorModes, field: "colors",
                              names: "SF_COLORS_STYLE, SF_COLORS_LUMINANCE or SF_COLORS_HISTOGRAM")

@@ -169,18 +169,19 @@ public enum ModelImporter {
         return try StyleModel(architecture: arch, convention: .caffe, layers: layers, metadata: metadata)
     }
 
-    /// A model from an ONNX file or a torch.save state dict (told apart by their first bytes).
+    /// A model from an ONNX file or a torch.save state dict (told apart by their first bytes;
+    /// each reader then reads the file once).
     public static func model(importing path: String) throws -> StyleModel {
-        let bytes = try FileIO.readWholeFile(path)
-        if TorchFile.looksLikeTorch(bytes) {
-            let tensors = try TorchFile.tensors(bytes: bytes, source: path)
+        let reader = try FileIO.Reader(path: path)
+        if TorchFile.looksLikeTorch(try reader.readBytes(count: min(4, reader.size), at: 0)) {
+            let tensors = try TorchFile.tensors(path: path)
             return try torchvisionModel(
                 tensors.map { name, t in SourceTensor(name: name, dims: t.shape.map(Int64.init), values: { t.values }) },
                 source: path,
                 metadata: ["source": "torchvision state dict \(FileIO.baseName(path))",
                            "license": torchvisionLicense, "attribution": torchvisionLicense])
         }
-        return try model(from: try ONNXReader.initializers(bytes: bytes, source: path), source: path)
+        return try model(from: try ONNXReader.initializers(path: path), source: path)
     }
 
     /// Converts the ONNX model or PyTorch state dict at `from` into a stylefilter model file at
