@@ -148,6 +148,17 @@ final class ControlTests: XCTestCase {
         XCTAssertGreaterThan(half, one, "style scale 0.5: spectral centroid \(half) against \(one) at scale 1")
     }
 
+    /// A style scale above 1 takes the style larger than the scale; its Grams are then gathered
+    /// in tiles, so the smallest budget still fits (a 1024 px style's whole workspace alone
+    /// would need about 1.7 GiB).
+    func testLargeStyleScaleFitsTheSmallestBudget() throws {
+        let engine = try StylizeTests.sharedEngine.get()
+        let result = try engine.stylize(content: content, styles: [stripes(side: 256, period: 8)], options: options {
+            $0.size = 256; $0.styleScale = 4; $0.maxMemory = StyleOptions.minimumMemory; $0.iterations = 1
+        })
+        XCTAssertEqual(result.image.width, 256)
+    }
+
     func testStyleScaleIsCheckedAndRefusedWithTheTutorialObjective() throws {
         let engine = try StylizeTests.sharedEngine.get()
         for bad: Float in [0.2, 5, .nan] {

@@ -143,7 +143,13 @@ extension StylizeRun {
         let (w, h) = Resample.fit(width: content.width, height: content.height, longest: longest)
         let styleWorkspaces = styles.map { style in
             let (sw, sh) = styleSize(style, width: w, height: h, longest: longest)
-            return NetworkWorkspace.floatCount(network: network, height: sh, width: sw, depth: deepest)
+            // Larger than the scale: in tiles of at most `longest` (`runWhole`), beside the
+            // resized style and the band of positions the Grams copy.
+            guard max(sw, sh) > longest else {
+                return NetworkWorkspace.floatCount(network: network, height: sh, width: sw, depth: deepest)
+            }
+            return NetworkWorkspace.floatCount(network: network, height: min(sh, longest), width: min(sw, longest),
+                                               depth: deepest) + 3 * sw * sh + (1 << 22)
         }
         let pixels = 3 * w * h
         let own = NetworkWorkspace.floatCount(network: network, height: h, width: w, depth: deepest)

@@ -90,10 +90,12 @@ struct StylizeRun {
         transformed.keep(for: NetworkWorkspace.Plan(network: network, height: h, width: w, depth: deepest),
                          budget: memory.transformBudgets[s])
         // Style targets first: their temporary workspace is freed before this scale's own is
-        // made, so the two never coexist (peak memory).
+        // made, so the two never coexist (peak memory). A style larger than this scale (a style
+        // scale above 1) is taken in tiles no larger than the scale, so it never needs a larger
+        // workspace than the scale's own.
         let grams = try stageGrams(
             styles: styles, sizes: styles.map { styleSize($0, width: w, height: h, longest: stage.longest) },
-            masked: !masks.isEmpty, blend: blend, options: options, tile: nil, transformed: transformed)
+            masked: !masks.isEmpty, blend: blend, options: options, tile: stage.longest, transformed: transformed)
         let workspace = try NetworkWorkspace(network: network, height: h, width: w, depth: deepest,
                                              parallel: parallel, transformed: transformed)
         workspace.forward(convention.toModel(contentHere))
