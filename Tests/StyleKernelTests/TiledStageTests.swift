@@ -161,6 +161,63 @@ final class TiledStageTests: XCTestCase {
         }
     }
 
+    /// With the default objective, conv4_1's style Gram leaves out the 5 positions at each edge
+    /// whose receptive field reaches the zero padding (`StageTargets.edgeMargin`), whole or tiled;
+    /// shallower layers and the tutorial objective keep every position.
+    func testStyleGramsLeaveOutTheBorderFromConv4() throws {
+        let model = try randomModel(seed: 43)
+        let network = VGGNetwork(model: model, pooling: .max)
+        var options = StyleOptions()
+        options.styleLayers = [("conv3_1", 1), ("conv4_1", 1)]
+        var tutorial = options
+        tutorial.objective = .tutorial
+        let margins = ["conv1_1", "conv2_1", "conv3_1", "conv3_3", "conv4_1", "conv5_1"].map {
+            StageTargets.edgeMargin(network: network, layer: $0, options: options)
+        }
+        XCTAssertEqual(margins, [0, 0, 0, 0, 5, 5])
+        XCTAssertEqual(StageTargets.edgeMargin(network: network, layer: "conv4_1", options: tutorial), 0)
+
+        // conv4_1 is 28 × 24 positions: the full margin of 5 fits (at most a quarter of a side).
+        let (w, h) = (224, 192)
+        let image = patternImage(width: w, height: h, phase: 0.3)
+        let parallel = Parallel(threads: 2)
+        func grams(tile: Int?) throws -> [String: [Float]] {
+            try StageTargets.styleGrams(styles: [image], sizes: [(w, h)], blend: [1], network: network, options: options,
+                                        convention: model.convention, tile: tile, parallel: parallel, transformed: nil)
+        }
+        let whole = try grams(tile: nil)
+        let ws = try NetworkWorkspace(network: network, height: h, width: w, depth: network.layerIndex("conv4_1")!,
+                                      parallel: parallel)
+        ws.forward(model.convention.toModel(image))
+        // Naive Grams over a window of positions, normalised by their count.
+        func naive(_ name: String, margin m: Int) -> [Float] {
+            let shape = ws.shape(of: name)!, f = ws.output(of: name)!
+            let (c, fw, fh) = (shape.channels, shape.width, shape.height)
+            var g = [Float](repeating: 0, count: c * c)
+            let count = Double((fw - 2 * m) * (fh - 2 * m))
+            for a in 0..<c {
+                for b in a..<c {
+                    var sum = 0.0
+                    for y in m..<fh - m { for x in m..<fw - m {
+                        sum += Double(f[(a * fh + y) * fw + x]) * Double(f[(b * fh + y) * fw + x])
+                    } }
+                    g[a * c + b] = Float(sum / count); g[b * c + a] = g[a * c + b]
+                }
+            }
+            return g
+        }
+        XCTAssertLessThan(maxRelativeError(whole["conv4_1"]!, naive("conv4_1", margin: 5)), 1e-4)
+        XCTAssertGreaterThan(maxRelativeError(whole["conv4_1"]!, naive("conv4_1", margin: 0)), 1e-2,
+                             "the border positions should make a difference on this image")
+        XCTAssertLessThan(maxRelativeError(whole["conv3_1"]!, naive("conv3_1", margin: 0)), 1e-4)
+        // Tiled (cores of 48 px with 32 px halos, so conv4_1 sees nearly what it sees whole): the
+        // same positions left out.
+        let tiled = try grams(tile: 112)
+        for name in ["conv3_1", "conv4_1"] {
+            XCTAssertLessThan(maxRelativeError(tiled[name]!, whole[name]!), 2e-2, name)
+        }
+    }
+
     func tiledOptions(tile: Int) -> StyleOptions {
         var o = StyleOptions()
         o.size = 256

@@ -105,7 +105,7 @@ extension StylizeRun {
                 // With masks: their crops, and the masked features (at most conv1_1's 64 planes);
                 // with --normalize-gradients, a layer's gradient (as many).
                 return NetworkWorkspace.floatCount(network: network, height: th, width: tw, depth: tiledDepth)
-                    + PixelOptimizers.floatCount(options.optimizer, count: 3 * tw * th) + 22 * tw * th + (1 << 22)
+                    + PixelOptimizers.floatCount(options.optimizer, count: 3 * tw * th) + 22 * tw * th + StageTargets.bandFloats
                     + (masks > 0 ? (64 + masks) * tw * th : 0) + (options.normalizeGradients == .on ? 64 * tw * th : 0)
             }
             let largest = (max(stage.width, stage.height) + 15) / 16 * 16
@@ -147,9 +147,10 @@ extension StylizeRun {
             // resized style and the band of positions the Grams copy.
             guard max(sw, sh) > longest else {
                 return NetworkWorkspace.floatCount(network: network, height: sh, width: sw, depth: deepest)
+                    + StageTargets.bandFloats
             }
             return NetworkWorkspace.floatCount(network: network, height: min(sh, longest), width: min(sw, longest),
-                                               depth: deepest) + 3 * sw * sh + (1 << 22)
+                                               depth: deepest) + 3 * sw * sh + StageTargets.bandFloats
         }
         let pixels = 3 * w * h
         let own = NetworkWorkspace.floatCount(network: network, height: h, width: w, depth: deepest)
