@@ -282,7 +282,7 @@ examples-test: cabi-test-install
 # content with alpha (Tests/CABI/alpha_parity.py, ctypes): the same colours and alpha.
 cmd-equivalence: examples-test
 	@set -e; d=$(EXAMPLES_TMP); \
-	for init in random content; do \
+	for init in random content style-colors; do \
 	    STYLEFILTER_MODEL=$(SF_MODEL) $$d/stylize_file $$d/content.ppm $$d/style.ppm -o $$d/api-$$init.ppm \
 	        --iterations 3 --threads 1 --size 32 --seed 5 --init $$init --quiet; \
 	    STYLEFILTER_MODEL=$(SF_MODEL) $(CABI_PREFIX)/bin/stylize $$d/content.ppm -s $$d/style.ppm \

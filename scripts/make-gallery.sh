@@ -30,6 +30,7 @@ render style-scale-2 --style-scale 2
 render colors-luminance --colors luminance
 render colors-histogram --colors histogram
 render mask-sky --mask "$work/sky.png"
+render init-content --init content
 render init-gray --init gray
 render init-style-mean --init style-mean
 render normalize-gradients --normalize-gradients on

@@ -58,7 +58,8 @@ enum OptionsBridge {
     /// The start images the option table names (SF_INIT_IMAGE, a caller's image, is read apart).
     static let initials: [(UInt32, StyleOptions.Initialization)] =
         [(SF_INIT_CONTENT.rawValue, .content), (SF_INIT_RANDOM.rawValue, .random),
-         (SF_INIT_GRAY.rawValue, .gray), (SF_INIT_STYLE_MEAN.rawValue, .styleMean)]
+         (SF_INIT_GRAY.rawValue, .gray), (SF_INIT_STYLE_MEAN.rawValue, .styleMean),
+         (SF_INIT_STYLE_COLORS.rawValue, .styleColors)]
 
     static func code<E: Equatable>(_ value: E, in table: [(UInt32, E)]) -> Int32 {
         Int32(bitPattern: table.first { $0.1 == value }?.0 ?? 0)
@@ -207,7 +208,7 @@ enum OptionsBridge {
             s.initialization = .image(try image.planar(what: "init_image"))
         } else {
             s.initialization = try value(o.`init`, in: initials, field: "init",
-                                         names: "SF_INIT_CONTENT, SF_INIT_RANDOM, SF_INIT_IMAGE, SF_INIT_GRAY or SF_INIT_STYLE_MEAN")
+                                         names: "SF_INIT_CONTENT, SF_INIT_RANDOM, SF_INIT_IMAGE, SF_INIT_GRAY, SF_INIT_STYLE_MEAN or SF_INIT_STYLE_COLORS")
         }
         s.seed = o.seed
         s.scales = Int(o.scales)

@@ -195,6 +195,9 @@ case "stylize":
     if let o = flags["objective"] {
         guard let objective = StyleOptions.Objective(rawValue: o) else { fail("--objective \(o)") }
         options.objective = objective
+        // The tutorials (and bench/torch_ref.py's loop, which these runs are compared with) start
+        // from the content; the default start recolours it first.
+        if objective == .tutorial { options.initialization = .content }
     }
     options.contentWeight = float("content-weight", options.contentWeight)
     options.styleWeight = float("style-weight", options.styleWeight)

@@ -154,6 +154,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(SF_INIT_IMAGE, 2);
     CHECK_EQ_INT(SF_INIT_GRAY, 3);
     CHECK_EQ_INT(SF_INIT_STYLE_MEAN, 4);
+    CHECK_EQ_INT(SF_INIT_STYLE_COLORS, 5);
     CHECK_EQ_INT(SF_COLORS_STYLE, 0);
     CHECK_EQ_INT(SF_COLORS_LUMINANCE, 1);
     CHECK_EQ_INT(SF_COLORS_HISTOGRAM, 2);
@@ -249,7 +250,7 @@ static void test_options(void) {
     CHECK(o.content_weight == 1.0f && o.style_weight == 30.0f && o.tv_weight == 10.0f, "weights");
     CHECK(o.content_layers == NULL && o.style_layers == NULL && o.init_image == NULL, "NULL strings");
     CHECK_EQ_INT(o.pooling, SF_POOLING_MAX);
-    CHECK_EQ_INT(o.init, SF_INIT_CONTENT);
+    CHECK_EQ_INT(o.init, SF_INIT_STYLE_COLORS);
     CHECK_EQ_INT(o.seed, 0);
     CHECK_EQ_INT(o.scales, 3);
     CHECK_EQ_INT(o.objective, SF_OBJECTIVE_DEFAULT);
@@ -665,7 +666,7 @@ static void test_bad_inputs(sf_context *ctx) {
     p = o; p.style_scale = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.optimizer = 7; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.pooling = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.init = 5; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.init = 6; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.init = SF_INIT_IMAGE; p.init_image = NULL; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.init = SF_INIT_IMAGE; p.init_image = &fc.img; ((float *)fc.mem)[7] = NAN;
     BAD(ctx, &p, &content.img, &style.img, NULL, 1);

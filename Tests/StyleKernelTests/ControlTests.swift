@@ -222,9 +222,59 @@ final class ControlTests: XCTestCase {
             }
         }
         var o = StyleOptions()
-        for word in ["gray", "style-mean", "content", "random"] {
+        for word in ["gray", "style-mean", "style-colors", "content", "random"] {
             try OptionTable.spec(named: "init")!.set(word, in: &o)
             XCTAssertEqual(OptionTable.spec(named: "init")!.text(of: o), word)
+        }
+    }
+
+    /// Colours well inside 0…1 (so clamping does not blur comparisons of statistics).
+    func innerColors(width: Int, height: Int, seed: UInt64) -> PlanarImage {
+        randomImage(width: width, height: height, seed: seed).scaled(0.5, 0.25)
+    }
+
+    func testStyleColorsStartsWithTheStylesColourStatistics() throws {
+        let photo = innerColors(width: 40, height: 30, seed: 11)
+        let a = innerColors(width: 30, height: 30, seed: 12).scaled(0.6, 0.3)
+        let b = innerColors(width: 20, height: 50, seed: 13).scaled(0.5, 0.05)
+        // One style: its mean and covariance.
+        let one = ColorStatistics(ColorControl.styleColored(photo, styles: [a], blend: [1], masks: []))
+        let target = ColorStatistics(a)
+        for c in 0..<3 { XCTAssertEqual(one.mean[c], target.mean[c], accuracy: 1e-3) }
+        for k in 0..<9 { XCTAssertEqual(one.covariance[k], target.covariance[k], accuracy: 2e-4) }
+        // Two styles blended 3 : 1: the statistics of their mixed pixels, as the Grams blend.
+        let mixed = ColorStatistics(ColorControl.styleColored(photo, styles: [a, b], blend: [0.75, 0.25], masks: []))
+        let pooled = ColorStatistics(blending: [ColorStatistics(a), ColorStatistics(b)], weights: [3, 1])
+        for c in 0..<3 {
+            XCTAssertEqual(mixed.mean[c], pooled.mean[c], accuracy: 1e-3)
+            XCTAssertEqual(pooled.mean[c], 0.75 * ColorStatistics(a).mean[c] + 0.25 * ColorStatistics(b).mean[c],
+                           accuracy: 1e-9)
+        }
+        for k in 0..<9 { XCTAssertEqual(mixed.covariance[k], pooled.covariance[k], accuracy: 2e-4) }
+        // A mask: its black half keeps the photo exactly, its white half takes the style's colours.
+        let (w, h) = (photo.width, photo.height)
+        let right = (0..<w * h).map { Float($0 % w < w / 2 ? 0 : 1) }
+        let masked = ColorControl.styleColored(photo, styles: [b], blend: [1], masks: [right])
+        let whole = ColorControl.styleColored(photo, styles: [b], blend: [1], masks: [[Float](repeating: 1, count: w * h)])
+        let single = ColorControl.styleColored(photo, styles: [b], blend: [1], masks: [])
+        for c in 0..<3 { for y in 0..<h { for x in 0..<w {
+            let i = (c * h + y) * w + x
+            XCTAssertEqual(masked.pixels[i], x < w / 2 ? photo.pixels[i] : single.pixels[i], accuracy: 1e-6)
+            XCTAssertEqual(whole.pixels[i], single.pixels[i], accuracy: 1e-6)
+        } } }
+    }
+
+    func testStyleColorsIsTheDefaultStart() throws {
+        XCTAssertEqual(StyleOptions().initialization, .styleColors)
+        // After one step the result is still the content in the style's colours: its mean colour
+        // is the style's, not the content's.
+        let style = stripes(side: 64, period: 10)
+        let result = try stylize(style, options { $0.iterations = 1 })
+        let got = ColorStatistics(result).mean, want = ColorStatistics(style).mean
+        let photo = ColorStatistics(content).mean
+        for c in 0..<3 {
+            XCTAssertEqual(got[c], want[c], accuracy: 0.03, "channel \(c)")
+            if abs(photo[c] - want[c]) > 0.1 { XCTAssertGreaterThan(abs(got[c] - photo[c]), 0.07, "channel \(c)") }
         }
     }
 }

@@ -52,7 +52,7 @@ extern "C" {
 /* ---- Version ---------------------------------------------------------------------------- */
 
 #define SF_VERSION_MAJOR 1
-#define SF_VERSION_MINOR 3
+#define SF_VERSION_MINOR 4
 #define SF_VERSION_PATCH 0
 /* MAJOR*10000 + MINOR*100 + PATCH, as returned by sf_version(). */
 #define SF_VERSION_NUMBER (SF_VERSION_MAJOR * 10000 + SF_VERSION_MINOR * 100 + SF_VERSION_PATCH)
@@ -63,7 +63,7 @@ extern "C" {
 int sf_version(void);
 /* The library's ABI version; a program compiled against this header needs SF_ABI_VERSION. */
 int sf_abi_version(void);
-/* "1.3.0": static string. */
+/* "1.4.0": static string. */
 const char *sf_version_string(void);
 
 /* ---- Status codes ----------------------------------------------------------------------- */
@@ -117,9 +117,12 @@ typedef struct sf_image {
 
 typedef enum sf_optimizer { SF_OPTIMIZER_LBFGS = 0, SF_OPTIMIZER_ADAM = 1 } sf_optimizer;
 typedef enum sf_pooling { SF_POOLING_MAX = 0, SF_POOLING_AVG = 1 } sf_pooling;
-/* SF_INIT_GRAY: mid-grey; SF_INIT_STYLE_MEAN: the style images' mean colour (since 1.3.0). */
+/* SF_INIT_GRAY: mid-grey; SF_INIT_STYLE_MEAN: the style images' mean colour (since 1.3.0);
+ * SF_INIT_STYLE_COLORS: the content recoloured to the style images' mean colour and colour
+ * covariance, in each masked region to its style's (since 1.4.0). */
 typedef enum sf_init {
-    SF_INIT_CONTENT = 0, SF_INIT_RANDOM = 1, SF_INIT_IMAGE = 2, SF_INIT_GRAY = 3, SF_INIT_STYLE_MEAN = 4
+    SF_INIT_CONTENT = 0, SF_INIT_RANDOM = 1, SF_INIT_IMAGE = 2, SF_INIT_GRAY = 3, SF_INIT_STYLE_MEAN = 4,
+    SF_INIT_STYLE_COLORS = 5
 } sf_init;
 /* Whose colours the result has (Gatys et al. 2016): the painting's; the content's, with only the
  * luminance stylized; or the painting's colours matched to the content's mean and covariance
@@ -144,7 +147,7 @@ typedef struct sf_options {
                                        conv3_1:0.2,conv4_1:0.2,conv5_1:0.2"] LAYER[:WEIGHT],…
                                        (no weight = 1) */
     int32_t pooling;            /* 48: [SF_POOLING_MAX] */
-    int32_t init;               /* 52: [SF_INIT_CONTENT] */
+    int32_t init;               /* 52: [SF_INIT_STYLE_COLORS] (SF_INIT_CONTENT until 1.3) */
     const sf_image *init_image; /* 56: [NULL] the start image for SF_INIT_IMAGE (any size) */
     uint64_t seed;              /* 64: [0] noise seed for SF_INIT_RANDOM */
     int32_t scales;             /* 72: [3] coarse-to-fine scales (sides /sqrt2 per step, >= 64 px; equal steps run once), 1…8 */

@@ -68,6 +68,36 @@ public enum ColorControl {
         }
     }
 
+    /// The start image `--init style-colors`: `content` recoloured to the styles' colour
+    /// statistics (`ColorStatistics.recolor`), blended by `blend` like their Grams. With region
+    /// masks (one plane per style, at `content`'s size) each style recolours its own region, and
+    /// where no mask covers, the content keeps its colours, as the objective keeps them there.
+    static func styleColored(_ content: PlanarImage, styles: [PlanarImage], blend: [Float],
+                             masks: [[Float]]) -> PlanarImage {
+        let own = ColorStatistics(content)
+        let each = styles.map(ColorStatistics.init)
+        guard !masks.isEmpty else {
+            return ColorStatistics(blending: each, weights: blend).recolor(content, from: own)
+        }
+        let n = content.width * content.height
+        var out = [Float](repeating: 0, count: 3 * n)
+        var covered = [Float](repeating: 0, count: n)
+        for (k, mask) in masks.enumerated() {
+            let recolored = each[k].recolor(content, from: own).pixels
+            for c in 0..<3 { for i in 0..<n { out[c * n + i] += mask[i] * recolored[c * n + i] } }
+            for i in 0..<n { covered[i] += mask[i] }
+        }
+        // Overlapping masks share a pixel by their values; an uncovered share keeps the content.
+        for i in 0..<n {
+            let total = covered[i]
+            for c in 0..<3 {
+                let v = total > 1 ? out[c * n + i] / total : out[c * n + i] + (1 - total) * content.pixels[c * n + i]
+                out[c * n + i] = min(1, max(0, v))
+            }
+        }
+        return PlanarImage(trusted: content.width, content.height, out)
+    }
+
     /// The result in the content's colours (`luminance`): the content at the result's size with
     /// its luminance replaced by the result's, clamped to 0…1. Other modes return `result`.
     public static func finish(_ result: PlanarImage, content: PlanarImage, colors: StyleOptions.Colors) -> PlanarImage {
@@ -91,6 +121,20 @@ struct ColorStatistics {
     var mean: [Double] = [0, 0, 0]
     /// Row-major 3 × 3.
     var covariance: [Double] = [Double](repeating: 0, count: 9)
+
+    /// The statistics of the mixture of several images' colours, image k taking share
+    /// weights[k] (normalised): μ = Σ wₖμₖ, Σ = Σ wₖ(Σₖ + μₖμₖᵀ) − μμᵀ.
+    init(blending parts: [ColorStatistics], weights: [Float]) {
+        let total = weights.reduce(0.0) { $0 + Double($1) }
+        for (part, weight) in zip(parts, weights) {
+            let w = total > 0 ? Double(weight) / total : 1 / Double(parts.count)
+            for a in 0..<3 {
+                mean[a] += w * part.mean[a]
+                for b in 0..<3 { covariance[a * 3 + b] += w * (part.covariance[a * 3 + b] + part.mean[a] * part.mean[b]) }
+            }
+        }
+        for a in 0..<3 { for b in 0..<3 { covariance[a * 3 + b] -= mean[a] * mean[b] } }
+    }
 
     init(_ image: PlanarImage) {
         let n = image.width * image.height

@@ -241,6 +241,7 @@ public enum OptionTable {
     /// takes any other value as a file name.
     static let initialChoices: [(word: String, value: StyleOptions.Initialization)] = [
         ("content", .content), ("random", .random), ("gray", .gray), ("style-mean", .styleMean),
+        ("style-colors", .styleColors),
     ]
 
     static let initialization: OptionSpec = {
@@ -248,7 +249,7 @@ public enum OptionTable {
         let words = initialChoices.map(\.word)
         return OptionSpec(
             name: name, kind: .choice,
-            help: "Starting image: content, random (seeded noise), gray, style-mean (the style's mean colour), or an image file.",
+            help: "Starting image: content, random (seeded noise), gray, style-mean (the style's mean colour), style-colors (the content in the style's colours), or an image file.",
             valueName: words.joined(separator: "|") + "|PATH", minimum: nil, maximum: nil, minimumExclusive: false,
             choices: words,
             read: { o in initialChoices.first { $0.value == o.initialization }?.word ?? "PATH" },

@@ -13,6 +13,9 @@ public struct StyleOptions: Sendable {
         case gray
         /// The style images' mean colour everywhere (blended like their Grams).
         case styleMean
+        /// The content recoloured to the styles' colours: its mean colour and colour covariance
+        /// mapped to theirs (blended), in each masked region to that region's style.
+        case styleColors
         case image(PlanarImage)
     }
     /// Whose colours the result has (Gatys et al. 2016, "Preserving Color in Neural Artistic
@@ -37,7 +40,7 @@ public struct StyleOptions: Sendable {
     public var contentLayers: [String] = ["conv4_2"]
     public var styleLayers: [(name: String, weight: Float)] = StyleOptions.defaultStyleLayers
     public var pooling: Pooling = .max
-    public var initialization: Initialization = .content
+    public var initialization: Initialization = .styleColors
     public var seed: UInt64 = 0
     /// Size of the style image relative to the size it is taken at by default (each scale's
     /// longest side): above 1 its strokes come out larger, below 1 smaller. The Gram

@@ -112,6 +112,9 @@ struct StylizeRun {
             case .random: startImage = Self.noise(width: w, height: h, seed: options.seed)
             case .gray: startImage = PlanarImage(trusted: w, h, [Float](repeating: 0.5, count: 3 * w * h))
             case .styleMean: startImage = Self.meanColor(of: styles, blend: blend, width: w, height: h)
+            case .styleColors:
+                startImage = ColorControl.styleColored(contentHere, styles: styles, blend: blend,
+                                                       masks: stageMasks.map(\.values))
             case .image(let image): startImage = Resample.resize(image, width: w, height: h)
             }
         }
