@@ -172,7 +172,9 @@ enum StageTargets {
     /// orange band down Golden Gate's right edge, named by blind judges; flipping the style moved
     /// it to the left edge, cropping the strip off removed it). Leaving out conv4_1's border
     /// positions (5 of them, 40 px) removes the band; conv3_1's too changed nothing more there,
-    /// so the shallower layers keep every position (docs/quality.md, 1.4.0). The radius grows by
+    /// so the shallower layers keep every position. The result's Grams keep every position:
+    /// leaving its border out too was judged worse (a flat, unpainted band along an edge;
+    /// docs/quality.md, 1.4.0). The radius grows by
     /// the current stride at each 3×3 conv and each 2×2 pool. The tutorial objective keeps every
     /// position, as the tutorials do. Callers keep at least half of each side.
     static func edgeMargin(network: VGGNetwork, layer name: String, options: StyleOptions) -> Int {
