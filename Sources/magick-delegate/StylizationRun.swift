@@ -12,7 +12,7 @@ struct StylizationRun {
         let s = settings
         var inputs = [(s.content, "content image")] + s.styles.map { ($0, "style image") }
             + s.masks.map { ($0, "--mask image") }
-        if case .image(let location) = s.initial { inputs.append((location, "--init image")) }
+        if case .image(let location) = s.initial { inputs.append((location, InitialImage.fileRole)) }
         for (location, what) in inputs { try InputCheck.checkReadable(location, what: what) }
         try MagickImageWriter.checkWritable(s.output)
         // Snapshots go beside the output file (out.iter0100.png), not beside /dev/stdout.

@@ -6,10 +6,15 @@ enum InitialImage: Equatable {
     case named(String)
     case image(ImageLocation)
 
+    static var words: [String] { OptionTable.spec(named: "init")?.choices ?? [] }
+
     init(_ text: String) {
-        let words = OptionTable.spec(named: "init")?.choices ?? []
-        self = words.contains(text.trimmingSpaces()) ? .named(text) : .image(ImageLocation(text))
+        self = Self.words.contains(text.trimmingSpaces()) ? .named(text) : .image(ImageLocation(text))
     }
+
+    /// How errors name an --init value read as a file: a mistyped start word reads as a missing
+    /// file, so the message lists the words too.
+    static var fileRole: String { "--init image (or one of \(words.joined(separator: ", ")))" }
 }
 
 /// Everything one `stylize` run was told, checked: the parsed command line turned into

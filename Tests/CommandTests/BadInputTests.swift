@@ -125,6 +125,8 @@ final class BadInputTests: CommandTestCase {
             (base + ["--style-scale", "9"], "--style-scale"),
             (base + ["--colors", "sepia"], "--colors"),
             (base + ["--style-scale", "2", "--objective", "tutorial"], "tutorial"),
+            // A mistyped start word is read as a file name: the error lists the words too.
+            (base + ["--init", "style-colours"], "style-colors"),
         ]
         for (arguments, needle) in expectations {
             let r = try stylize(arguments)
