@@ -25,6 +25,10 @@ public enum ModelImporter {
     static let torchvisionLicense =
         "VGG weights of torchvision (BSD-3-Clause code; ImageNet-trained weights, see torchvision's terms)"
 
+    static func torchvisionMetadata(source: String) -> [String: String] {
+        ["source": source, "license": torchvisionLicense, "attribution": torchvisionLicense]
+    }
+
     /// Which tensor of a conv an ONNX initializer is.
     enum Role: Equatable { case weight, bias }
 
@@ -133,9 +137,8 @@ public enum ModelImporter {
         if !initializers.contains(where: { paperName(forONNXName: $0.name) != nil }),
            initializers.contains(where: { torchvisionIndex($0.name) != nil }) {
             let tensors = initializers.map { i in SourceTensor(name: i.name, dims: i.dims, values: { try i.floatValues() }) }
-            return try torchvisionModel(tensors, source: source, metadata: [
-                "source": "ONNX export of a torchvision VGG: \(FileIO.baseName(source))",
-                "license": torchvisionLicense, "attribution": torchvisionLicense])
+            return try torchvisionModel(tensors, source: source, metadata: torchvisionMetadata(
+                source: "ONNX export of a torchvision VGG: \(FileIO.baseName(source))"))
         }
         var found: [String: (weight: ONNXInitializer?, bias: ONNXInitializer?)] = [:]
         for ini in initializers {
@@ -178,8 +181,7 @@ public enum ModelImporter {
             return try torchvisionModel(
                 tensors.map { name, t in SourceTensor(name: name, dims: t.shape.map(Int64.init), values: { t.values }) },
                 source: path,
-                metadata: ["source": "torchvision state dict \(FileIO.baseName(path))",
-                           "license": torchvisionLicense, "attribution": torchvisionLicense])
+                metadata: torchvisionMetadata(source: "torchvision state dict \(FileIO.baseName(path))"))
         }
         return try model(from: try ONNXReader.initializers(path: path), source: path)
     }

@@ -31,4 +31,11 @@ public final class VGGNetwork: @unchecked Sendable {
 
     /// Index of a conv layer by its paper name, or nil.
     public func layerIndex(_ name: String) -> Int? { layers.firstIndex { $0.name == name } }
+
+    /// The 2×2 poolings before a conv layer (its stride relative to the input is 2 to this power);
+    /// 0 for an unknown name.
+    func poolCount(before name: String) -> Int {
+        guard let index = layerIndex(name) else { return 0 }
+        return poolBefore.filter { $0 <= index }.count
+    }
 }

@@ -43,8 +43,8 @@ enum StageTargets {
                 var one: [String: [Float]] = [:]
                 for (name, _) in options.styleLayers {
                     let shape = ws.shape(of: name)!
-                    let m = edgeMargin(network: network, layer: name, options: options)
-                    let mx = min(m, (shape.width - 1) / 4), my = min(m, (shape.height - 1) / 4)
+                    let (mx, my) = edgeMargins(network: network, layer: name, options: options,
+                                               width: shape.width, height: shape.height)
                     if mx == 0 && my == 0 {
                         one[name] = gram(ws.output(of: name)!, channels: shape.channels, positions: shape.plane,
                                          scale: StyleObjective.gramScale(objective: options.objective, shape: shape),
@@ -99,14 +99,13 @@ enum StageTargets {
                 for (name, _) in options.styleLayers {
                     let shape = ws.shape(of: name)!
                     // This layer's stride relative to the input (1, 2, 4, 8 or 16).
-                    let layer = network.layerIndex(name)!
-                    let stride = 1 << network.poolBefore.filter { $0 <= layer }.count
+                    let stride = 1 << network.poolCount(before: name)
                     // The core, in this layer's positions, less the image's edge margin (as for a
                     // whole style image; the region's origin is a multiple of 16, so of `stride`).
                     let ox = rx0 / stride, oy = ry0 / stride
                     let (fullW, fullH) = (image.width / stride, image.height / stride)
-                    let m = edgeMargin(network: network, layer: name, options: options)
-                    let mx = min(m, (fullW - 1) / 4), my = min(m, (fullH - 1) / 4)
+                    let (mx, my) = edgeMargins(network: network, layer: name, options: options,
+                                               width: fullW, height: fullH)
                     let cx0 = max((x0 - rx0) / stride, mx - ox), cy0 = max((y0 - ry0) / stride, my - oy)
                     let cx1 = min(shape.width, x1 == image.width ? shape.width : (x1 - rx0) / stride, fullW - mx - ox)
                     let cy1 = min(shape.height, y1 == image.height ? shape.height : (y1 - ry0) / stride, fullH - my - oy)
@@ -176,16 +175,24 @@ enum StageTargets {
     /// leaving its border out too was judged worse (a flat, unpainted band along an edge;
     /// docs/quality.md, 1.4.0). The radius grows by
     /// the current stride at each 3×3 conv and each 2×2 pool. The tutorial objective keeps every
-    /// position, as the tutorials do. Callers keep at least half of each side.
+    /// position, as the tutorials do. `edgeMargins` caps it for a map's size.
     static func edgeMargin(network: VGGNetwork, layer name: String, options: StyleOptions) -> Int {
         guard options.objective == .standard, let index = network.layerIndex(name),
-              network.poolBefore.filter({ $0 <= index }).count >= edgeMarginFromBlock - 1 else { return 0 }
+              network.poolCount(before: name) >= edgeMarginFromBlock - 1 else { return 0 }
         var radius = 0, stride = 1
         for i in 0...index {
             if network.poolBefore.contains(i) { radius += stride; stride *= 2 }
             radius += stride
         }
         return (radius + stride - 1) / stride
+    }
+
+    /// `edgeMargin` across and down a feature map of this size, never more than a quarter of a
+    /// side, so that at least half of each side counts.
+    static func edgeMargins(network: VGGNetwork, layer: String, options: StyleOptions,
+                            width: Int, height: Int) -> (x: Int, y: Int) {
+        let m = edgeMargin(network: network, layer: layer, options: options)
+        return (min(m, max(0, width - 1) / 4), min(m, max(0, height - 1) / 4))
     }
 
     /// The first block (conv4_x) whose style Grams leave out the border (`edgeMargin`).

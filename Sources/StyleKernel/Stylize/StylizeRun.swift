@@ -242,14 +242,7 @@ struct StylizeRun {
 
     /// An image of the styles' mean colour, each style's mean weighted by its blend weight.
     static func meanColor(of styles: [PlanarImage], blend: [Float], width: Int, height: Int) -> PlanarImage {
-        var color = [Double](repeating: 0, count: 3)
-        for (k, style) in styles.enumerated() {
-            let n = style.width * style.height
-            for c in 0..<3 {
-                let sum = style.pixels[c * n..<(c + 1) * n].reduce(0.0) { $0 + Double($1) }
-                color[c] += Double(blend[k]) * sum / Double(n)
-            }
-        }
+        let color = ColorStatistics(blending: styles.map(ColorStatistics.init), weights: blend).mean
         let plane = width * height
         return PlanarImage(trusted: width, height, color.flatMap { [Float](repeating: Float($0), count: plane) })
     }
