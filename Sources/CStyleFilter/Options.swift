@@ -43,6 +43,7 @@ enum OptionsBridge {
         "style-scale": { o, v, _ in o.style_scale = v.styleScale },
         "colors": { o, v, _ in o.colors = code(v.colors, in: colorModes) },
         "normalize-gradients": { o, v, _ in o.normalize_gradients = v.normalizeGradients == .on ? 1 : 0 },
+        "preconditioner": { o, v, _ in o.preconditioner = code(v.preconditioner, in: preconditioners) },
     ]
 
     // The C enums' values for the table's choices (stylefilter.h's SF_OPTIMIZER_*, …).
@@ -60,6 +61,9 @@ enum OptionsBridge {
         [(SF_INIT_CONTENT.rawValue, .content), (SF_INIT_RANDOM.rawValue, .random),
          (SF_INIT_GRAY.rawValue, .gray), (SF_INIT_STYLE_MEAN.rawValue, .styleMean),
          (SF_INIT_STYLE_COLORS.rawValue, .styleColors)]
+
+    static let preconditioners: [(UInt32, StyleOptions.Preconditioner)] =
+        [(SF_PRECONDITIONER_MULTISCALE.rawValue, .multiscale), (SF_PRECONDITIONER_NONE.rawValue, .none)]
 
     static func code<E: Equatable>(_ value: E, in table: [(UInt32, E)]) -> Int32 {
         Int32(bitPattern: table.first { $0.1 == value }?.0 ?? 0)
@@ -107,8 +111,8 @@ enum OptionsBridge {
         var o = defaults()
         withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(size, knownSize))) }
         // Zero, so that a later version may give it a meaning without misreading today's callers.
-        for (name, value) in [("reserved", o.reserved), ("reserved2", o.reserved2)] where value != 0 {
-            throw .invalid("sf_options.\(name) is \(value); it must be 0 (fill the options with sf_options_init first)")
+        guard o.reserved == 0 else {
+            throw .invalid("sf_options.reserved is \(o.reserved); it must be 0 (fill the options with sf_options_init first)")
         }
         return o
     }
@@ -227,6 +231,8 @@ enum OptionsBridge {
             throw .invalid("normalize_gradients is \(o.normalize_gradients); it must be 0 or 1")
         }
         s.normalizeGradients = o.normalize_gradients == 1 ? .on : .off
+        s.preconditioner = try value(o.preconditioner, in: preconditioners, field: "preconditioner",
+                                     names: "SF_PRECONDITIONER_MULTISCALE or SF_PRECONDITIONER_NONE")
         s.styleBlend = styleBlend
         return s
     }

@@ -196,8 +196,12 @@ case "stylize":
         guard let objective = StyleOptions.Objective(rawValue: o) else { fail("--objective \(o)") }
         options.objective = objective
         // The tutorials (and bench/torch_ref.py's loop, which these runs are compared with) start
-        // from the content; the default start recolours it first.
-        if objective == .tutorial { options.initialization = .content }
+        // from the content and take PyTorch L-BFGS's plain steps; the defaults recolour the start
+        // and precondition the steps.
+        if objective == .tutorial {
+            options.initialization = .content
+            options.preconditioner = .none
+        }
     }
     options.contentWeight = float("content-weight", options.contentWeight)
     options.styleWeight = float("style-weight", options.styleWeight)

@@ -194,7 +194,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_options, colors), 108);
     CHECK_EQ_INT(offsetof(sf_options, masks), 112);
     CHECK_EQ_INT(offsetof(sf_options, normalize_gradients), 120);
-    CHECK_EQ_INT(offsetof(sf_options, reserved2), 124);
+    CHECK_EQ_INT(offsetof(sf_options, preconditioner), 124);
     CHECK_EQ_INT(sizeof(sf_option_description), 88);
     CHECK_EQ_INT(offsetof(sf_option_description, name), 8);
     CHECK_EQ_INT(offsetof(sf_option_description, type), 16);
@@ -252,7 +252,8 @@ static void test_options(void) {
     CHECK_EQ_INT(o.pooling, SF_POOLING_MAX);
     CHECK_EQ_INT(o.init, SF_INIT_STYLE_COLORS);
     CHECK_EQ_INT(o.seed, 0);
-    CHECK_EQ_INT(o.scales, 3);
+    CHECK_EQ_INT(o.scales, 2);
+    CHECK_EQ_INT(o.preconditioner, SF_PRECONDITIONER_MULTISCALE);
     CHECK_EQ_INT(o.objective, SF_OBJECTIVE_DEFAULT);
     CHECK_EQ_INT(o.max_size, 0); /* a filter keeps the image's size */
     CHECK_EQ_INT(o.threads, 0);
@@ -459,6 +460,9 @@ static void test_option_table(void) {
     CHECK_EQ_INT(o.colors, SF_COLORS_HISTOGRAM);
     CHECK_EQ_INT(sf_options_set(&o, "normalize-gradients", "on"), SF_OK);
     CHECK_EQ_INT(o.normalize_gradients, 1);
+    CHECK_EQ_INT(o.preconditioner, SF_PRECONDITIONER_MULTISCALE); /* the default, 0 as 1.4's reserved2 */
+    CHECK_EQ_INT(sf_options_set(&o, "preconditioner", "none"), SF_OK);
+    CHECK_EQ_INT(o.preconditioner, SF_PRECONDITIONER_NONE);
     CHECK_EQ_INT(sf_options_set(&o, "init", "style-mean"), SF_OK);
     CHECK_EQ_INT(o.init, SF_INIT_STYLE_MEAN);
     CHECK_EQ_INT(sf_options_set(&o, "init", "gray"), SF_OK);
@@ -659,7 +663,8 @@ static void test_bad_inputs(sf_context *ctx) {
         BAD(ctx, (sf_options *)big, &content.img, &style.img, NULL, 1);
     }
     p = o; p.reserved = 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.reserved2 = 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.preconditioner = 2; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.preconditioner = -1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.colors = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.normalize_gradients = 2; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.style_scale = NAN; BAD(ctx, &p, &content.img, &style.img, NULL, 1);

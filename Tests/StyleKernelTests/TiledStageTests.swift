@@ -7,13 +7,13 @@ final class TiledStageTests: XCTestCase {
     func testScheduleDoublesAboveTheWorkingSizeAndKeepsTheDefaultPyramid() {
         var o = StyleOptions()
         let small = ScaleSchedule(options: o, contentWidth: 640, contentHeight: 480)
-        XCTAssertEqual(small.stages.map(\.longest), [256, 362, 512])
+        XCTAssertEqual(small.stages.map(\.longest), [362, 512])
         XCTAssertFalse(small.stages.contains(where: \.tiled))
         o.size = 6000
         let big = ScaleSchedule(options: o, contentWidth: 6000, contentHeight: 4000)
-        XCTAssertEqual(big.stages.map(\.longest), [256, 362, 512, 1024, 2048, 4096, 6000])
-        XCTAssertEqual(big.stages.map(\.tiled), [false, false, false, true, true, true, true])
-        XCTAssertEqual(big.stages.map(\.iterations), [24, 24, 24, 12, 8, 6, 4])
+        XCTAssertEqual(big.stages.map(\.longest), [362, 512, 1024, 2048, 4096, 6000])
+        XCTAssertEqual(big.stages.map(\.tiled), [false, false, true, true, true, true])
+        XCTAssertEqual(big.stages.map(\.iterations), [24, 24, 12, 8, 6, 4])
         XCTAssertEqual(big.stages.last!.width, 6000)
         XCTAssertEqual(big.stages.last!.height, 4000)
         o.size = 1200  // 1024 would leave a step of under 1.25× to 1200: merged into it

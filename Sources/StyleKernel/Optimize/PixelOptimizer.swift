@@ -15,16 +15,30 @@ extension LBFGS: PixelOptimizer {}
 extension Adam: PixelOptimizer {}
 
 enum PixelOptimizers {
-    /// The optimiser `options` asks for, over `count` unknowns.
-    static func make(_ options: StyleOptions, count: Int, parallel: Parallel) throws -> any PixelOptimizer {
+    /// The optimiser `options` asks for, over `count` unknowns: the pixels of a whole image of
+    /// `image`'s size (L-BFGS then takes the preconditioner `options` asks for, kept inside the
+    /// region masks' `coverage` if given), or of a tile (nil).
+    static func make(_ options: StyleOptions, count: Int, image: (width: Int, height: Int)?,
+                     coverage: [Float]? = nil, parallel: Parallel) throws -> any PixelOptimizer {
         switch options.optimizer {
-        case .lbfgs: return try LBFGS(count: count, parallel: parallel)
+        case .lbfgs:
+            let preconditioner = try preconditioned(options, image: image).map {
+                try MultiscalePreconditioner(width: $0.width, height: $0.height, coverage: coverage, parallel: parallel)
+            }
+            return try LBFGS(count: count, preconditioner: preconditioner, parallel: parallel)
         case .adam: return try Adam(count: count, learningRate: options.learningRate, parallel: parallel)
         }
     }
 
     /// Floats that optimiser holds at most.
-    static func floatCount(_ optimizer: StyleOptions.Optimizer, count: Int) -> Int {
-        optimizer == .lbfgs ? LBFGS.floatCount(count: count) : Adam.floatCount(count: count)
+    static func floatCount(_ options: StyleOptions, count: Int, image: (width: Int, height: Int)?) -> Int {
+        guard options.optimizer == .lbfgs else { return Adam.floatCount(count: count) }
+        return LBFGS.floatCount(count: count)
+            + (preconditioned(options, image: image).map { MultiscalePreconditioner.floatCount(width: $0.width, height: $0.height) } ?? 0)
+    }
+
+    /// The image size to precondition over, if any.
+    private static func preconditioned(_ options: StyleOptions, image: (width: Int, height: Int)?) -> (width: Int, height: Int)? {
+        options.preconditioner == .multiscale ? image : nil
     }
 }

@@ -92,6 +92,8 @@ public enum OptionTable {
     public static let all: [OptionSpec] = [
         integer("iterations", "Iterations at each scale.", StyleOptions.iterationRange, \.iterations),
         choice("optimizer", "Optimiser.", StyleOptions.Optimizer.self, \.optimizer),
+        choice("preconditioner", "Steps of L-BFGS over the whole image: multiscale (large regions move as fast as fine detail: bolder colour and strokes in few iterations) or none (every pixel alike, as PyTorch's L-BFGS).",
+               StyleOptions.Preconditioner.self, \.preconditioner),
         number("lr", "Adam's learning rate (in the model's pixel units).", \.learningRate, exclusive: true),
         number("content-weight", "Weight of the content loss.", \.contentWeight),
         number("style-weight", "Weight of the style loss.", \.styleWeight),

@@ -36,6 +36,15 @@ public struct RegionMask: Sendable, Equatable {
         }
     }
 
+    /// How far any style applies at each pixel: the masks' values summed, at most 1; nil without
+    /// masks (every style applies everywhere). All masks have one size.
+    static func coverage(_ masks: [RegionMask]) -> [Float]? {
+        guard let first = masks.first else { return nil }
+        var total = [Float](repeating: 0, count: first.values.count)
+        for mask in masks { for i in total.indices { total[i] += mask.values[i] } }
+        return total.map { min(1, $0) }
+    }
+
     func resized(width w: Int, height h: Int) -> RegionMask {
         RegionMask(width: w, height: h, values: Resample.resize(values, channels: 1, width: width, height: height,
                                                                 toWidth: w, height: h))

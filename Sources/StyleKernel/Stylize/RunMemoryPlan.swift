@@ -105,7 +105,7 @@ extension StylizeRun {
                 // With masks: their crops, and the masked features (at most conv1_1's 64 planes);
                 // with --normalize-gradients, a layer's gradient (as many).
                 return NetworkWorkspace.floatCount(network: network, height: th, width: tw, depth: tiledDepth)
-                    + PixelOptimizers.floatCount(options.optimizer, count: 3 * tw * th) + 22 * tw * th + StageTargets.bandFloats
+                    + PixelOptimizers.floatCount(options, count: 3 * tw * th, image: nil) + 22 * tw * th + StageTargets.bandFloats
                     + (masks > 0 ? (64 + masks) * tw * th : 0) + (options.normalizeGradients == .on ? 64 * tw * th : 0)
             }
             let largest = (max(stage.width, stage.height) + 15) / 16 * 16
@@ -154,7 +154,7 @@ extension StylizeRun {
         }
         let pixels = 3 * w * h
         let own = NetworkWorkspace.floatCount(network: network, height: h, width: w, depth: deepest)
-            + PixelOptimizers.floatCount(options.optimizer, count: pixels) + pixels
+            + PixelOptimizers.floatCount(options, count: pixels, image: (w, h)) + pixels
             + (masks > 0 ? (64 + masks) * w * h : 0) + (options.normalizeGradients == .on ? 64 * w * h : 0)
         return max(own, styleWorkspaces.max() ?? 0)
     }

@@ -122,7 +122,8 @@ struct StylizeRun {
         let bounds = Bounds(convention: convention, plane: w * h)
         bounds.project(x.pointer)
         if options.normalizeGradients == .on { try objective.balanceLayerGradients(at: x.pointer) }
-        let optimizer = try PixelOptimizers.make(options, count: x.count, parallel: parallel)
+        let optimizer = try PixelOptimizers.make(options, count: x.count, image: (w, h),
+                                                 coverage: RegionMask.coverage(stageMasks), parallel: parallel)
         _ = try optimizer.minimize(
             x, iterations: stage.iterations, bounds: bounds, stepWeights: nil,
             evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
@@ -219,7 +220,7 @@ struct StylizeRun {
                 let x = try FloatBuffer(checkedValues: convention.toModel(image.crop(x0: x0, y0: y0, width: tw, height: th)))
                 bounds.project(x.pointer)
                 if o.normalizeGradients == .on { try objective.balanceLayerGradients(at: x.pointer) }
-                let optimizer = try PixelOptimizers.make(o, count: x.count, parallel: parallel)
+                let optimizer = try PixelOptimizers.make(o, count: x.count, image: nil, parallel: parallel)
                 TiledStage.stepWeights(into: weights, width: tw, height: th,
                                        left: left, top: top, right: right, bottom: bottom)
                 let last = try optimizer.minimize(
