@@ -34,4 +34,6 @@ render init-content --init content
 render init-gray --init gray
 render init-style-mean --init style-mean
 render normalize-gradients --normalize-gradients on
+render preconditioner-none --preconditioner none
+render preconditioner-none-scales-3 --preconditioner none --scales 3
 echo "gallery: wrote $(ls "$out" | wc -l) pictures to $out"
