@@ -6,8 +6,9 @@
 /// few dozen iterations a run can afford, the large-scale changes — a sky turning into the
 /// painting's colour bands, a wall into its patches — hardly start; the coarse-to-fine pyramid
 /// did them at small sizes instead, where the deep style layers paste the painting's objects
-/// (docs/quality.md). M lifts the gradient's smooth parts (up to ~64 px) by up to 2⁵, so one
-/// step moves large regions as far as fine detail, at the full size. It is the metric of
+/// (docs/quality.md). M lifts the gradient's smooth parts (up to ~64 px) by up to 1 + 2 + … + 2⁵
+/// = 63 and leaves pixel-level ones nearly alone, so one step moves large regions as far as fine
+/// detail, at the full size. It is the metric of
 /// optimising a Laplacian-pyramid-like parameterisation of the image (Mordvintsev et al.,
 /// "Differentiable Image Parameterizations", Distill 2018), applied as the quasi-Newton H₀
 /// (Nocedal & Wright §7.2), so the box projection of the pixels is unchanged.
