@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// L-BFGS's initial inverse Hessian for the pixels of a whole image: M = I + Σₖ 2ᵏ·Tₖ (k = 1…5),
 /// where Tₖ is a tent blur of each colour plane (a box of radius 2ᵏ⁻¹ applied twice, zero
 /// outside the image).
@@ -25,11 +29,12 @@ final class MultiscalePreconditioner {
     /// weights — gave a higher loss in 24 iterations on Golden Gate × The Scream; docs/quality.md).
     static let levels = 5
     static let factor: Float = 2
+    /// factorᵏ for k = 1…levels.
+    static let weights: [Float] = (1...levels).map { pow(factor, Float($0)) }
 
     let width: Int
     let height: Int
     private let plane: Int
-    private let count: Int
     private let parallel: Parallel
     /// M·v while it is summed, and each plane's blurred copy (one plane per colour, so the three
     /// planes run in parallel without sharing).
@@ -48,79 +53,69 @@ final class MultiscalePreconditioner {
         self.width = width
         self.height = height
         plane = width * height
-        count = 3 * plane
         self.coverage = coverage
         self.parallel = parallel
-        sum = try FloatBuffer(checkedCount: count)
-        blurred = try FloatBuffer(checkedCount: count)
+        sum = try FloatBuffer(checkedCount: 3 * plane)
+        blurred = try FloatBuffer(checkedCount: 3 * plane)
         lines = try FloatBuffer(checkedCount: 3 * max(width, height))
     }
 
     /// v ← M·v.
     func apply(_ v: UnsafeMutablePointer<Float>) {
-        let (s, b, l) = (sum.pointer, blurred.pointer, lines.pointer)
-        let (plane, long) = (self.plane, max(width, height))
-        coverage.withOptionalPointer { cover in
-            parallel.forEachPiece(3) { planes in
-                for c in planes {
-                    let vc = v + c * plane, sc = s + c * plane, bc = b + c * plane
-                    for i in 0..<plane { sc[i] = vc[i] }
-                    for k in 1...Self.levels {
-                        let radius = 1 << (k - 1)
-                        let weight = Self.weight(level: k)
-                        copy(vc, into: bc, times: cover)
-                        box(bc, radius: radius, line: l + c * long)
-                        box(bc, radius: radius, line: l + c * long)
-                        if let cover {
-                            for i in 0..<plane { sc[i] += weight * cover[i] * bc[i] }
-                        } else {
-                            for i in 0..<plane { sc[i] += weight * bc[i] }
-                        }
-                    }
-                    for i in 0..<plane { vc[i] = sc[i] }
+        let s = sum.pointer
+        forEachPlane(of: v, boxPasses: 2) { c, cover, levels in
+            let vc = v + c * plane, sc = s + c * plane
+            for i in 0..<plane { sc[i] = vc[i] }
+            levels { weight, tent in   // tent = Tₖ·C·v
+                if let cover {
+                    for i in 0..<plane { sc[i] += weight * cover[i] * tent[i] }
+                } else {
+                    for i in 0..<plane { sc[i] += weight * tent[i] }
                 }
             }
+            for i in 0..<plane { vc[i] = sc[i] }
         }
     }
 
     /// vᵀ·M·v = ‖v‖² + Σₖ 2ᵏ·‖Bₖ·C·v‖², summed plane by plane in a fixed order (the same bits with
     /// any thread count).
     func quadratic(_ v: UnsafePointer<Float>) -> Double {
-        let b = blurred.pointer, l = lines.pointer
-        let (plane, long) = (self.plane, max(width, height))
         var perPlane = [Double](repeating: 0, count: 3)
         perPlane.withUnsafeMutableBufferPointer { out in
             let out = UncheckedSendable(out.baseAddress!)
-            coverage.withOptionalPointer { cover in
-                parallel.forEachPiece(3) { planes in
-                    for c in planes {
-                        let vc = v + c * plane, bc = b + c * plane
-                        var total = Self.sumSquares(vc, plane)
-                        for k in 1...Self.levels {
-                            copy(vc, into: bc, times: cover)
-                            box(bc, radius: 1 << (k - 1), line: l + c * long)
-                            total += Double(Self.weight(level: k)) * Self.sumSquares(bc, plane)
-                        }
-                        out.value[c] = total
-                    }
-                }
+            forEachPlane(of: v, boxPasses: 1) { c, _, levels in
+                var total = Self.sumSquares(v + c * plane, plane)
+                levels { weight, boxed in total += Double(weight) * Self.sumSquares(boxed, plane) }   // boxed = Bₖ·C·v
+                out.value[c] = total
             }
         }
         return perPlane[0] + perPlane[1] + perPlane[2]
     }
 
-    static func weight(level k: Int) -> Float {
-        var w: Float = 1
-        for _ in 0..<k { w *= factor }
-        return w
-    }
-
-    /// One plane of `v` into `b`, times the coverage if there is one.
-    private func copy(_ v: UnsafePointer<Float>, into b: UnsafeMutablePointer<Float>, times cover: UnsafePointer<Float>?) {
-        if let cover {
-            for i in 0..<plane { b[i] = v[i] * cover[i] }
-        } else {
-            for i in 0..<plane { b[i] = v[i] }
+    /// Runs `body(c, coverage, levels)` for the three colour planes in parallel; `levels(f)` calls
+    /// f(2ᵏ, Bₖᵖ·C·v) for k = 1…levels, p = `boxPasses`, from plane c's own scratch.
+    private func forEachPlane(
+        of v: UnsafePointer<Float>, boxPasses: Int,
+        _ body: (Int, UnsafePointer<Float>?, ((Float, UnsafePointer<Float>) -> Void) -> Void) -> Void
+    ) {
+        let (b, l, long) = (blurred.pointer, lines.pointer, max(width, height))
+        coverage.withOptionalPointer { cover in
+            parallel.forEachPiece(3) { planes in
+                for c in planes {
+                    let vc = v + c * plane, bc = b + c * plane, line = l + c * long
+                    body(c, cover) { perLevel in
+                        for (index, weight) in Self.weights.enumerated() {
+                            if let cover {
+                                for i in 0..<plane { bc[i] = vc[i] * cover[i] }
+                            } else {
+                                for i in 0..<plane { bc[i] = vc[i] }
+                            }
+                            for _ in 0..<boxPasses { box(bc, radius: 1 << index, line: line) }
+                            perLevel(weight, bc)
+                        }
+                    }
+                }
+            }
         }
     }
 
