@@ -44,6 +44,7 @@ enum OptionsBridge {
         "colors": { o, v, _ in o.colors = code(v.colors, in: colorModes) },
         "normalize-gradients": { o, v, _ in o.normalize_gradients = v.normalizeGradients == .on ? 1 : 0 },
         "preconditioner": { o, v, _ in o.preconditioner = code(v.preconditioner, in: preconditioners) },
+        "padding": { o, v, _ in o.padding = code(v.padding, in: paddings) },
     ]
 
     // The C enums' values for the table's choices (stylefilter.h's SF_OPTIMIZER_*, …).
@@ -64,6 +65,9 @@ enum OptionsBridge {
 
     static let preconditioners: [(UInt32, StyleOptions.Preconditioner)] =
         [(SF_PRECONDITIONER_MULTISCALE.rawValue, .multiscale), (SF_PRECONDITIONER_NONE.rawValue, .none)]
+
+    static let paddings: [(UInt32, StyleOptions.Padding)] =
+        [(SF_PADDING_MIRROR.rawValue, .mirror), (SF_PADDING_ZERO.rawValue, .zero)]
 
     static func code<E: Equatable>(_ value: E, in table: [(UInt32, E)]) -> Int32 {
         Int32(bitPattern: table.first { $0.1 == value }?.0 ?? 0)
@@ -110,10 +114,6 @@ enum OptionsBridge {
         }
         var o = defaults()
         withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(size, knownSize))) }
-        // Zero, so that a later version may give it a meaning without misreading today's callers.
-        guard o.reserved == 0 else {
-            throw .invalid("sf_options.reserved is \(o.reserved); it must be 0 (fill the options with sf_options_init first)")
-        }
         return o
     }
 
@@ -233,6 +233,7 @@ enum OptionsBridge {
         s.normalizeGradients = o.normalize_gradients == 1 ? .on : .off
         s.preconditioner = try value(o.preconditioner, in: preconditioners, field: "preconditioner",
                                      names: "SF_PRECONDITIONER_MULTISCALE or SF_PRECONDITIONER_NONE")
+        s.padding = try value(o.padding, in: paddings, field: "padding", names: "SF_PADDING_MIRROR or SF_PADDING_ZERO")
         s.styleBlend = styleBlend
         return s
     }

@@ -38,7 +38,7 @@ struct StylizeImageCommand: ParsableCommand {
 
     /// The values of the options that are OptionTable rows, by name (parsed in makeSettings).
     var tableValues: [(name: String, value: String)] {
-        [("iterations", iterations), ("optimizer", optimizer), ("preconditioner", preconditioner), ("lr", lr), ("content-weight", contentWeight),
+        [("iterations", iterations), ("optimizer", optimizer), ("preconditioner", preconditioner), ("padding", padding), ("lr", lr), ("content-weight", contentWeight),
          ("style-weight", styleWeight), ("tv-weight", tvWeight), ("content-layers", contentLayers),
          ("style-layers", styleLayers), ("style-scale", styleScale), ("colors", colors),
          ("normalize-gradients", normalizeGradients), ("pooling", pooling), ("init", initialization), ("seed", seed),
@@ -88,6 +88,9 @@ struct StylizeImageCommand: ParsableCommand {
 
     @Option(name: .customLong("preconditioner"), parsing: .unconditional, help: Self.help("preconditioner"))
     var preconditioner: String = Self.defaultText("preconditioner")
+
+    @Option(name: .customLong("padding"), parsing: .unconditional, help: Self.help("padding"))
+    var padding: String = Self.defaultText("padding")
 
     @Option(name: .customLong("lr"), parsing: .unconditional, help: Self.help("lr"))
     var lr: String = Self.defaultText("lr")

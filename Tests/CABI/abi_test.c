@@ -188,7 +188,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_options, max_size), 80);
     CHECK_EQ_INT(offsetof(sf_options, threads), 84);
     CHECK_EQ_INT(offsetof(sf_options, work_size), 88);
-    CHECK_EQ_INT(offsetof(sf_options, reserved), 92);
+    CHECK_EQ_INT(offsetof(sf_options, padding), 92);
     CHECK_EQ_INT(offsetof(sf_options, max_memory), 96);
     CHECK_EQ_INT(offsetof(sf_options, style_scale), 104);
     CHECK_EQ_INT(offsetof(sf_options, colors), 108);
@@ -254,6 +254,7 @@ static void test_options(void) {
     CHECK_EQ_INT(o.seed, 0);
     CHECK_EQ_INT(o.scales, 2);
     CHECK_EQ_INT(o.preconditioner, SF_PRECONDITIONER_MULTISCALE);
+    CHECK_EQ_INT(o.padding, SF_PADDING_MIRROR);
     CHECK_EQ_INT(o.objective, SF_OBJECTIVE_DEFAULT);
     CHECK_EQ_INT(o.max_size, 0); /* a filter keeps the image's size */
     CHECK_EQ_INT(o.threads, 0);
@@ -463,6 +464,11 @@ static void test_option_table(void) {
     CHECK_EQ_INT(o.preconditioner, SF_PRECONDITIONER_MULTISCALE); /* the default, 0 as 1.4's reserved2 */
     CHECK_EQ_INT(sf_options_set(&o, "preconditioner", "none"), SF_OK);
     CHECK_EQ_INT(o.preconditioner, SF_PRECONDITIONER_NONE);
+    CHECK_EQ_INT(o.padding, SF_PADDING_MIRROR); /* the default, 0 as 1.1–1.5's reserved */
+    CHECK_EQ_INT(sf_options_set(&o, "padding", "zero"), SF_OK);
+    CHECK_EQ_INT(o.padding, SF_PADDING_ZERO);
+    CHECK_EQ_INT(sf_options_set(&o, "padding", "reflect"), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(o.padding, SF_PADDING_ZERO);
     CHECK_EQ_INT(sf_options_set(&o, "init", "style-mean"), SF_OK);
     CHECK_EQ_INT(o.init, SF_INIT_STYLE_MEAN);
     CHECK_EQ_INT(sf_options_set(&o, "init", "gray"), SF_OK);
@@ -662,7 +668,8 @@ static void test_bad_inputs(sf_context *ctx) {
         big[sizeof(sf_options) + 3] = 1; /* a newer header's field this library cannot honour */
         BAD(ctx, (sf_options *)big, &content.img, &style.img, NULL, 1);
     }
-    p = o; p.reserved = 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.padding = 2; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.padding = -1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.preconditioner = 2; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.preconditioner = -1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.colors = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);

@@ -52,7 +52,7 @@ extern "C" {
 /* ---- Version ---------------------------------------------------------------------------- */
 
 #define SF_VERSION_MAJOR 1
-#define SF_VERSION_MINOR 5
+#define SF_VERSION_MINOR 6
 #define SF_VERSION_PATCH 0
 /* MAJOR*10000 + MINOR*100 + PATCH, as returned by sf_version(). */
 #define SF_VERSION_NUMBER (SF_VERSION_MAJOR * 10000 + SF_VERSION_MINOR * 100 + SF_VERSION_PATCH)
@@ -63,7 +63,7 @@ extern "C" {
 int sf_version(void);
 /* The library's ABI version; a program compiled against this header needs SF_ABI_VERSION. */
 int sf_abi_version(void);
-/* "1.5.0": static string. */
+/* "1.6.0": static string. */
 const char *sf_version_string(void);
 
 /* ---- Status codes ----------------------------------------------------------------------- */
@@ -133,6 +133,11 @@ typedef enum sf_colors { SF_COLORS_STYLE = 0, SF_COLORS_LUMINANCE = 1, SF_COLORS
  * SF_PRECONDITIONER_NONE moves every pixel alike, as PyTorch's L-BFGS (1.4's steps). Adam and the
  * tiled stages of results above work_size take plain steps either way. */
 typedef enum sf_preconditioner { SF_PRECONDITIONER_MULTISCALE = 0, SF_PRECONDITIONER_NONE = 1 } sf_preconditioner;
+/* What the network sees beyond the image's edges over a whole image (since 1.6.0):
+ * SF_PADDING_MIRROR the image reflected outwards, the losses taken over the image's own positions
+ * (the edges painted like the rest, the default); SF_PADDING_ZERO black, as PyTorch and 1.5
+ * (a frame a few pixels wide). The tutorial objective and the tiles above work_size take zero. */
+typedef enum sf_padding { SF_PADDING_MIRROR = 0, SF_PADDING_ZERO = 1 } sf_padding;
 /* SF_OBJECTIVE_DEFAULT: size-independent normalisation; SF_OBJECTIVE_TUTORIAL: exactly the
  * PyTorch tutorials' loss (for comparisons). */
 typedef enum sf_objective { SF_OBJECTIVE_DEFAULT = 0, SF_OBJECTIVE_TUTORIAL = 1 } sf_objective;
@@ -165,8 +170,8 @@ typedef struct sf_options {
        fields then take their defaults. */
     uint32_t work_size;         /* 88: [512] longest side optimised as one image; larger results
                                        continue in overlapping tiles, 64…32768 */
-    uint32_t reserved;          /* 92: must be 0, else SF_INVALID_ARGUMENT (so that no byte of
-                                       the struct is padding, and a later version may use it) */
+    int32_t padding;            /* 92: [SF_PADDING_MIRROR] an sf_padding (1.6.0; `reserved`,
+                                       always 0, in 1.1 to 1.5 headers) */
     uint64_t max_memory;        /* 96: [1 GiB] bytes the stylization may allocate (the model and
                                        the host's images aside), >= 256 MiB; tiles are sized to fit
                                        it, a run that cannot fit is refused */

@@ -17,6 +17,10 @@
 /// a pixel inside a region is pushed towards the style as hard as without masks whatever the
 /// region's size. Its gradient is 2·s·g·(G − A)·(m²∘F). Unmasked pixels have content and TV only.
 ///
+/// With a `ReflectedBorder`, the network sees the image with a mirrored border, and every term
+/// is taken over the image's own positions only (the border's mask is 0): content and Grams are
+/// means over the interior, and a style region's coverage is relative to the interior.
+///
 /// See docs/objective.md for the derivation of the gradients.
 public final class StyleObjective: @unchecked Sendable {
     public struct Layer {
@@ -30,7 +34,8 @@ public final class StyleObjective: @unchecked Sendable {
         let target: FloatBuffer
         /// Scratch: the current Gram, then G − A (style layers only).
         let scratch: FloatBuffer?
-        /// The region mask at this layer's size (masked style terms only).
+        /// The region mask at this layer's size (masked style terms; content terms with a
+        /// border: its interior).
         var mask: FloatBuffer? = nil
         /// The layer's share of its term (layer weight × style weight × region coverage), the
         /// gradient share `balanceLayerGradients` gives it.
@@ -59,6 +64,13 @@ public final class StyleObjective: @unchecked Sendable {
     let tvNorm: Float
     /// m∘F, then m²∘F, of the masked style layer being evaluated (as large as the largest).
     let maskedFeatures: FloatBuffer?
+    /// The mirrored border around the image (nil: the network sees the image itself), with the
+    /// padded image and its gradient.
+    let border: ReflectedBorder?
+    private let padded: FloatBuffer?
+    private let paddedGradient: FloatBuffer?
+    /// The image's shape (the network's input shape less the border).
+    let imageShape: Shape3
 
     /// - Parameters:
     ///   - contentFeatures: P_l for each content layer, at this workspace's size.
@@ -70,28 +82,54 @@ public final class StyleObjective: @unchecked Sendable {
                       contentFeatures: contentFeatures, styleTargets: [StyleTarget(grams: styleGrams)])
     }
 
+    /// - Parameters:
+    ///   - border: the mirrored border the workspace's input has around the image (its input is
+    ///     the image's size plus the border); `evaluate` then takes the image itself.
+    ///   - styleTargets: masks at the image's size.
     public init(workspace: NetworkWorkspace, options: StyleOptions, convention: InputConvention,
-                contentFeatures: [String: [Float]], styleTargets: [StyleTarget]) throws {
+                contentFeatures: [String: [Float]], styleTargets: [StyleTarget],
+                border: ReflectedBorder? = nil) throws {
         self.workspace = workspace
         self.options = options
+        self.border = border
         let parallel = workspace.parallel
         let tutorial = options.objective == .tutorial
+        let input = workspace.inputShape
+        if let border {
+            precondition(input.width == border.paddedWidth && input.height == border.paddedHeight)
+            imageShape = Shape3(input.channels, border.imageHeight, border.imageWidth)
+            padded = try FloatBuffer(checkedCount: input.count)
+            paddedGradient = try FloatBuffer(checkedCount: input.count)
+        } else {
+            imageShape = input
+            padded = nil
+            paddedGradient = nil
+        }
+        /// A layer's interior (nil without a border), and a mask's mass Σm².
+        func interiorMask(_ name: String, _ shape: Shape3) -> [Float]? {
+            border?.interiorMask(stride: 1 << workspace.network.poolCount(before: name),
+                                 width: shape.width, height: shape.height)
+        }
+        func mass(_ m: [Float]) -> Double { m.reduce(0.0) { $0 + Double($1) * Double($1) } }
         var content: [Layer] = []
         for name in options.contentLayers {
             let shape = workspace.shape(of: name)!
             let p = try FloatBuffer(checkedValues: contentFeatures[name]!)
+            let m = interiorMask(name, shape)
             let norm: Float
             if tutorial {
                 norm = 1 / Float(shape.count)
             } else {
-                let energy = Reductions.sumSquares(p.pointer, count: p.count, parallel: parallel)
+                let energy = m.map { m in
+                    (0..<p.count).reduce(0.0) { $0 + Double(m[$1 % shape.plane] * p.pointer[$1] * p.pointer[$1]) }
+                } ?? Reductions.sumSquares(p.pointer, count: p.count, parallel: parallel)
                 norm = Float(1 / (Double(options.contentLayers.count) * max(energy, 1e-12)))
             }
-            content.append(Layer(name: name, shape: shape, norm: norm, gramScale: 0,
-                                 target: p, scratch: nil))
+            var layer = Layer(name: name, shape: shape, norm: norm, gramScale: 0, target: p, scratch: nil)
+            if let m { layer.mask = FloatBuffer(m) }
+            content.append(layer)
         }
         let weightSum = options.styleLayers.reduce(Float(0)) { $0 + $1.weight }
-        let input = workspace.inputShape
         var style: [Layer] = []
         var largestMasked = 0
         for target in styleTargets {
@@ -111,18 +149,31 @@ public final class StyleObjective: @unchecked Sendable {
                 var layer = Layer(name: name, shape: shape, norm: norm, gramScale: gramScale,
                                   target: a, scratch: FloatBuffer(count: shape.channels * shape.channels))
                 layer.share = weight * target.weight
-                if let mask = target.mask {
-                    let m = Resample.resize(mask, channels: 1, width: input.width, height: input.height,
-                                            toWidth: shape.width, height: shape.height)
-                    let mass = m.reduce(0.0) { $0 + Double($1) * Double($1) }
+                // The region mask at this layer's size (with a border: mirrored with the image,
+                // then only its interior).
+                let interior = interiorMask(name, shape)
+                let region = target.mask.map { mask in
+                    Resample.resize(border?.pad(plane: mask) ?? mask, channels: 1, width: input.width,
+                                    height: input.height, toWidth: shape.width, height: shape.height)
+                }
+                let m: [Float]? = switch (region, interior) {
+                case (nil, nil): nil
+                case (let region?, nil): region
+                case (nil, let interior?): interior
+                case (let region?, let interior?): zip(region, interior).map { $0 * $1 }
+                }
+                if let m {
+                    let regionMass = mass(m)
                     // An empty region has no term; otherwise the Gram is a mean over the region
-                    // and the term is weighted by the region's share of the layer.
-                    guard mass > 1e-6 else { continue }
-                    gramScale = Float(1 / mass)
-                    layer = Layer(name: name, shape: shape, norm: norm * Float(mass / Double(shape.plane)),
+                    // and the term is weighted by the region's share of the layer (of its
+                    // interior, with a border).
+                    guard regionMass > 1e-6 else { continue }
+                    let whole = interior.map(mass) ?? Double(shape.plane)
+                    gramScale = Float(1 / regionMass)
+                    layer = Layer(name: name, shape: shape, norm: norm * Float(regionMass / whole),
                                   gramScale: gramScale, target: a, scratch: layer.scratch)
                     layer.mask = FloatBuffer(m)
-                    layer.share *= Float(mass / Double(shape.plane))
+                    layer.share *= Float(regionMass / whole)
                     largestMasked = max(largestMasked, shape.count)
                 }
                 style.append(layer)
@@ -138,7 +189,7 @@ public final class StyleObjective: @unchecked Sendable {
         } else {
             let sigma = convention.std.reduce(0, +) / 3
             let unit = sigma / convention.scale
-            tvNorm = unit * unit / Float(workspace.inputShape.count)
+            tvNorm = unit * unit / Float(imageShape.count)
         }
     }
 
@@ -169,10 +220,9 @@ public final class StyleObjective: @unchecked Sendable {
     /// at `x` (balance factors applied, term weights not).
     func layerGradientNorms(at x: UnsafePointer<Float>) throws -> (content: [Double], style: [Double]) {
         let parallel = workspace.parallel
-        workspace.forward(x)
+        forward(x)
         let contentNorms = contentLayers.map { layer -> Double in
-            2 * Double(layer.norm) * Reductions.sumAbsoluteDifference(
-                workspace.output(of: layer.name)!, layer.target.pointer, count: layer.shape.count, parallel: parallel)
+            2 * Double(layer.norm) * contentDistance(layer, absolute: true)
         }
         let largest = styleLayers.map(\.shape.count).max() ?? 0
         let gradient = try FloatBuffer(checkedCount: max(1, largest))
@@ -190,6 +240,43 @@ public final class StyleObjective: @unchecked Sendable {
             return Reductions.sumAbsolute(gradient.pointer, count: layer.shape.count, parallel: parallel)
         }
         return (zip(contentNorms, contentBalance).map { $0 * Double($1) }, zip(styleNorms, styleBalance).map { $0 * Double($1) })
+    }
+
+    /// The network's forward pass at the image `x` (with its mirrored border, if any).
+    func forward(_ x: UnsafePointer<Float>) {
+        if let border, let padded {
+            border.pad(x, into: padded.pointer, parallel: workspace.parallel)
+            workspace.forward(UnsafePointer(padded.pointer))
+        } else {
+            workspace.forward(x)
+        }
+    }
+
+    /// Σ m·(F − P)² of a content layer after `forward` (Σ m·|F − P| when `absolute`); m is the
+    /// interior with a border, else 1.
+    func contentDistance(_ layer: Layer, absolute: Bool = false) -> Double {
+        let parallel = workspace.parallel
+        let f = workspace.output(of: layer.name)!, p = layer.target.pointer
+        guard let m = layer.mask?.pointer else {
+            return absolute
+                ? Reductions.sumAbsoluteDifference(f, p, count: layer.shape.count, parallel: parallel)
+                : Reductions.sumSquaredDifference(f, p, count: layer.shape.count, parallel: parallel)
+        }
+        let n = layer.shape.plane
+        var sums = [Double](repeating: 0, count: layer.shape.channels)
+        sums.withUnsafeMutableBufferPointer { out in
+            parallel.forEach(layer.shape.channels, minimumPerThread: 1) { channels in
+                for c in channels {
+                    var total: Float = 0
+                    for i in 0..<n {
+                        let d = f[c * n + i] - p[c * n + i]
+                        total += m[i] * (absolute ? abs(d) : d * d)
+                    }
+                    out[c] = Double(total)
+                }
+            }
+        }
+        return sums.reduce(0, +)
     }
 
     /// mᵖ∘F of a masked style layer's features (p = 1 for its Gram, 2 for its gradient), in
@@ -220,12 +307,10 @@ public final class StyleObjective: @unchecked Sendable {
     /// d total / d x there.
     public func evaluate(_ x: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>?) -> LossTerms {
         let parallel = workspace.parallel
-        workspace.forward(x)
+        forward(x)
         var terms = LossTerms()
         for (l, layer) in contentLayers.enumerated() {
-            let f = workspace.output(of: layer.name)!
-            terms.content += Double(layer.norm * contentBalance[l]) * Reductions.sumSquaredDifference(
-                f, layer.target.pointer, count: layer.shape.count, parallel: parallel)
+            terms.content += Double(layer.norm * contentBalance[l]) * contentDistance(layer)
         }
         for (l, layer) in styleLayers.enumerated() {
             let f = layer.mask == nil ? UnsafePointer(workspace.output(of: layer.name)!)
@@ -239,7 +324,7 @@ public final class StyleObjective: @unchecked Sendable {
             terms.style += Double(layer.norm * styleBalance[l]) * Reductions.sumSquares(
                 g.pointer, count: g.count, parallel: parallel)
         }
-        let shape = workspace.inputShape
+        let shape = imageShape
         func weightedTotal(_ t: LossTerms) -> Double {
             Double(options.contentWeight) * t.content + Double(options.styleWeight) * t.style
                 + Double(options.tvWeight) * t.tv
@@ -256,8 +341,18 @@ public final class StyleObjective: @unchecked Sendable {
                 let f = self.workspace.output(of: name)!
                 let p = layer.target.pointer
                 let k = 2 * self.options.contentWeight * layer.norm * self.contentBalance[l]
-                parallel.forEach(shape.count, minimumPerThread: 1 << 15) { r in
-                    for i in r { grad[i] += k * (f[i] - p[i]) }
+                if let m = layer.mask?.pointer {
+                    // d/dF of w·c·Σ m·(F − P)² = 2·w·c·m·(F − P) (m is 0 or 1, so m² = m)
+                    parallel.forEach(shape.channels, minimumPerThread: 1) { channels in
+                        for c in channels {
+                            let o = c * shape.plane
+                            for i in 0..<shape.plane { grad[o + i] += k * m[i] * (f[o + i] - p[o + i]) }
+                        }
+                    }
+                } else {
+                    parallel.forEach(shape.count, minimumPerThread: 1 << 15) { r in
+                        for i in r { grad[i] += k * (f[i] - p[i]) }
+                    }
                 }
             }
             for (l, layer) in self.styleLayers.enumerated() where layer.name == name {
@@ -271,7 +366,10 @@ public final class StyleObjective: @unchecked Sendable {
                               channels: shape.channels, positions: shape.plane,
                               scale: layer.gramScale, gradient: grad, parallel: parallel)
             }
-        }, inputGradient: gradient)
+        }, inputGradient: paddedGradient?.pointer ?? gradient)
+        if let border, let paddedGradient {
+            border.fold(paddedGradient.pointer, into: gradient, parallel: parallel)
+        }
         // TV's value and gradient in one pass, added after the network's gradient is written.
         terms.tv = Double(tvNorm) * TotalVariation.evaluate(
             x, shape: shape, weight: options.tvWeight * tvNorm, gradient: gradient, parallel: parallel)

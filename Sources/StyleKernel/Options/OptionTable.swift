@@ -94,6 +94,8 @@ public enum OptionTable {
         choice("optimizer", "Optimiser.", StyleOptions.Optimizer.self, \.optimizer),
         choice("preconditioner", "Steps of L-BFGS over the whole image: multiscale (large regions move as fast as fine detail: bolder colour and strokes in few iterations) or none (every pixel alike, as PyTorch's L-BFGS).",
                StyleOptions.Preconditioner.self, \.preconditioner),
+        choice("padding", "What the network sees beyond the image's edges: mirror (the image reflected outwards, so the edges are painted like the rest) or zero (black, as PyTorch and 1.5, which leaves a frame a few pixels wide). The tutorial objective always takes zero.",
+               StyleOptions.Padding.self, \.padding),
         number("lr", "Adam's learning rate (in the model's pixel units).", \.learningRate, exclusive: true),
         number("content-weight", "Weight of the content loss.", \.contentWeight),
         number("style-weight", "Weight of the style loss.", \.styleWeight),

@@ -153,9 +153,15 @@ extension StylizeRun {
                                                depth: deepest) + 3 * sw * sh + StageTargets.bandFloats
         }
         let pixels = 3 * w * h
-        let own = NetworkWorkspace.floatCount(network: network, height: h, width: w, depth: deepest)
+        // The network sees the image with its mirrored border, and every style term is then
+        // masked (the masked features of the largest layer, 64 planes, and each style's mask).
+        let border = StylizeRun.border(options, width: w, height: h)
+        let (nw, nh) = (border?.paddedWidth ?? w, border?.paddedHeight ?? h)
+        let masked = masks > 0 || border != nil
+        let own = NetworkWorkspace.floatCount(network: network, height: nh, width: nw, depth: deepest)
             + PixelOptimizers.floatCount(options, count: pixels, image: (w, h)) + pixels
-            + (masks > 0 ? (64 + masks) * w * h : 0) + (options.normalizeGradients == .on ? 64 * w * h : 0)
+            + (border != nil ? ReflectedBorder.floatCount(width: w, height: h) : 0)
+            + (masked ? (64 + max(1, masks)) * nw * nh : 0) + (options.normalizeGradients == .on ? 64 * nw * nh : 0)
         return max(own, styleWorkspaces.max() ?? 0)
     }
 }

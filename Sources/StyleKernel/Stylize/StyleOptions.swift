@@ -28,6 +28,11 @@ public struct StyleOptions: Sendable {
     /// moves large regions as fast as fine detail; `none` moves every pixel alike, as PyTorch's
     /// L-BFGS does. Adam and the tiled stages take plain steps either way.
     public enum Preconditioner: String, Sendable, CaseIterable { case multiscale, none }
+    /// What the network sees beyond the image's edges over a whole image (`ReflectedBorder`):
+    /// `mirror` the image reflected outwards, with the losses over the image's own positions;
+    /// `zero` black, as PyTorch and 1.5 (the result then grows a frame a few pixels wide). The
+    /// tutorial objective and the tiled stages always take `zero`.
+    public enum Padding: String, Sendable, CaseIterable { case mirror, zero }
 
     /// Iterations at each scale (see `scales`): with the defaults, 24 each at 362 and 512 px.
     /// An iteration one step coarser costs about half as much, so the pyramid takes about 1.5×
@@ -35,6 +40,8 @@ public struct StyleOptions: Sendable {
     public var iterations: Int = 24
     public var optimizer: Optimizer = .lbfgs
     public var preconditioner: Preconditioner = .multiscale
+    /// `mirror` since 1.6.0: blind, 14 of 15 views against 1.5's `zero` (docs/quality.md).
+    public var padding: Padding = .mirror
     /// Adam's step size in the model's pixel units (0...255 for Caffe-convention models).
     public var learningRate: Float = 2.0
     // Tuned by eye on Tübingen + Starry Night and the bundled example at 256–512 px with the

@@ -86,8 +86,11 @@ struct StylizeRun {
         let (w, h) = (stage.width, stage.height)
         let deepest = options.deepestLayer(in: network)
         let contentHere = Resample.resize(content, width: w, height: h)
+        // The network sees the image with a mirrored border (`--padding`).
+        let border = Self.border(options, width: w, height: h)
+        let (nw, nh) = (border?.paddedWidth ?? w, border?.paddedHeight ?? h)
         // Winograd weights kept while this scale leaves room below the final scale's peak.
-        transformed.keep(for: NetworkWorkspace.Plan(network: network, height: h, width: w, depth: deepest),
+        transformed.keep(for: NetworkWorkspace.Plan(network: network, height: nh, width: nw, depth: deepest),
                          budget: memory.transformBudgets[s])
         // Style targets first: their temporary workspace is freed before this scale's own is
         // made, so the two never coexist (peak memory). A style larger than this scale (a style
@@ -96,13 +99,23 @@ struct StylizeRun {
         let grams = try stageGrams(
             styles: styles, sizes: styles.map { styleSize($0, width: w, height: h, longest: stage.longest) },
             masked: !masks.isEmpty, blend: blend, options: options, tile: stage.longest, transformed: transformed)
-        let workspace = try NetworkWorkspace(network: network, height: h, width: w, depth: deepest,
+        let workspace = try NetworkWorkspace(network: network, height: nh, width: nw, depth: deepest,
                                              parallel: parallel, transformed: transformed)
-        workspace.forward(convention.toModel(contentHere))
+        let contentModel = convention.toModel(contentHere)
+        if let border {
+            var paddedContent = [Float](repeating: 0, count: 3 * nw * nh)
+            contentModel.withUnsafeBufferPointer { c in
+                paddedContent.withUnsafeMutableBufferPointer { border.pad(c.baseAddress!, into: $0.baseAddress!, parallel: parallel) }
+            }
+            workspace.forward(paddedContent)
+        } else {
+            workspace.forward(contentModel)
+        }
         let stageMasks = masks.map { $0.resized(width: w, height: h) }
         let objective = try StyleObjective(workspace: workspace, options: options, convention: convention,
                                            contentFeatures: StageTargets.features(workspace, layers: options.contentLayers),
-                                           styleTargets: Self.targets(grams, blend: blend, masks: stageMasks))
+                                           styleTargets: Self.targets(grams, blend: blend, masks: stageMasks),
+                                           border: border)
         let startImage: PlanarImage
         if let previous {
             startImage = Resample.resize(previous, width: w, height: h)
@@ -137,6 +150,13 @@ struct StylizeRun {
         guard s == schedule.stages.count - 1 else { return (result, LossTerms()) }
         let returned = try FloatBuffer(checkedValues: convention.toModel(result))
         return (result, objective.evaluate(returned.pointer, gradient: nil))
+    }
+
+    /// The mirrored border a whole-image stage of `width`×`height` optimises with (`ReflectedBorder`),
+    /// or nil: `--padding zero`, and the tutorial objective, which is PyTorch's exactly.
+    static func border(_ options: StyleOptions, width: Int, height: Int) -> ReflectedBorder? {
+        options.objective == .tutorial || options.padding == .zero
+            ? nil : ReflectedBorder(imageWidth: width, imageHeight: height)
     }
 
     /// A stage's style Grams: one blended set, or with region masks one set per style.
