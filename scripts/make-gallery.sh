@@ -35,5 +35,8 @@ render init-gray --init gray
 render init-style-mean --init style-mean
 render normalize-gradients --normalize-gradients on
 render preconditioner-none --preconditioner none
-render preconditioner-none-scales-3 --preconditioner none --scales 3
+render preconditioner-none-scales-3 --preconditioner none --scales 3 --padding zero
+render padding-zero --padding zero
+render pooling-avg --pooling avg
+render style-layers-conv5 --style-layers conv1_1:0.2,conv2_1:0.5,conv3_1:1,conv4_1:1,conv5_1:0.5
 echo "gallery: wrote $(ls "$out" | wc -l) pictures to $out"

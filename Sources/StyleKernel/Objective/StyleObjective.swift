@@ -342,7 +342,7 @@ public final class StyleObjective: @unchecked Sendable {
                 let p = layer.target.pointer
                 let k = 2 * self.options.contentWeight * layer.norm * self.contentBalance[l]
                 if let m = layer.mask?.pointer {
-                    // d/dF of w·c·Σ m·(F − P)² = 2·w·c·m·(F − P) (m is 0 or 1, so m² = m)
+                    // d/dF of w·c·Σ m·(F − P)² = 2·w·c·m·(F − P)
                     parallel.forEach(shape.channels, minimumPerThread: 1) { channels in
                         for c in channels {
                             let o = c * shape.plane
