@@ -19,14 +19,8 @@ final class ObjectiveTests: XCTestCase {
         let ws = try NetworkWorkspace(network: network, height: border?.paddedHeight ?? size.h,
                                       width: border?.paddedWidth ?? size.w,
                                       depth: options.deepestLayer(in: network), parallel: parallel)
-        var content = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 2))
-        if let border {
-            var padded = [Float](repeating: 0, count: 3 * border.paddedWidth * border.paddedHeight)
-            content.withUnsafeBufferPointer { c in
-                padded.withUnsafeMutableBufferPointer { border.pad(c.baseAddress!, into: $0.baseAddress!, parallel: parallel) }
-            }
-            content = padded
-        }
+        let image = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 2))
+        let content = border?.padded(image, channels: 3) ?? image
         let style = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 3))
         var features: [String: [Float]] = [:], grams: [String: [Float]] = [:]
         ws.forward(content)

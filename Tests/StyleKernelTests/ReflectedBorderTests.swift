@@ -45,7 +45,8 @@ final class ReflectedBorderTests: XCTestCase {
             // At stride 8, only the positions whose 8 × 8 input pixels all lie in the image.
             let m8 = border.interiorMask(stride: 8, width: pw / 8, height: ph / 8)
             XCTAssertEqual(m8.reduce(0, +), Float((w / 8) * (h / 8)))
-            XCTAssertEqual(border.pad(plane: [Float](repeating: 1, count: w * h)), [Float](repeating: 1, count: pw * ph))
+            XCTAssertEqual(border.padded([Float](repeating: 1, count: w * h)), [Float](repeating: 1, count: pw * ph))
+            XCTAssertEqual(border.padded(x, channels: 3), padded)
         }
     }
 }

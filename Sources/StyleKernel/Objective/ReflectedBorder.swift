@@ -68,13 +68,14 @@ public struct ReflectedBorder: Sendable {
         }
     }
 
-    /// A plane (imageHeight × imageWidth, e.g. a region mask) with its mirrored border.
-    public func pad(plane: [Float]) -> [Float] {
-        precondition(plane.count == imageWidth * imageHeight)
-        var out = [Float](repeating: 0, count: paddedWidth * paddedHeight)
-        plane.withUnsafeBufferPointer { src in
+    /// `values` (channels × imageHeight × imageWidth: an image, or one plane such as a region
+    /// mask) with its mirrored border, as a new array.
+    public func padded(_ values: [Float], channels: Int = 1, parallel: Parallel = Parallel(threads: 1)) -> [Float] {
+        precondition(values.count == channels * imageWidth * imageHeight)
+        var out = [Float](repeating: 0, count: channels * paddedWidth * paddedHeight)
+        values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                pad(src.baseAddress!, into: dst.baseAddress!, channels: 1, parallel: Parallel(threads: 1))
+                pad(src.baseAddress!, into: dst.baseAddress!, channels: channels, parallel: parallel)
             }
         }
         return out

@@ -153,7 +153,7 @@ public final class StyleObjective: @unchecked Sendable {
                 // then only its interior).
                 let interior = interiorMask(name, shape)
                 let region = target.mask.map { mask in
-                    Resample.resize(border?.pad(plane: mask) ?? mask, channels: 1, width: input.width,
+                    Resample.resize(border?.padded(mask) ?? mask, channels: 1, width: input.width,
                                     height: input.height, toWidth: shape.width, height: shape.height)
                 }
                 let m: [Float]? = switch (region, interior) {

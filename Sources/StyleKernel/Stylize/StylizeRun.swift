@@ -102,15 +102,7 @@ struct StylizeRun {
         let workspace = try NetworkWorkspace(network: network, height: nh, width: nw, depth: deepest,
                                              parallel: parallel, transformed: transformed)
         let contentModel = convention.toModel(contentHere)
-        if let border {
-            var paddedContent = [Float](repeating: 0, count: 3 * nw * nh)
-            contentModel.withUnsafeBufferPointer { c in
-                paddedContent.withUnsafeMutableBufferPointer { border.pad(c.baseAddress!, into: $0.baseAddress!, parallel: parallel) }
-            }
-            workspace.forward(paddedContent)
-        } else {
-            workspace.forward(contentModel)
-        }
+        workspace.forward(border?.padded(contentModel, channels: 3, parallel: parallel) ?? contentModel)
         let stageMasks = masks.map { $0.resized(width: w, height: h) }
         let objective = try StyleObjective(workspace: workspace, options: options, convention: convention,
                                            contentFeatures: StageTargets.features(workspace, layers: options.contentLayers),
