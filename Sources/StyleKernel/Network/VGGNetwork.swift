@@ -38,4 +38,7 @@ public final class VGGNetwork: @unchecked Sendable {
         guard let index = layerIndex(name) else { return 0 }
         return poolBefore.filter { $0 <= index }.count
     }
+
+    /// A conv layer's stride relative to the input (1, 2, 4, 8 or 16).
+    func stride(of name: String) -> Int { 1 << poolCount(before: name) }
 }

@@ -47,9 +47,7 @@ public struct ReflectedBorder: Sendable {
     }
 
     /// Floats a whole-image stage holds for the border: the padded image and its gradient.
-    public static func floatCount(width: Int, height: Int, channels: Int = 3) -> Int {
-        2 * channels * (width + 2 * defaultWidth) * (height + 2 * defaultWidth)
-    }
+    public var floatCount: Int { 2 * 3 * paddedWidth * paddedHeight }
 
     /// `padded` ← the image `x` (channels × imageHeight × imageWidth) with its mirrored border.
     public func pad(_ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>, channels: Int = 3,

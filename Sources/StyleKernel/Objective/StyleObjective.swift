@@ -107,8 +107,7 @@ public final class StyleObjective: @unchecked Sendable {
         }
         /// A layer's interior (nil without a border), and a mask's mass Σm².
         func interiorMask(_ name: String, _ shape: Shape3) -> [Float]? {
-            border?.interiorMask(stride: 1 << workspace.network.poolCount(before: name),
-                                 width: shape.width, height: shape.height)
+            border?.interiorMask(stride: workspace.network.stride(of: name), width: shape.width, height: shape.height)
         }
         func mass(_ m: [Float]) -> Double { m.reduce(0.0) { $0 + Double($1) * Double($1) } }
         var content: [Layer] = []

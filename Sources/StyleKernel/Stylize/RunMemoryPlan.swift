@@ -160,7 +160,7 @@ extension StylizeRun {
         let masked = masks > 0 || border != nil
         let own = NetworkWorkspace.floatCount(network: network, height: nh, width: nw, depth: deepest)
             + PixelOptimizers.floatCount(options, count: pixels, image: (w, h)) + pixels
-            + (border != nil ? ReflectedBorder.floatCount(width: w, height: h) : 0)
+            + (border?.floatCount ?? 0)
             + (masked ? (64 + max(1, masks)) * nw * nh : 0) + (options.normalizeGradients == .on ? 64 * nw * nh : 0)
         return max(own, styleWorkspaces.max() ?? 0)
     }

@@ -98,8 +98,7 @@ enum StageTargets {
                 ws.forward(convention.toModel(region))
                 for (name, _) in options.styleLayers {
                     let shape = ws.shape(of: name)!
-                    // This layer's stride relative to the input (1, 2, 4, 8 or 16).
-                    let stride = 1 << network.poolCount(before: name)
+                    let stride = network.stride(of: name)
                     // The core, in this layer's positions, less the image's edge margin (as for a
                     // whole style image; the region's origin is a multiple of 16, so of `stride`).
                     let ox = rx0 / stride, oy = ry0 / stride
