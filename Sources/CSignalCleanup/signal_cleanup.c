@@ -23,15 +23,31 @@ static char paths[SLOTS][PATH_CAPACITY];
 static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
 enum { CLEANUP_SIGNAL_COUNT = sizeof cleanup_signals / sizeof cleanup_signals[0] };
 
+/* Set between sc_hold_signals and sc_release_signals; the mask to restore then. */
+static _Atomic int holding;
+static sigset_t held_previous;
+
+static void cleanup_signal_set(sigset_t *set) {
+    sigemptyset(set);
+    for (int i = 0; i < CLEANUP_SIGNAL_COUNT; i++) sigaddset(set, cleanup_signals[i]);
+}
+
+static void sleep_millisecond(void) {
+    struct timespec millisecond = { 0, 1000000 };
+    nanosleep(&millisecond, NULL);
+}
+
 static void cleanup_and_reraise(int sig) {
     int saved_errno = errno;
+    /* Renames that belong together are under way on another thread (the holding thread blocks
+     * these signals, so it is never this one): let them finish, so that the files left are
+     * either the old ones or all the new ones. Renames take microseconds; the bound (about ten
+     * seconds) only keeps a hung file system from making the process unstoppable. */
+    for (int waited = 0; atomic_load(&holding) && waited < 10000; waited++) sleep_millisecond();
     for (int i = 0; i < SLOTS; i++) {
         /* CREATING lasts one open(2) on another thread (the creating thread blocks these signals,
          * so it is never this one); wait for it, but never more than about a second. */
-        for (int waited = 0; atomic_load(&states[i]) == CREATING && waited < 1000; waited++) {
-            struct timespec millisecond = { 0, 1000000 };
-            nanosleep(&millisecond, NULL);
-        }
+        for (int waited = 0; atomic_load(&states[i]) == CREATING && waited < 1000; waited++) sleep_millisecond();
         int armed = ARMED;
         if (atomic_compare_exchange_strong(&states[i], &armed, CLEANING)) unlink(paths[i]);
     }
@@ -76,8 +92,7 @@ int sc_create_temporary(char *template_path, int *slot) {
         return -1;
     }
     sigset_t blocked, previous;
-    sigemptyset(&blocked);
-    for (int i = 0; i < CLEANUP_SIGNAL_COUNT; i++) sigaddset(&blocked, cleanup_signals[i]);
+    cleanup_signal_set(&blocked);
     pthread_sigmask(SIG_BLOCK, &blocked, &previous);
 
     int chosen = -1;
@@ -108,4 +123,18 @@ void sc_release(int slot) {
     int armed = ARMED;
     /* Fails only if a handler is already cleaning this slot up, and then the process is ending. */
     atomic_compare_exchange_strong(&states[slot], &armed, FREE);
+}
+
+void sc_hold_signals(void) {
+    sigset_t blocked;
+    cleanup_signal_set(&blocked);
+    pthread_sigmask(SIG_BLOCK, &blocked, &held_previous);
+    atomic_store(&holding, 1);
+}
+
+void sc_release_signals(void) {
+    /* Cleared before unblocking: a signal pending on this thread runs the handler as soon as it
+     * is unblocked, and the handler must not wait for this thread. */
+    atomic_store(&holding, 0);
+    pthread_sigmask(SIG_SETMASK, &held_previous, NULL);
 }

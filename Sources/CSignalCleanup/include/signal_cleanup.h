@@ -29,6 +29,13 @@ int sc_create_temporary(char *template_path, int *slot);
 /* The file registered in `slot` has been renamed or removed: forget it. */
 void sc_release(int slot);
 
+/* Between these two calls (on one thread, not nested) SIGINT, SIGTERM and SIGHUP are held
+ * back: blocked on the calling thread, and a handler that runs on another thread waits (up to
+ * about ten seconds) for sc_release_signals before removing anything. A signal sent in between
+ * so takes effect after the work done there, e.g. two renames that must not be separated. */
+void sc_hold_signals(void);
+void sc_release_signals(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -124,6 +124,17 @@ public enum AtomicFile {
         }
     }
 
+    /// Runs `body` (renames that belong together, such as an image and its report) with
+    /// SIGINT, SIGTERM and SIGHUP held back: blocked on this thread, and a cleanup handler that
+    /// runs on another thread waits for `body` to end (see CSignalCleanup's sc_hold_signals).
+    /// A signal sent meanwhile takes effect after `body`, so it finds either none or all of the
+    /// renames done. `body` must not wait for anything unbounded (a FIFO's reader). Not nested.
+    public static func withSignalsHeld<T>(_ body: () throws -> T) rethrows -> T {
+        sc_hold_signals()
+        defer { sc_release_signals() }
+        return try body()
+    }
+
     /// The directory a path's file lives in (`.` for a bare name).
     public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
