@@ -1,6 +1,6 @@
 import StyleKernel
 
-/// `--report FILE`: the run's numbers as JSON, written atomically and only with the image:
+/// `--report FILE` (`-`: standard output): the run's numbers as JSON, written atomically and only with the image:
 /// `{"loss": {"content": …, "style": …, "tv": …, "total": …}, "iterations": …, "seconds": …,
 ///   "seconds_per_iteration": …, "model": …, "width": …, "height": …, "blas_kernels": …,
 ///   "stages": [{"width": …, "height": …, "iterations": …, "tiles": null or {"width": …,
@@ -40,10 +40,10 @@ struct RunReport {
             """
     }
 
-    /// The report in a temporary file beside `path` (or held, for a device or FIFO), made
-    /// visible by `commit()` once the image is written.
-    func prepare(to path: String) throws -> PendingOutput {
-        try OutputFile.prepare(Array(json.utf8), to: path, what: "report")
+    /// The report in a temporary file beside `target` (or held, for a device, FIFO or standard
+    /// output), made visible with the image (`OutputFile.commitPair`).
+    func prepare(to target: OutputTarget, shownAs path: String) throws -> PendingOutput {
+        try OutputFile.prepare(Array(json.utf8), to: target, shownAs: path, what: "report")
     }
 
     static func json(_ stage: StageSummary) -> String {

@@ -1,10 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import StyleKernel
 
 /// One stylization from checked settings, in the order that keeps failures cheap:
-/// 1. paths (inputs readable, output and report writable, output format encodable),
+/// 1. paths (inputs readable, output and report writable, output format encodable, no output
+/// an input or the other output, no snapshot name an input or output; `RunOutputs`),
 /// 2. images read, 3. model located, loaded and checked against the layers asked for,
-/// 4. the engine runs (progress, snapshots), 5. the report staged, the output written, the
-/// report committed.
+/// 4. the engine runs (progress, snapshots), 5. the image and the report staged, then
+/// committed as a pair (`OutputFile.commitPair`).
 struct StylizationRun {
     let settings: StylizeSettings
 
@@ -20,7 +28,7 @@ struct StylizationRun {
             throw CommandFailure("--save-every needs an output file to save next to, not a device, FIFO or "
                 + "descriptor ('\(s.output.spec)')")
         }
-        if let report = s.report { try FileChecks.checkWritable(report, what: "report") }
+        let outputs = try RunOutputs.check(s, inputs: inputs)
 
         let content = try MagickImageReader.read(s.content)
         try content.requireSingleFrame(s.content.spec)
@@ -40,8 +48,8 @@ struct StylizationRun {
         try checkLayers(options, against: model.architecture, styleCount: styles.count)
 
         let display = s.showProgress ? ProgressDisplay(isTerminal: StandardError.isTerminal) : nil
-        let snapshots = s.saveEvery > 0 ? SnapshotWriter(output: s.output, alpha: content.alpha,
-                                                       metadata: content.metadata, quiet: s.quiet) : nil
+        let snapshots = s.saveEvery > 0 ? SnapshotWriter(output: s.output, alpha: content.alpha, metadata: content.metadata,
+                                                       protected: outputs.protected, quiet: s.quiet) : nil
         let engine = StyleEngine(model: model)
         let result = try engine.stylize(
             content: content.image, styles: styles, masks: masks, options: options, snapshotEvery: s.saveEvery,
@@ -52,17 +60,15 @@ struct StylizationRun {
             })
         display?.finish()
 
-        // The report waits, complete in its temporary file, until the image is written: an image
-        // that cannot be written leaves no report. Only the report's rename (or, for a device or
-        // FIFO, its write) can fail after the image, and the message then says so.
-        let report = try s.report.map { try RunReport(result: result, model: modelPath).prepare(to: $0) }
-        defer { report?.discard() }
-        try MagickImageWriter.write(result.image, alpha: content.alpha, metadata: content.metadata, to: s.output)
-        do {
-            try report?.commit()
-        } catch {
-            throw CommandFailure("wrote the output image, but not the report: \(error)")
+        // Both complete in temporary files first, then renamed together (the report last): an
+        // image that cannot be written leaves no report, and a signal cannot fall between the two.
+        let image = try MagickImageWriter.prepare(result.image, alpha: content.alpha, metadata: content.metadata,
+                                                  to: s.output)
+        var report: PendingOutput?
+        if let path = s.report, let target = outputs.report {
+            report = try RunReport(result: result, model: modelPath).prepare(to: target, shownAs: path)
         }
+        try OutputFile.commitPair(image: image, report: report)
         if !s.quiet {
             let destination = s.output.isStandardStream ? "standard output" : "'\(s.output.spec)'"
             StandardError.line("stylize: wrote \(destination) (\(result.image.width)×\(result.image.height), "
@@ -87,7 +93,13 @@ enum InputCheck {
     /// existing file (built-in images such as `rose:` or `gradient:red-blue`), are left to
     /// ImageMagick. A frame or size suffix (`anim.gif[0]`) is allowed on an existing file.
     static func checkReadable(_ location: ImageLocation, what: String) throws {
-        if location.isStandardStream { return }
+        if location.isStandardStream {
+            // Else it would read /dev/null (StandardDescriptors) and call that a bad image.
+            guard !StandardDescriptors.closedAtStart.contains(0) else {
+                throw StyleError.io("\(what) '\(location.spec)': standard input was closed when stylize started")
+            }
+            return
+        }
         let path = location.path
         if location.format != nil && (path.isEmpty || !FileChecks.exists(path)) { return }
         if !FileChecks.exists(path), path.hasSuffix("]"), let open = path.lastIndex(of: "["),
@@ -100,16 +112,20 @@ enum InputCheck {
 }
 
 /// `--save-every`: writes the engine's snapshots next to the output (out.iter0100.png).
-/// A snapshot that cannot be written is reported once and does not stop the run.
+/// A snapshot that cannot be written is reported once and does not stop the run; one that would
+/// replace an input or an output (a name that leads to one) is not written, with a warning.
 final class SnapshotWriter {
     let output: ImageLocation
     let alpha: AlphaPlane?
     let metadata: ImageMetadata
+    let protected: [(identity: FileIdentity, role: String)]
     let quiet: Bool
     private var warned = false
 
-    init(output: ImageLocation, alpha: AlphaPlane?, metadata: ImageMetadata, quiet: Bool) {
-        self.output = output; self.alpha = alpha; self.metadata = metadata; self.quiet = quiet
+    init(output: ImageLocation, alpha: AlphaPlane?, metadata: ImageMetadata,
+         protected: [(identity: FileIdentity, role: String)], quiet: Bool) {
+        self.output = output; self.alpha = alpha; self.metadata = metadata
+        self.protected = protected; self.quiet = quiet
     }
 
     static func location(for output: ImageLocation, completed: Int, planned: Int) -> ImageLocation {
@@ -118,9 +134,56 @@ final class SnapshotWriter {
         return output.inserting(".iter" + String(repeating: "0", count: max(0, digits - number.count)) + number)
     }
 
+    /// A snapshot path is `head` + four or more digits + `tail` (out.iter + 0100 + .png).
+    static func pattern(for output: ImageLocation) -> (head: String, tail: String) {
+        // `inserting` puts the number before the file name's extension, if it has one: the
+        // tail is that extension, or nothing.
+        let marked = output.inserting(".iter").path, path = output.path
+        let nameStart = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        let dot = path[nameStart...].lastIndex(of: ".")
+        let tail = dot.map { String(path[$0...]) } ?? ""
+        return marked.hasSuffix(tail) ? (String(marked.dropLast(tail.count)), tail) : (marked, "")
+    }
+
+    static func isSnapshotName(_ path: String, head: String, tail: String) -> Bool {
+        guard path.count >= head.count + tail.count + 4, path.hasPrefix(head), path.hasSuffix(tail) else { return false }
+        let digits = path.dropFirst(head.count).dropLast(tail.count)
+        return digits.count >= 4 && digits.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    /// Whether `resolved` (a directory's real path and a name, `FileIdentity.resolvedName`) is
+    /// one of the output's snapshot names.
+    static func isSnapshotName(_ resolved: String, for output: ImageLocation) -> Bool {
+        let (head, tail) = pattern(for: output)
+        guard let resolvedHead = FileIdentity.resolvedName(head) else { return false }
+        return isSnapshotName(resolved, head: resolvedHead, tail: tail)
+    }
+
+    /// The names in the output's directory that snapshots could take, as paths to open.
+    static func existingNames(for output: ImageLocation) -> [String] {
+        let (head, tail) = pattern(for: output)
+        let dir = AtomicFile.directory(of: head)
+        let prefix = head.contains("/") ? String(head[...head.lastIndex(of: "/")!]) : ""
+        guard let stream = opendir(dir) else { return [] }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if isSnapshotName(prefix + name, head: head, tail: tail) { names.append(prefix + name) }
+        }
+        return names.sorted()
+    }
+
     func save(_ image: PlanarImage, completed: Int, planned: Int) {
         let location = Self.location(for: output, completed: completed, planned: planned)
         do {
+            // Checked again here: the names checked before the run were those that existed then.
+            let target = try OutputTarget.resolve(location.path, what: "snapshot")
+            if let identity = FileIdentity.of(target), let hit = protected.first(where: { $0.identity == identity }) {
+                throw StyleError.io("it would replace the \(hit.role)")
+            }
             try MagickImageWriter.write(image, alpha: alpha, metadata: metadata, to: location)
         } catch {
             if !warned && !quiet {

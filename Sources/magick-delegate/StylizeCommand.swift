@@ -27,6 +27,8 @@ struct Stylize: ParsableCommand {
     /// Parses, runs, and turns every failure into one line `stylize: error: …` and a non-zero
     /// exit status (64 for usage errors, 1 otherwise).
     static func main() {
+        // Closed standard descriptors are taken by /dev/null before any file is opened.
+        StandardDescriptors.reserve()
         // SIGINT/SIGTERM/SIGHUP remove our temporary files and end the process as killed by the
         // signal; SIGPIPE and SIGXFSZ are ignored so that a closed output pipe or a file-size
         // limit is an error message (EPIPE, EFBIG).

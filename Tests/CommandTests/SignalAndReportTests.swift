@@ -68,6 +68,61 @@ final class SignalAndReportTests: CommandTestCase {
         }
     }
 
+    /// strace, if it is installed and may trace here; else the test is skipped.
+    func requireStrace() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"), "no strace")
+        let probe = try run("/usr/bin/strace", ["-o", "/dev/null", "/bin/true"])
+        try XCTSkipUnless(probe.status == 0, "strace cannot trace here: \(probe.stderr)")
+    }
+
+    /// After a run stopped by SIGTERM at the renames: the new image and the new report, no
+    /// temporary file, and the shell's status of a death by SIGTERM.
+    func assertNewPair(_ r: CommandResult, _ context: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let status = String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(status, "143", "\(context): \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(try identify("%m %w", "out.png"), "PNG 32", context, file: file, line: line)
+        let json = try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("report.json"))))
+        XCTAssertEqual((json as? [String: Any])?["width"] as? Int, 32, "\(context): the report is not the new one",
+                       file: file, line: line)
+        XCTAssertEqual(try temporaryFiles(), [], context, file: file, line: line)
+    }
+
+    func testSignalAtTheRenamesLeavesTheNewPair() throws {
+        // The reproduction: SIGTERM sent to the thread as it enters the image's rename
+        // (when=1) or the report's (when=2). Held back until both are renamed.
+        try requireStrace()
+        let command = (["\"$STYLIZE\""] + arguments(output: "out.png") + ["--report", "report.json", "--quiet"])
+            .joined(separator: " ")
+        for when in [1, 2] {
+            for name in ["out.png", "report.json"] { try Data("previous".utf8).write(to: URL(fileURLWithPath: path(name))) }
+            let r = try shell("strace -f -o /dev/null -e trace=rename,renameat,renameat2 "
+                              + "-e inject=rename,renameat,renameat2:signal=TERM:when=\(when) \(command); echo $?")
+            try assertNewPair(r, "signal at rename \(when)")
+        }
+    }
+
+    func testSignalToAnotherThreadDuringTheRenames() throws {
+        // The report's rename (the second) is made to take two seconds, the image being renamed
+        // already; a SIGTERM for the process meanwhile is taken by a thread other than the
+        // renaming one (which holds the signals back: the engine's worker threads do not), and
+        // its handler must wait for the report's rename, not remove its temporary file and end
+        // the process with the new image beside the old report.
+        try requireStrace()
+        for name in ["out.png", "report.json"] { try Data("previous".utf8).write(to: URL(fileURLWithPath: path(name))) }
+        // stylize's own process ID, through a shell that writes it and then becomes stylize.
+        let command = (["sh -c 'echo $$ >stylize.pid; exec \"$0\" \"$@\"' \"$STYLIZE\""] + arguments(output: "out.png")
+                       + ["--report", "report.json", "--quiet"]).joined(separator: " ")
+        // The moment: both temporary files exist and stylize's main thread blocks SIGTERM (bit
+        // 0x4000 of SigBlk), twice 50 ms apart (a temporary file's creation also blocks it, for
+        // microseconds). Ten seconds at most, so that a stylize that never holds fails, not hangs.
+        let r = try shell("strace -f -o /dev/null -e trace=rename -e inject=rename:delay_enter=2000000:when=2 \(command) & "
+                          + "P=$!; held() { ls .report.json.tmp-* >/dev/null 2>&1 && C=$(cat stylize.pid) && "
+                          + "m=$(awk '/^SigBlk/ {print $2}' /proc/$C/status 2>/dev/null) && [ $(( 0x${m:-0} & 0x4000 )) -ne 0 ]; }; "
+                          + "n=0; until held && sleep 0.05 && held || [ $n -ge 1000 ]; do sleep 0.01; n=$((n+1)); done; "
+                          + "kill -TERM $C; wait $P; echo $?")
+        try assertNewPair(r, "signal to the process during the renames")
+    }
+
     func testFailedOutputLeavesNoReport() throws {
         try XCTSkipUnless(FileManager.default.fileExists(atPath: "/dev/full"), "no /dev/full")
         let r = try stylize(arguments(output: "png:/dev/full") + ["--report", "report.json", "--quiet"])

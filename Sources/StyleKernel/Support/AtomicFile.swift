@@ -20,6 +20,9 @@ public enum AtomicFile {
         public let target: String
         /// The path as the user wrote it, for messages.
         public let shownAs: String
+        /// False when the target exists with an owner or group the temporary file could not be
+        /// given (only root may give a file away): renaming would make the file ours.
+        public fileprivate(set) var keepsOwner = true
         private let slot: Int32
         private var finished = false
 
@@ -95,7 +98,7 @@ public enum AtomicFile {
                             target: target, shownAs: shownAs, slot: slot)
         do {
             try body(Writer(fd: fd, name: "'\(shownAs)'"))
-            setPermissions(fd, like: target)
+            staged.keepsOwner = setPermissions(fd, like: target)
             guard fsync(fd) == 0 else { throw StyleError.io("cannot write '\(shownAs)': \(FileIO.errnoText())") }
         } catch {
             close(fd)
@@ -111,16 +114,23 @@ public enum AtomicFile {
     }
 
     /// An existing target's owner and permission bits (not set-id bits), else a new file's mode.
-    private static func setPermissions(_ fd: Int32, like target: String) {
-        var st = stat()
+    /// Returns false when the target's owner or group could not be given to the temporary file.
+    private static func setPermissions(_ fd: Int32, like target: String) -> Bool {
+        var st = stat(), made = stat()
         if lstat(target, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
-            // Only root (or the owner changing the group) may; otherwise the file is ours.
-            if st.st_uid != geteuid() || st.st_gid != getegid() { _ = fchown(fd, st.st_uid, st.st_gid) }
+            // Only root (or the owner choosing one of their groups) may; the temporary file's
+            // group may already be right (a set-group-ID directory's).
+            var kept = true
+            if fstat(fd, &made) != 0 || made.st_uid != st.st_uid || made.st_gid != st.st_gid {
+                kept = fchown(fd, st.st_uid, st.st_gid) == 0
+            }
             _ = fchmod(fd, st.st_mode & 0o777)
+            return kept
         } else {
             // mkstemp makes 0600; give the file the usual permissions (0666 less the umask).
             let mask = umask(0); umask(mask)
             _ = fchmod(fd, 0o666 & ~mask)
+            return true
         }
     }
 

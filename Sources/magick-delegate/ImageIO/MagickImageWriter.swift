@@ -16,14 +16,22 @@ enum MagickImageWriter {
     /// (the content image's) sets the depth and brings back the profiles and the comment.
     static func write(_ image: PlanarImage, alpha: AlphaPlane?, metadata: ImageMetadata? = nil,
                       to location: ImageLocation) throws {
+        try prepare(image, alpha: alpha, metadata: metadata, to: location).commit()
+    }
+
+    /// Encodes the image and stages it (a complete temporary file beside a file output), ready
+    /// to be committed together with the report (`OutputFile.commitPair`).
+    static func prepare(_ image: PlanarImage, alpha: AlphaPlane?, metadata: ImageMetadata? = nil,
+                        to location: ImageLocation) throws -> PendingOutput {
         let format = try format(for: location)
         let alpha = alpha?.resized(width: image.width, height: image.height)
         let bytes = try encode(image, alpha: alpha, format: format, metadata: metadata)
-        if location.isStandardStream {
-            try bytes.withUnsafeBytes { try FileIO.writeAll(1, $0, name: "standard output") }
-        } else {
-            try OutputFile.write(bytes, to: location.path)
-        }
+        return try OutputFile.prepare(bytes, to: target(of: location), shownAs: location.isStandardStream ? "-" : location.path)
+    }
+
+    /// Where `location` writes: standard output for `-` (`png:-`), else its path followed.
+    static func target(of location: ImageLocation) throws -> OutputTarget {
+        location.isStandardStream ? .descriptor(1) : try OutputTarget.resolve(location.path, what: "output")
     }
 
     /// Checks, before any work, that `location` can be written: a format ImageMagick can encode
@@ -34,8 +42,9 @@ enum MagickImageWriter {
             guard !location.path.isEmpty else {
                 throw StyleError.io("cannot write '\(location.spec)': no file name after the format prefix")
             }
-            try FileChecks.checkWritable(location.path, what: "output")
         }
+        try FileChecks.checkWritable(target(of: location), shownAs: location.isStandardStream ? "-" : location.path,
+                                     what: "output")
         let probe = try PlanarImage(width: 1, height: 1, red: 0, green: 0, blue: 0)
         do {
             _ = try encode(probe, alpha: nil, format: format)
