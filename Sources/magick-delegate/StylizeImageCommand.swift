@@ -16,11 +16,18 @@ struct StylizeImageCommand: ParsableCommand {
             a multi-page file) is refused: name one frame, e.g. anim.gif[0], or stylize every \
             frame with the ImageMagick filter module; a style image's first frame is used. A \
             regular output file (or a symlink's target) is replaced only when complete; devices, \
-            FIFOs and /dev/stdout are written in place. Standard input and pipes are read up to \
-            \(NumberFormat.bytes(FileDescriptorIO.maximumStreamBytes)).
+            FIFOs and /dev/stdout are written in place. A file you could not open for writing is \
+            not replaced (as with convert); another user's file you may write is written in \
+            place, keeping its owner. No output may be an input or the other output (compared as \
+            files, through symlinks and hard links). --report - is standard output, unless the \
+            image goes there. The image and the report are renamed together, the report last, \
+            with SIGINT, SIGTERM and SIGHUP held back in between. Standard input and pipes are \
+            read up to \(NumberFormat.bytes(FileDescriptorIO.maximumStreamBytes)).
 
             Intermediate results (--save-every N) are written next to the output with the \
-            iteration count before the extension: out.png → out.iter0100.png, out.iter0200.png, …
+            iteration count before the extension: out.png → out.iter0100.png, out.iter0200.png, …; \
+            the run is refused if one of those names is already an input, the output or the \
+            report, and a snapshot that would replace one is skipped with a warning.
 
             The model is found in this order: --model, $STYLEFILTER_MODEL, the installed one \
             (../share/stylefilter/ beside this command's directory), the user cache \
@@ -140,8 +147,8 @@ struct StylizeImageCommand: ParsableCommand {
     @Option(name: .customLong("threads"), parsing: .unconditional, help: Self.help("threads"))
     var threads: String = Self.defaultText("threads")
 
-    @Option(help: ArgumentHelp("Write a JSON report (loss terms, iterations, timing, model, size) to FILE, "
-                               + "only together with the output (FILE is checked before the run).",
+    @Option(help: ArgumentHelp("Write a JSON report (loss terms, iterations, timing, model, size) to FILE "
+                               + "('-': standard output), only together with the output (FILE is checked before the run).",
                                valueName: "FILE"))
     var report: String?
 
