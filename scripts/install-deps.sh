@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages stylefilter needs, skipping those already present.
-# Uses sudo when not root. Safe to run again.
+# Installs the Debian packages stylefilter needs, and any named as arguments (`make test` adds
+# what only its tests use), skipping those already present. Uses sudo when not root. Safe to run
+# again.
 set -euo pipefail
 
-packages=(libopenblas-dev libmagickwand-dev imagemagick pkg-config)
+packages=(libopenblas-dev libmagickwand-dev imagemagick pkg-config "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -112,7 +112,7 @@ public enum OptionTable {
         initialization,
         seed,
         integer("scales", "Scales of the coarse-to-fine pyramid (1: full size only).", StyleOptions.scaleRange, \.scales),
-        choice("objective", "Objective: default (size-independent) or tutorial (the PyTorch tutorials' numbers).",
+        choice("objective", "Objective: default (size-independent) or tutorial (the PyTorch tutorials' numbers, with their style layers unless --style-layers is given).",
                StyleOptions.Objective.self, \.objective),
         size,
         workSize,
@@ -217,7 +217,7 @@ public enum OptionTable {
     static let styleLayers: OptionSpec = {
         let name = "style-layers"
         return OptionSpec(
-            name: name, kind: .weightedLayers, help: "Style layers with weights (a layer without :weight weighs 1). Unset, a result larger than the working size uses conv1_1:1,conv2_1:0.75,conv3_1:0.2,conv4_1:0.2,conv5_1:0.2 (docs/quality.md).",
+            name: name, kind: .weightedLayers, help: "Style layers with weights (a layer without :weight weighs 1). Unset, the tutorial objective and a result larger than the working size use conv1_1:1,conv2_1:0.75,conv3_1:0.2,conv4_1:0.2,conv5_1:0.2 (the tutorials' layers; docs/quality.md).",
             valueName: "layer:weight,…", minimum: nil, maximum: nil, minimumExclusive: false, choices: [],
             read: { $0.styleLayers.map { "\($0.name):\($0.weight)" }.joined(separator: ",") },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in

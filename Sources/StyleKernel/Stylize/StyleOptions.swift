@@ -98,15 +98,20 @@ public struct StyleOptions: Sendable {
         ("conv1_1", 0.2), ("conv2_1", 0.5), ("conv3_1", 1.0), ("conv4_1", 1.0),
     ]
 
-    /// The style layers that replace the defaults when the result is larger than `workSize`: the
-    /// whole-image pyramid is then the base that the tiled stages add detail to, and those stages
-    /// keep the layers up to conv3_1 (`TiledStage`). With this set (the default until 1.2.0) they
-    /// gave the better result: at 2048 px, blind, 11 of 12 views against the layers above (which
-    /// left yellow-green stains in the sky and dark cypress-like columns over houses), whose
-    /// pasted stars the tiles' conv3_1 content target painted out again (docs/quality.md).
-    public static let largeResultStyleLayers: [(name: String, weight: Float)] = [
+    /// The PyTorch tutorials' style layers and weights (docs/objective.md, "the tutorial
+    /// objective"): what `--objective tutorial` takes unless style layers are given.
+    public static let tutorialStyleLayers: [(name: String, weight: Float)] = [
         ("conv1_1", 1.0), ("conv2_1", 0.75), ("conv3_1", 0.2), ("conv4_1", 0.2), ("conv5_1", 0.2),
     ]
+
+    /// The style layers that replace the defaults when the result is larger than `workSize`: the
+    /// whole-image pyramid is then the base that the tiled stages add detail to, and those stages
+    /// keep the layers up to conv3_1 (`TiledStage`). With this set (the tutorials', the default
+    /// until 1.2.0) they gave the better result: at 2048 px, blind, 11 of 12 views against the
+    /// layers above (which left yellow-green stains in the sky and dark cypress-like columns over
+    /// houses), whose pasted stars the tiles' conv3_1 content target painted out again
+    /// (docs/quality.md).
+    public static let largeResultStyleLayers = tutorialStyleLayers
 
     public init() {}
 

@@ -91,15 +91,20 @@ extension StyleOptions {
         return o
     }
 
-    /// The default style layers as a run of this (resolved) size uses them: a result larger than
-    /// the working size, which continues in tiles, takes `largeResultStyleLayers`. Style layers
-    /// the caller chose are kept as they are.
+    /// The default style layers as this (resolved) run uses them: the tutorial objective takes
+    /// the tutorials' (`tutorialStyleLayers`), and a result larger than the working size, which
+    /// continues in tiles, `largeResultStyleLayers`. Style layers the caller chose (anything but
+    /// the default set) are kept as they are.
     func resolvingDefaultLayers() -> StyleOptions {
         let isDefault = styleLayers.map(\.name) == Self.defaultStyleLayers.map(\.name)
             && styleLayers.map(\.weight) == Self.defaultStyleLayers.map(\.weight)
-        guard isDefault, size > workSize else { return self }
+        guard isDefault else { return self }
         var o = self
-        o.styleLayers = Self.largeResultStyleLayers
+        if objective == .tutorial {
+            o.styleLayers = Self.tutorialStyleLayers
+        } else if size > workSize {
+            o.styleLayers = Self.largeResultStyleLayers
+        }
         return o
     }
 
