@@ -18,7 +18,9 @@ let package = Package(
     ],
     targets: [
         // System libraries from Debian: libopenblas-dev and libmagickwand-dev.
-        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+        // COpenBLAS is cblas.h only (Debian's multiarch include path): OpenBLAS is loaded at run
+        // time by CBLASCore, not linked (see Sources/CBLASCore/blas_core.c).
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CMagickWand", path: "Sources/CMagickWand", pkgConfig: "MagickWand"),
 
         // The engine: tensors, ops, VGG, objective, optimisers, the stylize driver, model files.
@@ -26,9 +28,10 @@ let package = Package(
         // (one version number); CSignalCleanup registers AtomicFile's temporary files.
         .target(name: "StyleKernel", dependencies: ["COpenBLAS", "CBLASCore", "CStyleFilterABI", "CSignalCleanup"]),
 
-        // Switches OpenBLAS to the AVX2/AVX-512 kernels on CPUs it does not recognise (C: it
-        // calls OpenBLAS's own selection again, through the entry points it exports).
-        .target(name: "CBLASCore", linkerSettings: [.linkedLibrary("openblas")]),
+        // Loads OpenBLAS without its thread pool and forwards the engine's calls to it; switches
+        // it to the AVX2/AVX-512 kernels on CPUs it does not recognise (C: it calls OpenBLAS's
+        // own selection again, through the entry points it exports).
+        .target(name: "CBLASCore"),
 
         // Temporary files removed on SIGINT/SIGTERM/SIGHUP by handlers the command installs (C, so
         // the handler does only async-signal-safe work).

@@ -5,6 +5,10 @@
 // Internal to the engine: never exported from libstylefilter (whose ABI is the public header's).
 #define SF_BLAS_INTERNAL __attribute__((visibility("hidden")))
 
+/// Loads OpenBLAS once per process (thread-safe; see blas_core.c for why it is not linked).
+/// NULL when it is there; else why not, as a sentence for the user.
+SF_BLAS_INTERNAL const char *sf_blas_load(void);
+
 /// Once per process (thread-safe): if OpenBLAS fell back to its generic SSE kernels on a CPU
 /// with AVX2 or AVX-512, and OPENBLAS_CORETYPE is not set, switches it to the kernels for the
 /// instruction set this CPU has. Call before the first BLAS call of the process, or at least

@@ -15,6 +15,12 @@ extension StyleModel {
 
     /// Loads and validates a stylefilter model file.
     public static func load(path: String) throws -> StyleModel {
+        // The tensors as read and the checked copies the model keeps: twice the file's size at
+        // the peak. Refused here, before either is made (a failed allocation would trap the host).
+        if let size = FileIO.fileSize(path) {
+            try MemoryEstimate.require(resident: 2 * size, what: "loading the model '\(path)'",
+                                       hint: "free memory, or raise the process's memory limit")
+        }
         let file = try SafeTensors.read(path: path)
         return try fromSafeTensors(file, path: path)
     }

@@ -50,6 +50,11 @@ public final class StyleModel: Sendable {
     /// Free-form metadata from the model file (source, licence, attribution, …).
     public let metadata: [String: String]
 
+    /// Bytes of every conv layer's weights and biases.
+    public var weightBytes: Int {
+        layers.values.reduce(0) { $0 + ($1.weight.count + $1.bias.count) * MemoryLayout<Float>.size }
+    }
+
     /// Checks that every conv of the topology is present with the right shape.
     public init(architecture: VGGArchitecture, convention: InputConvention,
                 layers: [String: ConvWeights], metadata: [String: String] = [:]) throws {

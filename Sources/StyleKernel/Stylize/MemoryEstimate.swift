@@ -7,12 +7,26 @@ import Glibc
 /// process instead, or, under an address-space limit, OpenBLAS spins in its allocator — so the
 /// only safe refusal is one made up front, from the plan's own figures.
 public enum MemoryEstimate {
-    /// OpenBLAS maps one buffer per calling thread on its first call (0.3.21 on x86_64: 128 MiB
-    /// of address space, of which only the packing area is touched): address space, not RAM.
+    /// OpenBLAS maps one 128 MiB buffer (0.3.21 on x86_64) per call in flight, kept for reuse:
+    /// address space, of which only the packing area is touched. It runs without its own thread
+    /// pool (Sources/CBLASCore), so the calls in flight are the engine's workers'.
     static let openBLASAddressSpacePerThread = 128 << 20
-    /// What OpenBLAS's buffers and the threads' stacks really touch, per thread (measured: a few
-    /// MiB; rounded up).
-    static let residentPerThread = 16 << 20
+    /// A worker thread's stack (glibc's default, from RLIMIT_STACK): address space.
+    static let stackAddressSpacePerThread = 8 << 20
+    /// What a worker thread really touches (its share of OpenBLAS's packing area, its stack):
+    /// measured by peak RSS with --threads 1 and 2 on a 2-core machine, 0.4–1.1 MiB at 64, 256
+    /// and 512 px; rounded up. (16 MiB until 1.6, which refused a small image on a 64-core host.)
+    static let residentPerThread = 2 << 20
+
+    /// Threads that run at once for `threads` workers: libdispatch runs no more than the cores.
+    public static func concurrentThreads(_ threads: Int) -> Int { max(1, min(threads, Parallel.availableCores)) }
+
+    /// Address space the engine's threads map beside the plan's buffers: an OpenBLAS buffer for
+    /// each thread running at once and one for the caller's thread, and their stacks.
+    public static func threadAddressSpace(threads: Int) -> Int {
+        let running = concurrentThreads(threads)
+        return (running + 1) * openBLASAddressSpacePerThread + running * stackAddressSpacePerThread
+    }
 
     public static func mebibytes(_ bytes: Int) -> Int { (bytes + (1 << 20) - 1) >> 20 }
 
@@ -56,14 +70,21 @@ public enum MemoryEstimate {
     /// Throws `StyleError.outOfMemory` when `resident` bytes (plus `addressSpace` bytes mapped but
     /// barely touched) do not fit what this process can have. `what` names the work, `hint` what
     /// the user can change.
-    public static func require(resident: Int, addressSpace: Int = 0, what: String, hint: String) throws {
+    /// `threads`: the address space is the engine's threads' (`threadAddressSpace`), named in
+    /// the message when it drives the refusal.
+    public static func require(resident: Int, addressSpace: Int = 0, threads: Int? = nil, what: String,
+                               hint: String) throws {
         if let available = availableResident(), resident > available {
             throw StyleError.outOfMemory(
                 "\(what) needs about \(mebibytes(resident)) MiB of memory and about \(mebibytes(available)) MiB is available; \(hint)")
         }
         if let available = availableAddressSpace(), resident + addressSpace > available {
+            var why = ""
+            if let threads, resident <= available {
+                why = " (\(mebibytes(addressSpace)) MiB of it for \(concurrentThreads(threads)) thread\(concurrentThreads(threads) == 1 ? "" : "s")' OpenBLAS buffers and stacks: fewer threads, --threads or threads=, need less)"
+            }
             throw StyleError.outOfMemory(
-                "\(what) needs about \(mebibytes(resident + addressSpace)) MiB of address space and the process's limit (ulimit -v) leaves \(mebibytes(available)) MiB; \(hint)")
+                "\(what) needs about \(mebibytes(resident + addressSpace)) MiB of address space\(why) and the process's limit (ulimit -v) leaves \(mebibytes(available)) MiB; \(hint)")
         }
     }
 

@@ -123,8 +123,7 @@ extension StylizeRun {
         guard fits else { throw refuse(minimumNeeded) }
         memory = plan
         try MemoryEstimate.require(
-            resident: needed,
-            addressSpace: (threads + 1) * MemoryEstimate.openBLASAddressSpacePerThread,
+            resident: needed, addressSpace: MemoryEstimate.threadAddressSpace(threads: threads), threads: threads,
             what: "a \(final.width)×\(final.height) stylization",
             hint: "choose a smaller result size, or fewer or smaller style images")
     }

@@ -22,9 +22,13 @@ public final class StyleEngine: @unchecked Sendable {
 
     /// The network for a pooling kind, built on first use and kept.
     func network(_ pooling: StyleOptions.Pooling,
-                 cache: inout [Pool2x2.Kind: VGGNetwork]) -> VGGNetwork {
+                 cache: inout [Pool2x2.Kind: VGGNetwork]) throws -> VGGNetwork {
         let kind: Pool2x2.Kind = pooling == .max ? .max : .average
         if let n = cache[kind] { return n }
+        // Its layers keep the weights twice (forward, and transposed for the gradient) beside
+        // small tap matrices; refused before they are made, which would trap on failure.
+        try MemoryEstimate.require(resident: 3 * model.weightBytes, what: "the network's weights",
+                                   hint: "free memory, or raise the process's memory limit")
         let n = VGGNetwork(model: model, pooling: kind)
         cache[kind] = n
         return n
@@ -41,6 +45,7 @@ public final class StyleEngine: @unchecked Sendable {
                         options: StyleOptions,
                         snapshotEvery: Int = 0,
                         progress: ProgressHandler? = nil) throws -> StylizeResult {
+        try BLASCore.requireLoaded()
         var options = options.resolvingFullSize(width: content.width, height: content.height).resolvingDefaultLayers()
         try options.validate(for: model.architecture, styleCount: styles.count)
         for image in [content] + styles where image.pixels.contains(where: { !$0.isFinite }) {
@@ -70,7 +75,7 @@ public final class StyleEngine: @unchecked Sendable {
         return try lock.withLock { cache in
             owner.store(me, ordering: .releasing)
             defer { owner.store(0, ordering: .releasing) }
-            let network = self.network(options.pooling, cache: &cache)
+            let network = try self.network(options.pooling, cache: &cache)
             var run = StylizeRun(model: model, network: network, options: options,
                                  snapshotEvery: snapshotEvery, progress: progress)
             try run.plan(content: prepared.content, styles: prepared.styles, masks: masks.count,

@@ -13,6 +13,11 @@ public enum BLASCore {
 
     /// Makes sure the kernels are chosen (cheap after the first call).
     @inline(__always) static func prepare() { _ = name }
+
+    /// Throws when OpenBLAS could not be loaded (it is loaded at run time: Sources/CBLASCore).
+    static func requireLoaded() throws {
+        if let why = sf_blas_load() { throw StyleError.internal(String(cString: why)) }
+    }
 }
 
 extension BLASCore {
