@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,35 @@ static char paths[SLOTS][PATH_CAPACITY];
 static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
 enum { CLEANUP_SIGNAL_COUNT = sizeof cleanup_signals / sizeof cleanup_signals[0] };
 
+/* The registered directory: FREE, or ARMED while `directory` holds its path; the handler or
+ * sc_remove_directory takes it to CLEANING, once. */
+static _Atomic int directory_state;
+static char directory[PATH_CAPACITY];
+
+/* Empties and removes the registered directory with async-signal-safe calls only: readdir may
+ * allocate, so the entries are read with getdents64 into a static buffer. Only the thread that
+ * took the directory to CLEANING gets here, so the buffer is never shared. */
+static void remove_directory_contents(void) {
+    static char entries[8192] __attribute__((aligned(8)));
+    int fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        for (;;) {
+            long n = syscall(SYS_getdents64, fd, entries, sizeof entries);
+            if (n <= 0) break;
+            for (long offset = 0; offset < n;) {
+                /* struct linux_dirent64: inode (8), offset (8), record length (2), type (1), name. */
+                unsigned short length;
+                memcpy(&length, entries + offset + 16, sizeof length);
+                const char *name = entries + offset + 19;
+                if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) unlinkat(fd, name, 0);
+                offset += length;
+            }
+        }
+        close(fd);
+    }
+    rmdir(directory);
+}
+
 static void cleanup_and_reraise(int sig) {
     int saved_errno = errno;
     for (int i = 0; i < SLOTS; i++) {
@@ -35,6 +65,8 @@ static void cleanup_and_reraise(int sig) {
         int armed = ARMED;
         if (atomic_compare_exchange_strong(&states[i], &armed, CLEANING)) unlink(paths[i]);
     }
+    int armed = ARMED;
+    if (atomic_compare_exchange_strong(&directory_state, &armed, CLEANING)) remove_directory_contents();
     /* Blocked while this handler runs, so the raised signal is delivered, with its default
      * action, when the handler returns. */
     struct sigaction default_action;
@@ -108,4 +140,25 @@ void sc_release(int slot) {
     int armed = ARMED;
     /* Fails only if a handler is already cleaning this slot up, and then the process is ending. */
     atomic_compare_exchange_strong(&states[slot], &armed, FREE);
+}
+
+int sc_register_directory(const char *path) {
+    size_t length = strlen(path);
+    if (length >= PATH_CAPACITY) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int expected = FREE;
+    if (!atomic_compare_exchange_strong(&directory_state, &expected, CREATING)) {
+        errno = EBUSY;
+        return -1;
+    }
+    memcpy(directory, path, length + 1);
+    atomic_store(&directory_state, ARMED);
+    return 0;
+}
+
+void sc_remove_directory(void) {
+    int armed = ARMED;
+    if (atomic_compare_exchange_strong(&directory_state, &armed, CLEANING)) remove_directory_contents();
 }
