@@ -22,17 +22,20 @@ struct StylizationRun {
         }
         if let report = s.report { try FileChecks.checkWritable(report, what: "report") }
 
-        let content = try MagickImageReader.read(s.content)
+        // Each image is pinged and refused before decoding if it would not fit --max-memory;
+        // damaged files are refused unless --accept-damaged.
+        let limits = ReadLimits(maxMemory: s.options.maxMemory, acceptDamaged: s.acceptDamaged)
+        let content = try MagickImageReader.read(s.content, limits: limits)
         try content.requireSingleFrame(s.content.spec)
-        let styles = try s.styles.map { try MagickImageReader.read($0).image }
+        let styles = try s.styles.map { try MagickImageReader.read($0, limits: limits).image }
         let masks = try s.masks.map { location -> RegionMask in
-            let mask = try MagickImageReader.read(location)
+            let mask = try MagickImageReader.read(location, limits: limits)
             try mask.requireSingleFrame(location.spec)
             return RegionMask(mask.image)
         }
         var options = s.options
         if case .image(let location) = s.initial {
-            options.initialization = .image(try MagickImageReader.read(location).image)
+            options.initialization = .image(try MagickImageReader.read(location, limits: limits).image)
         }
 
         let modelPath = try ModelLocator.locate(explicit: s.model)
