@@ -31,7 +31,10 @@ struct StylizationRun {
         let masks = try s.masks.map { location -> RegionMask in
             let mask = try MagickImageReader.read(location, limits: limits)
             try mask.requireSingleFrame(location.spec)
-            return RegionMask(mask.image)
+            try RegionMask.checkShape(width: mask.image.width, height: mask.image.height,
+                                      contentWidth: content.image.width, contentHeight: content.image.height,
+                                      what: "--mask '\(location.spec)'")
+            return RegionMask(mask.image, alpha: mask.alpha?.values)
         }
         var options = s.options
         if case .image(let location) = s.initial {
