@@ -20,10 +20,11 @@ public struct RegionMask: Sendable, Equatable {
         self.init(width: image.width, height: image.height, values: values)
     }
 
-    /// Refuses a mask whose proportions are not the content's: resized to the content's size,
-    /// it must land within one pixel of rounding (of the larger of the two images) on either
+    /// Refuses a mask whose proportions are not the content's: scaled to the other's width or
+    /// height, the smaller of the two images must land within one of its pixels on the other
     /// axis — |w·H − h·W| ≤ the longest side of either — so a mask made by scaling the content's
-    /// picture passes and one drawn for another picture does not. `what` names the mask.
+    /// picture (and rounding its sides) passes and one drawn for another picture does not.
+    /// `what` names the mask.
     public static func checkShape(width w: Int, height h: Int, contentWidth cw: Int, contentHeight ch: Int,
                                   what: String) throws {
         // In Double: exact for sides up to 2^26, and no overflow for any Int.
