@@ -21,11 +21,12 @@ enum MagickImageReader {
         try limits.admit(pinged, name: name, location: location)
         let wand = try newWand()
         defer { DestroyMagickWand(wand) }
-        limits.applyToImageMagick()
-        guard MagickReadImage(wand, location.spec) == MagickTrue else {
-            throw MagickFailure.error("cannot read \(name)", wand: wand)
+        return try limits.withImageMagickLimits {
+            guard MagickReadImage(wand, location.spec) == MagickTrue else {
+                throw MagickFailure.error("cannot read \(name)", wand: wand)
+            }
+            return try firstFrame(of: wand, name: name, limits: limits)
         }
-        return try firstFrame(of: wand, name: name, limits: limits)
     }
 
     /// Decodes an encoded image held in memory; `format` (e.g. "png") is needed only for formats
@@ -48,11 +49,12 @@ enum MagickImageReader {
         let wand = try newWand()
         defer { DestroyMagickWand(wand) }
         prepare(wand)
-        limits.applyToImageMagick()
-        guard MagickReadImageBlob(wand, blob.baseAddress, blob.count) == MagickTrue else {
-            throw MagickFailure.error("cannot read an image from \(name)", wand: wand)
+        return try limits.withImageMagickLimits {
+            guard MagickReadImageBlob(wand, blob.baseAddress, blob.count) == MagickTrue else {
+                throw MagickFailure.error("cannot read an image from \(name)", wand: wand)
+            }
+            return try firstFrame(of: wand, name: name, limits: limits)
         }
-        return try firstFrame(of: wand, name: name, limits: limits)
     }
 
     /// The frames' sizes from the image's header, without decoding its pixels.

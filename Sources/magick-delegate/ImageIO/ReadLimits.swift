@@ -38,17 +38,21 @@ struct ReadLimits: Sendable {
                                    hint: "resize it first (\(resize)) or free memory")
     }
 
-    /// ImageMagick's own limits for the decode, from the same budget: its pixel cache in memory
-    /// (heap or mapped file) and on disk, so that a file whose header understates it (or a coder
-    /// that allocates more than its pixels) fails with ImageMagick's error instead of growing
-    /// past the budget or filling the temporary directory. Limits above the system policy's
-    /// (policy.xml) are lowered to it by ImageMagick.
-    func applyToImageMagick() {
+    /// Runs `body` (a decode) under ImageMagick's own limits from the same budget: its pixel
+    /// cache in memory (heap or mapped file) and on disk, so that a file whose header understates
+    /// it (or a coder that allocates more than its pixels) fails with ImageMagick's error instead
+    /// of growing past the budget or filling the temporary directory. Limits above the system
+    /// policy's (policy.xml) are lowered to it by ImageMagick. The previous limits come back
+    /// afterwards: the writer's image (the result, whose size the engine's own plan bounds) keeps
+    /// the policy's.
+    func withImageMagickLimits<T>(_ body: () throws -> T) rethrows -> T {
         let budget = MagickSizeType(maxMemory)
-        _ = MagickSetResourceLimit(MemoryResource, budget)
-        _ = MagickSetResourceLimit(MapResource, budget)
-        _ = MagickSetResourceLimit(DiskResource, budget)
-        _ = MagickSetResourceLimit(AreaResource, budget / MagickSizeType(PingedImage.cacheBytesPerPixel))
+        let limits = [(MemoryResource, budget), (MapResource, budget), (DiskResource, budget),
+                      (AreaResource, budget / MagickSizeType(PingedImage.cacheBytesPerPixel))]
+        let previous = limits.map { ($0.0, MagickGetResourceLimit($0.0)) }
+        for (resource, limit) in limits { _ = MagickSetResourceLimit(resource, limit) }
+        defer { for (resource, limit) in previous { _ = MagickSetResourceLimit(resource, limit) } }
+        return try body()
     }
 }
 
