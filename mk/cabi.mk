@@ -11,7 +11,8 @@
 #   make option-parity  the C API's options = the command's engine options = the -process keys
 #   make abi-symbols    only sf_* symbols exported, SONAME, no Swift runtime needed
 #   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline);
-#                       -process on a large image (tiles, alpha) and under an impossible budget
+#                       -process on a large image (tiles, alpha) and under an impossible budget;
+#                       -process's image inputs (Tests/CABI/process-inputs.sh)
 #   make cmd-equivalence  C API output == `stylize` command output, byte for byte (alpha too)
 #   make readme-test    every sh block of README.md and examples/README.md, installed copy, empty HOME
 #
@@ -195,6 +196,9 @@ examples-test: cabi-test-install
 	        -compose difference -composite -format '%[fx:mean] ' info:; done >$(EXAMPLES_TMP)/masked.txt; \
 	read left right <$(EXAMPLES_TMP)/masked.txt; echo "mean change: black side $$left, white side $$right"; \
 	awk -v l=$$left -v r=$$right 'BEGIN { exit !(l < 0.02 && r > 4 * l) }' || { echo "the mask was not followed"; exit 1; }
+	@echo "== -process image inputs: damaged files (accept-damaged=on), oversize, a mask's frames, shape and alpha"
+	STYLEFILTER_MODEL=$(SF_MODEL) Tests/CABI/process-inputs.sh $(CABI_PREFIX)/lib/stylefilter/imagemagick \
+	    $(abspath $(EXAMPLES_TMP))/inputs
 	@echo "== -process on a large image with alpha: in tiles, the host's size and alpha kept, the colours stylized"
 	convert -seed 5 -size 1500x1000 plasma:tan-navy \( -size 1000x1500 gradient:white-gray25 -rotate 90 \) \
 	    -alpha off -compose CopyOpacity -composite -depth 8 $(EXAMPLES_TMP)/big.png

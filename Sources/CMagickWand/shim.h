@@ -8,3 +8,5 @@
 #define MAGICKCORE_QUANTUM_DEPTH 16
 #endif
 #include <wand/MagickWand.h>
+// What counts as a damaged read (also compiled into the ImageMagick filter module).
+#include "image_damage.h"

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +38,35 @@ static void sleep_millisecond(void) {
     nanosleep(&millisecond, NULL);
 }
 
+/* The registered directory: FREE, or ARMED while `directory` holds its path; the handler or
+ * sc_remove_directory takes it to CLEANING, once. */
+static _Atomic int directory_state;
+static char directory[PATH_CAPACITY];
+
+/* Empties and removes the registered directory with async-signal-safe calls only: readdir may
+ * allocate, so the entries are read with getdents64 into a static buffer. Only the thread that
+ * took the directory to CLEANING gets here, so the buffer is never shared. */
+static void remove_directory_contents(void) {
+    static char entries[8192] __attribute__((aligned(8)));
+    int fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        for (;;) {
+            long n = syscall(SYS_getdents64, fd, entries, sizeof entries);
+            if (n <= 0) break;
+            for (long offset = 0; offset < n;) {
+                /* struct linux_dirent64: inode (8), offset (8), record length (2), type (1), name. */
+                unsigned short length;
+                memcpy(&length, entries + offset + 16, sizeof length);
+                const char *name = entries + offset + 19;
+                if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) unlinkat(fd, name, 0);
+                offset += length;
+            }
+        }
+        close(fd);
+    }
+    rmdir(directory);
+}
+
 static void cleanup_and_reraise(int sig) {
     int saved_errno = errno;
     /* Renames that belong together are under way on another thread (the holding thread blocks
@@ -51,6 +81,8 @@ static void cleanup_and_reraise(int sig) {
         int armed = ARMED;
         if (atomic_compare_exchange_strong(&states[i], &armed, CLEANING)) unlink(paths[i]);
     }
+    int armed = ARMED;
+    if (atomic_compare_exchange_strong(&directory_state, &armed, CLEANING)) remove_directory_contents();
     /* Blocked while this handler runs, so the raised signal is delivered, with its default
      * action, when the handler returns. */
     struct sigaction default_action;
@@ -137,4 +169,25 @@ void sc_release_signals(void) {
      * is unblocked, and the handler must not wait for this thread. */
     atomic_store(&holding, 0);
     pthread_sigmask(SIG_SETMASK, &held_previous, NULL);
+}
+
+int sc_register_directory(const char *path) {
+    size_t length = strlen(path);
+    if (length >= PATH_CAPACITY) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int expected = FREE;
+    if (!atomic_compare_exchange_strong(&directory_state, &expected, CREATING)) {
+        errno = EBUSY;
+        return -1;
+    }
+    memcpy(directory, path, length + 1);
+    atomic_store(&directory_state, ARMED);
+    return 0;
+}
+
+void sc_remove_directory(void) {
+    int armed = ARMED;
+    if (atomic_compare_exchange_strong(&directory_state, &armed, CLEANING)) remove_directory_contents();
 }

@@ -199,7 +199,7 @@ enum Stylization {
             try s.planar(what: "style image \(k + 1)")
         }
         let masks = try maskImages.enumerated().map { (k, m) throws(Failure) in
-            RegionMask(try m.planar(what: "mask \(k + 1)"))
+            RegionMask(try m.planar(what: "mask \(k + 1)"), alpha: m.alpha())
         }
         let engineOptions = try OptionsBridge.engineOptions(o, contentWidth: contentImage.width,
                                                             contentHeight: contentImage.height,

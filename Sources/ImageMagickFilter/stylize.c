@@ -11,9 +11,11 @@
  *   style=FILE            style image, repeat for several (required)
  *   style-blend=W1,W2     blend weights of the styles (default equal)
  *   mask=FILE             region of a style, once per style= in the same order: white takes that
- *                         style, black none, grey blends; where no mask covers, the image is kept
+ *                         style, black none, grey blends, transparent none; where no mask covers,
+ *                         the image is kept. One picture of the image's proportions (one frame)
  *   model=FILE.safetensors   the model (default: found as sf_context_create does)
  *   init=FILE             start from an image (init=content, random, gray, style-mean are engine options)
+ *   accept-damaged=on     use what ImageMagick could read of a damaged image (default off)
  * and every engine option under the `stylize` command's long-option name, with its values and
  * checks (the library's option table, sf_options_set; `stylize --help` or sf_option_info lists
  * them, and an unknown key's error lists them all): iterations=N size=N|full work-size=N
@@ -37,6 +39,14 @@
  * Alpha is kept (resized with the image when it shrinks).
  * Progress goes to ImageMagick's monitor (`convert -monitor`), which can also cancel.
  *
+ * Images: style, mask and init files are pinged first and refused, before decoding, beyond the
+ * library's limits (SF_MAX_IMAGE_SIDE a side, SF_MAX_IMAGE_PIXELS); within them ImageMagick's own
+ * resource limits (policy.xml, -limit) apply to the decode. A damaged image (a truncated JPEG,
+ * a PNG whose data does not match its header: the rule of image_damage.h, as the `stylize`
+ * command's) is an error naming it and ImageMagick's reason, unless accept-damaged=on. That
+ * includes the image list itself: convert reads it before -process and only prints its
+ * warnings, so a damaged input is refused here (and, as after any failure, written unchanged).
+ *
  * Failures: a bad argument or failure raises a normal ImageMagick error (OptionError /
  * DelegateError) and leaves the image list exactly as it was (all frames or none are stylized);
  * nothing here exits or aborts the host. ImageMagick 6 gives a filter no way to stop `convert`
@@ -56,6 +66,9 @@
 #include <magick/MagickCore.h>
 #include <stylefilter.h>
 
+/* What counts as a damaged read: the rule the `stylize` command uses too. */
+#include "../CMagickWand/image_damage.h"
+
 #define TAG "Stylize/Image"
 
 typedef struct {
@@ -68,6 +81,7 @@ typedef struct {
     size_t mask_count;
     const char *init_path;
     const char *model;
+    int accept_damaged; /* accept-damaged=on: use what ImageMagick could read of a damaged file */
     int replace_styles; /* the next style= starts a new list */
     int replace_masks;  /* the next mask= starts a new list */
 } arguments;
@@ -86,8 +100,9 @@ static int parse_weight(const char *text, float *out) {
     return 1;
 }
 
-/* The module's own keys, which are not engine options: the images and the model. */
-static const char *const module_keys[] = {"style", "style-blend", "mask", "model"};
+/* The module's own keys, which are not engine options: the images, the model, and how images
+ * are read. */
+static const char *const module_keys[] = {"style", "style-blend", "mask", "model", "accept-damaged"};
 
 /* "style, style-blend, model, iterations, …": every key this module takes, the engine options
  * from the library's option table (sf_option_info), so the list cannot fall behind it. */
@@ -171,6 +186,12 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
         }
     } else if (IS("model")) {
         a->model = v;
+    } else if (IS("accept-damaged")) {
+        if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+            option_error(exception, "stylize: accept-damaged is on or off", shown);
+            return 0;
+        }
+        a->accept_damaged = strcmp(v, "on") == 0;
     } else if (IS("init") && !is_named_init(v)) {
         /* init=FILE: a start image, read here (the library's option takes the named ones). */
         a->options.init = SF_INIT_IMAGE;
@@ -279,8 +300,10 @@ static int check_arguments(const arguments *a, ExceptionInfo *exception) {
     return 1;
 }
 
-/* An image's colours as RGB16 (exactly ImageMagick Q16's quantum values), in sRGB. */
-static int export_rgb16(Image *image, sf_image *out, ExceptionInfo *exception) {
+/* An image's colours as RGB16 (exactly ImageMagick Q16's quantum values), in sRGB. With
+ * `over_black`, an image with alpha is composed over black first (each colour times its alpha):
+ * a mask's transparent parts then take no style, as the command's masks. */
+static int export_rgb16(Image *image, sf_image *out, int over_black, ExceptionInfo *exception) {
     size_t w = image->columns, h = image->rows;
     if (w == 0 || h == 0 || w > SF_MAX_IMAGE_SIDE || h > SF_MAX_IMAGE_SIDE) {
         (void)ThrowMagickException(exception, GetMagickModule(), ImageError, "stylize: image size out of range",
@@ -291,15 +314,24 @@ static int export_rgb16(Image *image, sf_image *out, ExceptionInfo *exception) {
         InheritException(exception, &image->exception);
         return 0;
     }
-    uint16_t *pixels = malloc(w * h * 3 * sizeof(uint16_t));
+    size_t channels = over_black && image->matte != MagickFalse ? 4 : 3;
+    uint16_t *pixels = malloc(w * h * channels * sizeof(uint16_t));
     if (pixels == NULL) {
         (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed", "`%s'",
                                    image->filename);
         return 0;
     }
-    if (ExportImagePixels(image, 0, 0, w, h, "RGB", ShortPixel, pixels, exception) == MagickFalse) {
+    if (ExportImagePixels(image, 0, 0, w, h, channels == 4 ? "RGBA" : "RGB", ShortPixel, pixels, exception) ==
+        MagickFalse) {
         free(pixels);
         return 0;
+    }
+    if (channels == 4) {
+        /* In place: pixel i's three products go where pixel i's three colours belong (3i < 4i). */
+        for (size_t i = 0; i < w * h; i++) {
+            uint32_t alpha = pixels[4 * i + 3];
+            for (size_t c = 0; c < 3; c++) pixels[3 * i + c] = (uint16_t)((pixels[4 * i + c] * alpha + 32767) / 65535);
+        }
     }
     out->width = (uint32_t)w;
     out->height = (uint32_t)h;
@@ -309,12 +341,60 @@ static int export_rgb16(Image *image, sf_image *out, ExceptionInfo *exception) {
     return 1;
 }
 
-static Image *read_image(const char *path, ExceptionInfo *exception) {
+/* Whether `image` (convert's list, or a file read here) was read whole; else an error naming
+ * `what` and ImageMagick's reason, unless accept-damaged=on. */
+static int check_damage(const Image *image, const char *what, const arguments *a, ExceptionInfo *exception) {
+    const char *reason = stylefilter_damage_reason(image);
+    if (reason == NULL || a->accept_damaged) return 1;
+    /* ImageMagick's reason ends with where it was raised (" @ warning/jpeg.c/…"): not for users. */
+    const char *at = strstr(reason, " @ ");
+    int length = at ? (int)(at - reason) : (int)strlen(reason);
+    (void)ThrowMagickException(exception, GetMagickModule(), CorruptImageError,
+                               "stylize: damaged image (accept-damaged=on uses what could be read)", "%s: %.*s", what,
+                               length, reason);
+    return 0;
+}
+
+/* The first frame of an image file given as `key`=`path` (style, mask, init): pinged first, and
+ * refused before decoding beyond the library's limits, or, with `one_frame`, when it has several
+ * frames; then read and refused if damaged. */
+static Image *read_image(const char *key, const char *path, int one_frame, const arguments *a,
+                         ExceptionInfo *exception) {
+    char what[MaxTextExtent];
+    (void)snprintf(what, sizeof what, "%s=%s", key, path);
     ImageInfo *info = AcquireImageInfo();
     (void)CopyMagickString(info->filename, path, MaxTextExtent);
+    Image *pinged = PingImage(info, exception);
+    if (pinged == NULL) {
+        info = DestroyImageInfo(info);
+        /* ImageMagick 6 can fail without a reason (kept on an image it already destroyed). */
+        if (exception->severity < ErrorException)
+            (void)ThrowMagickException(exception, GetMagickModule(), CorruptImageError, "stylize: cannot read",
+                                       "`%s' (a damaged file, or beyond ImageMagick's limits)", what);
+        return NULL;
+    }
+    size_t frames = GetImageListLength(pinged), w = pinged->columns, h = pinged->rows;
+    pinged = DestroyImageList(pinged);
+    if (w == 0 || h == 0 || w > SF_MAX_IMAGE_SIDE || h > SF_MAX_IMAGE_SIDE || w * h > SF_MAX_IMAGE_PIXELS) {
+        (void)ThrowMagickException(exception, GetMagickModule(), ImageError, "stylize: image size out of range",
+                                   "`%s' is %zux%zu: at most %u pixels a side and %u pixels (resize it first)", what,
+                                   w, h, SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS);
+        info = DestroyImageInfo(info);
+        return NULL;
+    }
+    if (one_frame && frames > 1) {
+        (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize: a mask is one picture",
+                                   "`%s' has %zu frames: name one frame (%s[0] is the first)", what, frames, path);
+        info = DestroyImageInfo(info);
+        return NULL;
+    }
     Image *image = ReadImage(info, exception);
     info = DestroyImageInfo(info);
     if (image == NULL) return NULL;
+    if (!check_damage(image, what, a, exception)) {
+        DestroyImageList(image);
+        return NULL;
+    }
     /* The first frame only. */
     Image *rest = GetNextImageInList(image);
     if (rest) {
@@ -350,7 +430,7 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
     Image *work = CloneImage(image, 0, 0, MagickTrue, exception);
     if (work == NULL) return NULL;
     sf_image content;
-    if (!export_rgb16(work, &content, exception)) {
+    if (!export_rgb16(work, &content, 0, exception)) {
         DestroyImage(work);
         return NULL;
     }
@@ -500,7 +580,8 @@ ModuleExport size_t stylizeImage(Image **images, const int argc, const char **ar
     char *shown[MAX_DEFINES];
     size_t shown_count = 0;
     int parsed = parse_defines(*images, &a, shown, &shown_count, exception) &&
-                 parse_process_arguments(argc, argv, &a, exception) && check_arguments(&a, exception);
+                 parse_process_arguments(argc, argv, &a, exception) && check_arguments(&a, exception) &&
+                 check_damage(*images, "the image to stylize", &a, exception);
 
     sf_context *ctx = NULL;
     if (parsed && sf_context_create(a.model, &ctx) != SF_OK) {
@@ -515,21 +596,21 @@ ModuleExport size_t stylizeImage(Image **images, const int argc, const char **ar
     sf_image init = {0, 0, 0, 0, NULL};
     int ok = ctx != NULL;
     for (; ok && loaded < a.style_count; loaded++) {
-        Image *s = read_image(a.styles[loaded], exception);
-        ok = s != NULL && export_rgb16(s, &styles[loaded], exception);
+        Image *s = read_image("style", a.styles[loaded], 0, &a, exception);
+        ok = s != NULL && export_rgb16(s, &styles[loaded], 0, exception);
         if (s) DestroyImage(s);
         if (!ok) break;
     }
     for (; ok && masks_loaded < a.mask_count; masks_loaded++) {
-        Image *s = read_image(a.masks[masks_loaded], exception);
-        ok = s != NULL && export_rgb16(s, &masks[masks_loaded], exception);
+        Image *s = read_image("mask", a.masks[masks_loaded], 1, &a, exception);
+        ok = s != NULL && export_rgb16(s, &masks[masks_loaded], 1, exception);
         if (s) DestroyImage(s);
         if (!ok) break;
     }
     if (a.mask_count) a.options.masks = masks;
     if (ok && a.init_path) {
-        Image *s = read_image(a.init_path, exception);
-        ok = s != NULL && export_rgb16(s, &init, exception);
+        Image *s = read_image("init", a.init_path, 0, &a, exception);
+        ok = s != NULL && export_rgb16(s, &init, 0, exception);
         if (s) DestroyImage(s);
     }
     if (ok) stylize_list(images, ctx, &a, styles, init.data ? &init : NULL, exception);

@@ -30,17 +30,23 @@ struct StylizationRun {
         }
         let outputs = try RunOutputs.check(s, inputs: inputs)
 
-        let content = try MagickImageReader.read(s.content)
+        // Each image is pinged and refused before decoding if it would not fit --max-memory;
+        // damaged files are refused unless --accept-damaged.
+        let limits = ReadLimits(maxMemory: s.options.maxMemory, acceptDamaged: s.acceptDamaged)
+        let content = try MagickImageReader.read(s.content, limits: limits)
         try content.requireSingleFrame(s.content.spec)
-        let styles = try s.styles.map { try MagickImageReader.read($0).image }
+        let styles = try s.styles.map { try MagickImageReader.read($0, limits: limits).image }
         let masks = try s.masks.map { location -> RegionMask in
-            let mask = try MagickImageReader.read(location)
+            let mask = try MagickImageReader.read(location, limits: limits)
             try mask.requireSingleFrame(location.spec)
-            return RegionMask(mask.image)
+            try RegionMask.checkShape(width: mask.image.width, height: mask.image.height,
+                                      contentWidth: content.image.width, contentHeight: content.image.height,
+                                      what: "--mask '\(location.spec)'")
+            return RegionMask(mask.image, alpha: mask.alpha?.values)
         }
         var options = s.options
         if case .image(let location) = s.initial {
-            options.initialization = .image(try MagickImageReader.read(location).image)
+            options.initialization = .image(try MagickImageReader.read(location, limits: limits).image)
         }
 
         let modelPath = try ModelLocator.locate(explicit: s.model)

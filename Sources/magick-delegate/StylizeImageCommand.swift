@@ -15,6 +15,10 @@ struct StylizeImageCommand: ParsableCommand {
             profiles (ICC, EXIF, …) and comment. A content image of several frames (an animation, \
             a multi-page file) is refused: name one frame, e.g. anim.gif[0], or stylize every \
             frame with the ImageMagick filter module; a style image's first frame is used. A \
+            damaged image (a truncated JPEG, a PNG whose data does not match its header) is an \
+            error naming the file and ImageMagick's reason, unless --accept-damaged. Every image \
+            is measured before it is decoded: one whose decode would need more than --max-memory \
+            (about \(PingedImage.cacheBytesPerPixel + PingedImage.planeBytesPerPixel) bytes a pixel) is refused; resize it first or raise --max-memory. A \
             regular output file (or a symlink's target) is replaced only when complete; devices, \
             FIFOs and /dev/stdout are written in place. A file you could not open for writing is \
             not replaced (as with convert); another user's file you may write is written in \
@@ -163,6 +167,11 @@ struct StylizeImageCommand: ParsableCommand {
 
     @Flag(help: "Print nothing but errors (overrides --progress).")
     var quiet = false
+
+    // An I/O option, not an engine option (the engine never sees files): not in the option table.
+    @Flag(name: .customLong("accept-damaged"),
+          help: "Use what ImageMagick can read of a damaged image (a truncated JPEG's missing part is grey) instead of refusing it.")
+    var acceptDamaged = false
 
     mutating func validate() throws {
         do {

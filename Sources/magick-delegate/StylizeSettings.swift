@@ -33,6 +33,8 @@ struct StylizeSettings {
     var model: String?
     var report: String?
     var saveEvery: Int
+    /// `--accept-damaged`: use what ImageMagick made of a damaged image instead of refusing it.
+    var acceptDamaged: Bool
     var showProgress: Bool
     var quiet: Bool
 }
@@ -89,6 +91,6 @@ extension StylizeImageCommand {
             content: ImageLocation(content), styles: styles.map(ImageLocation.init),
             masks: masks.map(ImageLocation.init), output: outputLocation,
             initial: initial, options: o, model: model, report: report, saveEvery: saveEvery ?? 0,
-            showProgress: progress && !quiet, quiet: quiet)
+            acceptDamaged: acceptDamaged, showProgress: progress && !quiet, quiet: quiet)
     }
 }

@@ -8,7 +8,7 @@ final class HelpTests: CommandTestCase {
         XCTAssertEqual(r.status, 0)
         let help = String(decoding: r.stdout, as: UTF8.self)
         for option in ["-s, --style", "-o, --output", "--style-blend", "--model", "--report", "--progress",
-                       "--save-every", "--quiet", "model import", "out.iter0100.png"] {
+                       "--save-every", "--quiet", "--accept-damaged", "model import", "out.iter0100.png"] {
             XCTAssertTrue(help.contains(option), "help does not mention \(option)")
         }
     }
@@ -18,7 +18,7 @@ final class HelpTests: CommandTestCase {
     func testEngineOptionsMatchTheOptionTable() throws {
         let help = String(decoding: try stylize(["--help"]).stdout, as: UTF8.self)
         let commandOnly: Set = ["style", "output", "style-blend", "mask", "model", "report", "progress", "save-every",
-                                "quiet", "version", "help"]
+                                "quiet", "accept-damaged", "version", "help"]
         // Option lines: "  --name <value> …" or "  -s, --name <value> …".
         let listed = help.split(separator: "\n").compactMap { line -> String? in
             guard line.hasPrefix("  ") else { return nil }

@@ -205,6 +205,22 @@ final class ControlTests: XCTestCase {
         XCTAssertThrowsError(try engine.stylize(content: content, styles: [style], masks: [bad], options: o))
     }
 
+    /// A mask's alpha multiplies its luminance; its proportions must be the content's to within a
+    /// pixel of rounding.
+    func testMaskAlphaAndShape() throws {
+        let white = try PlanarImage(width: 2, height: 1, red: 1, green: 1, blue: 1)
+        XCTAssertEqual(RegionMask(white, alpha: [0, 0.5]).values, [0, 0.5])
+        XCTAssertEqual(RegionMask(white).values.map { ($0 * 1000).rounded() }, [1000, 1000])
+        for (w, h) in [(70, 46), (35, 24), (35, 23), (140, 91), (71, 46), (700, 461), (700, 470)] {
+            XCTAssertNoThrow(try RegionMask.checkShape(width: w, height: h, contentWidth: 70, contentHeight: 46,
+                                                       what: "mask"), "\(w)×\(h)")
+        }
+        for (w, h) in [(64, 64), (35, 26), (46, 70), (700, 480)] {
+            XCTAssertThrowsError(try RegionMask.checkShape(width: w, height: h, contentWidth: 70, contentHeight: 46,
+                                                           what: "mask"), "\(w)×\(h)")
+        }
+    }
+
     // MARK: init
 
     func testGrayAndStyleMeanStartWhereTheySay() throws {

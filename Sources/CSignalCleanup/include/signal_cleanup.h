@@ -36,6 +36,16 @@ void sc_release(int slot);
 void sc_hold_signals(void);
 void sc_release_signals(void);
 
+/* Registers one directory of temporary files made by others (ImageMagick's pixel-cache spill
+ * files, which it names and creates itself): on a signal the handler removes the files in it and
+ * then the directory. The path is copied. Returns 0, or -1 with errno set (ENAMETOOLONG, or
+ * EBUSY if a directory is already registered). */
+int sc_register_directory(const char *path);
+
+/* Removes the registered directory's files and the directory now, and forgets it (at exit,
+ * after ImageMagick has removed what it still knew of). */
+void sc_remove_directory(void);
+
 #ifdef __cplusplus
 }
 #endif

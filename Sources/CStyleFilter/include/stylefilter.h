@@ -180,9 +180,12 @@ typedef struct sf_options {
                                        0.25…4: above 1 larger strokes, below 1 smaller */
     int32_t colors;             /* 108: [SF_COLORS_STYLE] an sf_colors */
     const sf_image *masks;      /* 112: [NULL] region masks, one per style image (style_count
-                                       images, any size, read as luminance): white takes that
-                                       style, black none, grey blends; where no mask covers a
-                                       pixel the content is kept. NULL: every style everywhere */
+                                       images, any size of the content's proportions (within a
+                                       pixel of rounding; else SF_INVALID_ARGUMENT), read as
+                                       luminance times alpha for RGBA8): white takes that style,
+                                       black or transparent none, grey blends; where no mask
+                                       covers a pixel the content is kept. NULL: every style
+                                       everywhere */
     int32_t normalize_gradients; /* 120: [0] 1: each loss layer scaled so its gradient's share
                                        follows its weight, at the start of each scale */
     int32_t preconditioner;     /* 124: [SF_PRECONDITIONER_MULTISCALE] an sf_preconditioner (1.5.0;

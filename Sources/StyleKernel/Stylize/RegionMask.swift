@@ -1,16 +1,40 @@
 /// Where a style applies (`--mask`, one per style; Gatys et al. 2017's guided Grams, see
 /// `StyleObjective`): one plane in 0…1, white for that style, black for none, grey blending at
 /// soft edges. Any size: it is resized with the image at every stage (and cropped with it in
-/// tiles), so it needs only the content's aspect ratio.
+/// tiles), so it needs only the content's aspect ratio — and must have it (`checkShape`): a mask
+/// of other proportions would be stretched onto regions it was not drawn for.
 public struct RegionMask: Sendable, Equatable {
     public let width: Int
     public let height: Int
     /// height × width values, row-major.
     public let values: [Float]
 
-    /// A mask from an image: its luminance (a grey or black-and-white image as it looks).
-    public init(_ image: PlanarImage) {
-        self.init(width: image.width, height: image.height, values: ColorControl.luminance(image))
+    /// A mask from an image: its luminance (a grey or black-and-white image as it looks) times its
+    /// opacity (`alpha`: image-sized, 0…1; nil for opaque), so a transparent part takes no style
+    /// whatever its colour — the mask as it looks over black.
+    public init(_ image: PlanarImage, alpha: [Float]? = nil) {
+        var values = ColorControl.luminance(image)
+        if let alpha, alpha.count == values.count {
+            for i in values.indices { values[i] *= alpha[i] }
+        }
+        self.init(width: image.width, height: image.height, values: values)
+    }
+
+    /// Refuses a mask whose proportions are not the content's: scaled to the other's width or
+    /// height, the smaller of the two images must land within one of its pixels on the other
+    /// axis — |w·H − h·W| ≤ the longest side of either — so a mask made by scaling the content's
+    /// picture (and rounding its sides) passes and one drawn for another picture does not.
+    /// `what` names the mask.
+    public static func checkShape(width w: Int, height h: Int, contentWidth cw: Int, contentHeight ch: Int,
+                                  what: String) throws {
+        // In Double: exact for sides up to 2^26, and no overflow for any Int.
+        let a = Double(w) * Double(ch), b = Double(h) * Double(cw)
+        guard abs(a - b) <= Double(max(w, h, cw, ch)) else {
+            throw StyleError.invalidArgument(
+                "\(what) is \(w)×\(h) and the content image \(cw)×\(ch): a mask must have the content's "
+                + "proportions (it is resized to the content's size, and would be stretched); make it at "
+                + "\(cw)×\(ch), e.g. by cropping or padding it")
+        }
     }
 
     init(width: Int, height: Int, values: [Float]) {
@@ -18,7 +42,8 @@ public struct RegionMask: Sendable, Equatable {
     }
 
     /// None, or one mask per style, each non-empty with values in 0…1.
-    static func validate(_ masks: [RegionMask], styleCount: Int, objective: StyleOptions.Objective) throws {
+    static func validate(_ masks: [RegionMask], styleCount: Int, objective: StyleOptions.Objective,
+                         contentWidth: Int, contentHeight: Int) throws {
         guard !masks.isEmpty else { return }
         guard masks.count == styleCount else {
             throw StyleError.invalidArgument("\(masks.count) mask\(masks.count == 1 ? "" : "s") for \(styleCount) style image\(styleCount == 1 ? "" : "s"): give one mask per style, in the styles' order")
@@ -33,6 +58,8 @@ public struct RegionMask: Sendable, Equatable {
             guard m.values.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
                 throw StyleError.invalidArgument("mask \(k + 1) has values outside 0…1 or not finite")
             }
+            try checkShape(width: m.width, height: m.height, contentWidth: contentWidth, contentHeight: contentHeight,
+                           what: "mask \(k + 1)")
         }
     }
 

@@ -51,7 +51,8 @@ public final class StyleEngine: @unchecked Sendable {
         for image in [content] + styles where image.pixels.contains(where: { !$0.isFinite }) {
             throw StyleError.invalidArgument("an input image contains NaN or infinite values")
         }
-        try RegionMask.validate(masks, styleCount: styles.count, objective: options.objective)
+        try RegionMask.validate(masks, styleCount: styles.count, objective: options.objective,
+                                contentWidth: content.width, contentHeight: content.height)
         let me = UInt(pthread_self())
         guard owner.load(ordering: .acquiring) != me else {
             throw StyleError.invalidArgument(

@@ -14,7 +14,7 @@ enum MagickFailure {
         }
         MagickClearException(wand)
         let detail = tidy(text)
-        return .io("\(what): " + (detail.isEmpty ? "ImageMagick gave no reason (damaged file, or beyond its resource limits?)" : detail))
+        return .io("\(what): " + (detail.isEmpty ? "ImageMagick gave no reason (a damaged file, or beyond ImageMagick's limits: identify -list resource)" : detail))
     }
 
     /// ImageMagick appends ` @ error/png.c/ReadPNGImage/1234` and may quote with `…'`; keep the

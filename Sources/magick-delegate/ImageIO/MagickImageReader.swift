@@ -4,38 +4,72 @@ import StyleKernel
 /// Reads any image ImageMagick can read into the engine's `PlanarImage` (sRGB, Float 0...1) plus
 /// its alpha plane and metadata (depth, profiles, comment): the first frame, auto-oriented from
 /// its EXIF orientation; the number of frames is reported so callers can refuse the others.
+/// Every image is pinged first and refused if its decode would not fit `ReadLimits`; a damaged
+/// file (`ImageDamage`) is an error unless the limits accept it.
 enum MagickImageReader {
     /// Reads a file, a built-in image (`rose:`), or a stream (`-` / `ppm:-`, a pipe: `StreamInput`).
-    static func read(_ location: ImageLocation) throws -> DecodedImage {
+    static func read(_ location: ImageLocation, limits: ReadLimits = ReadLimits()) throws -> DecodedImage {
         if let stream = try StreamInput.read(location) {
             guard !stream.bytes.isEmpty else { throw StyleError.io("\(stream.name) is empty: no image to read") }
             return try stream.bytes.withUnsafeBytes {
-                try decode(blob: $0, format: location.format, name: stream.name)
+                try decode(blob: $0, format: location.format, name: stream.name, limits: limits)
             }
         }
         MagickLibrary.start()
+        let name = "'\(location.spec)'"
+        let pinged = try ping(name: name) { MagickPingImage($0, location.spec) }
+        try limits.admit(pinged, name: name, location: location)
         let wand = try newWand()
         defer { DestroyMagickWand(wand) }
-        guard MagickReadImage(wand, location.spec) == MagickTrue else {
-            throw MagickFailure.error("cannot read '\(location.spec)'", wand: wand)
+        return try limits.withImageMagickLimits {
+            guard MagickReadImage(wand, location.spec) == MagickTrue else {
+                throw MagickFailure.error("cannot read \(name)", wand: wand)
+            }
+            return try firstFrame(of: wand, name: name, limits: limits)
         }
-        return try firstFrame(of: wand, name: "'\(location.spec)'")
     }
 
     /// Decodes an encoded image held in memory; `format` (e.g. "png") is needed only for formats
     /// that cannot be recognised from their first bytes (raw, TGA, …).
-    static func decode(blob: UnsafeRawBufferPointer, format: String?, name: String) throws -> DecodedImage {
+    static func decode(blob: UnsafeRawBufferPointer, format: String?, name: String,
+                       limits: ReadLimits = ReadLimits()) throws -> DecodedImage {
         MagickLibrary.start()
+        guard blob.count > 0 else { throw StyleError.io("cannot read an image from \(name): it is empty") }
+        let prepare = { (wand: OpaquePointer) in
+            if let format {
+                _ = MagickSetFilename(wand, "\(format):")
+                _ = MagickSetFormat(wand, format)
+            }
+        }
+        let pinged = try ping(name: name) { wand in
+            prepare(wand)
+            return MagickPingImageBlob(wand, blob.baseAddress, blob.count)
+        }
+        try limits.admit(pinged, name: name, location: nil)
         let wand = try newWand()
         defer { DestroyMagickWand(wand) }
-        if let format {
-            _ = MagickSetFilename(wand, "\(format):")
-            _ = MagickSetFormat(wand, format)
+        prepare(wand)
+        return try limits.withImageMagickLimits {
+            guard MagickReadImageBlob(wand, blob.baseAddress, blob.count) == MagickTrue else {
+                throw MagickFailure.error("cannot read an image from \(name)", wand: wand)
+            }
+            return try firstFrame(of: wand, name: name, limits: limits)
         }
-        guard blob.count > 0, MagickReadImageBlob(wand, blob.baseAddress, blob.count) == MagickTrue else {
-            throw MagickFailure.error("cannot read an image from \(name)", wand: wand)
+    }
+
+    /// The frames' sizes from the image's header, without decoding its pixels.
+    private static func ping(name: String, _ body: (OpaquePointer) -> MagickBooleanType) throws -> PingedImage {
+        let wand = try newWand()
+        defer { DestroyMagickWand(wand) }
+        guard body(wand) == MagickTrue else { throw MagickFailure.error("cannot read \(name)", wand: wand) }
+        var frames: [(width: Int, height: Int)] = []
+        MagickResetIterator(wand)
+        while MagickNextImage(wand) == MagickTrue {
+            frames.append((Int(MagickGetImageWidth(wand)), Int(MagickGetImageHeight(wand))))
         }
-        return try firstFrame(of: wand, name: name)
+        guard !frames.isEmpty else { throw StyleError.io("\(name) holds no image") }
+        MagickSetFirstIterator(wand)
+        return PingedImage(frames: frames, orients: hasOrientationTag(wand))
     }
 
     static func newWand() throws -> OpaquePointer {
@@ -43,15 +77,23 @@ enum MagickImageReader {
         return wand
     }
 
-    /// Converts the wand's first image to sRGB float planes and an alpha plane.
-    private static func firstFrame(of wand: OpaquePointer, name: String) throws -> DecodedImage {
+    /// Converts the wand's first image to sRGB float planes and an alpha plane, after refusing a
+    /// damaged read.
+    private static func firstFrame(of wand: OpaquePointer, name: String, limits: ReadLimits) throws -> DecodedImage {
         let frameCount = MagickGetNumberImages(wand)
         guard frameCount > 0 else { throw StyleError.io("\(name) holds no image") }
+        if !limits.acceptDamaged, let reason = ImageDamage.reason(in: wand) {
+            throw StyleError.io("cannot read \(name): \(reason) (the file is damaged; --accept-damaged uses what "
+                + "could be read)")
+        }
         MagickSetFirstIterator(wand)
         guard let frame = MagickGetImage(wand) else {
             throw MagickFailure.error("cannot read \(name)", wand: wand)
         }
         defer { DestroyMagickWand(frame) }
+        // The other frames go now, and with them the wand's share of this frame's pixel cache:
+        // turning or converting a shared cache would copy it first.
+        ClearMagickWand(wand)
 
         if hasOrientationTag(frame), MagickAutoOrientImage(frame) != MagickTrue {
             throw MagickFailure.error("cannot orient \(name)", wand: frame)
@@ -65,16 +107,14 @@ enum MagickImageReader {
         let (plane, overflow) = width.multipliedReportingOverflow(by: height)
         guard !overflow, plane <= Int.max / 16 else { throw StyleError.io("\(name) is too large (\(width)×\(height))") }
 
-        let rgb = try export(frame, map: "RGB", channels: 3, width: width, height: height, name: name)
+        // Each channel straight into its plane: no interleaved copy (PingedImage counts 16 bytes
+        // a pixel for the planes and the alpha).
         var planar = [Float](repeating: 0, count: 3 * plane)
-        planar.withUnsafeMutableBufferPointer { out in
-            rgb.withUnsafeBufferPointer { inp in
-                for i in 0..<plane {
-                    out[i] = inp[3 * i]
-                    out[plane + i] = inp[3 * i + 1]
-                    out[2 * plane + i] = inp[3 * i + 2]
-                }
+        for (c, channel) in ["R", "G", "B"].enumerated() {
+            let ok = planar.withUnsafeMutableBufferPointer {
+                MagickExportImagePixels(frame, 0, 0, width, height, channel, FloatPixel, $0.baseAddress! + c * plane)
             }
+            guard ok == MagickTrue else { throw MagickFailure.error("cannot read the pixels of \(name)", wand: frame) }
         }
         let image = try PlanarImage(width: width, height: height, pixels: planar)
         var alpha: AlphaPlane?
