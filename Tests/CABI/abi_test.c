@@ -43,6 +43,13 @@ static _Atomic int passed, failed;
 
 #define CHECK_EQ_INT(a, b) CHECK((long long)(a) == (long long)(b), "%lld != %lld", (long long)(a), (long long)(b))
 
+/* The last message (of `ctx`, or the thread's for NULL) contains `text`. */
+#define CHECK_MESSAGE(ctx, text) \
+    CHECK(strstr(sf_last_error_message(ctx), text) != NULL, "message lacks \"%s\": %s", text, sf_last_error_message(ctx))
+/* ... and does not. */
+#define CHECK_NO_MESSAGE(ctx, text) \
+    CHECK(strstr(sf_last_error_message(ctx), text) == NULL, "message has \"%s\": %s", text, sf_last_error_message(ctx))
+
 static double now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -477,6 +484,43 @@ static void test_option_table(void) {
     CHECK(o.style_layers && strcmp(o.style_layers, "conv1_1:1,conv2_1") == 0, "style_layers");
     CHECK_EQ_INT(sf_options_set(&o, "size", "full"), SF_OK);
     CHECK_EQ_INT(o.max_size, 0);
+
+    /* Values are exact: no white space around them, no sign on a count, plain decimal numbers,
+     * only the documented units K, M, G. (The command and -process share this parser:
+     * Tests/CABI/option-parity.sh.) */
+    static const char *const refused[][2] = {
+        {"iterations", " 2"}, {"iterations", "2 "}, {"iterations", "+2"}, {"iterations", "2\t"}, {"iterations", "\n2"},
+        {"iterations", "-0"}, {"iterations", "2.0"}, {"iterations", "0x10"}, {"iterations", "1e2"}, {"threads", "+0"},
+        {"scales", " 1"}, {"seed", "+1"}, {"seed", " 1"}, {"seed", "-1"}, {"seed", "18446744073709551616"},
+        {"size", "full "}, {"size", " full"}, {"size", "Full"}, {"size", "+512"}, {"work-size", "256 "},
+        {"max-memory", "1T"}, {"max-memory", "1g"}, {"max-memory", "1GiB"}, {"max-memory", "1GB"}, {"max-memory", " 1G"},
+        {"max-memory", "1G "}, {"max-memory", "+1G"}, {"max-memory", "1e3M"}, {"max-memory", "0x400M"},
+        {"max-memory", "1.G"}, {"max-memory", "G"}, {"style-weight", "+1"}, {"style-weight", " 1"}, {"style-weight", "1 "},
+        {"style-weight", "0x1p3"}, {"style-weight", "infinity"}, {"style-weight", "1."}, {"lr", "+0.5"}, {"style-scale", " 2"},
+        {"optimizer", "adam "}, {"optimizer", " adam"}, {"init", " random"}, {"padding", "zero\t"},
+        {"content-layers", " conv4_2"}, {"content-layers", "conv4_2 "}, {"content-layers", "conv3_1 ,conv4_2"},
+        {"style-layers", " conv1_1"}, {"style-layers", "conv1_1:1 "}, {"style-layers", "conv1_1: 1"},
+        {"style-layers", "conv1_1 :1"}, {"style-layers", "conv1_1:+1"}, {"style-layers", "conv1_1,"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) expect_refused(&o, refused[i][0], refused[i][1], NULL);
+    CHECK_EQ_INT(sf_options_parse(&o, "iterations=+2"), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "iterations: '+2' is not a whole number");
+    CHECK_EQ_INT(sf_options_set(&o, "iterations", " 2"), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "white space");
+    CHECK_EQ_INT(sf_options_set(&o, "max-memory", "1T"), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "K, M, G");
+    /* Spaces after a list's commas are allowed (as the docs show lists); exact forms are taken. */
+    CHECK_EQ_INT(sf_options_set(&o, "style-layers", "conv1_1:0.2, conv2_1:0.5,\tconv3_1"), SF_OK);
+    CHECK_EQ_INT(sf_options_set(&o, "content-layers", "conv3_1, conv4_2"), SF_OK);
+    CHECK_EQ_INT(sf_options_set(&o, "iterations", "007"), SF_OK);
+    CHECK_EQ_INT(o.iterations, 7);
+    CHECK_EQ_INT(sf_options_set(&o, "style-weight", ".5"), SF_OK);
+    CHECK_EQ_INT(sf_options_set(&o, "style-weight", "2.5E-1"), SF_OK);
+    CHECK(o.style_weight == 0.25f, "%g", o.style_weight);
+    CHECK_EQ_INT(sf_options_set(&o, "max-memory", "300000K"), SF_OK);
+    CHECK_EQ_INT(o.max_memory, 300000ull << 10);
+    CHECK_EQ_INT(sf_options_set(&o, "max-memory", "536870912"), SF_OK);
+    CHECK_EQ_INT(o.max_memory, 512ull << 20);
     /* All or nothing. */
     sf_options before = o;
     CHECK_EQ_INT(sf_options_parse(&o, "iterations=8 threads=999"), SF_INVALID_ARGUMENT);
@@ -502,6 +546,16 @@ static void test_option_table(void) {
 static int list_options(void) {
     for (size_t i = 0; i < sf_option_count(); i++) printf("%s\n", describe(i).name);
     return failed ? 1 : 0;
+}
+
+/* `abi_test --set NAME VALUE`: sf_options_set's verdict, "ok" or the message (Tests/CABI/
+ * option-parity.sh compares it with the command's and -process's); exit status 0 if accepted. */
+static int set_option(const char *name, const char *value) {
+    sf_options o;
+    sf_options_init(&o, sizeof o);
+    int rc = sf_options_set(&o, name, value);
+    printf("%s\n", rc == SF_OK ? "ok" : sf_last_error_message(NULL));
+    return rc == SF_OK ? 0 : 1;
 }
 
 /* ---- Contexts ------------------------------------------------------------------------------ */
@@ -1191,6 +1245,7 @@ static void test_threads(sf_context *first) {
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--list-options") == 0) return list_options();
+    if (argc == 4 && strcmp(argv[1], "--set") == 0) return set_option(argv[2], argv[3]);
     model_path = argc > 1 ? argv[1] : getenv("STYLEFILTER_MODEL");
     char tmpdir[] = "/tmp/sf-abi-XXXXXX";
     if (!mkdtemp(tmpdir)) {

@@ -199,7 +199,10 @@ int sf_options_init(sf_options *options, size_t struct_size);
 /* Sets one option by name from text, as the `stylize` command's long option of that name takes
  * it ("iterations" "200", "style-weight" "1e3", "max-memory" "1.5G", "size" "full", "optimizer"
  * "adam", "style-layers" "conv1_1:1,conv2_1:0.5"); the names and what each accepts are listed
- * by sf_option_info. The value is checked against the option's bounds or choices now; a bad
+ * by sf_option_info. Values are exact: no white space around them; counts are digits only (no
+ * sign: "+2" and " 2" are refused); numbers are plain decimal ("0.5", ".5", "1e3"; no "+", hex,
+ * inf or nan); words as listed ("full", not "full "); a list's entries may be separated by a
+ * comma and spaces ("conv1_1:0.2, conv2_1:0.5"). The value is checked against the option's bounds or choices now; a bad
  * name or value gives SF_INVALID_ARGUMENT, a message naming the option and what it accepts, and
  * leaves *options unchanged. options must have been filled by sf_options_init. The strings of
  * the list options (content_layers, style_layers) are copies the library keeps for the life of
@@ -220,7 +223,8 @@ typedef enum sf_option_type {
     SF_OPTION_CHOICE = 3,          /* one of `choices` */
     SF_OPTION_LAYERS = 4,          /* comma-separated layer names (`choices` lists them) */
     SF_OPTION_WEIGHTED_LAYERS = 5, /* LAYER[:WEIGHT],… (layers in `choices`) */
-    SF_OPTION_BYTES = 6,           /* memory size: bytes, or with K, M, G (binary): 1500M, 1.5G */
+    SF_OPTION_BYTES = 6,           /* memory size: bytes, or with K, M or G (binary, upper case;
+                                      no other unit): 1500M, 1.5G */
     SF_OPTION_PIXELS = 7           /* pixel size in minimum…maximum, or a word of `choices` ("full") */
 } sf_option_type;
 
