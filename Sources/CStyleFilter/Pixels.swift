@@ -60,8 +60,10 @@ struct CheckedImage {
         }
         guard let data = d.data else { throw .invalid("\(what): data is NULL") }
         let rowBytes = w * format.bytesPerPixel  // small: both factors are bounded above
-        guard d.stride_bytes <= UInt(Int.max) else { throw .invalid("\(what): stride_bytes \(d.stride_bytes) is too large") }
-        let stride = Int(d.stride_bytes)
+        // stride_bytes is a size_t (imported as Int): checked as the unsigned value it is.
+        let strideBytes = UInt(bitPattern: d.stride_bytes)
+        guard strideBytes <= UInt(Int.max) else { throw .invalid("\(what): stride_bytes \(strideBytes) is too large") }
+        let stride = Int(strideBytes)
         guard stride >= rowBytes else {
             throw .invalid("\(what): stride_bytes \(stride) is smaller than a row (\(w) pixels × \(format.bytesPerPixel) bytes = \(rowBytes))")
         }

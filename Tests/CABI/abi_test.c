@@ -13,6 +13,7 @@
  * `make c-tests` (mk/cabi.mk) runs it normally and under -fsanitize=address.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stylefilter.h>
 
 #include <math.h>
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -246,9 +248,19 @@ static void test_options(void) {
     sf_options o;
     CHECK_EQ_INT(sf_options_init(NULL, sizeof o), SF_INVALID_ARGUMENT);
     CHECK(strlen(sf_last_error_message(NULL)) > 0, "thread-local message after a failure");
-    CHECK_EQ_INT(sf_options_init(&o, sizeof o - 1), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_options_init(&o, 87), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "87");
     CHECK_EQ_INT(sf_options_init(&o, 0), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_options_init(&o, SIZE_MAX), SF_INVALID_ARGUMENT);
+    /* size_t values are reported as the unsigned numbers they are, never as -1. */
+    char number[32];
+    snprintf(number, sizeof number, "%zu", (size_t)SIZE_MAX);
+    CHECK_MESSAGE(NULL, number);
+    CHECK_NO_MESSAGE(NULL, "-1");
+    CHECK_EQ_INT(sf_options_init(&o, (size_t)1 << 63), SF_INVALID_ARGUMENT);
+    snprintf(number, sizeof number, "%zu", (size_t)1 << 63);
+    CHECK_MESSAGE(NULL, number);
+    CHECK_EQ_INT(sf_options_init(&o, 4097), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_options_init(&o, sizeof o), SF_OK);
     CHECK_EQ_INT(o.struct_size, sizeof o);
     CHECK_EQ_INT(o.iterations, 24);
@@ -324,6 +336,114 @@ static void test_options(void) {
     CHECK_EQ_INT(sf_output_size(&o, 100, 100, &w, &h), SF_INVALID_ARGUMENT);
 }
 
+/* ---- Every struct_size from 88 to sizeof(sf_options) ---------------------------------------- */
+
+/* Every field of sf_options (the header's layout) and, for the fields appended after the first
+ * ABI 1 header's 88 bytes, its option name and a value other than the default. */
+#define FIELD(f, name, value) {offsetof(sf_options, f), sizeof(((sf_options *)0)->f), #f, name, value}
+static const struct {
+    size_t offset, size;
+    const char *field, *name, *value;
+} option_fields[] = {
+    FIELD(struct_size, NULL, NULL), FIELD(iterations, "iterations", "9"), FIELD(optimizer, "optimizer", "adam"),
+    FIELD(learning_rate, "lr", "0.5"), FIELD(content_weight, "content-weight", "2"),
+    FIELD(style_weight, "style-weight", "1e3"), FIELD(tv_weight, "tv-weight", "3"),
+    FIELD(content_layers, "content-layers", "conv3_1"), FIELD(style_layers, "style-layers", "conv1_1"),
+    FIELD(pooling, "pooling", "avg"), FIELD(init, "init", "random"), FIELD(init_image, NULL, NULL),
+    FIELD(seed, "seed", "5"), FIELD(scales, "scales", "3"), FIELD(objective, "objective", "tutorial"),
+    FIELD(max_size, "size", "300"), FIELD(threads, "threads", "1"), FIELD(work_size, "work-size", "256"),
+    FIELD(padding, "padding", "zero"), FIELD(max_memory, "max-memory", "2G"),
+    FIELD(style_scale, "style-scale", "2"), FIELD(colors, "colors", "luminance"), FIELD(masks, NULL, NULL),
+    FIELD(normalize_gradients, "normalize-gradients", "on"), FIELD(preconditioner, "preconditioner", "none"),
+};
+#define OPTION_FIELDS (sizeof option_fields / sizeof option_fields[0])
+
+/* A caller's struct of `size` bytes at an 8-aligned address right before an inaccessible page
+ * (the bytes from `size` up to that page hold the sentinel 0xEE): reading or writing past
+ * struct_size crashes or changes the sentinel, also inside the uninstrumented library. */
+typedef struct {
+    unsigned char *pages;
+    size_t page;
+} guarded;
+
+static guarded guarded_make(void) {
+    guarded g = {NULL, (size_t)sysconf(_SC_PAGESIZE)};
+    void *m = mmap(NULL, 2 * g.page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED || mprotect((unsigned char *)m + g.page, g.page, PROT_NONE) != 0) {
+        perror("mmap/mprotect");
+        exit(2);
+    }
+    g.pages = m;
+    return g;
+}
+
+static sf_options *guarded_struct(const guarded *g, size_t size) {
+    size_t rounded = (size + 7) & ~(size_t)7;
+    unsigned char *p = g->pages + g->page - rounded;
+    memset(g->pages + g->page - 512, 0xEE, 512);
+    return (sf_options *)p;
+}
+
+static int sentinel_intact(const sf_options *o, size_t size) {
+    const unsigned char *b = (const unsigned char *)o;
+    for (size_t i = size; i < ((size + 7) & ~(size_t)7); i++)
+        if (b[i] != 0xEE) return 0;
+    return 1;
+}
+
+/* sf_options_init, _set, _parse and sf_output_size with every struct_size the header documents:
+ * the fields that fit whole are filled with the defaults (and can be set), a field the size cuts
+ * is zeroed below struct_size and refused by name, nothing at or past struct_size is touched. */
+static void test_struct_sizes(void) {
+    sf_options reference;
+    sf_options_init(&reference, sizeof reference);
+    guarded g = guarded_make();
+    for (size_t size = 88; size <= sizeof(sf_options); size++) {
+        sf_options *o = guarded_struct(&g, size);
+        const unsigned char *b = (const unsigned char *)o;
+        CHECK(sf_options_init(o, size) == SF_OK, "struct_size %zu: %s", size, sf_last_error_message(NULL));
+        CHECK(o->struct_size == size, "struct_size %zu: set to %zu", size, o->struct_size);
+        CHECK(sentinel_intact(o, size), "struct_size %zu: sf_options_init wrote past it", size);
+        for (size_t k = 1; k < OPTION_FIELDS; k++) {
+            size_t at = option_fields[k].offset, n = option_fields[k].size;
+            if (at + n <= size) {
+                CHECK(memcmp(b + at, (const unsigned char *)&reference + at, n) == 0, "struct_size %zu: %s not the default",
+                      size, option_fields[k].field);
+            } else if (at < size) {
+                int zero = 1;
+                for (size_t i = at; i < size; i++) zero &= b[i] == 0;
+                CHECK(zero, "struct_size %zu: the cut field %s not zeroed", size, option_fields[k].field);
+            }
+        }
+        /* Every option by name: the fields that fit take it, the others are refused, unchanged. */
+        for (size_t k = 1; k < OPTION_FIELDS; k++) {
+            if (option_fields[k].name == NULL) continue;
+            size_t at = option_fields[k].offset, n = option_fields[k].size;
+            unsigned char before[sizeof(sf_options)];
+            memcpy(before, o, size);
+            int rc = sf_options_set(o, option_fields[k].name, option_fields[k].value);
+            if (at + n <= size) {
+                CHECK(rc == SF_OK, "struct_size %zu: %s=%s: %s", size, option_fields[k].name, option_fields[k].value,
+                      sf_last_error_message(NULL));
+                CHECK(memcmp(before + at, b + at, n) != 0, "struct_size %zu: %s not written", size, option_fields[k].field);
+            } else {
+                CHECK(rc == SF_INVALID_ARGUMENT, "struct_size %zu: %s set beyond the struct", size, option_fields[k].name);
+                CHECK(memcmp(before, o, size) == 0, "struct_size %zu: a refused %s changed the struct", size,
+                      option_fields[k].name);
+            }
+            CHECK(sentinel_intact(o, size), "struct_size %zu: sf_options_set(%s) wrote past it", size, option_fields[k].name);
+        }
+        CHECK(sf_options_parse(o, "iterations=5 threads=2") == SF_OK, "struct_size %zu: parse", size);
+        CHECK(o->iterations == 5 && o->threads == 2, "struct_size %zu: parse", size);
+        uint32_t w = 0, h = 0;
+        o->max_size = 32;
+        CHECK(sf_output_size(o, 100, 50, &w, &h) == SF_OK && w == 32 && h == 16, "struct_size %zu: output size %ux%u",
+              size, w, h);
+        CHECK(sentinel_intact(o, size), "struct_size %zu: written past it", size);
+    }
+    munmap(g.pages, 2 * g.page);
+}
+
 /* ---- The option table: set by name, introspection -------------------------------------------- */
 
 static sf_option_description describe(size_t i) {
@@ -362,6 +482,14 @@ static void test_option_table(void) {
     CHECK_EQ_INT(sf_option_info(0, NULL), SF_INVALID_ARGUMENT);
     d.struct_size = 8;
     CHECK_EQ_INT(sf_option_info(0, &d), SF_INVALID_ARGUMENT);
+    d.struct_size = SIZE_MAX;
+    CHECK_EQ_INT(sf_option_info(0, &d), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "18446744073709551615");
+    d.struct_size = sizeof d;
+    CHECK_EQ_INT(sf_option_info(SIZE_MAX, &d), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "index 18446744073709551615");
+    CHECK_EQ_INT(sf_option_info((size_t)1 << 63, &d), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "index 9223372036854775808");
 
     sf_options defaults, o;
     sf_options_init(&defaults, sizeof defaults);
@@ -609,6 +737,32 @@ static void test_context_errors(const char *tmpdir) {
     CHECK(strlen(sf_last_error_message((sf_context *)&not_a_context)) > 0, "message of a non-context");
 }
 
+/* ---- A cut field is never read ---------------------------------------------------------------- */
+
+/* sf_stylize with struct sizes that cut work_size, colors and preconditioner, whose bytes below
+ * struct_size hold 0xFF (an invalid value if they were read with the default's other bytes):
+ * the run succeeds with the defaults and reads nothing past struct_size. */
+static void test_cut_fields(sf_context *ctx) {
+    buffer content = make_picture(40, 24, SF_FORMAT_RGB8, 0);
+    buffer style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
+    buffer out = make_buffer(32, 19, SF_FORMAT_RGB8, 0);
+    const size_t sizes[] = {offsetof(sf_options, work_size) + 2, offsetof(sf_options, colors) + 2,
+                            offsetof(sf_options, preconditioner) + 3};
+    guarded g = guarded_make();
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t size = sizes[i];
+        sf_options *o = guarded_struct(&g, size);
+        CHECK_EQ_INT(sf_options_init(o, size), SF_OK);
+        CHECK_EQ_INT(sf_options_parse(o, "iterations=2 scales=1 threads=1 seed=7 init=random size=32"), SF_OK);
+        memset((unsigned char *)o + size - (size % 4), 0xFF, size % 4);
+        int rc = sf_stylize(ctx, o, &content.img, &style.img, NULL, 1, &out.img, NULL, NULL);
+        CHECK(rc == SF_OK, "struct_size %zu: %s: %s", size, sf_status_name(rc), sf_last_error_message(ctx));
+        CHECK(sentinel_intact(o, size), "struct_size %zu: written past it", size);
+    }
+    munmap(g.pages, 2 * g.page);
+    free(content.mem); free(style.mem); free(out.mem);
+}
+
 /* ---- Bad inputs to sf_stylize -------------------------------------------------------------- */
 
 static int expect_invalid(sf_context *ctx, const sf_options *o, const sf_image *content, const sf_image *styles,
@@ -646,6 +800,12 @@ static void test_bad_inputs(sf_context *ctx) {
     BAD(ctx, &o, &content.img, &style.img, NULL, 0);
     BAD(ctx, &o, &content.img, &style.img, NULL, 65);
     BAD(ctx, &o, &content.img, &style.img, NULL, SIZE_MAX);
+    CHECK_MESSAGE(ctx, "18446744073709551615");
+    /* 2^63 is not 0 (nor negative): checked as the size_t it is before any conversion. */
+    BAD(ctx, &o, &content.img, &style.img, NULL, (size_t)1 << 63);
+    CHECK_MESSAGE(ctx, "style_count 9223372036854775808 is more than 64");
+    BAD(ctx, &o, &content.img, &style.img, NULL, ((size_t)1 << 32) + 1); /* not 1 after a 32-bit cut */
+    CHECK_MESSAGE(ctx, "4294967297");
     memset(out.mem, 0xA5, out.size);
     CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, NULL, NULL, NULL), SF_INVALID_ARGUMENT);
 
@@ -660,6 +820,9 @@ static void test_bad_inputs(sf_context *ctx) {
     c = content.img; c.stride_bytes = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.stride_bytes = SIZE_MAX / 2; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.stride_bytes = SIZE_MAX; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "18446744073709551615");
+    c = content.img; c.stride_bytes = (size_t)1 << 63; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "9223372036854775808");
     c = content.img; c.format = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.format = 99; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.format = -1; BAD(ctx, &o, &c, &style.img, NULL, 1);
@@ -713,9 +876,12 @@ static void test_bad_inputs(sf_context *ctx) {
     weights[0] = INFINITY; weights[1] = 0; BAD(ctx, &o, &content.img, two, weights, 2);
 
     /* Options. */
-    p = o; p.struct_size = sizeof p - 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.struct_size = 87; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.struct_size = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.struct_size = SIZE_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "18446744073709551615");
+    p = o; p.struct_size = (size_t)1 << 63; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "9223372036854775808");
     {
         unsigned char big[sizeof(sf_options) + 8];
         sf_options_init((sf_options *)big, sizeof big);
@@ -1255,6 +1421,7 @@ int main(int argc, char **argv) {
     double t0 = now();
     test_layout();
     test_options();
+    test_struct_sizes();
     test_option_table();
     test_context_errors(tmpdir);
 
@@ -1267,6 +1434,7 @@ int main(int argc, char **argv) {
     } else {
         CHECK(sf_context_model_path(ctx) != NULL && strlen(sf_context_model_path(ctx)) > 0, "model path");
         test_bad_inputs(ctx);
+        test_cut_fields(ctx);
         test_runs(ctx);
         test_masks(ctx);
         test_cancel(ctx);

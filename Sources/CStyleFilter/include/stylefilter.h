@@ -191,9 +191,13 @@ typedef struct sf_options {
 
 /* Fills *options with the defaults and sets options->struct_size = struct_size.
  * struct_size must be sizeof(sf_options) as the caller knows it: smaller than 88 (the
- * first ABI 1 header's) → SF_INVALID_ARGUMENT; 88 up to this header's sizeof → the fields that fit are
- * filled (the others take their defaults in every call); larger → the known part is filled and
- * the rest zeroed (a newer header's fields, which this library does not know, must stay zero). */
+ * first ABI 1 header's) or larger than 4096 → SF_INVALID_ARGUMENT; any size from 88 up to this
+ * header's sizeof → the fields that fit whole are filled (the others take their defaults in every
+ * call); larger → the known part is filled and the rest zeroed (a newer header's fields, which
+ * this library does not know, must stay zero). No call ever reads or writes a byte at or past
+ * struct_size. A field that struct_size cuts (an odd size such as 127) is not the caller's: its
+ * bytes below struct_size are zeroed here and never read or written by other calls (the field
+ * takes its default; setting it by name is refused). Every call accepts the sizes this one does. */
 int sf_options_init(sf_options *options, size_t struct_size);
 
 /* Sets one option by name from text, as the `stylize` command's long option of that name takes
