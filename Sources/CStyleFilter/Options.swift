@@ -173,9 +173,10 @@ enum OptionsBridge {
         o = updated
     }
 
-    /// The result size rule (documented at sf_output_size).
+    /// The result size rule (documented at sf_output_size), for a content within the input
+    /// limits (the same check as sf_stylize's, `Limits.checkImageSize`).
     static func outputSize(maxSize: UInt32, width: Int, height: Int) throws(Failure) -> (Int, Int) {
-        guard width > 0, height > 0 else { throw .invalid("content size \(width)×\(height) is empty") }
+        try Limits.checkImageSize(width: width, height: height, what: "content")
         let longest = max(width, height)
         let target = maxSize == 0 ? longest : min(longest, Int(maxSize))
         guard target >= Limits.minResult else {

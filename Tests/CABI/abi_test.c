@@ -330,6 +330,22 @@ static void test_options(void) {
     CHECK_EQ_INT(sf_output_size(&o, 0, 100, &w, &h), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_output_size(&o, 100, 0, &w, &h), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_output_size(&o, UINT32_MAX, UINT32_MAX, &w, &h), SF_INVALID_ARGUMENT);
+    /* A content sf_stylize would refuse is refused here too, whatever max_size makes of it:
+     * beyond SF_MAX_IMAGE_SIDE a side or SF_MAX_IMAGE_PIXELS in all. */
+    o.max_size = 512;
+    w = h = 7;
+    CHECK_EQ_INT(sf_output_size(&o, UINT32_MAX, UINT32_MAX, &w, &h), SF_INVALID_ARGUMENT);
+    CHECK(w == 7 && h == 7, "outputs written on failure: %ux%u", w, h);
+    CHECK_MESSAGE(NULL, "4294967295");
+    CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE + 1, 100, &w, &h), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_output_size(&o, 100, SF_MAX_IMAGE_SIDE + 1, &w, &h), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS / SF_MAX_IMAGE_SIDE + 1, &w, &h),
+                 SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS / SF_MAX_IMAGE_SIDE, &w, &h), SF_OK);
+    CHECK(w == 512 && h == 512 * (SF_MAX_IMAGE_PIXELS / SF_MAX_IMAGE_SIDE) / SF_MAX_IMAGE_SIDE, "%ux%u", w, h);
+    CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE, 1, &w, &h), SF_OK); /* the longest side at the limit */
+    CHECK(w == 512 && h == 1, "%ux%u", w, h);
+    o.max_size = 0;
     CHECK_EQ_INT(sf_output_size(&o, 100, 100, NULL, &h), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_output_size(&o, 100, 100, &w, NULL), SF_INVALID_ARGUMENT);
     o.struct_size = 8;

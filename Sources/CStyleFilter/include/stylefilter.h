@@ -260,7 +260,10 @@ size_t sf_option_count(void);
 int sf_option_info(size_t index, sf_option_description *out);
 
 /* The size of the result for a content of width × height under `options` (NULL = defaults,
- * which keep the content's size):
+ * which keep the content's size). A content sf_stylize would refuse (a side above
+ * SF_MAX_IMAGE_SIDE, more than SF_MAX_IMAGE_PIXELS pixels, or empty) or a result outside
+ * SF_MIN_RESULT_SIDE…SF_MAX_RESULT_SIDE gives SF_INVALID_ARGUMENT and a message.
+ * Otherwise:
  * the content's size if its longest side is <= max_size (or max_size is 0), else scaled so the
  * longest side is max_size, keeping the aspect ratio (the short side rounded, at least 1).
  * The caller allocates the output at exactly this size. */
