@@ -4,7 +4,8 @@
  *   cc -std=c11 -pthread Tests/CABI/abi_test.c $(pkg-config --cflags --libs stylefilter) -o abi_test
  *   ./abi_test [MODEL.safetensors]        (default: $STYLEFILTER_MODEL, then the library's search)
  *
- * Layout (sizeof/offsetof) and enum values as documented in stylefilter.h; every bad input gives
+ * Layout (sizeof/offsetof) and enum values as documented in stylefilter.h; every struct_size from
+ * 88 to sizeof(sf_options), against an inaccessible page; every bad input gives
  * its status and leaves the output untouched; several contexts in parallel threads give the same
  * bytes as one at a time; cancellation from the callback is prompt and leaves the output alone.
  * A result above work_size runs in tiles and keeps the host's size (700×500, 1 iteration a stage);
@@ -258,7 +259,7 @@ static void test_options(void) {
     CHECK_MESSAGE(NULL, number);
     CHECK_NO_MESSAGE(NULL, "-1");
     CHECK_EQ_INT(sf_options_init(&o, (size_t)1 << 63), SF_INVALID_ARGUMENT);
-    snprintf(number, sizeof number, "%zu", (size_t)1 << 63);
+    snprintf(number, sizeof number, "struct_size %zu", (size_t)1 << 63); /* not "is -9223372036854775808" */
     CHECK_MESSAGE(NULL, number);
     CHECK_EQ_INT(sf_options_init(&o, 4097), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_options_init(&o, sizeof o), SF_OK);
@@ -838,7 +839,7 @@ static void test_bad_inputs(sf_context *ctx) {
     c = content.img; c.stride_bytes = SIZE_MAX; BAD(ctx, &o, &c, &style.img, NULL, 1);
     CHECK_MESSAGE(ctx, "18446744073709551615");
     c = content.img; c.stride_bytes = (size_t)1 << 63; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    CHECK_MESSAGE(ctx, "9223372036854775808");
+    CHECK_MESSAGE(ctx, "stride_bytes 9223372036854775808");
     c = content.img; c.format = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.format = 99; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.format = -1; BAD(ctx, &o, &c, &style.img, NULL, 1);
@@ -897,7 +898,7 @@ static void test_bad_inputs(sf_context *ctx) {
     p = o; p.struct_size = SIZE_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     CHECK_MESSAGE(ctx, "18446744073709551615");
     p = o; p.struct_size = (size_t)1 << 63; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    CHECK_MESSAGE(ctx, "9223372036854775808");
+    CHECK_MESSAGE(ctx, "struct_size 9223372036854775808");
     {
         unsigned char big[sizeof(sf_options) + 8];
         sf_options_init((sf_options *)big, sizeof big);
