@@ -42,19 +42,22 @@ public func c_sf_format_bytes_per_pixel(_ format: Int32) -> Int {
 // MARK: Options
 
 @_cdecl("sf_options_init")
-public func c_sf_options_init(_ options: UnsafeMutablePointer<sf_options>?, _ structSize: Int) -> Int32 {
+public func c_sf_options_init(_ options: UnsafeMutablePointer<sf_options>?, _ size: UInt) -> Int32 {
     guard let options else { return fail(.invalid("sf_options_init: options is NULL")) }
+    let structSize: Int
     do {
-        try OptionsBridge.checkStructSize(structSize, what: "sf_options_init: struct_size")
+        structSize = try OptionsBridge.checkStructSize(size, what: "sf_options_init: struct_size")
     } catch {
         return fail(error)
     }
-    // An older header's smaller struct gets the fields it has; a newer one's tail is zeroed.
+    // All struct_size bytes zeroed, then the whole fields that fit set to their defaults: an older
+    // header's smaller struct gets the fields it has (a field an odd size cuts stays zero), a
+    // newer one's tail stays zero. Nothing at or past struct_size is written.
     let raw = UnsafeMutableRawPointer(options)
     raw.initializeMemory(as: UInt8.self, repeating: 0, count: structSize)
     var defaults = OptionsBridge.defaults()
     defaults.struct_size = structSize
-    withUnsafeBytes(of: defaults) { raw.copyMemory(from: $0.baseAddress!, byteCount: min(structSize, OptionsBridge.knownSize)) }
+    withUnsafeBytes(of: defaults) { raw.copyMemory(from: $0.baseAddress!, byteCount: OptionsBridge.wholeFields(structSize)) }
     return Status.ok.rawValue
 }
 
@@ -126,7 +129,7 @@ public func c_sf_last_error_message(_ context: OpaquePointer?) -> UnsafePointer<
 @_cdecl("sf_stylize")
 public func c_sf_stylize(_ context: OpaquePointer?, _ options: UnsafePointer<sf_options>?,
                          _ content: UnsafePointer<sf_image>?, _ styles: UnsafePointer<sf_image>?,
-                         _ styleWeights: UnsafePointer<Float>?, _ styleCount: Int,
+                         _ styleWeights: UnsafePointer<Float>?, _ styleCount: UInt,
                          _ output: UnsafePointer<sf_image>?, _ progress: sf_progress_fn?,
                          _ user: UnsafeMutableRawPointer?) -> Int32 {
     guard let ctx = Registry.lookup(context) else {
@@ -154,14 +157,16 @@ public func c_sf_stylize(_ context: OpaquePointer?, _ options: UnsafePointer<sf_
 enum Stylization {
     static func run(_ ctx: Context, options: UnsafePointer<sf_options>?,
                     content: UnsafePointer<sf_image>?, styles: UnsafePointer<sf_image>?,
-                    styleWeights: UnsafePointer<Float>?, styleCount: Int,
+                    styleWeights: UnsafePointer<Float>?, styleCount count: UInt,
                     output: UnsafePointer<sf_image>?, progress: sf_progress_fn?,
                     user: UnsafeMutableRawPointer?) throws(Failure) {
         // 1. Descriptors and options, all before any pixel is read.
         let o = try OptionsBridge.read(options)
         let contentImage = try CheckedImage(content, what: "content image")
-        guard styleCount >= 1 else { throw .invalid("style_count is 0: at least one style image is needed") }
-        guard styleCount <= Limits.maxStyles else { throw .invalid("style_count \(styleCount) is more than \(Limits.maxStyles)") }
+        // The count as the size_t it is, checked before it becomes an Int.
+        guard count >= 1 else { throw .invalid("style_count is 0: at least one style image is needed") }
+        guard count <= UInt(Limits.maxStyles) else { throw .invalid("style_count \(count) is more than \(Limits.maxStyles)") }
+        let styleCount = Int(count)
         guard let styles else { throw .invalid("styles is NULL") }
         var styleImages: [CheckedImage] = []
         for k in 0..<styleCount {

@@ -55,9 +55,10 @@ public func c_sf_options_parse(_ options: UnsafeMutablePointer<sf_options>?, _ s
     }
 }
 
-/// Writes back only the bytes the caller's struct has (an older header's is smaller).
+/// Writes back only the whole fields the caller's struct has (an older header's is smaller; its
+/// struct_size was checked by `caller`).
 private func store(_ o: sf_options, into pointer: UnsafeMutablePointer<sf_options>) {
-    let size = min(Int(pointer.pointee.struct_size), OptionsBridge.knownSize)
+    let size = OptionsBridge.wholeFields(Int(OptionsBridge.structSize(of: pointer)))
     withUnsafeBytes(of: o) { UnsafeMutableRawPointer(pointer).copyMemory(from: $0.baseAddress!, byteCount: size) }
 }
 
@@ -65,19 +66,20 @@ private func store(_ o: sf_options, into pointer: UnsafeMutablePointer<sf_option
 public func c_sf_option_count() -> Int { OptionTable.all.count }
 
 @_cdecl("sf_option_info")
-public func c_sf_option_info(_ index: Int, _ out: UnsafeMutablePointer<sf_option_description>?) -> Int32 {
+public func c_sf_option_info(_ index: UInt, _ out: UnsafeMutablePointer<sf_option_description>?) -> Int32 {
     guard let out else { return fail(.invalid("sf_option_info: out is NULL")) }
     let known = MemoryLayout<sf_option_description>.size
-    let size = out.pointee.struct_size
-    guard size >= known, size <= OptionsBridge.maxStructSize else {
+    // Both size_t values checked as the unsigned numbers they are before becoming Ints.
+    let size = UnsafeRawPointer(out).load(as: UInt.self)
+    guard size >= UInt(known), size <= UInt(OptionsBridge.maxStructSize) else {
         return fail(.invalid("sf_option_info: out->struct_size is \(size); set it to sizeof(sf_option_description) (\(known) in this library's header)"))
     }
-    guard index >= 0, index < OptionDescriptions.all.count else {
+    guard index < UInt(OptionDescriptions.all.count) else {
         return fail(.invalid("sf_option_info: index \(index) is out of range 0…\(OptionDescriptions.all.count - 1) (sf_option_count)"))
     }
-    UnsafeMutableRawPointer(out).initializeMemory(as: UInt8.self, repeating: 0, count: size)
-    out.pointee = OptionDescriptions.all[index].description
-    out.pointee.struct_size = size
+    UnsafeMutableRawPointer(out).initializeMemory(as: UInt8.self, repeating: 0, count: Int(size))
+    out.pointee = OptionDescriptions.all[Int(index)].description
+    out.pointee.struct_size = Int(size)
     return Status.ok.rawValue
 }
 

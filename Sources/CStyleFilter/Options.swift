@@ -10,12 +10,32 @@ import Glibc
 enum OptionsBridge {
     /// sizeof(sf_options) in this library's header.
     static let knownSize = MemoryLayout<sf_options>.size
-    /// The struct sizes of older headers still accepted (ABI 1: fields are only appended); the
-    /// fields beyond such a size take their defaults.
-    static let olderSizes = [MemoryLayout<sf_options>.offset(of: \.work_size)!,
-                             MemoryLayout<sf_options>.offset(of: \.style_scale)!]
+    /// The smallest struct_size accepted: the first ABI 1 header's sizeof (88, up to `threads`).
+    /// Every size from there up to `knownSize` is accepted (ABI 1: fields are only appended);
+    /// the fields beyond it take their defaults.
+    static let minimumSize = MemoryLayout<sf_options>.offset(of: \.work_size)!
     /// Larger struct_size values than this are refused (a newer header would not grow by 4 KiB).
     static let maxStructSize = 4096
+
+    /// Where the fields of sf_options end (each field ends where the next begins: the header's
+    /// layout has no padding, which Tests/CABI checks field by field), ascending.
+    static let fieldEnds: [Int] = {
+        let starts: [PartialKeyPath<sf_options>] = [
+            \.iterations, \.optimizer, \.learning_rate, \.content_weight, \.style_weight, \.tv_weight,
+            \.content_layers, \.style_layers, \.pooling, \.`init`, \.init_image, \.seed, \.scales,
+            \.objective, \.max_size, \.threads, \.work_size, \.padding, \.max_memory, \.style_scale,
+            \.colors, \.masks, \.normalize_gradients, \.preconditioner,
+        ]
+        return starts.map { MemoryLayout<sf_options>.offset(of: $0)! }.sorted() + [knownSize]
+    }()
+
+    /// The bytes of a caller's struct of `structSize` bytes that this library reads and writes:
+    /// the whole fields that fit in it. A field that struct_size cuts (an odd size such as 127) is
+    /// not the caller's: it is never read (it takes its default) nor written beyond what
+    /// sf_options_init zeroes; nothing at or past struct_size is touched.
+    static func wholeFields(_ structSize: Int) -> Int {
+        fieldEnds.last { $0 <= structSize } ?? 0
+    }
     static let maxStringLength = 4096
 
     /// Where each OptionTable row is stored: writes the field from `value` (a StyleOptions in
@@ -91,21 +111,28 @@ enum OptionsBridge {
         return o
     }
 
-    static func checkStructSize(_ size: Int, what: String) throws(Failure) {
-        guard size >= knownSize || olderSizes.contains(size) else {
-            throw .invalid("\(what) is \(size); this library accepts \(olderSizes.map(String.init).joined(separator: ", ")) or at least \(knownSize): call sf_options_init(&options, sizeof options) first")
+    /// Checks a struct_size as the unsigned value it is (size_t), and returns it as an Int.
+    static func checkStructSize(_ size: UInt, what: String) throws(Failure) -> Int {
+        guard size >= UInt(minimumSize) else {
+            throw .invalid("\(what) is \(size); this library accepts \(minimumSize) (the first ABI 1 header's sizeof) up to \(maxStructSize): call sf_options_init(&options, sizeof options) first")
         }
-        guard size <= maxStructSize else {
-            throw .invalid("\(what) \(size) is not plausible (call sf_options_init first)")
+        guard size <= UInt(maxStructSize) else {
+            throw .invalid("\(what) \(size) is not plausible (at most \(maxStructSize); call sf_options_init first)")
         }
+        return Int(size)
+    }
+
+    /// The struct_size field of the caller's struct, read alone (the struct may be smaller than
+    /// this library's) and as the size_t it is.
+    static func structSize(of pointer: UnsafePointer<sf_options>) -> UInt {
+        UnsafeRawPointer(pointer).load(as: UInt.self)
     }
 
     /// The caller's options after the struct_size check (defaults for NULL, and for the fields an
     /// older header's smaller struct does not have).
     static func read(_ pointer: UnsafePointer<sf_options>?) throws(Failure) -> sf_options {
         guard let pointer else { return defaults() }
-        let size = Int(pointer.pointee.struct_size)
-        try checkStructSize(size, what: "sf_options.struct_size")
+        let size = try checkStructSize(structSize(of: pointer), what: "sf_options.struct_size")
         let raw = UnsafeRawPointer(pointer)
         if size > knownSize {
             for i in knownSize..<size where raw.load(fromByteOffset: i, as: UInt8.self) != 0 {
@@ -113,7 +140,7 @@ enum OptionsBridge {
             }
         }
         var o = defaults()
-        withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(size, knownSize))) }
+        withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: wholeFields(size))) }
         return o
     }
 
@@ -134,7 +161,7 @@ enum OptionsBridge {
         if spec.kind == .layers || spec.kind == .weightedLayers {
             text = try InternedStrings.pointer(for: value)
         }
-        let size = min(Int(o.struct_size), knownSize)
+        let size = wholeFields(o.struct_size)  // checked by `read`
         var updated = o
         write(&updated, parsed, text)
         let changedBeyond = withUnsafeBytes(of: o) { old in
@@ -146,9 +173,10 @@ enum OptionsBridge {
         o = updated
     }
 
-    /// The result size rule (documented at sf_output_size).
+    /// The result size rule (documented at sf_output_size), for a content within the input
+    /// limits (the same check as sf_stylize's, `Limits.checkImageSize`).
     static func outputSize(maxSize: UInt32, width: Int, height: Int) throws(Failure) -> (Int, Int) {
-        guard width > 0, height > 0 else { throw .invalid("content size \(width)×\(height) is empty") }
+        try Limits.checkImageSize(width: width, height: height, what: "content")
         let longest = max(width, height)
         let target = maxSize == 0 ? longest : min(longest, Int(maxSize))
         guard target >= Limits.minResult else {

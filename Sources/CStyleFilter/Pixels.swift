@@ -34,6 +34,15 @@ enum Limits {
     static let maxStyles = Int(SF_MAX_STYLES)
     static let minResult = Int(SF_MIN_RESULT_SIDE)
     static let maxResult = Int(SF_MAX_RESULT_SIDE)
+
+    /// An image's size within the input limits (any image sf_stylize reads, and the content
+    /// sf_output_size is asked about); `what` names it in the message.
+    static func checkImageSize(width w: Int, height h: Int, what: String) throws(Failure) {
+        guard w > 0, h > 0 else { throw .invalid("\(what): size \(w)×\(h) is empty") }
+        guard w <= maxSide, h <= maxSide, w * h <= maxPixels else {
+            throw .invalid("\(what): size \(w)×\(h) is too large (at most \(maxSide) a side and \(maxPixels) pixels)")
+        }
+    }
 }
 
 /// A host image descriptor after every check: sizes, format, stride, and the byte span it covers.
@@ -54,14 +63,13 @@ struct CheckedImage {
             throw .invalid("\(what): unknown pixel format \(d.format) (use SF_FORMAT_RGB8, RGBA8, RGB16 or RGBF32)")
         }
         let w = Int(d.width), h = Int(d.height)
-        guard w > 0, h > 0 else { throw .invalid("\(what): size \(w)×\(h) is empty") }
-        guard w <= Limits.maxSide, h <= Limits.maxSide, w * h <= Limits.maxPixels else {
-            throw .invalid("\(what): size \(w)×\(h) is too large (at most \(Limits.maxSide) a side and \(Limits.maxPixels) pixels)")
-        }
+        try Limits.checkImageSize(width: w, height: h, what: what)
         guard let data = d.data else { throw .invalid("\(what): data is NULL") }
         let rowBytes = w * format.bytesPerPixel  // small: both factors are bounded above
-        guard d.stride_bytes <= UInt(Int.max) else { throw .invalid("\(what): stride_bytes \(d.stride_bytes) is too large") }
-        let stride = Int(d.stride_bytes)
+        // stride_bytes is a size_t (imported as Int): checked as the unsigned value it is.
+        let strideBytes = UInt(bitPattern: d.stride_bytes)
+        guard strideBytes <= UInt(Int.max) else { throw .invalid("\(what): stride_bytes \(strideBytes) is too large") }
+        let stride = Int(strideBytes)
         guard stride >= rowBytes else {
             throw .invalid("\(what): stride_bytes \(stride) is smaller than a row (\(w) pixels × \(format.bytesPerPixel) bytes = \(rowBytes))")
         }

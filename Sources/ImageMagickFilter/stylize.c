@@ -56,7 +56,6 @@
  * Pipelines must check the exit status; to never see a failed output under the final name:
  *   convert in.png -process 'stylize …' tmp.png && mv tmp.png out.png
  */
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -90,13 +89,14 @@ static void option_error(ExceptionInfo *exception, const char *what, const char 
     (void)ThrowMagickException(exception, GetMagickModule(), OptionError, what, "`%s'", arg);
 }
 
-/* A whole-string finite float >= 0 (a style-blend weight). */
+/* A style-blend weight: a finite number >= 0 written exactly as the library's option table takes
+ * numbers (no blanks, no "+", no hex or inf), so this and the command's --style-blend agree. The
+ * table's content-weight option has that rule; it parses the text into a scratch sf_options. */
 static int parse_weight(const char *text, float *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v) || v < 0 || v > 3.0e38) return 0;
-    *out = (float)v;
+    sf_options scratch;
+    if (sf_options_init(&scratch, sizeof scratch) != SF_OK || sf_options_set(&scratch, "content-weight", text) != SF_OK)
+        return 0;
+    *out = scratch.content_weight;
     return 1;
 }
 
@@ -181,6 +181,7 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
             p += len;
             if (*p == ',') {
                 p++;
+                p += strspn(p, " \t"); /* spaces may follow a comma, as in the option table's lists */
                 if (!*p) { option_error(exception, "stylize: style-blend ends with a comma", shown); return 0; }
             }
         }

@@ -4,18 +4,19 @@ import StyleKernel
 /// of (the engine's own list options are OptionTable rows). Throws a one-line `CommandFailure`
 /// naming the option and the offending entry.
 enum OptionLists {
-    /// Comma-separated entries; empty entries (`a,,b`, a trailing comma, an empty list) are errors.
+    /// Comma-separated entries as the option table's lists take them (`OptionText.entries`:
+    /// spaces may follow a comma); empty entries (`a,,b`, a trailing comma, an empty list) are errors.
     static func entries(_ text: String, option: String) throws -> [String] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
+        let parts = OptionText.entries(text).map(String.init)
         if let i = parts.firstIndex(where: \.isEmpty) {
             throw CommandFailure("\(option): entry \(i + 1) of '\(text)' is empty")
         }
         return parts
     }
 
-    /// A finite number ≥ 0.
+    /// A finite number ≥ 0, written exactly as the option table's numbers (`OptionText.isDecimal`).
     static func weight(_ text: String, option: String) throws -> Float {
-        guard let value = Float(text.trimmingSpaces()) else {
+        guard OptionText.isDecimal(text), let value = Float(text) else {
             throw CommandFailure("\(option): '\(text)' is not a number")
         }
         guard value.isFinite else { throw CommandFailure("\(option): \(value) is not a finite number") }

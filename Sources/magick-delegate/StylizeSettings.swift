@@ -9,7 +9,8 @@ enum InitialImage: Equatable {
     static var words: [String] { OptionTable.spec(named: "init")?.choices ?? [] }
 
     init(_ text: String) {
-        self = Self.words.contains(text.trimmingSpaces()) ? .named(text) : .image(ImageLocation(text))
+        // Exactly a word, as the table (and the ImageMagick module) take it; anything else is a file.
+        self = Self.words.contains(text) ? .named(text) : .image(ImageLocation(text))
     }
 
     /// How errors name an --init value read as a file: a mistyped start word reads as a missing

@@ -4,7 +4,8 @@
  *   cc -std=c11 -pthread Tests/CABI/abi_test.c $(pkg-config --cflags --libs stylefilter) -o abi_test
  *   ./abi_test [MODEL.safetensors]        (default: $STYLEFILTER_MODEL, then the library's search)
  *
- * Layout (sizeof/offsetof) and enum values as documented in stylefilter.h; every bad input gives
+ * Layout (sizeof/offsetof) and enum values as documented in stylefilter.h; every struct_size from
+ * 88 to sizeof(sf_options), against an inaccessible page; every bad input gives
  * its status and leaves the output untouched; several contexts in parallel threads give the same
  * bytes as one at a time; cancellation from the callback is prompt and leaves the output alone.
  * A result above work_size runs in tiles and keeps the host's size (700×500, 1 iteration a stage);
@@ -13,6 +14,7 @@
  * `make c-tests` (mk/cabi.mk) runs it normally and under -fsanitize=address.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <stylefilter.h>
 
 #include <math.h>
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +45,13 @@ static _Atomic int passed, failed;
     } while (0)
 
 #define CHECK_EQ_INT(a, b) CHECK((long long)(a) == (long long)(b), "%lld != %lld", (long long)(a), (long long)(b))
+
+/* The last message (of `ctx`, or the thread's for NULL) contains `text`. */
+#define CHECK_MESSAGE(ctx, text) \
+    CHECK(strstr(sf_last_error_message(ctx), text) != NULL, "message lacks \"%s\": %s", text, sf_last_error_message(ctx))
+/* ... and does not. */
+#define CHECK_NO_MESSAGE(ctx, text) \
+    CHECK(strstr(sf_last_error_message(ctx), text) == NULL, "message has \"%s\": %s", text, sf_last_error_message(ctx))
 
 static double now(void) {
     struct timespec t;
@@ -239,9 +249,19 @@ static void test_options(void) {
     sf_options o;
     CHECK_EQ_INT(sf_options_init(NULL, sizeof o), SF_INVALID_ARGUMENT);
     CHECK(strlen(sf_last_error_message(NULL)) > 0, "thread-local message after a failure");
-    CHECK_EQ_INT(sf_options_init(&o, sizeof o - 1), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_options_init(&o, 87), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "87");
     CHECK_EQ_INT(sf_options_init(&o, 0), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_options_init(&o, SIZE_MAX), SF_INVALID_ARGUMENT);
+    /* size_t values are reported as the unsigned numbers they are, never as -1. */
+    char number[32];
+    snprintf(number, sizeof number, "%zu", (size_t)SIZE_MAX);
+    CHECK_MESSAGE(NULL, number);
+    CHECK_NO_MESSAGE(NULL, "-1");
+    CHECK_EQ_INT(sf_options_init(&o, (size_t)1 << 63), SF_INVALID_ARGUMENT);
+    snprintf(number, sizeof number, "struct_size %zu", (size_t)1 << 63); /* not "is -9223372036854775808" */
+    CHECK_MESSAGE(NULL, number);
+    CHECK_EQ_INT(sf_options_init(&o, 4097), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_options_init(&o, sizeof o), SF_OK);
     CHECK_EQ_INT(o.struct_size, sizeof o);
     CHECK_EQ_INT(o.iterations, 24);
@@ -311,10 +331,134 @@ static void test_options(void) {
     CHECK_EQ_INT(sf_output_size(&o, 0, 100, &w, &h), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_output_size(&o, 100, 0, &w, &h), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_output_size(&o, UINT32_MAX, UINT32_MAX, &w, &h), SF_INVALID_ARGUMENT);
+    /* A content sf_stylize would refuse is refused here too, whatever max_size makes of it:
+     * beyond SF_MAX_IMAGE_SIDE a side or SF_MAX_IMAGE_PIXELS in all. */
+    o.max_size = 512;
+    w = h = 7;
+    CHECK_EQ_INT(sf_output_size(&o, UINT32_MAX, UINT32_MAX, &w, &h), SF_INVALID_ARGUMENT);
+    CHECK(w == 7 && h == 7, "outputs written on failure: %ux%u", w, h);
+    CHECK_MESSAGE(NULL, "4294967295");
+    CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE + 1, 100, &w, &h), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_output_size(&o, 100, SF_MAX_IMAGE_SIDE + 1, &w, &h), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS / SF_MAX_IMAGE_SIDE + 1, &w, &h),
+                 SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS / SF_MAX_IMAGE_SIDE, &w, &h), SF_OK);
+    CHECK(w == 512 && h == 512 * (SF_MAX_IMAGE_PIXELS / SF_MAX_IMAGE_SIDE) / SF_MAX_IMAGE_SIDE, "%ux%u", w, h);
+    CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE, 1, &w, &h), SF_OK); /* the longest side at the limit */
+    CHECK(w == 512 && h == 1, "%ux%u", w, h);
+    o.max_size = 0;
     CHECK_EQ_INT(sf_output_size(&o, 100, 100, NULL, &h), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_output_size(&o, 100, 100, &w, NULL), SF_INVALID_ARGUMENT);
     o.struct_size = 8;
     CHECK_EQ_INT(sf_output_size(&o, 100, 100, &w, &h), SF_INVALID_ARGUMENT);
+}
+
+/* ---- Every struct_size from 88 to sizeof(sf_options) ---------------------------------------- */
+
+/* Every field of sf_options (the header's layout) and, for the fields appended after the first
+ * ABI 1 header's 88 bytes, its option name and a value other than the default. */
+#define FIELD(f, name, value) {offsetof(sf_options, f), sizeof(((sf_options *)0)->f), #f, name, value}
+static const struct {
+    size_t offset, size;
+    const char *field, *name, *value;
+} option_fields[] = {
+    FIELD(struct_size, NULL, NULL), FIELD(iterations, "iterations", "9"), FIELD(optimizer, "optimizer", "adam"),
+    FIELD(learning_rate, "lr", "0.5"), FIELD(content_weight, "content-weight", "2"),
+    FIELD(style_weight, "style-weight", "1e3"), FIELD(tv_weight, "tv-weight", "3"),
+    FIELD(content_layers, "content-layers", "conv3_1"), FIELD(style_layers, "style-layers", "conv1_1"),
+    FIELD(pooling, "pooling", "avg"), FIELD(init, "init", "random"), FIELD(init_image, NULL, NULL),
+    FIELD(seed, "seed", "5"), FIELD(scales, "scales", "3"), FIELD(objective, "objective", "tutorial"),
+    FIELD(max_size, "size", "300"), FIELD(threads, "threads", "1"), FIELD(work_size, "work-size", "256"),
+    FIELD(padding, "padding", "zero"), FIELD(max_memory, "max-memory", "2G"),
+    FIELD(style_scale, "style-scale", "2"), FIELD(colors, "colors", "luminance"), FIELD(masks, NULL, NULL),
+    FIELD(normalize_gradients, "normalize-gradients", "on"), FIELD(preconditioner, "preconditioner", "none"),
+};
+#define OPTION_FIELDS (sizeof option_fields / sizeof option_fields[0])
+
+/* A caller's struct of `size` bytes at an 8-aligned address right before an inaccessible page
+ * (the bytes from `size` up to that page hold the sentinel 0xEE): reading or writing past
+ * struct_size crashes or changes the sentinel, also inside the uninstrumented library. */
+typedef struct {
+    unsigned char *pages;
+    size_t page;
+} guarded;
+
+static guarded guarded_make(void) {
+    guarded g = {NULL, (size_t)sysconf(_SC_PAGESIZE)};
+    void *m = mmap(NULL, 2 * g.page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED || mprotect((unsigned char *)m + g.page, g.page, PROT_NONE) != 0) {
+        perror("mmap/mprotect");
+        exit(2);
+    }
+    g.pages = m;
+    return g;
+}
+
+static sf_options *guarded_struct(const guarded *g, size_t size) {
+    size_t rounded = (size + 7) & ~(size_t)7;
+    unsigned char *p = g->pages + g->page - rounded;
+    memset(g->pages + g->page - 512, 0xEE, 512);
+    return (sf_options *)p;
+}
+
+static int sentinel_intact(const sf_options *o, size_t size) {
+    const unsigned char *b = (const unsigned char *)o;
+    for (size_t i = size; i < ((size + 7) & ~(size_t)7); i++)
+        if (b[i] != 0xEE) return 0;
+    return 1;
+}
+
+/* sf_options_init, _set, _parse and sf_output_size with every struct_size the header documents:
+ * the fields that fit whole are filled with the defaults (and can be set), a field the size cuts
+ * is zeroed below struct_size and refused by name, nothing at or past struct_size is touched. */
+static void test_struct_sizes(void) {
+    sf_options reference;
+    sf_options_init(&reference, sizeof reference);
+    guarded g = guarded_make();
+    for (size_t size = 88; size <= sizeof(sf_options); size++) {
+        sf_options *o = guarded_struct(&g, size);
+        const unsigned char *b = (const unsigned char *)o;
+        CHECK(sf_options_init(o, size) == SF_OK, "struct_size %zu: %s", size, sf_last_error_message(NULL));
+        CHECK(o->struct_size == size, "struct_size %zu: set to %zu", size, o->struct_size);
+        CHECK(sentinel_intact(o, size), "struct_size %zu: sf_options_init wrote past it", size);
+        for (size_t k = 1; k < OPTION_FIELDS; k++) {
+            size_t at = option_fields[k].offset, n = option_fields[k].size;
+            if (at + n <= size) {
+                CHECK(memcmp(b + at, (const unsigned char *)&reference + at, n) == 0, "struct_size %zu: %s not the default",
+                      size, option_fields[k].field);
+            } else if (at < size) {
+                int zero = 1;
+                for (size_t i = at; i < size; i++) zero &= b[i] == 0;
+                CHECK(zero, "struct_size %zu: the cut field %s not zeroed", size, option_fields[k].field);
+            }
+        }
+        /* Every option by name: the fields that fit take it, the others are refused, unchanged. */
+        for (size_t k = 1; k < OPTION_FIELDS; k++) {
+            if (option_fields[k].name == NULL) continue;
+            size_t at = option_fields[k].offset, n = option_fields[k].size;
+            unsigned char before[sizeof(sf_options)];
+            memcpy(before, o, size);
+            int rc = sf_options_set(o, option_fields[k].name, option_fields[k].value);
+            if (at + n <= size) {
+                CHECK(rc == SF_OK, "struct_size %zu: %s=%s: %s", size, option_fields[k].name, option_fields[k].value,
+                      sf_last_error_message(NULL));
+                CHECK(memcmp(before + at, b + at, n) != 0, "struct_size %zu: %s not written", size, option_fields[k].field);
+            } else {
+                CHECK(rc == SF_INVALID_ARGUMENT, "struct_size %zu: %s set beyond the struct", size, option_fields[k].name);
+                CHECK(memcmp(before, o, size) == 0, "struct_size %zu: a refused %s changed the struct", size,
+                      option_fields[k].name);
+            }
+            CHECK(sentinel_intact(o, size), "struct_size %zu: sf_options_set(%s) wrote past it", size, option_fields[k].name);
+        }
+        CHECK(sf_options_parse(o, "iterations=5 threads=2") == SF_OK, "struct_size %zu: parse", size);
+        CHECK(o->iterations == 5 && o->threads == 2, "struct_size %zu: parse", size);
+        uint32_t w = 0, h = 0;
+        o->max_size = 32;
+        CHECK(sf_output_size(o, 100, 50, &w, &h) == SF_OK && w == 32 && h == 16, "struct_size %zu: output size %ux%u",
+              size, w, h);
+        CHECK(sentinel_intact(o, size), "struct_size %zu: written past it", size);
+    }
+    munmap(g.pages, 2 * g.page);
 }
 
 /* ---- The option table: set by name, introspection -------------------------------------------- */
@@ -355,6 +499,14 @@ static void test_option_table(void) {
     CHECK_EQ_INT(sf_option_info(0, NULL), SF_INVALID_ARGUMENT);
     d.struct_size = 8;
     CHECK_EQ_INT(sf_option_info(0, &d), SF_INVALID_ARGUMENT);
+    d.struct_size = SIZE_MAX;
+    CHECK_EQ_INT(sf_option_info(0, &d), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "18446744073709551615");
+    d.struct_size = sizeof d;
+    CHECK_EQ_INT(sf_option_info(SIZE_MAX, &d), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "index 18446744073709551615");
+    CHECK_EQ_INT(sf_option_info((size_t)1 << 63, &d), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "index 9223372036854775808");
 
     sf_options defaults, o;
     sf_options_init(&defaults, sizeof defaults);
@@ -477,6 +629,43 @@ static void test_option_table(void) {
     CHECK(o.style_layers && strcmp(o.style_layers, "conv1_1:1,conv2_1") == 0, "style_layers");
     CHECK_EQ_INT(sf_options_set(&o, "size", "full"), SF_OK);
     CHECK_EQ_INT(o.max_size, 0);
+
+    /* Values are exact: no white space around them, no sign on a count, plain decimal numbers,
+     * only the documented units K, M, G. (The command and -process share this parser:
+     * Tests/CABI/option-parity.sh.) */
+    static const char *const refused[][2] = {
+        {"iterations", " 2"}, {"iterations", "2 "}, {"iterations", "+2"}, {"iterations", "2\t"}, {"iterations", "\n2"},
+        {"iterations", "-0"}, {"iterations", "2.0"}, {"iterations", "0x10"}, {"iterations", "1e2"}, {"threads", "+0"},
+        {"scales", " 1"}, {"seed", "+1"}, {"seed", " 1"}, {"seed", "-1"}, {"seed", "18446744073709551616"},
+        {"size", "full "}, {"size", " full"}, {"size", "Full"}, {"size", "+512"}, {"work-size", "256 "},
+        {"max-memory", "1T"}, {"max-memory", "1g"}, {"max-memory", "1GiB"}, {"max-memory", "1GB"}, {"max-memory", " 1G"},
+        {"max-memory", "1G "}, {"max-memory", "+1G"}, {"max-memory", "1e3M"}, {"max-memory", "0x400M"},
+        {"max-memory", "1.G"}, {"max-memory", "G"}, {"style-weight", "+1"}, {"style-weight", " 1"}, {"style-weight", "1 "},
+        {"style-weight", "0x1p3"}, {"style-weight", "infinity"}, {"style-weight", "1."}, {"lr", "+0.5"}, {"style-scale", " 2"},
+        {"optimizer", "adam "}, {"optimizer", " adam"}, {"init", " random"}, {"padding", "zero\t"},
+        {"content-layers", " conv4_2"}, {"content-layers", "conv4_2 "}, {"content-layers", "conv3_1 ,conv4_2"},
+        {"style-layers", " conv1_1"}, {"style-layers", "conv1_1:1 "}, {"style-layers", "conv1_1: 1"},
+        {"style-layers", "conv1_1 :1"}, {"style-layers", "conv1_1:+1"}, {"style-layers", "conv1_1,"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) expect_refused(&o, refused[i][0], refused[i][1], NULL);
+    CHECK_EQ_INT(sf_options_parse(&o, "iterations=+2"), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "iterations: '+2' is not a whole number");
+    CHECK_EQ_INT(sf_options_set(&o, "iterations", " 2"), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "white space");
+    CHECK_EQ_INT(sf_options_set(&o, "max-memory", "1T"), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(NULL, "K, M, G");
+    /* Spaces after a list's commas are allowed (as the docs show lists); exact forms are taken. */
+    CHECK_EQ_INT(sf_options_set(&o, "style-layers", "conv1_1:0.2, conv2_1:0.5,\tconv3_1"), SF_OK);
+    CHECK_EQ_INT(sf_options_set(&o, "content-layers", "conv3_1, conv4_2"), SF_OK);
+    CHECK_EQ_INT(sf_options_set(&o, "iterations", "007"), SF_OK);
+    CHECK_EQ_INT(o.iterations, 7);
+    CHECK_EQ_INT(sf_options_set(&o, "style-weight", ".5"), SF_OK);
+    CHECK_EQ_INT(sf_options_set(&o, "style-weight", "2.5E-1"), SF_OK);
+    CHECK(o.style_weight == 0.25f, "%g", o.style_weight);
+    CHECK_EQ_INT(sf_options_set(&o, "max-memory", "300000K"), SF_OK);
+    CHECK_EQ_INT(o.max_memory, 300000ull << 10);
+    CHECK_EQ_INT(sf_options_set(&o, "max-memory", "536870912"), SF_OK);
+    CHECK_EQ_INT(o.max_memory, 512ull << 20);
     /* All or nothing. */
     sf_options before = o;
     CHECK_EQ_INT(sf_options_parse(&o, "iterations=8 threads=999"), SF_INVALID_ARGUMENT);
@@ -502,6 +691,16 @@ static void test_option_table(void) {
 static int list_options(void) {
     for (size_t i = 0; i < sf_option_count(); i++) printf("%s\n", describe(i).name);
     return failed ? 1 : 0;
+}
+
+/* `abi_test --set NAME VALUE`: sf_options_set's verdict, "ok" or the message (Tests/CABI/
+ * option-parity.sh compares it with the command's and -process's); exit status 0 if accepted. */
+static int set_option(const char *name, const char *value) {
+    sf_options o;
+    sf_options_init(&o, sizeof o);
+    int rc = sf_options_set(&o, name, value);
+    printf("%s\n", rc == SF_OK ? "ok" : sf_last_error_message(NULL));
+    return rc == SF_OK ? 0 : 1;
 }
 
 /* ---- Contexts ------------------------------------------------------------------------------ */
@@ -555,6 +754,32 @@ static void test_context_errors(const char *tmpdir) {
     CHECK(strlen(sf_last_error_message((sf_context *)&not_a_context)) > 0, "message of a non-context");
 }
 
+/* ---- A cut field is never read ---------------------------------------------------------------- */
+
+/* sf_stylize with struct sizes that cut work_size, colors and preconditioner, whose bytes below
+ * struct_size hold 0xFF (an invalid value if they were read with the default's other bytes):
+ * the run succeeds with the defaults and reads nothing past struct_size. */
+static void test_cut_fields(sf_context *ctx) {
+    buffer content = make_picture(40, 24, SF_FORMAT_RGB8, 0);
+    buffer style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
+    buffer out = make_buffer(32, 19, SF_FORMAT_RGB8, 0);
+    const size_t sizes[] = {offsetof(sf_options, work_size) + 2, offsetof(sf_options, colors) + 2,
+                            offsetof(sf_options, preconditioner) + 3};
+    guarded g = guarded_make();
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t size = sizes[i];
+        sf_options *o = guarded_struct(&g, size);
+        CHECK_EQ_INT(sf_options_init(o, size), SF_OK);
+        CHECK_EQ_INT(sf_options_parse(o, "iterations=2 scales=1 threads=1 seed=7 init=random size=32"), SF_OK);
+        memset((unsigned char *)o + size - (size % 4), 0xFF, size % 4);
+        int rc = sf_stylize(ctx, o, &content.img, &style.img, NULL, 1, &out.img, NULL, NULL);
+        CHECK(rc == SF_OK, "struct_size %zu: %s: %s", size, sf_status_name(rc), sf_last_error_message(ctx));
+        CHECK(sentinel_intact(o, size), "struct_size %zu: written past it", size);
+    }
+    munmap(g.pages, 2 * g.page);
+    free(content.mem); free(style.mem); free(out.mem);
+}
+
 /* ---- Bad inputs to sf_stylize -------------------------------------------------------------- */
 
 static int expect_invalid(sf_context *ctx, const sf_options *o, const sf_image *content, const sf_image *styles,
@@ -592,6 +817,12 @@ static void test_bad_inputs(sf_context *ctx) {
     BAD(ctx, &o, &content.img, &style.img, NULL, 0);
     BAD(ctx, &o, &content.img, &style.img, NULL, 65);
     BAD(ctx, &o, &content.img, &style.img, NULL, SIZE_MAX);
+    CHECK_MESSAGE(ctx, "18446744073709551615");
+    /* 2^63 is not 0 (nor negative): checked as the size_t it is before any conversion. */
+    BAD(ctx, &o, &content.img, &style.img, NULL, (size_t)1 << 63);
+    CHECK_MESSAGE(ctx, "style_count 9223372036854775808 is more than 64");
+    BAD(ctx, &o, &content.img, &style.img, NULL, ((size_t)1 << 32) + 1); /* not 1 after a 32-bit cut */
+    CHECK_MESSAGE(ctx, "4294967297");
     memset(out.mem, 0xA5, out.size);
     CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, NULL, NULL, NULL), SF_INVALID_ARGUMENT);
 
@@ -606,6 +837,9 @@ static void test_bad_inputs(sf_context *ctx) {
     c = content.img; c.stride_bytes = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.stride_bytes = SIZE_MAX / 2; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.stride_bytes = SIZE_MAX; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "18446744073709551615");
+    c = content.img; c.stride_bytes = (size_t)1 << 63; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "stride_bytes 9223372036854775808");
     c = content.img; c.format = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.format = 99; BAD(ctx, &o, &c, &style.img, NULL, 1);
     c = content.img; c.format = -1; BAD(ctx, &o, &c, &style.img, NULL, 1);
@@ -659,9 +893,12 @@ static void test_bad_inputs(sf_context *ctx) {
     weights[0] = INFINITY; weights[1] = 0; BAD(ctx, &o, &content.img, two, weights, 2);
 
     /* Options. */
-    p = o; p.struct_size = sizeof p - 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o; p.struct_size = 87; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.struct_size = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.struct_size = SIZE_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "18446744073709551615");
+    p = o; p.struct_size = (size_t)1 << 63; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "struct_size 9223372036854775808");
     {
         unsigned char big[sizeof(sf_options) + 8];
         sf_options_init((sf_options *)big, sizeof big);
@@ -1191,6 +1428,7 @@ static void test_threads(sf_context *first) {
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--list-options") == 0) return list_options();
+    if (argc == 4 && strcmp(argv[1], "--set") == 0) return set_option(argv[2], argv[3]);
     model_path = argc > 1 ? argv[1] : getenv("STYLEFILTER_MODEL");
     char tmpdir[] = "/tmp/sf-abi-XXXXXX";
     if (!mkdtemp(tmpdir)) {
@@ -1200,6 +1438,7 @@ int main(int argc, char **argv) {
     double t0 = now();
     test_layout();
     test_options();
+    test_struct_sizes();
     test_option_table();
     test_context_errors(tmpdir);
 
@@ -1212,6 +1451,7 @@ int main(int argc, char **argv) {
     } else {
         CHECK(sf_context_model_path(ctx) != NULL && strlen(sf_context_model_path(ctx)) > 0, "model path");
         test_bad_inputs(ctx);
+        test_cut_fields(ctx);
         test_runs(ctx);
         test_masks(ctx);
         test_cancel(ctx);

@@ -30,3 +30,49 @@ for front in command process; do
     fi
 done
 echo "option-parity: ok ($(wc -l <"$work/options.c-api") options: C API = stylize = -process)"
+
+# The three front ends take option values alike (one parser, the table's): each value below is
+# accepted by all three or refused by all three, as the last column says. A refusal names the
+# option ("NAME: 'VALUE' …"); the accepted ones then fail on the missing images instead.
+verdicts=0
+while IFS='|' read -r name value expected; do
+    [ -n "$name" ] || continue
+    if "$abi_test" --set "$name" "$value" >"$work/value.c-api" 2>&1; then capi=accepted; else capi=refused; fi
+    "$stylize" /nonexistent/parity.png -s /nonexistent/parity-style.png -o "$work/value-out.png" \
+        "--$name=$value" >"$work/value.command" 2>&1 || true
+    if grep -qF -- "--$name: '" "$work/value.command"; then command=refused; else command=accepted; fi
+    MAGICK_CODER_FILTER_PATH=$filters convert "$work/parity.png" \
+        -process "stylize style=/nonexistent/parity-style.png $name='$value'" "$work/value-out.png" \
+        >"$work/value.process" 2>&1 || true
+    if grep -qF -- "$name: '" "$work/value.process"; then process=refused; else process=accepted; fi
+    if [ "$capi $command $process" != "$expected $expected $expected" ]; then
+        echo "option-parity: $name='$value': C API $capi, command $command, -process $process (expected $expected)"
+        cat "$work/value.c-api" "$work/value.command" "$work/value.process"
+        exit 1
+    fi
+    verdicts=$((verdicts + 1))
+done <<'VALUES'
+iterations|2|accepted
+iterations|+2|refused
+iterations| 2|refused
+iterations|2 |refused
+iterations|-0|refused
+seed|+1|refused
+size|full|accepted
+size|full |refused
+size| 512|refused
+max-memory|1.5G|accepted
+max-memory|1T|refused
+max-memory|1g|refused
+max-memory|+1G|refused
+style-weight|1e3|accepted
+style-weight|+1|refused
+style-weight|0x10|refused
+optimizer|adam|accepted
+optimizer|adam |refused
+init|random|accepted
+style-layers|conv1_1:0.2, conv2_1:0.5|accepted
+style-layers|conv1_1: 0.5|refused
+style-layers| conv1_1|refused
+VALUES
+echo "option-parity: ok ($verdicts values: accepted or refused alike by the C API, stylize and -process)"

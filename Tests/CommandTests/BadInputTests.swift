@@ -60,6 +60,17 @@ final class BadInputTests: CommandTestCase {
             ("blend NaN", ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "1,nan"]),
             ("blend negative", ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "1,-1"]),
             ("blend all zero", ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "0,0"]),
+            // Values are exact (the option table's OptionText): no blanks around them, no sign on
+            // a count, plain decimal numbers, only the units K, M, G.
+            ("count with a sign", base + ["--iterations", "+2"]),
+            ("count with a space", base + ["--iterations", " 2"]),
+            ("word with a space", base + ["--size", "full "]),
+            ("memory budget in terabytes", base + ["--max-memory", "1T"]),
+            ("memory budget in lower case", base + ["--max-memory", "2g"]),
+            ("weight with a sign", base + ["--style-weight", "+1"]),
+            ("weight in hexadecimal", base + ["--style-weight", "0x10"]),
+            ("blend weight with a sign", ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "+1,1"]),
+            ("blend weight with a space", ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", " 1,1"]),
             ("unknown optimizer", base + ["--optimizer", "sgd"]),
             ("unknown pooling", base + ["--pooling", "min"]),
             ("unknown objective", base + ["--objective", "fancy"]),
@@ -124,6 +135,8 @@ final class BadInputTests: CommandTestCase {
             (base + ["--mask", "missing-mask.png"], "missing-mask.png"),
             (base + ["--style-scale", "9"], "--style-scale"),
             (base + ["--colors", "sepia"], "--colors"),
+            (base + ["--iterations", "+2"], "--iterations: '+2' is not a whole number"),
+            (base + ["--size", "full "], "white space"),
             (base + ["--style-scale", "2", "--objective", "tutorial"], "tutorial"),
             // A mistyped start word is read as a file name: the error lists the words too.
             (base + ["--init", "style-colours"], "style-colors"),

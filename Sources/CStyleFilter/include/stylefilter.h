@@ -194,15 +194,22 @@ typedef struct sf_options {
 
 /* Fills *options with the defaults and sets options->struct_size = struct_size.
  * struct_size must be sizeof(sf_options) as the caller knows it: smaller than 88 (the
- * first ABI 1 header's) → SF_INVALID_ARGUMENT; 88 up to this header's sizeof → the fields that fit are
- * filled (the others take their defaults in every call); larger → the known part is filled and
- * the rest zeroed (a newer header's fields, which this library does not know, must stay zero). */
+ * first ABI 1 header's) or larger than 4096 → SF_INVALID_ARGUMENT; any size from 88 up to this
+ * header's sizeof → the fields that fit whole are filled (the others take their defaults in every
+ * call); larger → the known part is filled and the rest zeroed (a newer header's fields, which
+ * this library does not know, must stay zero). No call ever reads or writes a byte at or past
+ * struct_size. A field that struct_size cuts (an odd size such as 127) is not the caller's: its
+ * bytes below struct_size are zeroed here and never read or written by other calls (the field
+ * takes its default; setting it by name is refused). Every call accepts the sizes this one does. */
 int sf_options_init(sf_options *options, size_t struct_size);
 
 /* Sets one option by name from text, as the `stylize` command's long option of that name takes
  * it ("iterations" "200", "style-weight" "1e3", "max-memory" "1.5G", "size" "full", "optimizer"
  * "adam", "style-layers" "conv1_1:1,conv2_1:0.5"); the names and what each accepts are listed
- * by sf_option_info. The value is checked against the option's bounds or choices now; a bad
+ * by sf_option_info. Values are exact: no white space around them; counts are digits only (no
+ * sign: "+2" and " 2" are refused); numbers are plain decimal ("0.5", ".5", "1e3"; no "+", hex,
+ * inf or nan); words as listed ("full", not "full "); a list's entries may be separated by a
+ * comma and spaces ("conv1_1:0.2, conv2_1:0.5"). The value is checked against the option's bounds or choices now; a bad
  * name or value gives SF_INVALID_ARGUMENT, a message naming the option and what it accepts, and
  * leaves *options unchanged. options must have been filled by sf_options_init. The strings of
  * the list options (content_layers, style_layers) are copies the library keeps for the life of
@@ -223,7 +230,8 @@ typedef enum sf_option_type {
     SF_OPTION_CHOICE = 3,          /* one of `choices` */
     SF_OPTION_LAYERS = 4,          /* comma-separated layer names (`choices` lists them) */
     SF_OPTION_WEIGHTED_LAYERS = 5, /* LAYER[:WEIGHT],… (layers in `choices`) */
-    SF_OPTION_BYTES = 6,           /* memory size: bytes, or with K, M, G (binary): 1500M, 1.5G */
+    SF_OPTION_BYTES = 6,           /* memory size: bytes, or with K, M or G (binary, upper case;
+                                      no other unit): 1500M, 1.5G */
     SF_OPTION_PIXELS = 7           /* pixel size in minimum…maximum, or a word of `choices` ("full") */
 } sf_option_type;
 
@@ -255,7 +263,10 @@ size_t sf_option_count(void);
 int sf_option_info(size_t index, sf_option_description *out);
 
 /* The size of the result for a content of width × height under `options` (NULL = defaults,
- * which keep the content's size):
+ * which keep the content's size). A content sf_stylize would refuse (a side above
+ * SF_MAX_IMAGE_SIDE, more than SF_MAX_IMAGE_PIXELS pixels, or empty) or a result outside
+ * SF_MIN_RESULT_SIDE…SF_MAX_RESULT_SIDE gives SF_INVALID_ARGUMENT and a message.
+ * Otherwise:
  * the content's size if its longest side is <= max_size (or max_size is 0), else scaled so the
  * longest side is max_size, keeping the aspect ratio (the short side rounded, at least 1).
  * The caller allocates the output at exactly this size. */

@@ -32,9 +32,14 @@ public struct OptionSpec: Sendable {
     /// The default the command shows (`StyleOptions()`).
     public var defaultText: String { read(StyleOptions()) }
 
-    /// Sets the option in `options` from `text`; throws an error naming the option and what it accepts.
+    /// Sets the option in `options` from `text`; throws an error naming the option and what it
+    /// accepts. The text must be exact (`OptionText`): white space around it is refused here,
+    /// for every option, and each row's parser takes only its documented forms.
     public func set(_ text: String, in options: inout StyleOptions) throws(OptionError) {
-        do {
+        do throws(OptionError) {
+            guard !OptionText.hasPadding(text) else {
+                throw OptionTable.fail(name, text, "has white space around it")
+            }
             try write(&options, text)
         } catch {
             throw OptionError(option: name, message: "\(error.message); valid: \(accepted)")
@@ -134,10 +139,18 @@ public enum OptionTable {
             maximum: Double(range.upperBound), minimumExclusive: false, choices: [],
             read: { "\($0[keyPath: field])" },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard let v = Int(Substring(text).trimmingSpaces()) else { throw fail(name, text, "is not a whole number") }
-                guard range.contains(v) else { throw fail(name, text, "is out of range") }
-                o[keyPath: field] = v
+                o[keyPath: field] = try count(text, name: name, range: range)
             })
+    }
+
+    /// A count in `range`: digits only (`OptionText.count`); a negative or too large whole number
+    /// is "out of range", anything else (a sign, blanks, a fraction) "not a whole number".
+    static func count(_ text: String, name: String, range: ClosedRange<Int>) throws(OptionError) -> Int {
+        guard OptionText.isCount(text) || OptionText.isNegativeCount(text) else {
+            throw fail(name, text, "is not a whole number (digits only)")
+        }
+        guard let v = OptionText.count(text, as: Int.self), range.contains(v) else { throw fail(name, text, "is out of range") }
+        return v
     }
 
     /// A finite number ≥ 0 (> 0 when `exclusive`), within `range` when there is one.
@@ -155,10 +168,10 @@ public enum OptionTable {
     }
 
     static func weight(_ text: String, name: String, positive: Bool = false) throws(OptionError) -> Float {
-        guard let v = Float(Substring(text).trimmingSpaces()) else { throw fail(name, text, "is not a number") }
+        guard OptionText.isDecimal(text), let v = Float(text) else { throw fail(name, text, "is not a number") }
         guard v.isFinite else { throw fail(name, text, "is not finite") }
         guard positive ? v > 0 : v >= 0 else { throw fail(name, text, "is out of range") }
-        return v
+        return v == 0 ? 0 : v  // "-0" is 0
     }
 
     static func choice<E: RawRepresentable & CaseIterable & Sendable>(
@@ -170,16 +183,17 @@ public enum OptionTable {
             maximum: nil, minimumExclusive: false, choices: words,
             read: { $0[keyPath: field].rawValue },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard let v = E(rawValue: Substring(text).trimmingSpaces()) else {
+                guard let v = E(rawValue: text) else {
                     throw fail(name, text, "is not a choice")
                 }
                 o[keyPath: field] = v
             })
     }
 
-    /// Comma-separated entries; an empty entry (`a,,b`, a trailing comma, an empty list) is an error.
+    /// Comma-separated entries (`OptionText.entries`: spaces may follow a comma); an empty entry
+    /// (`a,,b`, a trailing comma, an empty list) is an error.
     static func entries(_ text: String, name: String) throws(OptionError) -> [String] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
+        let parts = OptionText.entries(text).map(String.init)
         if let i = parts.firstIndex(where: \.isEmpty) {
             throw fail(name, text, "has an empty entry (\(i + 1))")
         }
@@ -223,7 +237,7 @@ public enum OptionTable {
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
                 var layers: [(name: String, weight: Float)] = []
                 for entry in try entries(text, name: name) {
-                    let pieces = entry.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
+                    let pieces = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
                     guard pieces.count <= 2, !pieces[0].isEmpty else {
                         throw fail(name, text, "has an entry '\(entry)' that is not LAYER or LAYER:WEIGHT")
                     }
@@ -258,8 +272,7 @@ public enum OptionTable {
             choices: words,
             read: { o in initialChoices.first { $0.value == o.initialization }?.word ?? "PATH" },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                let t = Substring(text).trimmingSpaces()
-                guard let v = initialChoices.first(where: { $0.word == t })?.value else {
+                guard let v = initialChoices.first(where: { $0.word == text })?.value else {
                     throw fail(name, text, "is not a choice")
                 }
                 o.initialization = v
@@ -273,7 +286,10 @@ public enum OptionTable {
             maximum: Double(UInt64.max), minimumExclusive: false, choices: [],
             read: { "\($0.seed)" },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard let v = UInt64(Substring(text).trimmingSpaces()) else { throw fail(name, text, "is not a whole number") }
+                guard OptionText.isCount(text) || OptionText.isNegativeCount(text) else {
+                    throw fail(name, text, "is not a whole number (digits only)")
+                }
+                guard let v = OptionText.count(text, as: UInt64.self) else { throw fail(name, text, "is out of range") }
                 o.seed = v
             })
     }()
@@ -290,11 +306,8 @@ public enum OptionTable {
                 return full && v == StyleOptions.fullSize ? "full" : "\(v)"
             },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                let t = Substring(text).trimmingSpaces()
-                if full, t == "full" { o[keyPath: field] = StyleOptions.fullSize; return }
-                guard let v = Int(t) else { throw fail(name, text, "is not a whole number") }
-                guard range.contains(v) else { throw fail(name, text, "is out of range") }
-                o[keyPath: field] = v
+                if full, text == "full" { o[keyPath: field] = StyleOptions.fullSize; return }
+                o[keyPath: field] = try count(text, name: name, range: range)
             })
     }
 
@@ -315,7 +328,7 @@ public enum OptionTable {
             choices: [],
             read: { ByteSize.format($0.maxMemory) },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard let v = ByteSize.parse(Substring(text).trimmingSpaces()) else { throw fail(name, text, "is not a size") }
+                guard let v = ByteSize.parse(text) else { throw fail(name, text, "is not a size") }
                 guard v >= StyleOptions.minimumMemory else { throw fail(name, text, "is too small") }
                 o.maxMemory = v
             })
