@@ -15,6 +15,7 @@
 #                       -process's image inputs (Tests/CABI/process-inputs.sh)
 #   make cmd-equivalence  C API output == `stylize` command output, byte for byte (alpha too)
 #   make readme-test    every sh block of README.md and examples/README.md, installed copy, empty HOME
+#   make memory-sweep   the command, a C program and convert -process under ulimit -v limits
 #
 # Tests use the model $(SF_MODEL): $STYLEFILTER_MODEL if set, else the checkout's models/ file.
 
@@ -44,7 +45,7 @@ MAGICK_LIBS   := $(shell pkg-config --libs MagickCore 2>/dev/null)
 IM_MODULE   := build/imagemagick/stylize.so
 
 .PHONY: cabi-lib imagemagick-module install uninstall cabi-test c-tests abi-symbols examples-test \
-        cmd-equivalence cabi-test-install install-test readme-test option-parity
+        cmd-equivalence cabi-test-install install-test readme-test option-parity memory-sweep
 
 cabi-lib:
 	$(SWIFT) build $(BUILD_FLAGS) --product stylefilter
@@ -90,7 +91,15 @@ uninstall:
 
 # ---- Tests (all against a fresh install into build/cabi/prefix) -------------------------------
 
-cabi-test: c-tests option-parity abi-symbols examples-test cmd-equivalence install-test readme-test
+cabi-test: c-tests option-parity abi-symbols examples-test cmd-equivalence install-test readme-test memory-sweep
+
+# The command, a C program and convert -process under address-space limits (ulimit -v): a result
+# or a clear error, never a signal or a hang. A few limits here; `make test-sanitize` sweeps
+# 150 MB to 2 GB in 50 MB steps (MEMORY_SWEEP_LIMITS).
+MEMORY_SWEEP_LIMITS ?= 150 300 500 900 1500
+memory-sweep: cabi-test-install
+	STYLEFILTER_MODEL=$(SF_MODEL) Tests/Memory/address-space-sweep.sh $(CABI_PREFIX) $(CABI_TMP)/memory-sweep \
+	    $(MEMORY_SWEEP_LIMITS)
 
 cabi-test-install:
 	rm -rf $(CABI_PREFIX)

@@ -162,3 +162,4 @@ test-sanitize:
 	    -L$(SWIFT_RUNTIME_DIR) -ldispatch -lBlocksRuntime -Wl,-rpath,$(SWIFT_RUNTIME_DIR) \
 	    -o $(FUZZ_DIR)/abi_test_tsan
 	STYLEFILTER_MODEL=$(SF_MODEL) TSAN_OPTIONS=halt_on_error=1 $(FUZZ_DIR)/abi_test_tsan
+	$(MAKE) --no-print-directory memory-sweep MEMORY_SWEEP_LIMITS="$$(seq -s ' ' 150 50 2000)"
