@@ -26,6 +26,30 @@ final class StylizeTests: XCTestCase {
         return o
     }
 
+    /// The default thread count is every core: a 64-core host must run a small image in the
+    /// default budget (1.6 counted 16 MiB a thread and refused it above about 60 threads).
+    func testManyThreadsFitTheDefaultBudget() throws {
+        let engine = try Self.sharedEngine.get()
+        for threads in [64, 256] {
+            var o = smallOptions()
+            o.iterations = 1
+            o.threads = threads
+            XCTAssertEqual(o.maxMemory, StyleOptions().maxMemory)
+            let result = try engine.stylize(content: content, styles: [style], options: o)
+            XCTAssertEqual(result.image.width, 48, "threads \(threads)")
+        }
+        // What a thread costs is still counted: a 256 MiB budget fits one thread, not 256.
+        var o = smallOptions()
+        o.iterations = 1
+        o.maxMemory = 256 << 20
+        o.threads = 1
+        XCTAssertNoThrow(try engine.stylize(content: content, styles: [style], options: o))
+        o.threads = 256
+        XCTAssertThrowsError(try engine.stylize(content: content, styles: [style], options: o)) { error in
+            XCTAssertTrue("\(error)".contains("memory budget"), "\(error)")
+        }
+    }
+
     func testLossFallsAndResultHasTheRequestedSize() throws {
         let engine = try Self.sharedEngine.get()
         var totals: [Double] = []
