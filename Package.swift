@@ -26,7 +26,11 @@ let package = Package(
         // The engine: tensors, ops, VGG, objective, optimisers, the stylize driver, model files.
         // The engine's files: CStyleFilterABI (the public header) only for its SF_VERSION_* macros
         // (one version number); CSignalCleanup registers AtomicFile's temporary files.
-        .target(name: "StyleKernel", dependencies: ["COpenBLAS", "CBLASCore", "CStyleFilterABI", "CSignalCleanup"]),
+        // OpenBLAS, loaded at run time, finds the engine's `xerbla_` (BLASErrors) only in the global
+        // scope: an executable that links the engine exports it (a shared library, by its version
+        // script).
+        .target(name: "StyleKernel", dependencies: ["COpenBLAS", "CBLASCore", "CStyleFilterABI", "CSignalCleanup"],
+                linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=xerbla_"])]),
 
         // Loads OpenBLAS without its thread pool and forwards the engine's calls to it; switches
         // it to the AVX2/AVX-512 kernels on CPUs it does not recognise (C: it calls OpenBLAS's

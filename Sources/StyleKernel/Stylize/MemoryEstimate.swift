@@ -11,8 +11,11 @@ public enum MemoryEstimate {
     /// address space, of which only the packing area is touched. It runs without its own thread
     /// pool (Sources/CBLASCore), so the calls in flight are the engine's workers'.
     static let openBLASAddressSpacePerThread = 128 << 20
-    /// A worker thread's stack (glibc's default, from RLIMIT_STACK): address space.
-    static let stackAddressSpacePerThread = 8 << 20
+    /// A worker thread's stack (glibc's default, from RLIMIT_STACK), and the malloc arena glibc
+    /// reserves for a thread that allocates (64 MiB): address space. Uncounted, the arenas left
+    /// OpenBLAS without its buffer under some limits (convert -process at 800 MB), and OpenBLAS
+    /// retries a failed buffer forever.
+    static let stackAddressSpacePerThread = (8 << 20) + (64 << 20)
     /// What a worker thread really touches (its share of OpenBLAS's packing area, its stack):
     /// measured by peak RSS with --threads 1 and 2 on a 2-core machine, 0.4–1.1 MiB at 64, 256
     /// and 512 px; rounded up. (16 MiB until 1.6, which refused a small image on a 64-core host.)
