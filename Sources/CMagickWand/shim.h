@@ -8,5 +8,7 @@
 #define MAGICKCORE_QUANTUM_DEPTH 16
 #endif
 #include <wand/MagickWand.h>
-// What counts as a damaged read (also compiled into the ImageMagick filter module).
+// What counts as a damaged read, and what a decode costs (also compiled into the ImageMagick
+// filter module).
 #include "image_damage.h"
+#include "decode_cost.h"

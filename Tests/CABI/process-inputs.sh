@@ -2,7 +2,8 @@
 # The ImageMagick module's image inputs (convert -process 'stylize …'), as the command's:
 #   a damaged content, style, mask or init image (a truncated JPEG, a PNG whose header is smaller
 #   than its data) is an error naming it and ImageMagick's reason, unless accept-damaged=on;
-#   a style image beyond the library's limits is refused from its header, before decoding;
+#   a style image beyond the library's limits, or whose decode exceeds max-memory=, is refused
+#   from its header, before decoding;
 #   a mask of several frames, or of other proportions than the image's, is refused;
 #   a mask's alpha multiplies it (transparent white = black).
 # After a failure convert exits 1 and writes its input unchanged (ImageMagick 6; docs/c-api.md).
@@ -55,6 +56,10 @@ expect_failure "damaged content" cut.jpg "style=style.png $fast" "$damaged" "the
     "Premature end of JPEG file"
 expect_failure "bad accept-damaged value" rose.png "style=style.png accept-damaged=yes" "accept-damaged is on or off"
 expect_failure "oversize style" rose.png "style=wide.png $fast" "image size out of range" "16000x9000"
+# Within the limits but beyond the budget: 6000×2000 pixels take about 298 MiB to decode.
+convert -size 6000x2000 xc:gray -depth 8 big.png
+expect_failure "style beyond max-memory" rose.png "style=big.png max-memory=256M $fast" "too large to decode" \
+    "6000x2000" "298 MiB" "max-memory="
 convert -size 96x63 xc:white xc:black anim.gif
 expect_failure "two-frame mask" rose.png "style=style.png mask=anim.gif $fast" "a mask is one picture" "2 frames"
 convert -size 64x64 xc:white square.png

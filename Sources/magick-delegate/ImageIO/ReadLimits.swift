@@ -62,20 +62,16 @@ struct PingedImage {
     var frames: [(width: Int, height: Int)]
     var orients: Bool
 
-    /// ImageMagick Q16's pixel cache: four 16-bit samples a pixel, plus a 16-bit index for CMYK
-    /// and palette images.
-    static let cacheBytesPerPixel = 10
-    /// What the reader keeps of the first frame: three Float planes and an alpha plane.
-    static let planeBytesPerPixel = 16
+    /// ImageMagick Q16's pixel cache, and what the reader keeps of the first frame (three Float
+    /// planes and an alpha plane): Sources/CMagickWand/decode_cost.h, shared with the module.
+    static let cacheBytesPerPixel = Int(STYLEFILTER_CACHE_BYTES_PER_PIXEL)
+    static let planeBytesPerPixel = Int(STYLEFILTER_PLANE_BYTES_PER_PIXEL)
 
     /// Every frame's pixel cache (ImageMagick decodes them all), the first frame's float planes,
     /// and the turned copy of the first frame.
     var decodeBytes: Int {
-        let areas = frames.map { $0.width.multipliedReportingOverflow(by: $0.height) }
-        guard !areas.contains(where: \.overflow) else { return .max }
-        let first = areas[0].partialValue
-        var total = Double(first) * Double(Self.planeBytesPerPixel + (orients ? Self.cacheBytesPerPixel : 0))
-        for area in areas { total += Double(area.partialValue) * Double(Self.cacheBytesPerPixel) }
+        let areas = frames.map { Double($0.width) * Double($0.height) }
+        let total = stylefilter_decode_bytes(areas[0], areas.reduce(0, +), orients ? 1 : 0)
         return total >= Double(Int.max / 2) ? .max : Int(total)
     }
 }
