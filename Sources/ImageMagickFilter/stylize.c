@@ -380,22 +380,22 @@ static Image *read_image(const char *key, const char *path, int one_frame, const
     for (const Image *frame = pinged; frame; frame = GetNextImageInList(frame))
         areas += (double)frame->columns * (double)frame->rows;
     pinged = DestroyImageList(pinged);
-    /* The budget (max-memory=) bounds the decode as the command's --max-memory does; the pixels
-     * handed to the library are then counted by sf_stylize. */
-    double cost = stylefilter_decode_bytes((double)w * (double)h, areas, 0);
-    if (cost > (double)a->options.max_memory) {
-        (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "stylize: image too large to decode",
-                                   "`%s' is %zux%zu%s and decoding it needs about %.0f MiB, more than max-memory= "
-                                   "(%.0f MiB): resize it first, or raise max-memory=",
-                                   what, w, h, frames > 1 ? " (several frames)" : "", ceil(cost / 1048576.0),
-                                   ceil((double)a->options.max_memory / 1048576.0));
-        info = DestroyImageInfo(info);
-        return NULL;
-    }
     if (w == 0 || h == 0 || w > SF_MAX_IMAGE_SIDE || h > SF_MAX_IMAGE_SIDE || w * h > SF_MAX_IMAGE_PIXELS) {
         (void)ThrowMagickException(exception, GetMagickModule(), ImageError, "stylize: image size out of range",
                                    "`%s' is %zux%zu: at most %u pixels a side and %u pixels (resize it first)", what,
                                    w, h, SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS);
+        info = DestroyImageInfo(info);
+        return NULL;
+    }
+    /* The budget (max-memory=) bounds the decode as the command's --max-memory does; the pixels
+     * handed to the library are then counted by sf_stylize. */
+    double cost = stylefilter_decode_bytes((double)w * (double)h, areas, 0);
+    if (cost > (double)a->options.max_memory) {
+        (void)ThrowMagickException(exception, GetMagickModule(), ImageError, "stylize: image too large to decode",
+                                   "`%s' is %zux%zu%s and decoding it needs about %.0f MiB, more than max-memory= "
+                                   "(%.0f MiB): resize it first, or raise max-memory=",
+                                   what, w, h, frames > 1 ? " (several frames)" : "", ceil(cost / 1048576.0),
+                                   ceil((double)a->options.max_memory / 1048576.0));
         info = DestroyImageInfo(info);
         return NULL;
     }
