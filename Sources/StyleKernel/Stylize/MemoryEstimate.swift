@@ -89,6 +89,20 @@ public enum MemoryEstimate {
             throw StyleError.outOfMemory(
                 "\(what) needs about \(mebibytes(resident + addressSpace)) MiB of address space\(why) and the process's limit (ulimit -v) leaves \(mebibytes(available)) MiB; \(hint)")
         }
+        // The figures above are arithmetic on /proc and the limits; the allocator is asked too,
+        // for the whole amount at once, mapped and given back untouched (no RAM is used): a limit
+        // or a strict overcommit policy that the arithmetic did not see refuses here, before any
+        // of the work's own allocations, which would trap. The threads' address space is part of
+        // it only under an address-space limit: without one, OpenBLAS's buffers are separate maps
+        // that a heuristic overcommit grants one by one (on a 64-core host they add up to more
+        // than many such machines' RAM, and a single map of that size would be refused).
+        let limited = availableAddressSpace() != nil
+        let (total, overflow) = resident.addingReportingOverflow(limited ? addressSpace : 0)
+        guard !overflow, total >= 0, let probe = malloc(max(total, 1)) else {
+            throw StyleError.outOfMemory(
+                "\(what) needs about \(mebibytes(overflow ? .max : total)) MiB and the system refused that much memory; \(hint)")
+        }
+        free(probe)
     }
 
     // MARK: /proc and /sys
