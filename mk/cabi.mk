@@ -223,7 +223,7 @@ examples-test: cabi-test-install
 	awk -v c=$$change 'BEGIN { exit !(c > 0.08) }' || { echo "mean colour change $$change: not stylized"; exit 1; }; \
 	echo "mean colour change $$change"
 	@echo "== -process under a budget the result cannot fit: an ImageMagick error naming it, the image unchanged"
-	convert -size 4096x3072 gradient:tomato-steelblue -depth 8 $(EXAMPLES_TMP)/huge.ppm
+	convert -size 4608x3456 gradient:tomato-steelblue -depth 8 $(EXAMPLES_TMP)/huge.ppm
 	rm -f $(EXAMPLES_TMP)/huge-out.ppm; \
 	MAGICK_CODER_FILTER_PATH=$(CABI_PREFIX)/lib/stylefilter/imagemagick STYLEFILTER_MODEL=$(SF_MODEL) \
 	    convert $(EXAMPLES_TMP)/huge.ppm -process "stylize style=$(EXAMPLES_TMP)/style.png iterations=1 threads=1 \
