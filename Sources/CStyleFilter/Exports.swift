@@ -204,7 +204,7 @@ enum Stylization {
             try s.planar(what: "style image \(k + 1)")
         }
         let masks = try maskImages.enumerated().map { (k, m) throws(Failure) in
-            RegionMask(try m.planar(what: "mask \(k + 1)"), alpha: m.alpha())
+            RegionMask(try m.planar(what: "mask \(k + 1)"), alpha: try m.alpha(what: "mask \(k + 1)"))
         }
         let engineOptions = try OptionsBridge.engineOptions(o, contentWidth: contentImage.width,
                                                             contentHeight: contentImage.height,
@@ -242,7 +242,7 @@ enum Stylization {
         }
         // 4. Alpha passthrough, then the host buffer (only now is it written).
         var alpha: [Float]? = nil
-        if outputImage.format == .rgba8, let a = contentImage.alpha() {
+        if outputImage.format == .rgba8, let a = try contentImage.alpha(what: "content image") {
             alpha = Resample.resize(a, channels: 1, width: contentImage.width, height: contentImage.height,
                                     toWidth: w, height: h)
         }

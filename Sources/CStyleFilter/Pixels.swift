@@ -94,7 +94,8 @@ struct CheckedImage {
     /// see identical inputs.
     func planar(what: String) throws(Failure) -> PlanarImage {
         let plane = width * height
-        var pixels = [Float](repeating: 0, count: 3 * plane)
+        var pixels: [Float]
+        do { pixels = try CheckedMemory.floats(3 * plane, what: "the pixels of the \(what)") } catch { throw Failure(error) }
         var bad = false
         pixels.withUnsafeMutableBufferPointer { out in
             let scale = 1.0 / 65535.0
@@ -137,9 +138,10 @@ struct CheckedImage {
     }
 
     /// The alpha plane (0…1) of an RGBA8 image, nil for other formats.
-    func alpha() -> [Float]? {
+    func alpha(what: String) throws(Failure) -> [Float]? {
         guard format == .rgba8 else { return nil }
-        var a = [Float](repeating: 0, count: width * height)
+        var a: [Float]
+        do { a = try CheckedMemory.floats(width * height, what: "the alpha of the \(what)") } catch { throw Failure(error) }
         for y in 0..<height {
             let p = UnsafeRawPointer(base + y * stride).assumingMemoryBound(to: UInt8.self)
             for x in 0..<width {

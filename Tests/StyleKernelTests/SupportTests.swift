@@ -73,3 +73,27 @@ final class SupportTests: XCTestCase {
         XCTAssertEqual("a,  b".split(separator: ",")[1].trimmingSpaces(), "b", "works on substrings")
     }
 }
+
+/// The checked allocator refuses what the system will not give, where Swift's would trap.
+final class CheckedMemoryTests: XCTestCase {
+    func testRefusalsThrowOutOfMemory() {
+        // 2⁴⁶ floats (256 TiB): more than x86-64's 128 TiB of user address space, under any
+        // overcommit policy; the count overflows bytes beyond.
+        for count in [1 << 46, Int.max / 2, -1] {
+            XCTAssertThrowsError(try CheckedMemory.floats(count, what: "a test image")) { error in
+                guard case StyleError.outOfMemory(let message) = error else { return XCTFail("\(error)") }
+                XCTAssertTrue(message.contains("a test image"), message)
+            }
+        }
+        XCTAssertThrowsError(try FloatBuffer(checkedCount: 1 << 46))
+    }
+
+    func testWhatCanBeHadIsMade() throws {
+        XCTAssertEqual(try CheckedMemory.floats(5, repeating: 2, what: "x"), [2, 2, 2, 2, 2])
+        let squares: [Int] = try CheckedMemory.array(4, what: "x") { buffer, count in
+            for i in 0..<4 { buffer[i] = i * i }
+            count = 4
+        }
+        XCTAssertEqual(squares, [0, 1, 4, 9])
+    }
+}

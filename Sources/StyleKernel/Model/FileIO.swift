@@ -59,7 +59,7 @@ public enum FileIO {
 
         func readBytes(count: Int, at offset: Int) throws -> [UInt8] {
             if count == 0 { return [] }
-            return try [UInt8](unsafeUninitializedCapacity: count) { buf, initialized in
+            return try CheckedMemory.array(count, what: "reading \(path)") { (buf: inout UnsafeMutableBufferPointer<UInt8>, initialized: inout Int) in
                 try read(into: UnsafeMutableRawBufferPointer(buf), at: offset)
                 initialized = count
             }

@@ -78,7 +78,7 @@ public enum SafeTensors {
         tensors.reserveCapacity(header.entries.count)
         for e in header.entries {
             let count = e.byteRange.count / 4
-            let values = try [Float](unsafeUninitializedCapacity: count) { buf, initialized in
+            let values: [Float] = try CheckedMemory.array(count, what: "tensor \(e.name) of \(reader.path)") { buf, initialized in
                 if count > 0 {
                     try reader.read(into: UnsafeMutableRawBufferPointer(buf), at: header.dataStart + e.byteRange.lowerBound)
                 }

@@ -98,11 +98,10 @@ public enum MemoryEstimate {
         // than many such machines' RAM, and a single map of that size would be refused).
         let limited = availableAddressSpace() != nil
         let (total, overflow) = resident.addingReportingOverflow(limited ? addressSpace : 0)
-        guard !overflow, total >= 0, let probe = malloc(max(total, 1)) else {
+        guard !overflow, CheckedMemory.canMap(total) else {
             throw StyleError.outOfMemory(
                 "\(what) needs about \(mebibytes(overflow ? .max : total)) MiB and the system refused that much memory; \(hint)")
         }
-        free(probe)
     }
 
     // MARK: /proc and /sys

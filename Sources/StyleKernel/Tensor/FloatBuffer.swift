@@ -6,7 +6,8 @@ import Glibc
 /// Planar tensors (channels × height × width, row-major) live in these; no per-iteration
 /// allocation happens in the hot path — buffers are made once per scale and overwritten.
 ///
-/// Buffers whose size grows with the image are made with `init(checkedCount:)`, which throws
+/// Buffers whose size grows with the image are made with `init(checkedCount:)` (with
+/// `CheckedMemory`, the checked allocation of everything that grows with an input), which throws
 /// `StyleError.outOfMemory` when the allocation fails (Swift's own allocator would trap and take
 /// the host process down). `init(count:)` is for the model's fixed-size weights and tests.
 public final class FloatBuffer: @unchecked Sendable {
@@ -15,7 +16,7 @@ public final class FloatBuffer: @unchecked Sendable {
 
     /// Zero-filled; throws `StyleError.outOfMemory` if the memory cannot be had.
     public init(checkedCount count: Int) throws {
-        guard count >= 0, count <= Int.max / MemoryLayout<Float>.stride - 16 else {
+        guard count >= 0, count <= Int.max / 2 / MemoryLayout<Float>.stride else {
             throw StyleError.outOfMemory("cannot allocate a buffer of \(count) floats")
         }
         let bytes = max(count, 1) * MemoryLayout<Float>.stride

@@ -109,7 +109,7 @@ enum MagickImageReader {
 
         // Each channel straight into its plane: no interleaved copy (PingedImage counts 16 bytes
         // a pixel for the planes and the alpha).
-        var planar = [Float](repeating: 0, count: 3 * plane)
+        var planar = try CheckedMemory.floats(3 * plane, what: "the pixels of \(name)")
         for (c, channel) in ["R", "G", "B"].enumerated() {
             let ok = planar.withUnsafeMutableBufferPointer {
                 MagickExportImagePixels(frame, 0, 0, width, height, channel, FloatPixel, $0.baseAddress! + c * plane)
@@ -168,7 +168,7 @@ enum MagickImageReader {
     /// Pixels as interleaved Float 0...1 in the order of `map` ("RGB", "A", "I", …).
     static func export(_ wand: OpaquePointer, map: String, channels: Int, width: Int, height: Int,
                        name: String) throws -> [Float] {
-        var values = [Float](repeating: 0, count: channels * width * height)
+        var values = try CheckedMemory.floats(channels * width * height, what: "the pixels of \(name)")
         let ok = values.withUnsafeMutableBytes {
             MagickExportImagePixels(wand, 0, 0, width, height, map, FloatPixel, $0.baseAddress)
         }

@@ -202,7 +202,7 @@ public enum TorchFile {
                 throw StyleError.invalidModel("\(source): \(name) reaches element \(last) of a storage of \(storage.count)")
             }
         }
-        var values = [Float](repeating: 0, count: count)
+        var values = try CheckedMemory.floats(count, what: "\(source): \(name)")
         var index = [Int](repeating: 0, count: r.shape.count)
         for i in 0..<count {
             let element = zip(index, r.strides).reduce(r.offset) { $0 + $1.0 * $1.1 }
