@@ -27,7 +27,7 @@ public final class StyleEngine: @unchecked Sendable {
         if let n = cache[kind] { return n }
         // Its layers keep the weights twice (forward, and transposed for the gradient) beside
         // small tap matrices; refused before they are made, which would trap on failure.
-        try MemoryEstimate.require(resident: 3 * model.weightBytes, what: "the network's weights",
+        try MemoryEstimate.require(resident: 3 * model.weightBytes, what: "building the network",
                                    hint: "free memory, or raise the process's memory limit")
         let n = VGGNetwork(model: model, pooling: kind)
         cache[kind] = n
