@@ -55,9 +55,9 @@ static const char *const library_names[] = {"libopenblas.so.0", "libopenblas.so"
 
 static void load(void) {
     // OpenBLAS reads the variable only in its load-time constructor: set for that moment and
-    // removed again, so neither the host nor its children see it.
-    int set_here = getenv("OPENBLAS_NUM_THREADS") == NULL && getenv("OMP_NUM_THREADS") == NULL &&
-                   setenv("OPENBLAS_NUM_THREADS", "1", 1) == 0;
+    // removed again, so neither the host nor its children see it. It takes precedence over
+    // GOTO_NUM_THREADS and OMP_NUM_THREADS, which a host may have set for other libraries.
+    int set_here = getenv("OPENBLAS_NUM_THREADS") == NULL && setenv("OPENBLAS_NUM_THREADS", "1", 1) == 0;
     for (int i = 0; library_names[i] && !openblas; i++) openblas = dlopen(library_names[i], RTLD_NOW | RTLD_LOCAL);
     if (set_here) unsetenv("OPENBLAS_NUM_THREADS");
     if (!openblas) {
