@@ -94,8 +94,7 @@ struct CheckedImage {
     /// see identical inputs.
     func planar(what: String) throws(Failure) -> PlanarImage {
         let plane = width * height
-        var pixels: [Float]
-        do { pixels = try CheckedMemory.floats(3 * plane, what: "the pixels of the \(what)") } catch { throw Failure(error) }
+        var pixels = try Self.floats(3 * plane, what: "the pixels of the \(what)")
         var bad = false
         pixels.withUnsafeMutableBufferPointer { out in
             let scale = 1.0 / 65535.0
@@ -137,11 +136,15 @@ struct CheckedImage {
         }
     }
 
+    /// `CheckedMemory.floats`, its refusal as the C API's status.
+    private static func floats(_ count: Int, what: String) throws(Failure) -> [Float] {
+        do { return try CheckedMemory.floats(count, what: what) } catch { throw Failure(error) }
+    }
+
     /// The alpha plane (0…1) of an RGBA8 image, nil for other formats.
     func alpha(what: String) throws(Failure) -> [Float]? {
         guard format == .rgba8 else { return nil }
-        var a: [Float]
-        do { a = try CheckedMemory.floats(width * height, what: "the alpha of the \(what)") } catch { throw Failure(error) }
+        var a = try Self.floats(width * height, what: "the alpha of the \(what)")
         for y in 0..<height {
             let p = UnsafeRawPointer(base + y * stride).assumingMemoryBound(to: UInt8.self)
             for x in 0..<width {

@@ -145,11 +145,12 @@ public enum OptionTable {
 
     /// A count in `range`: digits only (`OptionText.count`); a negative or too large whole number
     /// is "out of range", anything else (a sign, blanks, a fraction) "not a whole number".
-    static func count(_ text: String, name: String, range: ClosedRange<Int>) throws(OptionError) -> Int {
+    static func count<T: FixedWidthInteger>(_ text: String, name: String,
+                                            range: ClosedRange<T> = T.min...T.max) throws(OptionError) -> T {
         guard OptionText.isCount(text) || OptionText.isNegativeCount(text) else {
             throw fail(name, text, "is not a whole number (digits only)")
         }
-        guard let v = OptionText.count(text, as: Int.self), range.contains(v) else { throw fail(name, text, "is out of range") }
+        guard let v = OptionText.count(text, as: T.self), range.contains(v) else { throw fail(name, text, "is out of range") }
         return v
     }
 
@@ -286,11 +287,7 @@ public enum OptionTable {
             maximum: Double(UInt64.max), minimumExclusive: false, choices: [],
             read: { "\($0.seed)" },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                guard OptionText.isCount(text) || OptionText.isNegativeCount(text) else {
-                    throw fail(name, text, "is not a whole number (digits only)")
-                }
-                guard let v = OptionText.count(text, as: UInt64.self) else { throw fail(name, text, "is out of range") }
-                o.seed = v
+                o.seed = try count(text, name: name)
             })
     }()
 

@@ -11,11 +11,12 @@ public enum MemoryEstimate {
     /// address space, of which only the packing area is touched. It runs without its own thread
     /// pool (Sources/CBLASCore), so the calls in flight are the engine's workers'.
     static let openBLASAddressSpacePerThread = 128 << 20
-    /// A worker thread's stack (glibc's default, from RLIMIT_STACK), and the malloc arena glibc
-    /// reserves for a thread that allocates (64 MiB): address space. Uncounted, the arenas left
-    /// OpenBLAS without its buffer under some limits (convert -process at 800 MB), and OpenBLAS
-    /// retries a failed buffer forever.
-    static let stackAddressSpacePerThread = (8 << 20) + (64 << 20)
+    /// A worker thread's stack (glibc's default, from RLIMIT_STACK): address space.
+    static let stackAddressSpacePerThread = 8 << 20
+    /// The malloc arena glibc reserves for a thread that allocates: address space. Uncounted, the
+    /// arenas left OpenBLAS without its buffer under some limits (convert -process at 800 MB), and
+    /// OpenBLAS retries a failed buffer forever.
+    static let arenaAddressSpacePerThread = 64 << 20
     /// What a worker thread really touches (its share of OpenBLAS's packing area, its stack):
     /// measured by peak RSS with --threads 1 and 2 on a 2-core machine, 0.4–1.1 MiB at 64, 256
     /// and 512 px; rounded up. (16 MiB until 1.6, which refused a small image on a 64-core host.)
@@ -25,10 +26,11 @@ public enum MemoryEstimate {
     public static func concurrentThreads(_ threads: Int) -> Int { max(1, min(threads, Parallel.availableCores)) }
 
     /// Address space the engine's threads map beside the plan's buffers: an OpenBLAS buffer for
-    /// each thread running at once and one for the caller's thread, and their stacks.
+    /// each thread running at once and one for the caller's thread, their stacks and arenas.
     public static func threadAddressSpace(threads: Int) -> Int {
         let running = concurrentThreads(threads)
-        return (running + 1) * openBLASAddressSpacePerThread + running * stackAddressSpacePerThread
+        return (running + 1) * openBLASAddressSpacePerThread
+            + running * (stackAddressSpacePerThread + arenaAddressSpacePerThread)
     }
 
     public static func mebibytes(_ bytes: Int) -> Int { (bytes + (1 << 20) - 1) >> 20 }
