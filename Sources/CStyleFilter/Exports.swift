@@ -204,7 +204,8 @@ enum Stylization {
             try s.planar(what: "style image \(k + 1)")
         }
         let masks = try maskImages.enumerated().map { (k, m) throws(Failure) in
-            RegionMask(try m.planar(what: "mask \(k + 1)"), alpha: try m.alpha(what: "mask \(k + 1)"))
+            let (image, alpha) = (try m.planar(what: "mask \(k + 1)"), try m.alpha(what: "mask \(k + 1)"))
+            return try Failure.mapping { try RegionMask(image, alpha: alpha) }
         }
         let engineOptions = try OptionsBridge.engineOptions(o, contentWidth: contentImage.width,
                                                             contentHeight: contentImage.height,
@@ -243,8 +244,10 @@ enum Stylization {
         // 4. Alpha passthrough, then the host buffer (only now is it written).
         var alpha: [Float]? = nil
         if outputImage.format == .rgba8, let a = try contentImage.alpha(what: "content image") {
-            alpha = Resample.resize(a, channels: 1, width: contentImage.width, height: contentImage.height,
+            alpha = try Failure.mapping {
+                try Resample.resize(a, channels: 1, width: contentImage.width, height: contentImage.height,
                                     toWidth: w, height: h)
+            }
         }
         outputImage.write(result.image, alpha: alpha)
     }

@@ -138,7 +138,7 @@ struct CheckedImage {
 
     /// `CheckedMemory.floats`, its refusal as the C API's status.
     private static func floats(_ count: Int, what: String) throws(Failure) -> [Float] {
-        do { return try CheckedMemory.floats(count, what: what) } catch { throw Failure(error) }
+        try Failure.mapping { try CheckedMemory.floats(count, what: what) }
     }
 
     /// The alpha plane (0…1) of an RGBA8 image, nil for other formats.

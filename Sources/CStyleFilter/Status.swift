@@ -42,6 +42,11 @@ struct Failure: Error {
 
     static func invalid(_ message: String) -> Failure { Failure(.invalidArgument, message) }
 
+    /// `body`'s value, or what it threw as a status (`init(_:)`).
+    static func mapping<T>(_ body: () throws -> T) throws(Failure) -> T {
+        do { return try body() } catch { throw Failure(error) }
+    }
+
     /// Maps anything thrown below the boundary to a status.
     init(_ error: any Error) {
         switch error {

@@ -26,7 +26,7 @@ struct ImageCopyCommand: ParsableCommand {
         if let size {
             // The engine's resize, as `stylize` resizes a content (the alpha follows in the writer).
             let fitted = Resample.fit(width: image.width, height: image.height, longest: size)
-            image = Resample.resize(image, width: fitted.width, height: fitted.height)
+            image = try Resample.resize(image, width: fitted.width, height: fitted.height)
         }
         try MagickImageWriter.write(image, alpha: decoded.alpha, metadata: decoded.metadata, to: destination)
     }

@@ -42,7 +42,7 @@ struct StylizationRun {
             try RegionMask.checkShape(width: mask.image.width, height: mask.image.height,
                                       contentWidth: content.image.width, contentHeight: content.image.height,
                                       what: "--mask '\(location.spec)'")
-            return RegionMask(mask.image, alpha: mask.alpha?.values)
+            return try RegionMask(mask.image, alpha: mask.alpha?.values)
         }
         var options = s.options
         if case .image(let location) = s.initial {

@@ -248,12 +248,12 @@ case "stylize":
     let w = result.image.width, h = result.image.height
     let network = VGGNetwork(model: model, pooling: .max)
     let depth = tutorial.deepestLayer(in: network)
-    let contentHere = Resample.resize(content, width: w, height: h)
-    let styleHere = Resample.resize(style, width: w, height: h)
+    let contentHere = orFail(try Resample.resize(content, width: w, height: h))
+    let styleHere = orFail(try Resample.resize(style, width: w, height: h))
     var features: [String: [Float]] = [:], grams: [String: [Float]] = [:]
     do {
         let ws = orFail(try NetworkWorkspace(network: network, height: h, width: w, depth: depth, parallel: parallel))
-        ws.forward(model.convention.toModel(styleHere))
+        ws.forward(orFail(try model.convention.toModel(styleHere)))
         for (name, _) in tutorial.styleLayers {
             let shape = ws.shape(of: name)!
             var g = [Float](repeating: 0, count: shape.channels * shape.channels)
@@ -265,13 +265,13 @@ case "stylize":
         }
     }
     let ws = orFail(try NetworkWorkspace(network: network, height: h, width: w, depth: depth, parallel: parallel))
-    ws.forward(model.convention.toModel(contentHere))
+    ws.forward(orFail(try model.convention.toModel(contentHere)))
     for name in tutorial.contentLayers {
         features[name] = Array(UnsafeBufferPointer(start: ws.output(of: name)!, count: ws.shape(of: name)!.count))
     }
     let objective = orFail(try StyleObjective(workspace: ws, options: tutorial, convention: model.convention,
                                    contentFeatures: features, styleGrams: grams))
-    let terms = model.convention.toModel(result.image).withUnsafeBufferPointer {
+    let terms = orFail(try model.convention.toModel(result.image)).withUnsafeBufferPointer {
         objective.evaluate($0.baseAddress!, gradient: nil)
     }
     var previous = 0.0

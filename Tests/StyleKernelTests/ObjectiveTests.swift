@@ -19,9 +19,9 @@ final class ObjectiveTests: XCTestCase {
         let ws = try NetworkWorkspace(network: network, height: border?.paddedHeight ?? size.h,
                                       width: border?.paddedWidth ?? size.w,
                                       depth: options.deepestLayer(in: network), parallel: parallel)
-        let image = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 2))
-        let content = border?.padded(image, channels: 3) ?? image
-        let style = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 3))
+        let image = try model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 2))
+        let content = try border?.padded(image, channels: 3) ?? image
+        let style = try model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 3))
         var features: [String: [Float]] = [:], grams: [String: [Float]] = [:]
         ws.forward(content)
         for name in options.contentLayers {
@@ -52,7 +52,7 @@ final class ObjectiveTests: XCTestCase {
         }
         let objective = try StyleObjective(workspace: ws, options: options, convention: model.convention,
                                            contentFeatures: features, styleTargets: targets, border: border)
-        let x = model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 4))
+        let x = try model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 4))
         return (objective, x)
     }
 

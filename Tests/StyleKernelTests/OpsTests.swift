@@ -219,10 +219,10 @@ final class OpsTests: XCTestCase {
         }
     }
 
-    func testResampleKeepsConstantsAndAverages() {
+    func testResampleKeepsConstantsAndAverages() throws {
         let grey = try! PlanarImage(width: 9, height: 5, red: 0.25, green: 0.5, blue: 0.75)
         for (w, h) in [(4, 2), (18, 10), (9, 5), (1, 1)] {
-            let r = Resample.resize(grey, width: w, height: h)
+            let r = try Resample.resize(grey, width: w, height: h)
             XCTAssertEqual(r.pixels.count, 3 * w * h)
             XCTAssertEqual(r.pixels[0], 0.25, accuracy: 1e-6)
             XCTAssertEqual(r.pixels[w * h], 0.5, accuracy: 1e-6)

@@ -11,7 +11,7 @@ final class ReflectedBorderTests: XCTestCase {
 
     /// `pad` copies the image into the middle and mirrors it outwards; `fold` is its adjoint
     /// (⟨pad x, y⟩ = ⟨x, fold y⟩), which is what makes the folded gradient the image's gradient.
-    func testPadAndFoldAreAdjoint() {
+    func testPadAndFoldAreAdjoint() throws {
         let parallel = Parallel(threads: 2)
         for (w, h) in [(7, 5), (3, 40), (1, 1), (33, 2)] {
             let border = ReflectedBorder(imageWidth: w, imageHeight: h)
@@ -41,12 +41,12 @@ final class ReflectedBorderTests: XCTestCase {
             let lhs = zip(padded, y).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
             let rhs = zip(x, folded).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
             XCTAssertEqual(lhs, rhs, accuracy: 1e-4 * max(1, abs(lhs)), "\(w)×\(h)")
-            XCTAssertEqual(border.interiorMask(stride: 1, width: pw, height: ph).reduce(0, +), Float(w * h))
+            XCTAssertEqual(try border.interiorMask(stride: 1, width: pw, height: ph).reduce(0, +), Float(w * h))
             // At stride 8, only the positions whose 8 × 8 input pixels all lie in the image.
-            let m8 = border.interiorMask(stride: 8, width: pw / 8, height: ph / 8)
+            let m8 = try border.interiorMask(stride: 8, width: pw / 8, height: ph / 8)
             XCTAssertEqual(m8.reduce(0, +), Float((w / 8) * (h / 8)))
-            XCTAssertEqual(border.padded([Float](repeating: 1, count: w * h)), [Float](repeating: 1, count: pw * ph))
-            XCTAssertEqual(border.padded(x, channels: 3), padded)
+            XCTAssertEqual(try border.padded([Float](repeating: 1, count: w * h)), [Float](repeating: 1, count: pw * ph))
+            XCTAssertEqual(try border.padded(x, channels: 3), padded)
         }
     }
 }

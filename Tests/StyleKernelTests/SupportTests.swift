@@ -88,6 +88,24 @@ final class CheckedMemoryTests: XCTestCase {
         XCTAssertThrowsError(try FloatBuffer(checkedCount: 1 << 46))
     }
 
+    /// The arrays a run makes go through it too: asked for 2⁴⁶ values (2²³ × 2²³), each of these
+    /// would have trapped with Swift's own allocation.
+    func testArraysMadeInARunThrowOutOfMemory() throws {
+        let side = 1 << 23
+        let pixel = try PlanarImage(width: 1, height: 1, red: 0.5, green: 0.5, blue: 0.5)
+        func refused(_ what: String, _ body: () throws -> Any) {
+            XCTAssertThrowsError(try body(), what) { error in
+                guard case StyleError.outOfMemory? = error as? StyleError else { return XCTFail("\(what): \(error)") }
+            }
+        }
+        refused("resize") { try Resample.resize(pixel, width: side, height: side) }
+        refused("interior mask") {
+            try ReflectedBorder(width: 1, imageWidth: 1, imageHeight: 1).interiorMask(stride: 1, width: side, height: side)
+        }
+        refused("noise") { try StylizeRun.noise(width: side, height: side, seed: 1) }
+        refused("crop") { try PlanarImage.crop([0], channels: 1, width: 1, height: 1, x0: 0, y0: 0, toWidth: side, height: side) }
+    }
+
     func testWhatCanBeHadIsMade() throws {
         XCTAssertEqual(try CheckedMemory.floats(5, repeating: 2, what: "x"), [2, 2, 2, 2, 2])
         let squares: [Int] = try CheckedMemory.array(4, what: "x") { buffer, count in

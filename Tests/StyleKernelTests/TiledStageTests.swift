@@ -85,7 +85,7 @@ final class TiledStageTests: XCTestCase {
     func testTileKeepsItsDetailButNotItsToneChange() throws {
         let (w, h, tw, th, x0, y0) = (110, 90, 80, 70, 20, 10)
         let start = try PlanarImage(width: w, height: h, pixels: (0..<(3 * w * h)).map { i in 0.3 + 0.2 * Float(i % w) / Float(w) })
-        var tile = start.crop(x0: x0, y0: y0, width: tw, height: th)
+        var tile = try start.crop(x0: x0, y0: y0, width: tw, height: th)
         let expected = tile.pixels.enumerated().map { i, v in v + ((i % tw + i / tw) % 2 == 0 ? 0.05 : -0.05) }
         tile.pixels = zip(expected, 0...).map { v, i in v + (i < tw * th ? 0.2 : -0.1) }   // red up, green and blue down
         TiledStage.keepDetail(&tile, of: start, x0: x0, y0: y0, change: FloatBuffer(count: 3 * tw * th))
@@ -188,7 +188,7 @@ final class TiledStageTests: XCTestCase {
         let whole = try grams(tile: nil)
         let ws = try NetworkWorkspace(network: network, height: h, width: w, depth: network.layerIndex("conv4_1")!,
                                       parallel: parallel)
-        ws.forward(model.convention.toModel(image))
+        ws.forward(try model.convention.toModel(image))
         // Naive Grams over a window of positions, normalised by their count.
         func naive(_ name: String, margin m: Int) -> [Float] {
             let shape = ws.shape(of: name)!, f = ws.output(of: name)!

@@ -23,7 +23,7 @@ final class TransformedWeightsTests: XCTestCase {
         XCTAssertFalse(winogradLayers.isEmpty)
         XCTAssertEqual(kept.keptLayers, winogradLayers)
 
-        let x = model.convention.toModel(randomImage(width: w, height: h, seed: 32))
+        let x = try model.convention.toModel(randomImage(width: w, height: h, seed: 32))
         var results: [([Float], [Float])] = []
         for transformed in [nil, kept] {
             let ws = try NetworkWorkspace(network: network, height: h, width: w, depth: depth,

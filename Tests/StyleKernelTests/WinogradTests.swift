@@ -75,7 +75,7 @@ final class WinogradTests: XCTestCase {
         let network = VGGNetwork(model: model, pooling: .max)
         let (w, h) = (136, 104)
         let depth = network.layerIndex("conv5_1")!
-        let x = model.convention.toModel(randomImage(width: w, height: h, seed: 24))
+        let x = try model.convention.toModel(randomImage(width: w, height: h, seed: 24))
         var outputs: [[Float]] = [], gradients: [[Float]] = []
         for algorithm in [Conv3x3.Algorithm.im2col, .winograd] {
             let ws = try NetworkWorkspace(network: network, height: h, width: w, depth: depth,

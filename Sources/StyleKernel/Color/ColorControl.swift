@@ -21,9 +21,9 @@ public enum ColorControl {
     static let luma: (r: Float, g: Float, b: Float) = (0.299, 0.587, 0.114)
 
     /// The luminance plane of an image.
-    public static func luminance(_ image: PlanarImage) -> [Float] {
+    public static func luminance(_ image: PlanarImage) throws -> [Float] {
         let n = image.width * image.height
-        var y = [Float](repeating: 0, count: n)
+        var y = try CheckedMemory.floats(n, what: "the luminance of an image of \(image.width)×\(image.height)")
         image.pixels.withUnsafeBufferPointer { p in
             for i in 0..<n { y[i] = luma.r * p[i] + luma.g * p[n + i] + luma.b * p[2 * n + i] }
         }
@@ -31,8 +31,15 @@ public enum ColorControl {
     }
 
     /// The grey image whose three channels are `y`.
-    static func grey(_ y: [Float], width: Int, height: Int) -> PlanarImage {
-        PlanarImage(trusted: width, height, y + y + y)
+    static func grey(_ y: [Float], width: Int, height: Int) throws -> PlanarImage {
+        let n = y.count
+        let planes: [Float] = try CheckedMemory.array(3 * n, what: "a grey image of \(width)×\(height)") { out, count in
+            y.withUnsafeBufferPointer { src in
+                for c in 0..<3 { (out.baseAddress! + c * n).initialize(from: src.baseAddress!, count: n) }
+            }
+            count = 3 * n
+        }
+        return PlanarImage(trusted: width, height, planes)
     }
 
     static func meanAndSpread(_ values: [Float]) -> (mean: Float, spread: Float) {
@@ -46,25 +53,25 @@ public enum ColorControl {
     /// The inputs the optimisation sees: for `luminance`, grey images (the styles' luminance
     /// matched to the content's); for `histogram`, the styles recoloured; else unchanged.
     public static func prepare(content: PlanarImage, styles: [PlanarImage],
-                               colors: StyleOptions.Colors) -> (content: PlanarImage, styles: [PlanarImage]) {
+                               colors: StyleOptions.Colors) throws -> (content: PlanarImage, styles: [PlanarImage]) {
         switch colors {
         case .style:
             return (content, styles)
         case .luminance:
-            let yc = luminance(content)
+            let yc = try luminance(content)
             let target = meanAndSpread(yc)
-            let greyStyles = styles.map { style -> PlanarImage in
-                var ys = luminance(style)
+            let greyStyles = try styles.map { style -> PlanarImage in
+                var ys = try luminance(style)
                 let own = meanAndSpread(ys)
                 // A flat style has no spread to scale: it becomes the content's mean.
                 let k = own.spread > 1e-6 ? target.spread / own.spread : 0
                 for i in ys.indices { ys[i] = min(1, max(0, (ys[i] - own.mean) * k + target.mean)) }
-                return grey(ys, width: style.width, height: style.height)
+                return try grey(ys, width: style.width, height: style.height)
             }
-            return (grey(yc, width: content.width, height: content.height), greyStyles)
+            return (try grey(yc, width: content.width, height: content.height), greyStyles)
         case .histogram:
             let target = ColorStatistics(content)
-            return (content, styles.map { target.recolor($0, from: ColorStatistics($0)) })
+            return (content, try styles.map { try target.recolor($0, from: ColorStatistics($0)) })
         }
     }
 
@@ -73,17 +80,18 @@ public enum ColorControl {
     /// masks (one plane per style, at `content`'s size) each style recolours its own region, and
     /// where no mask covers, the content keeps its colours, as the objective keeps them there.
     static func styleColored(_ content: PlanarImage, styles: [PlanarImage], blend: [Float],
-                             masks: [[Float]]) -> PlanarImage {
+                             masks: [[Float]]) throws -> PlanarImage {
         let own = ColorStatistics(content)
         let each = styles.map(ColorStatistics.init)
         guard !masks.isEmpty else {
-            return ColorStatistics(blending: each, weights: blend).recolor(content, from: own)
+            return try ColorStatistics(blending: each, weights: blend).recolor(content, from: own)
         }
         let n = content.width * content.height
-        var out = [Float](repeating: 0, count: 3 * n)
-        var covered = [Float](repeating: 0, count: n)
+        let what = "the start image in the styles' colours (\(content.width)×\(content.height))"
+        var out = try CheckedMemory.floats(3 * n, what: what)
+        var covered = try CheckedMemory.floats(n, what: what)
         for (k, mask) in masks.enumerated() {
-            let recolored = each[k].recolor(content, from: own).pixels
+            let recolored = try each[k].recolor(content, from: own).pixels
             for c in 0..<3 { for i in 0..<n { out[c * n + i] += mask[i] * recolored[c * n + i] } }
             for i in 0..<n { covered[i] += mask[i] }
         }
@@ -100,13 +108,15 @@ public enum ColorControl {
 
     /// The result in the content's colours (`luminance`): the content at the result's size with
     /// its luminance replaced by the result's, clamped to 0…1. Other modes return `result`.
-    public static func finish(_ result: PlanarImage, content: PlanarImage, colors: StyleOptions.Colors) -> PlanarImage {
+    public static func finish(_ result: PlanarImage, content: PlanarImage, colors: StyleOptions.Colors) throws -> PlanarImage {
         guard colors == .luminance else { return result }
         let (w, h) = (result.width, result.height)
-        let original = Resample.resize(content, width: w, height: h)
-        let yResult = luminance(result), yContent = luminance(original)
+        // Resized into a new array (a copy even at the same size), so changing it copies nothing.
+        var out = try Resample.resize(content.pixels, channels: 3, width: content.width, height: content.height,
+                                      toWidth: w, height: h, alwaysCopy: true)
+        let yResult = try luminance(result)
+        let yContent = try luminance(PlanarImage(trusted: w, h, out))
         let n = w * h
-        var out = original.pixels
         for c in 0..<3 {
             for i in 0..<n {
                 out[c * n + i] = min(1, max(0, out[c * n + i] + yResult[i] - yContent[i]))
@@ -158,18 +168,19 @@ struct ColorStatistics {
     /// x ↦ A·(x − μs) + μ with A = Σ^½·Σs^−½ (this image's Σ, μ; `source`'s Σs, μs), so the
     /// image recoloured has this one's mean and covariance; clamped to 0…1. A ridge of 0.1 % of
     /// Σs's mean variance keeps a flat or two-colour style's Σs invertible.
-    func recolor(_ image: PlanarImage, from source: ColorStatistics) -> PlanarImage {
+    func recolor(_ image: PlanarImage, from source: ColorStatistics) throws -> PlanarImage {
         var sourceCov = source.covariance
         let ridge = 1e-3 * (sourceCov[0] + sourceCov[4] + sourceCov[8]) / 3 + 1e-9
         for i in 0..<3 { sourceCov[i * 4] += ridge }
         let a = SymmetricEigen3(covariance).power(0.5).multiplied(by: SymmetricEigen3(sourceCov).power(-0.5))
         let n = image.width * image.height
-        var out = [Float](repeating: 0, count: 3 * n)
+        var out = try CheckedMemory.floats(3 * n, what: "an image of \(image.width)×\(image.height) recoloured")
         image.pixels.withUnsafeBufferPointer { p in
             for i in 0..<n {
-                let d = (0..<3).map { Double(p[$0 * n + i]) - source.mean[$0] }
+                let d = (Double(p[i]) - source.mean[0], Double(p[n + i]) - source.mean[1],
+                         Double(p[2 * n + i]) - source.mean[2])
                 for r in 0..<3 {
-                    let v = a[r * 3] * d[0] + a[r * 3 + 1] * d[1] + a[r * 3 + 2] * d[2] + mean[r]
+                    let v = a[r * 3] * d.0 + a[r * 3 + 1] * d.1 + a[r * 3 + 2] * d.2 + mean[r]
                     out[r * n + i] = Float(min(1, max(0, v)))
                 }
             }

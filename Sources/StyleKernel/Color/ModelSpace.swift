@@ -5,9 +5,9 @@ extension InputConvention {
     var sourceChannel: [Int] { order == .bgr ? [2, 1, 0] : [0, 1, 2] }
 
     /// x[c] = (rgb[source(c)]·scale − mean[c]) / std[c].
-    public func toModel(_ image: PlanarImage) -> [Float] {
+    public func toModel(_ image: PlanarImage) throws -> [Float] {
         let n = image.width * image.height
-        var out = [Float](repeating: 0, count: 3 * n)
+        var out = try CheckedMemory.floats(3 * n, what: "an image of \(image.width)×\(image.height) in the model's input space")
         for c in 0..<3 {
             let s = sourceChannel[c] * n
             let k = scale / std[c], b = mean[c] / std[c]
@@ -17,9 +17,9 @@ extension InputConvention {
     }
 
     /// The inverse of `toModel`, clamped to 0…1 (NaN becomes 0).
-    public func toImage(_ x: UnsafePointer<Float>, width: Int, height: Int) -> PlanarImage {
+    public func toImage(_ x: UnsafePointer<Float>, width: Int, height: Int) throws -> PlanarImage {
         let n = width * height
-        var out = [Float](repeating: 0, count: 3 * n)
+        var out = try CheckedMemory.floats(3 * n, what: "an image of \(width)×\(height)")
         for c in 0..<3 {
             let d = sourceChannel[c] * n
             for i in 0..<n {

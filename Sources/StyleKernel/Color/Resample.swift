@@ -3,12 +3,18 @@
 public enum Resample {
     /// Resizes `channels` planes of srcWidth × srcHeight to dstWidth × dstHeight.
     public static func resize(_ src: [Float], channels: Int, width srcWidth: Int, height srcHeight: Int,
-                              toWidth dstWidth: Int, height dstHeight: Int) -> [Float] {
-        if srcWidth == dstWidth && srcHeight == dstHeight { return src }
+                              toWidth dstWidth: Int, height dstHeight: Int, alwaysCopy: Bool = false) throws -> [Float] {
+        if srcWidth == dstWidth && srcHeight == dstHeight {
+            guard alwaysCopy else { return src }
+            return try CheckedMemory.array(src.count, what: "a copy of an image of \(srcWidth)×\(srcHeight)") { out, count in
+                src.withUnsafeBufferPointer { out.baseAddress!.initialize(from: $0.baseAddress!, count: $0.count) }
+                count = src.count
+            }
+        }
         let horizontal = weights(from: srcWidth, to: dstWidth)
         let vertical = weights(from: srcHeight, to: dstHeight)
-        var mid = [Float](repeating: 0, count: channels * srcHeight * dstWidth)
-        var out = [Float](repeating: 0, count: channels * dstHeight * dstWidth)
+        var mid = try CheckedMemory.floats(channels * srcHeight * dstWidth, what: "resizing an image to \(dstWidth)×\(dstHeight)")
+        var out = try CheckedMemory.floats(channels * dstHeight * dstWidth, what: "resizing an image to \(dstWidth)×\(dstHeight)")
         src.withUnsafeBufferPointer { s in
             mid.withUnsafeMutableBufferPointer { m in
                 for c in 0..<channels {
@@ -42,8 +48,8 @@ public enum Resample {
         return out
     }
 
-    public static func resize(_ image: PlanarImage, width: Int, height: Int) -> PlanarImage {
-        let pixels = resize(image.pixels, channels: 3, width: image.width, height: image.height,
+    public static func resize(_ image: PlanarImage, width: Int, height: Int) throws -> PlanarImage {
+        let pixels = try resize(image.pixels, channels: 3, width: image.width, height: image.height,
                             toWidth: width, height: height)
         // Sizes are positive and the count matches by construction.
         return PlanarImage(trusted: width, height, pixels)

@@ -282,6 +282,7 @@ public enum ONNXReader {
                 guard (p.end - p.pos) % 4 == 0 else {
                     throw ProtoReader.Error(message: "packed float_data length is not a multiple of 4", offset: p.pos)
                 }
+                try CheckedMemory.reserve(floats.count + (p.end - p.pos) / 4, of: Float.self, what: "a tensor of the ONNX model")
                 floats.reserveCapacity(floats.count + (p.end - p.pos) / 4)
                 while !p.atEnd { floats.append(Float(bitPattern: try p.readFixed32())) }
             case (8, .lengthDelimited):

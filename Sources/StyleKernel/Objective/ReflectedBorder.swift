@@ -68,9 +68,10 @@ public struct ReflectedBorder: Sendable {
 
     /// `values` (channels × imageHeight × imageWidth: an image, or one plane such as a region
     /// mask) with its mirrored border, as a new array.
-    public func padded(_ values: [Float], channels: Int = 1, parallel: Parallel = Parallel(threads: 1)) -> [Float] {
+    public func padded(_ values: [Float], channels: Int = 1, parallel: Parallel = Parallel(threads: 1)) throws -> [Float] {
         precondition(values.count == channels * imageWidth * imageHeight)
-        var out = [Float](repeating: 0, count: channels * paddedWidth * paddedHeight)
+        var out = try CheckedMemory.floats(channels * paddedWidth * paddedHeight,
+                                           what: "an image with its mirrored border (\(paddedWidth)×\(paddedHeight))")
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 pad(src.baseAddress!, into: dst.baseAddress!, channels: channels, parallel: parallel)
@@ -103,9 +104,9 @@ public struct ReflectedBorder: Sendable {
 
     /// The mask of every loss term at a layer of `stride` (1, 2, 4, …) and that size: 1 at the
     /// positions whose input pixels all lie in the image, 0 over the border.
-    public func interiorMask(stride: Int, width layerWidth: Int, height layerHeight: Int) -> [Float] {
+    public func interiorMask(stride: Int, width layerWidth: Int, height layerHeight: Int) throws -> [Float] {
         func inside(_ i: Int, _ side: Int) -> Bool { i * stride >= width && (i + 1) * stride <= width + side }
-        var m = [Float](repeating: 0, count: layerWidth * layerHeight)
+        var m = try CheckedMemory.floats(layerWidth * layerHeight, what: "a layer's interior mask (\(layerWidth)×\(layerHeight))")
         for y in 0..<layerHeight where inside(y, imageHeight) {
             for x in 0..<layerWidth where inside(x, imageWidth) { m[y * layerWidth + x] = 1 }
         }

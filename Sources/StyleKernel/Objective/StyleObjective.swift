@@ -106,15 +106,15 @@ public final class StyleObjective: @unchecked Sendable {
             paddedGradient = nil
         }
         /// A layer's interior (nil without a border), and a mask's mass Σm².
-        func interiorMask(_ name: String, _ shape: Shape3) -> [Float]? {
-            border?.interiorMask(stride: workspace.network.stride(of: name), width: shape.width, height: shape.height)
+        func interiorMask(_ name: String, _ shape: Shape3) throws -> [Float]? {
+            try border?.interiorMask(stride: workspace.network.stride(of: name), width: shape.width, height: shape.height)
         }
         func mass(_ m: [Float]) -> Double { m.reduce(0.0) { $0 + Double($1) * Double($1) } }
         var content: [Layer] = []
         for name in options.contentLayers {
             let shape = workspace.shape(of: name)!
             let p = try FloatBuffer(checkedValues: contentFeatures[name]!)
-            let m = interiorMask(name, shape)
+            let m = try interiorMask(name, shape)
             let norm: Float
             if tutorial {
                 norm = 1 / Float(shape.count)
@@ -125,7 +125,7 @@ public final class StyleObjective: @unchecked Sendable {
                 norm = Float(1 / (Double(options.contentLayers.count) * max(energy, 1e-12)))
             }
             var layer = Layer(name: name, shape: shape, norm: norm, gramScale: 0, target: p, scratch: nil)
-            if let m { layer.mask = FloatBuffer(m) }
+            if let m { layer.mask = try FloatBuffer(checkedValues: m) }
             content.append(layer)
         }
         let weightSum = options.styleLayers.reduce(Float(0)) { $0 + $1.weight }
@@ -150,17 +150,13 @@ public final class StyleObjective: @unchecked Sendable {
                 layer.share = weight * target.weight
                 // The region mask at this layer's size (with a border: mirrored with the image,
                 // then only its interior).
-                let interior = interiorMask(name, shape)
-                let region = target.mask.map { mask in
-                    Resample.resize(border?.padded(mask) ?? mask, channels: 1, width: input.width,
+                let interior = try interiorMask(name, shape)
+                let region = try target.mask.map { mask in
+                    try Resample.resize(border?.padded(mask) ?? mask, channels: 1, width: input.width,
                                     height: input.height, toWidth: shape.width, height: shape.height)
                 }
-                let m: [Float]? = switch (region, interior) {
-                case (nil, nil): nil
-                case (let region?, nil): region
-                case (nil, let interior?): interior
-                case (let region?, let interior?): zip(region, interior).map { $0 * $1 }
-                }
+                var m = region ?? interior
+                if region != nil, let interior { for i in interior.indices { m![i] *= interior[i] } }
                 if let m {
                     let regionMass = mass(m)
                     // An empty region has no term; otherwise the Gram is a mean over the region
@@ -171,7 +167,7 @@ public final class StyleObjective: @unchecked Sendable {
                     gramScale = Float(1 / regionMass)
                     layer = Layer(name: name, shape: shape, norm: norm * Float(regionMass / whole),
                                   gramScale: gramScale, target: a, scratch: layer.scratch)
-                    layer.mask = FloatBuffer(m)
+                    layer.mask = try FloatBuffer(checkedValues: m)
                     layer.share *= Float(regionMass / whole)
                     largestMasked = max(largestMasked, shape.count)
                 }

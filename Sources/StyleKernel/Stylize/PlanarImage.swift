@@ -28,8 +28,12 @@ public struct PlanarImage: Sendable, Equatable {
             throw StyleError.invalidArgument("image size \(width)×\(height) is out of range")
         }
         let n = width * height
-        let p = [Float](repeating: red, count: n) + [Float](repeating: green, count: n)
-            + [Float](repeating: blue, count: n)
+        let p: [Float] = try CheckedMemory.array(3 * n, what: "an image of \(width)×\(height)") { out, count in
+            for (c, value) in [red, green, blue].enumerated() {
+                (out.baseAddress! + c * n).initialize(repeating: value, count: n)
+            }
+            count = 3 * n
+        }
         try self.init(width: width, height: height, pixels: p)
     }
 }

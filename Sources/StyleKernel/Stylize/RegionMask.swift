@@ -12,8 +12,8 @@ public struct RegionMask: Sendable, Equatable {
     /// A mask from an image: its luminance (a grey or black-and-white image as it looks) times its
     /// opacity (`alpha`: image-sized, 0…1; nil for opaque), so a transparent part takes no style
     /// whatever its colour — the mask as it looks over black.
-    public init(_ image: PlanarImage, alpha: [Float]? = nil) {
-        var values = ColorControl.luminance(image)
+    public init(_ image: PlanarImage, alpha: [Float]? = nil) throws {
+        var values = try ColorControl.luminance(image)
         if let alpha, alpha.count == values.count {
             for i in values.indices { values[i] *= alpha[i] }
         }
@@ -65,20 +65,21 @@ public struct RegionMask: Sendable, Equatable {
 
     /// How far any style applies at each pixel: the masks' values summed, at most 1; nil without
     /// masks (every style applies everywhere). All masks have one size.
-    static func coverage(_ masks: [RegionMask]) -> [Float]? {
+    static func coverage(_ masks: [RegionMask]) throws -> [Float]? {
         guard let first = masks.first else { return nil }
-        var total = [Float](repeating: 0, count: first.values.count)
+        var total = try CheckedMemory.floats(first.values.count, what: "the masks' coverage (\(first.width)×\(first.height))")
         for mask in masks { for i in total.indices { total[i] += mask.values[i] } }
-        return total.map { min(1, $0) }
+        for i in total.indices { total[i] = min(1, total[i]) }
+        return total
     }
 
-    func resized(width w: Int, height h: Int) -> RegionMask {
-        RegionMask(width: w, height: h, values: Resample.resize(values, channels: 1, width: width, height: height,
+    func resized(width w: Int, height h: Int) throws -> RegionMask {
+        RegionMask(width: w, height: h, values: try Resample.resize(values, channels: 1, width: width, height: height,
                                                                 toWidth: w, height: h))
     }
 
-    func cropped(x0: Int, y0: Int, width w: Int, height h: Int) -> RegionMask {
-        RegionMask(width: w, height: h, values: PlanarImage.crop(values, channels: 1, width: width, height: height,
+    func cropped(x0: Int, y0: Int, width w: Int, height h: Int) throws -> RegionMask {
+        RegionMask(width: w, height: h, values: try PlanarImage.crop(values, channels: 1, width: width, height: height,
                                                                  x0: x0, y0: y0, toWidth: w, height: h))
     }
 }

@@ -32,14 +32,14 @@ enum StageTargets {
         let deepest = options.deepestLayer(in: network)
         var all: [[String: [Float]]] = []
         for (k, style) in styles.enumerated() {
-            let resized = Resample.resize(style, width: sizes[k].width, height: sizes[k].height)
+            let resized = try Resample.resize(style, width: sizes[k].width, height: sizes[k].height)
             if let tile, max(resized.width, resized.height) > tile {
                 all.append(try tiledGrams(resized, tile: tile, network: network, deepest: deepest, options: options,
                                           convention: convention, parallel: parallel))
             } else {
                 let ws = try NetworkWorkspace(network: network, height: resized.height, width: resized.width,
                                               depth: deepest, parallel: parallel, transformed: transformed)
-                ws.forward(convention.toModel(resized))
+                ws.forward(try convention.toModel(resized))
                 var one: [String: [Float]] = [:]
                 for (name, _) in options.styleLayers {
                     let shape = ws.shape(of: name)!
@@ -51,7 +51,7 @@ enum StageTargets {
                                          parallel: parallel)
                     } else {
                         let cw = shape.width - 2 * mx, ch = shape.height - 2 * my
-                        let sum = windowGramSum(ws.output(of: name)!, shape: shape, x0: mx, y0: my, width: cw, height: ch,
+                        let sum = try windowGramSum(ws.output(of: name)!, shape: shape, x0: mx, y0: my, width: cw, height: ch,
                                                 parallel: parallel)
                         one[name] = sum.map { Float($0 / Double(cw * ch)) }
                     }
@@ -92,10 +92,10 @@ enum StageTargets {
                 let x1 = min(image.width, x0 + core)
                 let rx0 = max(0, x0 - halo), ry0 = max(0, y0 - halo)
                 let rx1 = min(image.width, x1 + halo), ry1 = min(image.height, y1 + halo)
-                let region = image.crop(x0: rx0, y0: ry0, width: rx1 - rx0, height: ry1 - ry0)
+                let region = try image.crop(x0: rx0, y0: ry0, width: rx1 - rx0, height: ry1 - ry0)
                 let ws = try NetworkWorkspace(network: network, height: region.height, width: region.width,
                                               depth: deepest, parallel: parallel)
-                ws.forward(convention.toModel(region))
+                ws.forward(try convention.toModel(region))
                 for (name, _) in options.styleLayers {
                     let shape = ws.shape(of: name)!
                     let stride = network.stride(of: name)
@@ -110,7 +110,7 @@ enum StageTargets {
                     let cy1 = min(shape.height, y1 == image.height ? shape.height : (y1 - ry0) / stride, fullH - my - oy)
                     let cw = max(0, cx1 - cx0), ch = max(0, cy1 - cy0)
                     guard cw > 0, ch > 0 else { continue }
-                    let g = windowGramSum(ws.output(of: name)!, shape: shape, x0: cx0, y0: cy0, width: cw, height: ch,
+                    let g = try windowGramSum(ws.output(of: name)!, shape: shape, x0: cx0, y0: cy0, width: cw, height: ch,
                                           parallel: parallel)
                     var acc = sums[name] ?? [Double](repeating: 0, count: shape.channels * shape.channels)
                     for i in acc.indices { acc[i] += g[i] }
@@ -136,10 +136,10 @@ enum StageTargets {
     /// of rows (at most `bandFloats`) and summed band by band, so the copy stays small beside the
     /// workspace.
     static func windowGramSum(_ f: UnsafePointer<Float>, shape: Shape3, x0: Int, y0: Int, width cw: Int, height ch: Int,
-                              parallel: Parallel) -> [Double] {
+                              parallel: Parallel) throws -> [Double] {
         var acc = [Double](repeating: 0, count: shape.channels * shape.channels)
         let bandRows = max(1, min(ch, bandFloats / max(1, shape.channels * cw)))
-        var window = [Float](repeating: 0, count: shape.channels * cw * bandRows)
+        var window = try CheckedMemory.floats(shape.channels * cw * bandRows, what: "a band of a style's features")
         var b0 = 0
         while b0 < ch {
             let rows = min(bandRows, ch - b0)

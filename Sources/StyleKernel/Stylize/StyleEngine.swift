@@ -66,25 +66,23 @@ public final class StyleEngine: @unchecked Sendable {
         // Refused here, before the copies are made (a failed allocation would trap the host).
         try MemoryEstimate.require(resident: held * MemoryLayout<Float>.size, what: "the colour copies of the images",
                                    hint: "pass smaller images, or use --colors style")
-        let prepared = ColorControl.prepare(content: content, styles: styles, colors: colors)
+        let prepared = try ColorControl.prepare(content: content, styles: styles, colors: colors)
         if colors == .luminance, case .image(let start) = options.initialization {
-            options.initialization = .image(ColorControl.prepare(content: start, styles: [], colors: colors).content)
-        }
-        let progress = progress.map { handler -> ProgressHandler in
-            { event, snapshot in handler(event, snapshot.map { ColorControl.finish($0, content: content, colors: colors) }) }
+            options.initialization = .image(try ColorControl.prepare(content: start, styles: [], colors: colors).content)
         }
         return try lock.withLock { cache in
             owner.store(me, ordering: .releasing)
             defer { owner.store(0, ordering: .releasing) }
             let network = try self.network(options.pooling, cache: &cache)
             var run = StylizeRun(model: model, network: network, options: options,
-                                 snapshotEvery: snapshotEvery, progress: progress)
+                                 snapshotEvery: snapshotEvery, progress: progress,
+                                 finishSnapshot: { try ColorControl.finish($0, content: content, colors: colors) })
             try run.plan(content: prepared.content, styles: prepared.styles, masks: masks.count,
                          held: held + masks.reduce(0) { $0 + $1.values.count })
             var result = try BLASErrors.checking {
                 try run.run(content: prepared.content, styles: prepared.styles, masks: masks)
             }
-            result.image = ColorControl.finish(result.image, content: content, colors: colors)
+            result.image = try ColorControl.finish(result.image, content: content, colors: colors)
             return result
         }
     }

@@ -11,6 +11,9 @@ struct StylizeRun {
     let options: StyleOptions
     let snapshotEvery: Int
     let progress: ProgressHandler?
+    /// What a snapshot becomes before the handler sees it (`--colors luminance` puts it into the
+    /// content's colours); it may need memory, so it may throw.
+    let finishSnapshot: (PlanarImage) throws -> PlanarImage
     let parallel: Parallel
     let start = ContinuousClock().now
     /// Set by `plan(content:styles:)`, before any work.
@@ -18,9 +21,9 @@ struct StylizeRun {
     var memory: RunMemoryPlan!
 
     init(model: StyleModel, network: VGGNetwork, options: StyleOptions, snapshotEvery: Int,
-         progress: ProgressHandler?) {
+         progress: ProgressHandler?, finishSnapshot: @escaping (PlanarImage) throws -> PlanarImage = { $0 }) {
         self.model = model; self.network = network; self.options = options
-        self.snapshotEvery = snapshotEvery; self.progress = progress
+        self.snapshotEvery = snapshotEvery; self.progress = progress; self.finishSnapshot = finishSnapshot
         let threads = options.threads > 0 ? options.threads : Parallel.availableCores
         parallel = Parallel(threads: threads)
         // OpenBLAS runs single-threaded: the engine spreads its GEMMs over `parallel` itself
@@ -85,7 +88,7 @@ struct StylizeRun {
         let stage = schedule.stages[s]
         let (w, h) = (stage.width, stage.height)
         let deepest = options.deepestLayer(in: network)
-        let contentHere = Resample.resize(content, width: w, height: h)
+        let contentHere = try Resample.resize(content, width: w, height: h)
         // The network sees the image with a mirrored border (`--padding`).
         let border = Self.border(options, width: w, height: h)
         let (nw, nh) = (border?.paddedWidth ?? w, border?.paddedHeight ?? h)
@@ -101,26 +104,26 @@ struct StylizeRun {
             masked: !masks.isEmpty, blend: blend, options: options, tile: stage.longest, transformed: transformed)
         let workspace = try NetworkWorkspace(network: network, height: nh, width: nw, depth: deepest,
                                              parallel: parallel, transformed: transformed)
-        let contentModel = convention.toModel(contentHere)
-        workspace.forward(border?.padded(contentModel, channels: 3, parallel: parallel) ?? contentModel)
-        let stageMasks = masks.map { $0.resized(width: w, height: h) }
+        let contentModel = try convention.toModel(contentHere)
+        workspace.forward(try border?.padded(contentModel, channels: 3, parallel: parallel) ?? contentModel)
+        let stageMasks = try masks.map { try $0.resized(width: w, height: h) }
         let objective = try StyleObjective(workspace: workspace, options: options, convention: convention,
                                            contentFeatures: StageTargets.features(workspace, layers: options.contentLayers),
                                            styleTargets: Self.targets(grams, blend: blend, masks: stageMasks),
                                            border: border)
         let startImage: PlanarImage
         if let previous {
-            startImage = Resample.resize(previous, width: w, height: h)
+            startImage = try Resample.resize(previous, width: w, height: h)
         } else {
             switch options.initialization {
             case .content: startImage = contentHere
-            case .random: startImage = Self.noise(width: w, height: h, seed: options.seed)
-            case .gray: startImage = PlanarImage(trusted: w, h, [Float](repeating: 0.5, count: 3 * w * h))
-            case .styleMean: startImage = Self.meanColor(of: styles, blend: blend, width: w, height: h)
+            case .random: startImage = try Self.noise(width: w, height: h, seed: options.seed)
+            case .gray: startImage = try PlanarImage(width: w, height: h, red: 0.5, green: 0.5, blue: 0.5)
+            case .styleMean: startImage = try Self.meanColor(of: styles, blend: blend, width: w, height: h)
             case .styleColors:
-                startImage = ColorControl.styleColored(contentHere, styles: styles, blend: blend,
+                startImage = try ColorControl.styleColored(contentHere, styles: styles, blend: blend,
                                                        masks: stageMasks.map(\.values))
-            case .image(let image): startImage = Resample.resize(image, width: w, height: h)
+            case .image(let image): startImage = try Resample.resize(image, width: w, height: h)
             }
         }
         let x = try FloatBuffer(checkedValues: convention.toModel(startImage))
@@ -128,19 +131,19 @@ struct StylizeRun {
         bounds.project(x.pointer)
         if options.normalizeGradients == .on { try objective.balanceLayerGradients(at: x.pointer) }
         let optimizer = try PixelOptimizers.make(options, count: x.count, image: (w, h),
-                                                 coverage: RegionMask.coverage(stageMasks), parallel: parallel)
+                                                 coverage: try RegionMask.coverage(stageMasks), parallel: parallel)
         _ = try optimizer.minimize(
             x, iterations: stage.iterations, bounds: bounds, stepWeights: nil,
             evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
             onStep: { iteration, loss in
                 try tracker.step(stage: s, iteration: iteration, of: stage.iterations, width: w, height: h,
                                  loss: loss, elapsed: elapsed) {
-                    convention.toImage(x.pointer, width: w, height: h)
+                    try convention.toImage(x.pointer, width: w, height: h)
                 }
             })
-        let result = convention.toImage(x.pointer, width: w, height: h)
+        let result = try convention.toImage(x.pointer, width: w, height: h)
         guard s == schedule.stages.count - 1 else { return (result, LossTerms()) }
-        let returned = try FloatBuffer(checkedValues: convention.toModel(result))
+        let returned = try FloatBuffer(checkedValues: try convention.toModel(result))
         return (result, objective.evaluate(returned.pointer, gradient: nil))
     }
 
@@ -204,12 +207,12 @@ struct StylizeRun {
         let (w, h) = (stage.width, stage.height)
         let o = TiledStage.options(options, architecture: model.architecture)
         let deepest = o.deepestLayer(in: network)
-        var image = Resample.resize(previous, width: w, height: h)
+        var image = try Resample.resize(previous, width: w, height: h)
         _ = consume previous
         let grams = try stageGrams(styles: styles, sizes: memory.styleSizes[s], masked: !masks.isEmpty,
                                    blend: blend, options: o, tile: memory.tileSide[s], transformed: nil)
-        let stageMasks = masks.map { $0.resized(width: w, height: h) }
-        let contentHere = Resample.resize(content, width: w, height: h)
+        let stageMasks = try masks.map { try $0.resized(width: w, height: h) }
+        let contentHere = try Resample.resize(content, width: w, height: h)
         let (tw, th) = (grid.tileWidth, grid.tileHeight)
         let workspace = try NetworkWorkspace(network: network, height: th, width: tw, depth: deepest,
                                              parallel: parallel)
@@ -222,14 +225,14 @@ struct StylizeRun {
             for (i, x0) in grid.xs.enumerated() {
                 let tile = j * grid.xs.count + i
                 let (left, top, right, bottom) = grid.overlaps(column: i, row: j)
-                workspace.forward(convention.toModel(contentHere.crop(x0: x0, y0: y0, width: tw, height: th)))
+                workspace.forward(try convention.toModel(try contentHere.crop(x0: x0, y0: y0, width: tw, height: th)))
                 let objective = try StyleObjective(
                     workspace: workspace, options: o, convention: convention,
                     contentFeatures: StageTargets.features(workspace, layers: o.contentLayers),
-                    styleTargets: Self.targets(grams, blend: blend, masks: stageMasks.map {
-                        $0.cropped(x0: x0, y0: y0, width: tw, height: th)
+                    styleTargets: Self.targets(grams, blend: blend, masks: try stageMasks.map {
+                        try $0.cropped(x0: x0, y0: y0, width: tw, height: th)
                     }))
-                let x = try FloatBuffer(checkedValues: convention.toModel(image.crop(x0: x0, y0: y0, width: tw, height: th)))
+                let x = try FloatBuffer(checkedValues: try convention.toModel(try image.crop(x0: x0, y0: y0, width: tw, height: th)))
                 bounds.project(x.pointer)
                 if o.normalizeGradients == .on { try objective.balanceLayerGradients(at: x.pointer) }
                 let optimizer = try PixelOptimizers.make(o, count: x.count, image: nil, parallel: parallel)
@@ -242,7 +245,7 @@ struct StylizeRun {
                         try tracker.step(stage: s, iteration: tile * perTile + iteration, of: grid.count * perTile,
                                          width: w, height: h, loss: loss, elapsed: elapsed) { image }
                     })
-                var result = convention.toImage(x.pointer, width: tw, height: th)
+                var result = try convention.toImage(x.pointer, width: tw, height: th)
                 TiledStage.keepDetail(&result, of: image, x0: x0, y0: y0, change: change)
                 TiledStage.write(result, into: &image, x0: x0, y0: y0)
                 let share = 1 / Double(grid.count)
@@ -254,16 +257,20 @@ struct StylizeRun {
     }
 
     /// An image of the styles' mean colour, each style's mean weighted by its blend weight.
-    static func meanColor(of styles: [PlanarImage], blend: [Float], width: Int, height: Int) -> PlanarImage {
+    static func meanColor(of styles: [PlanarImage], blend: [Float], width: Int, height: Int) throws -> PlanarImage {
         let color = ColorStatistics(blending: styles.map(ColorStatistics.init), weights: blend).mean
-        let plane = width * height
-        return PlanarImage(trusted: width, height, color.flatMap { [Float](repeating: Float($0), count: plane) })
+        return try PlanarImage(width: width, height: height,
+                               red: Float(color[0]), green: Float(color[1]), blue: Float(color[2]))
     }
 
     /// Seeded uniform noise in 0…1 (SplitMix64), the same for the same seed on every machine.
-    static func noise(width: Int, height: Int, seed: UInt64) -> PlanarImage {
+    static func noise(width: Int, height: Int, seed: UInt64) throws -> PlanarImage {
         var generator = SplitMix64(state: seed &+ 0x9E37_79B9_7F4A_7C15)
-        let pixels = (0..<3 * width * height).map { _ in generator.unit() }
+        let count = 3 * width * height
+        let pixels: [Float] = try CheckedMemory.array(count, what: "a noise image of \(width)×\(height)") { out, n in
+            for i in 0..<count { (out.baseAddress! + i).initialize(to: generator.unit()) }
+            n = count
+        }
         return PlanarImage(trusted: width, height, pixels)
     }
 }
@@ -273,6 +280,7 @@ struct StylizeRun {
 /// time left.
 struct ProgressTracker {
     let handler: ProgressHandler?
+    let finishSnapshot: (PlanarImage) throws -> PlanarImage
     let snapshotEvery: Int
     let work: [Double]
     let totalWork: Double
@@ -283,6 +291,7 @@ struct ProgressTracker {
 
     init(run: StylizeRun) {
         handler = run.progress
+        finishSnapshot = run.finishSnapshot
         snapshotEvery = run.snapshotEvery
         let tilePixels = run.memory.tiles.map { $0.map { $0.count * $0.tileWidth * $0.tileHeight } }
         work = run.schedule.work(tilePixels: tilePixels)
@@ -294,7 +303,7 @@ struct ProgressTracker {
     /// One iteration of `stage` done (`iteration` of `iterations` there); throws `.cancelled`
     /// when the handler asks to stop. `snapshot` is called only when a snapshot is due.
     mutating func step(stage: Int, iteration: Int, of iterations: Int, width: Int, height: Int,
-                       loss: LossTerms, elapsed: Double, snapshot: () -> PlanarImage) throws {
+                       loss: LossTerms, elapsed: Double, snapshot: () throws -> PlanarImage) throws {
         completed += 1
         workDone += work[stage] / Double(iterations)
         guard let handler else { return }
@@ -303,6 +312,6 @@ struct ProgressTracker {
             completed: completed, planned: planned, fractionDone: min(1, workDone / max(totalWork, 1)),
             width: width, height: height, loss: loss, elapsed: elapsed)
         let wantsSnapshot = snapshotEvery > 0 && completed % snapshotEvery == 0
-        guard handler(event, wantsSnapshot ? snapshot() : nil) else { throw StyleError.cancelled }
+        guard handler(event, wantsSnapshot ? try finishSnapshot(snapshot()) : nil) else { throw StyleError.cancelled }
     }
 }

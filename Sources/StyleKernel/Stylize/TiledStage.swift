@@ -188,16 +188,16 @@ struct TiledStage {
 
 extension PlanarImage {
     /// The width × height region at (x0, y0), which must lie inside the image.
-    func crop(x0: Int, y0: Int, width: Int, height: Int) -> PlanarImage {
+    func crop(x0: Int, y0: Int, width: Int, height: Int) throws -> PlanarImage {
         if x0 == 0 && y0 == 0 && width == self.width && height == self.height { return self }
-        return PlanarImage(trusted: width, height, Self.crop(pixels, channels: 3, width: self.width, height: self.height,
+        return PlanarImage(trusted: width, height, try Self.crop(pixels, channels: 3, width: self.width, height: self.height,
                                                              x0: x0, y0: y0, toWidth: width, height: height))
     }
 
     /// The region of `channels` planes of width × height at (x0, y0), of toWidth × toHeight.
     static func crop(_ planes: [Float], channels: Int, width: Int, height: Int,
-                     x0: Int, y0: Int, toWidth w: Int, height h: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: channels * w * h)
+                     x0: Int, y0: Int, toWidth w: Int, height h: Int) throws -> [Float] {
+        var out = try CheckedMemory.floats(channels * w * h, what: "a tile of \(w)×\(h)")
         planes.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for c in 0..<channels {

@@ -6,12 +6,14 @@ import Glibc
 ///
 /// Swift's own allocation (arrays, class instances) traps when the system refuses memory, which
 /// would take a host process down. So memory that grows with an image or a file is allocated
-/// here: `FloatBuffer(checkedCount:)` for the engine's buffers, `floats` and `bytes` for the arrays
-/// made where a host's image or a file first arrives (decoded pixels, a host's buffers, model
-/// tensors). An array's memory cannot be handed to Swift from outside, so `reserve` first asks the
-/// system for the same amount and gives it back: a refusal then throws, and the array that follows
-/// gets the memory just shown to be there. The arrays made inside a run stay within the run's
-/// plan, which `MemoryEstimate.require` checked, and probed the same way, before it started.
+/// here: `FloatBuffer(checkedCount:)` for the engine's buffers, `floats` and `array` for arrays —
+/// where a host's image or a file first arrives (decoded pixels, a host's buffers, model tensors,
+/// standard input) and inside a run (resized, cropped, padded and recoloured images, masks, the
+/// output's samples). An array's memory cannot be handed to Swift from outside, so `reserve` first
+/// asks the system for the same amount and gives it back: a refusal then throws, and the array
+/// that follows gets the memory just shown to be there. The whole run's plan was checked, and
+/// probed the same way, by `MemoryEstimate.require` before it started; this catches what changed
+/// since (another process, or an estimate that fell short).
 public enum CheckedMemory {
     /// Throws `StyleError.outOfMemory` naming `what` unless `count` values of `T` can be had now.
     public static func reserve<T>(_ count: Int, of type: T.Type, what: @autoclosure () -> String) throws {

@@ -9,9 +9,9 @@ struct AlphaPlane: Sendable, Equatable {
 
     /// The plane at another size, resized with the engine's filter (`Resample`) — the one the C
     /// API resizes a content's alpha with, so the command and the library give the same alpha.
-    func resized(width: Int, height: Int) -> AlphaPlane {
+    func resized(width: Int, height: Int) throws -> AlphaPlane {
         AlphaPlane(width: width, height: height,
-                   values: Resample.resize(values, channels: 1, width: self.width, height: self.height,
+                   values: try Resample.resize(values, channels: 1, width: self.width, height: self.height,
                                            toWidth: width, height: height))
     }
 }

@@ -24,7 +24,7 @@ enum MagickImageWriter {
     static func prepare(_ image: PlanarImage, alpha: AlphaPlane?, metadata: ImageMetadata? = nil,
                         to location: ImageLocation) throws -> PendingOutput {
         let format = try format(for: location)
-        let alpha = alpha?.resized(width: image.width, height: image.height)
+        let alpha = try alpha?.resized(width: image.width, height: image.height)
         let bytes = try encode(image, alpha: alpha, format: format, metadata: metadata)
         return try OutputFile.prepare(bytes, to: target(of: location), shownAs: location.isStandardStream ? "-" : location.path)
     }
@@ -99,7 +99,10 @@ enum MagickImageWriter {
         let plane = image.width * image.height
         let withAlpha = alpha.map { $0.width == image.width && $0.height == image.height } ?? false
         let channels = withAlpha ? 4 : 3
-        var interleaved = [Sample](repeating: 0, count: channels * plane)
+        var interleaved = try CheckedMemory.array(channels * plane, what: "the output image (\(image.width)×\(image.height))") {
+            (out: inout UnsafeMutableBufferPointer<Sample>, count: inout Int) in
+            out.initialize(repeating: 0); count = channels * plane
+        }
         interleaved.withUnsafeMutableBufferPointer { out in
             image.pixels.withUnsafeBufferPointer { p in
                 for i in 0..<plane {

@@ -22,13 +22,14 @@ enum FileDescriptorIO {
         var st = stat()
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
             guard Int(st.st_size) <= limit else { throw tooLarge(name, limit: limit) }
-            data.reserveCapacity(Int(st.st_size))
+            try grow(&data, to: Int(st.st_size), name: name)
         }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 {
                 guard n <= limit - data.count else { throw tooLarge(name, limit: limit) }
+                if data.count + n > data.capacity { try grow(&data, to: min(limit, max(2 * data.capacity, data.count + n)), name: name) }
                 data.append(contentsOf: chunk[0..<n])
             } else if n == 0 {
                 return data
@@ -36,6 +37,13 @@ enum FileDescriptorIO {
                 throw StyleError.io("cannot read \(name): \(FileIO.errnoText())")
             }
         }
+    }
+
+    /// Room for `capacity` bytes, asked of the checked allocator first (a failed growth of the
+    /// array itself would trap).
+    private static func grow(_ data: inout [UInt8], to capacity: Int, name: String) throws {
+        try CheckedMemory.reserve(capacity + data.count, of: UInt8.self, what: "reading \(name)")
+        data.reserveCapacity(capacity)
     }
 
     private static func tooLarge(_ name: String, limit: Int) -> StyleError {
