@@ -19,7 +19,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps build model examples test test-deps tutorial-check test-fixtures bench bench-large quality seam-check clean pth-check gallery
+.PHONY: demo setup deps build model examples test test-deps tutorial-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery
 
 demo: setup
 	@mkdir -p out
@@ -51,6 +51,9 @@ TEST_PACKAGES := python3-torch strace
 test: setup test-deps test-fixtures
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
+	@# The convolution's other kernel sets (the run above used the CPU's widest): every one must agree.
+	for k in avx2 portable; do STYLEFILTER_KERNELS=$$k $(SWIFT) test $(TEST_FLAGS) --skip-build \
+	    --disable-swift-testing --filter 'WinogradTests|OpsTests' || exit 1; done
 	$(MAKE) --no-print-directory cabi-test
 	$(MAKE) --no-print-directory tutorial-check
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
@@ -68,6 +71,13 @@ bench: setup
 	$(SWIFT) build $(TEST_FLAGS) --product stylize-bench
 	STYLEFILTER_MODEL=$(abspath $(MODEL)) python3 bench/run.py --out out/bench.json
 	$(MAKE) --no-print-directory bench-large
+
+# Where a forward + backward pass spends its time (perf, grouped as issue 29's profile: the GEMM's
+# multiply-adds, packing, the Winograd transforms, the rest), with the CPU and the kernel set named.
+profile: setup
+	$(SWIFT) build $(TEST_FLAGS) --product stylize-bench
+	@command -v perf >/dev/null || scripts/install-deps.sh linux-perf
+	STYLEFILTER_MODEL=$(abspath $(MODEL)) python3 bench/profile.py --bench .build-test/release/stylize-bench
 
 # Full-resolution photos from an installed copy: 12 MP through `convert -process`, 24 MP through the
 # command, the 512 px default for scale; wall and CPU time, peak RSS. Table: out/bench-large.md.

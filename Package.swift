@@ -29,13 +29,19 @@ let package = Package(
         // OpenBLAS, loaded at run time, finds the engine's `xerbla_` (BLASErrors) only in the global
         // scope: an executable that links the engine exports it (a shared library, by its version
         // script).
-        .target(name: "StyleKernel", dependencies: ["COpenBLAS", "CBLASCore", "CStyleFilterABI", "CSignalCleanup"],
+        .target(name: "StyleKernel", dependencies: ["COpenBLAS", "CBLASCore", "CWinogradKernels", "CStyleFilterABI",
+                                                    "CSignalCleanup"],
                 linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=xerbla_"])]),
 
         // Loads OpenBLAS without its thread pool and forwards the engine's calls to it; switches
         // it to the AVX2/AVX-512 kernels on CPUs it does not recognise (C: it calls OpenBLAS's
         // own selection again, through the entry points it exports).
         .target(name: "CBLASCore"),
+
+        // The Winograd convolution's compute kernels: a GEMM on operands packed once and the input and
+        // output transforms, for AVX-512, AVX2 or any x86-64, chosen at run time (C: intrinsics and
+        // per-function targets; see Sources/CWinogradKernels/dispatch.c).
+        .target(name: "CWinogradKernels"),
 
         // Temporary files removed on SIGINT/SIGTERM/SIGHUP by handlers the command installs (C, so
         // the handler does only async-signal-safe work).
@@ -73,7 +79,7 @@ let package = Package(
         .executableTarget(name: "stylize-bench", dependencies: ["StyleKernel", "COpenBLAS"],
                          swiftSettings: [.swiftLanguageMode(.v5)]),
 
-        .testTarget(name: "StyleKernelTests", dependencies: ["StyleKernel"]),
+        .testTarget(name: "StyleKernelTests", dependencies: ["StyleKernel", "CWinogradKernels"]),
         // Runs the built `stylize` binary (next to the test bundle) on images made with `convert`.
         .testTarget(name: "CommandTests", dependencies: ["StyleKernel"]),
     ]

@@ -43,9 +43,9 @@ fuzz-build: $(addprefix $(FUZZ_BIN)/,$(FUZZ_HARNESSES))
 STYLEKERNEL_SOURCES := $(shell find Sources/StyleKernel -name '*.swift')
 
 # StyleKernel imports COpenBLAS, CStyleFilterABI (the header's version macros) and its C helper
-# targets, CSignalCleanup (AtomicFile's temporary files) and CBLASCore (OpenBLAS's kernel choice):
-# everything that links it links their objects too.
-C_HELPERS      := CSignalCleanup CBLASCore
+# targets, CSignalCleanup (AtomicFile's temporary files), CBLASCore (OpenBLAS's kernel choice) and
+# CWinogradKernels (the convolution's kernels): everything that links it links their objects too.
+C_HELPERS      := CSignalCleanup CBLASCore CWinogradKernels
 C_HELPER_OBJS  := $(foreach t,$(C_HELPERS),$(FUZZ_OBJ)/$(t)/$(t).o)
 STYLEKERNEL_IMPORTS := -I Sources/COpenBLAS -I Sources/CStyleFilterABI $(foreach t,$(C_HELPERS),-I $(FUZZ_OBJ)/$(t))
 
@@ -66,14 +66,20 @@ $(FUZZ_OBJ)/libArgumentParser.a: Package.swift
 	    -module-name ArgumentParser -I $(FUZZ_OBJ) -emit-module -emit-module-path $(FUZZ_OBJ)/ArgumentParser.swiftmodule \
 	    -emit-library -static -o $@
 
-# The C helper targets (one .c file and one header each), as SwiftPM builds them: an object and a
+# The C helper targets (one public header each in include/, one or more .c files and private
+# headers beside them), as SwiftPM builds them: one object (the .c files' linked together) and a
 # module map for swiftc per target.
-$(foreach t,$(C_HELPERS),$(eval $(FUZZ_OBJ)/$(t)/$(t).o: $(wildcard Sources/$(t)/*.c Sources/$(t)/include/*.h)))
+$(foreach t,$(C_HELPERS),$(eval $(FUZZ_OBJ)/$(t)/$(t).o: $(wildcard Sources/$(t)/*.c Sources/$(t)/*.h Sources/$(t)/include/*.h)))
+public_header = $(foreach h,$(filter %.h,$1),$(if $(findstring /include/,$h),$h))
 $(C_HELPER_OBJS):
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -c -g -O1 -fsanitize=address,fuzzer-no-link -I $(dir $(filter %.h,$^)) $(filter %.c,$^) -o $@
+	for c in $(filter %.c,$^); do \
+	    $(FUZZ_CC) -c -g -O1 -fsanitize=address,fuzzer-no-link -I $(dir $(call public_header,$^)) $$c \
+	        -o $(@D)/$$(basename $$c .c).part.o || exit 1; \
+	done
+	ld -r -o $@ $(patsubst %.c,$(@D)/%.part.o,$(notdir $(filter %.c,$^)))
 	printf 'module $(notdir $(@D)) {\n    header "%s"\n    export *\n}\n' \
-	    $(abspath $(filter %.h,$^)) > $(@D)/module.modulemap
+	    $(abspath $(call public_header,$^)) > $(@D)/module.modulemap
 
 $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR): cabi-lib
 	@mkdir -p $(FUZZ_LIBDIR)

@@ -2,10 +2,11 @@ import StyleKernel
 
 /// `--report FILE` (`-`: standard output): the run's numbers as JSON, written atomically and only with the image:
 /// `{"loss": {"content": …, "style": …, "tv": …, "total": …}, "iterations": …, "seconds": …,
-///   "seconds_per_iteration": …, "model": …, "width": …, "height": …, "blas_kernels": …,
+///   "seconds_per_iteration": …, "model": …, "width": …, "height": …, "blas_kernels": …, "convolution_kernels": …,
 ///   "stages": [{"width": …, "height": …, "iterations": …, "tiles": null or {"width": …,
 ///   "height": …, "x": [left edges], "y": [top edges]}}, …]}`
-/// (`blas_kernels`: OpenBLAS's kernel set, e.g. "Haswell", which the timing depends on)
+/// (`blas_kernels`: OpenBLAS's kernel set, e.g. "Haswell"; `convolution_kernels`: the Winograd
+/// convolution's, "avx512", "avx2" or "portable"; the timing depends on both)
 struct RunReport {
     var loss: LossTerms
     var iterations: Int
@@ -34,6 +35,7 @@ struct RunReport {
               "width": \(width),
               "height": \(height),
               "blas_kernels": \(MiniJSON.quote(BLASCore.name)),
+              "convolution_kernels": \(MiniJSON.quote(Conv3x3.kernelSet)),
               "stages": [\(stages.map(Self.json).joined(separator: ", "))]
             }
 

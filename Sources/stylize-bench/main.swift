@@ -181,7 +181,7 @@ case "network", "profile":
     }
     times.sort()
     print(json([("command", "network"), ("size", size), ("threads", threads),
-                ("algorithm", flags["algorithm"] ?? "auto"),
+                ("algorithm", flags["algorithm"] ?? "auto"), ("kernels", Conv3x3.kernelSet),
                 ("seconds", times[times.count / 2]), ("min_seconds", times[0]), ("all", times),
                 ("peak_rss_mb", peakRSSMegabytes())]))
 
@@ -319,11 +319,10 @@ extension NetworkWorkspace {
                     }
                 case .conv(let i):
                     let algorithm = network.layers[i].forward.algorithm(height: srcShape.height, width: srcShape.width)
-                    timed("fwd \(network.layers[i].name) \(algorithm)") {
-                        convolve(layer: i, backward: false, input: src, height: srcShape.height,
-                                 width: srcShape.width, output: stage.output.pointer)
+                    timed("fwd \(network.layers[i].name) \(algorithm) + relu") {
+                        convolveForward(layer: i, input: src, height: srcShape.height, width: srcShape.width,
+                                        output: stage.output.pointer)
                     }
-                    timed("fwd relu") { ReLU.forward(stage.output.pointer, count: stage.shape.count, parallel: parallel) }
                 }
                 src = UnsafePointer(stage.output.pointer)
                 srcShape = stage.shape
@@ -337,11 +336,10 @@ extension NetworkWorkspace {
                 switch stage.op {
                 case .conv(let i):
                     let layer = network.layers[i]
-                    timed("bwd relu") { ReLU.backward(output: stage.output.pointer, gradient: g, count: stage.shape.count, parallel: parallel) }
                     let algorithm = layer.backward.algorithm(height: stage.shape.height, width: stage.shape.width)
-                    timed("bwd \(layer.name) \(algorithm)") {
-                        convolve(layer: i, backward: true, input: g, height: stage.shape.height,
-                                 width: stage.shape.width, output: target)
+                    timed("bwd relu + \(layer.name) \(algorithm)") {
+                        convolveBackward(layer: i, gradient: g, activation: stage.output.pointer, shape: stage.shape,
+                                         target: target)
                     }
                 case .pool:
                     timed("bwd pool") {

@@ -51,6 +51,8 @@ final class EndToEndTests: CommandTestCase {
         }
         XCTAssertEqual(report["model"] as? String, Self.modelPath)
         XCTAssertFalse((report["blas_kernels"] as? String ?? "").isEmpty, "blas_kernels")
+        XCTAssertTrue(["avx512", "avx2", "portable"].contains(report["convolution_kernels"] as? String ?? ""),
+                      "convolution_kernels")
         let stages = try XCTUnwrap(report["stages"] as? [[String: Any]], "stages")
         XCTAssertEqual(stages.last?["width"] as? Int, 64)
         XCTAssertEqual(stages.last?["height"] as? Int, 42)

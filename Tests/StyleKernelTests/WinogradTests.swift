@@ -1,8 +1,10 @@
 import COpenBLAS
+import CWinogradKernels
 import XCTest
 @testable import StyleKernel
 
-/// Winograd F(4×4, 3×3) against the naive convolution and im2col, alone and through VGG16.
+/// Winograd F(4×4, 3×3) and F(6×6, 3×3) against the naive convolution and im2col, alone and
+/// through VGG16.
 final class WinogradTests: XCTestCase {
     func run(_ conv: Conv3x3, _ input: [Float], h: Int, w: Int, _ algorithm: Conv3x3.Algorithm,
              threads: Int = 2) -> [Float] {
@@ -21,22 +23,63 @@ final class WinogradTests: XCTestCase {
         return out
     }
 
+    /// F(4×4) and F(6×6), forward and backward, at sizes that are not whole tiles, channel counts
+    /// that are not whole panels (8 outputs, 24 or 48 tiles) and more than one k block (Cin > 128).
+    /// F6's transform matrices' entries span 1/32…32 (F4's 1/24…8), so it rounds more: measured
+    /// here, F4 ≤ 8.4e-6 and F6 ≤ 1.3e-5 of the largest output (130 → 20 channels).
     func testWinogradMatchesNaiveAtOddSizes() {
         var rng = TestRandom(seed: 21)
-        for (cin, cout, h, w) in [(16, 16, 1, 1), (16, 24, 7, 9), (20, 17, 13, 5), (16, 16, 4, 4),
-                                  (32, 16, 1, 11), (16, 32, 9, 1), (24, 20, 17, 18), (3, 5, 6, 7)] {
-            let input = rng.array(cin * h * w)
-            let weights = rng.array(cout * cin * 9)
-            let bias = rng.array(cout)
-            let conv = Conv3x3(inChannels: cin, outChannels: cout, weights: weights, bias: bias)
-            let want = naiveConv(input, cin: cin, cout: cout, h: h, w: w, weights: weights, bias: bias)
-            let got = run(conv, input, h: h, w: w, .winograd)
-            XCTAssertLessThan(maxRelativeError(got, want), 1e-5, "\(cin)→\(cout) at \(h)×\(w)")
-            let back = conv.inputGradient()
-            let y = rng.array(cout * h * w)
-            let wantBack = naiveConv(y, cin: cout, cout: cin, h: h, w: w, weights: back.weights, bias: nil)
-            XCTAssertLessThan(maxRelativeError(run(back, y, h: h, w: w, .winograd), wantBack), 1e-5,
-                              "backward \(cin)→\(cout) at \(h)×\(w)")
+        for tile in [4, 6] {
+            for (cin, cout, h, w) in [(16, 16, 1, 1), (16, 24, 7, 9), (20, 17, 13, 5), (16, 16, 4, 4),
+                                      (32, 16, 1, 11), (16, 32, 9, 1), (24, 20, 17, 18), (3, 5, 6, 7),
+                                      (16, 16, 6, 6), (16, 16, 12, 13), (130, 20, 29, 31)] {
+                let input = rng.array(cin * h * w)
+                let weights = rng.array(cout * cin * 9)
+                let bias = rng.array(cout)
+                let conv = Conv3x3(inChannels: cin, outChannels: cout, weights: weights, bias: bias)
+                conv.winogradTile = tile
+                let want = naiveConv(input, cin: cin, cout: cout, h: h, w: w, weights: weights, bias: bias)
+                let got = run(conv, input, h: h, w: w, .winograd)
+                let bound: Float = tile == 4 ? 2e-5 : 5e-5
+                XCTAssertLessThan(maxRelativeError(got, want), bound, "F\(tile) \(cin)→\(cout) at \(h)×\(w)")
+                let back = conv.inputGradient()
+                back.winogradTile = tile
+                let y = rng.array(cout * h * w)
+                let wantBack = naiveConv(y, cin: cout, cout: cin, h: h, w: w, weights: back.weights, bias: nil)
+                XCTAssertLessThan(maxRelativeError(run(back, y, h: h, w: w, .winograd), wantBack), bound,
+                                  "F\(tile) backward \(cin)→\(cout) at \(h)×\(w)")
+            }
+        }
+    }
+
+    /// The packed GEMM against a plain triple loop: rows that are not whole panels, columns that
+    /// are not whole panels, k over several blocks, a row stride wider than n, a range of panels.
+    func testPackedGEMMMatchesNaive() {
+        var rng = TestRandom(seed: 25)
+        let columns = Int(sf_wk_columns()), rows = Int(SF_WK_ROWS)
+        for (m, n, k) in [(1, 1, 1), (8, 48, 128), (13, 50, 129), (64, 97, 300), (5, 7, 3)] {
+            let a = rng.array(m * k), b = rng.array(k * n)
+            // A in panels of `rows` rows (zero past m), B in panels of `columns` columns: NaN past
+            // n, which the kernels must never read (a NaN would reach the columns they write).
+            var packedA = [Float](repeating: 0, count: (m + rows - 1) / rows * rows * k)
+            for i in 0..<m { for j in 0..<k { packedA[(i / rows * k + j) * rows + i % rows] = a[i * k + j] } }
+            let panels = (n + columns - 1) / columns
+            var packedB = [Float](repeating: .nan, count: panels * columns * k)
+            for i in 0..<k { for j in 0..<n { packedB[(j / columns * k + i) * columns + j % columns] = b[i * n + j] } }
+            let ldc = n + 3
+            var c = [Float](repeating: .nan, count: m * ldc)
+            // Two calls over the panels' halves cover every column.
+            for (first, end) in [(0, panels / 2), (panels / 2, panels)] {
+                sf_wk_multiply(packedA, packedB, &c, Int32(m), Int32(n), Int32(k), ldc, Int32(first), Int32(end))
+            }
+            for i in 0..<m {
+                for j in 0..<n {
+                    var want = 0.0
+                    for p in 0..<k { want += Double(a[i * k + p]) * Double(b[p * n + j]) }
+                    XCTAssertEqual(Double(c[i * ldc + j]), want, accuracy: 1e-4 * Double(k), "\(m)×\(n)×\(k) at \(i),\(j)")
+                }
+                for j in n..<ldc { XCTAssertTrue(c[i * ldc + j].isNaN, "a column past n was written") }
+            }
         }
     }
 

@@ -99,13 +99,32 @@ public final class NetworkWorkspace: @unchecked Sendable {
 
     /// Conv layer `i` (its forward kernel, or its input-gradient kernel when `backward`) on a
     /// height × width input: the algorithm for that size, kept Winograd weights if any.
-    func convolve(layer i: Int, backward: Bool, input: UnsafePointer<Float>, height: Int, width: Int,
-                  output: UnsafeMutablePointer<Float>) {
-        let conv = backward ? network.layers[i].backward : network.layers[i].forward
+    /// Conv layer `i` and its ReLU: `output` = ReLU(conv(`input`)) (fused into Winograd's output
+    /// transform).
+    func convolveForward(layer i: Int, input: UnsafePointer<Float>, height: Int, width: Int,
+                         output: UnsafeMutablePointer<Float>) {
+        let conv = network.layers[i].forward
         let algorithm = convAlgorithm ?? conv.algorithm(height: height, width: width)
         conv.apply(input: input, height: height, width: width, output: output,
                    workspace: scratch.pointer, parallel: parallel, algorithm: algorithm,
-                   transformed: algorithm == .winograd ? transformed?.weights(layer: i, backward: backward) : nil)
+                   transformed: algorithm == .winograd ? transformed?.weights(layer: i, backward: false) : nil,
+                   relu: true)
+    }
+
+    /// The backward pass of conv layer `i` and its ReLU: `target` = conv′(`gradient` where
+    /// `activation` > 0). Winograd masks while it transforms (`gradient` is left as it was); the
+    /// other algorithms mask `gradient` in place first.
+    func convolveBackward(layer i: Int, gradient: UnsafeMutablePointer<Float>, activation: UnsafePointer<Float>,
+                          shape: Shape3, target: UnsafeMutablePointer<Float>) {
+        let conv = network.layers[i].backward
+        let algorithm = convAlgorithm ?? conv.algorithm(height: shape.height, width: shape.width)
+        if algorithm != .winograd {
+            ReLU.backward(output: activation, gradient: gradient, count: shape.count, parallel: parallel)
+        }
+        conv.apply(input: gradient, height: shape.height, width: shape.width, output: target,
+                   workspace: scratch.pointer, parallel: parallel, algorithm: algorithm,
+                   transformed: algorithm == .winograd ? transformed?.weights(layer: i, backward: true) : nil,
+                   inputMask: algorithm == .winograd ? activation : nil)
     }
 
     /// Runs the network on `x` (3 × H × W in the model's convention).
@@ -120,9 +139,8 @@ public final class NetworkWorkspace: @unchecked Sendable {
                                 height: srcShape.height, width: srcShape.width,
                                 output: stage.output.pointer, parallel: parallel)
             case .conv(let i):
-                convolve(layer: i, backward: false, input: src, height: srcShape.height,
-                         width: srcShape.width, output: stage.output.pointer)
-                ReLU.forward(stage.output.pointer, count: stage.shape.count, parallel: parallel)
+                convolveForward(layer: i, input: src, height: srcShape.height, width: srcShape.width,
+                                output: stage.output.pointer)
             }
             src = UnsafePointer(stage.output.pointer)
             srcShape = stage.shape
@@ -145,10 +163,8 @@ public final class NetworkWorkspace: @unchecked Sendable {
             switch stage.op {
             case .conv(let i):
                 inject(network.layers[i].name, grad, stage.shape)
-                ReLU.backward(output: stage.output.pointer, gradient: grad,
-                              count: stage.shape.count, parallel: parallel)
-                convolve(layer: i, backward: true, input: grad, height: stage.shape.height,
-                         width: stage.shape.width, output: target)
+                convolveBackward(layer: i, gradient: grad, activation: stage.output.pointer, shape: stage.shape,
+                                 target: target)
             case .pool:
                 Pool2x2.backward(network.pooling, input: belowOutput, channels: below.channels,
                                  height: below.height, width: below.width,

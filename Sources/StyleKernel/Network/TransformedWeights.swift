@@ -2,7 +2,7 @@
 /// and kept across calls — forward and backward, every evaluation, every scale — for as many conv
 /// layers as a memory budget allows.
 ///
-/// Why: a Winograd call otherwise transforms its weights first, writing 36·Cin·Cout floats
+/// Why: a Winograd call otherwise transforms its weights first, writing 36·Cin·Cout floats (F4)
 /// (38 MB for a 512 × 512 layer) before its GEMMs read them back. On a large image the GEMMs
 /// amortise that; on the coarse scales of a stylization (conv4 at 16 × 12 has 12 tiles) the
 /// transform is most of the call. Keeping U for all of VGG16 to conv5_1 costs ~320 MB (both

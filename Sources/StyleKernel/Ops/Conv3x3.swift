@@ -8,10 +8,12 @@ import COpenBLAS
 /// convolution.
 ///
 /// Three algorithms behind `apply`, chosen per call by `algorithm(height:width:)`:
-/// - Winograd F(4×4, 3×3) (Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural
-///   Networks"): Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A on 6×6 input tiles giving 4×4 outputs, 36 instead
-///   of 144 multiplications per tile and channel pair. The 36 products over channels are 36
-///   GEMMs (Cout × Cin times Cin × tiles). See `Winograd.swift`.
+/// - Winograd F(m×m, 3×3), m = 6 or 4 by the channels (`winogradTile(inChannels:outChannels:)`;
+///   Lavin & Gray 2015, "Fast Algorithms for Convolutional Neural Networks"):
+///   Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A on (m+2)² input tiles giving m×m outputs, 64 instead of 324
+///   (F6) or 36 instead of 144 (F4) multiplications per tile and channel pair. The (m+2)²
+///   products over channels are as many GEMMs (Cout × Cin times Cin × tiles), on the engine's own
+///   kernels (Sources/CWinogradKernels). See `Winograd.swift`.
 /// - im2col over bands of rows + one GEMM per band (small images, few channels).
 /// - tap planes, for at most 4 output channels (the input gradient of conv1_1: 64 → 3): one GEMM
 ///   (9·Cout × Cin times Cin × pixels, over bands of rows) gives each tap's products summed over
@@ -21,18 +23,18 @@ import COpenBLAS
 ///   tile's forward and backward pass at 576 px.
 ///
 /// Weights are stored once, tap-major ([k][i][o], k = 3·ky + kx): im2col reads them in place as
-/// the GEMM operand Aᵀ, Winograd's U = G W Gᵀ is computed from them contiguously over channel
-/// pairs (so its transform vectorises); only the tap-planes path, for convolutions with at most 4
+/// the GEMM operand Aᵀ, Winograd's U = G W Gᵀ is computed from them contiguously over output
+/// channels (so its transform vectorises); only the tap-planes path, for convolutions with at most 4
 /// outputs, keeps a second, (9·Cout) × Cin copy (at most 9·4·512 floats). Winograd's U (4× the
-/// weights) is recomputed per call into the workspace unless the caller passes it in: keeping it
+/// weights for F4, 7.1× for F6) is recomputed per call into the workspace unless the caller passes it in: keeping it
 /// for all of VGG16 costs ~320 MB (forward and backward), so the engine keeps it only at the
 /// coarse scales, where memory is free and the transform is a large part of each call
 /// (see `TransformedWeights`).
 ///
-/// Threads: when OpenBLAS runs single-threaded (what the engine sets, see `StylizeRun`), the GEMMs
-/// are spread over `parallel`'s workers (Winograd's 36 handed out one at a time, im2col's columns
-/// in pieces of `columnPiece`); otherwise the same pieces run one after another. The pieces never
-/// depend on the thread count, so neither do the results' bits.
+/// Threads: Winograd's transforms are split over channels and its GEMMs over points and tile
+/// panels among `parallel`'s workers; when OpenBLAS runs single-threaded (what the engine sets,
+/// see `StylizeRun`), im2col's and the tap planes' GEMMs are spread over them in pieces of
+/// `columnPiece`, otherwise run one after another. No result's bits depend on the thread count.
 public final class Conv3x3: @unchecked Sendable {
     public enum Algorithm: Sendable, CaseIterable { case im2col, winograd, tapPlanes }
 
@@ -41,6 +43,9 @@ public final class Conv3x3: @unchecked Sendable {
     /// 9 × inChannels × outChannels, tap-major: kernel[(k·Cin + i)·Cout + o] = W[o][i][k].
     let kernel: FloatBuffer
     let bias: FloatBuffer?
+    /// Winograd's output tile side: 6 (F(6×6, 3×3)) or 4 (F(4×4, 3×3)), by `winogradTile(inChannels:outChannels:)`.
+    /// Tests may change it before the first use (it sizes the workspace and the kept weights).
+    var winogradTile: Int
 
     /// `weights` in OIHW order (outChannels × inChannels × 3 × 3).
     public init(inChannels: Int, outChannels: Int, weights: [Float], bias: [Float]?) {
@@ -48,6 +53,7 @@ public final class Conv3x3: @unchecked Sendable {
         precondition(bias == nil || bias!.count == outChannels)
         self.inChannels = inChannels
         self.outChannels = outChannels
+        winogradTile = Self.winogradTile(inChannels: inChannels, outChannels: outChannels)
         let kernel = FloatBuffer(count: weights.count)
         let kp = kernel.pointer
         for o in 0..<outChannels {
@@ -64,6 +70,7 @@ public final class Conv3x3: @unchecked Sendable {
 
     init(inChannels: Int, outChannels: Int, kernel: FloatBuffer, bias: FloatBuffer?) {
         self.inChannels = inChannels; self.outChannels = outChannels
+        winogradTile = Self.winogradTile(inChannels: inChannels, outChannels: outChannels)
         self.kernel = kernel; self.bias = bias
         tapMatrix = Self.tapMatrix(kernel: kernel, inChannels: inChannels, outChannels: outChannels)
     }
@@ -87,6 +94,18 @@ public final class Conv3x3: @unchecked Sendable {
 
     /// Convolutions with at most this many outputs take the tap-planes path.
     static let tapPlanesMaximumOutputs = 4
+
+    /// Winograd's output tile for a convolution of these channels. F(6×6, 3×3) does 1.78
+    /// multiplies per output where F(4×4) does 2.25, and writes 1.78 transformed values per input
+    /// value against 2.25, but its U is 64·Cin·Cout floats against 36: every band's GEMMs read all
+    /// of it, so for the deep layers, whose U is large and whose images are small, F(4×4) moves
+    /// less data. Measured at 512² on Zen 4 (2 threads): F6 is faster up to 128 × 128 channels
+    /// (conv1_2 58 → 53 ms, conv2_2 44 → 41 ms), even at 256 × 256 (conv3_2 41 ms both) and
+    /// slower at 512 × 512 (conv4_2 45 → 61 ms). At 1024² a whole pass took 2.39 s so, 2.43 s with
+    /// F6 up to 256 × 256 and 2.53 s with F6 everywhere (best of 12 each).
+    static func winogradTile(inChannels: Int, outChannels: Int) -> Int {
+        inChannels * outChannels <= 128 * 128 ? 6 : 4
+    }
 
     /// The weights in OIHW order (outChannels × inChannels × 3 × 3).
     public var weights: [Float] {
@@ -117,7 +136,7 @@ public final class Conv3x3: @unchecked Sendable {
     }
 
     /// The algorithm `apply` uses at this size. Winograd needs enough channels on both sides for
-    /// its 36 GEMMs to be efficient and pays a per-call weight transform (36·Cin·Cout values),
+    /// its GEMMs to be efficient and pays a per-call weight transform ((m+2)²·Cin·Cout values),
     /// which only large enough images amortise; measured on Zen 4 (see bench/README.md).
     public func algorithm(height: Int, width: Int) -> Algorithm {
         if outChannels <= Self.tapPlanesMaximumOutputs { return .tapPlanes }
@@ -138,9 +157,10 @@ public final class Conv3x3: @unchecked Sendable {
         case .im2col:
             return inChannels * 9 * bandRows(height: height, width: width) * width
         case .winograd:
-            let tilesX = (width + 3) / 4
+            let tilesX = (width + winogradTile - 1) / winogradTile
             let tiles = winogradBandTileRows(height: height, width: width) * tilesX
-            return 36 * inChannels * outChannels + 36 * (inChannels + outChannels) * tiles
+            let points = (winogradTile + 2) * (winogradTile + 2)
+            return transformedWeightsCount + points * (inChannels * Self.packedColumns(tiles) + outChannels * tiles)
         }
     }
 
@@ -157,11 +177,20 @@ public final class Conv3x3: @unchecked Sendable {
         return max(1, min(height, (1 << 20) / max(perRow, 1) - 2))
     }
 
-    /// Tile rows per Winograd band: V and M together hold about 4 M floats, at least one row.
+    /// Tile rows per Winograd band: V and M together hold about as many floats as U (every band's
+    /// GEMMs read all of U, every band's transforms write and read its V and M, so neither
+    /// traffic outweighs the other), but at least 256 K (1 MiB, an L2 cache's worth: the early
+    /// layers, whose U is small, keep V and M in cache) and at most 4 M, at least one row.
+    /// Measured on Zen 4 at 512²: conv1_2 126 → 88 ms, conv4_2 unchanged (issue 29).
     func winogradBandTileRows(height: Int, width: Int) -> Int {
-        let tilesX = (width + 3) / 4, tilesY = (height + 3) / 4
-        let perRow = 36 * (inChannels + outChannels) * tilesX
-        return max(1, min(tilesY, (1 << 22) / max(perRow, 1)))
+        let tilesX = (width + winogradTile - 1) / winogradTile, tilesY = (height + winogradTile - 1) / winogradTile
+        let perRow = (winogradTile + 2) * (winogradTile + 2) * (inChannels + outChannels) * tilesX
+        let floats = min(1 << 22, max(1 << 18, transformedWeightsCount))
+        let most = max(1, min(tilesY, floats / max(perRow, 1)))
+        // Bands of equal height: the GEMM computes whole panels of tiles, so a short last band
+        // (7 + 7 + 2 rows) wastes more of its last panel than three of 6, 5 and 5.
+        let bands = (tilesY + most - 1) / most
+        return (tilesY + bands - 1) / bands
     }
 
     /// output (outChannels × H × W) = conv(input (inChannels × H × W)).
@@ -174,14 +203,19 @@ public final class Conv3x3: @unchecked Sendable {
     }
 
     /// `transformed`: Winograd's U for this convolution, if the caller keeps it (ignored by the
-    /// other algorithms).
+    /// other algorithms). `relu`: the output goes through a ReLU (fused into Winograd's output
+    /// transform, a pass of its own otherwise). `inputMask` (Winograd only): the input is taken as
+    /// 0 where the mask is not positive — a ReLU's backward pass, fused into the input transform.
     func apply(input: UnsafePointer<Float>, height: Int, width: Int,
                output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
-               parallel: Parallel, algorithm: Algorithm, transformed: UnsafePointer<Float>? = nil) {
+               parallel: Parallel, algorithm: Algorithm, transformed: UnsafePointer<Float>? = nil,
+               relu: Bool = false, inputMask: UnsafePointer<Float>? = nil) {
+        precondition(inputMask == nil || algorithm == .winograd, "only the Winograd path masks its input")
         switch algorithm {
         case .winograd:
-            winograd(input: input, height: height, width: width, output: output,
+            winograd(input: input, inputMask: inputMask, height: height, width: width, output: output, relu: relu,
                      workspace: workspace, transformed: transformed, parallel: parallel)
+            return
         case .im2col:
             im2colConvolution(input: input, height: height, width: width, output: output,
                               workspace: workspace, parallel: parallel)
@@ -189,6 +223,7 @@ public final class Conv3x3: @unchecked Sendable {
             tapPlanesConvolution(input: input, height: height, width: width, output: output,
                                  workspace: workspace, parallel: parallel)
         }
+        if relu { ReLU.forward(output, count: outChannels * height * width, parallel: parallel) }
     }
 
     /// out[o][y][x] = bias[o] + Σ_ky,kx P[ky·3 + kx][o][y + ky − 1][x + kx − 1] (zero outside the
