@@ -62,8 +62,9 @@ int sf_wk_columns(void) { return current()->columns; }
 
 const char *sf_wk_name(void) { return current()->name; }
 
-// Steps of k per block: B's block (k × 48 floats, 24 KiB) then stays in L1 on every x86-64 since
-// Haswell while all of A's panels pass it; C is added to from the second block on.
+// Steps of k per block: a block of A's panel (128 × 8 floats, 4 KiB) stays in L1 while the item's
+// B panels pass it (128 × 48 floats, 24 KiB each, from L2); C is added to from the second block
+// on. (Blocks of 64…512 measured within 2 % of each other standalone; 128 is the middle.)
 enum { K_BLOCK = 128 };
 
 void sf_wk_multiply(const float *a, const float *b, float *c, int m, int n, int k, long ldc,
