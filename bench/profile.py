@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 
+from run import machine  # bench/run.py, beside this script
+
 GROUPS = [
     ("GEMM multiply-adds, the engine's kernel", re.compile(r"^sf_wk_block_")),
     ("GEMM multiply-adds, OpenBLAS", re.compile(r"^sgemm_(small_)?kernel")),
@@ -23,16 +25,6 @@ GROUPS = [
     ("Winograd weight transform", re.compile(r"^sf_wk_weights_|weightTransform")),
     ("ReLU, pooling, copies, reductions", re.compile(r"ReLU|Pool2x2|memset|memcpy|memmove|Reductions|im2col|tapPlanes")),
 ]
-
-
-def cpu_name():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def main():
@@ -65,7 +57,7 @@ def main():
                 break
         else:
             other += share
-    print(f"VGG16 to conv5_1, forward + backward at {args.size}², {args.threads} threads; {cpu_name()}; "
+    print(f"VGG16 to conv5_1, forward + backward at {args.size}², {args.threads} threads; {machine()['cpu']}; "
           f"kernels: {timing.get('kernels', 'OpenBLAS')}; {timing['min_seconds']:.3f} s per pass (best of {args.repeats})")
     print(f"| where | share |\n|---|---|")
     for name, _ in GROUPS:

@@ -111,16 +111,20 @@ public enum ColorControl {
     public static func finish(_ result: PlanarImage, content: PlanarImage, colors: StyleOptions.Colors) throws -> PlanarImage {
         guard colors == .luminance else { return result }
         let (w, h) = (result.width, result.height)
-        // Resized into a new array (a copy even at the same size), so changing it copies nothing.
-        var out = try Resample.resize(content.pixels, channels: 3, width: content.width, height: content.height,
-                                      toWidth: w, height: h, alwaysCopy: true)
-        let yResult = try luminance(result)
-        let yContent = try luminance(PlanarImage(trusted: w, h, out))
+        let original = try Resample.resize(content, width: w, height: h)
+        let yResult = try luminance(result), yContent = try luminance(original)
         let n = w * h
-        for c in 0..<3 {
-            for i in 0..<n {
-                out[c * n + i] = min(1, max(0, out[c * n + i] + yResult[i] - yContent[i]))
+        // Written into an array of its own: `original` may share the content's pixels.
+        let out: [Float] = try CheckedMemory.array(3 * n, what: "the result in the content's colours (\(w)×\(h))") {
+            buffer, count in
+            original.pixels.withUnsafeBufferPointer { o in
+                for c in 0..<3 {
+                    for i in 0..<n {
+                        buffer[c * n + i] = min(1, max(0, o[c * n + i] + yResult[i] - yContent[i]))
+                    }
+                }
             }
+            count = 3 * n
         }
         return PlanarImage(trusted: w, h, out)
     }

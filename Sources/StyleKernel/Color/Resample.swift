@@ -3,14 +3,8 @@
 public enum Resample {
     /// Resizes `channels` planes of srcWidth × srcHeight to dstWidth × dstHeight.
     public static func resize(_ src: [Float], channels: Int, width srcWidth: Int, height srcHeight: Int,
-                              toWidth dstWidth: Int, height dstHeight: Int, alwaysCopy: Bool = false) throws -> [Float] {
-        if srcWidth == dstWidth && srcHeight == dstHeight {
-            guard alwaysCopy else { return src }
-            return try CheckedMemory.array(src.count, what: "a copy of an image of \(srcWidth)×\(srcHeight)") { out, count in
-                src.withUnsafeBufferPointer { out.baseAddress!.initialize(from: $0.baseAddress!, count: $0.count) }
-                count = src.count
-            }
-        }
+                              toWidth dstWidth: Int, height dstHeight: Int) throws -> [Float] {
+        if srcWidth == dstWidth && srcHeight == dstHeight { return src }
         let horizontal = weights(from: srcWidth, to: dstWidth)
         let vertical = weights(from: srcHeight, to: dstHeight)
         var mid = try CheckedMemory.floats(channels * srcHeight * dstWidth, what: "resizing an image to \(dstWidth)×\(dstHeight)")

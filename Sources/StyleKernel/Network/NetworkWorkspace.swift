@@ -99,16 +99,20 @@ public final class NetworkWorkspace: @unchecked Sendable {
 
     /// Conv layer `i` (its forward kernel, or its input-gradient kernel when `backward`) on a
     /// height × width input: the algorithm for that size, kept Winograd weights if any.
+    private func convolution(layer i: Int, backward: Bool, height: Int, width: Int)
+        -> (conv: Conv3x3, algorithm: Conv3x3.Algorithm, transformed: UnsafePointer<Float>?) {
+        let conv = backward ? network.layers[i].backward : network.layers[i].forward
+        let algorithm = convAlgorithm ?? conv.algorithm(height: height, width: width)
+        return (conv, algorithm, algorithm == .winograd ? transformed?.weights(layer: i, backward: backward) : nil)
+    }
+
     /// Conv layer `i` and its ReLU: `output` = ReLU(conv(`input`)) (fused into Winograd's output
     /// transform).
     func convolveForward(layer i: Int, input: UnsafePointer<Float>, height: Int, width: Int,
                          output: UnsafeMutablePointer<Float>) {
-        let conv = network.layers[i].forward
-        let algorithm = convAlgorithm ?? conv.algorithm(height: height, width: width)
-        conv.apply(input: input, height: height, width: width, output: output,
-                   workspace: scratch.pointer, parallel: parallel, algorithm: algorithm,
-                   transformed: algorithm == .winograd ? transformed?.weights(layer: i, backward: false) : nil,
-                   relu: true)
+        let (conv, algorithm, kept) = convolution(layer: i, backward: false, height: height, width: width)
+        conv.apply(input: input, height: height, width: width, output: output, workspace: scratch.pointer,
+                   parallel: parallel, algorithm: algorithm, transformed: kept, relu: true)
     }
 
     /// The backward pass of conv layer `i` and its ReLU: `target` = conv′(`gradient` where
@@ -116,15 +120,11 @@ public final class NetworkWorkspace: @unchecked Sendable {
     /// other algorithms mask `gradient` in place first.
     func convolveBackward(layer i: Int, gradient: UnsafeMutablePointer<Float>, activation: UnsafePointer<Float>,
                           shape: Shape3, target: UnsafeMutablePointer<Float>) {
-        let conv = network.layers[i].backward
-        let algorithm = convAlgorithm ?? conv.algorithm(height: shape.height, width: shape.width)
-        if algorithm != .winograd {
-            ReLU.backward(output: activation, gradient: gradient, count: shape.count, parallel: parallel)
-        }
-        conv.apply(input: gradient, height: shape.height, width: shape.width, output: target,
-                   workspace: scratch.pointer, parallel: parallel, algorithm: algorithm,
-                   transformed: algorithm == .winograd ? transformed?.weights(layer: i, backward: true) : nil,
-                   inputMask: algorithm == .winograd ? activation : nil)
+        let (conv, algorithm, kept) = convolution(layer: i, backward: true, height: shape.height, width: shape.width)
+        let fused = algorithm == .winograd
+        if !fused { ReLU.backward(output: activation, gradient: gradient, count: shape.count, parallel: parallel) }
+        conv.apply(input: gradient, height: shape.height, width: shape.width, output: target, workspace: scratch.pointer,
+                   parallel: parallel, algorithm: algorithm, transformed: kept, inputMask: fused ? activation : nil)
     }
 
     /// Runs the network on `x` (3 × H × W in the model's convention).
