@@ -62,6 +62,8 @@ def main():
     home = tempfile.mkdtemp(prefix="bench-home-")
     env = {"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
            "MAGICK_CODER_FILTER_PATH": os.path.join(prefix, "lib", "stylefilter", "imagemagick")}
+    if "STYLEFILTER_KERNELS" in os.environ:     # an A/B of kernel sets in one session (bench/README.md)
+        env["STYLEFILTER_KERNELS"] = os.environ["STYLEFILTER_KERNELS"]
 
     def photo(width, height):
         path = os.path.join(work, f"photo-{width}x{height}.jpg")
@@ -71,6 +73,7 @@ def main():
         return path
 
     result = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(),
+              "kernels": os.environ.get("STYLEFILTER_KERNELS", "the CPU's fastest"),
               "content": os.path.basename(source), "style": os.path.basename(style), "runs": {}}
     plan = [
         ("512", "command, default (512 px)", lambda out: [stylize, photo(1024, 768), "-s", style, "-o", out, "--quiet"]),

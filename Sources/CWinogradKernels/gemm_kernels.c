@@ -4,6 +4,10 @@
 //   AVX-512: 8 × 48 — 24 accumulators of 16 floats, 3 loads of B and 8 broadcasts per step.
 //   AVX2:    8 × 16 as two passes of 4 × 16 — 8 accumulators of 8, 2 loads of B, 4 broadcasts.
 //   portable: 8 × 16 in plain C (what the compiler vectorises for the baseline CPU).
+//   AVX-512 BF16: 8 × 48 as AVX-512's, on pairs of bfloat16 (one 32-bit word holds a pair of
+//     consecutive k) with float accumulators: one VDPBF16PS does two steps of k, so the same
+//     registers and loads do twice the multiply-adds (measured standalone on Zen 4: 229 against
+//     115 GFLOP/s).
 // A block is summed in k order, one rounding per multiply-add, whatever the thread count; the
 // three differ from each other in the last bits only.
 #include "kernels.h"
@@ -76,44 +80,14 @@ static __mmask16 lanes(int cols, int first) {
     return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
-/// The block with `nv` vectors of 16 columns (1, 2 or 3; a constant once inlined): a last panel
-/// with few columns computes no more vectors than it has columns in, and loads none of the
-/// columns past `cols`, which hold anything (`partial`).
-__attribute__((target("avx512f"))) static inline __attribute__((always_inline))
-void block_avx512(const int nv, const int partial, const float *a, const float *b, float *c, int k, long ldc,
-                  int rows, int cols, int accumulate) {
-    const __mmask16 last = lanes(cols, 16 * (nv - 1));
-    __m512 acc[SF_WK_ROWS][3];
-    for (int r = 0; r < SF_WK_ROWS; r++) {
-        for (int j = 0; j < nv; j++) acc[r][j] = _mm512_setzero_ps();
-    }
-    for (int p = 0; p < k; p++) {
-        __m512 bv[3];
-        for (int j = 0; j < nv; j++) {
-            bv[j] = partial && j == nv - 1 ? _mm512_maskz_loadu_ps(last, b + 16 * j) : _mm512_loadu_ps(b + 16 * j);
-        }
-#pragma clang loop unroll(full)
-        for (int r = 0; r < SF_WK_ROWS; r++) {
-            __m512 ar = _mm512_set1_ps(a[r]);
-            for (int j = 0; j < nv; j++) acc[r][j] = _mm512_fmadd_ps(ar, bv[j], acc[r][j]);
-        }
-        a += SF_WK_ROWS; b += SF_WK_COLUMNS_AVX512;
-    }
-    for (int r = 0; r < rows; r++) {
-        float *cr = c + r * ldc;
-        for (int j = 0; j < nv; j++) {
-            __mmask16 m = lanes(cols, 16 * j);
-            if (accumulate) acc[r][j] = _mm512_add_ps(acc[r][j], _mm512_maskz_loadu_ps(m, cr + 16 * j));
-            _mm512_mask_storeu_ps(cr + 16 * j, m, acc[r][j]);
-        }
-    }
-}
+// The AVX-512 block kernel, once on floats and once on pairs of bfloat16 (block_avx512.h).
+#define BLOCK_NAME sf_wk_block_avx512
+#define BLOCK_TARGET "avx512f"
+#define MULTIPLY_ADD(acc, a, b) _mm512_fmadd_ps(a, b, acc)
+#include "block_avx512.h"
 
-__attribute__((target("avx512f")))
-void sf_wk_block_avx512(const float *a, const float *b, float *c, int k, long ldc, int rows, int cols,
-                        int accumulate) {
-    if (cols == 48) block_avx512(3, 0, a, b, c, k, ldc, rows, cols, accumulate);
-    else if (cols > 32) block_avx512(3, 1, a, b, c, k, ldc, rows, cols, accumulate);
-    else if (cols > 16) block_avx512(2, cols % 16 != 0, a, b, c, k, ldc, rows, cols, accumulate);
-    else block_avx512(1, cols % 16 != 0, a, b, c, k, ldc, rows, cols, accumulate);
-}
+#define BLOCK_NAME sf_wk_block_avx512bf16
+#define BLOCK_TARGET "avx512f,avx512bf16"
+#define MULTIPLY_ADD(acc, a, b) \
+    _mm512_dpbf16_ps(acc, (__m512bh)_mm512_castps_si512(a), (__m512bh)_mm512_castps_si512(b))
+#include "block_avx512.h"

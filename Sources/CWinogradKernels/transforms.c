@@ -9,12 +9,26 @@
 // on image rows, a de-interleave into the m column phases of the tiles, then the horizontal pass,
 // which writes V straight into the GEMM's B panels; the output transform's horizontal pass on M's
 // rows, the vertical one adding the bias, then an interleave of the phases into image rows.
+//
+// In bfloat16 (`pack`), the input transform takes its channels in pairs and writes each value of
+// V as one word holding the pair (the GEMM's k pairs), and the weight transform writes U's halves.
 #include "kernels.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #define INLINE static inline __attribute__((always_inline))
 #define EACH _Pragma("clang loop unroll(full)")
+
+typedef uint32_t word32 __attribute__((may_alias));
+typedef uint16_t half16 __attribute__((may_alias));
+
+/// x rounded to the nearest bfloat16, ties to even: its 16 high bits.
+INLINE uint32_t bfloat16(float x) {
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    return (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
+}
 
 /// Bᵀ ((m + 2) × (m + 2)) applied to a column or row of an input tile.
 INLINE void bt(const int m, const float *a, float *o) {
@@ -78,78 +92,99 @@ INLINE void gt(const int m, const float *g, float *o) {
 }
 
 INLINE void input_body(const int m, const float *input, const float *mask, int height, int width, int c0, int c1,
-                       int ty0, int ty1, float *v, int cin, int tiles, float *scratch, const int columns) {
+                       int ty0, int ty1, float *v, int cin, int tiles, float *scratch, const int columns,
+                       const int pack) {
     const int s = m + 2;
     const int tiles_x = (width + m - 1) / m;
     const int n = tiles_x + 1;          // phases: one extra tile for the right overlap
     const int padded = m * n;           // a padded row: u = x + 1, zero at u = 0 and u > width
     const long plane = (long)height * width;
-    const long stride = (long)cin * ((tiles + columns - 1) / columns * columns);   // one point's V
+    const int words = sf_wk_words(cin, pack), group = pack ? 2 : 1;      // channels per word
+    const long stride = (long)words * ((tiles + columns - 1) / columns * columns);   // one point's V
     float *zero = scratch;
     memset(zero, 0, (size_t)width * sizeof(float));
     float *r = zero + width;            // the m + 2 vertical combinations, each `padded` long
-    float *q = r + s * padded;          // q[(j·m + p)·n + mm] = r_j[m·mm + p]
+    float *q = r + s * padded;          // q[(j·m + p)·n + mm] = r_j[m·mm + p], per channel of a pair
+    const long phases = (long)s * padded;
     for (int j = 0; j < s; j++) {
         float *rj = r + j * padded;
         rj[0] = 0;
         for (int x = width + 1; x < padded; x++) rj[x] = 0;
     }
-    for (int i = c0; i < c1; i++) {
-        const float *src = input + i * plane, *gate = mask ? mask + i * plane : NULL;
+    for (int i = c0; i < c1; i += group) {
+        // An odd cin's last pair: its second channel is zero.
+        if (pack && i + 1 >= cin) memset(q + phases, 0, (size_t)phases * sizeof(float));
         for (int ty = ty0; ty < ty1; ty++) {
-            // Vertical: r_a = Σ_k Bᵀ[a][k] · row(m·ty − 1 + k), each value kept only where the
-            // mask is positive if there is one (the ReLU's backward pass, fused).
-            const float *d[8], *g[8];
-            EACH for (int k = 0; k < s; k++) {
-                int y = m * ty - 1 + k;
-                d[k] = y >= 0 && y < height ? src + (long)y * width : zero;
-                g[k] = y >= 0 && y < height && gate ? gate + (long)y * width : zero;
-            }
-            if (gate) {
-#pragma clang loop vectorize(assume_safety)
-                for (int x = 0; x < width; x++) {
-                    float a[8], o[8];
-                    EACH for (int k = 0; k < s; k++) a[k] = g[k][x] > 0 ? d[k][x] : 0;
-                    bt(m, a, o);
-                    EACH for (int k = 0; k < s; k++) r[k * padded + 1 + x] = o[k];
+            for (int h = 0; h < group && i + h < cin; h++) {
+                const float *src = input + (i + h) * plane, *gate = mask ? mask + (i + h) * plane : NULL;
+                float *qh = q + h * phases;
+                // Vertical: r_a = Σ_k Bᵀ[a][k] · row(m·ty − 1 + k), each value kept only where the
+                // mask is positive if there is one (the ReLU's backward pass, fused).
+                const float *d[8], *g[8];
+                EACH for (int k = 0; k < s; k++) {
+                    int y = m * ty - 1 + k;
+                    d[k] = y >= 0 && y < height ? src + (long)y * width : zero;
+                    g[k] = y >= 0 && y < height && gate ? gate + (long)y * width : zero;
                 }
-            } else {
+                if (gate) {
 #pragma clang loop vectorize(assume_safety)
-                for (int x = 0; x < width; x++) {
-                    float a[8], o[8];
-                    EACH for (int k = 0; k < s; k++) a[k] = d[k][x];
-                    bt(m, a, o);
-                    EACH for (int k = 0; k < s; k++) r[k * padded + 1 + x] = o[k];
+                    for (int x = 0; x < width; x++) {
+                        float a[8], o[8];
+                        EACH for (int k = 0; k < s; k++) a[k] = g[k][x] > 0 ? d[k][x] : 0;
+                        bt(m, a, o);
+                        EACH for (int k = 0; k < s; k++) r[k * padded + 1 + x] = o[k];
+                    }
+                } else {
+#pragma clang loop vectorize(assume_safety)
+                    for (int x = 0; x < width; x++) {
+                        float a[8], o[8];
+                        EACH for (int k = 0; k < s; k++) a[k] = d[k][x];
+                        bt(m, a, o);
+                        EACH for (int k = 0; k < s; k++) r[k * padded + 1 + x] = o[k];
+                    }
                 }
-            }
-            // De-interleave into the column phases.
-            for (int j = 0; j < s; j++) {
-                const float *rj = r + j * padded;
-                float *qj = q + (j * m) * n;
+                // De-interleave into the column phases.
+                for (int j = 0; j < s; j++) {
+                    const float *rj = r + j * padded;
+                    float *qj = qh + (j * m) * n;
 #pragma clang loop vectorize(assume_safety)
-                for (int mm = 0; mm < n; mm++) {
-                    EACH for (int p = 0; p < m; p++) qj[p * n + mm] = rj[m * mm + p];
+                    for (int mm = 0; mm < n; mm++) {
+                        EACH for (int p = 0; p < m; p++) qj[p * n + mm] = rj[m * mm + p];
+                    }
                 }
             }
             // Horizontal: V[s·a + b] = Σ_c Bᵀ[b][c] · r_a(m·tx + c), in runs of tiles that lie side
             // by side in one panel (tile j of the band: panel j / columns, column j % columns).
             const int base = (ty - ty0) * tiles_x;
             for (int a = 0; a < s; a++) {
-                const float *c[8];
-                EACH for (int p = 0; p < m; p++) c[p] = q + (a * m + p) * n;
+                const float *c[8], *d[8];       // the rows of the channel, and of its pair's second
+                EACH for (int p = 0; p < m; p++) { c[p] = q + (a * m + p) * n; d[p] = c[p] + phases; }
                 c[m] = c[0] + 1; c[m + 1] = c[1] + 1;
+                d[m] = d[0] + 1; d[m + 1] = d[1] + 1;
                 for (int start = 0; start < tiles_x;) {
                     const int j = base + start;
                     int end = start + columns - j % columns;
                     if (end > tiles_x) end = tiles_x;
-                    float *out = v + (a * s) * stride + (long)(j / columns) * cin * columns
-                        + (long)i * columns + j % columns - start;
+                    float *out = v + (a * s) * stride + (long)(j / columns) * words * columns
+                        + (long)(i / group) * columns + j % columns - start;
+                    if (pack) {
+                        word32 *pairs = (word32 *)out;
 #pragma clang loop vectorize(assume_safety)
-                    for (int tx = start; tx < end; tx++) {
-                        float e[8], o[8];
-                        EACH for (int k = 0; k < s; k++) e[k] = c[k][tx];
-                        bt(m, e, o);
-                        EACH for (int b = 0; b < s; b++) out[b * stride + tx] = o[b];
+                        for (int tx = start; tx < end; tx++) {
+                            float e[8], f[8], o[8], p[8];
+                            EACH for (int k = 0; k < s; k++) { e[k] = c[k][tx]; f[k] = d[k][tx]; }
+                            bt(m, e, o);
+                            bt(m, f, p);
+                            EACH for (int b = 0; b < s; b++) pairs[b * stride + tx] = bfloat16(o[b]) | bfloat16(p[b]) << 16;
+                        }
+                    } else {
+#pragma clang loop vectorize(assume_safety)
+                        for (int tx = start; tx < end; tx++) {
+                            float e[8], o[8];
+                            EACH for (int k = 0; k < s; k++) e[k] = c[k][tx];
+                            bt(m, e, o);
+                            EACH for (int b = 0; b < s; b++) out[b * stride + tx] = o[b];
+                        }
                     }
                     start = end;
                 }
@@ -216,16 +251,18 @@ INLINE void output_body(const int m, const float *mat, int cout, int tiles, int 
 /// U = G W Gᵀ for U's panels [p0, p1) (SF_WK_ROWS output channels each), every input channel:
 /// `kernel` is tap-major (kernel[(k·cin + i)·cout + o]); U holds (m + 2)² points, each cout × cin
 /// in A's panels (rows past cout are left as they are: zero them first).
-INLINE void weight_body(const int m, const float *kernel, int cin, int cout, int p0, int p1, float *u) {
+INLINE void weight_body(const int m, const float *kernel, int cin, int cout, int p0, int p1, float *u,
+                        const int pack) {
     const int s = m + 2;
     const long pairs = (long)cin * cout;
-    const long stride = (long)cin * ((cout + SF_WK_ROWS - 1) / SF_WK_ROWS * SF_WK_ROWS);
+    const int words = sf_wk_words(cin, pack);
+    const long stride = (long)words * ((cout + SF_WK_ROWS - 1) / SF_WK_ROWS * SF_WK_ROWS);
     for (int panel = p0; panel < p1; panel++) {
         const int first = panel * SF_WK_ROWS;
         const int rows = cout - first < SF_WK_ROWS ? cout - first : SF_WK_ROWS;
         for (int i = 0; i < cin; i++) {
             const float *w = kernel + (long)i * cout + first;
-            float *dst = u + (long)panel * cin * SF_WK_ROWS + (long)i * SF_WK_ROWS;
+            float *dst = u + (long)panel * words * SF_WK_ROWS + (long)(pack ? i / 2 : i) * SF_WK_ROWS;
 #pragma clang loop vectorize(assume_safety)
             for (int r = 0; r < rows; r++) {
                 float c[3][8];      // c[kx][a] = Σ_ky G[a][ky]·W[3ky + kx]
@@ -236,7 +273,11 @@ INLINE void weight_body(const int m, const float *kernel, int cin, int cout, int
                 EACH for (int a = 0; a < s; a++) {
                     float taps[3] = {c[0][a], c[1][a], c[2][a]}, o[8];
                     gt(m, taps, o);
-                    EACH for (int b = 0; b < s; b++) dst[(a * s + b) * stride + r] = o[b];
+                    EACH for (int b = 0; b < s; b++) {
+                        float *to = dst + (a * s + b) * stride + r;
+                        if (pack) ((half16 *)to)[i & 1] = (uint16_t)bfloat16(o[b]);   // little-endian: even k low
+                        else *to = o[b];
+                    }
                 }
             }
         }
@@ -246,9 +287,11 @@ INLINE void weight_body(const int m, const float *kernel, int cin, int cout, int
 #define TRANSFORMS(isa, target, columns)                                                              \
     target void sf_wk_input_##isa(int m, const float *input, const float *mask, int height, int width, \
                                   int c0, int c1, int ty0, int ty1, float *v, int cin, int tiles,      \
-                                  float *scratch) {                                                    \
-        if (m == 4) input_body(4, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns); \
-        else input_body(6, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns); \
+                                  float *scratch, int bf16) {                                          \
+        if (m == 4 && bf16) input_body(4, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 1); \
+        else if (m == 4) input_body(4, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 0); \
+        else if (bf16) input_body(6, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 1); \
+        else input_body(6, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 0); \
     }                                                                                                  \
     target void sf_wk_output_##isa(int m, const float *mat, int cout, int tiles, int o0, int o1,       \
                                    int ty0, int ty1, const float *bias, int relu, float *output,       \
@@ -257,9 +300,9 @@ INLINE void weight_body(const int m, const float *kernel, int cin, int cout, int
         else output_body(6, mat, cout, tiles, o0, o1, ty0, ty1, bias, relu, output, height, width, scratch); \
     }                                                                                                  \
     target void sf_wk_weights_##isa(int m, const float *kernel, int cin, int cout, int p0, int p1,     \
-                                    float *u) {                                                        \
-        if (m == 4) weight_body(4, kernel, cin, cout, p0, p1, u);                                      \
-        else weight_body(6, kernel, cin, cout, p0, p1, u);                                             \
+                                    float *u, int bf16) {                                              \
+        if (m == 4) weight_body(4, kernel, cin, cout, p0, p1, u, bf16);                                \
+        else weight_body(6, kernel, cin, cout, p0, p1, u, bf16);                                       \
     }
 
 TRANSFORMS(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))), SF_WK_COLUMNS_AVX512)

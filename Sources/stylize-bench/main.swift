@@ -135,14 +135,22 @@ case "network", "profile":
     // --depth conv3_1: the depth a tile of the tiled stages runs to (`TiledStage`).
     let deepestName = flags["depth"] ?? "conv5_1"
     guard let depth = network.layerIndex(deepestName) else { fail("--depth \(deepestName)") }
+    // --precision float32|bfloat16: what Winograd's GEMMs multiply (default: the engine's, the fastest).
+    let precision: Conv3x3.Precision
+    switch flags["precision"] ?? "fastest" {
+    case "fastest": precision = .fastest
+    case "float32": precision = .float32
+    case "bfloat16" where Conv3x3.Precision.fastest == .bfloat16: precision = .bfloat16
+    default: fail("--precision fastest|float32|bfloat16 (bfloat16 needs a CPU with AVX-512 BF16)")
+    }
     // --keep-weights 1: Winograd weights transformed once and kept, as at the engine's coarse scales.
     var transformed: TransformedWeights? = nil
     if int("keep-weights", 0) != 0 {
-        transformed = TransformedWeights(network: network, parallel: parallel)
+        transformed = TransformedWeights(network: network, parallel: parallel, precision: precision)
         transformed!.keep(for: .init(network: network, height: size, width: size, depth: depth), budget: Int.max)
     }
     let ws = orFail(try NetworkWorkspace(network: network, height: size, width: size, depth: depth, parallel: parallel,
-                              transformed: transformed))
+                                         precision: precision, transformed: transformed))
     switch flags["algorithm"] ?? "auto" {
     case "auto": break
     case "im2col": ws.convAlgorithm = .im2col
@@ -182,6 +190,7 @@ case "network", "profile":
     times.sort()
     print(json([("command", "network"), ("size", size), ("threads", threads),
                 ("algorithm", flags["algorithm"] ?? "auto"), ("kernels", Conv3x3.kernelSet),
+                ("precision", precision == .bfloat16 ? "bfloat16" : "float32"),
                 ("seconds", times[times.count / 2]), ("min_seconds", times[0]), ("all", times),
                 ("peak_rss_mb", peakRSSMegabytes())]))
 

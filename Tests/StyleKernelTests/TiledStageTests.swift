@@ -152,10 +152,10 @@ final class TiledStageTests: XCTestCase {
         let parallel = Parallel(threads: 2)
         let whole = try StageTargets.styleGrams(styles: [image], sizes: [(200, 150)], blend: [1], network: network,
                                                 options: options, convention: model.convention, tile: nil,
-                                                parallel: parallel, transformed: nil)
+                                                parallel: parallel, precision: .float32, transformed: nil)
         let tiled = try StageTargets.styleGrams(styles: [image], sizes: [(200, 150)], blend: [1], network: network,
                                                 options: options, convention: model.convention, tile: 112,
-                                                parallel: parallel, transformed: nil)
+                                                parallel: parallel, precision: .float32, transformed: nil)
         for name in ["conv1_1", "conv2_1", "conv3_1"] {
             XCTAssertLessThan(maxRelativeError(tiled[name]!, whole[name]!), 2e-3, name)
         }
@@ -183,7 +183,7 @@ final class TiledStageTests: XCTestCase {
         let parallel = Parallel(threads: 2)
         func grams(tile: Int?) throws -> [String: [Float]] {
             try StageTargets.styleGrams(styles: [image], sizes: [(w, h)], blend: [1], network: network, options: options,
-                                        convention: model.convention, tile: tile, parallel: parallel, transformed: nil)
+                                        convention: model.convention, tile: tile, parallel: parallel, precision: .float32, transformed: nil)
         }
         let whole = try grams(tile: nil)
         let ws = try NetworkWorkspace(network: network, height: h, width: w, depth: network.layerIndex("conv4_1")!,

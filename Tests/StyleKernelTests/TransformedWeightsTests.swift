@@ -3,14 +3,20 @@ import XCTest
 
 final class TransformedWeightsTests: XCTestCase {
     /// Forward activations and input gradients of VGG16 (random weights): kept Winograd weights
-    /// give exactly the bits that transforming in every call gives (same arithmetic, done once).
+    /// give exactly the bits that transforming in every call gives (same arithmetic, done once),
+    /// in floats and, where the CPU has it, in bfloat16.
     func testKeptWeightsGiveIdenticalResults() throws {
+        try keptWeightsGiveIdenticalResults(precision: .float32)
+        if Conv3x3.Precision.fastest == .bfloat16 { try keptWeightsGiveIdenticalResults(precision: .bfloat16) }
+    }
+
+    func keptWeightsGiveIdenticalResults(precision: Conv3x3.Precision) throws {
         let model = try randomModel(seed: 31)
         let network = VGGNetwork(model: model, pooling: .max)
         let (w, h) = (72, 56)
         let depth = network.layerIndex("conv5_1")!
         let parallel = Parallel(threads: 2)
-        let kept = TransformedWeights(network: network, parallel: parallel)
+        let kept = TransformedWeights(network: network, parallel: parallel, precision: precision)
         let plan = NetworkWorkspace.Plan(network: network, height: h, width: w, depth: depth)
         kept.keep(for: plan, budget: .max)
         // Every layer that runs Winograd at this size is kept, in both directions.
@@ -27,7 +33,7 @@ final class TransformedWeightsTests: XCTestCase {
         var results: [([Float], [Float])] = []
         for transformed in [nil, kept] {
             let ws = try NetworkWorkspace(network: network, height: h, width: w, depth: depth,
-                                      parallel: parallel, transformed: transformed)
+                                      parallel: parallel, precision: precision, transformed: transformed)
             ws.forward(x)
             let shape = ws.shape(of: "conv4_2")!
             let f = Array(UnsafeBufferPointer(start: ws.output(of: "conv4_2")!, count: shape.count))
@@ -44,13 +50,13 @@ final class TransformedWeightsTests: XCTestCase {
         let model = try randomModel(seed: 33)
         let network = VGGNetwork(model: model, pooling: .max)
         let depth = network.layerIndex("conv5_1")!
-        let kept = TransformedWeights(network: network, parallel: Parallel(threads: 1))
+        let kept = TransformedWeights(network: network, parallel: Parallel(threads: 1), precision: .float32)
         let plan = NetworkWorkspace.Plan(network: network, height: 128, width: 96, depth: depth)
         kept.keep(for: plan, budget: 0)
         XCTAssertEqual(kept.floatCount, 0)
 
-        let conv51 = network.layers[depth].forward.transformedWeightsCount
-        let conv43 = network.layers[depth - 1].forward.transformedWeightsCount
+        let conv51 = network.layers[depth].forward.transformedWeightsCount()
+        let conv43 = network.layers[depth - 1].forward.transformedWeightsCount()
         kept.keep(for: plan, budget: 2 * conv51 + 2 * conv43 + 1)
         XCTAssertEqual(kept.keptLayers, [depth - 1, depth])
         XCTAssertEqual(kept.floatCount, 2 * conv51 + 2 * conv43)
@@ -63,7 +69,7 @@ final class TransformedWeightsTests: XCTestCase {
 
         // The backward weights are those of the flipped, transposed convolution.
         var expected = [Float](repeating: 0, count: conv51)
-        network.layers[depth].backward.transformWeights(into: &expected, parallel: Parallel(threads: 1))
+        network.layers[depth].backward.transformWeights(into: &expected, precision: .float32, parallel: Parallel(threads: 1))
         XCTAssertEqual(Array(UnsafeBufferPointer(start: before, count: conv51)), expected)
     }
 

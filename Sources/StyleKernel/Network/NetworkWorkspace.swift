@@ -55,7 +55,9 @@ public final class NetworkWorkspace: @unchecked Sendable {
     let gradientA: FloatBuffer
     let gradientB: FloatBuffer
     let scratch: FloatBuffer
-    /// Winograd weights kept by the caller, used where present (see `TransformedWeights`).
+    /// What Winograd's GEMMs multiply (see `Conv3x3.Precision`).
+    let precision: Conv3x3.Precision
+    /// Winograd weights kept by the caller at that precision, used where present (see `TransformedWeights`).
     let transformed: TransformedWeights?
     /// Forces one convolution algorithm (tests compare them); nil: each conv chooses by size.
     var convAlgorithm: Conv3x3.Algorithm?
@@ -66,16 +68,20 @@ public final class NetworkWorkspace: @unchecked Sendable {
     }
 
     /// - Parameter depth: the deepest conv layer (index) the caller needs.
-    public convenience init(network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel) throws {
+    /// - Parameter precision: what Winograd's GEMMs multiply (floats unless asked).
+    public convenience init(network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel,
+                            precision: Conv3x3.Precision = .float32) throws {
         try self.init(network: network, height: height, width: width, depth: depth, parallel: parallel,
-                  transformed: nil)
+                      precision: precision, transformed: nil)
     }
 
     init(network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel,
-         transformed: TransformedWeights?) throws {
+         precision: Conv3x3.Precision, transformed: TransformedWeights?) throws {
+        precondition(transformed == nil || transformed!.precision == precision, "kept weights of another precision")
         BLASCore.prepare()  // for users of the network alone (tests, the benchmark); see StyleEngine
         self.network = network
         self.parallel = parallel
+        self.precision = precision
         self.transformed = transformed
         inputShape = Shape3(3, height, width)
         input = try FloatBuffer(checkedCount: inputShape.count)
@@ -112,7 +118,7 @@ public final class NetworkWorkspace: @unchecked Sendable {
                          output: UnsafeMutablePointer<Float>) {
         let (conv, algorithm, kept) = convolution(layer: i, backward: false, height: height, width: width)
         conv.apply(input: input, height: height, width: width, output: output, workspace: scratch.pointer,
-                   parallel: parallel, algorithm: algorithm, transformed: kept, relu: true)
+                   parallel: parallel, algorithm: algorithm, transformed: kept, precision: precision, relu: true)
     }
 
     /// The backward pass of conv layer `i` and its ReLU: `target` = conv′(`gradient` where
@@ -124,7 +130,8 @@ public final class NetworkWorkspace: @unchecked Sendable {
         let fused = algorithm == .winograd
         if !fused { ReLU.backward(output: activation, gradient: gradient, count: shape.count, parallel: parallel) }
         conv.apply(input: gradient, height: shape.height, width: shape.width, output: target, workspace: scratch.pointer,
-                   parallel: parallel, algorithm: algorithm, transformed: kept, inputMask: fused ? activation : nil)
+                   parallel: parallel, algorithm: algorithm, transformed: kept, precision: precision,
+                   inputMask: fused ? activation : nil)
     }
 
     /// Runs the network on `x` (3 × H × W in the model's convention).

@@ -5,7 +5,7 @@
 /// Why: a Winograd call otherwise transforms its weights first, writing 36·Cin·Cout floats (F4)
 /// (38 MB for a 512 × 512 layer) before its GEMMs read them back. On a large image the GEMMs
 /// amortise that; on the coarse scales of a stylization (conv4 at 16 × 12 has 12 tiles) the
-/// transform is most of the call. Keeping U for all of VGG16 to conv5_1 costs ~320 MB (both
+/// transform is most of the call. Keeping U for all of VGG16 to conv5_1 costs ~320 MB in floats, half in bfloat16 (both
 /// directions), which the coarse scales can afford because their activations are small: the engine
 /// sizes the budget so the cache never lifts the run's peak above the final scale's own
 /// (`StylizeRun.transformBudgets(peaks:)`), and frees it entirely before the final scale and the
@@ -16,12 +16,15 @@
 final class TransformedWeights: @unchecked Sendable {
     let network: VGGNetwork
     let parallel: Parallel
+    /// What the kept weights are in: the precision of the workspaces that use them.
+    let precision: Conv3x3.Precision
     private var forward: [FloatBuffer?]
     private var backward: [FloatBuffer?]
 
-    init(network: VGGNetwork, parallel: Parallel) {
+    init(network: VGGNetwork, parallel: Parallel, precision: Conv3x3.Precision) {
         self.network = network
         self.parallel = parallel
+        self.precision = precision
         forward = Array(repeating: nil, count: network.layers.count)
         backward = forward
     }
@@ -58,7 +61,7 @@ final class TransformedWeights: @unchecked Sendable {
             for isBackward in [false, true] {
                 let conv = isBackward ? network.layers[i].backward : network.layers[i].forward
                 guard conv.algorithm(height: shape.height, width: shape.width) == .winograd else { continue }
-                total += conv.transformedWeightsCount
+                total += conv.transformedWeightsCount(precision)
                 if total > budget { break planning }
                 wanted.append((i, isBackward))
             }
@@ -71,8 +74,8 @@ final class TransformedWeights: @unchecked Sendable {
             let conv = isBackward ? network.layers[i].backward : network.layers[i].forward
             if isBackward ? backward[i] != nil : forward[i] != nil { continue }
             // Kept weights only save time: if the memory is not there, transform per call instead.
-            guard let u = try? FloatBuffer(checkedCount: conv.transformedWeightsCount) else { return }
-            conv.transformWeights(into: u.pointer, parallel: parallel)
+            guard let u = try? FloatBuffer(checkedCount: conv.transformedWeightsCount(precision)) else { return }
+            conv.transformWeights(into: u.pointer, precision: precision, parallel: parallel)
             if isBackward { backward[i] = u } else { forward[i] = u }
         }
     }

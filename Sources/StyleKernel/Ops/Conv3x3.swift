@@ -160,7 +160,7 @@ public final class Conv3x3: @unchecked Sendable {
             let tilesX = (width + winogradTile - 1) / winogradTile
             let tiles = winogradBandTileRows(height: height, width: width) * tilesX
             let points = (winogradTile + 2) * (winogradTile + 2)
-            return transformedWeightsCount + points * (inChannels * Self.packedColumns(tiles) + outChannels * tiles)
+            return transformedWeightsCount() + points * (inChannels * Self.packedColumns(tiles) + outChannels * tiles)
         }
     }
 
@@ -185,7 +185,7 @@ public final class Conv3x3: @unchecked Sendable {
     func winogradBandTileRows(height: Int, width: Int) -> Int {
         let tilesX = (width + winogradTile - 1) / winogradTile, tilesY = (height + winogradTile - 1) / winogradTile
         let perRow = (winogradTile + 2) * (winogradTile + 2) * (inChannels + outChannels) * tilesX
-        let floats = min(1 << 22, max(1 << 18, transformedWeightsCount))
+        let floats = min(1 << 22, max(1 << 18, transformedWeightsCount()))
         let most = max(1, min(tilesY, floats / max(perRow, 1)))
         // Bands of equal height: the GEMM computes whole panels of tiles, so a short last band
         // (7 + 7 + 2 rows) wastes more of its last panel than three of 6, 5 and 5.
@@ -202,19 +202,19 @@ public final class Conv3x3: @unchecked Sendable {
               parallel: parallel, algorithm: algorithm(height: height, width: width))
     }
 
-    /// `transformed`: Winograd's U for this convolution, if the caller keeps it (ignored by the
-    /// other algorithms). `relu`: the output goes through a ReLU (fused into Winograd's output
+    /// `transformed`: Winograd's U for this convolution at `precision`, if the caller keeps it
+    /// (ignored by the other algorithms, which multiply floats). `relu`: the output goes through a ReLU (fused into Winograd's output
     /// transform, a pass of its own otherwise). `inputMask` (Winograd only): the input is taken as
     /// 0 where the mask is not positive — a ReLU's backward pass, fused into the input transform.
     func apply(input: UnsafePointer<Float>, height: Int, width: Int,
                output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
                parallel: Parallel, algorithm: Algorithm, transformed: UnsafePointer<Float>? = nil,
-               relu: Bool = false, inputMask: UnsafePointer<Float>? = nil) {
+               precision: Precision = .float32, relu: Bool = false, inputMask: UnsafePointer<Float>? = nil) {
         precondition(inputMask == nil || algorithm == .winograd, "only the Winograd path masks its input")
         switch algorithm {
         case .winograd:
             winograd(input: input, inputMask: inputMask, height: height, width: width, output: output, relu: relu,
-                     workspace: workspace, transformed: transformed, parallel: parallel)
+                     workspace: workspace, transformed: transformed, precision: precision, parallel: parallel)
             return
         case .im2col:
             im2colConvolution(input: input, height: height, width: width, output: output,

@@ -41,25 +41,44 @@ import CWinogradKernels
 /// plain row-major and written whole by them. The transforms and the GEMM are C
 /// (Sources/CWinogradKernels), for AVX-512, AVX2 or any x86-64, chosen at run time.
 /// Tiles are processed in bands of whole tile rows so V and M stay small at any image size.
+///
+/// In bfloat16 (`Precision.bfloat16`, where the CPU multiplies it), U and V hold pairs of
+/// bfloat16 of consecutive input channels in each 32-bit word, half the floats: the GEMMs do twice
+/// the multiply-adds per instruction, with float sums, and M and Y stay floats.
 extension Conv3x3 {
-    /// `transformed`: this convolution's U from `transformWeights` (see `TransformedWeights`);
-    /// nil transforms the weights into the workspace first.
+    /// What Winograd's GEMMs multiply: floats, or bfloat16 (8 significant bits, rounded to
+    /// nearest) with float sums.
+    public enum Precision: Sendable {
+        case float32, bfloat16
+
+        /// bfloat16 where this process's kernels multiply it (AVX-512 BF16), floats elsewhere.
+        public static var fastest: Precision { sf_wk_bf16() != 0 ? .bfloat16 : .float32 }
+
+        /// The flag the C kernels take: bfloat16 only where the kernels multiply it (elsewhere
+        /// `.bfloat16` is floats, everywhere the flag is read, so the layouts always agree).
+        var bf16: Int32 { self == .bfloat16 && sf_wk_bf16() != 0 ? 1 : 0 }
+    }
+
+    /// `transformed`: this convolution's U from `transformWeights` at this precision (see
+    /// `TransformedWeights`); nil transforms the weights into the workspace first.
     func winograd(input: UnsafePointer<Float>, inputMask: UnsafePointer<Float>? = nil, height: Int, width: Int,
                   output: UnsafeMutablePointer<Float>, relu: Bool = false, workspace: UnsafeMutablePointer<Float>,
-                  transformed: UnsafePointer<Float>?, parallel: Parallel) {
+                  transformed: UnsafePointer<Float>?, precision: Precision, parallel: Parallel) {
         let cin = inChannels, cout = outChannels, tile = winogradTile, points = (tile + 2) * (tile + 2)
         let tilesX = (width + tile - 1) / tile, tilesY = (height + tile - 1) / tile
         let bandRows = winogradBandTileRows(height: height, width: width)
         let columns = Int(sf_wk_columns())
         let scratch = Int(sf_wk_scratch(Int32(width)))
-        let uStride = cin * Self.packedRows(cout)
+        let bf16 = precision.bf16
+        let words = Int(sf_wk_words(Int32(cin), bf16)), group = bf16 != 0 ? 2 : 1   // channels per word
+        let uStride = words * Self.packedRows(cout)
         let v = workspace + points * uStride
-        let m = v + points * cin * Self.packedColumns(bandRows * tilesX)
+        let m = v + points * words * Self.packedColumns(bandRows * tilesX)
         let u: UnsafePointer<Float>
         if let transformed {
             u = transformed
         } else {
-            transformWeights(into: workspace, parallel: parallel)
+            transformWeights(into: workspace, precision: precision, parallel: parallel)
             u = UnsafePointer(workspace)
         }
 
@@ -67,13 +86,14 @@ extension Conv3x3 {
         while ty0 < tilesY {
             let rows = min(bandRows, tilesY - ty0)
             let tiles = rows * tilesX
-            let vStride = cin * Self.packedColumns(tiles)
-            parallel.forEachPiece(cin) { channels in
+            let vStride = words * Self.packedColumns(tiles)
+            // Split over V's words: a pair of bfloat16 channels is written by one worker.
+            parallel.forEachPiece(words) { pieces in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: scratch) { buffer in
                     sf_wk_input_transform(Int32(tile), input, inputMask, Int32(height), Int32(width),
-                                          Int32(channels.lowerBound), Int32(channels.upperBound),
+                                          Int32(group * pieces.lowerBound), Int32(min(cin, group * pieces.upperBound)),
                                           Int32(ty0), Int32(ty0 + rows), v, Int32(cin), Int32(tiles),
-                                          buffer.baseAddress!)
+                                          buffer.baseAddress!, bf16)
                 }
             }
             // Work items: one point's GEMM over a group of B's panels; the bits do not depend on
@@ -88,7 +108,7 @@ extension Conv3x3 {
                     let t = item / groups, first = (item % groups) * group
                     sf_wk_multiply(u + t * uStride, v + t * vStride, m + t * cout * tiles,
                                    Int32(cout), Int32(tiles), Int32(cin), tiles,
-                                   Int32(first), Int32(min(panels, first + group)))
+                                   Int32(first), Int32(min(panels, first + group)), bf16)
                 }
             }
             let b = bias.map { UnsafePointer($0.pointer) }
@@ -103,8 +123,8 @@ extension Conv3x3 {
         }
     }
 
-    /// The Winograd kernels this process runs: "avx512", "avx2" or "portable" (STYLEFILTER_KERNELS
-    /// chooses among those the CPU runs).
+    /// The Winograd kernels this process runs: "avx512-bf16", "avx512", "avx2" or "portable"
+    /// (STYLEFILTER_KERNELS chooses among those the CPU runs).
     public static var kernelSet: String { String(cString: sf_wk_name()) }
 
     /// Rows of U's panels: `count` output channels rounded up to whole panels.
@@ -118,20 +138,24 @@ extension Conv3x3 {
         return (count + columns - 1) / columns * columns
     }
 
-    /// Floats of U: (m + 2)² matrices of Cout × Cin in panels (Cout rounded up to a panel's rows).
-    var transformedWeightsCount: Int {
-        (winogradTile + 2) * (winogradTile + 2) * inChannels * Self.packedRows(outChannels)
+    /// Floats (words) of U: (m + 2)² matrices of Cout × Cin in panels (Cout rounded up to a
+    /// panel's rows), Cin in pairs in bfloat16.
+    func transformedWeightsCount(_ precision: Precision = .float32) -> Int {
+        (winogradTile + 2) * (winogradTile + 2) * Int(sf_wk_words(Int32(inChannels), precision.bf16))
+            * Self.packedRows(outChannels)
     }
 
     /// U[s·a + b] = Σ_ky,kx G[a][ky]·G[b][kx]·W[3ky + kx] into `u` (`transformedWeightsCount`
-    /// floats) in the GEMM's panels, U's panels split over the workers.
-    func transformWeights(into u: UnsafeMutablePointer<Float>, parallel: Parallel) {
+    /// words) in the GEMM's panels, U's panels split over the workers.
+    func transformWeights(into u: UnsafeMutablePointer<Float>, precision: Precision, parallel: Parallel) {
         let (cin, cout) = (inChannels, outChannels)
-        if cout % Int(SF_WK_ROWS) != 0 { u.update(repeating: 0, count: transformedWeightsCount) }  // the pad rows
+        if cout % Int(SF_WK_ROWS) != 0 || (precision.bf16 != 0 && cin % 2 != 0) {
+            u.update(repeating: 0, count: transformedWeightsCount(precision))   // the pad rows and halves
+        }
         let kp = UnsafePointer(kernel.pointer)
         parallel.forEachPiece(Self.packedRows(cout) / Int(SF_WK_ROWS)) { panels in
             sf_wk_weight_transform(Int32(winogradTile), kp, Int32(cin), Int32(cout),
-                                   Int32(panels.lowerBound), Int32(panels.upperBound), u)
+                                   Int32(panels.lowerBound), Int32(panels.upperBound), u, precision.bf16)
         }
     }
 }

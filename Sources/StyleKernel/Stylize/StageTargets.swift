@@ -6,10 +6,11 @@ enum StageTargets {
     /// through tiles of at most `tile` pixels a side (nil: whole images).
     static func styleGrams(styles: [PlanarImage], sizes: [(width: Int, height: Int)], blend: [Float],
                            network: VGGNetwork, options: StyleOptions, convention: InputConvention,
-                           tile: Int?, parallel: Parallel,
+                           tile: Int?, parallel: Parallel, precision: Conv3x3.Precision,
                            transformed: TransformedWeights?) throws -> [String: [Float]] {
         let each = try perStyleGrams(styles: styles, sizes: sizes, network: network, options: options,
-                                     convention: convention, tile: tile, parallel: parallel, transformed: transformed)
+                                     convention: convention, tile: tile, parallel: parallel, precision: precision,
+                                     transformed: transformed)
         var grams: [String: [Float]] = [:]
         for (k, g) in each.enumerated() {
             for (name, value) in g {
@@ -27,7 +28,7 @@ enum StageTargets {
     /// A_k for each style image and each of `options.styleLayers` (see `styleGrams`).
     static func perStyleGrams(styles: [PlanarImage], sizes: [(width: Int, height: Int)],
                               network: VGGNetwork, options: StyleOptions, convention: InputConvention,
-                              tile: Int?, parallel: Parallel,
+                              tile: Int?, parallel: Parallel, precision: Conv3x3.Precision,
                               transformed: TransformedWeights?) throws -> [[String: [Float]]] {
         let deepest = options.deepestLayer(in: network)
         var all: [[String: [Float]]] = []
@@ -35,10 +36,11 @@ enum StageTargets {
             let resized = try Resample.resize(style, width: sizes[k].width, height: sizes[k].height)
             if let tile, max(resized.width, resized.height) > tile {
                 all.append(try tiledGrams(resized, tile: tile, network: network, deepest: deepest, options: options,
-                                          convention: convention, parallel: parallel))
+                                          convention: convention, parallel: parallel, precision: precision))
             } else {
                 let ws = try NetworkWorkspace(network: network, height: resized.height, width: resized.width,
-                                              depth: deepest, parallel: parallel, transformed: transformed)
+                                              depth: deepest, parallel: parallel, precision: precision,
+                                              transformed: transformed)
                 ws.forward(try convention.toModel(resized))
                 var one: [String: [Float]] = [:]
                 for (name, _) in options.styleLayers {
@@ -79,7 +81,7 @@ enum StageTargets {
     /// layer down to conv5 (four 2×2 poolings).
     static func tiledGrams(_ image: PlanarImage, tile: Int, network: VGGNetwork, deepest: Int,
                            options: StyleOptions, convention: InputConvention,
-                           parallel: Parallel) throws -> [String: [Float]] {
+                           parallel: Parallel, precision: Conv3x3.Precision) throws -> [String: [Float]] {
         let halo = 32
         let core = max(16, (tile - 2 * halo) / 16 * 16)
         var sums: [String: [Double]] = [:]
@@ -94,7 +96,7 @@ enum StageTargets {
                 let rx1 = min(image.width, x1 + halo), ry1 = min(image.height, y1 + halo)
                 let region = try image.crop(x0: rx0, y0: ry0, width: rx1 - rx0, height: ry1 - ry0)
                 let ws = try NetworkWorkspace(network: network, height: region.height, width: region.width,
-                                              depth: deepest, parallel: parallel)
+                                              depth: deepest, parallel: parallel, precision: precision, transformed: nil)
                 ws.forward(try convention.toModel(region))
                 for (name, _) in options.styleLayers {
                     let shape = ws.shape(of: name)!

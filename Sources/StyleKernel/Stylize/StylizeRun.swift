@@ -15,6 +15,11 @@ struct StylizeRun {
     /// content's colours); it may need memory, so it may throw.
     let finishSnapshot: (PlanarImage) throws -> PlanarImage
     let parallel: Parallel
+    /// What Winograd's GEMMs multiply in every network pass of the run: bfloat16 where the CPU
+    /// multiplies it (AVX-512 BF16: twice the multiply-adds per instruction; measured in
+    /// bench/README.md run 9 to drift the loss < 1 % with no look a judge could tell), else floats.
+    /// STYLEFILTER_KERNELS=avx512 keeps floats on such a CPU.
+    let precision = Conv3x3.Precision.fastest
     let start = ContinuousClock().now
     /// Set by `plan(content:styles:)`, before any work.
     var schedule: ScaleSchedule!
@@ -42,7 +47,7 @@ struct StylizeRun {
         var tracker = ProgressTracker(run: self)
         var current: PlanarImage? = nil  // the previous stage's result
         var finalLoss = LossTerms()
-        let transformed = TransformedWeights(network: network, parallel: parallel)
+        let transformed = TransformedWeights(network: network, parallel: parallel, precision: precision)
         for s in stages.indices {
             // Hand the memory that the last stage freed back to the system, so that the budget the
             // plan counted on is there (glibc keeps freed heap memory otherwise).
@@ -103,7 +108,7 @@ struct StylizeRun {
             styles: styles, sizes: styles.map { styleSize($0, width: w, height: h, longest: stage.longest) },
             masked: !masks.isEmpty, blend: blend, options: options, tile: stage.longest, transformed: transformed)
         let workspace = try NetworkWorkspace(network: network, height: nh, width: nw, depth: deepest,
-                                             parallel: parallel, transformed: transformed)
+                                             parallel: parallel, precision: precision, transformed: transformed)
         let contentModel = try convention.toModel(contentHere)
         workspace.forward(try border?.padded(contentModel, channels: 3, parallel: parallel) ?? contentModel)
         let stageMasks = try masks.map { try $0.resized(width: w, height: h) }
@@ -160,11 +165,11 @@ struct StylizeRun {
         if masked {
             return try StageTargets.perStyleGrams(styles: styles, sizes: sizes, network: network, options: o,
                                                   convention: model.convention, tile: tile, parallel: parallel,
-                                                  transformed: transformed)
+                                                  precision: precision, transformed: transformed)
         }
         return [try StageTargets.styleGrams(styles: styles, sizes: sizes, blend: blend, network: network, options: o,
                                             convention: model.convention, tile: tile, parallel: parallel,
-                                            transformed: transformed)]
+                                            precision: precision, transformed: transformed)]
     }
 
     /// The objective's style terms: the blended Grams over the whole image, or with masks each
@@ -215,7 +220,7 @@ struct StylizeRun {
         let contentHere = try Resample.resize(content, width: w, height: h)
         let (tw, th) = (grid.tileWidth, grid.tileHeight)
         let workspace = try NetworkWorkspace(network: network, height: th, width: tw, depth: deepest,
-                                             parallel: parallel)
+                                             parallel: parallel, precision: precision)
         let bounds = Bounds(convention: convention, plane: tw * th)
         let weights = try FloatBuffer(checkedCount: 3 * tw * th)
         let change = try FloatBuffer(checkedCount: 3 * tw * th)
