@@ -11,7 +11,7 @@
 // rows, the vertical one adding the bias, then an interleave of the phases into image rows.
 //
 // In bfloat16 (`pack`), the input transform takes its channels in pairs and writes each value of
-// V as one word holding the pair (the GEMM's k pairs), and the weight transform writes U's halves.
+// V as one word holding the pair (the GEMM's k pairs), and so does the weight transform for U.
 #include "kernels.h"
 
 #include <stdint.h>
@@ -21,7 +21,6 @@
 #define EACH _Pragma("clang loop unroll(full)")
 
 typedef uint32_t word32 __attribute__((may_alias));
-typedef uint16_t half16 __attribute__((may_alias));
 
 /// x rounded to the nearest bfloat16, ties to even: its 16 high bits.
 INLINE uint32_t bfloat16(float x) {
@@ -251,33 +250,45 @@ INLINE void output_body(const int m, const float *mat, int cout, int tiles, int 
 /// U = G W Gᵀ for U's panels [p0, p1) (SF_WK_ROWS output channels each), every input channel:
 /// `kernel` is tap-major (kernel[(k·cin + i)·cout + o]); U holds (m + 2)² points, each cout × cin
 /// in A's panels (rows past cout are left as they are: zero them first).
+/// U's (m + 2)² values for one input channel and output channel r: G W Gᵀ of W's taps at w[k·pairs + r].
+INLINE void weight_tile(const int m, const float *w, long pairs, int r, float *out) {
+    const int s = m + 2;
+    float c[3][8];      // c[kx][a] = Σ_ky G[a][ky]·W[3ky + kx]
+    EACH for (int kx = 0; kx < 3; kx++) {
+        float taps[3] = {w[kx * pairs + r], w[(3 + kx) * pairs + r], w[(6 + kx) * pairs + r]};
+        gt(m, taps, c[kx]);
+    }
+    EACH for (int a = 0; a < s; a++) {
+        float taps[3] = {c[0][a], c[1][a], c[2][a]};
+        gt(m, taps, out + a * s);
+    }
+}
+
 INLINE void weight_body(const int m, const float *kernel, int cin, int cout, int p0, int p1, float *u,
                         const int pack) {
     const int s = m + 2;
     const long pairs = (long)cin * cout;
-    const int words = sf_wk_words(cin, pack);
+    const int words = sf_wk_words(cin, pack), group = pack ? 2 : 1;    // channels per word
     const long stride = (long)words * ((cout + SF_WK_ROWS - 1) / SF_WK_ROWS * SF_WK_ROWS);
     for (int panel = p0; panel < p1; panel++) {
         const int first = panel * SF_WK_ROWS;
         const int rows = cout - first < SF_WK_ROWS ? cout - first : SF_WK_ROWS;
-        for (int i = 0; i < cin; i++) {
+        for (int i = 0; i < cin; i += group) {
             const float *w = kernel + (long)i * cout + first;
-            float *dst = u + (long)panel * words * SF_WK_ROWS + (long)(pack ? i / 2 : i) * SF_WK_ROWS;
+            const int second = pack && i + 1 < cin;     // an odd cin's last pair is half zero
+            float *dst = u + (long)panel * words * SF_WK_ROWS + (long)(i / group) * SF_WK_ROWS;
 #pragma clang loop vectorize(assume_safety)
             for (int r = 0; r < rows; r++) {
-                float c[3][8];      // c[kx][a] = Σ_ky G[a][ky]·W[3ky + kx]
-                EACH for (int kx = 0; kx < 3; kx++) {
-                    float taps[3] = {w[kx * pairs + r], w[(3 + kx) * pairs + r], w[(6 + kx) * pairs + r]};
-                    gt(m, taps, c[kx]);
-                }
-                EACH for (int a = 0; a < s; a++) {
-                    float taps[3] = {c[0][a], c[1][a], c[2][a]}, o[8];
-                    gt(m, taps, o);
-                    EACH for (int b = 0; b < s; b++) {
-                        float *to = dst + (a * s + b) * stride + r;
-                        if (pack) ((half16 *)to)[i & 1] = (uint16_t)bfloat16(o[b]);   // little-endian: even k low
-                        else *to = o[b];
+                float x[64], y[64];
+                weight_tile(m, w, pairs, r, x);
+                if (pack) {
+                    if (second) weight_tile(m, w + cout, pairs, r, y);
+                    else EACH for (int t = 0; t < s * s; t++) y[t] = 0;
+                    EACH for (int t = 0; t < s * s; t++) {
+                        ((word32 *)dst)[t * stride + r] = bfloat16(x[t]) | bfloat16(y[t]) << 16;
                     }
+                } else {
+                    EACH for (int t = 0; t < s * s; t++) dst[t * stride + r] = x[t];
                 }
             }
         }

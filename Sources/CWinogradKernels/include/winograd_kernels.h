@@ -61,8 +61,8 @@ SF_WK_INTERNAL void sf_wk_output_transform(int m, const float *mat, int cout, in
 
 /// U = G W Gᵀ for U's panels [first_panel, end_panel) (SF_WK_ROWS output channels each), every
 /// input channel: `kernel` is tap-major (kernel[(k·cin + i)·cout + o], k = 3·ky + kx); U holds
-/// (m + 2)² points, each cout × cin in A's panels, in floats or (`bf16`) pairs of bfloat16 (rows
-/// past cout, and an odd cin's last high halves, are not written: zero them).
+/// (m + 2)² points, each cout × cin in A's panels, in floats or (`bf16`) pairs of bfloat16 (an odd
+/// cin's last pair half zero; rows past cout are not written: zero them).
 SF_WK_INTERNAL void sf_wk_weight_transform(int m, const float *kernel, int cin, int cout, int first_panel,
                                            int end_panel, float *u, int bf16);
 

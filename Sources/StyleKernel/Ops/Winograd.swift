@@ -149,9 +149,7 @@ extension Conv3x3 {
     /// words) in the GEMM's panels, U's panels split over the workers.
     func transformWeights(into u: UnsafeMutablePointer<Float>, precision: Precision, parallel: Parallel) {
         let (cin, cout) = (inChannels, outChannels)
-        if cout % Int(SF_WK_ROWS) != 0 || (precision.bf16 != 0 && cin % 2 != 0) {
-            u.update(repeating: 0, count: transformedWeightsCount(precision))   // the pad rows and halves
-        }
+        if cout % Int(SF_WK_ROWS) != 0 { u.update(repeating: 0, count: transformedWeightsCount(precision)) }  // the pad rows
         let kp = UnsafePointer(kernel.pointer)
         parallel.forEachPiece(Self.packedRows(cout) / Int(SF_WK_ROWS)) { panels in
             sf_wk_weight_transform(Int32(winogradTile), kp, Int32(cin), Int32(cout),
