@@ -13,8 +13,12 @@ __attribute__((target(BLOCK_TARGET))) static inline __attribute__((always_inline
 void BLOCK_BODY(BLOCK_NAME)(const int nv, const int partial, const float *a, const float *b, float *c, int k,
                             long ldc, int rows, int cols, int accumulate) {
     const __mmask16 last = lanes(cols, 16 * (nv - 1));
+    // Every index of acc is a constant once the loops are unrolled, so it lives in registers (a
+    // row index known only at run time kept it on the stack, zeroed by a memset each call).
     __m512 acc[SF_WK_ROWS][3];
+#pragma clang loop unroll(full)
     for (int r = 0; r < SF_WK_ROWS; r++) {
+#pragma clang loop unroll(full)
         for (int j = 0; j < nv; j++) acc[r][j] = _mm512_setzero_ps();
     }
     for (int p = 0; p < k; p++) {
@@ -29,10 +33,12 @@ void BLOCK_BODY(BLOCK_NAME)(const int nv, const int partial, const float *a, con
         }
         a += SF_WK_ROWS; b += SF_WK_COLUMNS_AVX512;
     }
-    for (int r = 0; r < rows; r++) {
+#pragma clang loop unroll(full)
+    for (int r = 0; r < SF_WK_ROWS; r++) {
         float *cr = c + r * ldc;
+#pragma clang loop unroll(full)
         for (int j = 0; j < nv; j++) {
-            __mmask16 m = lanes(cols, 16 * j);
+            __mmask16 m = r < rows ? lanes(cols, 16 * j) : 0;     // rows past `rows`: no store
             if (accumulate) acc[r][j] = _mm512_add_ps(acc[r][j], _mm512_maskz_loadu_ps(m, cr + 16 * j));
             _mm512_mask_storeu_ps(cr + 16 * j, m, acc[r][j]);
         }

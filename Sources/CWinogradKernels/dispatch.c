@@ -68,6 +68,8 @@ int sf_wk_columns(void) { return current()->columns; }
 
 const char *sf_wk_name(void) { return current()->name; }
 
+const char *sf_wk_set_name(int i) { return i >= 0 && i < SET_COUNT ? sets[i].name : NULL; }
+
 int sf_wk_bf16(void) { return current()->block_bf16 != NULL; }
 
 int sf_wk_words(int k, int bf16) { return bf16 ? (k + 1) / 2 : k; }

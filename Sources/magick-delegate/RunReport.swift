@@ -6,7 +6,8 @@ import StyleKernel
 ///   "stages": [{"width": …, "height": …, "iterations": …, "tiles": null or {"width": …,
 ///   "height": …, "x": [left edges], "y": [top edges]}}, …]}`
 /// (`blas_kernels`: OpenBLAS's kernel set, e.g. "Haswell"; `convolution_kernels`: the Winograd
-/// convolution's, "avx512", "avx2" or "portable"; the timing depends on both)
+/// convolution's, one of `Conv3x3.kernelSets`; the timing and, with "avx512-bf16", the last bits
+/// depend on both)
 struct RunReport {
     var loss: LossTerms
     var iterations: Int

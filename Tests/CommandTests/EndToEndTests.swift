@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import StyleKernel
 
 /// Whole stylizations at a tiny size. They need the engine and the default model
 /// (models/vgg16-imagenet.safetensors at the repository root); they skip without either.
@@ -51,7 +52,7 @@ final class EndToEndTests: CommandTestCase {
         }
         XCTAssertEqual(report["model"] as? String, Self.modelPath)
         XCTAssertFalse((report["blas_kernels"] as? String ?? "").isEmpty, "blas_kernels")
-        XCTAssertTrue(["avx512", "avx2", "portable"].contains(report["convolution_kernels"] as? String ?? ""),
+        XCTAssertTrue(Conv3x3.kernelSets.contains(report["convolution_kernels"] as? String ?? ""),
                       "convolution_kernels")
         let stages = try XCTUnwrap(report["stages"] as? [[String: Any]], "stages")
         XCTAssertEqual(stages.last?["width"] as? Int, 64)

@@ -23,6 +23,18 @@ final class WinogradTests: XCTestCase {
         return out
     }
 
+    /// A random convolution on this Winograd tile, a random input of h × w, and the naive
+    /// convolution's output for it.
+    func randomCase(_ rng: inout TestRandom, cin: Int, cout: Int, h: Int, w: Int,
+                    tile: Int) -> (conv: Conv3x3, input: [Float], want: [Float]) {
+        let input = rng.array(cin * h * w)
+        let weights = rng.array(cout * cin * 9)
+        let bias = rng.array(cout)
+        let conv = Conv3x3(inChannels: cin, outChannels: cout, weights: weights, bias: bias)
+        conv.winogradTile = tile
+        return (conv, input, naiveConv(input, cin: cin, cout: cout, h: h, w: w, weights: weights, bias: bias))
+    }
+
     /// F(4×4) and F(6×6), forward and backward, at sizes that are not whole tiles, channel counts
     /// that are not whole panels (8 outputs, 24 or 48 tiles) and more than one k block (Cin > 128).
     /// F6's transform matrices' entries span 1/32…32 (F4's 1/24…8), so it rounds more: measured
@@ -33,12 +45,7 @@ final class WinogradTests: XCTestCase {
             for (cin, cout, h, w) in [(16, 16, 1, 1), (16, 24, 7, 9), (20, 17, 13, 5), (16, 16, 4, 4),
                                       (32, 16, 1, 11), (16, 32, 9, 1), (24, 20, 17, 18), (3, 5, 6, 7),
                                       (16, 16, 6, 6), (16, 16, 12, 13), (130, 20, 29, 31)] {
-                let input = rng.array(cin * h * w)
-                let weights = rng.array(cout * cin * 9)
-                let bias = rng.array(cout)
-                let conv = Conv3x3(inChannels: cin, outChannels: cout, weights: weights, bias: bias)
-                conv.winogradTile = tile
-                let want = naiveConv(input, cin: cin, cout: cout, h: h, w: w, weights: weights, bias: bias)
+                let (conv, input, want) = randomCase(&rng, cin: cin, cout: cout, h: h, w: w, tile: tile)
                 let got = run(conv, input, h: h, w: w, .winograd)
                 let bound: Float = tile == 4 ? 2e-5 : 5e-5
                 XCTAssertLessThan(maxRelativeError(got, want), bound, "F\(tile) \(cin)→\(cout) at \(h)×\(w)")
@@ -65,12 +72,7 @@ final class WinogradTests: XCTestCase {
         for tile in [4, 6] {
             for (cin, cout, h, w) in [(16, 24, 7, 9), (17, 16, 13, 5), (3, 5, 6, 7), (16, 16, 12, 13),
                                       (130, 20, 29, 31), (129, 16, 8, 50)] {
-                let input = rng.array(cin * h * w)
-                let weights = rng.array(cout * cin * 9)
-                let bias = rng.array(cout)
-                let conv = Conv3x3(inChannels: cin, outChannels: cout, weights: weights, bias: bias)
-                conv.winogradTile = tile
-                let want = naiveConv(input, cin: cin, cout: cout, h: h, w: w, weights: weights, bias: bias)
+                let (conv, input, want) = randomCase(&rng, cin: cin, cout: cout, h: h, w: w, tile: tile)
                 let got = run(conv, input, h: h, w: w, .winograd, threads: 2, precision: .bfloat16)
                 let error = maxRelativeError(got, want)
                 worst[tile] = max(worst[tile] ?? 0, error)

@@ -27,6 +27,9 @@ SF_WK_INTERNAL int sf_wk_words(int k, int bf16);
 /// these names) chooses others the CPU can run, for tests and benchmarks; otherwise the CPU decides.
 SF_WK_INTERNAL const char *sf_wk_name(void);
 
+/// The name of kernel set i, widest first (NULL past the last): every value sf_wk_name may take.
+SF_WK_INTERNAL const char *sf_wk_set_name(int i);
+
 /// Whether these kernels multiply bfloat16 (the CPU has AVX-512 BF16): `bf16` may be 1 only then.
 SF_WK_INTERNAL int sf_wk_bf16(void);
 

@@ -127,6 +127,10 @@ extension Conv3x3 {
     /// (STYLEFILTER_KERNELS chooses among those the CPU runs).
     public static var kernelSet: String { String(cString: sf_wk_name()) }
 
+    /// Every kernel set's name, widest first: the values `kernelSet` may take.
+    public static let kernelSets: [String] = sequence(first: 0, next: { $0 + 1 })
+        .lazy.map { sf_wk_set_name(Int32($0)) }.prefix { $0 != nil }.map { String(cString: $0!) }
+
     /// Rows of U's panels: `count` output channels rounded up to whole panels.
     static func packedRows(_ count: Int) -> Int {
         (count + Int(SF_WK_ROWS) - 1) / Int(SF_WK_ROWS) * Int(SF_WK_ROWS)

@@ -16,9 +16,9 @@ struct StylizeRun {
     let finishSnapshot: (PlanarImage) throws -> PlanarImage
     let parallel: Parallel
     /// What Winograd's GEMMs multiply in every network pass of the run: bfloat16 where the CPU
-    /// multiplies it (AVX-512 BF16: twice the multiply-adds per instruction; measured in
-    /// bench/README.md run 9 to drift the loss < 1 % with no look a judge could tell), else floats.
-    /// STYLEFILTER_KERNELS=avx512 keeps floats on such a CPU.
+    /// multiplies it (AVX-512 BF16: twice the multiply-adds per instruction; bench/README.md run 9:
+    /// the loss drifts < 1 %, judges see no difference at 512 px and a faint colour speckle in
+    /// places at 12 MP), else floats. STYLEFILTER_KERNELS=avx512 keeps floats on such a CPU.
     let precision = Conv3x3.Precision.fastest
     let start = ContinuousClock().now
     /// Set by `plan(content:styles:)`, before any work.
