@@ -247,9 +247,6 @@ INLINE void output_body(const int m, const float *mat, int cout, int tiles, int 
     }
 }
 
-/// U = G W Gᵀ for U's panels [p0, p1) (SF_WK_ROWS output channels each), every input channel:
-/// `kernel` is tap-major (kernel[(k·cin + i)·cout + o]); U holds (m + 2)² points, each cout × cin
-/// in A's panels (rows past cout are left as they are: zero them first).
 /// U's (m + 2)² values for one input channel and output channel r: G W Gᵀ of W's taps at w[k·pairs + r].
 INLINE void weight_tile(const int m, const float *w, long pairs, int r, float *out) {
     const int s = m + 2;
@@ -264,6 +261,10 @@ INLINE void weight_tile(const int m, const float *w, long pairs, int r, float *o
     }
 }
 
+/// U = G W Gᵀ for U's panels [p0, p1) (SF_WK_ROWS output channels each), every input channel:
+/// `kernel` is tap-major (kernel[(k·cin + i)·cout + o]); U holds (m + 2)² points, each cout × cin
+/// in A's panels, in floats or (`pack`) words of two channels (rows past cout are left as they
+/// are: zero them first).
 INLINE void weight_body(const int m, const float *kernel, int cin, int cout, int p0, int p1, float *u,
                         const int pack) {
     const int s = m + 2;

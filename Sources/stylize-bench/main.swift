@@ -136,12 +136,9 @@ case "network", "profile":
     let deepestName = flags["depth"] ?? "conv5_1"
     guard let depth = network.layerIndex(deepestName) else { fail("--depth \(deepestName)") }
     // --precision float32|bfloat16: what Winograd's GEMMs multiply (default: the engine's, the fastest).
-    let precision: Conv3x3.Precision
-    switch flags["precision"] ?? "fastest" {
-    case "fastest": precision = .fastest
-    case "float32": precision = .float32
-    case "bfloat16" where Conv3x3.Precision.fastest == .bfloat16: precision = .bfloat16
-    default: fail("--precision fastest|float32|bfloat16 (bfloat16 needs a CPU with AVX-512 BF16)")
+    let wanted = flags["precision"].map { Conv3x3.Precision(rawValue: $0) } ?? .fastest
+    guard let precision = wanted, precision == .float32 || Conv3x3.Precision.fastest == .bfloat16 else {
+        fail("--precision float32|bfloat16 (default: the fastest; bfloat16 needs a CPU with AVX-512 BF16)")
     }
     // --keep-weights 1: Winograd weights transformed once and kept, as at the engine's coarse scales.
     var transformed: TransformedWeights? = nil
@@ -190,7 +187,7 @@ case "network", "profile":
     times.sort()
     print(json([("command", "network"), ("size", size), ("threads", threads),
                 ("algorithm", flags["algorithm"] ?? "auto"), ("kernels", Conv3x3.kernelSet),
-                ("precision", precision == .bfloat16 ? "bfloat16" : "float32"),
+                ("precision", precision.rawValue),
                 ("seconds", times[times.count / 2]), ("min_seconds", times[0]), ("all", times),
                 ("peak_rss_mb", peakRSSMegabytes())]))
 

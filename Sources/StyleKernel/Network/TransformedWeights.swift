@@ -5,11 +5,11 @@
 /// Why: a Winograd call otherwise transforms its weights first, writing 36·Cin·Cout floats (F4)
 /// (38 MB for a 512 × 512 layer) before its GEMMs read them back. On a large image the GEMMs
 /// amortise that; on the coarse scales of a stylization (conv4 at 16 × 12 has 12 tiles) the
-/// transform is most of the call. Keeping U for all of VGG16 to conv5_1 costs ~320 MB in floats, half in bfloat16 (both
-/// directions), which the coarse scales can afford because their activations are small: the engine
-/// sizes the budget so the cache never lifts the run's peak above the final scale's own
-/// (`StylizeRun.transformBudgets(peaks:)`), and frees it entirely before the final scale and the
-/// tiled stages.
+/// transform is most of the call. Keeping U for all of VGG16 to conv5_1 costs ~320 MB in floats,
+/// half that in bfloat16 (both directions), which the coarse scales can afford because their
+/// activations are small: the engine sizes the budget so the cache never lifts the run's peak
+/// above the final scale's own (`StylizeRun.transformBudgets(peaks:)`), and frees it entirely
+/// before the final scale and the tiled stages.
 ///
 /// Layers are kept deepest first: per float kept the saving is the same everywhere (the transform
 /// is linear in the weights), and the deep layers have the fewest tiles, so there it matters most.

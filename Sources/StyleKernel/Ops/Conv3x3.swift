@@ -203,9 +203,10 @@ public final class Conv3x3: @unchecked Sendable {
     }
 
     /// `transformed`: Winograd's U for this convolution at `precision`, if the caller keeps it
-    /// (ignored by the other algorithms, which multiply floats). `relu`: the output goes through a ReLU (fused into Winograd's output
-    /// transform, a pass of its own otherwise). `inputMask` (Winograd only): the input is taken as
-    /// 0 where the mask is not positive — a ReLU's backward pass, fused into the input transform.
+    /// (ignored by the other algorithms, which multiply floats). `relu`: the output goes through a
+    /// ReLU (fused into Winograd's output transform, a pass of its own otherwise). `inputMask`
+    /// (Winograd only): the input is taken as 0 where the mask is not positive — a ReLU's backward
+    /// pass, fused into the input transform.
     func apply(input: UnsafePointer<Float>, height: Int, width: Int,
                output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
                parallel: Parallel, algorithm: Algorithm, transformed: UnsafePointer<Float>? = nil,

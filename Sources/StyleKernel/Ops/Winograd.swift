@@ -48,7 +48,7 @@ import CWinogradKernels
 extension Conv3x3 {
     /// What Winograd's GEMMs multiply: floats, or bfloat16 (8 significant bits, rounded to
     /// nearest) with float sums.
-    public enum Precision: Sendable {
+    public enum Precision: String, Sendable {
         case float32, bfloat16
 
         /// bfloat16 where this process's kernels multiply it (AVX-512 BF16), floats elsewhere.
