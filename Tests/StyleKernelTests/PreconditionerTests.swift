@@ -35,6 +35,51 @@ final class PreconditionerTests: XCTestCase {
         }
     }
 
+    /// M·v by the definition, one running sum per row and per column, as plainly as it can be
+    /// written: the preconditioner lays its sums out for speed (rows eight at a time, columns all
+    /// at once) but must give these bits exactly.
+    func reference(_ v: [Float], width w: Int, height h: Int) -> [Float] {
+        let plane = w * h
+        func box(_ a: inout [Float], _ base: Int, _ r: Int) {
+            let scale = 1 / Float(2 * r + 1)
+            func line(_ at: (Int) -> Int, _ n: Int) {
+                var running: Float = 0, out = [Float](repeating: 0, count: n)
+                for i in 0..<min(r, n) { running += a[at(i)] }
+                for i in 0..<n {
+                    if i + r < n { running += a[at(i + r)] }
+                    if i - r - 1 >= 0 { running -= a[at(i - r - 1)] }
+                    out[i] = running * scale
+                }
+                for i in 0..<n { a[at(i)] = out[i] }
+            }
+            for y in 0..<h { line({ base + y * w + $0 }, w) }
+            for x in 0..<w { line({ base + $0 * w + x }, h) }
+        }
+        var out = v
+        for c in 0..<3 {
+            var sum = Array(v[c * plane..<(c + 1) * plane])
+            for (k, weight) in MultiscalePreconditioner.weights.enumerated() {
+                var tent = Array(v[c * plane..<(c + 1) * plane])
+                box(&tent, 0, 1 << k); box(&tent, 0, 1 << k)
+                for i in 0..<plane { sum[i] += weight * tent[i] }
+            }
+            for i in 0..<plane { out[c * plane + i] = sum[i] }
+        }
+        return out
+    }
+
+    func testAppliesTheTentsBitForBitAsPlainRunningSums() throws {
+        // Heights that leave rows over the groups of eight; a width below the largest radius.
+        for (w, h) in [(37, 23), (64, 40), (9, 70), (1, 1), (120, 17)] {
+            var rng = SplitMix64(state: UInt64(w * 1000 + h))
+            let v = (0..<3 * w * h).map { _ in rng.unit() * 2 - 1 }
+            for threads in [1, 2] {
+                let m = try MultiscalePreconditioner(width: w, height: h, parallel: Parallel(threads: threads))
+                XCTAssertEqual(applied(m, v), reference(v, width: w, height: h), "\(w)×\(h), \(threads) threads")
+            }
+        }
+    }
+
     func testLiftsSmoothChangesAndLeavesFineOnesNearlyAlone() throws {
         let (w, h) = (160, 160)
         let m = try MultiscalePreconditioner(width: w, height: h, parallel: Parallel(threads: 1))

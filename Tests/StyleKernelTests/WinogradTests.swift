@@ -84,6 +84,71 @@ final class WinogradTests: XCTestCase {
         print("Winograd in bfloat16 against the naive convolution, uniform noise: F4 \(worst[4]!), F6 \(worst[6]!)")
     }
 
+    /// The input and weight transforms in bfloat16 write exactly the float transforms' values
+    /// rounded to nearest even, two channels to a word (odd channel counts: the last word's high
+    /// half 0), with and without the ReLU's mask, in F4 and F6.
+    func testBfloat16TransformsRoundTheFloatOnesPairByPair() throws {
+        guard Conv3x3.Precision.fastest == .bfloat16 else { throw XCTSkip("this CPU has no AVX-512 BF16") }
+        var rng = TestRandom(seed: 27)
+        let columns = Int(sf_wk_columns())
+        /// Word `row` (k pair or k) of column `j` at `point` of a B operand over `words` words.
+        func at(_ point: Int, _ row: Int, _ j: Int, words: Int, columnCount: Int) -> Int {
+            let stride = words * ((columnCount + columns - 1) / columns * columns)
+            return point * stride + (j / columns * words + row) * columns + j % columns
+        }
+        for m in [4, 6] {
+            for (cin, h, w, masked) in [(5, 11, 13, false), (6, 7, 20, true), (3, 13, 9, true)] {
+                let input = rng.array(cin * h * w), mask = masked ? rng.array(cin * h * w) : nil
+                let (tilesX, tilesY) = ((w + m - 1) / m, (h + m - 1) / m)
+                let tiles = tilesX * tilesY, points = (m + 2) * (m + 2)
+                func transform(bf16: Bool) -> [Float] {
+                    let words = Int(sf_wk_words(Int32(cin), bf16 ? 1 : 0))
+                    var v = [Float](repeating: 0, count: points * words * ((tiles + columns - 1) / columns * columns))
+                    var scratch = [Float](repeating: .nan, count: sf_wk_scratch(Int32(w)))
+                    sf_wk_input_transform(Int32(m), input, mask, Int32(h), Int32(w), 0, Int32(cin), 0, Int32(tilesY),
+                                          &v, Int32(cin), Int32(tiles), &scratch, bf16 ? 1 : 0)
+                    return v
+                }
+                let floats = transform(bf16: false), pairs = transform(bf16: true)
+                let words = Int(sf_wk_words(Int32(cin), 1))
+                for point in 0..<points {
+                    for j in 0..<tiles {
+                        for pair in 0..<words {
+                            let low = rounded(floats[at(point, 2 * pair, j, words: cin, columnCount: tiles)]).bits
+                            let high = 2 * pair + 1 < cin
+                                ? rounded(floats[at(point, 2 * pair + 1, j, words: cin, columnCount: tiles)]).bits : 0
+                            let got = pairs[at(point, pair, j, words: words, columnCount: tiles)].bitPattern
+                            XCTAssertEqual(got, low | high << 16, "F\(m) V, point \(point), tile \(j), pair \(pair)")
+                        }
+                    }
+                }
+                // U for cin → 10 outputs: A's panels, SF_WK_ROWS rows each.
+                let cout = 10, rows = Int(SF_WK_ROWS), panels = (cout + rows - 1) / rows
+                let kernel = rng.array(9 * cin * cout)
+                func weights(bf16: Bool) -> [Float] {
+                    let words = Int(sf_wk_words(Int32(cin), bf16 ? 1 : 0))
+                    var u = [Float](repeating: 0, count: points * panels * rows * words)
+                    sf_wk_weight_transform(Int32(m), kernel, Int32(cin), Int32(cout), 0, Int32(panels), &u, bf16 ? 1 : 0)
+                    return u
+                }
+                let uFloats = weights(bf16: false), uPairs = weights(bf16: true)
+                func index(_ point: Int, _ o: Int, _ k: Int, words: Int) -> Int {
+                    point * words * panels * rows + (o / rows * words + k) * rows + o % rows
+                }
+                for point in 0..<points {
+                    for o in 0..<cout {
+                        for pair in 0..<words {
+                            let low = rounded(uFloats[index(point, o, 2 * pair, words: cin)]).bits
+                            let high = 2 * pair + 1 < cin ? rounded(uFloats[index(point, o, 2 * pair + 1, words: cin)]).bits : 0
+                            XCTAssertEqual(uPairs[index(point, o, pair, words: words)].bitPattern, low | high << 16,
+                                           "F\(m) U, point \(point), output \(o), pair \(pair)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The packed GEMM against a plain triple loop: rows that are not whole panels, columns that
     /// are not whole panels, k over several blocks, a row stride wider than n, a range of panels.
     func testPackedGEMMMatchesNaive() {
@@ -100,11 +165,6 @@ final class WinogradTests: XCTestCase {
     func packedGEMMMatchesNaive(bf16: Bool) {
         var rng = TestRandom(seed: 25)
         let columns = Int(sf_wk_columns()), rows = Int(SF_WK_ROWS)
-        /// x rounded to the nearest bfloat16 (ties to even), and its 16 bits.
-        func rounded(_ x: Float) -> (value: Float, bits: UInt32) {
-            let b = x.bitPattern, bits = (b &+ 0x7fff &+ ((b >> 16) & 1)) >> 16
-            return (Float(bitPattern: bits << 16), bits)
-        }
         for (m, n, k) in [(1, 1, 1), (8, 48, 128), (13, 50, 129), (64, 97, 300), (5, 7, 3), (9, 60, 257)] {
             var a = rng.array(m * k), b = rng.array(k * n)
             if bf16 { a = a.map { rounded($0).value }; b = b.map { rounded($0).value } }
@@ -217,4 +277,10 @@ final class WinogradTests: XCTestCase {
         XCTAssertLessThan(forwardError, 1e-4)
         XCTAssertLessThan(backwardError, 1e-4)
     }
+}
+
+/// x rounded to the nearest bfloat16 (ties to even; x normal), and its 16 bits.
+private func rounded(_ x: Float) -> (value: Float, bits: UInt32) {
+    let b = x.bitPattern, bits = (b &+ 0x7fff &+ ((b >> 16) & 1)) >> 16
+    return (Float(bitPattern: bits << 16), bits)
 }
