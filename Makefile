@@ -1,6 +1,9 @@
 # stylefilter — set-up, build, test, demo. See README.md.
 #   make demo    install what is missing, fetch the model, build, stylize the bundled example
 #   make test    everything `make setup` does, then every test (each fuzzer for 30 s)
+#   make check   the Swift tests only (engine and command), the quick loop while working
+#   make deps    the Debian packages (apt-get); only demo, setup, test and check call it: build
+#                and install never install packages, they name the missing ones
 #   make fuzz    the fuzzers for FUZZ_SECONDS (300) each; make test-sanitize: ASan/UBSan/TSan runs
 SHELL := /bin/bash
 .DEFAULT_GOAL := demo
@@ -19,7 +22,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps build model examples test test-deps tutorial-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery
+.PHONY: demo setup deps have-deps build check model examples test test-deps tutorial-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery
 
 demo: setup
 	@mkdir -p out
@@ -31,7 +34,10 @@ setup: deps build model
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+have-deps:
+	@scripts/install-deps.sh --check
+
+build: have-deps
 	$(SWIFT) build $(BUILD_FLAGS) --product stylize
 
 model: build
@@ -48,10 +54,8 @@ test-fixtures: model
 # reference, strace to put a signal at an exact system call.
 TEST_PACKAGES := python3-torch strace
 
-test: setup test-deps test-fixtures
-	$(SWIFT) build $(TEST_FLAGS) --build-tests
-	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
-	@# The convolution's other kernel sets (the run above used the CPU's widest): every one must agree.
+test: check
+	@# The convolution's other kernel sets (check used the CPU's widest): every one must agree.
 	for k in avx2 portable; do STYLEFILTER_KERNELS=$$k $(SWIFT) test $(TEST_FLAGS) --skip-build \
 	    --disable-swift-testing --filter 'WinogradTests|OpsTests' || exit 1; done
 	$(MAKE) --no-print-directory cabi-test
@@ -60,6 +64,11 @@ test: setup test-deps test-fixtures
 
 test-deps:
 	@scripts/install-deps.sh $(TEST_PACKAGES)
+
+# The Swift tests alone: no C ABI, fuzzers, other kernel sets or PyTorch check (`make test` adds those).
+check: setup test-deps test-fixtures
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 
 # `--objective tutorial`'s loss against PyTorch's implementation of the tutorials' (bench/torch_ref.py).
 tutorial-check: setup

@@ -25,7 +25,8 @@ let package = Package(
 
         // The engine: tensors, ops, VGG, objective, optimisers, the stylize driver, model files.
         // The engine's files: CStyleFilterABI (the public header) only for its SF_VERSION_* macros
-        // (one version number); CSignalCleanup registers AtomicFile's temporary files.
+        // and SF_MAX_RESULT_SIDE (one version number, one size limit, both the ABI's);
+        // CSignalCleanup registers AtomicFile's temporary files.
         // OpenBLAS, loaded at run time, finds the engine's `xerbla_` (BLASErrors) only in the global
         // scope: an executable that links the engine exports it (a shared library, by its version
         // script).

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Installs the Debian packages stylefilter needs, and any named as arguments (`make test` adds
 # what only its tests use), skipping those already present. Uses sudo when not root. Safe to run
-# again.
+# again. With --check it installs nothing: it names what is missing and fails (`make build`).
 set -euo pipefail
 
+check=0
+if [ "${1:-}" = --check ]; then check=1; shift; fi
 packages=(libopenblas-dev libmagickwand-dev imagemagick pkg-config "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "deps: all Debian packages present (${packages[*]})"
+  [ $check = 1 ] || echo "deps: all Debian packages present (${packages[*]})"
   exit 0
+fi
+if [ $check = 1 ]; then
+  echo "deps: missing Debian packages: ${missing[*]}; run 'make deps' (it installs them with apt-get)" >&2
+  exit 1
 fi
 
 sudo=""

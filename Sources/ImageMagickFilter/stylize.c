@@ -17,14 +17,11 @@
  *   init=FILE             start from an image (init=content, random, gray, style-mean are engine options)
  *   accept-damaged=on     use what ImageMagick could read of a damaged image (default off)
  * and every engine option under the `stylize` command's long-option name, with its values and
- * checks (the library's option table, sf_options_set; `stylize --help` or sf_option_info lists
- * them, and an unknown key's error lists them all): iterations=N size=N|full work-size=N
- * max-memory=SIZE optimizer=lbfgs|adam lr=X content-weight=X style-weight=X tv-weight=X
- * content-layers=… style-layers=… style-scale=X colors=style|luminance|histogram pooling=max|avg
- * init=content|random|gray|style-mean seed=N scales=N
- * objective=default|tutorial threads=N. The defaults are the library's (sf_options_init); size
- * defaults to full: the result has the image's own size (size=N scales larger images down to
- * N, smaller ones keep their size). Larger results are stylized in tiles within max-memory.
+ * checks (the library's option table through sf_options_set: iterations=N, size=N|full,
+ * colors=luminance, …; `stylize --help` and sf_option_info list them, and an unknown key's error
+ * names them all, so no list is kept here). The defaults are the library's (sf_options_init);
+ * size defaults to full: the result has the image's own size (size=N scales larger images down
+ * to N, smaller ones keep their size). Larger results are stylized in tiles within max-memory.
  * The same settings can be given as ImageMagick defines, the usual way of setting a module's
  * options; an argument of -process takes precedence over the define of the same name (style=
  * arguments replace every style define):

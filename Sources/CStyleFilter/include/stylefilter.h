@@ -53,7 +53,7 @@ extern "C" {
 
 #define SF_VERSION_MAJOR 1
 #define SF_VERSION_MINOR 9
-#define SF_VERSION_PATCH 0
+#define SF_VERSION_PATCH 1
 /* MAJOR*10000 + MINOR*100 + PATCH, as returned by sf_version(). */
 #define SF_VERSION_NUMBER (SF_VERSION_MAJOR * 10000 + SF_VERSION_MINOR * 100 + SF_VERSION_PATCH)
 /* Bumped on any incompatible change; equals the SONAME's number (libstylefilter.so.1). */
@@ -63,7 +63,7 @@ extern "C" {
 int sf_version(void);
 /* The library's ABI version; a program compiled against this header needs SF_ABI_VERSION. */
 int sf_abi_version(void);
-/* "1.9.0": static string. */
+/* "MAJOR.MINOR.PATCH" of the library actually loaded: a static string. */
 const char *sf_version_string(void);
 
 /* ---- Status codes ----------------------------------------------------------------------- */

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# The examples/ programs and the ImageMagick module against an installed copy, on tiny images
+# (`make examples-test`, part of `make cabi-test`):
+#   - examples/stylize_file.c built with pkg-config's flags only; 8- and 16-bit input; Ctrl-C;
+#   - examples/imagemagick-process.sh and `-process` itself: alpha, masks, bad arguments (an
+#     ImageMagick error, the image unchanged), image inputs (process-inputs.sh), a large image in
+#     tiles, a budget it cannot fit, -define settings, the pipeline going on after the module is
+#     unloaded, animations and layers;
+#   - examples/stylize_ctypes.py, examples/pipeline.sh and share/delegates.xml.
+#
+#   Tests/CABI/examples-test.sh PREFIX WORKDIR     (STYLEFILTER_MODEL: the model; CC: the compiler)
+set -euo pipefail
+
+prefix=$1
+d=$2
+: "${STYLEFILTER_MODEL:?set STYLEFILTER_MODEL to the model file}"
+export STYLEFILTER_MODEL
+cc=${CC:-cc}
+somajor=$(awk '/define SF_VERSION_MAJOR/ {print $3}' "$prefix/include/stylefilter.h")
+filters=$prefix/lib/stylefilter/imagemagick
+
+rm -rf "$d" && mkdir -p "$d"
+d=$(cd "$d" && pwd)
+
+# convert with the installed filter module.
+process() { MAGICK_CODER_FILTER_PATH=$filters convert "$@"; }
+size_of() { identify -format %wx%h "$1"; }
+expect() { [ "$2" = "$3" ] || { echo "examples-test: $1: got '$2', expected '$3'"; exit 1; }; }
+
+convert -size 48x32 gradient:tomato-steelblue -depth 16 "$d/content16.ppm"
+convert "$d/content16.ppm" -depth 8 "$d/content.ppm"
+convert -seed 3 -size 32x32 plasma:red-blue -depth 8 "$d/style.ppm"
+convert "$d/style.ppm" "$d/style.png"
+convert rose: -resize 48x "$d/rose.png"
+
+echo "== stylize_file.c (pkg-config only)"
+PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+export PKG_CONFIG_PATH
+# shellcheck disable=SC2046  # pkg-config's flags are words
+$cc -Wall -Wextra -Werror examples/stylize_file.c $(pkg-config --cflags --libs stylefilter) -o "$d/stylize_file"
+"$d/stylize_file" "$d/content.ppm" "$d/style.ppm" -o "$d/out.ppm" --iterations 3 --threads 1
+expect "stylize_file's size" "$(size_of "$d/out.ppm")" 48x32
+"$d/stylize_file" "$d/content16.ppm" "$d/style.ppm" -o "$d/out16.ppm" --iterations 2 --threads 1 --size 32 --quiet
+expect "stylize_file's 16-bit size" "$(size_of "$d/out16.ppm")" 32x21
+
+echo "== stylize_file: Ctrl-C cancels (SIGINT during a long run) and writes nothing"
+"$d/stylize_file" "$d/content.ppm" "$d/style.ppm" -o "$d/cancelled.ppm" --iterations 100000 --threads 1 --quiet &
+pid=$!
+sleep 3
+kill -INT $pid
+rc=0; wait $pid || rc=$?
+expect "stylize_file's exit status after SIGINT" "$rc" 130
+[ ! -e "$d/cancelled.ppm" ] || { echo "examples-test: a cancelled run wrote its output"; exit 1; }
+
+echo "== imagemagick-process.sh (filter module; alpha kept, image shrunk by size=, else its own size)"
+STYLEFILTER_PREFIX=$prefix examples/imagemagick-process.sh "$d/rose.png" "$d/style.png" "$d/rose-styled.png" \
+    iterations=2 threads=1 size=32
+expect "-process size=32" "$(size_of "$d/rose-styled.png")" 32x21
+convert "$d/rose.png" -alpha set -channel A -fx 'i/w' +channel "$d/rose-alpha.png"
+STYLEFILTER_PREFIX=$prefix examples/imagemagick-process.sh "$d/rose-alpha.png" "$d/style.png" \
+    "$d/rose-alpha-styled.png" iterations=2 threads=1 max-memory=1G
+expect "-process keeps the size" "$(size_of "$d/rose-alpha-styled.png")" "$(size_of "$d/rose-alpha.png")"
+expect "-process keeps the alpha" "$(convert "$d/rose-alpha-styled.png" -alpha extract -format %# info:)" \
+    "$(convert "$d/rose-alpha.png" -alpha extract -format %# info:)"
+
+echo "== the filter module refuses bad arguments with an ImageMagick error (no crash). ImageMagick 6"
+echo "   cannot be stopped from writing: convert exits 1 and writes the input unchanged (documented)"
+for args in "iterations=3" "style=$d/style.png iterations=-1" "style=$d/style.png bogus=1" \
+            "style=$d/style.png size=5" "style=$d/style.png size=0" "style=$d/style.png max-memory=1Gi" \
+            "style=$d/style.png lr=nan" "style=$d/style.png style-layers=conv9_1" "style=/nonexistent.png" \
+            "style=$d/style.png model=/nonexistent" "style=$d/style.png mask=$d/style.png mask=$d/style.png" \
+            "-define stylize:bogus=1" "-define stylize:iterations=0"; do
+    define=()
+    case "$args" in
+        -define*) define=(-define "${args#* }"); arguments="style=$d/style.png" ;;
+        *) arguments=$args ;;
+    esac
+    rm -f "$d/bad.png"
+    rc=0
+    process "$d/rose.png" "${define[@]}" -process "stylize $arguments" "$d/bad.png" 2>"$d/bad.err" || rc=$?
+    if [ $rc -ne 1 ] || [ ! -s "$d/bad.err" ]; then echo "'$args': exit $rc"; cat "$d/bad.err"; exit 1; fi
+    expect "'$args': the image written after the failure differs from the input by" \
+        "$(compare -metric AE "$d/rose.png" "$d/bad.png" null: 2>&1)" 0
+done
+
+echo "== -process with mask=: the mask's black left half keeps the image, its white right half is stylized"
+convert rose: -resize 96x "$d/rose96.png"
+convert -size 96x63 xc:black -fill white -draw 'rectangle 48,0 95,62' "$d/half.png"
+process "$d/rose96.png" -process "stylize style=$d/style.png mask=$d/half.png iterations=20 scales=1" "$d/masked.png"
+change() { convert \( "$1" -crop "$3" \) \( "$2" -crop "$3" \) -compose difference -composite -format '%[fx:mean]' info:; }
+left=$(change "$d/rose96.png" "$d/masked.png" 28x63+0+0)
+right=$(change "$d/rose96.png" "$d/masked.png" 28x63+68+0)
+echo "mean change: black side $left, white side $right"
+awk -v l="$left" -v r="$right" 'BEGIN { exit !(l < 0.02 && r > 4 * l) }' || { echo "the mask was not followed"; exit 1; }
+
+echo "== -process image inputs: damaged files (accept-damaged=on), oversize, a mask's frames, shape and alpha"
+Tests/CABI/process-inputs.sh "$filters" "$d/inputs"
+
+echo "== -process on a large image with alpha: in tiles, the host's size and alpha kept, the colours stylized"
+# 1500×1000: tiled stages at 256, 512, 1024 and 1500 px after 128 px whole, several tiles each
+# under a 256 MiB budget; shallow layers and one Adam step a tile keep it to seconds. The large lr
+# makes the optimisation's change measurable: a mean colour change of 0.17 (0…1), where lr=2
+# gives about 0.04 (mostly the upsampling between stages).
+big="iterations=1 scales=1 work-size=128 max-memory=256M threads=1 optimizer=adam lr=20"
+big+=" content-layers=conv1_2 style-layers=conv1_1"
+convert -seed 5 -size 1500x1000 plasma:tan-navy \( -size 1000x1500 gradient:white-gray25 -rotate 90 \) \
+    -alpha off -compose CopyOpacity -composite -depth 8 "$d/big.png"
+process "$d/big.png" -process "stylize style=$d/style.png $big" "$d/big-styled.png"
+expect "the large image's size" "$(size_of "$d/big-styled.png")" 1500x1000
+expect "the large image's alpha varies" "$(convert "$d/big.png" -alpha extract -format '%[fx:minima < maxima]' info:)" 1
+expect "the large image's alpha" "$(convert "$d/big-styled.png" -alpha extract -format %# info:)" \
+    "$(convert "$d/big.png" -alpha extract -format %# info:)"
+change=$(convert \( "$d/big.png" -alpha off \) \( "$d/big-styled.png" -alpha off \) \
+    -compose difference -composite -format '%[fx:mean]' info:)
+awk -v c="$change" 'BEGIN { exit !(c > 0.08) }' || { echo "mean colour change $change: not stylized"; exit 1; }
+echo "mean colour change $change"
+
+echo "== -process under a budget the result cannot fit: an ImageMagick error naming it, the image unchanged"
+convert -size 4608x3456 gradient:tomato-steelblue -depth 8 "$d/huge.ppm"
+rm -f "$d/huge-out.ppm"
+rc=0
+process "$d/huge.ppm" -process "stylize style=$d/style.png iterations=1 threads=1 work-size=128 max-memory=256M" \
+    "$d/huge-out.ppm" 2>"$d/huge.err" || rc=$?
+[ $rc = 1 ] || { echo "exit status $rc"; cat "$d/huge.err"; exit 1; }
+grep -q 'SF_OUT_OF_MEMORY: .*memory budget is 256 MiB' "$d/huge.err" || { cat "$d/huge.err"; exit 1; }
+expect "the image written after the refusal differs from the input by" \
+    "$(compare -metric AE "$d/huge.ppm" "$d/huge-out.ppm" null: 2>&1)" 0
+
+echo "== -define stylize:NAME=VALUE settings; -process arguments take precedence"
+process "$d/rose.png" -define "stylize:style=$d/style.png" -define stylize:iterations=2 \
+    -define stylize:threads=1 -define stylize:size=24 -process stylize "$d/define.png"
+expect "-define size=24" "$(size_of "$d/define.png")" 24x16
+process "$d/rose.png" -define stylize:style=/nonexistent.png -define stylize:iterations=2 \
+    -define stylize:threads=1 -define stylize:size=24 -process "stylize style=$d/style.png size=32" "$d/define.png"
+expect "-process size=32 over -define size=24" "$(size_of "$d/define.png")" 32x21
+
+echo "== the pipeline goes on after -process (ImageMagick unloads the module after each call; the engine's idle"
+echo "   worker threads wake up later and must not find their code unmapped: this crashed with SIGABRT before)"
+process "$d/rose.png" -process "stylize style=$d/style.png iterations=2 size=32" -resize 2000x2000 -blur 0x16 \
+    "$d/after.png"
+expect "the width after -resize" "$(identify -format %w "$d/after.png")" 2000
+
+echo "== an animation with partial frames stays valid: coalesced, canvas and offsets scaled, delays kept"
+convert -size 80x60 xc:skyblue \( -size 30x20 xc:red -repage +10+15 \) \
+    \( -size 20x20 xc:green -set dispose Background -repage +55+35 \) -set delay 20 -loop 0 "$d/anim.gif"
+process "$d/anim.gif" -process "stylize style=$d/style.png iterations=1 scales=1 threads=1 size=32" \
+    "$d/anim-styled.gif"
+identify "$d/anim-styled.gif" >/dev/null 2>"$d/anim.err" && [ ! -s "$d/anim.err" ]
+expect "the animation's frames" "$(identify -format '%w %h %W %H %X %Y %T|' "$d/anim-styled.gif")" \
+    "32 24 32 24 +0 +0 20|32 24 32 24 +0 +0 20|32 24 32 24 +0 +0 20|"
+[ "$(identify -format '%[pixel:p{6,8}]' "$d/anim-styled.gif[1]")" != \
+  "$(identify -format '%[pixel:p{6,8}]' "$d/anim-styled.gif[0]")" ] || { echo "frames 0 and 1 alike"; exit 1; }
+
+echo "== layers on one canvas (not an animation): one factor from the canvas for every layer"
+convert -size 80x60 xc:skyblue \( -size 60x40 xc:red -repage 80x60+10+10 \) "$d/layers.miff"
+process "$d/layers.miff" -process "stylize style=$d/style.png iterations=1 scales=1 threads=1 size=40" \
+    "$d/layers-styled.miff"
+expect "the layers" "$(identify -format '%w %h %W %H %X %Y|' "$d/layers-styled.miff")" "40 30 40 30 +0 +0|30 20 40 30 +5 +5|"
+
+echo "== stylize_ctypes.py (Python ctypes)"
+if python3 -c 'import ctypes' 2>/dev/null; then
+    STYLEFILTER_LIB=$prefix/lib/libstylefilter.so.$somajor \
+        python3 examples/stylize_ctypes.py "$d/content.ppm" "$d/style.ppm" "$d/py.ppm" 2 32
+    expect "stylize_ctypes.py's size" "$(size_of "$d/py.ppm")" 32x21
+else
+    echo "SKIP: no python3 with ctypes"
+fi
+
+echo "== pipeline.sh (the stylize command)"
+STYLIZE=$prefix/bin/stylize examples/pipeline.sh "$d/rose.png" "$d/style.png" "$d/pipeline.jpg" \
+    --iterations 2 --threads 1 --size 32
+expect "pipeline.sh's size" "$(size_of "$d/pipeline.jpg")" 32x21
+
+echo "== delegates.xml (stylize: pseudo-format through the command; the format of the name's extension)"
+PATH=$prefix/bin:$PATH MAGICK_CONFIGURE_PATH=$prefix/share/stylefilter STYLIZE_STYLE=$d/style.png \
+    STYLIZE_ITERATIONS=2 STYLIZE_SIZE=32 STYLIZE_OPTIONS='--threads 1' convert "$d/rose.png" "stylize:$d/delegate.jpg"
+expect "the delegate's output" "$(identify -format %m:%wx%h "$d/delegate.jpg")" JPEG:32x21
+
+echo "== delegates.xml without STYLIZE_STYLE: a clear message, exit status 1, no output"
+rm -f "$d/nostyle.png"
+rc=0
+PATH=$prefix/bin:$PATH MAGICK_CONFIGURE_PATH=$prefix/share/stylefilter STYLIZE_STYLE= \
+    convert "$d/rose.png" "stylize:$d/nostyle.png" 2>"$d/nostyle.err" || rc=$?
+expect "the delegate's exit status without a style" "$rc" 1
+grep -q 'stylize: error: STYLIZE_STYLE is not set' "$d/nostyle.err" || { cat "$d/nostyle.err"; exit 1; }
+[ ! -e "$d/nostyle.png" ] || { echo "the delegate wrote an output without a style"; exit 1; }
+
+echo "examples-test: ok"
