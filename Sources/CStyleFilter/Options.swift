@@ -38,74 +38,56 @@ enum OptionsBridge {
     }
     static let maxStringLength = 4096
 
-    /// Where each OptionTable row is stored: writes the field from `value` (a StyleOptions in
-    /// which the table's parser set that option). `text` is the list options' C string (NULL: the
-    /// default list). Every row has an entry (checked by Tests/CABI, which sets every option).
-    static let fields: [String: @Sendable (inout sf_options, StyleOptions, UnsafePointer<CChar>?) -> Void] = [
-        "iterations": { o, v, _ in o.iterations = Int32(v.iterations) },
-        "optimizer": { o, v, _ in o.optimizer = code(v.optimizer, in: optimizers) },
-        "lr": { o, v, _ in o.learning_rate = v.learningRate },
-        "content-weight": { o, v, _ in o.content_weight = v.contentWeight },
-        "style-weight": { o, v, _ in o.style_weight = v.styleWeight },
-        "tv-weight": { o, v, _ in o.tv_weight = v.tvWeight },
-        "content-layers": { o, _, text in o.content_layers = text },
-        "style-layers": { o, _, text in o.style_layers = text },
-        "pooling": { o, v, _ in o.pooling = code(v.pooling, in: poolings) },
-        "init": { o, v, _ in o.`init` = code(v.initialization, in: initials) },
-        "seed": { o, v, _ in o.seed = v.seed },
-        "scales": { o, v, _ in o.scales = Int32(v.scales) },
-        "objective": { o, v, _ in o.objective = code(v.objective, in: objectives) },
-        // max_size never enlarges (a filter shrinks at most); fullSize is 0, "keep the size".
-        "size": { o, v, _ in o.max_size = UInt32(v.size) },
-        "work-size": { o, v, _ in o.work_size = UInt32(v.workSize) },
-        "max-memory": { o, v, _ in o.max_memory = UInt64(v.maxMemory) },
-        "threads": { o, v, _ in o.threads = Int32(v.threads) },
-        "style-scale": { o, v, _ in o.style_scale = v.styleScale },
-        "colors": { o, v, _ in o.colors = code(v.colors, in: colorModes) },
-        "normalize-gradients": { o, v, _ in o.normalize_gradients = v.normalizeGradients == .on ? 1 : 0 },
-        "preconditioner": { o, v, _ in o.preconditioner = code(v.preconditioner, in: preconditioners) },
-        "padding": { o, v, _ in o.padding = code(v.padding, in: paddings) },
+    /// Where each OptionTable row lives in sf_options (every row has one, checked by Tests/CABI,
+    /// which sets every option). The row holds the option: its name, values, bounds, parser and
+    /// messages; the codec only moves its text in and out of the C field.
+    static let codecs: [String: FieldCodec] = [
+        "iterations": .int32("iterations", \.iterations),
+        "optimizer": .choice("optimizer", \.optimizer, [(SF_OPTIMIZER_LBFGS.rawValue, "lbfgs"),
+                                                      (SF_OPTIMIZER_ADAM.rawValue, "adam")]),
+        "preconditioner": .choice("preconditioner", \.preconditioner,
+                                  [(SF_PRECONDITIONER_MULTISCALE.rawValue, "multiscale"),
+                                   (SF_PRECONDITIONER_NONE.rawValue, "none")]),
+        "padding": .choice("padding", \.padding, [(SF_PADDING_MIRROR.rawValue, "mirror"),
+                                                (SF_PADDING_ZERO.rawValue, "zero")]),
+        "lr": .float("learning_rate", \.learning_rate),
+        "content-weight": .float("content_weight", \.content_weight),
+        "style-weight": .float("style_weight", \.style_weight),
+        "tv-weight": .float("tv_weight", \.tv_weight),
+        "content-layers": .text("content_layers", \.content_layers),
+        "style-layers": .text("style_layers", \.style_layers),
+        "style-scale": .float("style_scale", \.style_scale),
+        "colors": .choice("colors", \.colors, [(SF_COLORS_STYLE.rawValue, "style"),
+                                             (SF_COLORS_LUMINANCE.rawValue, "luminance"),
+                                             (SF_COLORS_HISTOGRAM.rawValue, "histogram")]),
+        "normalize-gradients": .choice("normalize_gradients", \.normalize_gradients, [(0, "off"), (1, "on")]),
+        "pooling": .choice("pooling", \.pooling, [(SF_POOLING_MAX.rawValue, "max"), (SF_POOLING_AVG.rawValue, "avg")]),
+        // SF_INIT_IMAGE (a caller's image, not a word of the table) is read apart: engineOptions.
+        "init": .choice("init", \.`init`, [(SF_INIT_CONTENT.rawValue, "content"), (SF_INIT_RANDOM.rawValue, "random"),
+                                         (SF_INIT_GRAY.rawValue, "gray"), (SF_INIT_STYLE_MEAN.rawValue, "style-mean"),
+                                         (SF_INIT_STYLE_COLORS.rawValue, "style-colors")],
+                        apart: [SF_INIT_IMAGE.rawValue]),
+        "seed": .uint64("seed", \.seed),
+        "scales": .int32("scales", \.scales),
+        "objective": .choice("objective", \.objective, [(SF_OBJECTIVE_DEFAULT.rawValue, "default"),
+                                                      (SF_OBJECTIVE_TUTORIAL.rawValue, "tutorial")]),
+        // max_size is a cap, never an enlargement (a filter shrinks at most; 0 keeps the size,
+        // `full`): every value is a cap, so it is read apart (outputSize), not as the row's text.
+        "size": .maxSize,
+        "work-size": .uint32("work_size", \.work_size),
+        "max-memory": .bytes("max_memory", \.max_memory),
+        "threads": .int32("threads", \.threads),
     ]
 
-    // The C enums' values for the table's choices (stylefilter.h's SF_OPTIMIZER_*, …).
-    static let optimizers: [(UInt32, StyleOptions.Optimizer)] =
-        [(SF_OPTIMIZER_LBFGS.rawValue, .lbfgs), (SF_OPTIMIZER_ADAM.rawValue, .adam)]
-    static let poolings: [(UInt32, StyleOptions.Pooling)] =
-        [(SF_POOLING_MAX.rawValue, .max), (SF_POOLING_AVG.rawValue, .avg)]
-    static let objectives: [(UInt32, StyleOptions.Objective)] =
-        [(SF_OBJECTIVE_DEFAULT.rawValue, .standard), (SF_OBJECTIVE_TUTORIAL.rawValue, .tutorial)]
-    static let colorModes: [(UInt32, StyleOptions.Colors)] =
-        [(SF_COLORS_STYLE.rawValue, .style), (SF_COLORS_LUMINANCE.rawValue, .luminance),
-         (SF_COLORS_HISTOGRAM.rawValue, .histogram)]
-    /// The start images the option table names (SF_INIT_IMAGE, a caller's image, is read apart).
-    static let initials: [(UInt32, StyleOptions.Initialization)] =
-        [(SF_INIT_CONTENT.rawValue, .content), (SF_INIT_RANDOM.rawValue, .random),
-         (SF_INIT_GRAY.rawValue, .gray), (SF_INIT_STYLE_MEAN.rawValue, .styleMean),
-         (SF_INIT_STYLE_COLORS.rawValue, .styleColors)]
-
-    static let preconditioners: [(UInt32, StyleOptions.Preconditioner)] =
-        [(SF_PRECONDITIONER_MULTISCALE.rawValue, .multiscale), (SF_PRECONDITIONER_NONE.rawValue, .none)]
-
-    static let paddings: [(UInt32, StyleOptions.Padding)] =
-        [(SF_PADDING_MIRROR.rawValue, .mirror), (SF_PADDING_ZERO.rawValue, .zero)]
-
-    static func code<E: Equatable>(_ value: E, in table: [(UInt32, E)]) -> Int32 {
-        Int32(bitPattern: table.first { $0.1 == value }?.0 ?? 0)
-    }
-
-    static func value<E>(_ code: Int32, in table: [(UInt32, E)], field: String, names: String) throws(Failure) -> E {
-        guard let v = table.first(where: { Int32(bitPattern: $0.0) == code })?.1 else {
-            throw .invalid("\(field) \(code) is unknown (\(names))")
-        }
-        return v
-    }
-
-    /// The defaults: the option table's filter defaults (a filter keeps the image's size).
+    /// The defaults: the option table's filter defaults (a filter keeps the image's size); the
+    /// layer lists stay NULL, which the header documents as the default list.
     static func defaults() -> sf_options {
         var o = sf_options()
         o.struct_size = knownSize
         let d = StyleOptions.filterDefaults
-        for spec in OptionTable.all { fields[spec.name]?(&o, d, nil) }
+        for spec in OptionTable.all where spec.kind != .layers && spec.kind != .weightedLayers {
+            try? codecs[spec.name]?.write(&o, spec.text(of: d))
+        }
         o.init_image = nil
         o.masks = nil
         return o
@@ -144,26 +126,23 @@ enum OptionsBridge {
         return o
     }
 
-    /// Sets one option by name (sf_options_set): the table parses and checks the text, then its
-    /// field is written. A field beyond the caller's (older, smaller) struct is refused.
+    /// Sets one option by name (sf_options_set): the table parses and checks the text, then the
+    /// field is written from the row's own text of the value (a list: the caller's text). A field beyond the caller's (older,
+    /// smaller) struct is refused.
     static func set(_ o: inout sf_options, name: String, value: String) throws(Failure) {
         guard let spec = OptionTable.spec(named: name) else {
             throw .invalid("unknown option '\(name)'; options: \(OptionTable.names.joined(separator: ", "))")
         }
-        guard let write = fields[name] else { throw Failure(.internal, "internal error: option \(name) has no sf_options field") }
+        guard let codec = codecs[name] else { throw Failure(.internal, "internal error: option \(name) has no sf_options field") }
         var parsed = StyleOptions.filterDefaults
         do {
             try spec.set(value, in: &parsed)
         } catch {
             throw .invalid(error.description)
         }
-        var text: UnsafePointer<CChar>? = nil
-        if spec.kind == .layers || spec.kind == .weightedLayers {
-            text = try InternedStrings.pointer(for: value)
-        }
         let size = wholeFields(o.struct_size)  // checked by `read`
         var updated = o
-        write(&updated, parsed, text)
+        try codec.write(&updated, codec.verbatim ? value : spec.text(of: parsed))
         let changedBeyond = withUnsafeBytes(of: o) { old in
             withUnsafeBytes(of: updated) { new in (size..<knownSize).contains { old[$0] != new[$0] } }
         }
@@ -202,69 +181,103 @@ enum OptionsBridge {
         return s
     }
 
-    /// A C field's text through the option table's parser.
-    static func parse(_ name: String, _ text: String, into s: inout StyleOptions) throws(Failure) {
-        guard let spec = OptionTable.spec(named: name) else { throw Failure(.internal, "internal error: no option \(name)") }
-        do {
-            try spec.set(text, in: &s)
-        } catch {
-            throw .invalid(error.description)
-        }
-    }
-
-    /// sf_options → the engine's StyleOptions (enum values and lists checked here; ranges, layer
-    /// names of the loaded model and weights by `StyleOptions.validate`, which runs before any work).
+    /// sf_options → the engine's StyleOptions: every field read as the text its row parses, so a
+    /// value set in the struct is checked, and refused, exactly as the same value given to
+    /// sf_options_set, the command or -process (the message names the field and the option).
+    /// The layer names of the loaded model are checked by `StyleOptions.validate`, before any work.
     static func engineOptions(_ o: sf_options, contentWidth: Int, contentHeight: Int,
                               styleBlend: [Float]) throws(Failure) -> StyleOptions {
         var s = StyleOptions()
-        s.iterations = Int(o.iterations)
-        s.optimizer = try value(o.optimizer, in: optimizers, field: "optimizer", names: "SF_OPTIMIZER_LBFGS or SF_OPTIMIZER_ADAM")
-        for (name, v) in [("learning_rate", o.learning_rate), ("content_weight", o.content_weight),
-                          ("style_weight", o.style_weight), ("tv_weight", o.tv_weight),
-                          ("style_scale", o.style_scale)] where !v.isFinite {
-            throw .invalid("\(name) is \(v); it must be a finite number")
+        for spec in OptionTable.all {
+            guard let codec = codecs[spec.name] else {
+                throw Failure(.internal, "internal error: option \(spec.name) has no sf_options field")
+            }
+            guard let text = try codec.read(o) else { continue }
+            do {
+                try spec.set(text, in: &s)
+            } catch {
+                throw .invalid("sf_options.\(codec.field): \(error.description)")
+            }
         }
-        s.learningRate = o.learning_rate
-        s.contentWeight = o.content_weight
-        s.styleWeight = o.style_weight
-        s.tvWeight = o.tv_weight
-        if let text = try string(o.content_layers, field: "content_layers") {
-            try parse("content-layers", text, into: &s)
-        }
-        if let text = try string(o.style_layers, field: "style_layers") {
-            try parse("style-layers", text, into: &s)
-        }
-        s.pooling = try value(o.pooling, in: poolings, field: "pooling", names: "SF_POOLING_MAX or SF_POOLING_AVG")
         if UInt32(bitPattern: o.`init`) == SF_INIT_IMAGE.rawValue {
             let image = try CheckedImage(o.init_image, what: "init_image")
             s.initialization = .image(try image.planar(what: "init_image"))
-        } else {
-            s.initialization = try value(o.`init`, in: initials, field: "init",
-                                         names: "SF_INIT_CONTENT, SF_INIT_RANDOM, SF_INIT_IMAGE, SF_INIT_GRAY, SF_INIT_STYLE_MEAN or SF_INIT_STYLE_COLORS")
         }
-        s.seed = o.seed
-        s.scales = Int(o.scales)
-        s.objective = try value(o.objective, in: objectives, field: "objective",
-                                names: "SF_OBJECTIVE_DEFAULT or SF_OBJECTIVE_TUTORIAL")
         let (w, h) = try outputSize(maxSize: o.max_size, width: contentWidth, height: contentHeight)
         s.size = max(w, h)
-        s.workSize = Int(o.work_size)
-        guard o.max_memory <= UInt64(Int.max / 2) else { throw .invalid("max_memory \(o.max_memory) is not plausible") }
-        s.maxMemory = Int(o.max_memory)
-        s.threads = Int(o.threads)
-        s.styleScale = o.style_scale
-        s.colors = try value(o.colors, in: colorModes, field: "colors",
-                             names: "SF_COLORS_STYLE, SF_COLORS_LUMINANCE or SF_COLORS_HISTOGRAM")
-        guard o.normalize_gradients == 0 || o.normalize_gradients == 1 else {
-            throw .invalid("normalize_gradients is \(o.normalize_gradients); it must be 0 or 1")
-        }
-        s.normalizeGradients = o.normalize_gradients == 1 ? .on : .off
-        s.preconditioner = try value(o.preconditioner, in: preconditioners, field: "preconditioner",
-                                     names: "SF_PRECONDITIONER_MULTISCALE or SF_PRECONDITIONER_NONE")
-        s.padding = try value(o.padding, in: paddings, field: "padding", names: "SF_PADDING_MIRROR or SF_PADDING_ZERO")
         s.styleBlend = styleBlend
         return s
     }
+}
+
+/// How an option table row's value moves between its text and its sf_options field. `write`
+/// takes text the row's parser has accepted (its canonical form, `OptionSpec.text(of:)`); `read`
+/// gives the field as text for the row's parser to check, or nil where the field holds its
+/// default (a NULL list) or what the row does not parse (read apart by `engineOptions`).
+struct FieldCodec: Sendable {
+    /// The C field, for messages.
+    let field: String
+    /// Whether sf_options_set writes the caller's own text (a list reads back as it was set)
+    /// rather than the row's canonical one.
+    var verbatim = false
+    let write: @Sendable (inout sf_options, String) throws(Failure) -> Void
+    let read: @Sendable (sf_options) throws(Failure) -> String?
+
+    /// A number field, written and read as Swift's text of it: digits for the integers, and for a
+    /// float the shortest text that reads back to the same value ("nan" and "inf" included, which
+    /// the rows refuse).
+    static func number<T: LosslessStringConvertible>(_ field: String,
+                                                      _ key: WritableKeyPath<sf_options, T> & Sendable) -> FieldCodec {
+        FieldCodec(field: field, write: { o, text in o[keyPath: key] = T(text) ?? o[keyPath: key] },
+                   read: { o in "\(o[keyPath: key])" })
+    }
+    static func int32(_ field: String, _ key: WritableKeyPath<sf_options, Int32> & Sendable) -> FieldCodec { number(field, key) }
+    static func uint32(_ field: String, _ key: WritableKeyPath<sf_options, UInt32> & Sendable) -> FieldCodec { number(field, key) }
+    static func uint64(_ field: String, _ key: WritableKeyPath<sf_options, UInt64> & Sendable) -> FieldCodec { number(field, key) }
+    static func float(_ field: String, _ key: WritableKeyPath<sf_options, Float> & Sendable) -> FieldCodec { number(field, key) }
+
+    /// A byte count: written from the row's "1G", "1536M" or bytes; read as plain bytes (exact).
+    static func bytes(_ field: String, _ key: WritableKeyPath<sf_options, UInt64> & Sendable) -> FieldCodec {
+        FieldCodec(field: field,
+                   write: { o, text in o[keyPath: key] = ByteSize.parse(text).map { UInt64($0) } ?? o[keyPath: key] },
+                   read: { o in "\(o[keyPath: key])" })
+    }
+
+    /// A list's C string: the text kept for the life of the process (`InternedStrings`); NULL is
+    /// the default list.
+    static func text(_ field: String, _ key: WritableKeyPath<sf_options, UnsafePointer<CChar>?> & Sendable) -> FieldCodec {
+        FieldCodec(field: field, verbatim: true,
+                   write: { (o: inout sf_options, text: String) throws(Failure) in
+                       o[keyPath: key] = try InternedStrings.pointer(for: text)
+                   },
+                   read: { (o: sf_options) throws(Failure) in try OptionsBridge.string(o[keyPath: key], field: field) })
+    }
+
+    /// An enum field: the C constant of each of the row's words. A code in `apart` is read by
+    /// `engineOptions` itself (SF_INIT_IMAGE); any other unknown code is refused, naming the words.
+    static func choice(_ field: String, _ key: WritableKeyPath<sf_options, Int32> & Sendable,
+                       _ words: [(code: UInt32, word: String)], apart: [UInt32] = []) -> FieldCodec {
+        FieldCodec(
+            field: field,
+            write: { o, text in
+                if let code = words.first(where: { $0.word == text })?.code { o[keyPath: key] = Int32(bitPattern: code) }
+            },
+            read: { o throws(Failure) in
+                let code = UInt32(bitPattern: o[keyPath: key])
+                if apart.contains(code) { return nil }
+                guard let word = words.first(where: { $0.code == code })?.word else {
+                    let known = words.map { "\($0.code) \($0.word)" }.joined(separator: ", ")
+                    throw .invalid("sf_options.\(field) is \(o[keyPath: key]), none of its values (\(known))")
+                }
+                return word
+            })
+    }
+
+    /// max_size: 0 is `full`; read apart (a cap: `OptionsBridge.outputSize`).
+    static let maxSize = FieldCodec(
+        field: "max_size",
+        write: { o, text in o.max_size = text == "full" ? 0 : UInt32(text) ?? o.max_size },
+        read: { _ in nil })
 }
 
 /// The list options' texts set through sf_options_set, kept for the life of the process (the

@@ -914,6 +914,7 @@ static void test_bad_inputs(sf_context *ctx) {
     p = o; p.style_scale = NAN; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.style_scale = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.optimizer = 7; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "sf_options.optimizer is 7, none of its values (0 lbfgs, 1 adam)");
     p = o; p.pooling = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.init = 6; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.init = SF_INIT_IMAGE; p.init_image = NULL; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
@@ -922,9 +923,18 @@ static void test_bad_inputs(sf_context *ctx) {
     ((float *)fc.mem)[7] = 0.5f;
     p = o; p.objective = 3; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.iterations = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    /* A field is read as the text its option parses: the message is the one sf_options_set, the
+     * command and -process give for that value, naming the field. */
+    CHECK_MESSAGE(ctx, "sf_options.iterations: iterations: '0' is out of range; valid: 1…1000000");
+    {
+        sf_options q = o;
+        CHECK_EQ_INT(sf_options_set(&q, "iterations", "0"), SF_INVALID_ARGUMENT);
+        CHECK_MESSAGE(NULL, "iterations: '0' is out of range; valid: 1…1000000");
+    }
     p = o; p.iterations = -5; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.iterations = INT32_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.learning_rate = NAN; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "sf_options.learning_rate: lr: 'nan' is not a number");
     p = o; p.learning_rate = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.content_weight = INFINITY; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.style_weight = -1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
@@ -962,6 +972,7 @@ static void test_bad_inputs(sf_context *ctx) {
     p = o; p.work_size = UINT32_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.max_memory = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.max_memory = (256ull << 20) - 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "sf_options.max_memory: max-memory: '268435455' is too small");
     p = o; p.max_memory = UINT64_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o; p.max_memory = 1ull << 63; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
 

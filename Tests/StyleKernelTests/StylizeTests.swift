@@ -161,18 +161,21 @@ final class StylizeTests: XCTestCase {
                 XCTAssertTrue(m.contains(fragment), "'\(m)' lacks '\(fragment)'", line: line)
             }
         }
-        expectInvalid({ $0.iterations = 0 }, "iterations")
+        expectInvalid({ $0.iterations = 0 }, "iterations: '0' is out of range; valid: 1…1000000")
         expectInvalid({ $0.size = -5 }, "size")
         expectInvalid({ $0.scales = 0 }, "scales")
-        expectInvalid({ $0.styleWeight = .nan }, "style weight")
-        expectInvalid({ $0.contentWeight = -1 }, "content weight")
-        expectInvalid({ $0.tvWeight = .infinity }, "tv weight")
-        expectInvalid({ $0.learningRate = 0 }, "learning rate")
-        expectInvalid({ $0.contentLayers = ["conv9_9"] }, "unknown content layer")
+        expectInvalid({ $0.styleWeight = .nan }, "style-weight: 'nan' is not a number")
+        expectInvalid({ $0.contentWeight = -1 }, "content-weight: '-1.0' is out of range")
+        expectInvalid({ $0.tvWeight = .infinity }, "tv-weight")
+        expectInvalid({ $0.learningRate = 0 }, "lr: '0.0' is out of range; valid: a finite number > 0")
+        expectInvalid({ $0.contentLayers = ["conv9_9"] }, "content-layers: 'conv9_9' names an unknown layer")
         expectInvalid({ $0.styleLayers = [("conv3_4", 1)] }, "unknown style layer")  // VGG19 only
-        expectInvalid({ $0.styleLayers = [("conv1_1", .nan)] }, "weight")
-        expectInvalid({ $0.styleLayers = [] }, "no style layers")
+        expectInvalid({ $0.styleLayers = [("conv1_1", .nan)] }, "style-layers")
+        expectInvalid({ $0.styleLayers = [] }, "style-layers: '' has an empty entry")
         expectInvalid({ $0.styleBlend = [1, 2] }, "blend")
+        expectInvalid({ $0.maxMemory = StyleOptions.minimumMemory - 1 }, "max-memory")
+        expectInvalid({ $0.styleScale = 5 }, "style-scale")
+        expectInvalid({ $0.threads = -1 }, "threads")
         expectInvalid({ _ in }, styles: 0, "style image")
         var nanImage = content
         nanImage.pixels[3] = .nan

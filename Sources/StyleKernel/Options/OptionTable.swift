@@ -1,8 +1,12 @@
 /// The options every front end offers (the `stylize` command's long flags, the C API's
 /// `sf_options_set` / `sf_option_info`, the ImageMagick module's `-process` keys), one row each:
 /// name, type, default, bounds or choices, help, and the parser that sets the field. A new option
-/// is one row here; the front ends' option lists are compared with this table by tests.
-/// Limits come from `StyleOptions`' own constants (Validation.swift), which `validate` checks.
+/// is one row here, plus its sf_options field (the header, and its codec in CStyleFilter's
+/// Options.swift, which moves the row's text in and out of the field); the front ends' option
+/// lists are compared with this table by tests. Every value is checked by its row, with one set
+/// of messages, whichever way it came: the command's flags and `-process` by name, the C struct's
+/// fields as text (`OptionsBridge.engineOptions`), the engine's own `StyleOptions` in `validate`.
+/// Limits come from `StyleOptions`' own constants (Validation.swift).
 public struct OptionSpec: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case integer = "int", number = "float", choice, layers = "layer list",

@@ -22,53 +22,31 @@ extension StyleOptions {
 
     public func validate(for architecture: VGGArchitecture, styleCount: Int) throws {
         func bad(_ message: String) -> StyleError { .invalidArgument(message) }
-        let r = (iterations: Self.iterationRange, size: Self.sizeRange, work: Self.workSizeRange)
-        guard r.iterations.contains(iterations) else {
-            throw bad("iterations must be between \(r.iterations.lowerBound) and \(r.iterations.upperBound), got \(iterations)")
-        }
-        guard size == Self.fullSize || r.size.contains(size) else {
-            throw bad("size must be between \(r.size.lowerBound) and \(r.size.upperBound) pixels, got \(size)")
-        }
-        guard r.work.contains(workSize) else {
-            throw bad("work size must be between \(r.work.lowerBound) and \(r.work.upperBound) pixels, got \(workSize)")
-        }
-        guard maxMemory >= Self.minimumMemory else {
-            throw bad("the memory budget must be at least \(MemoryEstimate.mebibytes(Self.minimumMemory)) MiB, got \(MemoryEstimate.mebibytes(maxMemory)) MiB")
-        }
-        guard Self.scaleRange.contains(scales) else {
-            throw bad("scales must be between \(Self.scaleRange.lowerBound) and \(Self.scaleRange.upperBound), got \(scales)")
-        }
-        guard Self.threadRange.contains(threads) else {
-            throw bad("threads must be between \(Self.threadRange.lowerBound) and \(Self.threadRange.upperBound), got \(threads)")
-        }
-        for (name, value) in [("content weight", contentWeight), ("style weight", styleWeight),
-                              ("tv weight", tvWeight)] {
-            guard value.isFinite, value >= 0 else { throw bad("\(name) must be a finite number ≥ 0, got \(value)") }
-        }
-        guard learningRate.isFinite, learningRate > 0 else {
-            throw bad("learning rate must be a finite number > 0, got \(learningRate)")
-        }
-        guard styleScale.isFinite, Self.styleScaleRange.contains(styleScale) else {
-            throw bad("style scale must be between \(Self.styleScaleRange.lowerBound) and \(Self.styleScaleRange.upperBound), got \(styleScale)")
+        // Every option through its row of the option table, as its text: the bounds, words and
+        // messages of the command, the C API and -process, kept in one place. A start image and
+        // no content layers (with content weight 0) are the engine's own values, beyond the rows.
+        for spec in OptionTable.all {
+            if spec.name == "init", case .image = initialization { continue }
+            if spec.name == "content-layers", contentLayers.isEmpty { continue }
+            var scratch = self
+            do {
+                try spec.set(spec.text(of: self), in: &scratch)
+            } catch {
+                throw bad(error.description)
+            }
         }
         guard objective != .tutorial || styleScale == 1 else {
             throw bad("the tutorial objective takes the style at the content's size: leave the style scale at 1, or use the default objective")
         }
+        // The rows know every supported network's layers; this run's network may have fewer.
         let known = architecture.layerNames
         guard !contentLayers.isEmpty || contentWeight == 0 else { throw bad("no content layers given") }
         for name in contentLayers where !known.contains(name) {
             throw bad("unknown content layer '\(name)' for \(architecture.rawValue); layers: \(known.joined(separator: ","))")
         }
-        guard Set(contentLayers).count == contentLayers.count else { throw bad("a content layer is listed twice") }
-        guard !styleLayers.isEmpty else { throw bad("no style layers given") }
-        for (name, weight) in styleLayers {
-            guard known.contains(name) else {
-                throw bad("unknown style layer '\(name)' for \(architecture.rawValue); layers: \(known.joined(separator: ","))")
-            }
-            guard weight.isFinite, weight >= 0 else { throw bad("style layer \(name) has weight \(weight); weights must be finite and ≥ 0") }
+        for (name, _) in styleLayers where !known.contains(name) {
+            throw bad("unknown style layer '\(name)' for \(architecture.rawValue); layers: \(known.joined(separator: ","))")
         }
-        guard Set(styleLayers.map(\.name)).count == styleLayers.count else { throw bad("a style layer is listed twice") }
-        guard styleLayers.contains(where: { $0.weight > 0 }) else { throw bad("all style layer weights are zero") }
         guard styleCount >= 1 else { throw bad("at least one style image is needed") }
         if !styleBlend.isEmpty {
             guard styleBlend.count == styleCount else {
