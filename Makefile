@@ -22,7 +22,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps have-deps build check model examples test test-deps tutorial-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery
+.PHONY: demo setup deps have-deps build check docs-options model examples test test-deps tutorial-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery
 
 demo: setup
 	@mkdir -p out
@@ -69,6 +69,11 @@ test-deps:
 check: setup test-deps test-fixtures
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
+
+# docs/c-api.md's option table, written anew from the option table's rows (OptionDocsTests checks it).
+docs-options:
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	STYLEFILTER_WRITE_DOCS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing --filter OptionDocsTests
 
 # `--objective tutorial`'s loss against PyTorch's implementation of the tutorials' (bench/torch_ref.py).
 tutorial-check: setup
