@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // stylefilter: neural style transfer (Gatys et al.) as a Swift engine behind a C ABI.
-// Data flow: host pixels → CStyleFilter / magick-delegate → StyleKernel → host pixels.
+// Data flow: host pixels → CStyleFilter / StylizeCommandLine (the `stylize` command) → StyleKernel → host pixels.
 import PackageDescription
 
 let package = Package(
@@ -48,13 +48,16 @@ let package = Package(
         // the handler does only async-signal-safe work).
         .target(name: "CSignalCleanup"),
 
-        // The `stylize` command and ImageMagick delegate: image I/O through MagickWand.
-        .executableTarget(
-            name: "magick-delegate",
+        // The `stylize` command and ImageMagick delegate: its code (arguments, settings, image I/O
+        // through MagickWand, outputs) is a library, so tests import it; the executable only
+        // calls it (Sources/magick-delegate keeps the product brief's name).
+        .target(
+            name: "StylizeCommandLine",
             dependencies: [
                 "StyleKernel", "CMagickWand", "CSignalCleanup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(name: "magick-delegate", dependencies: ["StylizeCommandLine"]),
 
         // The C ABI: the public header as a module (so Swift uses the C layouts) and the
         // @_cdecl implementation. Tests: Tests/CABI (C, run by `make c-tests`, mk/cabi.mk).
@@ -82,6 +85,6 @@ let package = Package(
 
         .testTarget(name: "StyleKernelTests", dependencies: ["StyleKernel", "CWinogradKernels"]),
         // Runs the built `stylize` binary (next to the test bundle) on images made with `convert`.
-        .testTarget(name: "CommandTests", dependencies: ["StyleKernel"]),
+        .testTarget(name: "CommandTests", dependencies: ["StyleKernel", "StylizeCommandLine"]),
     ]
 )

@@ -1,7 +1,7 @@
 // libFuzzer harness: the `stylize` command's argument parsing and checks — ArgumentParser on the
 // root command (subcommands, defaults, types), StylizeImageCommand.validate/makeSettings (the
 // conversion to StyleOptions and settings) and the one-line error text — without running
-// anything. Compiled together with Sources/magick-delegate (its @main renamed away).
+// anything. Compiled together with Sources/StylizeCommandLine, the command's library.
 // Input: the arguments, one per line (newline or NUL separated).
 import ArgumentParser
 @testable import StyleKernel

@@ -95,15 +95,16 @@ $(FUZZ_BIN)/safetensors $(FUZZ_BIN)/onnx $(FUZZ_BIN)/pth: $(FUZZ_BIN)/%: fuzz/%.
 	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name Fuzz -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) \
 	    $(C_HELPER_OBJS) -L $(FUZZ_OBJ) -lStyleKernel fuzz/FuzzSupport.swift $< -o $@ $(QUIET_LINK)
 
-# The command's sources as they are, their @main renamed so libFuzzer's main is the program's.
-$(FUZZ_BIN)/options: fuzz/options.swift fuzz/FuzzSupport.swift $(shell find Sources/magick-delegate -name '*.swift') \
+# The command's library (Sources/StylizeCommandLine) as it is: it has no entry point of its own,
+# so libFuzzer's main is the program's.
+$(FUZZ_BIN)/options: fuzz/options.swift fuzz/FuzzSupport.swift $(shell find Sources/StylizeCommandLine -name '*.swift') \
                      $(FUZZ_OBJ)/libStyleKernel.a $(FUZZ_OBJ)/libArgumentParser.a $(C_HELPER_OBJS)
 	@mkdir -p $(FUZZ_BIN)
-	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name StylizeFuzz -suppress-warnings -Xfrontend -entry-point-function-name \
-	    -Xfrontend stylize_main -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) -I Sources/CMagickWand $(MAGICKWAND_INCLUDES) \
+	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name StylizeFuzz -suppress-warnings \
+	    -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) -I Sources/CMagickWand $(MAGICKWAND_INCLUDES) \
 	    $(C_HELPER_OBJS) \
 	    -L $(FUZZ_OBJ) -lStyleKernel -lArgumentParser -lArgumentParserToolInfo -lFoundationEssentials \
-	    $(shell find Sources/magick-delegate -name '*.swift') fuzz/FuzzSupport.swift fuzz/options.swift -o $@ $(QUIET_LINK)
+	    $(shell find Sources/StylizeCommandLine -name '*.swift') fuzz/FuzzSupport.swift fuzz/options.swift -o $@ $(QUIET_LINK)
 
 $(FUZZ_BIN)/process: fuzz/process.c Sources/ImageMagickFilter/stylize.c $(SF_HEADER) $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
 	@mkdir -p $(FUZZ_BIN)

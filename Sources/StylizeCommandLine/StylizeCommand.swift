@@ -9,9 +9,14 @@ import Musl
 import Darwin
 #endif
 
+/// The `stylize` program's entry: the executable target (Sources/magick-delegate) is only a call
+/// of this, so the command's parsing and settings live in a library the tests import.
+public enum StylizeProgram {
+    public static func main() { Stylize.main() }
+}
+
 /// `stylize`: the root command. Without a subcommand name it stylizes (`stylize run` is the same);
 /// `stylize model import` converts model files.
-@main
 struct Stylize: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stylize",
