@@ -14,7 +14,7 @@ public func fuzzOptions(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         .prefix(64)
         .map { String(decoding: $0, as: UTF8.self) }
     do {
-        let command = try Stylize.parseAsRoot(arguments)
+        let command = try Stylize.parsed(arguments)
         if let run = command as? StylizeImageCommand {
             let settings = try run.makeSettings()
             // What makeSettings accepted, the engine accepts (checked again for the loaded model).

@@ -28,7 +28,7 @@ struct DelegateCommand: ParsableCommand {
     func run() throws {
         do {
             let arguments = try Self.stylizeArguments(input: input, output: output, environment: Self.variable)
-            var command = try StylizeImageCommand.parseAsRoot(arguments)
+            var command = try StylizeImageCommand.parseAsRoot(EngineOptionFlags.carried(arguments))
             try command.run()
         } catch {
             throw Self.explained(error, output: output)

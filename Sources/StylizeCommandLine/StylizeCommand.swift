@@ -46,7 +46,7 @@ struct Stylize: ParsableCommand {
     static func run(arguments: [String]) -> Int32 {
         // `stylize --help` shows the options of the default command, which is what users want.
         if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
-            print(helpMessage(for: StylizeImageCommand.self))
+            print(stylizeHelp)
             print("""
 
                 OTHER COMMANDS:
@@ -58,13 +58,15 @@ struct Stylize: ParsableCommand {
             return 0
         }
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parsed(arguments)
             try command.run()
             return 0
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                print(fullMessage(for: error))
+                // `stylize run --help`, `stylize -s x --help`, …: the engine's options too.
+                let text = fullMessage(for: error)
+                print(text == helpMessage(for: StylizeImageCommand.self) ? stylizeHelp : text)
                 return 0
             }
             let text: String
@@ -78,6 +80,18 @@ struct Stylize: ParsableCommand {
             StandardError.line("stylize: error: " + oneLine(text) + usageHint)
             return code.rawValue == 0 ? 1 : code.rawValue
         }
+    }
+
+    /// The command line parsed as ArgumentParser sees it once the option table's flags are carried
+    /// (EngineOptionFlags): what `run` runs, and what the fuzzer and the tests parse.
+    static func parsed(_ arguments: [String]) throws -> ParsableCommand {
+        try parseAsRoot(EngineOptionFlags.carried(arguments))
+    }
+
+    /// The stylize command's help: ArgumentParser's, then the engine's options from the table.
+    static var stylizeHelp: String {
+        let own = helpMessage(for: StylizeImageCommand.self)
+        return String(own.reversed().drop { $0 == "\n" }.reversed()) + "\n\n" + EngineOptionFlags.help
     }
 
     static func oneLine(_ text: String) -> String {

@@ -38,25 +38,6 @@ struct StylizeImageCommand: ParsableCommand {
             (~/.cache/stylefilter/, filled by 'stylize model fetch'), models/ in a checkout.
             """)
 
-    /// An option table row's help for ArgumentParser (a name missing from the table shows as
-    /// such in --help and fails HelpTests; it does not stop the command).
-    static func help(_ name: String) -> ArgumentHelp {
-        guard let spec = OptionTable.spec(named: name) else { return ArgumentHelp("(not in the option table)") }
-        return ArgumentHelp(spec.help, valueName: spec.valueName)
-    }
-
-    static func defaultText(_ name: String) -> String { OptionTable.spec(named: name)?.defaultText ?? "" }
-
-    /// The values of the options that are OptionTable rows, by name (parsed in makeSettings).
-    var tableValues: [(name: String, value: String)] {
-        [("iterations", iterations), ("optimizer", optimizer), ("preconditioner", preconditioner), ("padding", padding), ("lr", lr), ("content-weight", contentWeight),
-         ("style-weight", styleWeight), ("tv-weight", tvWeight), ("content-layers", contentLayers),
-         ("style-layers", styleLayers), ("style-scale", styleScale), ("colors", colors),
-         ("normalize-gradients", normalizeGradients), ("pooling", pooling), ("init", initialization), ("seed", seed),
-         ("scales", scales), ("objective", objective), ("size", size), ("work-size", workSize),
-         ("max-memory", maxMemory), ("threads", threads)]
-    }
-
     @Argument(help: ArgumentHelp("Content image (file, FORMAT:file, or '-' for standard input).", valueName: "content"))
     var content: String
 
@@ -79,77 +60,14 @@ struct StylizeImageCommand: ParsableCommand {
                                valueName: "w1,w2,…"))
     var styleBlend: String?
 
-    // The engine's options: names, help, defaults and parsers are OptionTable's rows (StyleKernel);
-    // ArgumentParser needs a static declaration for each, so HelpTests compares them with the table.
-
-    @Option(name: .customLong("size"), parsing: .unconditional, help: Self.help("size"))
-    var size: String = Self.defaultText("size")
-
-    @Option(name: .customLong("work-size"), parsing: .unconditional, help: Self.help("work-size"))
-    var workSize: String = Self.defaultText("work-size")
-
-    @Option(name: .customLong("max-memory"), parsing: .unconditional, help: Self.help("max-memory"))
-    var maxMemory: String = Self.defaultText("max-memory")
-
-    @Option(name: .customLong("iterations"), parsing: .unconditional, help: Self.help("iterations"))
-    var iterations: String = Self.defaultText("iterations")
-
-    @Option(name: .customLong("optimizer"), parsing: .unconditional, help: Self.help("optimizer"))
-    var optimizer: String = Self.defaultText("optimizer")
-
-    @Option(name: .customLong("preconditioner"), parsing: .unconditional, help: Self.help("preconditioner"))
-    var preconditioner: String = Self.defaultText("preconditioner")
-
-    @Option(name: .customLong("padding"), parsing: .unconditional, help: Self.help("padding"))
-    var padding: String = Self.defaultText("padding")
-
-    @Option(name: .customLong("lr"), parsing: .unconditional, help: Self.help("lr"))
-    var lr: String = Self.defaultText("lr")
-
-    @Option(name: .customLong("content-weight"), parsing: .unconditional, help: Self.help("content-weight"))
-    var contentWeight: String = Self.defaultText("content-weight")
-
-    @Option(name: .customLong("style-weight"), parsing: .unconditional, help: Self.help("style-weight"))
-    var styleWeight: String = Self.defaultText("style-weight")
-
-    @Option(name: .customLong("tv-weight"), parsing: .unconditional, help: Self.help("tv-weight"))
-    var tvWeight: String = Self.defaultText("tv-weight")
-
-    @Option(name: .customLong("content-layers"), parsing: .unconditional, help: Self.help("content-layers"))
-    var contentLayers: String = Self.defaultText("content-layers")
-
-    @Option(name: .customLong("style-layers"), parsing: .unconditional, help: Self.help("style-layers"))
-    var styleLayers: String = Self.defaultText("style-layers")
-
-    @Option(name: .customLong("style-scale"), parsing: .unconditional, help: Self.help("style-scale"))
-    var styleScale: String = Self.defaultText("style-scale")
-
-    @Option(name: .customLong("colors"), parsing: .unconditional, help: Self.help("colors"))
-    var colors: String = Self.defaultText("colors")
-
-    @Option(name: .customLong("normalize-gradients"), parsing: .unconditional, help: Self.help("normalize-gradients"))
-    var normalizeGradients: String = Self.defaultText("normalize-gradients")
-
-    @Option(name: .customLong("pooling"), parsing: .unconditional, help: Self.help("pooling"))
-    var pooling: String = Self.defaultText("pooling")
-
-    @Option(name: .customLong("init"), parsing: .unconditional, help: Self.help("init"))
-    var initialization: String = Self.defaultText("init")
-
-    @Option(name: .customLong("seed"), parsing: .unconditional, help: Self.help("seed"))
-    var seed: String = Self.defaultText("seed")
+    // The engine's options: the option table's rows, carried here by EngineOptionFlags (each
+    // `--NAME VALUE` of a row becomes `--engine-option NAME=VALUE`); listed in --help by Stylize.
+    @Option(name: .customLong(EngineOptionFlags.carrier), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp(visibility: .private))
+    var engineOptions: [String] = []
 
     @Option(help: ArgumentHelp("Model file (.safetensors). Default: see below.", valueName: "PATH"))
     var model: String?
-
-    @Option(name: .customLong("objective"), parsing: .unconditional, help: Self.help("objective"))
-    var objective: String = Self.defaultText("objective")
-
-    @Option(name: .customLong("scales"), parsing: .unconditional, help: Self.help("scales"))
-    var scales: String = Self.defaultText("scales")
-
-    @Option(name: .customLong("threads"), parsing: .unconditional, help: Self.help("threads"))
-    var threads: String = Self.defaultText("threads")
 
     @Option(help: ArgumentHelp("Write a JSON report (loss terms, iterations, timing, model, size) to FILE "
                                + "('-': standard output), only together with the output (FILE is checked before the run).",

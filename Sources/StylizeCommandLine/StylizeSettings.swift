@@ -48,11 +48,12 @@ extension StylizeImageCommand {
         if let saveEvery, saveEvery <= 0 {
             throw CommandFailure("--save-every must be at least 1 (got \(saveEvery))")
         }
-        let initial = InitialImage(initialization)
-        for (name, value) in tableValues {
+        let given = try EngineOptionFlags.values(engineOptions)
+        let initial = given["init"].map(InitialImage.init) ?? .named(OptionTable.spec(named: "init")?.defaultText ?? "")
+        for spec in OptionTable.all {
+            guard let value = given[spec.name] else { continue }
             // An --init image is read later; the table knows only the named start images.
-            if name == "init", case .image = initial { continue }
-            guard let spec = OptionTable.spec(named: name) else { throw CommandFailure("--\(name) is not in the option table") }
+            if spec.name == "init", case .image = initial { continue }
             do {
                 try spec.set(value, in: &o)
             } catch {
