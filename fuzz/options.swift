@@ -1,5 +1,5 @@
 // libFuzzer harness: the `stylize` command's argument parsing and checks — ArgumentParser on the
-// root command (subcommands, defaults, types), StylizeImageCommand.validate/makeSettings (the
+// root command (subcommands, defaults, types), RunCommand.validate/makeSettings (the
 // conversion to StyleOptions and settings) and the one-line error text — without running
 // anything. Compiled together with Sources/StylizeCommandLine, the command's library.
 // Input: the arguments, one per line (newline or NUL separated).
@@ -14,8 +14,8 @@ public func fuzzOptions(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         .prefix(64)
         .map { String(decoding: $0, as: UTF8.self) }
     do {
-        let command = try Stylize.parsed(arguments)
-        if let run = command as? StylizeImageCommand {
+        let command = try StylizeCommand.parsed(arguments)
+        if let run = command as? RunCommand {
             let settings = try run.makeSettings()
             // What makeSettings accepted, the engine accepts (checked again for the loaded model).
             do {
@@ -33,9 +33,9 @@ public func fuzzOptions(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         }
     } catch {
         // The text the command prints for it: must be one line, never empty.
-        let code = Stylize.exitCode(for: error)
-        let text = code == .success ? Stylize.fullMessage(for: error)
-                                    : Stylize.oneLine((error as? CommandFailure)?.message ?? Stylize.message(for: error))
+        let code = StylizeCommand.exitCode(for: error)
+        let text = code == .success ? StylizeCommand.fullMessage(for: error)
+                                    : StylizeCommand.oneLine((error as? CommandFailure)?.message ?? StylizeCommand.message(for: error))
         guard code == .success || (!text.isEmpty && !text.contains("\n")) else {
             fatalError("error text for \(arguments) is not one line: \(text)")
         }

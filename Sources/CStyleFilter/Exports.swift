@@ -138,7 +138,7 @@ public func c_sf_stylize(_ context: OpaquePointer?, _ options: UnsafePointer<sf_
     }
     let status = ctx.serialized { () -> Int32 in
         do {
-            try Stylization.run(ctx, options: options, content: content, styles: styles,
+            try StylizeCall.run(ctx, options: options, content: content, styles: styles,
                                 styleWeights: styleWeights, styleCount: styleCount, output: output,
                                 progress: progress, user: user)
             ctx.clearMessage()
@@ -154,7 +154,7 @@ public func c_sf_stylize(_ context: OpaquePointer?, _ options: UnsafePointer<sf_
     return status
 }
 
-enum Stylization {
+enum StylizeCall {
     static func run(_ ctx: Context, options: UnsafePointer<sf_options>?,
                     content: UnsafePointer<sf_image>?, styles: UnsafePointer<sf_image>?,
                     styleWeights: UnsafePointer<Float>?, styleCount count: UInt,

@@ -28,7 +28,7 @@ struct DelegateCommand: ParsableCommand {
     func run() throws {
         do {
             let arguments = try Self.stylizeArguments(input: input, output: output, environment: Self.variable)
-            var command = try StylizeImageCommand.parseAsRoot(EngineOptionFlags.carried(arguments))
+            var command = try RunCommand.parseAsRoot(EngineOptionFlags.carried(arguments))
             try command.run()
         } catch {
             throw Self.explained(error, output: output)
@@ -46,7 +46,7 @@ struct DelegateCommand: ParsableCommand {
         switch error {
         case let e as CommandFailure: text = e.message
         case let e as StyleError: text = e.description
-        default: text = Stylize.message(for: error)
+        default: text = StylizeCommand.message(for: error)
         }
         return CommandFailure(text + " (nothing was written; convert's next message, about a security policy "
             + "or a failed delegate, only reports that)")

@@ -6,7 +6,7 @@ import StyleKernel
 /// in `stylize --help` in ArgumentParser's layout. ArgumentParser declares its options one by one
 /// in code; so that the rows stay the one list, `carried` rewrites each row's flag into the one
 /// hidden option that carries them all (`--engine-option NAME=VALUE`) before ArgumentParser
-/// parses, and `StylizeImageCommand.makeSettings` gives each to its row's parser.
+/// parses, and `RunCommand.makeSettings` gives each to its row's parser.
 enum EngineOptionFlags {
     /// The hidden option that carries them (never typed by users).
     static let carrier = "engine-option"
@@ -42,7 +42,7 @@ enum EngineOptionFlags {
 
     /// The subcommands whose arguments are their own.
     static var otherCommands: Set<String> {
-        Set(Stylize.configuration.subcommands.filter { $0 != StylizeImageCommand.self }
+        Set(StylizeCommand.configuration.subcommands.filter { $0 != RunCommand.self }
             .compactMap { $0.configuration.commandName } + ["help"])
     }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CSignalCleanup
+internal import CSignalCleanup
 import StyleKernel
 #if canImport(Glibc)
 import Glibc
@@ -12,12 +12,12 @@ import Darwin
 /// The `stylize` program's entry: the executable target (Sources/magick-delegate) is only a call
 /// of this, so the command's parsing and settings live in a library the tests import.
 public enum StylizeProgram {
-    public static func main() { Stylize.main() }
+    public static func main() { StylizeCommand.main() }
 }
 
 /// `stylize`: the root command. Without a subcommand name it stylizes (`stylize run` is the same);
 /// `stylize model import` converts model files.
-struct Stylize: ParsableCommand {
+struct StylizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stylize",
         abstract: "Repaint an image in the style of others (Gatys et al. neural style transfer).",
@@ -26,8 +26,8 @@ struct Stylize: ParsableCommand {
             converting a model file.
             """,
         version: StyleFilterVersion.string,
-        subcommands: [StylizeImageCommand.self, ModelCommand.self, ImageCopyCommand.self, DelegateCommand.self],
-        defaultSubcommand: StylizeImageCommand.self)
+        subcommands: [RunCommand.self, ModelCommand.self, ImageCopyCommand.self, DelegateCommand.self],
+        defaultSubcommand: RunCommand.self)
 
     /// Parses, runs, and turns every failure into one line `stylize: error: …` and a non-zero
     /// exit status (64 for usage errors, 1 otherwise).
@@ -66,7 +66,7 @@ struct Stylize: ParsableCommand {
             if code == .success {
                 // `stylize run --help`, `stylize -s x --help`, …: the engine's options too.
                 let text = fullMessage(for: error)
-                print(text == helpMessage(for: StylizeImageCommand.self) ? stylizeHelp : text)
+                print(text == helpMessage(for: RunCommand.self) ? stylizeHelp : text)
                 return 0
             }
             let text: String
@@ -90,7 +90,7 @@ struct Stylize: ParsableCommand {
 
     /// The stylize command's help: ArgumentParser's, then the engine's options from the table.
     static var stylizeHelp: String {
-        let own = helpMessage(for: StylizeImageCommand.self)
+        let own = helpMessage(for: RunCommand.self)
         return String(own.reversed().drop { $0 == "\n" }.reversed()) + "\n\n" + EngineOptionFlags.help
     }
 

@@ -40,7 +40,7 @@ struct StylizeSettings {
     var quiet: Bool
 }
 
-extension StylizeImageCommand {
+extension RunCommand {
     /// Checks every value that can be checked without touching a file, and builds the settings.
     func makeSettings() throws -> StylizeSettings {
         var o = StyleOptions()

@@ -30,7 +30,7 @@ final class SettingsTests: XCTestCase {
             var want = StyleOptions()
             try spec.set(value, in: &want)
             XCTAssertNotEqual(spec.text(of: want), spec.defaultText, "\(spec.name): \(value) is the default")
-            let command = try XCTUnwrap(Stylize.parsed(images + ["--\(spec.name)", value]) as? StylizeImageCommand)
+            let command = try XCTUnwrap(StylizeCommand.parsed(images + ["--\(spec.name)", value]) as? RunCommand)
             let settings = try command.makeSettings()
             XCTAssertEqual(spec.text(of: settings.options), spec.text(of: want), "--\(spec.name) \(value)")
             // Every other row keeps its default.
@@ -43,8 +43,8 @@ final class SettingsTests: XCTestCase {
     /// A refused value is refused while parsing (ArgumentParser's validation runs makeSettings),
     /// with the row's message after the flag's dashes.
     func testARefusedValueNamesTheFlagWithTheRowsMessage() throws {
-        XCTAssertThrowsError(try Stylize.parsed(images + ["--iterations", "0"])) { error in
-            XCTAssertEqual(Stylize.message(for: error), "--iterations: '0' is out of range; valid: 1…1000000")
+        XCTAssertThrowsError(try StylizeCommand.parsed(images + ["--iterations", "0"])) { error in
+            XCTAssertEqual(StylizeCommand.message(for: error), "--iterations: '0' is out of range; valid: 1…1000000")
         }
     }
 }

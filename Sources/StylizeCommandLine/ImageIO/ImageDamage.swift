@@ -1,4 +1,4 @@
-import CMagickWand
+internal import CMagickWand
 
 /// Whether ImageMagick read an image whole: the rule is `stylefilter_damage_reason`
 /// (Sources/CMagickWand/image_damage.h), shared with the ImageMagick filter module.

@@ -1,4 +1,4 @@
-import CMagickWand
+internal import CMagickWand
 import StyleKernel
 
 /// Turns ImageMagick's exception on a wand into one readable line for a `StyleError.io`.

@@ -1,4 +1,4 @@
-import CMagickWand
+internal import CMagickWand
 import StyleKernel
 
 /// Reads any image ImageMagick can read into the engine's `PlanarImage` (sRGB, Float 0...1) plus

@@ -1,4 +1,4 @@
-import CMagickWand
+internal import CMagickWand
 import StyleKernel
 
 /// Writes a `PlanarImage` (plus an optional alpha plane) in any format ImageMagick can write:

@@ -1,5 +1,5 @@
-import CMagickWand
-import CSignalCleanup
+internal import CMagickWand
+internal import CSignalCleanup
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

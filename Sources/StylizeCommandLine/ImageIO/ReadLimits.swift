@@ -1,4 +1,4 @@
-import CMagickWand
+internal import CMagickWand
 import StyleKernel
 
 /// What reading one image may cost and what it does with a damaged file: the run's

@@ -13,7 +13,7 @@ import StyleKernel
 /// 2. images read, 3. model located, loaded and checked against the layers asked for,
 /// 4. the engine runs (progress, snapshots), 5. the image and the report staged, then
 /// committed as a pair (`OutputFile.commitPair`).
-struct StylizationRun {
+struct CommandRun {
     let settings: StylizeSettings
 
     func run() throws {

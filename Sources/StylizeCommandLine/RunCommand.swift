@@ -3,7 +3,7 @@ import StyleKernel
 
 /// The default command: `stylize CONTENT -s STYLE [-s STYLE …] -o OUTPUT [options]`.
 /// Every default shown in --help is read from `StyleOptions()`, the engine's own defaults.
-struct StylizeImageCommand: ParsableCommand {
+struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Repaint CONTENT in the style of the STYLE images (the default command).",
@@ -61,7 +61,7 @@ struct StylizeImageCommand: ParsableCommand {
     var styleBlend: String?
 
     // The engine's options: the option table's rows, carried here by EngineOptionFlags (each
-    // `--NAME VALUE` of a row becomes `--engine-option NAME=VALUE`); listed in --help by Stylize.
+    // `--NAME VALUE` of a row becomes `--engine-option NAME=VALUE`); listed in --help by StylizeCommand.
     @Option(name: .customLong(EngineOptionFlags.carrier), parsing: .unconditionalSingleValue,
             help: ArgumentHelp(visibility: .private))
     var engineOptions: [String] = []
@@ -100,6 +100,6 @@ struct StylizeImageCommand: ParsableCommand {
     }
 
     func run() throws {
-        try StylizationRun(settings: makeSettings()).run()
+        try CommandRun(settings: makeSettings()).run()
     }
 }
