@@ -436,18 +436,15 @@ typedef struct {
     size_t width, height;           /* the canvas after scaling */
 } canvas_scale;
 
-/* The stylized copy of one frame (NULL after an error; `image` itself is never changed). */
+/* The stylized copy of one frame (NULL after an error; `image` itself is never changed). Every
+ * failure goes to one cleanup: what was allocated is freed there, and the copy destroyed. */
 static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments *a, const sf_image *styles,
                             const sf_image *init, const canvas_scale *canvas, ExceptionInfo *exception) {
+    sf_image content = {0}, result = {0};
     /* A detached copy (its pixels are shared until written): the colourspace change and the new
      * pixels go into the copy, so a failure leaves the caller's image as it was. */
     Image *work = CloneImage(image, 0, 0, MagickTrue, exception);
-    if (work == NULL) return NULL;
-    sf_image content;
-    if (!export_rgb16(work, &content, 0, exception)) {
-        DestroyImage(work);
-        return NULL;
-    }
+    if (work == NULL || !export_rgb16(work, &content, 0, exception)) goto failed;
     sf_options options = a->options;
     if (init) options.init_image = init;
     double fx = 1, fy = 1;
@@ -461,9 +458,7 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
                                        "%s: a %zux%zu frame would be smaller than %u pixels after scaling the canvas to "
                                        "size=%u; use a larger size=, or -coalesce first", image->filename,
                                        (size_t)work->columns, (size_t)work->rows, SF_MIN_RESULT_SIDE, a->options.max_size);
-            free(content.data);
-            DestroyImage(work);
-            return NULL;
+            goto failed;
         }
     }
 
@@ -472,48 +467,35 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
     if (rc != SF_OK) {
         (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "%s: %s", image->filename,
                                    sf_last_error_message(NULL));
-        free(content.data);
-        DestroyImage(work);
-        return NULL;
+        goto failed;
     }
-    sf_image result = {w, h, (size_t)w * 3 * sizeof(uint16_t), SF_FORMAT_RGB16, malloc((size_t)w * h * 3 * sizeof(uint16_t))};
+    result = (sf_image){w, h, (size_t)w * 3 * sizeof(uint16_t), SF_FORMAT_RGB16, malloc((size_t)w * h * 3 * sizeof(uint16_t))};
     if (result.data == NULL) {
         (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed", "`%s'",
                                    image->filename);
-        free(content.data);
-        DestroyImage(work);
-        return NULL;
+        goto failed;
     }
     progress_state state = {image};
     rc = sf_stylize(ctx, &options, &content, styles, a->blend_count ? a->blend : NULL, a->style_count, &result,
                     image->progress_monitor ? on_progress : NULL, &state);
-    free(content.data);
     if (rc != SF_OK) {
         (void)ThrowMagickException(exception, GetMagickModule(),
                                    rc == SF_INVALID_ARGUMENT ? OptionError : DelegateError, "stylize", "%s: %s",
                                    sf_status_name(rc), sf_last_error_message(ctx));
-        free(result.data);
-        DestroyImage(work);
-        return NULL;
+        goto failed;
     }
     /* Keep the alpha channel: resize the copy (alpha included) when the result is smaller, then
      * import only the colours over it. ResizeImage scales the page geometry (canvas, offsets) by
      * the same factor, which keeps the frames of an animation in register. */
     if (w != work->columns || h != work->rows) {
         Image *resized = ResizeImage(work, w, h, TriangleFilter, 1.0, exception);
+        if (resized == NULL) goto failed;
         DestroyImage(work);
-        if (resized == NULL) {
-            free(result.data);
-            return NULL;
-        }
         work = resized;
     }
-    MagickBooleanType ok = ImportImagePixels(work, 0, 0, w, h, "RGB", ShortPixel, result.data);
-    free(result.data);
-    if (ok == MagickFalse) {
+    if (ImportImagePixels(work, 0, 0, w, h, "RGB", ShortPixel, result.data) == MagickFalse) {
         InheritException(exception, &work->exception);
-        DestroyImage(work);
-        return NULL;
+        goto failed;
     }
     if (canvas->active) {
         /* The canvas's own scaled size, and offsets by the same factor, kept inside the canvas. */
@@ -525,7 +507,15 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
         work->page.x = x < 0 ? 0 : x;
         work->page.y = y < 0 ? 0 : y;
     }
+    free(content.data);
+    free(result.data);
     return work;
+
+failed:
+    free(content.data);
+    free(result.data);
+    if (work) DestroyImage(work);
+    return NULL;
 }
 
 /* Frames of an animation that must be composed before they are pictures of their own: every

@@ -68,57 +68,15 @@ extension StylizeRun {
                 plan.tiles.append(nil); plan.tileSide.append(nil); plan.styleSizes.append([])
                 continue
             }
-            let previous = stages[s - 1]
-            let plane = stage.width * stage.height
-            // First the previous result is upsampled (it, the resampler's intermediate of its rows
-            // at this width, and the image made) and freed; then the style targets and the tiles
-            // run beside the image being made and the content at this size — the caller's own
-            // content when this is its size, which the budget does not count (`StylizeRun.runTiled`).
-            let upsampling = 3 * (previous.width * previous.height + previous.height * stage.width + plane)
-            let contentCopy = stage.width == content.width && stage.height == content.height ? 0 : plane
-            let images = 3 * (plane + contentCopy) + masks * plane
-            needed = max(needed, upsampling * bytes + perThread)
-            minimumNeeded = max(minimumNeeded, upsampling * bytes + perThread)
-            fits = fits && needed <= budget
-            var room = (budget - perThread) / bytes - images
-            // Style images at this stage's size but never above their own (`TiledStage`), times
-            // the style scale (which enlarges only up to their own size), each no larger than a
-            // quarter of what is left.
-            let sizes = styles.map { style -> (width: Int, height: Int) in
-                let own = max(style.width, style.height)
-                var longest = min(own, Self.scaled(min(stage.longest, own), by: options.styleScale))
-                var size = Resample.fit(width: style.width, height: style.height, longest: longest)
-                while longest > 64, 3 * size.width * size.height > room / 4 / max(1, styles.count) {
-                    longest = longest * 7 / 8
-                    size = Resample.fit(width: style.width, height: style.height, longest: longest)
-                }
-                return size
-            }
-            let styleFloats = sizes.reduce(0) { $0 + 3 * $1.width * $1.height }
-            room -= styleFloats
-            // The largest tile (a multiple of 16 px) whose workspace, optimiser and crops fit.
-            func tileFloats(_ side: Int) -> Int {
-                let (tw, th) = (min(side, stage.width), min(side, stage.height))
-                // Beside the workspace and the optimiser: the tile's crops in both conventions,
-                // its content targets, its step weights and its change (3 planes each), and the
-                // band of positions the style Grams copy (4 M floats).
-                // With masks: their crops, and the masked features (at most conv1_1's 64 planes);
-                // with --normalize-gradients, a layer's gradient (as many).
-                return NetworkWorkspace.floatCount(network: network, height: th, width: tw, depth: tiledDepth)
-                    + PixelOptimizers.floatCount(options, count: 3 * tw * th, image: nil) + 22 * tw * th + StageTargets.bandFloats
-                    + (masks > 0 ? (64 + masks) * tw * th : 0) + (options.normalizeGradients == .on ? 64 * tw * th : 0)
-            }
-            let largest = (max(stage.width, stage.height) + 15) / 16 * 16
-            let smallest = min(RunMemoryPlan.minimumTile, options.maximumTile)
-            minimumNeeded = max(minimumNeeded, (images + tileFloats(smallest) + styleFloats) * bytes + perThread)
-            var side = min(largest, options.maximumTile)
-            while side > smallest, tileFloats(side) > room { side -= 16 }
-            fits = fits && tileFloats(side) <= room
-            needed = max(needed, (images + tileFloats(side) + styleFloats) * bytes + perThread)
-            plan.tiles.append(TiledStage.Grid(width: stage.width, height: stage.height, tile: side,
+            let part = tiledStage(stage, previous: stages[s - 1], content: content, styles: styles, masks: masks,
+                                  budget: budget, perThread: perThread, depth: tiledDepth)
+            needed = max(needed, part.needed)
+            minimumNeeded = max(minimumNeeded, part.minimum)
+            fits = fits && part.fits
+            plan.tiles.append(TiledStage.Grid(width: stage.width, height: stage.height, tile: part.side,
                                               overlap: TiledStage.overlap))
-            plan.tileSide.append(side)
-            plan.styleSizes.append(sizes)
+            plan.tileSide.append(part.side)
+            plan.styleSizes.append(part.styleSizes)
         }
         guard fits else { throw refuse(minimumNeeded) }
         memory = plan
@@ -126,6 +84,60 @@ extension StylizeRun {
             resident: needed, addressSpace: MemoryEstimate.threadAddressSpace(threads: threads), threads: threads,
             what: "a \(final.width)×\(final.height) stylization",
             hint: "choose a smaller result size, or fewer or smaller style images")
+    }
+
+    /// A tiled stage's part of the plan: its style images' sizes and tile side, and the bytes it
+    /// needs at that side (`needed`) and with the smallest tiles (`minimum`, the figure a refusal
+    /// names), and whether that side fits the budget.
+    private func tiledStage(_ stage: ScaleSchedule.Stage, previous: ScaleSchedule.Stage, content: PlanarImage,
+                            styles: [PlanarImage], masks: Int, budget: Int, perThread: Int, depth: Int)
+        -> (styleSizes: [(width: Int, height: Int)], side: Int, needed: Int, minimum: Int, fits: Bool) {
+        let bytes = MemoryLayout<Float>.size
+        let plane = stage.width * stage.height
+        // First the previous result is upsampled (it, the resampler's intermediate of its rows
+        // at this width, and the image made) and freed; then the style targets and the tiles
+        // run beside the image being made and the content at this size — the caller's own
+        // content when this is its size, which the budget does not count (`StylizeRun.runTiled`).
+        let upsampling = 3 * (previous.width * previous.height + previous.height * stage.width + plane)
+        let contentCopy = stage.width == content.width && stage.height == content.height ? 0 : plane
+        let images = 3 * (plane + contentCopy) + masks * plane
+        var fits = upsampling * bytes + perThread <= budget
+        var room = (budget - perThread) / bytes - images
+        // Style images at this stage's size but never above their own (`TiledStage`), times
+        // the style scale (which enlarges only up to their own size), each no larger than a
+        // quarter of what is left.
+        let sizes = styles.map { style -> (width: Int, height: Int) in
+            let own = max(style.width, style.height)
+            var longest = min(own, Self.scaled(min(stage.longest, own), by: options.styleScale))
+            var size = Resample.fit(width: style.width, height: style.height, longest: longest)
+            while longest > 64, 3 * size.width * size.height > room / 4 / max(1, styles.count) {
+                longest = longest * 7 / 8
+                size = Resample.fit(width: style.width, height: style.height, longest: longest)
+            }
+            return size
+        }
+        let styleFloats = sizes.reduce(0) { $0 + 3 * $1.width * $1.height }
+        room -= styleFloats
+        // The largest tile (a multiple of 16 px) whose workspace, optimiser and crops fit.
+        func tileFloats(_ side: Int) -> Int {
+            let (tw, th) = (min(side, stage.width), min(side, stage.height))
+            // Beside the workspace and the optimiser: the tile's crops in both conventions,
+            // its content targets, its step weights and its change (3 planes each), and the
+            // band of positions the style Grams copy (4 M floats).
+            // With masks: their crops, and the masked features (at most conv1_1's 64 planes);
+            // with --normalize-gradients, a layer's gradient (as many).
+            return NetworkWorkspace.floatCount(network: network, height: th, width: tw, depth: depth)
+                + PixelOptimizers.floatCount(options, count: 3 * tw * th, image: nil) + 22 * tw * th + StageTargets.bandFloats
+                + (masks > 0 ? (64 + masks) * tw * th : 0) + (options.normalizeGradients == .on ? 64 * tw * th : 0)
+        }
+        let largest = (max(stage.width, stage.height) + 15) / 16 * 16
+        let smallest = min(RunMemoryPlan.minimumTile, options.maximumTile)
+        var side = min(largest, options.maximumTile)
+        while side > smallest, tileFloats(side) > room { side -= 16 }
+        fits = fits && tileFloats(side) <= room
+        let atLeast = max(upsampling * bytes, (images + tileFloats(smallest) + styleFloats) * bytes) + perThread
+        let atSide = max(upsampling * bytes, (images + tileFloats(side) + styleFloats) * bytes) + perThread
+        return (sizes, side, atSide, atLeast, fits)
     }
 
     /// Floats of Winograd weights each whole-image stage may keep (`TransformedWeights`): what it
