@@ -92,7 +92,6 @@ public final class StyleObjective: @unchecked Sendable {
         self.workspace = workspace
         self.options = options
         self.border = border
-        let parallel = workspace.parallel
         let tutorial = options.objective == .tutorial
         let input = workspace.inputShape
         if let border {
@@ -105,16 +104,45 @@ public final class StyleObjective: @unchecked Sendable {
             padded = nil
             paddedGradient = nil
         }
-        /// A layer's interior (nil without a border), and a mask's mass Σm².
-        func interiorMask(_ name: String, _ shape: Shape3) throws -> [Float]? {
-            try border?.interiorMask(stride: workspace.network.stride(of: name), width: shape.width, height: shape.height)
+        let content = try Self.contentTerms(workspace: workspace, options: options,
+                                            contentFeatures: contentFeatures, border: border)
+        let (style, largestMasked) = try Self.styleTerms(workspace: workspace, options: options,
+                                                         targets: styleTargets, border: border)
+        maskedFeatures = largestMasked > 0 ? try FloatBuffer(checkedCount: largestMasked) : nil
+        contentLayers = content
+        styleLayers = style
+        contentBalance = [Float](repeating: 1, count: content.count)
+        styleBalance = [Float](repeating: 1, count: style.count)
+        if tutorial {
+            tvNorm = 1
+        } else {
+            let sigma = convention.std.reduce(0, +) / 3
+            let unit = sigma / convention.scale
+            tvNorm = unit * unit / Float(imageShape.count)
         }
-        func mass(_ m: [Float]) -> Double { m.reduce(0.0) { $0 + Double($1) * Double($1) } }
+    }
+
+    /// A layer's interior (nil without a border).
+    private static func interiorMask(_ name: String, _ shape: Shape3, workspace: NetworkWorkspace,
+                                     border: ReflectedBorder?) throws -> [Float]? {
+        try border?.interiorMask(stride: workspace.network.stride(of: name), width: shape.width, height: shape.height)
+    }
+
+    /// A mask's mass Σm².
+    private static func mass(_ m: [Float]) -> Double { m.reduce(0.0) { $0 + Double($1) * Double($1) } }
+
+    /// The content terms: each content layer's target features P, its interior (with a border)
+    /// and its norm (1/N for the tutorial objective; else one over the layers' count times P's
+    /// energy over the interior).
+    private static func contentTerms(workspace: NetworkWorkspace, options: StyleOptions,
+                                     contentFeatures: [String: [Float]], border: ReflectedBorder?) throws -> [Layer] {
+        let parallel = workspace.parallel
+        let tutorial = options.objective == .tutorial
         var content: [Layer] = []
         for name in options.contentLayers {
             let shape = workspace.shape(of: name)!
             let p = try FloatBuffer(checkedValues: contentFeatures[name]!)
-            let m = try interiorMask(name, shape)
+            let m = try interiorMask(name, shape, workspace: workspace, border: border)
             let norm: Float
             if tutorial {
                 norm = 1 / Float(shape.count)
@@ -128,6 +156,18 @@ public final class StyleObjective: @unchecked Sendable {
             if let m { layer.mask = try FloatBuffer(checkedValues: m) }
             content.append(layer)
         }
+        return content
+    }
+
+    /// The style terms, one per style target and style layer: the target Gram A, its norm
+    /// (weight over A's energy, or the tutorial's 1/(C²N)), and with a region mask or a border
+    /// the mask at the layer's size, the Gram a mean over it and the term weighted by its share;
+    /// an empty region has no term. Also the size of the largest masked layer.
+    private static func styleTerms(workspace: NetworkWorkspace, options: StyleOptions, targets styleTargets: [StyleTarget],
+                                   border: ReflectedBorder?) throws -> (layers: [Layer], largestMasked: Int) {
+        let parallel = workspace.parallel
+        let tutorial = options.objective == .tutorial
+        let input = workspace.inputShape
         let weightSum = options.styleLayers.reduce(Float(0)) { $0 + $1.weight }
         var style: [Layer] = []
         var largestMasked = 0
@@ -150,7 +190,7 @@ public final class StyleObjective: @unchecked Sendable {
                 layer.share = weight * target.weight
                 // The region mask at this layer's size (with a border: mirrored with the image,
                 // then only its interior).
-                let interior = try interiorMask(name, shape)
+                let interior = try interiorMask(name, shape, workspace: workspace, border: border)
                 let region = try target.mask.map { mask in
                     try Resample.resize(border?.padded(mask) ?? mask, channels: 1, width: input.width,
                                     height: input.height, toWidth: shape.width, height: shape.height)
@@ -174,18 +214,7 @@ public final class StyleObjective: @unchecked Sendable {
                 style.append(layer)
             }
         }
-        maskedFeatures = largestMasked > 0 ? try FloatBuffer(checkedCount: largestMasked) : nil
-        contentLayers = content
-        styleLayers = style
-        contentBalance = [Float](repeating: 1, count: content.count)
-        styleBalance = [Float](repeating: 1, count: style.count)
-        if tutorial {
-            tvNorm = 1
-        } else {
-            let sigma = convention.std.reduce(0, +) / 3
-            let unit = sigma / convention.scale
-            tvNorm = unit * unit / Float(imageShape.count)
-        }
+        return (style, largestMasked)
     }
 
     /// `--normalize-gradients` (after jcjohnson/neural-style's `-normalize_gradients`): scales
