@@ -80,13 +80,14 @@ enum OptionsBridge {
     ]
 
     /// The defaults: the option table's filter defaults (a filter keeps the image's size); the
-    /// layer lists stay NULL, which the header documents as the default list.
+    /// lists stay NULL, which the header documents as the default list.
     static func defaults() -> sf_options {
         var o = sf_options()
         o.struct_size = knownSize
         let d = StyleOptions.filterDefaults
-        for spec in OptionTable.all where spec.kind != .layers && spec.kind != .weightedLayers {
-            try? codecs[spec.name]?.write(&o, spec.text(of: d))
+        for spec in OptionTable.all {
+            guard let codec = codecs[spec.name], !codec.isList else { continue }
+            try? codec.write(&o, spec.text(of: d))
         }
         o.init_image = nil
         o.masks = nil
@@ -127,8 +128,8 @@ enum OptionsBridge {
     }
 
     /// Sets one option by name (sf_options_set): the table parses and checks the text, then the
-    /// field is written from the row's own text of the value (a list: the caller's text). A field beyond the caller's (older,
-    /// smaller) struct is refused.
+    /// field is written from the row's own text of the value (a list: the caller's text). A field
+    /// beyond the caller's (older, smaller) struct is refused.
     static func set(_ o: inout sf_options, name: String, value: String) throws(Failure) {
         guard let spec = OptionTable.spec(named: name) else {
             throw .invalid("unknown option '\(name)'; options: \(OptionTable.names.joined(separator: ", "))")
@@ -142,7 +143,7 @@ enum OptionsBridge {
         }
         let size = wholeFields(o.struct_size)  // checked by `read`
         var updated = o
-        try codec.write(&updated, codec.verbatim ? value : spec.text(of: parsed))
+        try codec.write(&updated, codec.isList ? value : spec.text(of: parsed))
         let changedBeyond = withUnsafeBytes(of: o) { old in
             withUnsafeBytes(of: updated) { new in (size..<knownSize).contains { old[$0] != new[$0] } }
         }
@@ -217,9 +218,9 @@ enum OptionsBridge {
 struct FieldCodec: Sendable {
     /// The C field, for messages.
     let field: String
-    /// Whether sf_options_set writes the caller's own text (a list reads back as it was set)
-    /// rather than the row's canonical one.
-    var verbatim = false
+    /// A list's C string: sf_options_set keeps the caller's own text (it reads back as it was
+    /// set) rather than the row's canonical one, and the default is NULL, not a text.
+    var isList = false
     let write: @Sendable (inout sf_options, String) throws(Failure) -> Void
     let read: @Sendable (sf_options) throws(Failure) -> String?
 
@@ -246,7 +247,7 @@ struct FieldCodec: Sendable {
     /// A list's C string: the text kept for the life of the process (`InternedStrings`); NULL is
     /// the default list.
     static func text(_ field: String, _ key: WritableKeyPath<sf_options, UnsafePointer<CChar>?> & Sendable) -> FieldCodec {
-        FieldCodec(field: field, verbatim: true,
+        FieldCodec(field: field, isList: true,
                    write: { (o: inout sf_options, text: String) throws(Failure) in
                        o[keyPath: key] = try InternedStrings.pointer(for: text)
                    },

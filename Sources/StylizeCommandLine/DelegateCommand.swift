@@ -28,7 +28,7 @@ struct DelegateCommand: ParsableCommand {
     func run() throws {
         do {
             let arguments = try Self.stylizeArguments(input: input, output: output, environment: Self.variable)
-            var command = try RunCommand.parseAsRoot(EngineOptionFlags.carried(arguments))
+            var command = try StylizeCommand.parsed(arguments)
             try command.run()
         } catch {
             throw Self.explained(error, output: output)
