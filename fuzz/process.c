@@ -48,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (next) *next++ = 0;
         char key[MaxTextExtent];
         char *eq = strchr(line, '=');
-        (void)snprintf(key, sizeof key, "stylize:%.*s", (int)(eq ? eq - line : (ptrdiff_t)strlen(line)), line);
+        (void)snprintf(key, sizeof key, "stylize:%.*s", (int)(eq ? eq - line : (ptrdiff_t)strlen(line)),
+                       line);
         (void)SetImageArtifact(image, key, eq ? eq + 1 : "");
         line = next;
     }
@@ -73,7 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *shown[MAX_DEFINES];
     size_t shown_count = 0;
     int ok = parse_defines(image, &a, shown, &shown_count, exception) &&
-             parse_process_arguments(argc, (const char **)args, &a, exception) && check_arguments(&a, exception);
+             parse_process_arguments(argc, (const char **)args, &a, exception) &&
+             check_arguments(&a, exception);
     if (!ok) {
         assert(exception->severity == OptionError || exception->severity == ResourceLimitError);
     } else {
@@ -87,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         assert(a.options.scales >= 1 && a.options.scales <= 8);
         assert(a.options.threads >= 0 && a.options.threads <= 256);
         assert(isfinite(a.options.learning_rate) && a.options.learning_rate > 0);
-        assert(a.options.max_size == 0 || (a.options.max_size >= 16 && a.options.max_size <= SF_MAX_RESULT_SIDE));
+        assert(a.options.max_size == 0 ||
+               (a.options.max_size >= 16 && a.options.max_size <= SF_MAX_RESULT_SIDE));
         assert(a.options.work_size >= 64 && a.options.work_size <= SF_MAX_RESULT_SIDE);
         assert(a.options.max_memory >= (256u << 20));
         assert(a.options.init != SF_INIT_IMAGE || owned(a.init_path, argc, args, shown_count, shown));

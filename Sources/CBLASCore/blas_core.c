@@ -58,7 +58,8 @@ static void load(void) {
     // removed again, so neither the host nor its children see it. It takes precedence over
     // GOTO_NUM_THREADS and OMP_NUM_THREADS, which a host may have set for other libraries.
     int set_here = getenv("OPENBLAS_NUM_THREADS") == NULL && setenv("OPENBLAS_NUM_THREADS", "1", 1) == 0;
-    for (int i = 0; library_names[i] && !openblas; i++) openblas = dlopen(library_names[i], RTLD_NOW | RTLD_LOCAL);
+    for (int i = 0; library_names[i] && !openblas; i++)
+        openblas = dlopen(library_names[i], RTLD_NOW | RTLD_LOCAL);
     if (set_here) unsetenv("OPENBLAS_NUM_THREADS");
     if (!openblas) {
         const char *why = dlerror();
@@ -87,11 +88,11 @@ const char *sf_blas_load(void) {
 
 // OpenBLAS's kernel sets without AVX2: its fallback and the older x86 cores.
 int sf_blas_is_pre_avx2(const char *name) {
-    static const char *const old[] = {"Prescott", "Katmai", "Coppermine", "Northwood", "Banias",
-                                      "Core2", "Penryn", "Dunnington", "Nehalem", "Atom",
-                                      "Sandybridge", "Opteron", "Opteron(SSE3)", "Barcelona",
-                                      "Bobcat", "Bulldozer", "Piledriver", "Steamroller",
-                                      "Excavator", "Nano", "Athlon", NULL};
+    static const char *const old[] = {"Prescott",    "Katmai",     "Coppermine",    "Northwood", "Banias",
+                                      "Core2",       "Penryn",     "Dunnington",    "Nehalem",   "Atom",
+                                      "Sandybridge", "Opteron",    "Opteron(SSE3)", "Barcelona", "Bobcat",
+                                      "Bulldozer",   "Piledriver", "Steamroller",   "Excavator", "Nano",
+                                      "Athlon",      NULL};
     for (int i = 0; old[i]; i++)
         if (strcasecmp(name, old[i]) == 0) return 1;
     return 0;

@@ -18,7 +18,8 @@ enum {
  * `all_areas` together; `orients`: the first frame is turned after reading. A double, so that a
  * header's absurd sizes give a large number rather than an overflow. */
 static inline double stylefilter_decode_bytes(double first_area, double all_areas, int orients) {
-    return first_area * (STYLEFILTER_PLANE_BYTES_PER_PIXEL + (orients ? STYLEFILTER_CACHE_BYTES_PER_PIXEL : 0)) +
+    return first_area *
+               (STYLEFILTER_PLANE_BYTES_PER_PIXEL + (orients ? STYLEFILTER_CACHE_BYTES_PER_PIXEL : 0)) +
            all_areas * STYLEFILTER_CACHE_BYTES_PER_PIXEL;
 }
 

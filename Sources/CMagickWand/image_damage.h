@@ -34,8 +34,9 @@ static inline int stylefilter_is_damage(ExceptionType severity, const char *reas
     /* libjpeg warnings of the corrupt class that lose no pixels: junk between segments, which
      * the decoder skips, and header oddities it decodes through. */
     static const char *const harmless[] = {
-        "Corrupt JPEG data: bad ICC marker", "Invalid SOS parameters for sequential JPEG",
-        "Unknown Adobe color transform code", "unknown JFIF revision number", "extraneous bytes before marker",
+        "Corrupt JPEG data: bad ICC marker",  "Invalid SOS parameters for sequential JPEG",
+        "Unknown Adobe color transform code", "unknown JFIF revision number",
+        "extraneous bytes before marker",
     };
     /* A coder warning about these is about the pixel data (PNG's IDAT stream and its CRCs). */
     static const char *const data[] = {"IDAT", "image data", "compressed data", "CRC error"};

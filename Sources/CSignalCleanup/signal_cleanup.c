@@ -21,7 +21,7 @@ enum { SLOTS = 8, PATH_CAPACITY = 4096 };
 static _Atomic int states[SLOTS];
 static char paths[SLOTS][PATH_CAPACITY];
 
-static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP};
 enum { CLEANUP_SIGNAL_COUNT = sizeof cleanup_signals / sizeof cleanup_signals[0] };
 
 /* Set between sc_hold_signals and sc_release_signals; the mask to restore then. */
@@ -34,7 +34,7 @@ static void cleanup_signal_set(sigset_t *set) {
 }
 
 static void sleep_millisecond(void) {
-    struct timespec millisecond = { 0, 1000000 };
+    struct timespec millisecond = {0, 1000000};
     nanosleep(&millisecond, NULL);
 }
 
@@ -77,7 +77,8 @@ static void cleanup_and_reraise(int sig) {
     for (int i = 0; i < SLOTS; i++) {
         /* CREATING lasts one open(2) on another thread (the creating thread blocks these signals,
          * so it is never this one); wait for it, but never more than about a second. */
-        for (int waited = 0; atomic_load(&states[i]) == CREATING && waited < 1000; waited++) sleep_millisecond();
+        for (int waited = 0; atomic_load(&states[i]) == CREATING && waited < 1000; waited++)
+            sleep_millisecond();
         int armed = ARMED;
         if (atomic_compare_exchange_strong(&states[i], &armed, CLEANING)) unlink(paths[i]);
     }

@@ -1,7 +1,8 @@
 import StyleKernel
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What an `sf_context*` points to: a loaded model's engine, the path it came from, the last
@@ -51,9 +52,9 @@ final class Context: @unchecked Sendable {
     /// This thread's identity for `owner` (never 0: pthread_t is a non-null handle).
     private static func threadID() -> UInt {
         #if canImport(Glibc)
-        return UInt(pthread_self())
+            return UInt(pthread_self())
         #else
-        return UInt(bitPattern: pthread_self())
+            return UInt(bitPattern: pthread_self())
         #endif
     }
 

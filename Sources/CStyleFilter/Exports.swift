@@ -1,7 +1,8 @@
 import CStyleFilterABI
 import StyleKernel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The C entry points of stylefilter.h. Each one validates its arguments, runs the work in a
@@ -57,14 +58,18 @@ public func c_sf_options_init(_ options: UnsafeMutablePointer<sf_options>?, _ si
     raw.initializeMemory(as: UInt8.self, repeating: 0, count: structSize)
     var defaults = OptionsBridge.defaults()
     defaults.struct_size = structSize
-    withUnsafeBytes(of: defaults) { raw.copyMemory(from: $0.baseAddress!, byteCount: OptionsBridge.wholeFields(structSize)) }
+    withUnsafeBytes(of: defaults) {
+        raw.copyMemory(from: $0.baseAddress!, byteCount: OptionsBridge.wholeFields(structSize))
+    }
     return Status.ok.rawValue
 }
 
 @_cdecl("sf_output_size")
-public func c_sf_output_size(_ options: UnsafePointer<sf_options>?, _ width: UInt32, _ height: UInt32,
-                             _ outWidth: UnsafeMutablePointer<UInt32>?,
-                             _ outHeight: UnsafeMutablePointer<UInt32>?) -> Int32 {
+public func c_sf_output_size(
+    _ options: UnsafePointer<sf_options>?, _ width: UInt32, _ height: UInt32,
+    _ outWidth: UnsafeMutablePointer<UInt32>?,
+    _ outHeight: UnsafeMutablePointer<UInt32>?
+) -> Int32 {
     guard let outWidth, let outHeight else { return fail(.invalid("sf_output_size: out_width or out_height is NULL")) }
     do {
         let o = try OptionsBridge.read(options)
@@ -80,8 +85,10 @@ public func c_sf_output_size(_ options: UnsafePointer<sf_options>?, _ width: UIn
 // MARK: Context
 
 @_cdecl("sf_context_create")
-public func c_sf_context_create(_ modelPath: UnsafePointer<CChar>?,
-                                _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+public func c_sf_context_create(
+    _ modelPath: UnsafePointer<CChar>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
     guard let out else { return fail(.invalid("sf_context_create: out is NULL")) }
     out.pointee = nil
     do {
@@ -100,8 +107,11 @@ public func c_sf_context_create(_ modelPath: UnsafePointer<CChar>?,
 public func c_sf_context_destroy(_ context: OpaquePointer?) -> Int32 {
     guard let context else { return Status.ok.rawValue }
     if let ctx = Registry.lookup(context), ctx.isCallingThread {
-        return fail(.invalid("sf_context_destroy: called from inside this context's progress callback; destroy it after sf_stylize returns"),
-                    context: ctx)
+        return fail(
+            .invalid(
+                "sf_context_destroy: called from inside this context's progress callback; destroy it after sf_stylize returns"
+            ),
+            context: ctx)
     }
     guard Registry.remove(context) else {
         return fail(.invalid("sf_context_destroy: not a live sf_context (destroyed twice?)"))
@@ -127,20 +137,26 @@ public func c_sf_last_error_message(_ context: OpaquePointer?) -> UnsafePointer<
 // MARK: Stylize
 
 @_cdecl("sf_stylize")
-public func c_sf_stylize(_ context: OpaquePointer?, _ options: UnsafePointer<sf_options>?,
-                         _ content: UnsafePointer<sf_image>?, _ styles: UnsafePointer<sf_image>?,
-                         _ styleWeights: UnsafePointer<Float>?, _ styleCount: UInt,
-                         _ output: UnsafePointer<sf_image>?, _ progress: sf_progress_fn?,
-                         _ user: UnsafeMutableRawPointer?) -> Int32 {
+public func c_sf_stylize(
+    _ context: OpaquePointer?, _ options: UnsafePointer<sf_options>?,
+    _ content: UnsafePointer<sf_image>?, _ styles: UnsafePointer<sf_image>?,
+    _ styleWeights: UnsafePointer<Float>?, _ styleCount: UInt,
+    _ output: UnsafePointer<sf_image>?, _ progress: sf_progress_fn?,
+    _ user: UnsafeMutableRawPointer?
+) -> Int32 {
     guard let ctx = Registry.lookup(context) else {
-        return fail(.invalid(context == nil ? "sf_stylize: context is NULL"
-                                            : "sf_stylize: not a live sf_context"))
+        return fail(
+            .invalid(
+                context == nil
+                    ? "sf_stylize: context is NULL"
+                    : "sf_stylize: not a live sf_context"))
     }
     let status = ctx.serialized { () -> Int32 in
         do {
-            try StylizeCall.run(ctx, options: options, content: content, styles: styles,
-                                styleWeights: styleWeights, styleCount: styleCount, output: output,
-                                progress: progress, user: user)
+            try StylizeCall.run(
+                ctx, options: options, content: content, styles: styles,
+                styleWeights: styleWeights, styleCount: styleCount, output: output,
+                progress: progress, user: user)
             ctx.clearMessage()
             return Status.ok.rawValue
         } catch {
@@ -148,24 +164,29 @@ public func c_sf_stylize(_ context: OpaquePointer?, _ options: UnsafePointer<sf_
         }
     }
     guard let status else {
-        return fail(.invalid("sf_stylize: called from inside this context's progress callback; use another context"),
-                    context: ctx)
+        return fail(
+            .invalid("sf_stylize: called from inside this context's progress callback; use another context"),
+            context: ctx)
     }
     return status
 }
 
 enum StylizeCall {
-    static func run(_ ctx: Context, options: UnsafePointer<sf_options>?,
-                    content: UnsafePointer<sf_image>?, styles: UnsafePointer<sf_image>?,
-                    styleWeights: UnsafePointer<Float>?, styleCount count: UInt,
-                    output: UnsafePointer<sf_image>?, progress: sf_progress_fn?,
-                    user: UnsafeMutableRawPointer?) throws(Failure) {
+    static func run(
+        _ ctx: Context, options: UnsafePointer<sf_options>?,
+        content: UnsafePointer<sf_image>?, styles: UnsafePointer<sf_image>?,
+        styleWeights: UnsafePointer<Float>?, styleCount count: UInt,
+        output: UnsafePointer<sf_image>?, progress: sf_progress_fn?,
+        user: UnsafeMutableRawPointer?
+    ) throws(Failure) {
         // 1. Descriptors and options, all before any pixel is read.
         let o = try OptionsBridge.read(options)
         let contentImage = try CheckedImage(content, what: "content image")
         // The count as the size_t it is, checked before it becomes an Int.
         guard count >= 1 else { throw .invalid("style_count is 0: at least one style image is needed") }
-        guard count <= UInt(Limits.maxStyles) else { throw .invalid("style_count \(count) is more than \(Limits.maxStyles)") }
+        guard count <= UInt(Limits.maxStyles) else {
+            throw .invalid("style_count \(count) is more than \(Limits.maxStyles)")
+        }
         let styleCount = Int(count)
         guard let styles else { throw .invalid("styles is NULL") }
         var styleImages: [CheckedImage] = []
@@ -180,10 +201,13 @@ enum StylizeCall {
             }
         }
         let outputImage = try CheckedImage(output, what: "output image")
-        let (w, h) = try OptionsBridge.outputSize(maxSize: o.max_size, width: contentImage.width,
-                                                  height: contentImage.height)
+        let (w, h) = try OptionsBridge.outputSize(
+            maxSize: o.max_size, width: contentImage.width,
+            height: contentImage.height)
         guard outputImage.width == w, outputImage.height == h else {
-            throw .invalid("output image is \(outputImage.width)×\(outputImage.height); the result is \(w)×\(h) (see sf_output_size)")
+            throw .invalid(
+                "output image is \(outputImage.width)×\(outputImage.height); the result is \(w)×\(h) (see sf_output_size)"
+            )
         }
         for (k, s) in ([contentImage] + styleImages).enumerated() where s.overlaps(outputImage) {
             throw .invalid("the output buffer overlaps \(k == 0 ? "the content image" : "style image \(k)")")
@@ -207,9 +231,10 @@ enum StylizeCall {
             let (image, alpha) = (try m.planar(what: "mask \(k + 1)"), try m.alpha(what: "mask \(k + 1)"))
             return try Failure.mapping { try RegionMask(image, alpha: alpha) }
         }
-        let engineOptions = try OptionsBridge.engineOptions(o, contentWidth: contentImage.width,
-                                                            contentHeight: contentImage.height,
-                                                            styleBlend: blend)
+        let engineOptions = try OptionsBridge.engineOptions(
+            o, contentWidth: contentImage.width,
+            contentHeight: contentImage.height,
+            styleBlend: blend)
         // 3. The engine (validates the options again against the loaded model).
         let handler: ProgressHandler? = progress.map { callback in
             { event, _ in
@@ -233,20 +258,24 @@ enum StylizeCall {
         }
         let result: StylizeResult
         do {
-            result = try ctx.engine.stylize(content: contentPlanar, styles: stylePlanar, masks: masks,
-                                            options: engineOptions, progress: handler)
+            result = try ctx.engine.stylize(
+                content: contentPlanar, styles: stylePlanar, masks: masks,
+                options: engineOptions, progress: handler)
         } catch {
             throw Failure(error)
         }
         guard result.image.width == w, result.image.height == h else {
-            throw Failure(.internal, "internal error: the engine returned \(result.image.width)×\(result.image.height), expected \(w)×\(h)")
+            throw Failure(
+                .internal,
+                "internal error: the engine returned \(result.image.width)×\(result.image.height), expected \(w)×\(h)")
         }
         // 4. Alpha passthrough, then the host buffer (only now is it written).
         var alpha: [Float]? = nil
         if outputImage.format == .rgba8, let a = try contentImage.alpha(what: "content image") {
             alpha = try Failure.mapping {
-                try Resample.resize(a, channels: 1, width: contentImage.width, height: contentImage.height,
-                                    toWidth: w, height: h)
+                try Resample.resize(
+                    a, channels: 1, width: contentImage.width, height: contentImage.height,
+                    toWidth: w, height: h)
             }
         }
         outputImage.write(result.image, alpha: alpha)
@@ -260,9 +289,10 @@ enum StylizeCall {
         for s in styles { floats += 3 * s.width * s.height }
         floats += 3 * result.0 * result.1
         do {
-            try MemoryEstimate.require(resident: floats * MemoryLayout<Float>.size,
-                                       what: "converting the input images",
-                                       hint: "pass smaller images")
+            try MemoryEstimate.require(
+                resident: floats * MemoryLayout<Float>.size,
+                what: "converting the input images",
+                hint: "pass smaller images")
         } catch {
             throw Failure(error)
         }

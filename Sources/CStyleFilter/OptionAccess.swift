@@ -1,7 +1,8 @@
 import CStyleFilterABI
 import StyleKernel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // sf_options_set, sf_options_parse, sf_option_count, sf_option_info: the option table
@@ -19,11 +20,15 @@ private func caller(_ options: UnsafeMutablePointer<sf_options>?, _ function: St
 }
 
 @_cdecl("sf_options_set")
-public func c_sf_options_set(_ options: UnsafeMutablePointer<sf_options>?, _ name: UnsafePointer<CChar>?,
-                             _ value: UnsafePointer<CChar>?) -> Int32 {
+public func c_sf_options_set(
+    _ options: UnsafeMutablePointer<sf_options>?, _ name: UnsafePointer<CChar>?,
+    _ value: UnsafePointer<CChar>?
+) -> Int32 {
     do throws(Failure) {
         var o = try caller(options, "sf_options_set")
-        guard let n = try OptionsBridge.string(name, field: "option name") else { throw .invalid("sf_options_set: name is NULL") }
+        guard let n = try OptionsBridge.string(name, field: "option name") else {
+            throw .invalid("sf_options_set: name is NULL")
+        }
         guard let v = try OptionsBridge.string(value, field: "value of \(n)") else {
             throw .invalid("sf_options_set: the value of \(n) is NULL")
         }
@@ -36,7 +41,8 @@ public func c_sf_options_set(_ options: UnsafeMutablePointer<sf_options>?, _ nam
 }
 
 @_cdecl("sf_options_parse")
-public func c_sf_options_parse(_ options: UnsafeMutablePointer<sf_options>?, _ settings: UnsafePointer<CChar>?) -> Int32 {
+public func c_sf_options_parse(_ options: UnsafeMutablePointer<sf_options>?, _ settings: UnsafePointer<CChar>?) -> Int32
+{
     do throws(Failure) {
         var o = try caller(options, "sf_options_parse")
         guard let text = try OptionsBridge.string(settings, field: "settings") else {
@@ -72,10 +78,16 @@ public func c_sf_option_info(_ index: UInt, _ out: UnsafeMutablePointer<sf_optio
     // Both size_t values checked as the unsigned numbers they are before becoming Ints.
     let size = UnsafeRawPointer(out).load(as: UInt.self)
     guard size >= UInt(known), size <= UInt(OptionsBridge.maxStructSize) else {
-        return fail(.invalid("sf_option_info: out->struct_size is \(size); set it to sizeof(sf_option_description) (\(known) in this library's header)"))
+        return fail(
+            .invalid(
+                "sf_option_info: out->struct_size is \(size); set it to sizeof(sf_option_description) (\(known) in this library's header)"
+            ))
     }
     guard index < UInt(OptionDescriptions.all.count) else {
-        return fail(.invalid("sf_option_info: index \(index) is out of range 0…\(OptionDescriptions.all.count - 1) (sf_option_count)"))
+        return fail(
+            .invalid(
+                "sf_option_info: index \(index) is out of range 0…\(OptionDescriptions.all.count - 1) (sf_option_count)"
+            ))
     }
     UnsafeMutableRawPointer(out).initializeMemory(as: UInt8.self, repeating: 0, count: Int(size))
     out.pointee = OptionDescriptions.all[Int(index)].description

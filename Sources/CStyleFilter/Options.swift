@@ -1,8 +1,9 @@
 import CStyleFilterABI
 import StyleKernel
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// sf_options ⇄ the engine's StyleOptions. The options themselves (names, defaults, bounds,
@@ -24,7 +25,7 @@ enum OptionsBridge {
             \.iterations, \.optimizer, \.learning_rate, \.content_weight, \.style_weight, \.tv_weight,
             \.content_layers, \.style_layers, \.pooling, \.`init`, \.init_image, \.seed, \.scales,
             \.objective, \.max_size, \.threads, \.work_size, \.padding, \.max_memory, \.style_scale,
-            \.colors, \.masks, \.normalize_gradients, \.preconditioner,
+            \.colors, \.masks, \.normalize_gradients, \.preconditioner
         ]
         return starts.map { MemoryLayout<sf_options>.offset(of: $0)! }.sorted() + [knownSize]
     }()
@@ -43,13 +44,24 @@ enum OptionsBridge {
     /// messages; the codec only moves its text in and out of the C field.
     static let codecs: [String: FieldCodec] = [
         "iterations": .int32("iterations", \.iterations),
-        "optimizer": .choice("optimizer", \.optimizer, [(SF_OPTIMIZER_LBFGS.rawValue, "lbfgs"),
-                                                      (SF_OPTIMIZER_ADAM.rawValue, "adam")]),
-        "preconditioner": .choice("preconditioner", \.preconditioner,
-                                  [(SF_PRECONDITIONER_MULTISCALE.rawValue, "multiscale"),
-                                   (SF_PRECONDITIONER_NONE.rawValue, "none")]),
-        "padding": .choice("padding", \.padding, [(SF_PADDING_MIRROR.rawValue, "mirror"),
-                                                (SF_PADDING_ZERO.rawValue, "zero")]),
+        "optimizer": .choice(
+            "optimizer", \.optimizer,
+            [
+                (SF_OPTIMIZER_LBFGS.rawValue, "lbfgs"),
+                (SF_OPTIMIZER_ADAM.rawValue, "adam")
+            ]),
+        "preconditioner": .choice(
+            "preconditioner", \.preconditioner,
+            [
+                (SF_PRECONDITIONER_MULTISCALE.rawValue, "multiscale"),
+                (SF_PRECONDITIONER_NONE.rawValue, "none")
+            ]),
+        "padding": .choice(
+            "padding", \.padding,
+            [
+                (SF_PADDING_MIRROR.rawValue, "mirror"),
+                (SF_PADDING_ZERO.rawValue, "zero")
+            ]),
         "lr": .float("learning_rate", \.learning_rate),
         "content-weight": .float("content_weight", \.content_weight),
         "style-weight": .float("style_weight", \.style_weight),
@@ -57,26 +69,38 @@ enum OptionsBridge {
         "content-layers": .text("content_layers", \.content_layers),
         "style-layers": .text("style_layers", \.style_layers),
         "style-scale": .float("style_scale", \.style_scale),
-        "colors": .choice("colors", \.colors, [(SF_COLORS_STYLE.rawValue, "style"),
-                                             (SF_COLORS_LUMINANCE.rawValue, "luminance"),
-                                             (SF_COLORS_HISTOGRAM.rawValue, "histogram")]),
+        "colors": .choice(
+            "colors", \.colors,
+            [
+                (SF_COLORS_STYLE.rawValue, "style"),
+                (SF_COLORS_LUMINANCE.rawValue, "luminance"),
+                (SF_COLORS_HISTOGRAM.rawValue, "histogram")
+            ]),
         "normalize-gradients": .choice("normalize_gradients", \.normalize_gradients, [(0, "off"), (1, "on")]),
         "pooling": .choice("pooling", \.pooling, [(SF_POOLING_MAX.rawValue, "max"), (SF_POOLING_AVG.rawValue, "avg")]),
         // SF_INIT_IMAGE (a caller's image, not a word of the table) is read apart: engineOptions.
-        "init": .choice("init", \.`init`, [(SF_INIT_CONTENT.rawValue, "content"), (SF_INIT_RANDOM.rawValue, "random"),
-                                         (SF_INIT_GRAY.rawValue, "gray"), (SF_INIT_STYLE_MEAN.rawValue, "style-mean"),
-                                         (SF_INIT_STYLE_COLORS.rawValue, "style-colors")],
-                        apart: [SF_INIT_IMAGE.rawValue]),
+        "init": .choice(
+            "init", \.`init`,
+            [
+                (SF_INIT_CONTENT.rawValue, "content"), (SF_INIT_RANDOM.rawValue, "random"),
+                (SF_INIT_GRAY.rawValue, "gray"), (SF_INIT_STYLE_MEAN.rawValue, "style-mean"),
+                (SF_INIT_STYLE_COLORS.rawValue, "style-colors")
+            ],
+            apart: [SF_INIT_IMAGE.rawValue]),
         "seed": .uint64("seed", \.seed),
         "scales": .int32("scales", \.scales),
-        "objective": .choice("objective", \.objective, [(SF_OBJECTIVE_DEFAULT.rawValue, "default"),
-                                                      (SF_OBJECTIVE_TUTORIAL.rawValue, "tutorial")]),
+        "objective": .choice(
+            "objective", \.objective,
+            [
+                (SF_OBJECTIVE_DEFAULT.rawValue, "default"),
+                (SF_OBJECTIVE_TUTORIAL.rawValue, "tutorial")
+            ]),
         // max_size is a cap, never an enlargement (a filter shrinks at most; 0 keeps the size,
         // `full`): every value is a cap, so it is read apart (outputSize), not as the row's text.
         "size": .maxSize,
         "work-size": .uint32("work_size", \.work_size),
         "max-memory": .bytes("max_memory", \.max_memory),
-        "threads": .int32("threads", \.threads),
+        "threads": .int32("threads", \.threads)
     ]
 
     /// The defaults: the option table's filter defaults (a filter keeps the image's size); the
@@ -97,7 +121,9 @@ enum OptionsBridge {
     /// Checks a struct_size as the unsigned value it is (size_t), and returns it as an Int.
     static func checkStructSize(_ size: UInt, what: String) throws(Failure) -> Int {
         guard size >= UInt(minimumSize) else {
-            throw .invalid("\(what) is \(size); this library accepts \(minimumSize) (the first ABI 1 header's sizeof) up to \(maxStructSize): call sf_options_init(&options, sizeof options) first")
+            throw .invalid(
+                "\(what) is \(size); this library accepts \(minimumSize) (the first ABI 1 header's sizeof) up to \(maxStructSize): call sf_options_init(&options, sizeof options) first"
+            )
         }
         guard size <= UInt(maxStructSize) else {
             throw .invalid("\(what) \(size) is not plausible (at most \(maxStructSize); call sf_options_init first)")
@@ -119,11 +145,15 @@ enum OptionsBridge {
         let raw = UnsafeRawPointer(pointer)
         if size > knownSize {
             for i in knownSize..<size where raw.load(fromByteOffset: i, as: UInt8.self) != 0 {
-                throw .invalid("sf_options has non-zero bytes beyond the \(knownSize) this library knows (options from a newer stylefilter.h?)")
+                throw .invalid(
+                    "sf_options has non-zero bytes beyond the \(knownSize) this library knows (options from a newer stylefilter.h?)"
+                )
             }
         }
         var o = defaults()
-        withUnsafeMutableBytes(of: &o) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: wholeFields(size))) }
+        withUnsafeMutableBytes(of: &o) {
+            $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: wholeFields(size)))
+        }
         return o
     }
 
@@ -134,7 +164,9 @@ enum OptionsBridge {
         guard let spec = OptionTable.spec(named: name) else {
             throw .invalid("unknown option '\(name)'; options: \(OptionTable.names.joined(separator: ", "))")
         }
-        guard let codec = codecs[name] else { throw Failure(.internal, "internal error: option \(name) has no sf_options field") }
+        guard let codec = codecs[name] else {
+            throw Failure(.internal, "internal error: option \(name) has no sf_options field")
+        }
         var parsed = StyleOptions.filterDefaults
         do {
             try spec.set(value, in: &parsed)
@@ -148,7 +180,9 @@ enum OptionsBridge {
             withUnsafeBytes(of: updated) { new in (size..<knownSize).contains { old[$0] != new[$0] } }
         }
         guard !changedBeyond else {
-            throw .invalid("\(name): this sf_options (struct_size \(o.struct_size)) is from an older stylefilter.h without the field; recompile with the current header")
+            throw .invalid(
+                "\(name): this sf_options (struct_size \(o.struct_size)) is from an older stylefilter.h without the field; recompile with the current header"
+            )
         }
         o = updated
     }
@@ -160,10 +194,13 @@ enum OptionsBridge {
         let longest = max(width, height)
         let target = maxSize == 0 ? longest : min(longest, Int(maxSize))
         guard target >= Limits.minResult else {
-            throw .invalid("the result's longest side would be \(target) px; it must be at least \(Limits.minResult) (content \(width)×\(height), max_size \(maxSize))")
+            throw .invalid(
+                "the result's longest side would be \(target) px; it must be at least \(Limits.minResult) (content \(width)×\(height), max_size \(maxSize))"
+            )
         }
         guard target <= Limits.maxResult else {
-            throw .invalid("the result's longest side would be \(target) px; at most \(Limits.maxResult) (set max_size)")
+            throw .invalid(
+                "the result's longest side would be \(target) px; at most \(Limits.maxResult) (set max_size)")
         }
         if target == longest { return (width, height) }
         let fit = Resample.fit(width: width, height: height, longest: target)
@@ -186,8 +223,10 @@ enum OptionsBridge {
     /// value set in the struct is checked, and refused, exactly as the same value given to
     /// sf_options_set, the command or -process (the message names the field and the option).
     /// The layer names of the loaded model are checked by `StyleOptions.validate`, before any work.
-    static func engineOptions(_ o: sf_options, contentWidth: Int, contentHeight: Int,
-                              styleBlend: [Float]) throws(Failure) -> StyleOptions {
+    static func engineOptions(
+        _ o: sf_options, contentWidth: Int, contentHeight: Int,
+        styleBlend: [Float]
+    ) throws(Failure) -> StyleOptions {
         var s = StyleOptions()
         for spec in OptionTable.all {
             guard let codec = codecs[spec.name] else {
@@ -227,41 +266,60 @@ struct FieldCodec: Sendable {
     /// A number field, written and read as Swift's text of it: digits for the integers, and for a
     /// float the shortest text that reads back to the same value ("nan" and "inf" included, which
     /// the rows refuse).
-    static func number<T: LosslessStringConvertible>(_ field: String,
-                                                      _ key: WritableKeyPath<sf_options, T> & Sendable) -> FieldCodec {
-        FieldCodec(field: field, write: { o, text in o[keyPath: key] = T(text) ?? o[keyPath: key] },
-                   read: { o in "\(o[keyPath: key])" })
+    static func number<T: LosslessStringConvertible>(
+        _ field: String,
+        _ key: WritableKeyPath<sf_options, T> & Sendable
+    ) -> FieldCodec {
+        FieldCodec(
+            field: field, write: { o, text in o[keyPath: key] = T(text) ?? o[keyPath: key] },
+            read: { o in "\(o[keyPath: key])" })
     }
-    static func int32(_ field: String, _ key: WritableKeyPath<sf_options, Int32> & Sendable) -> FieldCodec { number(field, key) }
-    static func uint32(_ field: String, _ key: WritableKeyPath<sf_options, UInt32> & Sendable) -> FieldCodec { number(field, key) }
-    static func uint64(_ field: String, _ key: WritableKeyPath<sf_options, UInt64> & Sendable) -> FieldCodec { number(field, key) }
-    static func float(_ field: String, _ key: WritableKeyPath<sf_options, Float> & Sendable) -> FieldCodec { number(field, key) }
+    static func int32(_ field: String, _ key: WritableKeyPath<sf_options, Int32> & Sendable) -> FieldCodec {
+        number(field, key)
+    }
+    static func uint32(_ field: String, _ key: WritableKeyPath<sf_options, UInt32> & Sendable) -> FieldCodec {
+        number(field, key)
+    }
+    static func uint64(_ field: String, _ key: WritableKeyPath<sf_options, UInt64> & Sendable) -> FieldCodec {
+        number(field, key)
+    }
+    static func float(_ field: String, _ key: WritableKeyPath<sf_options, Float> & Sendable) -> FieldCodec {
+        number(field, key)
+    }
 
     /// A byte count: written from the row's "1G", "1536M" or bytes; read as plain bytes (exact).
     static func bytes(_ field: String, _ key: WritableKeyPath<sf_options, UInt64> & Sendable) -> FieldCodec {
-        FieldCodec(field: field,
-                   write: { o, text in o[keyPath: key] = ByteSize.parse(text).map { UInt64($0) } ?? o[keyPath: key] },
-                   read: { o in "\(o[keyPath: key])" })
+        FieldCodec(
+            field: field,
+            write: { o, text in o[keyPath: key] = ByteSize.parse(text).map { UInt64($0) } ?? o[keyPath: key] },
+            read: { o in "\(o[keyPath: key])" })
     }
 
     /// A list's C string: the text kept for the life of the process (`InternedStrings`); NULL is
     /// the default list.
-    static func text(_ field: String, _ key: WritableKeyPath<sf_options, UnsafePointer<CChar>?> & Sendable) -> FieldCodec {
-        FieldCodec(field: field, isList: true,
-                   write: { (o: inout sf_options, text: String) throws(Failure) in
-                       o[keyPath: key] = try InternedStrings.pointer(for: text)
-                   },
-                   read: { (o: sf_options) throws(Failure) in try OptionsBridge.string(o[keyPath: key], field: field) })
+    static func text(_ field: String, _ key: WritableKeyPath<sf_options, UnsafePointer<CChar>?> & Sendable)
+        -> FieldCodec
+    {
+        FieldCodec(
+            field: field, isList: true,
+            write: { (o: inout sf_options, text: String) throws(Failure) in
+                o[keyPath: key] = try InternedStrings.pointer(for: text)
+            },
+            read: { (o: sf_options) throws(Failure) in try OptionsBridge.string(o[keyPath: key], field: field) })
     }
 
     /// An enum field: the C constant of each of the row's words. A code in `apart` is read by
     /// `engineOptions` itself (SF_INIT_IMAGE); any other unknown code is refused, naming the words.
-    static func choice(_ field: String, _ key: WritableKeyPath<sf_options, Int32> & Sendable,
-                       _ words: [(code: UInt32, word: String)], apart: [UInt32] = []) -> FieldCodec {
+    static func choice(
+        _ field: String, _ key: WritableKeyPath<sf_options, Int32> & Sendable,
+        _ words: [(code: UInt32, word: String)], apart: [UInt32] = []
+    ) -> FieldCodec {
         FieldCodec(
             field: field,
             write: { o, text in
-                if let code = words.first(where: { $0.word == text })?.code { o[keyPath: key] = Int32(bitPattern: code) }
+                if let code = words.first(where: { $0.word == text })?.code {
+                    o[keyPath: key] = Int32(bitPattern: code)
+                }
             },
             read: { o throws(Failure) in
                 let code = UInt32(bitPattern: o[keyPath: key])
@@ -294,9 +352,14 @@ enum InternedStrings {
             if let p = t.strings[text] { return .success(UInt(bitPattern: p)) }
             let n = text.utf8.count + 1
             guard t.bytes + n <= limit else {
-                return .failure(.invalid("more than \(limit / 1024) KiB of distinct layer lists were set by name; set content_layers/style_layers directly instead"))
+                return .failure(
+                    .invalid(
+                        "more than \(limit / 1024) KiB of distinct layer lists were set by name; set content_layers/style_layers directly instead"
+                    ))
             }
-            guard let p = strdup(text) else { return .failure(Failure(.outOfMemory, "out of memory copying an option's text")) }
+            guard let p = strdup(text) else {
+                return .failure(Failure(.outOfMemory, "out of memory copying an option's text"))
+            }
             t.strings[text] = p
             t.bytes += n
             return .success(UInt(bitPattern: p))

@@ -1,7 +1,8 @@
 import CStyleFilterABI
 import StyleKernel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Host pixel formats (stylefilter.h's `sf_format`).
@@ -71,15 +72,21 @@ struct CheckedImage {
         guard strideBytes <= UInt(Int.max) else { throw .invalid("\(what): stride_bytes \(strideBytes) is too large") }
         let stride = Int(strideBytes)
         guard stride >= rowBytes else {
-            throw .invalid("\(what): stride_bytes \(stride) is smaller than a row (\(w) pixels × \(format.bytesPerPixel) bytes = \(rowBytes))")
+            throw .invalid(
+                "\(what): stride_bytes \(stride) is smaller than a row (\(w) pixels × \(format.bytesPerPixel) bytes = \(rowBytes))"
+            )
         }
         let (rows, o1) = stride.multipliedReportingOverflow(by: h - 1)
         let (span, o2) = rows.addingReportingOverflow(rowBytes)
         guard !o1, !o2 else { throw .invalid("\(what): stride_bytes × height overflows") }
         let (_, o3) = UInt(bitPattern: data).addingReportingOverflow(UInt(span))
         guard !o3 else { throw .invalid("\(what): the image's bytes run past the end of the address space") }
-        self.width = w; self.height = h; self.stride = stride; self.format = format
-        self.base = data; self.span = span
+        self.width = w
+        self.height = h
+        self.stride = stride
+        self.format = format
+        self.base = data
+        self.span = span
     }
 
     func overlaps(_ other: CheckedImage) -> Bool {
@@ -168,12 +175,14 @@ struct CheckedImage {
                         let q = Quantize.sixteen(p[c * plane + o + x])
                         switch format {
                         case .rgb8, .rgba8:
-                            row.storeBytes(of: Quantize.eight(q), toByteOffset: x * format.bytesPerPixel + c, as: UInt8.self)
+                            row.storeBytes(
+                                of: Quantize.eight(q), toByteOffset: x * format.bytesPerPixel + c, as: UInt8.self)
                         case .rgb16:
                             row.storeBytes(of: q, toByteOffset: (x * 3 + c) * 2, as: UInt16.self)
                         case .rgbf32:
                             let v = p[c * plane + o + x]
-                            row.storeBytes(of: v >= 0 ? (v <= 1 ? v : 1) : 0, toByteOffset: (x * 3 + c) * 4, as: Float.self)
+                            row.storeBytes(
+                                of: v >= 0 ? (v <= 1 ? v : 1) : 0, toByteOffset: (x * 3 + c) * 4, as: Float.self)
                         }
                     }
                     if format == .rgba8 {

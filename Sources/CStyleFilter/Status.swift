@@ -1,6 +1,7 @@
 import StyleKernel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The C API's status codes (stylefilter.h's `sf_status`), as Int32 so every export returns a
@@ -37,7 +38,8 @@ struct Failure: Error {
     var message: String
 
     init(_ status: Status, _ message: String) {
-        self.status = status; self.message = message
+        self.status = status
+        self.message = message
     }
 
     static func invalid(_ message: String) -> Failure { Failure(.invalidArgument, message) }
@@ -78,7 +80,6 @@ enum StaticCStrings {
     nonisolated(unsafe) static let version: UnsafeMutablePointer<CChar>? =
         strdup(StyleFilterVersion.string)
 }
-
 
 /// The thread-local "last error" for failures without a (valid) context: one malloc'd C string
 /// per thread, freed when the thread exits or the next failure replaces it.

@@ -29,9 +29,8 @@ void sf_wk_block_portable(const float *a, const float *b, float *c, int k, long 
     }
 }
 
-__attribute__((target("avx2,fma")))
-void sf_wk_block_avx2(const float *a, const float *b, float *c, int k, long ldc, int rows, int cols,
-                      int accumulate) {
+__attribute__((target("avx2,fma"))) void sf_wk_block_avx2(const float *a, const float *b, float *c, int k,
+                                                          long ldc, int rows, int cols, int accumulate) {
     // A last, partial panel's columns past `cols` hold anything: they are not loaded.
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lane);
@@ -43,7 +42,10 @@ void sf_wk_block_avx2(const float *a, const float *b, float *c, int k, long ldc,
     for (int half = 0; half < 2 && 4 * half < rows; half++) {
         const float *ap = a + 4 * half, *bp = b;
         __m256 c0[4], c1[4];
-        for (int r = 0; r < 4; r++) { c0[r] = _mm256_setzero_ps(); c1[r] = _mm256_setzero_ps(); }
+        for (int r = 0; r < 4; r++) {
+            c0[r] = _mm256_setzero_ps();
+            c1[r] = _mm256_setzero_ps();
+        }
         for (int p = 0; p < k; p++) {
             __m256 b0 = partial ? _mm256_maskload_ps(bp, m0) : _mm256_loadu_ps(bp);
             __m256 b1 = partial ? _mm256_maskload_ps(bp + 8, m1) : _mm256_loadu_ps(bp + 8);
@@ -53,7 +55,8 @@ void sf_wk_block_avx2(const float *a, const float *b, float *c, int k, long ldc,
                 c0[r] = _mm256_fmadd_ps(ar, b0, c0[r]);
                 c1[r] = _mm256_fmadd_ps(ar, b1, c1[r]);
             }
-            ap += SF_WK_ROWS; bp += SF_WK_COLUMNS_AVX2;
+            ap += SF_WK_ROWS;
+            bp += SF_WK_COLUMNS_AVX2;
         }
         int count = rows - 4 * half < 4 ? rows - 4 * half : 4;
         for (int r = 0; r < count; r++) {
@@ -63,10 +66,12 @@ void sf_wk_block_avx2(const float *a, const float *b, float *c, int k, long ldc,
                     c0[r] = _mm256_add_ps(c0[r], _mm256_loadu_ps(cr));
                     c1[r] = _mm256_add_ps(c1[r], _mm256_loadu_ps(cr + 8));
                 }
-                _mm256_storeu_ps(cr, c0[r]); _mm256_storeu_ps(cr + 8, c1[r]);
+                _mm256_storeu_ps(cr, c0[r]);
+                _mm256_storeu_ps(cr + 8, c1[r]);
             } else {
                 float row[SF_WK_COLUMNS_AVX2];
-                _mm256_storeu_ps(row, c0[r]); _mm256_storeu_ps(row + 8, c1[r]);
+                _mm256_storeu_ps(row, c0[r]);
+                _mm256_storeu_ps(row + 8, c1[r]);
                 for (int j = 0; j < cols; j++) cr[j] = accumulate ? cr[j] + row[j] : row[j];
             }
         }
@@ -74,20 +79,19 @@ void sf_wk_block_avx2(const float *a, const float *b, float *c, int k, long ldc,
 }
 
 /// The first `cols − first` of 16 lanes (all or none beyond).
-__attribute__((target("avx512f")))
-static __mmask16 lanes(int cols, int first) {
+__attribute__((target("avx512f"))) static __mmask16 lanes(int cols, int first) {
     int n = cols - first;
     return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
 // The AVX-512 block kernel, once on floats and once on pairs of bfloat16 (block_avx512.h).
-#define BLOCK_NAME sf_wk_block_avx512
-#define BLOCK_TARGET "avx512f"
+#define BLOCK_NAME              sf_wk_block_avx512
+#define BLOCK_TARGET            "avx512f"
 #define MULTIPLY_ADD(acc, a, b) _mm512_fmadd_ps(a, b, acc)
 #include "block_avx512.h"
 
-#define BLOCK_NAME sf_wk_block_avx512bf16
+#define BLOCK_NAME   sf_wk_block_avx512bf16
 #define BLOCK_TARGET "avx512f,avx512bf16"
-#define MULTIPLY_ADD(acc, a, b) \
+#define MULTIPLY_ADD(acc, a, b)                                                                              \
     _mm512_dpbf16_ps(acc, (__m512bh)_mm512_castps_si512(a), (__m512bh)_mm512_castps_si512(b))
 #include "block_avx512.h"

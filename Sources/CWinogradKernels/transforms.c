@@ -18,7 +18,7 @@
 #include <string.h>
 
 #define INLINE static inline __attribute__((always_inline))
-#define EACH _Pragma("clang loop unroll(full)")
+#define EACH   _Pragma("clang loop unroll(full)")
 
 typedef uint32_t word32 __attribute__((may_alias));
 
@@ -43,9 +43,12 @@ INLINE void bt(const int m, const float *a, float *o) {
         float e3 = 0.25f * a[2] - 1.25f * a[4] + a[6], f3 = 0.5f * a[1] - 2.5f * a[3] + 2 * a[5];
         float e5 = 4 * a[2] - 5 * a[4] + a[6], f5 = 2 * a[1] - 2.5f * a[3] + 0.5f * a[5];
         o[0] = (a[0] - a[6]) + 5.25f * (a[4] - a[2]);
-        o[1] = e1 + f1; o[2] = e1 - f1;
-        o[3] = e3 + f3; o[4] = e3 - f3;
-        o[5] = e5 + f5; o[6] = e5 - f5;
+        o[1] = e1 + f1;
+        o[2] = e1 - f1;
+        o[3] = e3 + f3;
+        o[4] = e3 - f3;
+        o[5] = e5 + f5;
+        o[6] = e5 - f5;
         o[7] = (a[7] - a[1]) + 5.25f * (a[3] - a[5]);
     }
 }
@@ -76,7 +79,8 @@ INLINE void gt(const int m, const float *g, float *o) {
         o[0] = g[0] * 0.25f;
         o[1] = (g[0] + g[1] + g[2]) * (-1.0f / 6);
         o[2] = (g[0] - g[1] + g[2]) * (-1.0f / 6);
-        o[3] = q + d; o[4] = q - d;
+        o[3] = q + d;
+        o[4] = q - d;
         o[5] = g[2];
     } else {
         float e3 = g[0] * (1.0f / 90) + g[2] * (2.0f / 45), f3 = g[1] * (1.0f / 45);
@@ -84,26 +88,28 @@ INLINE void gt(const int m, const float *g, float *o) {
         o[0] = g[0];
         o[1] = (g[0] + g[1] + g[2]) * (-2.0f / 9);
         o[2] = (g[0] - g[1] + g[2]) * (-2.0f / 9);
-        o[3] = e3 + f3; o[4] = e3 - f3;
-        o[5] = e5 + f5; o[6] = e5 - f5;
+        o[3] = e3 + f3;
+        o[4] = e3 - f3;
+        o[5] = e5 + f5;
+        o[6] = e5 - f5;
         o[7] = g[2];
     }
 }
 
-INLINE void input_body(const int m, const float *input, const float *mask, int height, int width, int c0, int c1,
-                       int ty0, int ty1, float *v, int cin, int tiles, float *scratch, const int columns,
-                       const int pack) {
+INLINE void input_body(const int m, const float *input, const float *mask, int height, int width, int c0,
+                       int c1, int ty0, int ty1, float *v, int cin, int tiles, float *scratch,
+                       const int columns, const int pack) {
     const int s = m + 2;
     const int tiles_x = (width + m - 1) / m;
-    const int n = tiles_x + 1;          // phases: one extra tile for the right overlap
-    const int padded = m * n;           // a padded row: u = x + 1, zero at u = 0 and u > width
+    const int n = tiles_x + 1; // phases: one extra tile for the right overlap
+    const int padded = m * n;  // a padded row: u = x + 1, zero at u = 0 and u > width
     const long plane = (long)height * width;
-    const int words = sf_wk_words(cin, pack), group = pack ? 2 : 1;      // channels per word
-    const long stride = (long)words * ((tiles + columns - 1) / columns * columns);   // one point's V
+    const int words = sf_wk_words(cin, pack), group = pack ? 2 : 1;                // channels per word
+    const long stride = (long)words * ((tiles + columns - 1) / columns * columns); // one point's V
     float *zero = scratch;
     memset(zero, 0, (size_t)width * sizeof(float));
-    float *r = zero + width;            // the m + 2 vertical combinations, each `padded` long
-    float *q = r + s * padded;          // q[(j·m + p)·n + mm] = r_j[m·mm + p], per channel of a pair
+    float *r = zero + width;   // the m + 2 vertical combinations, each `padded` long
+    float *q = r + s * padded; // q[(j·m + p)·n + mm] = r_j[m·mm + p], per channel of a pair
     const long phases = (long)s * padded;
     for (int j = 0; j < s; j++) {
         float *rj = r + j * padded;
@@ -156,25 +162,34 @@ INLINE void input_body(const int m, const float *input, const float *mask, int h
             // by side in one panel (tile j of the band: panel j / columns, column j % columns).
             const int base = (ty - ty0) * tiles_x;
             for (int a = 0; a < s; a++) {
-                const float *c[8], *d[8];       // the rows of the channel, and of its pair's second
-                EACH for (int p = 0; p < m; p++) { c[p] = q + (a * m + p) * n; d[p] = c[p] + phases; }
-                c[m] = c[0] + 1; c[m + 1] = c[1] + 1;
-                d[m] = d[0] + 1; d[m + 1] = d[1] + 1;
+                const float *c[8], *d[8]; // the rows of the channel, and of its pair's second
+                EACH for (int p = 0; p < m; p++) {
+                    c[p] = q + (a * m + p) * n;
+                    d[p] = c[p] + phases;
+                }
+                c[m] = c[0] + 1;
+                c[m + 1] = c[1] + 1;
+                d[m] = d[0] + 1;
+                d[m + 1] = d[1] + 1;
                 for (int start = 0; start < tiles_x;) {
                     const int j = base + start;
                     int end = start + columns - j % columns;
                     if (end > tiles_x) end = tiles_x;
-                    float *out = v + (a * s) * stride + (long)(j / columns) * words * columns
-                        + (long)(i / group) * columns + j % columns - start;
+                    float *out = v + (a * s) * stride + (long)(j / columns) * words * columns +
+                                 (long)(i / group) * columns + j % columns - start;
                     if (pack) {
                         word32 *pairs = (word32 *)out;
 #pragma clang loop vectorize(assume_safety)
                         for (int tx = start; tx < end; tx++) {
                             float e[8], f[8], o[8], p[8];
-                            EACH for (int k = 0; k < s; k++) { e[k] = c[k][tx]; f[k] = d[k][tx]; }
+                            EACH for (int k = 0; k < s; k++) {
+                                e[k] = c[k][tx];
+                                f[k] = d[k][tx];
+                            }
                             bt(m, e, o);
                             bt(m, f, p);
-                            EACH for (int b = 0; b < s; b++) pairs[b * stride + tx] = bfloat16(o[b]) | bfloat16(p[b]) << 16;
+                            EACH for (int b = 0; b < s; b++) pairs[b * stride + tx] =
+                                bfloat16(o[b]) | bfloat16(p[b]) << 16;
                         }
                     } else {
 #pragma clang loop vectorize(assume_safety)
@@ -198,8 +213,8 @@ INLINE void output_body(const int m, const float *mat, int cout, int tiles, int 
     const int tiles_x = (width + m - 1) / m;
     const long plane = (long)height * width;
     const long stride = (long)cout * tiles;
-    float *h = scratch;                 // h[(a·m + q)·tilesX + tx]
-    float *y = h + s * m * tiles_x;     // y[(p·m + q)·tilesX + tx]
+    float *h = scratch;             // h[(a·m + q)·tilesX + tx]
+    float *y = h + s * m * tiles_x; // y[(p·m + q)·tilesX + tx]
     for (int o = o0; o < o1; o++) {
         const float beta = bias ? bias[o] : 0;
         for (int ty = ty0; ty < ty1; ty++) {
@@ -250,7 +265,7 @@ INLINE void output_body(const int m, const float *mat, int cout, int tiles, int 
 /// U's (m + 2)² values for one input channel and output channel r: G W Gᵀ of W's taps at w[k·pairs + r].
 INLINE void weight_tile(const int m, const float *w, long pairs, int r, float *out) {
     const int s = m + 2;
-    float c[3][8];      // c[kx][a] = Σ_ky G[a][ky]·W[3ky + kx]
+    float c[3][8]; // c[kx][a] = Σ_ky G[a][ky]·W[3ky + kx]
     EACH for (int kx = 0; kx < 3; kx++) {
         float taps[3] = {w[kx * pairs + r], w[(3 + kx) * pairs + r], w[(6 + kx) * pairs + r]};
         gt(m, taps, c[kx]);
@@ -269,22 +284,24 @@ INLINE void weight_body(const int m, const float *kernel, int cin, int cout, int
                         const int pack) {
     const int s = m + 2;
     const long pairs = (long)cin * cout;
-    const int words = sf_wk_words(cin, pack), group = pack ? 2 : 1;    // channels per word
+    const int words = sf_wk_words(cin, pack), group = pack ? 2 : 1; // channels per word
     const long stride = (long)words * ((cout + SF_WK_ROWS - 1) / SF_WK_ROWS * SF_WK_ROWS);
     for (int panel = p0; panel < p1; panel++) {
         const int first = panel * SF_WK_ROWS;
         const int rows = cout - first < SF_WK_ROWS ? cout - first : SF_WK_ROWS;
         for (int i = 0; i < cin; i += group) {
             const float *w = kernel + (long)i * cout + first;
-            const int second = pack && i + 1 < cin;     // an odd cin's last pair is half zero
+            const int second = pack && i + 1 < cin; // an odd cin's last pair is half zero
             float *dst = u + (long)panel * words * SF_WK_ROWS + (long)(i / group) * SF_WK_ROWS;
 #pragma clang loop vectorize(assume_safety)
             for (int r = 0; r < rows; r++) {
                 float x[64], y[64];
                 weight_tile(m, w, pairs, r, x);
                 if (pack) {
-                    if (second) weight_tile(m, w + cout, pairs, r, y);
-                    else EACH for (int t = 0; t < s * s; t++) y[t] = 0;
+                    if (second)
+                        weight_tile(m, w + cout, pairs, r, y);
+                    else
+                        EACH for (int t = 0; t < s * s; t++) y[t] = 0;
                     EACH for (int t = 0; t < s * s; t++) {
                         ((word32 *)dst)[t * stride + r] = bfloat16(x[t]) | bfloat16(y[t]) << 16;
                     }
@@ -296,27 +313,36 @@ INLINE void weight_body(const int m, const float *kernel, int cin, int cout, int
     }
 }
 
-#define TRANSFORMS(isa, target, columns)                                                              \
-    target void sf_wk_input_##isa(int m, const float *input, const float *mask, int height, int width, \
-                                  int c0, int c1, int ty0, int ty1, float *v, int cin, int tiles,      \
-                                  float *scratch, int bf16) {                                          \
-        if (m == 4 && bf16) input_body(4, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 1); \
-        else if (m == 4) input_body(4, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 0); \
-        else if (bf16) input_body(6, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 1); \
-        else input_body(6, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 0); \
-    }                                                                                                  \
-    target void sf_wk_output_##isa(int m, const float *mat, int cout, int tiles, int o0, int o1,       \
-                                   int ty0, int ty1, const float *bias, int relu, float *output,       \
-                                   int height, int width, float *scratch) {                            \
-        if (m == 4) output_body(4, mat, cout, tiles, o0, o1, ty0, ty1, bias, relu, output, height, width, scratch); \
-        else output_body(6, mat, cout, tiles, o0, o1, ty0, ty1, bias, relu, output, height, width, scratch); \
-    }                                                                                                  \
-    target void sf_wk_weights_##isa(int m, const float *kernel, int cin, int cout, int p0, int p1,     \
-                                    float *u, int bf16) {                                              \
-        if (m == 4) weight_body(4, kernel, cin, cout, p0, p1, u, bf16);                                \
-        else weight_body(6, kernel, cin, cout, p0, p1, u, bf16);                                       \
+#define TRANSFORMS(isa, target, columns)                                                                     \
+    target void sf_wk_input_##isa(int m, const float *input, const float *mask, int height, int width,       \
+                                  int c0, int c1, int ty0, int ty1, float *v, int cin, int tiles,            \
+                                  float *scratch, int bf16) {                                                \
+        if (m == 4 && bf16)                                                                                  \
+            input_body(4, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 1); \
+        else if (m == 4)                                                                                     \
+            input_body(4, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 0); \
+        else if (bf16)                                                                                       \
+            input_body(6, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 1); \
+        else                                                                                                 \
+            input_body(6, input, mask, height, width, c0, c1, ty0, ty1, v, cin, tiles, scratch, columns, 0); \
+    }                                                                                                        \
+    target void sf_wk_output_##isa(int m, const float *mat, int cout, int tiles, int o0, int o1, int ty0,    \
+                                   int ty1, const float *bias, int relu, float *output, int height,          \
+                                   int width, float *scratch) {                                              \
+        if (m == 4)                                                                                          \
+            output_body(4, mat, cout, tiles, o0, o1, ty0, ty1, bias, relu, output, height, width, scratch);  \
+        else                                                                                                 \
+            output_body(6, mat, cout, tiles, o0, o1, ty0, ty1, bias, relu, output, height, width, scratch);  \
+    }                                                                                                        \
+    target void sf_wk_weights_##isa(int m, const float *kernel, int cin, int cout, int p0, int p1, float *u, \
+                                    int bf16) {                                                              \
+        if (m == 4)                                                                                          \
+            weight_body(4, kernel, cin, cout, p0, p1, u, bf16);                                              \
+        else                                                                                                 \
+            weight_body(6, kernel, cin, cout, p0, p1, u, bf16);                                              \
     }
 
-TRANSFORMS(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))), SF_WK_COLUMNS_AVX512)
+TRANSFORMS(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))),
+           SF_WK_COLUMNS_AVX512)
 TRANSFORMS(avx2, __attribute__((target("avx2,fma"))), SF_WK_COLUMNS_AVX2)
 TRANSFORMS(portable, , SF_WK_COLUMNS_PORTABLE)

@@ -92,7 +92,8 @@ static void option_error(ExceptionInfo *exception, const char *what, const char 
  * table's content-weight option has that rule; it parses the text into a scratch sf_options. */
 static int parse_weight(const char *text, float *out) {
     sf_options scratch;
-    if (sf_options_init(&scratch, sizeof scratch) != SF_OK || sf_options_set(&scratch, "content-weight", text) != SF_OK)
+    if (sf_options_init(&scratch, sizeof scratch) != SF_OK ||
+        sf_options_set(&scratch, "content-weight", text) != SF_OK)
         return 0;
     *out = scratch.content_weight;
     return 1;
@@ -113,8 +114,10 @@ static void valid_keys(char *out, size_t size) {
         sf_option_description d;
         memset(&d, 0, sizeof d);
         d.struct_size = sizeof d;
-        if (i < n) name = module_keys[i];
-        else if (sf_option_info(i - n, &d) == SF_OK) name = d.name;
+        if (i < n)
+            name = module_keys[i];
+        else if (sf_option_info(i - n, &d) == SF_OK)
+            name = d.name;
         if (name == NULL) continue;
         int w = snprintf(out + used, size - used, "%s%s", used ? ", " : "", name);
         if (w < 0 || (size_t)w >= size - used) break;
@@ -151,14 +154,20 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
             a->style_count = 0;
             a->replace_styles = 0;
         }
-        if (a->style_count == SF_MAX_STYLES) { option_error(exception, "stylize: too many style images", shown); return 0; }
+        if (a->style_count == SF_MAX_STYLES) {
+            option_error(exception, "stylize: too many style images", shown);
+            return 0;
+        }
         a->styles[a->style_count++] = v;
     } else if (IS("mask")) {
         if (a->replace_masks) {
             a->mask_count = 0;
             a->replace_masks = 0;
         }
-        if (a->mask_count == SF_MAX_STYLES) { option_error(exception, "stylize: too many masks", shown); return 0; }
+        if (a->mask_count == SF_MAX_STYLES) {
+            option_error(exception, "stylize: too many masks", shown);
+            return 0;
+        }
         a->masks[a->mask_count++] = v;
     } else if (IS("style-blend")) {
         const char *p = v;
@@ -180,7 +189,10 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
             if (*p == ',') {
                 p++;
                 p += strspn(p, " \t"); /* spaces may follow a comma, as in the option table's lists */
-                if (!*p) { option_error(exception, "stylize: style-blend ends with a comma", shown); return 0; }
+                if (!*p) {
+                    option_error(exception, "stylize: style-blend ends with a comma", shown);
+                    return 0;
+                }
             }
         }
     } else if (IS("model")) {
@@ -216,8 +228,8 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
         }
         if (IS("init")) a->init_path = NULL; /* a named start image replaces an init=FILE */
         if (sf_options_set(&a->options, key, v) != SF_OK) {
-            (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "`%s': %s", shown,
-                                       sf_last_error_message(NULL));
+            (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "`%s': %s",
+                                       shown, sf_last_error_message(NULL));
             return 0;
         }
     }
@@ -244,7 +256,7 @@ static int parse_process_arguments(int argc, const char **argv, arguments *a, Ex
 }
 
 #define DEFINE_PREFIX "stylize:"
-#define MAX_DEFINES 64
+#define MAX_DEFINES   64
 
 /* `-define stylize:NAME=VALUE` settings: ImageMagick copies the command line's defines into each
  * image's artifacts before -process runs (SyncImagesSettings), so they are read from the first
@@ -265,8 +277,8 @@ static int parse_defines(const Image *image, arguments *a, char **shown, size_t 
         size_t length = strlen(key) + strlen(value) + 16;
         char *text = malloc(length);
         if (text == NULL) {
-            (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed",
-                                       "`%s'", key);
+            (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError,
+                                       "MemoryAllocationFailed", "`%s'", key);
             return 0;
         }
         (void)snprintf(text, length, "-define %s=%s", key, value);
@@ -274,7 +286,8 @@ static int parse_defines(const Image *image, arguments *a, char **shown, size_t 
         /* The value's copy inside `text` lives as long as `a` needs it. */
         const char *v = text + strlen(text) - strlen(value);
         if (*name == '\0' || *v == '\0') {
-            option_error(exception, "stylize: defines are stylize:NAME=VALUE (e.g. stylize:style=starry.png)", text);
+            option_error(exception, "stylize: defines are stylize:NAME=VALUE (e.g. stylize:style=starry.png)",
+                         text);
             return 0;
         }
         if (!parse_setting(name, strlen(name), v, text, a, exception)) return 0;
@@ -285,7 +298,8 @@ static int parse_defines(const Image *image, arguments *a, char **shown, size_t 
 /* The checks that need every setting. */
 static int check_arguments(const arguments *a, ExceptionInfo *exception) {
     if (a->style_count == 0) {
-        option_error(exception, "stylize: no style image: give style=FILE (or -define stylize:style=FILE)", "style=");
+        option_error(exception, "stylize: no style image: give style=FILE (or -define stylize:style=FILE)",
+                     "style=");
         return 0;
     }
     if (a->mask_count && a->mask_count != a->style_count) {
@@ -305,19 +319,21 @@ static int check_arguments(const arguments *a, ExceptionInfo *exception) {
 static int export_rgb16(Image *image, sf_image *out, int over_black, ExceptionInfo *exception) {
     size_t w = image->columns, h = image->rows;
     if (w == 0 || h == 0 || w > SF_MAX_IMAGE_SIDE || h > SF_MAX_IMAGE_SIDE) {
-        (void)ThrowMagickException(exception, GetMagickModule(), ImageError, "stylize: image size out of range",
-                                   "`%s' (%zux%zu)", image->filename, w, h);
+        (void)ThrowMagickException(exception, GetMagickModule(), ImageError,
+                                   "stylize: image size out of range", "`%s' (%zux%zu)", image->filename, w,
+                                   h);
         return 0;
     }
-    if (image->colorspace != sRGBColorspace && TransformImageColorspace(image, sRGBColorspace) == MagickFalse) {
+    if (image->colorspace != sRGBColorspace &&
+        TransformImageColorspace(image, sRGBColorspace) == MagickFalse) {
         InheritException(exception, &image->exception);
         return 0;
     }
     size_t channels = over_black && image->matte != MagickFalse ? 4 : 3;
     uint16_t *pixels = malloc(w * h * channels * sizeof(uint16_t));
     if (pixels == NULL) {
-        (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed", "`%s'",
-                                   image->filename);
+        (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed",
+                                   "`%s'", image->filename);
         return 0;
     }
     if (ExportImagePixels(image, 0, 0, w, h, channels == 4 ? "RGBA" : "RGB", ShortPixel, pixels, exception) ==
@@ -329,7 +345,8 @@ static int export_rgb16(Image *image, sf_image *out, int over_black, ExceptionIn
         /* In place: pixel i's three products go where pixel i's three colours belong (3i < 4i). */
         for (size_t i = 0; i < w * h; i++) {
             uint32_t alpha = pixels[4 * i + 3];
-            for (size_t c = 0; c < 3; c++) pixels[3 * i + c] = (uint16_t)((pixels[4 * i + c] * alpha + 32767) / 65535);
+            for (size_t c = 0; c < 3; c++)
+                pixels[3 * i + c] = (uint16_t)((pixels[4 * i + c] * alpha + 32767) / 65535);
         }
     }
     out->width = (uint32_t)w;
@@ -349,8 +366,8 @@ static int check_damage(const Image *image, const char *what, const arguments *a
     const char *at = strstr(reason, " @ ");
     int length = at ? (int)(at - reason) : (int)strlen(reason);
     (void)ThrowMagickException(exception, GetMagickModule(), CorruptImageError,
-                               "stylize: damaged image (accept-damaged=on uses what could be read)", "%s: %.*s", what,
-                               length, reason);
+                               "stylize: damaged image (accept-damaged=on uses what could be read)",
+                               "%s: %.*s", what, length, reason);
     return 0;
 }
 
@@ -368,7 +385,8 @@ static Image *read_image(const char *key, const char *path, int one_frame, const
         info = DestroyImageInfo(info);
         /* ImageMagick 6 can fail without a reason (kept on an image it already destroyed). */
         if (exception->severity < ErrorException)
-            (void)ThrowMagickException(exception, GetMagickModule(), CorruptImageError, "stylize: cannot read",
+            (void)ThrowMagickException(exception, GetMagickModule(), CorruptImageError,
+                                       "stylize: cannot read",
                                        "`%s' (a damaged file, or beyond ImageMagick's limits)", what);
         return NULL;
     }
@@ -378,9 +396,10 @@ static Image *read_image(const char *key, const char *path, int one_frame, const
         areas += (double)frame->columns * (double)frame->rows;
     pinged = DestroyImageList(pinged);
     if (w == 0 || h == 0 || w > SF_MAX_IMAGE_SIDE || h > SF_MAX_IMAGE_SIDE || w * h > SF_MAX_IMAGE_PIXELS) {
-        (void)ThrowMagickException(exception, GetMagickModule(), ImageError, "stylize: image size out of range",
-                                   "`%s' is %zux%zu: at most %u pixels a side and %u pixels (resize it first)", what,
-                                   w, h, SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS);
+        (void)ThrowMagickException(
+            exception, GetMagickModule(), ImageError, "stylize: image size out of range",
+            "`%s' is %zux%zu: at most %u pixels a side and %u pixels (resize it first)", what, w, h,
+            SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS);
         info = DestroyImageInfo(info);
         return NULL;
     }
@@ -388,17 +407,19 @@ static Image *read_image(const char *key, const char *path, int one_frame, const
      * handed to the library are then counted by sf_stylize. */
     double cost = stylefilter_decode_bytes((double)w * (double)h, areas, 0);
     if (cost > (double)a->options.max_memory) {
-        (void)ThrowMagickException(exception, GetMagickModule(), ImageError, "stylize: image too large to decode",
-                                   "`%s' is %zux%zu%s and decoding it needs about %.0f MiB, more than max-memory= "
-                                   "(%.0f MiB): resize it first, or raise max-memory=",
-                                   what, w, h, frames > 1 ? " (several frames)" : "", ceil(cost / 1048576.0),
-                                   ceil((double)a->options.max_memory / 1048576.0));
+        (void)ThrowMagickException(
+            exception, GetMagickModule(), ImageError, "stylize: image too large to decode",
+            "`%s' is %zux%zu%s and decoding it needs about %.0f MiB, more than max-memory= "
+            "(%.0f MiB): resize it first, or raise max-memory=",
+            what, w, h, frames > 1 ? " (several frames)" : "", ceil(cost / 1048576.0),
+            ceil((double)a->options.max_memory / 1048576.0));
         info = DestroyImageInfo(info);
         return NULL;
     }
     if (one_frame && frames > 1) {
-        (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize: a mask is one picture",
-                                   "`%s' has %zu frames: name one frame (%s[0] is the first)", what, frames, path);
+        (void)ThrowMagickException(
+            exception, GetMagickModule(), OptionError, "stylize: a mask is one picture",
+            "`%s' has %zu frames: name one frame (%s[0] is the first)", what, frames, path);
         info = DestroyImageInfo(info);
         return NULL;
     }
@@ -425,7 +446,9 @@ typedef struct {
 static int on_progress(const sf_progress *p, void *user) {
     progress_state *s = user;
     /* SetImageProgress returns MagickFalse when the monitor wants to stop. */
-    return SetImageProgress(s->image, TAG, (MagickOffsetType)p->iteration - 1, (MagickSizeType)p->planned) ? 0 : 1;
+    return SetImageProgress(s->image, TAG, (MagickOffsetType)p->iteration - 1, (MagickSizeType)p->planned)
+               ? 0
+               : 1;
 }
 
 /* A list whose frames lie on one canvas (an animation, layers) is scaled as a whole: one factor
@@ -453,11 +476,14 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
         fy = (double)canvas->height / (double)canvas->from_height;
         double longest = fmax(fx * (double)work->columns, fy * (double)work->rows);
         options.max_size = (uint32_t)fmax(1.0, floor(longest + 0.5));
-        if (options.max_size < SF_MIN_RESULT_SIDE && (work->columns > options.max_size || work->rows > options.max_size)) {
-            (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize",
-                                       "%s: a %zux%zu frame would be smaller than %u pixels after scaling the canvas to "
-                                       "size=%u; use a larger size=, or -coalesce first", image->filename,
-                                       (size_t)work->columns, (size_t)work->rows, SF_MIN_RESULT_SIDE, a->options.max_size);
+        if (options.max_size < SF_MIN_RESULT_SIDE &&
+            (work->columns > options.max_size || work->rows > options.max_size)) {
+            (void)ThrowMagickException(
+                exception, GetMagickModule(), OptionError, "stylize",
+                "%s: a %zux%zu frame would be smaller than %u pixels after scaling the canvas to "
+                "size=%u; use a larger size=, or -coalesce first",
+                image->filename, (size_t)work->columns, (size_t)work->rows, SF_MIN_RESULT_SIDE,
+                a->options.max_size);
             goto failed;
         }
     }
@@ -465,23 +491,24 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
     uint32_t w, h;
     int rc = sf_output_size(&options, content.width, content.height, &w, &h);
     if (rc != SF_OK) {
-        (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "%s: %s", image->filename,
-                                   sf_last_error_message(NULL));
+        (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "%s: %s",
+                                   image->filename, sf_last_error_message(NULL));
         goto failed;
     }
-    result = (sf_image){w, h, (size_t)w * 3 * sizeof(uint16_t), SF_FORMAT_RGB16, malloc((size_t)w * h * 3 * sizeof(uint16_t))};
+    result = (sf_image){w, h, (size_t)w * 3 * sizeof(uint16_t), SF_FORMAT_RGB16,
+                        malloc((size_t)w * h * 3 * sizeof(uint16_t))};
     if (result.data == NULL) {
-        (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed", "`%s'",
-                                   image->filename);
+        (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed",
+                                   "`%s'", image->filename);
         goto failed;
     }
     progress_state state = {image};
-    rc = sf_stylize(ctx, &options, &content, styles, a->blend_count ? a->blend : NULL, a->style_count, &result,
-                    image->progress_monitor ? on_progress : NULL, &state);
+    rc = sf_stylize(ctx, &options, &content, styles, a->blend_count ? a->blend : NULL, a->style_count,
+                    &result, image->progress_monitor ? on_progress : NULL, &state);
     if (rc != SF_OK) {
         (void)ThrowMagickException(exception, GetMagickModule(),
-                                   rc == SF_INVALID_ARGUMENT ? OptionError : DelegateError, "stylize", "%s: %s",
-                                   sf_status_name(rc), sf_last_error_message(ctx));
+                                   rc == SF_INVALID_ARGUMENT ? OptionError : DelegateError, "stylize",
+                                   "%s: %s", sf_status_name(rc), sf_last_error_message(ctx));
         goto failed;
     }
     /* Keep the alpha channel: resize the copy (alpha included) when the result is smaller, then
@@ -499,7 +526,8 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
     }
     if (canvas->active) {
         /* The canvas's own scaled size, and offsets by the same factor, kept inside the canvas. */
-        ssize_t x = (ssize_t)floor(fx * (double)image->page.x + 0.5), y = (ssize_t)floor(fy * (double)image->page.y + 0.5);
+        ssize_t x = (ssize_t)floor(fx * (double)image->page.x + 0.5),
+                y = (ssize_t)floor(fy * (double)image->page.y + 0.5);
         if (x + (ssize_t)w > (ssize_t)canvas->width) x = (ssize_t)canvas->width - (ssize_t)w;
         if (y + (ssize_t)h > (ssize_t)canvas->height) y = (ssize_t)canvas->height - (ssize_t)h;
         work->page.width = canvas->width;
@@ -529,7 +557,8 @@ static int needs_coalescing(const Image *list) {
     for (const Image *p = first; p != NULL; p = GetNextImageInList(p)) {
         if (p->page.width != first->page.width || p->page.height != first->page.height) return 0;
         if (p->delay != 0 || p->dispose != UndefinedDispose) animated = 1;
-        if (p->page.x != 0 || p->page.y != 0 || p->columns != p->page.width || p->rows != p->page.height) composed = 1;
+        if (p->page.x != 0 || p->page.y != 0 || p->columns != p->page.width || p->rows != p->page.height)
+            composed = 1;
         if (p != first && p->matte != MagickFalse) composed = 1;
     }
     return animated && composed;
@@ -576,7 +605,8 @@ static void stylize_list(Image **images, sf_context *ctx, const arguments *a, co
     *images = result;
 }
 
-ModuleExport size_t stylizeImage(Image **images, const int argc, const char **argv, ExceptionInfo *exception) {
+ModuleExport size_t stylizeImage(Image **images, const int argc, const char **argv,
+                                 ExceptionInfo *exception) {
     if (images == NULL || *images == NULL || exception == NULL) return MagickImageFilterSignature;
     arguments a;
     memset(&a, 0, sizeof a);
@@ -589,8 +619,8 @@ ModuleExport size_t stylizeImage(Image **images, const int argc, const char **ar
 
     sf_context *ctx = NULL;
     if (parsed && sf_context_create(a.model, &ctx) != SF_OK) {
-        (void)ThrowMagickException(exception, GetMagickModule(), DelegateError, "stylize: cannot load the model",
-                                   "%s", sf_last_error_message(NULL));
+        (void)ThrowMagickException(exception, GetMagickModule(), DelegateError,
+                                   "stylize: cannot load the model", "%s", sf_last_error_message(NULL));
         ctx = NULL;
     }
     sf_image styles[SF_MAX_STYLES];

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import StyleKernel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// One stylization from checked settings, in the order that keeps failures cheap:
 /// 1. paths (inputs readable, output and report writable, output format encodable, no output
@@ -18,15 +19,17 @@ struct CommandRun {
 
     func run() throws {
         let s = settings
-        var inputs = [(s.content, "content image")] + s.styles.map { ($0, "style image") }
+        var inputs =
+            [(s.content, "content image")] + s.styles.map { ($0, "style image") }
             + s.masks.map { ($0, "--mask image") }
         if case .image(let location) = s.initial { inputs.append((location, InitialImage.fileRole)) }
         for (location, what) in inputs { try InputCheck.checkReadable(location, what: what) }
         try MagickImageWriter.checkWritable(s.output)
         // Snapshots go beside the output file (out.iter0100.png), not beside /dev/stdout.
         if s.saveEvery > 0, try !OutputTarget.resolve(s.output.path, what: "output").isFile {
-            throw CommandFailure("--save-every needs an output file to save next to, not a device, FIFO or "
-                + "descriptor ('\(s.output.spec)')")
+            throw CommandFailure(
+                "--save-every needs an output file to save next to, not a device, FIFO or "
+                    + "descriptor ('\(s.output.spec)')")
         }
         let outputs = try RunOutputs.check(s, inputs: inputs)
 
@@ -39,9 +42,10 @@ struct CommandRun {
         let masks = try s.masks.map { location -> RegionMask in
             let mask = try MagickImageReader.read(location, limits: limits)
             try mask.requireSingleFrame(location.spec)
-            try RegionMask.checkShape(width: mask.image.width, height: mask.image.height,
-                                      contentWidth: content.image.width, contentHeight: content.image.height,
-                                      what: "--mask '\(location.spec)'")
+            try RegionMask.checkShape(
+                width: mask.image.width, height: mask.image.height,
+                contentWidth: content.image.width, contentHeight: content.image.height,
+                what: "--mask '\(location.spec)'")
             return try RegionMask(mask.image, alpha: mask.alpha?.values)
         }
         var options = s.options
@@ -54,8 +58,11 @@ struct CommandRun {
         try checkLayers(options, against: model.architecture, styleCount: styles.count)
 
         let display = s.showProgress ? ProgressDisplay(isTerminal: StandardError.isTerminal) : nil
-        let snapshots = s.saveEvery > 0 ? SnapshotWriter(output: s.output, alpha: content.alpha, metadata: content.metadata,
-                                                       protected: outputs.protected, quiet: s.quiet) : nil
+        let snapshots =
+            s.saveEvery > 0
+            ? SnapshotWriter(
+                output: s.output, alpha: content.alpha, metadata: content.metadata,
+                protected: outputs.protected, quiet: s.quiet) : nil
         let engine = StyleEngine(model: model)
         let result = try engine.stylize(
             content: content.image, styles: styles, masks: masks, options: options, snapshotEvery: s.saveEvery,
@@ -68,8 +75,9 @@ struct CommandRun {
 
         // Both complete in temporary files first, then renamed together (the report last): an
         // image that cannot be written leaves no report, and a signal cannot fall between the two.
-        let image = try MagickImageWriter.prepare(result.image, alpha: content.alpha, metadata: content.metadata,
-                                                  to: s.output)
+        let image = try MagickImageWriter.prepare(
+            result.image, alpha: content.alpha, metadata: content.metadata,
+            to: s.output)
         var report: PendingOutput?
         if let path = s.report, let target = outputs.report {
             report = try RunReport(result: result, model: modelPath).prepare(to: target, shownAs: path)
@@ -77,8 +85,10 @@ struct CommandRun {
         try OutputFile.commitPair(image: image, report: report)
         if !s.quiet {
             let destination = s.output.isStandardStream ? "standard output" : "'\(s.output.spec)'"
-            StandardError.line("stylize: wrote \(destination) (\(result.image.width)×\(result.image.height), "
-                + "\(result.iterations) iteration\(result.iterations == 1 ? "" : "s"), \(NumberFormat.duration(result.seconds)))")
+            StandardError.line(
+                "stylize: wrote \(destination) (\(result.image.width)×\(result.image.height), "
+                    + "\(result.iterations) iteration\(result.iterations == 1 ? "" : "s"), \(NumberFormat.duration(result.seconds)))"
+            )
         }
     }
 
@@ -86,8 +96,9 @@ struct CommandRun {
     private func checkLayers(_ options: StyleOptions, against architecture: VGGArchitecture, styleCount: Int) throws {
         let names = architecture.layerNames
         for layer in options.contentLayers + options.styleLayers.map(\.name) where !names.contains(layer) {
-            throw CommandFailure("layer '\(layer)' is not in the model's network (\(architecture.rawValue): "
-                + "\(names.joined(separator: ", ")))")
+            throw CommandFailure(
+                "layer '\(layer)' is not in the model's network (\(architecture.rawValue): "
+                    + "\(names.joined(separator: ", ")))")
         }
         try options.validate(for: architecture, styleCount: styleCount)
     }
@@ -109,7 +120,8 @@ enum InputCheck {
         let path = location.path
         if location.format != nil && (path.isEmpty || !FileChecks.exists(path)) { return }
         if !FileChecks.exists(path), path.hasSuffix("]"), let open = path.lastIndex(of: "["),
-           FileChecks.exists(String(path[..<open])) {
+            FileChecks.exists(String(path[..<open]))
+        {
             try FileChecks.checkReadable(String(path[..<open]), what: what)
             return
         }
@@ -128,10 +140,15 @@ final class SnapshotWriter {
     let quiet: Bool
     private var warned = false
 
-    init(output: ImageLocation, alpha: AlphaPlane?, metadata: ImageMetadata,
-         protected: [(identity: FileIdentity, role: String)], quiet: Bool) {
-        self.output = output; self.alpha = alpha; self.metadata = metadata
-        self.protected = protected; self.quiet = quiet
+    init(
+        output: ImageLocation, alpha: AlphaPlane?, metadata: ImageMetadata,
+        protected: [(identity: FileIdentity, role: String)], quiet: Bool
+    ) {
+        self.output = output
+        self.alpha = alpha
+        self.metadata = metadata
+        self.protected = protected
+        self.quiet = quiet
     }
 
     static func location(for output: ImageLocation, completed: Int, planned: Int) -> ImageLocation {
@@ -152,7 +169,9 @@ final class SnapshotWriter {
     }
 
     static func isSnapshotName(_ path: String, head: String, tail: String) -> Bool {
-        guard path.count >= head.count + tail.count + 4, path.hasPrefix(head), path.hasSuffix(tail) else { return false }
+        guard path.count >= head.count + tail.count + 4, path.hasPrefix(head), path.hasSuffix(tail) else {
+            return false
+        }
         let digits = path.dropFirst(head.count).dropLast(tail.count)
         return digits.count >= 4 && digits.allSatisfy { $0.isASCII && $0.isNumber }
     }

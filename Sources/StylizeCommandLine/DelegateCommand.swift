@@ -1,11 +1,12 @@
 import ArgumentParser
 import StyleKernel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `stylize delegate INPUT OUTPUT` (hidden): what share/delegates.xml runs for
@@ -48,8 +49,9 @@ struct DelegateCommand: ParsableCommand {
         case let e as StyleError: text = e.description
         default: text = StylizeCommand.message(for: error)
         }
-        return CommandFailure(text + " (nothing was written; convert's next message, about a security policy "
-            + "or a failed delegate, only reports that)")
+        return CommandFailure(
+            text + " (nothing was written; convert's next message, about a security policy "
+                + "or a failed delegate, only reports that)")
     }
 
     static func variable(_ name: String) -> String? {
@@ -61,8 +63,9 @@ struct DelegateCommand: ParsableCommand {
     /// The `stylize` command line for one delegate call.
     static func stylizeArguments(input: String, output: String, environment: (String) -> String?) throws -> [String] {
         guard let style = environment("STYLIZE_STYLE") else {
-            throw CommandFailure("STYLIZE_STYLE is not set: the stylize: delegate takes its style image from the "
-                + "environment, e.g. STYLIZE_STYLE=starry.png convert photo.jpg stylize:out.png")
+            throw CommandFailure(
+                "STYLIZE_STYLE is not set: the stylize: delegate takes its style image from the "
+                    + "environment, e.g. STYLIZE_STYLE=starry.png convert photo.jpg stylize:out.png")
         }
         var arguments = ["png:" + input, "-s", style, "--quiet"]
         if let iterations = environment("STYLIZE_ITERATIONS") { arguments += ["--iterations", iterations] }
@@ -77,13 +80,15 @@ struct DelegateCommand: ParsableCommand {
     /// plain temporary file (its "system:shred" policy does that), which leaves the format unknown.
     static func destination(of output: String) throws -> String {
         guard let target = linkTarget(output) else {
-            StandardError.line("stylize: warning: ImageMagick did not say which file it writes (no link at '\(output)'): "
-                + "writing PNG")
+            StandardError.line(
+                "stylize: warning: ImageMagick did not say which file it writes (no link at '\(output)'): "
+                    + "writing PNG")
             return "png:" + output
         }
         guard ImageLocation(target).format == nil, ImageLocation(target).outputFormat != nil else {
-            throw CommandFailure("cannot tell the image format of '\(target)': the stylize: delegate writes the "
-                + "format of the output's extension (stylize:out.jpg)")
+            throw CommandFailure(
+                "cannot tell the image format of '\(target)': the stylize: delegate writes the "
+                    + "format of the output's extension (stylize:out.jpg)")
         }
         return target
     }

@@ -24,7 +24,9 @@ enum EngineOptionFlags {
             let flag = argument.hasPrefix("--") ? argument.dropFirst(2) : ""
             let name = String(flag.prefix { $0 != "=" })
             guard !name.isEmpty, OptionTable.spec(named: name) != nil else {
-                out.append(argument); i += 1; continue
+                out.append(argument)
+                i += 1
+                continue
             }
             if flag.contains("=") {
                 out += ["--" + carrier, String(flag)]
@@ -33,7 +35,7 @@ enum EngineOptionFlags {
                 out += ["--" + carrier, name + "=" + arguments[i + 1]]
                 i += 2
             } else {
-                out += ["--" + carrier, name]   // no value: makeSettings says so
+                out += ["--" + carrier, name]  // no value: makeSettings says so
                 i += 1
             }
         }
@@ -42,8 +44,9 @@ enum EngineOptionFlags {
 
     /// The subcommands whose arguments are their own.
     static var otherCommands: Set<String> {
-        Set(StylizeCommand.configuration.subcommands.filter { $0 != RunCommand.self }
-            .compactMap { $0.configuration.commandName } + ["help"])
+        Set(
+            StylizeCommand.configuration.subcommands.filter { $0 != RunCommand.self }
+                .compactMap { $0.configuration.commandName } + ["help"])
     }
 
     /// The carried values by row name (a repeated flag: the last), or what is wrong with one.
@@ -68,7 +71,10 @@ enum EngineOptionFlags {
             var words = (spec.help + " (default: \(spec.defaultText))").split(separator: " ").map(String.init)
             // A flag too long for its field gets a line of its own, as ArgumentParser does.
             var line = flag.count < column - 1 ? flag + String(repeating: " ", count: column - flag.count) : ""
-            if line.isEmpty { lines.append(flag); line = String(repeating: " ", count: column) }
+            if line.isEmpty {
+                lines.append(flag)
+                line = String(repeating: " ", count: column)
+            }
             var filled = false
             while !words.isEmpty {
                 let word = words.removeFirst()

@@ -13,7 +13,8 @@ struct ModelCommand: ParsableCommand {
 struct ModelImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Convert VGG16/VGG19 weights (an ONNX file, or a torchvision .pth state dict) to the engine's .safetensors model.",
+        abstract:
+            "Convert VGG16/VGG19 weights (an ONNX file, or a torchvision .pth state dict) to the engine's .safetensors model.",
         discussion: """
             Accepts the default model's Keras VGG16 ONNX file, ONNX files exported from torchvision's \
             vgg16/vgg19, and torchvision state dicts such as vgg19-dcbb9e9d.pth and \
@@ -26,8 +27,9 @@ struct ModelImportCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The ONNX or .pth file.", valueName: "FILE"))
     var source: String
 
-    @Option(name: [.customShort("o"), .customLong("output")],
-            help: ArgumentHelp("The model file to write.", valueName: "FILE.safetensors"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("The model file to write.", valueName: "FILE.safetensors"))
     var output: String
 
     @Flag(help: "Print nothing but errors.")
@@ -38,8 +40,9 @@ struct ModelImportCommand: ParsableCommand {
         // The importer writes a temporary file and renames it over its path: give it the final
         // file a symlink leads to, and never a device or FIFO.
         guard case .file(let target) = try OutputTarget.resolve(output, what: "model file") else {
-            throw CommandFailure("model file '\(output)' is not a regular file (a device, FIFO or descriptor): "
-                + "give the name of a file to create or replace")
+            throw CommandFailure(
+                "model file '\(output)' is not a regular file (a device, FIFO or descriptor): "
+                    + "give the name of a file to create or replace")
         }
         try FileChecks.checkWritable(target, what: "model file")
         let summary = try ModelImporter.importModel(from: source, to: target)
@@ -69,8 +72,9 @@ struct ModelFetchCommand: ParsableCommand {
             the checksums.
             """)
 
-    @Option(name: [.customShort("o"), .customLong("output")],
-            help: ArgumentHelp("Write the model here instead of the user cache.", valueName: "FILE.safetensors"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("Write the model here instead of the user cache.", valueName: "FILE.safetensors"))
     var output: String?
 
     func run() throws {
@@ -82,12 +86,14 @@ struct ModelFetchCommand: ParsableCommand {
             try ModelFetch.makeDirectories(cache)
             requested = cache + "/" + ModelLocator.defaultFileName
         } else {
-            throw CommandFailure("no user cache directory: neither XDG_CACHE_HOME (absolute) nor HOME is set; "
-                + "set one, or name the model file with -o FILE")
+            throw CommandFailure(
+                "no user cache directory: neither XDG_CACHE_HOME (absolute) nor HOME is set; "
+                    + "set one, or name the model file with -o FILE")
         }
         guard case .file(let target) = try OutputTarget.resolve(requested, what: "model file") else {
-            throw CommandFailure("model file '\(requested)' is not a regular file (a device, FIFO or descriptor): "
-                + "give the name of a file to create or replace")
+            throw CommandFailure(
+                "model file '\(requested)' is not a regular file (a device, FIFO or descriptor): "
+                    + "give the name of a file to create or replace")
         }
         try FileChecks.checkWritable(target, what: "model file")
         try ModelFetch.run(output: target, downloadDirectory: (cache ?? ModelFetch.directory(of: target)) + "/download")
@@ -104,8 +110,10 @@ struct ModelInfoCommand: ParsableCommand {
         commandName: "info",
         abstract: "Describe a model: architecture, input convention, layers, source and licence.")
 
-    @Argument(help: ArgumentHelp("A .safetensors model, or an ONNX or .pth file that `model import` accepts. Default: the model stylize would use.",
-                                 valueName: "FILE"))
+    @Argument(
+        help: ArgumentHelp(
+            "A .safetensors model, or an ONNX or .pth file that `model import` accepts. Default: the model stylize would use.",
+            valueName: "FILE"))
     var file: String?
 
     func run() throws {
@@ -129,7 +137,7 @@ struct ModelInfoCommand: ParsableCommand {
             "convention:   \(c.order.rawValue.uppercased()), pixels x \(NumberFormat.c("%g", Double(c.scale))), mean \(list(c.mean)), std \(list(c.std))",
             "layers:       \(model.architecture.layerNames.joined(separator: " "))",
             "source:       \(model.metadata["source"] ?? "(not recorded)")",
-            "licence:      \(model.metadata["license"] ?? "(not recorded)")",
+            "licence:      \(model.metadata["license"] ?? "(not recorded)")"
         ]
         print(lines.joined(separator: "\n"))
     }

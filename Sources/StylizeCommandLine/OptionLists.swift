@@ -29,7 +29,9 @@ enum OptionLists {
         let option = "--style-blend"
         let weights = try entries(text, option: option).map { try weight($0, option: option) }
         guard weights.count == styleCount else {
-            throw CommandFailure("\(option): \(weights.count) weight\(weights.count == 1 ? "" : "s") for \(styleCount) style image\(styleCount == 1 ? "" : "s")")
+            throw CommandFailure(
+                "\(option): \(weights.count) weight\(weights.count == 1 ? "" : "s") for \(styleCount) style image\(styleCount == 1 ? "" : "s")"
+            )
         }
         guard weights.contains(where: { $0 > 0 }) else {
             throw CommandFailure("\(option): at least one weight must be above 0")

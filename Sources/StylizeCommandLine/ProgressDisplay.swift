@@ -26,7 +26,10 @@ final class ProgressDisplay {
 
     /// Ends the updating line so later messages start on their own line.
     func finish() {
-        if lineOpen { StandardError.write("\n"); lineOpen = false }
+        if lineOpen {
+            StandardError.write("\n")
+            lineOpen = false
+        }
     }
 
     static func describe(_ e: ProgressEvent) -> String {

@@ -41,54 +41,69 @@ struct RunCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Content image (file, FORMAT:file, or '-' for standard input).", valueName: "content"))
     var content: String
 
-    @Option(name: [.customShort("s"), .customLong("style")],
-            help: ArgumentHelp("Style image; repeat for several.", valueName: "style"))
+    @Option(
+        name: [.customShort("s"), .customLong("style")],
+        help: ArgumentHelp("Style image; repeat for several.", valueName: "style"))
     var styles: [String] = []
 
-    @Option(name: [.customShort("o"), .customLong("output")],
-            help: ArgumentHelp("Output image (file, FORMAT:file, or '-' / FORMAT:- for standard output, PNG by default).",
-                               valueName: "output"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp(
+            "Output image (file, FORMAT:file, or '-' / FORMAT:- for standard output, PNG by default).",
+            valueName: "output"))
     var output: String
 
-    @Option(name: .customLong("mask"),
-            help: ArgumentHelp("Region of a style: white takes it, black none, grey blends; once per -s, in their order. Where no mask covers, the content is kept.",
-                               valueName: "mask"))
+    @Option(
+        name: .customLong("mask"),
+        help: ArgumentHelp(
+            "Region of a style: white takes it, black none, grey blends; once per -s, in their order. Where no mask covers, the content is kept.",
+            valueName: "mask"))
     var masks: [String] = []
 
-    @Option(name: .customLong("style-blend"),
-            help: ArgumentHelp("Blend weights of the style images, one per -s (w1,w2,…; normalised). Default: equal.",
-                               valueName: "w1,w2,…"))
+    @Option(
+        name: .customLong("style-blend"),
+        help: ArgumentHelp(
+            "Blend weights of the style images, one per -s (w1,w2,…; normalised). Default: equal.",
+            valueName: "w1,w2,…"))
     var styleBlend: String?
 
     // The engine's options: the option table's rows, carried here by EngineOptionFlags (each
     // `--NAME VALUE` of a row becomes `--engine-option NAME=VALUE`); listed in --help by StylizeCommand.
-    @Option(name: .customLong(EngineOptionFlags.carrier), parsing: .unconditionalSingleValue,
-            help: ArgumentHelp(visibility: .private))
+    @Option(
+        name: .customLong(EngineOptionFlags.carrier), parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(visibility: .private))
     var engineOptions: [String] = []
 
     @Option(help: ArgumentHelp("Model file (.safetensors). Default: see below.", valueName: "PATH"))
     var model: String?
 
-    @Option(help: ArgumentHelp("Write a JSON report (loss terms, iterations, timing, model, size) to FILE "
-                               + "('-': standard output), only together with the output (FILE is checked before the run).",
-                               valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Write a JSON report (loss terms, iterations, timing, model, size) to FILE "
+                + "('-': standard output), only together with the output (FILE is checked before the run).",
+            valueName: "FILE"))
     var report: String?
 
     @Flag(help: "Show progress on standard error (scale, iteration, loss terms, elapsed time, ETA).")
     var progress = false
 
-    @Option(name: .customLong("save-every"),
-            parsing: .unconditional,
-            help: ArgumentHelp("Every N iterations, save the current image next to the output as OUTPUT-NAME.iterNNNN.EXT.",
-                               valueName: "N"))
+    @Option(
+        name: .customLong("save-every"),
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Every N iterations, save the current image next to the output as OUTPUT-NAME.iterNNNN.EXT.",
+            valueName: "N"))
     var saveEvery: Int?
 
     @Flag(help: "Print nothing but errors (overrides --progress).")
     var quiet = false
 
     // An I/O option, not an engine option (the engine never sees files): not in the option table.
-    @Flag(name: .customLong("accept-damaged"),
-          help: "Use what ImageMagick can read of a damaged image (a truncated JPEG's missing part is grey) instead of refusing it.")
+    @Flag(
+        name: .customLong("accept-damaged"),
+        help:
+            "Use what ImageMagick can read of a damaged image (a truncated JPEG's missing part is grey) instead of refusing it."
+    )
     var acceptDamaged = false
 
     mutating func validate() throws {

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import StyleKernel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Where a run writes (the image, the report, the snapshots), resolved and checked before the
 /// run against each other and against the inputs, as files (`FileIdentity`: device and inode,
@@ -43,8 +44,10 @@ struct RunOutputs {
         }
         let imageIdentity = FileIdentity.of(image)
         let reportIdentity = report.flatMap(FileIdentity.of)
-        let outputs = [(imageIdentity, "output '\(s.output.spec)'"),
-                       (reportIdentity, "--report '\(s.report ?? "")'")]
+        let outputs = [
+            (imageIdentity, "output '\(s.output.spec)'"),
+            (reportIdentity, "--report '\(s.report ?? "")'")
+        ]
         for case let (identity?, role) in outputs where identity.isFile {
             if let input = inputFiles.first(where: { $0.identity == identity }) {
                 throw CommandFailure("\(role) is the \(input.role): stylize does not replace its inputs")
@@ -59,8 +62,9 @@ struct RunOutputs {
                 sameStream = false
             }
             if path == "-" && sameStream {
-                throw CommandFailure("--report - writes to standard output, where the image goes: "
-                    + "name a file for the report")
+                throw CommandFailure(
+                    "--report - writes to standard output, where the image goes: "
+                        + "name a file for the report")
             }
             // Two writes to one file or stream would leave one inside or after the other; a
             // character device written by name twice (/dev/null) loses nothing.
@@ -78,14 +82,17 @@ struct RunOutputs {
         if s.saveEvery > 0 {
             for candidate in SnapshotWriter.existingNames(for: s.output) {
                 guard let target = try? OutputTarget.resolve(candidate, what: "snapshot"),
-                      let identity = FileIdentity.of(target),
-                      let hit = protected.first(where: { $0.identity == identity }) else { continue }
-                throw CommandFailure("--save-every would replace the \(hit.role) with the snapshot '\(candidate)': "
-                    + "choose another output name")
+                    let identity = FileIdentity.of(target),
+                    let hit = protected.first(where: { $0.identity == identity })
+                else { continue }
+                throw CommandFailure(
+                    "--save-every would replace the \(hit.role) with the snapshot '\(candidate)': "
+                        + "choose another output name")
             }
             if case .name(let name)? = reportIdentity?.key, SnapshotWriter.isSnapshotName(name, for: s.output) {
-                throw CommandFailure("--save-every would replace the report '\(s.report ?? "")' with a snapshot: "
-                    + "choose another report name")
+                throw CommandFailure(
+                    "--save-every would replace the report '\(s.report ?? "")' with a snapshot: "
+                        + "choose another report name")
             }
         }
         return RunOutputs(image: image, report: report, protected: protected)

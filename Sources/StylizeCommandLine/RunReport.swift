@@ -18,8 +18,12 @@ struct RunReport {
     var stages: [StageSummary]
 
     init(result: StylizeResult, model: String) {
-        loss = result.loss; iterations = result.iterations; seconds = result.seconds
-        self.model = model; width = result.image.width; height = result.image.height
+        loss = result.loss
+        iterations = result.iterations
+        seconds = result.seconds
+        self.model = model
+        width = result.image.width
+        height = result.image.height
         stages = result.stages
     }
 
@@ -50,10 +54,12 @@ struct RunReport {
     }
 
     static func json(_ stage: StageSummary) -> String {
-        let tiles = stage.tiles.map { t in
-            "{\"width\": \(t.width), \"height\": \(t.height), \"x\": \(t.xs), \"y\": \(t.ys)}"
-        } ?? "null"
-        return "{\"width\": \(stage.width), \"height\": \(stage.height), \"iterations\": \(stage.iterations), \"tiles\": \(tiles)}"
+        let tiles =
+            stage.tiles.map { t in
+                "{\"width\": \(t.width), \"height\": \(t.height), \"x\": \(t.xs), \"y\": \(t.ys)}"
+            } ?? "null"
+        return
+            "{\"width\": \(stage.width), \"height\": \(stage.height), \"iterations\": \(stage.iterations), \"tiles\": \(tiles)}"
     }
 
     /// JSON has no NaN or infinity: those become null.

@@ -1,12 +1,13 @@
 import ArgumentParser
 internal import CSignalCleanup
 import StyleKernel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The `stylize` program's entry: the executable target (Sources/magick-delegate) is only a call
@@ -47,7 +48,8 @@ struct StylizeCommand: ParsableCommand {
         // `stylize --help` shows the options of the default command, which is what users want.
         if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
             print(stylizeHelp)
-            print("""
+            print(
+                """
 
                 OTHER COMMANDS:
                   stylize model fetch     Download and convert the default model into the user cache

@@ -61,7 +61,9 @@ extension RunCommand {
             }
         }
         guard masks.isEmpty || masks.count == styles.count else {
-            throw CommandFailure("--mask: \(masks.count) mask\(masks.count == 1 ? "" : "s") for \(styles.count) style image\(styles.count == 1 ? "" : "s"); give one --mask per -s, in the same order")
+            throw CommandFailure(
+                "--mask: \(masks.count) mask\(masks.count == 1 ? "" : "s") for \(styles.count) style image\(styles.count == 1 ? "" : "s"); give one --mask per -s, in the same order"
+            )
         }
         if let styleBlend {
             o.styleBlend = try OptionLists.styleBlend(styleBlend, styleCount: styles.count)
@@ -74,7 +76,6 @@ extension RunCommand {
         } catch let error as StyleError {
             throw CommandFailure(error.description)
         }
-
 
         let outputLocation = ImageLocation(output)
         guard !(outputLocation.isStandardStream && saveEvery != nil) else {

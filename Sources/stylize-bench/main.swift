@@ -1,3 +1,7 @@
+import COpenBLAS
+
+@testable import StyleKernel
+
 // stylize-bench: timings of the StyleKernel engine for `make bench` (bench/run.py drives it).
 //   stylize-bench network  --size N [--threads T] [--repeats R] [--algorithm auto|im2col|winograd]
 //                          [--keep-weights 0|1] [--depth conv5_1]
@@ -9,10 +13,8 @@
 // Internal API (NetworkWorkspace, StyleObjective) is reached with @testable, so `make bench` builds
 // this in the tests' configuration (-enable-testing, .build-test), never in the product's.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import COpenBLAS
-@testable import StyleKernel
 
 func fail(_ message: String) -> Never {
     fputs("stylize-bench: \(message)\n", stderr)
@@ -78,12 +80,18 @@ func readPPM(_ path: String) -> PlanarImage {
     var pos = 0
     func token() -> String {
         while pos < bytes.count {
-            if bytes[pos] == UInt8(ascii: "#") { while pos < bytes.count && bytes[pos] != 10 { pos += 1 } }
-            else if bytes[pos] == 32 || bytes[pos] == 10 || bytes[pos] == 13 || bytes[pos] == 9 { pos += 1 }
-            else { break }
+            if bytes[pos] == UInt8(ascii: "#") {
+                while pos < bytes.count && bytes[pos] != 10 { pos += 1 }
+            } else if bytes[pos] == 32 || bytes[pos] == 10 || bytes[pos] == 13 || bytes[pos] == 9 {
+                pos += 1
+            } else {
+                break
+            }
         }
         let start = pos
-        while pos < bytes.count && !(bytes[pos] == 32 || bytes[pos] == 10 || bytes[pos] == 13 || bytes[pos] == 9) { pos += 1 }
+        while pos < bytes.count && !(bytes[pos] == 32 || bytes[pos] == 10 || bytes[pos] == 13 || bytes[pos] == 9) {
+            pos += 1
+        }
         return String(decoding: bytes[start..<pos], as: UTF8.self)
     }
     guard token() == "P6", let w = Int(token()), let h = Int(token()), token() == "255" else {
@@ -110,16 +118,17 @@ func writePPM(_ image: PlanarImage, _ path: String) {
 }
 
 func json(_ pairs: [(String, Any)]) -> String {
-    "{" + pairs.map { key, value in
-        let v: String
-        switch value {
-        case let s as String: v = "\"\(s)\""
-        case let d as Double: v = d.isFinite ? "\(d)" : "null"
-        case let a as [Double]: v = "[" + a.map { "\($0)" }.joined(separator: ", ") + "]"
-        default: v = "\(value)"
-        }
-        return "\"\(key)\": \(v)"
-    }.joined(separator: ", ") + "}"
+    "{"
+        + pairs.map { key, value in
+            let v: String
+            switch value {
+            case let s as String: v = "\"\(s)\""
+            case let d as Double: v = d.isFinite ? "\(d)" : "null"
+            case let a as [Double]: v = "[" + a.map { "\($0)" }.joined(separator: ", ") + "]"
+            default: v = "\(value)"
+            }
+            return "\"\(key)\": \(v)"
+        }.joined(separator: ", ") + "}"
 }
 
 let threads = int("threads", Parallel.availableCores)
@@ -146,8 +155,10 @@ case "network", "profile":
         transformed = TransformedWeights(network: network, parallel: parallel, precision: precision)
         transformed!.keep(for: .init(network: network, height: size, width: size, depth: depth), budget: Int.max)
     }
-    let ws = orFail(try NetworkWorkspace(network: network, height: size, width: size, depth: depth, parallel: parallel,
-                                         precision: precision, transformed: transformed))
+    let ws = orFail(
+        try NetworkWorkspace(
+            network: network, height: size, width: size, depth: depth, parallel: parallel,
+            precision: precision, transformed: transformed))
     switch flags["algorithm"] ?? "auto" {
     case "auto": break
     case "im2col": ws.convAlgorithm = .im2col
@@ -163,11 +174,12 @@ case "network", "profile":
     func iteration() {
         ws.forward(x)
         g.withUnsafeMutableBufferPointer { gp in
-            ws.backward(inject: { name, grad, shape in
-                guard name == deepestName else { return }
-                let f = ws.output(of: name)!
-                for i in 0..<shape.count { grad[i] += f[i] * 1e-3 }
-            }, inputGradient: gp.baseAddress!)
+            ws.backward(
+                inject: { name, grad, shape in
+                    guard name == deepestName else { return }
+                    let f = ws.output(of: name)!
+                    for i in 0..<shape.count { grad[i] += f[i] * 1e-3 }
+                }, inputGradient: gp.baseAddress!)
         }
     }
     if command == "profile" {
@@ -185,11 +197,14 @@ case "network", "profile":
         times.append(now() - t0)
     }
     times.sort()
-    print(json([("command", "network"), ("size", size), ("threads", threads),
-                ("algorithm", flags["algorithm"] ?? "auto"), ("kernels", Conv3x3.kernelSet),
-                ("precision", precision.rawValue),
-                ("seconds", times[times.count / 2]), ("min_seconds", times[0]), ("all", times),
-                ("peak_rss_mb", peakRSSMegabytes())]))
+    print(
+        json([
+            ("command", "network"), ("size", size), ("threads", threads),
+            ("algorithm", flags["algorithm"] ?? "auto"), ("kernels", Conv3x3.kernelSet),
+            ("precision", precision.rawValue),
+            ("seconds", times[times.count / 2]), ("min_seconds", times[0]), ("all", times),
+            ("peak_rss_mb", peakRSSMegabytes())
+        ]))
 
 case "stylize":
     guard let contentPath = flags["content"], let stylePath = flags["style"] else { fail("--content and --style") }
@@ -231,11 +246,14 @@ case "stylize":
             perScale[event.width, default: 0] += 1
             scaleEnd[event.width] = event.elapsed
             if let targetLoss, secondsToTarget == nil, event.scale == event.scales,
-               event.loss.total <= targetLoss {
+                event.loss.total <= targetLoss
+            {
                 secondsToTarget = event.elapsed
             }
             if flags["verbose"] != nil {
-                fputs("\(event.width)px it \(event.iteration) loss \(event.loss.total) content \(event.loss.content) t \(event.elapsed)\n", stderr)
+                fputs(
+                    "\(event.width)px it \(event.iteration) loss \(event.loss.total) content \(event.loss.content) t \(event.elapsed)\n",
+                    stderr)
             }
             return true
         }
@@ -264,8 +282,9 @@ case "stylize":
             let shape = ws.shape(of: name)!
             var g = [Float](repeating: 0, count: shape.channels * shape.channels)
             g.withUnsafeMutableBufferPointer {
-                Gram.compute(features: ws.output(of: name)!, channels: shape.channels, positions: shape.plane,
-                             scale: 1, gram: $0.baseAddress!)
+                Gram.compute(
+                    features: ws.output(of: name)!, channels: shape.channels, positions: shape.plane,
+                    scale: 1, gram: $0.baseAddress!)
             }
             grams[name] = g
         }
@@ -275,8 +294,10 @@ case "stylize":
     for name in tutorial.contentLayers {
         features[name] = Array(UnsafeBufferPointer(start: ws.output(of: name)!, count: ws.shape(of: name)!.count))
     }
-    let objective = orFail(try StyleObjective(workspace: ws, options: tutorial, convention: model.convention,
-                                   contentFeatures: features, styleGrams: grams))
+    let objective = orFail(
+        try StyleObjective(
+            workspace: ws, options: tutorial, convention: model.convention,
+            contentFeatures: features, styleGrams: grams))
     let terms = orFail(try model.convention.toModel(result.image)).withUnsafeBufferPointer {
         objective.evaluate($0.baseAddress!, gradient: nil)
     }
@@ -286,14 +307,17 @@ case "stylize":
         previous = scaleEnd[w]!
         return "\(w)px:\(perScale[w]!)it/\(Double(Int(t * 10)) / 10)s"
     }.joined(separator: " ")
-    print(json([("command", "stylize"), ("size", options.size), ("width", w), ("height", h),
-                ("threads", threads), ("objective", options.objective.rawValue),
-                ("scales", options.scales), ("iterations", options.iterations),
-                ("iterations_run", result.iterations), ("per_scale", scales),
-                ("seconds", seconds), ("engine_loss", result.loss.total),
-                ("tutorial_loss", terms.total), ("tutorial_content", terms.content),
-                ("tutorial_style", terms.style), ("peak_rss_mb", stylizeRSS),
-                ("seconds_to_target", secondsToTarget ?? Double.nan)]))
+    print(
+        json([
+            ("command", "stylize"), ("size", options.size), ("width", w), ("height", h),
+            ("threads", threads), ("objective", options.objective.rawValue),
+            ("scales", options.scales), ("iterations", options.iterations),
+            ("iterations_run", result.iterations), ("per_scale", scales),
+            ("seconds", seconds), ("engine_loss", result.loss.total),
+            ("tutorial_loss", terms.total), ("tutorial_content", terms.content),
+            ("tutorial_style", terms.style), ("peak_rss_mb", stylizeRSS),
+            ("seconds_to_target", secondsToTarget ?? Double.nan)
+        ]))
 
 default:
     fail("unknown command \(command)")
@@ -306,7 +330,8 @@ extension NetworkWorkspace {
         var totals: [String: Double] = [:]
         var order: [String] = []
         func timed(_ key: String, _ body: () -> Void) {
-            let t0 = now(); body()
+            let t0 = now()
+            body()
             if totals[key] == nil { order.append(key) }
             totals[key, default: 0] += (now() - t0) / Double(iterations)
         }
@@ -319,15 +344,17 @@ extension NetworkWorkspace {
                 switch stage.op {
                 case .pool:
                     timed("fwd pool") {
-                        Pool2x2.forward(network.pooling, input: src, channels: srcShape.channels,
-                                        height: srcShape.height, width: srcShape.width,
-                                        output: stage.output.pointer, parallel: parallel)
+                        Pool2x2.forward(
+                            network.pooling, input: src, channels: srcShape.channels,
+                            height: srcShape.height, width: srcShape.width,
+                            output: stage.output.pointer, parallel: parallel)
                     }
                 case .conv(let i):
                     let algorithm = network.layers[i].forward.algorithm(height: srcShape.height, width: srcShape.width)
                     timed("fwd \(network.layers[i].name) \(algorithm) + relu") {
-                        convolveForward(layer: i, input: src, height: srcShape.height, width: srcShape.width,
-                                        output: stage.output.pointer)
+                        convolveForward(
+                            layer: i, input: src, height: srcShape.height, width: srcShape.width,
+                            output: stage.output.pointer)
                     }
                 }
                 src = UnsafePointer(stage.output.pointer)
@@ -344,14 +371,16 @@ extension NetworkWorkspace {
                     let layer = network.layers[i]
                     let algorithm = layer.backward.algorithm(height: stage.shape.height, width: stage.shape.width)
                     timed("bwd relu + \(layer.name) \(algorithm)") {
-                        convolveBackward(layer: i, gradient: g, activation: stage.output.pointer, shape: stage.shape,
-                                         target: target)
+                        convolveBackward(
+                            layer: i, gradient: g, activation: stage.output.pointer, shape: stage.shape,
+                            target: target)
                     }
                 case .pool:
                     timed("bwd pool") {
-                        Pool2x2.backward(network.pooling, input: belowOutput, channels: below.channels,
-                                         height: below.height, width: below.width, outputGradient: g,
-                                         inputGradient: target, parallel: parallel)
+                        Pool2x2.backward(
+                            network.pooling, input: belowOutput, channels: below.channels,
+                            height: below.height, width: below.width, outputGradient: g,
+                            inputGradient: target, parallel: parallel)
                     }
                 }
                 swap(&g, &n)
@@ -359,7 +388,9 @@ extension NetworkWorkspace {
         }
         let total = totals.values.reduce(0, +)
         func pad(_ s: String) -> String { s + String(repeating: " ", count: max(0, 28 - s.count)) }
-        func ms(_ t: Double) -> String { String(Int((t * 1e4).rounded())) .count > 0 ? "\(Double(Int((t * 1e4).rounded())) / 10) ms" : "" }
+        func ms(_ t: Double) -> String {
+            String(Int((t * 1e4).rounded())).count > 0 ? "\(Double(Int((t * 1e4).rounded())) / 10) ms" : ""
+        }
         var lines: [String] = []
         for key in order {
             let t = totals[key]!

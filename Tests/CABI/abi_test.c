@@ -32,26 +32,29 @@
 /* Atomic: checks also run on the worker threads of the parallel-context tests (TSan). */
 static _Atomic int passed, failed;
 
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (cond) {                                                                       \
-            passed++;                                                                     \
-        } else {                                                                          \
-            failed++;                                                                     \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);               \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-        }                                                                                 \
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        if (cond) {                                                                                          \
+            passed++;                                                                                        \
+        } else {                                                                                             \
+            failed++;                                                                                        \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                  \
+            fprintf(stderr, __VA_ARGS__);                                                                    \
+            fputc('\n', stderr);                                                                             \
+        }                                                                                                    \
     } while (0)
 
-#define CHECK_EQ_INT(a, b) CHECK((long long)(a) == (long long)(b), "%lld != %lld", (long long)(a), (long long)(b))
+#define CHECK_EQ_INT(a, b)                                                                                   \
+    CHECK((long long)(a) == (long long)(b), "%lld != %lld", (long long)(a), (long long)(b))
 
 /* The last message (of `ctx`, or the thread's for NULL) contains `text`. */
-#define CHECK_MESSAGE(ctx, text) \
-    CHECK(strstr(sf_last_error_message(ctx), text) != NULL, "message lacks \"%s\": %s", text, sf_last_error_message(ctx))
+#define CHECK_MESSAGE(ctx, text)                                                                             \
+    CHECK(strstr(sf_last_error_message(ctx), text) != NULL, "message lacks \"%s\": %s", text,                \
+          sf_last_error_message(ctx))
 /* ... and does not. */
-#define CHECK_NO_MESSAGE(ctx, text) \
-    CHECK(strstr(sf_last_error_message(ctx), text) == NULL, "message has \"%s\": %s", text, sf_last_error_message(ctx))
+#define CHECK_NO_MESSAGE(ctx, text)                                                                          \
+    CHECK(strstr(sf_last_error_message(ctx), text) == NULL, "message has \"%s\": %s", text,                  \
+          sf_last_error_message(ctx))
 
 static double now(void) {
     struct timespec t;
@@ -98,7 +101,9 @@ static buffer make_picture(uint32_t w, uint32_t h, int format, int kind) {
             if (kind == 0) {
                 p[0] = (unsigned char)(255 * x / (w - 1));
                 p[1] = (unsigned char)(255 * y / (h - 1));
-                p[2] = (unsigned char)(((x - w / 2) * (x - w / 2) + (y - h / 2) * (y - h / 2) < w * w / 9) ? 230 : 40);
+                p[2] =
+                    (unsigned char)(((x - w / 2) * (x - w / 2) + (y - h / 2) * (y - h / 2) < w * w / 9) ? 230
+                                                                                                        : 40);
             } else {
                 int band = ((x + 2 * y) / 4) % 3;
                 p[0] = band == 0 ? 220 : 30;
@@ -139,9 +144,11 @@ static void test_layout(void) {
     CHECK_EQ_INT(SF_NUMERICAL, 6);
     CHECK_EQ_INT(SF_OUT_OF_MEMORY, 7);
     CHECK_EQ_INT(SF_INTERNAL, 8);
-    const char *names[] = {"SF_OK", "SF_INVALID_ARGUMENT", "SF_MODEL_NOT_FOUND", "SF_INVALID_MODEL", "SF_IO",
-                           "SF_CANCELLED", "SF_NUMERICAL", "SF_OUT_OF_MEMORY", "SF_INTERNAL"};
-    for (int i = 0; i <= 8; i++) CHECK(strcmp(sf_status_name(i), names[i]) == 0, "name of %d: %s", i, sf_status_name(i));
+    const char *names[] = {"SF_OK",      "SF_INVALID_ARGUMENT", "SF_MODEL_NOT_FOUND", "SF_INVALID_MODEL",
+                           "SF_IO",      "SF_CANCELLED",        "SF_NUMERICAL",       "SF_OUT_OF_MEMORY",
+                           "SF_INTERNAL"};
+    for (int i = 0; i <= 8; i++)
+        CHECK(strcmp(sf_status_name(i), names[i]) == 0, "name of %d: %s", i, sf_status_name(i));
     CHECK(strcmp(sf_status_name(-1), "SF_UNKNOWN_STATUS") == 0, "%s", sf_status_name(-1));
     CHECK(strcmp(sf_status_name(9), "SF_UNKNOWN_STATUS") == 0, "%s", sf_status_name(9));
 
@@ -300,7 +307,8 @@ static void test_options(void) {
     CHECK_EQ_INT(sf_options_init((sf_options *)older, 104), SF_OK);
     CHECK_EQ_INT(sf_options_set((sf_options *)older, "work-size", "256"), SF_OK);
     CHECK_EQ_INT(sf_options_set((sf_options *)older, "colors", "luminance"), SF_INVALID_ARGUMENT);
-    CHECK_EQ_INT(sf_options_set((sf_options *)older, "style-scale", "1"), SF_OK); /* the default: nothing to write */
+    CHECK_EQ_INT(sf_options_set((sf_options *)older, "style-scale", "1"),
+                 SF_OK); /* the default: nothing to write */
     CHECK(older[104] == 0xEE && older[104 + 7] == 0xEE, "bytes beyond a 104-byte struct untouched");
 
     /* A newer caller's larger struct: the known part filled, the rest zeroed. */
@@ -327,7 +335,7 @@ static void test_options(void) {
     CHECK_EQ_INT(sf_output_size(&o, 1000, 999, &w, &h), SF_OK);
     CHECK(w == 1000 && h == 999, "%ux%u", w, h);
     CHECK_EQ_INT(sf_output_size(&o, SF_MAX_RESULT_SIDE + 1, 10, &w, &h), SF_INVALID_ARGUMENT);
-    CHECK_EQ_INT(sf_output_size(&o, 10, 15, &w, &h), SF_INVALID_ARGUMENT);   /* under 16 */
+    CHECK_EQ_INT(sf_output_size(&o, 10, 15, &w, &h), SF_INVALID_ARGUMENT); /* under 16 */
     CHECK_EQ_INT(sf_output_size(&o, 0, 100, &w, &h), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_output_size(&o, 100, 0, &w, &h), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_output_size(&o, UINT32_MAX, UINT32_MAX, &w, &h), SF_INVALID_ARGUMENT);
@@ -342,8 +350,10 @@ static void test_options(void) {
     CHECK_EQ_INT(sf_output_size(&o, 100, SF_MAX_IMAGE_SIDE + 1, &w, &h), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS / SF_MAX_IMAGE_SIDE + 1, &w, &h),
                  SF_INVALID_ARGUMENT);
-    CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS / SF_MAX_IMAGE_SIDE, &w, &h), SF_OK);
-    CHECK(w == 512 && h == 512 * (SF_MAX_IMAGE_PIXELS / SF_MAX_IMAGE_SIDE) / SF_MAX_IMAGE_SIDE, "%ux%u", w, h);
+    CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS / SF_MAX_IMAGE_SIDE, &w, &h),
+                 SF_OK);
+    CHECK(w == 512 && h == 512 * (SF_MAX_IMAGE_PIXELS / SF_MAX_IMAGE_SIDE) / SF_MAX_IMAGE_SIDE, "%ux%u", w,
+          h);
     CHECK_EQ_INT(sf_output_size(&o, SF_MAX_IMAGE_SIDE, 1, &w, &h), SF_OK); /* the longest side at the limit */
     CHECK(w == 512 && h == 1, "%ux%u", w, h);
     o.max_size = 0;
@@ -357,21 +367,37 @@ static void test_options(void) {
 
 /* Every field of sf_options (the header's layout) and, for the fields appended after the first
  * ABI 1 header's 88 bytes, its option name and a value other than the default. */
-#define FIELD(f, name, value) {offsetof(sf_options, f), sizeof(((sf_options *)0)->f), #f, name, value}
+#define FIELD(f, name, value)                                                                                \
+    { offsetof(sf_options, f), sizeof(((sf_options *)0)->f), #f, name, value }
 static const struct {
     size_t offset, size;
     const char *field, *name, *value;
 } option_fields[] = {
-    FIELD(struct_size, NULL, NULL), FIELD(iterations, "iterations", "9"), FIELD(optimizer, "optimizer", "adam"),
-    FIELD(learning_rate, "lr", "0.5"), FIELD(content_weight, "content-weight", "2"),
-    FIELD(style_weight, "style-weight", "1e3"), FIELD(tv_weight, "tv-weight", "3"),
-    FIELD(content_layers, "content-layers", "conv3_1"), FIELD(style_layers, "style-layers", "conv1_1"),
-    FIELD(pooling, "pooling", "avg"), FIELD(init, "init", "random"), FIELD(init_image, NULL, NULL),
-    FIELD(seed, "seed", "5"), FIELD(scales, "scales", "3"), FIELD(objective, "objective", "tutorial"),
-    FIELD(max_size, "size", "300"), FIELD(threads, "threads", "1"), FIELD(work_size, "work-size", "256"),
-    FIELD(padding, "padding", "zero"), FIELD(max_memory, "max-memory", "2G"),
-    FIELD(style_scale, "style-scale", "2"), FIELD(colors, "colors", "luminance"), FIELD(masks, NULL, NULL),
-    FIELD(normalize_gradients, "normalize-gradients", "on"), FIELD(preconditioner, "preconditioner", "none"),
+    FIELD(struct_size, NULL, NULL),
+    FIELD(iterations, "iterations", "9"),
+    FIELD(optimizer, "optimizer", "adam"),
+    FIELD(learning_rate, "lr", "0.5"),
+    FIELD(content_weight, "content-weight", "2"),
+    FIELD(style_weight, "style-weight", "1e3"),
+    FIELD(tv_weight, "tv-weight", "3"),
+    FIELD(content_layers, "content-layers", "conv3_1"),
+    FIELD(style_layers, "style-layers", "conv1_1"),
+    FIELD(pooling, "pooling", "avg"),
+    FIELD(init, "init", "random"),
+    FIELD(init_image, NULL, NULL),
+    FIELD(seed, "seed", "5"),
+    FIELD(scales, "scales", "3"),
+    FIELD(objective, "objective", "tutorial"),
+    FIELD(max_size, "size", "300"),
+    FIELD(threads, "threads", "1"),
+    FIELD(work_size, "work-size", "256"),
+    FIELD(padding, "padding", "zero"),
+    FIELD(max_memory, "max-memory", "2G"),
+    FIELD(style_scale, "style-scale", "2"),
+    FIELD(colors, "colors", "luminance"),
+    FIELD(masks, NULL, NULL),
+    FIELD(normalize_gradients, "normalize-gradients", "on"),
+    FIELD(preconditioner, "preconditioner", "none"),
 };
 #define OPTION_FIELDS (sizeof option_fields / sizeof option_fields[0])
 
@@ -424,8 +450,8 @@ static void test_struct_sizes(void) {
         for (size_t k = 1; k < OPTION_FIELDS; k++) {
             size_t at = option_fields[k].offset, n = option_fields[k].size;
             if (at + n <= size) {
-                CHECK(memcmp(b + at, (const unsigned char *)&reference + at, n) == 0, "struct_size %zu: %s not the default",
-                      size, option_fields[k].field);
+                CHECK(memcmp(b + at, (const unsigned char *)&reference + at, n) == 0,
+                      "struct_size %zu: %s not the default", size, option_fields[k].field);
             } else if (at < size) {
                 int zero = 1;
                 for (size_t i = at; i < size; i++) zero &= b[i] == 0;
@@ -440,22 +466,25 @@ static void test_struct_sizes(void) {
             memcpy(before, o, size);
             int rc = sf_options_set(o, option_fields[k].name, option_fields[k].value);
             if (at + n <= size) {
-                CHECK(rc == SF_OK, "struct_size %zu: %s=%s: %s", size, option_fields[k].name, option_fields[k].value,
-                      sf_last_error_message(NULL));
-                CHECK(memcmp(before + at, b + at, n) != 0, "struct_size %zu: %s not written", size, option_fields[k].field);
+                CHECK(rc == SF_OK, "struct_size %zu: %s=%s: %s", size, option_fields[k].name,
+                      option_fields[k].value, sf_last_error_message(NULL));
+                CHECK(memcmp(before + at, b + at, n) != 0, "struct_size %zu: %s not written", size,
+                      option_fields[k].field);
             } else {
-                CHECK(rc == SF_INVALID_ARGUMENT, "struct_size %zu: %s set beyond the struct", size, option_fields[k].name);
+                CHECK(rc == SF_INVALID_ARGUMENT, "struct_size %zu: %s set beyond the struct", size,
+                      option_fields[k].name);
                 CHECK(memcmp(before, o, size) == 0, "struct_size %zu: a refused %s changed the struct", size,
                       option_fields[k].name);
             }
-            CHECK(sentinel_intact(o, size), "struct_size %zu: sf_options_set(%s) wrote past it", size, option_fields[k].name);
+            CHECK(sentinel_intact(o, size), "struct_size %zu: sf_options_set(%s) wrote past it", size,
+                  option_fields[k].name);
         }
         CHECK(sf_options_parse(o, "iterations=5 threads=2") == SF_OK, "struct_size %zu: parse", size);
         CHECK(o->iterations == 5 && o->threads == 2, "struct_size %zu: parse", size);
         uint32_t w = 0, h = 0;
         o->max_size = 32;
-        CHECK(sf_output_size(o, 100, 50, &w, &h) == SF_OK && w == 32 && h == 16, "struct_size %zu: output size %ux%u",
-              size, w, h);
+        CHECK(sf_output_size(o, 100, 50, &w, &h) == SF_OK && w == 32 && h == 16,
+              "struct_size %zu: output size %ux%u", size, w, h);
         CHECK(sentinel_intact(o, size), "struct_size %zu: written past it", size);
     }
     munmap(g.pages, 2 * g.page);
@@ -478,7 +507,8 @@ static void expect_refused(sf_options *o, const char *name, const char *value, c
     CHECK_EQ_INT(sf_options_set(o, name, value), SF_INVALID_ARGUMENT);
     const char *m = sf_last_error_message(NULL);
     CHECK(strstr(m, name) != NULL, "%s=%s: message does not name the option: %s", name, value, m);
-    CHECK(accepted == NULL || strstr(m, accepted) != NULL, "%s=%s: message lacks \"%s\": %s", name, value, accepted, m);
+    CHECK(accepted == NULL || strstr(m, accepted) != NULL, "%s=%s: message lacks \"%s\": %s", name, value,
+          accepted, m);
     CHECK(memcmp(&before, o, sizeof before) == 0, "%s=%s changed the options", name, value);
 }
 
@@ -489,8 +519,10 @@ static void test_option_table(void) {
     for (size_t i = 0; i < count; i++) {
         sf_option_description s = describe(i);
         if (strcmp(s.name, "size") != 0) continue;
-        CHECK(s.has_minimum && s.minimum == SF_MIN_RESULT_SIDE, "size minimum %g, header %u", s.minimum, SF_MIN_RESULT_SIDE);
-        CHECK(s.has_maximum && s.maximum == SF_MAX_RESULT_SIDE, "size maximum %g, header %u", s.maximum, SF_MAX_RESULT_SIDE);
+        CHECK(s.has_minimum && s.minimum == SF_MIN_RESULT_SIDE, "size minimum %g, header %u", s.minimum,
+              SF_MIN_RESULT_SIDE);
+        CHECK(s.has_maximum && s.maximum == SF_MAX_RESULT_SIDE, "size maximum %g, header %u", s.maximum,
+              SF_MAX_RESULT_SIDE);
     }
     sf_option_description d;
     memset(&d, 0, sizeof d);
@@ -513,7 +545,8 @@ static void test_option_table(void) {
     for (size_t i = 0; i < count; i++) {
         d = describe(i);
         const char *n = d.name;
-        CHECK(n && *n && d.default_value && d.choices && d.accepted && d.help && *d.help && d.type_name, "option %zu", i);
+        CHECK(n && *n && d.default_value && d.choices && d.accepted && d.help && *d.help && d.type_name,
+              "option %zu", i);
         if (!n) continue;
         CHECK(d.type >= SF_OPTION_INT && d.type <= SF_OPTION_PIXELS, "%s: type %d", n, d.type);
         /* Every option set by name to its documented default gives sf_options_init's options
@@ -565,8 +598,10 @@ static void test_option_table(void) {
             } else {
                 CHECK_EQ_INT(sf_options_set(&o, n, "1e3"), SF_OK);
             }
-            if (d.minimum == 0 && d.minimum_exclusive) expect_refused(&o, n, "0", d.accepted);
-            else if (d.minimum == 0) CHECK_EQ_INT(sf_options_set(&o, n, "0"), SF_OK);
+            if (d.minimum == 0 && d.minimum_exclusive)
+                expect_refused(&o, n, "0", d.accepted);
+            else if (d.minimum == 0)
+                CHECK_EQ_INT(sf_options_set(&o, n, "0"), SF_OK);
             expect_refused(&o, n, "-1", d.accepted);
             expect_refused(&o, n, "nan", d.accepted);
             expect_refused(&o, n, "1e60", d.accepted);
@@ -601,14 +636,17 @@ static void test_option_table(void) {
 
     /* Fields set by name land where the header says. */
     sf_options_init(&o, sizeof o);
-    CHECK_EQ_INT(sf_options_parse(&o, "iterations=7  size=300\tmax-memory=1.5G work-size=256 optimizer=adam "
-                                      "pooling=avg init=random objective=tutorial seed=18446744073709551615 "
-                                      "lr=0.5 style-weight=1e3 content-layers=conv4_1 style-layers=conv1_1:1,conv2_1 "
-                                      "style-scale=2.5 colors=histogram"),
-                 SF_OK);
-    CHECK(o.iterations == 7 && o.max_size == 300 && o.max_memory == (3ull << 29) && o.work_size == 256, "numbers");
+    CHECK_EQ_INT(
+        sf_options_parse(&o, "iterations=7  size=300\tmax-memory=1.5G work-size=256 optimizer=adam "
+                             "pooling=avg init=random objective=tutorial seed=18446744073709551615 "
+                             "lr=0.5 style-weight=1e3 content-layers=conv4_1 style-layers=conv1_1:1,conv2_1 "
+                             "style-scale=2.5 colors=histogram"),
+        SF_OK);
+    CHECK(o.iterations == 7 && o.max_size == 300 && o.max_memory == (3ull << 29) && o.work_size == 256,
+          "numbers");
     CHECK(o.optimizer == SF_OPTIMIZER_ADAM && o.pooling == SF_POOLING_AVG && o.init == SF_INIT_RANDOM &&
-          o.objective == SF_OBJECTIVE_TUTORIAL && o.seed == UINT64_MAX, "choices, seed");
+              o.objective == SF_OBJECTIVE_TUTORIAL && o.seed == UINT64_MAX,
+          "choices, seed");
     CHECK(o.learning_rate == 0.5f && o.style_weight == 1000.0f && o.style_scale == 2.5f, "floats");
     CHECK_EQ_INT(o.colors, SF_COLORS_HISTOGRAM);
     CHECK_EQ_INT(sf_options_set(&o, "normalize-gradients", "on"), SF_OK);
@@ -634,20 +672,61 @@ static void test_option_table(void) {
      * only the documented units K, M, G. (The command and -process share this parser:
      * Tests/CABI/option-parity.sh.) */
     static const char *const refused[][2] = {
-        {"iterations", " 2"}, {"iterations", "2 "}, {"iterations", "+2"}, {"iterations", "2\t"}, {"iterations", "\n2"},
-        {"iterations", "-0"}, {"iterations", "2.0"}, {"iterations", "0x10"}, {"iterations", "1e2"}, {"threads", "+0"},
-        {"scales", " 1"}, {"seed", "+1"}, {"seed", " 1"}, {"seed", "-1"}, {"seed", "18446744073709551616"},
-        {"size", "full "}, {"size", " full"}, {"size", "Full"}, {"size", "+512"}, {"work-size", "256 "},
-        {"max-memory", "1T"}, {"max-memory", "1g"}, {"max-memory", "1GiB"}, {"max-memory", "1GB"}, {"max-memory", " 1G"},
-        {"max-memory", "1G "}, {"max-memory", "+1G"}, {"max-memory", "1e3M"}, {"max-memory", "0x400M"},
-        {"max-memory", "1.G"}, {"max-memory", "G"}, {"style-weight", "+1"}, {"style-weight", " 1"}, {"style-weight", "1 "},
-        {"style-weight", "0x1p3"}, {"style-weight", "infinity"}, {"style-weight", "1."}, {"lr", "+0.5"}, {"style-scale", " 2"},
-        {"optimizer", "adam "}, {"optimizer", " adam"}, {"init", " random"}, {"padding", "zero\t"},
-        {"content-layers", " conv4_2"}, {"content-layers", "conv4_2 "}, {"content-layers", "conv3_1 ,conv4_2"},
-        {"style-layers", " conv1_1"}, {"style-layers", "conv1_1:1 "}, {"style-layers", "conv1_1: 1"},
-        {"style-layers", "conv1_1 :1"}, {"style-layers", "conv1_1:+1"}, {"style-layers", "conv1_1,"},
+        {"iterations", " 2"},
+        {"iterations", "2 "},
+        {"iterations", "+2"},
+        {"iterations", "2\t"},
+        {"iterations", "\n2"},
+        {"iterations", "-0"},
+        {"iterations", "2.0"},
+        {"iterations", "0x10"},
+        {"iterations", "1e2"},
+        {"threads", "+0"},
+        {"scales", " 1"},
+        {"seed", "+1"},
+        {"seed", " 1"},
+        {"seed", "-1"},
+        {"seed", "18446744073709551616"},
+        {"size", "full "},
+        {"size", " full"},
+        {"size", "Full"},
+        {"size", "+512"},
+        {"work-size", "256 "},
+        {"max-memory", "1T"},
+        {"max-memory", "1g"},
+        {"max-memory", "1GiB"},
+        {"max-memory", "1GB"},
+        {"max-memory", " 1G"},
+        {"max-memory", "1G "},
+        {"max-memory", "+1G"},
+        {"max-memory", "1e3M"},
+        {"max-memory", "0x400M"},
+        {"max-memory", "1.G"},
+        {"max-memory", "G"},
+        {"style-weight", "+1"},
+        {"style-weight", " 1"},
+        {"style-weight", "1 "},
+        {"style-weight", "0x1p3"},
+        {"style-weight", "infinity"},
+        {"style-weight", "1."},
+        {"lr", "+0.5"},
+        {"style-scale", " 2"},
+        {"optimizer", "adam "},
+        {"optimizer", " adam"},
+        {"init", " random"},
+        {"padding", "zero\t"},
+        {"content-layers", " conv4_2"},
+        {"content-layers", "conv4_2 "},
+        {"content-layers", "conv3_1 ,conv4_2"},
+        {"style-layers", " conv1_1"},
+        {"style-layers", "conv1_1:1 "},
+        {"style-layers", "conv1_1: 1"},
+        {"style-layers", "conv1_1 :1"},
+        {"style-layers", "conv1_1:+1"},
+        {"style-layers", "conv1_1,"},
     };
-    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) expect_refused(&o, refused[i][0], refused[i][1], NULL);
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        expect_refused(&o, refused[i][0], refused[i][1], NULL);
     CHECK_EQ_INT(sf_options_parse(&o, "iterations=+2"), SF_INVALID_ARGUMENT);
     CHECK_MESSAGE(NULL, "iterations: '+2' is not a whole number");
     CHECK_EQ_INT(sf_options_set(&o, "iterations", " 2"), SF_INVALID_ARGUMENT);
@@ -717,7 +796,8 @@ static void test_context_errors(const char *tmpdir) {
     CHECK_EQ_INT(sf_context_create(NULL, NULL), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(sf_context_create("/nonexistent/model.safetensors", &ctx), SF_MODEL_NOT_FOUND);
     CHECK(ctx == NULL, "out set to NULL on failure");
-    CHECK(strstr(sf_last_error_message(NULL), "nonexistent") != NULL, "message: %s", sf_last_error_message(NULL));
+    CHECK(strstr(sf_last_error_message(NULL), "nonexistent") != NULL, "message: %s",
+          sf_last_error_message(NULL));
     CHECK_EQ_INT(sf_context_create(tmpdir, &ctx), SF_MODEL_NOT_FOUND); /* a directory */
 
     char path[4096];
@@ -727,7 +807,8 @@ static void test_context_errors(const char *tmpdir) {
     write_file(path, "", 0);
     CHECK_EQ_INT(sf_context_create(path, &ctx), SF_INVALID_MODEL);
     /* A header length that claims far more than the file holds. */
-    unsigned char lying[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '{', '}', ' ', ' ', ' ', ' ', ' ', ' '};
+    unsigned char lying[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+                               '{',  '}',  ' ',  ' ',  ' ',  ' ',  ' ',  ' '};
     write_file(path, lying, sizeof lying);
     CHECK_EQ_INT(sf_context_create(path, &ctx), SF_INVALID_MODEL);
     /* The real model, truncated. */
@@ -770,20 +851,24 @@ static void test_cut_fields(sf_context *ctx) {
         size_t size = sizes[i];
         sf_options *o = guarded_struct(&g, size);
         CHECK_EQ_INT(sf_options_init(o, size), SF_OK);
-        CHECK_EQ_INT(sf_options_parse(o, "iterations=2 scales=1 threads=1 seed=7 init=random size=32"), SF_OK);
+        CHECK_EQ_INT(sf_options_parse(o, "iterations=2 scales=1 threads=1 seed=7 init=random size=32"),
+                     SF_OK);
         memset((unsigned char *)o + size - (size % 4), 0xFF, size % 4);
         int rc = sf_stylize(ctx, o, &content.img, &style.img, NULL, 1, &out.img, NULL, NULL);
         CHECK(rc == SF_OK, "struct_size %zu: %s: %s", size, sf_status_name(rc), sf_last_error_message(ctx));
         CHECK(sentinel_intact(o, size), "struct_size %zu: written past it", size);
     }
     munmap(g.pages, 2 * g.page);
-    free(content.mem); free(style.mem); free(out.mem);
+    free(content.mem);
+    free(style.mem);
+    free(out.mem);
 }
 
 /* ---- Bad inputs to sf_stylize -------------------------------------------------------------- */
 
-static int expect_invalid(sf_context *ctx, const sf_options *o, const sf_image *content, const sf_image *styles,
-                          const float *weights, size_t n, buffer *out, int expected, int line) {
+static int expect_invalid(sf_context *ctx, const sf_options *o, const sf_image *content,
+                          const sf_image *styles, const float *weights, size_t n, buffer *out, int expected,
+                          int line) {
     memset(out->mem, 0xA5, out->size);
     int rc = sf_stylize(ctx, o, content, styles, weights, n, out ? &out->img : NULL, NULL, NULL);
     int ok = rc == expected && untouched(out) && strlen(sf_last_error_message(ctx)) > 0;
@@ -791,8 +876,9 @@ static int expect_invalid(sf_context *ctx, const sf_options *o, const sf_image *
         passed++;
     } else {
         failed++;
-        fprintf(stderr, "FAIL line %d: status %s (wanted %s), output %s, message '%s'\n", line, sf_status_name(rc),
-                sf_status_name(expected), untouched(out) ? "untouched" : "WRITTEN", sf_last_error_message(ctx));
+        fprintf(stderr, "FAIL line %d: status %s (wanted %s), output %s, message '%s'\n", line,
+                sf_status_name(rc), sf_status_name(expected), untouched(out) ? "untouched" : "WRITTEN",
+                sf_last_error_message(ctx));
     }
     return rc;
 }
@@ -824,40 +910,103 @@ static void test_bad_inputs(sf_context *ctx) {
     BAD(ctx, &o, &content.img, &style.img, NULL, ((size_t)1 << 32) + 1); /* not 1 after a 32-bit cut */
     CHECK_MESSAGE(ctx, "4294967297");
     memset(out.mem, 0xA5, out.size);
-    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, NULL, NULL, NULL), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, NULL, NULL, NULL),
+                 SF_INVALID_ARGUMENT);
 
     /* Descriptors. */
-    c = content.img; c.data = NULL; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.width = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.height = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.width = 40000; c.stride_bytes = 40000u * 3; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.width = 30000; c.height = 30000; c.stride_bytes = 90000; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.width = UINT32_MAX; c.height = UINT32_MAX; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.stride_bytes = 40 * 3 - 1; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.stride_bytes = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.stride_bytes = SIZE_MAX / 2; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.stride_bytes = SIZE_MAX; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.data = NULL;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.width = 0;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.height = 0;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.width = 40000;
+    c.stride_bytes = 40000u * 3;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.width = 30000;
+    c.height = 30000;
+    c.stride_bytes = 90000;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.width = UINT32_MAX;
+    c.height = UINT32_MAX;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.stride_bytes = 40 * 3 - 1;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.stride_bytes = 0;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.stride_bytes = SIZE_MAX / 2;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.stride_bytes = SIZE_MAX;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
     CHECK_MESSAGE(ctx, "18446744073709551615");
-    c = content.img; c.stride_bytes = (size_t)1 << 63; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.stride_bytes = (size_t)1 << 63;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
     CHECK_MESSAGE(ctx, "stride_bytes 9223372036854775808");
-    c = content.img; c.format = 0; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.format = 99; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.format = -1; BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.format = 0;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.format = 99;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.format = -1;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
     /* One past each of the header's input limits, with strides that would be consistent. */
-    c = content.img; c.width = SF_MAX_IMAGE_SIDE + 1; c.height = 1; c.stride_bytes = (size_t)c.width * 3;
+    c = content.img;
+    c.width = SF_MAX_IMAGE_SIDE + 1;
+    c.height = 1;
+    c.stride_bytes = (size_t)c.width * 3;
     BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.width = 1; c.height = SF_MAX_IMAGE_SIDE + 1; c.stride_bytes = 3;
+    c = content.img;
+    c.width = 1;
+    c.height = SF_MAX_IMAGE_SIDE + 1;
+    c.stride_bytes = 3;
     BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.width = SF_MAX_IMAGE_PIXELS / 8192 + 1; c.height = 8192; c.stride_bytes = (size_t)c.width * 3;
+    c = content.img;
+    c.width = SF_MAX_IMAGE_PIXELS / 8192 + 1;
+    c.height = 8192;
+    c.stride_bytes = (size_t)c.width * 3;
     BAD(ctx, &o, &c, &style.img, NULL, 1);
     /* Products that overflow 32 and 64 bits: width * bytes-per-pixel, stride * height. */
-    c = content.img; c.width = UINT32_MAX; c.height = 1; c.stride_bytes = SIZE_MAX; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.height = UINT32_MAX; c.stride_bytes = SIZE_MAX / 3; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    c = content.img; c.format = SF_FORMAT_RGBF32; c.stride_bytes = 40 * 4 * 3 - 1; BAD(ctx, &o, &c, &style.img, NULL, 1);
-    s = style.img; s.stride_bytes = 1; BAD(ctx, &o, &content.img, &s, NULL, 1);
-    s = style.img; s.width = 0; BAD(ctx, &o, &content.img, &s, NULL, 1);
-    s = style.img; s.width = SF_MAX_IMAGE_SIDE + 1; s.stride_bytes = (size_t)s.width * 3; BAD(ctx, &o, &content.img, &s, NULL, 1);
-    s = style.img; s.width = 30000; s.height = 30000; s.stride_bytes = 90000; BAD(ctx, &o, &content.img, &s, NULL, 1);
+    c = content.img;
+    c.width = UINT32_MAX;
+    c.height = 1;
+    c.stride_bytes = SIZE_MAX;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.height = UINT32_MAX;
+    c.stride_bytes = SIZE_MAX / 3;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    c = content.img;
+    c.format = SF_FORMAT_RGBF32;
+    c.stride_bytes = 40 * 4 * 3 - 1;
+    BAD(ctx, &o, &c, &style.img, NULL, 1);
+    s = style.img;
+    s.stride_bytes = 1;
+    BAD(ctx, &o, &content.img, &s, NULL, 1);
+    s = style.img;
+    s.width = 0;
+    BAD(ctx, &o, &content.img, &s, NULL, 1);
+    s = style.img;
+    s.width = SF_MAX_IMAGE_SIDE + 1;
+    s.stride_bytes = (size_t)s.width * 3;
+    BAD(ctx, &o, &content.img, &s, NULL, 1);
+    s = style.img;
+    s.width = 30000;
+    s.height = 30000;
+    s.stride_bytes = 90000;
+    BAD(ctx, &o, &content.img, &s, NULL, 1);
     { /* The second of two styles is bad. */
         sf_image two[2] = {style.img, style.img};
         two[1].format = 42;
@@ -866,7 +1015,8 @@ static void test_bad_inputs(sf_context *ctx) {
     { /* Content too small for a result of at least 16 px. */
         buffer tiny = make_picture(12, 10, SF_FORMAT_RGB8, 0);
         buffer tout = make_buffer(12, 10, SF_FORMAT_RGB8, 0);
-        CHECK_EQ_INT(sf_stylize(ctx, &o, &tiny.img, &style.img, NULL, 1, &tout.img, NULL, NULL), SF_INVALID_ARGUMENT);
+        CHECK_EQ_INT(sf_stylize(ctx, &o, &tiny.img, &style.img, NULL, 1, &tout.img, NULL, NULL),
+                     SF_INVALID_ARGUMENT);
         CHECK(untouched(&tout), "tiny output untouched");
         free(tiny.mem);
         free(tout.mem);
@@ -887,17 +1037,33 @@ static void test_bad_inputs(sf_context *ctx) {
 
     /* Blend weights. */
     sf_image two[2] = {style.img, style.img};
-    weights[0] = NAN; weights[1] = 1; BAD(ctx, &o, &content.img, two, weights, 2);
-    weights[0] = -1; weights[1] = 1; BAD(ctx, &o, &content.img, two, weights, 2);
-    weights[0] = 0; weights[1] = 0; BAD(ctx, &o, &content.img, two, weights, 2);
-    weights[0] = INFINITY; weights[1] = 0; BAD(ctx, &o, &content.img, two, weights, 2);
+    weights[0] = NAN;
+    weights[1] = 1;
+    BAD(ctx, &o, &content.img, two, weights, 2);
+    weights[0] = -1;
+    weights[1] = 1;
+    BAD(ctx, &o, &content.img, two, weights, 2);
+    weights[0] = 0;
+    weights[1] = 0;
+    BAD(ctx, &o, &content.img, two, weights, 2);
+    weights[0] = INFINITY;
+    weights[1] = 0;
+    BAD(ctx, &o, &content.img, two, weights, 2);
 
     /* Options. */
-    p = o; p.struct_size = 87; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.struct_size = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.struct_size = SIZE_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.struct_size = 87;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.struct_size = 0;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.struct_size = SIZE_MAX;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     CHECK_MESSAGE(ctx, "18446744073709551615");
-    p = o; p.struct_size = (size_t)1 << 63; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.struct_size = (size_t)1 << 63;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     CHECK_MESSAGE(ctx, "struct_size 9223372036854775808");
     {
         unsigned char big[sizeof(sf_options) + 8];
@@ -905,24 +1071,56 @@ static void test_bad_inputs(sf_context *ctx) {
         big[sizeof(sf_options) + 3] = 1; /* a newer header's field this library cannot honour */
         BAD(ctx, (sf_options *)big, &content.img, &style.img, NULL, 1);
     }
-    p = o; p.padding = 2; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.padding = -1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.preconditioner = 2; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.preconditioner = -1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.colors = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.normalize_gradients = 2; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.style_scale = NAN; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.style_scale = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.optimizer = 7; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.padding = 2;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.padding = -1;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.preconditioner = 2;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.preconditioner = -1;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.colors = 9;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.normalize_gradients = 2;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.style_scale = NAN;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.style_scale = 9;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.optimizer = 7;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     CHECK_MESSAGE(ctx, "sf_options.optimizer is 7, none of its values (0 lbfgs, 1 adam)");
-    p = o; p.pooling = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.init = 6; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.init = SF_INIT_IMAGE; p.init_image = NULL; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.init = SF_INIT_IMAGE; p.init_image = &fc.img; ((float *)fc.mem)[7] = NAN;
+    p = o;
+    p.pooling = 9;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.init = 6;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.init = SF_INIT_IMAGE;
+    p.init_image = NULL;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.init = SF_INIT_IMAGE;
+    p.init_image = &fc.img;
+    ((float *)fc.mem)[7] = NAN;
     BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     ((float *)fc.mem)[7] = 0.5f;
-    p = o; p.objective = 3; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.iterations = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.objective = 3;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.iterations = 0;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     /* A field is read as the text its option parses: the message is the one sf_options_set, the
      * command and -process give for that value, naming the field. */
     CHECK_MESSAGE(ctx, "sf_options.iterations: iterations: '0' is out of range; valid: 1…1000000");
@@ -931,55 +1129,122 @@ static void test_bad_inputs(sf_context *ctx) {
         CHECK_EQ_INT(sf_options_set(&q, "iterations", "0"), SF_INVALID_ARGUMENT);
         CHECK_MESSAGE(NULL, "iterations: '0' is out of range; valid: 1…1000000");
     }
-    p = o; p.iterations = -5; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.iterations = INT32_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.learning_rate = NAN; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.iterations = -5;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.iterations = INT32_MAX;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.learning_rate = NAN;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     CHECK_MESSAGE(ctx, "sf_options.learning_rate: lr: 'nan' is not a number");
-    p = o; p.learning_rate = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.content_weight = INFINITY; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.style_weight = -1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.tv_weight = NAN; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.content_layers = "conv9_9"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.content_layers = "conv4_2,,conv3_1"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.content_layers = "conv4_2,conv4_2"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.content_layers = ""; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.style_layers = "conv1_1:abc"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.style_layers = "conv1_1:nan"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.style_layers = "conv1_1:inf"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.style_layers = "conv1_1:-1"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.style_layers = "conv1_1:0,conv2_1:0"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.style_layers = "conv1_1:1:2"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.style_layers = "conv5_4"; BAD(ctx, &p, &content.img, &style.img, NULL, 1); /* VGG19 only */
-    p = o; p.style_layers = "\xff\xfe"; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.learning_rate = 0;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.content_weight = INFINITY;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.style_weight = -1;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.tv_weight = NAN;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.content_layers = "conv9_9";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.content_layers = "conv4_2,,conv3_1";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.content_layers = "conv4_2,conv4_2";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.content_layers = "";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.style_layers = "conv1_1:abc";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.style_layers = "conv1_1:nan";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.style_layers = "conv1_1:inf";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.style_layers = "conv1_1:-1";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.style_layers = "conv1_1:0,conv2_1:0";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.style_layers = "conv1_1:1:2";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.style_layers = "conv5_4";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1); /* VGG19 only */
+    p = o;
+    p.style_layers = "\xff\xfe";
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     {
         char *long_string = malloc(10000);
         memset(long_string, 'a', 9999);
         long_string[9999] = 0;
-        p = o; p.style_layers = long_string; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+        p = o;
+        p.style_layers = long_string;
+        BAD(ctx, &p, &content.img, &style.img, NULL, 1);
         free(long_string);
     }
-    p = o; p.threads = -1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.threads = 100000; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.scales = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.scales = 9; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.threads = -1;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.threads = 100000;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.scales = 0;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.scales = 9;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     /* Sizes set in the fields directly (sf_options_set checks them by name): the result's limits
      * (SF_MIN_RESULT_SIDE; max_size 15 makes the 40 px content's result 15 px), the working size
      * (64…SF_MAX_RESULT_SIDE) and the memory budget (>= 256 MiB; absurd values must not wrap to a small one). */
-    p = o; p.max_size = SF_MIN_RESULT_SIDE - 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.work_size = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.work_size = 63; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.work_size = SF_MAX_RESULT_SIDE + 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.work_size = UINT32_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.max_memory = 0; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.max_memory = (256ull << 20) - 1; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.max_size = SF_MIN_RESULT_SIDE - 1;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.work_size = 0;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.work_size = 63;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.work_size = SF_MAX_RESULT_SIDE + 1;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.work_size = UINT32_MAX;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.max_memory = 0;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.max_memory = (256ull << 20) - 1;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     CHECK_MESSAGE(ctx, "sf_options.max_memory: max-memory: '268435455' is too small");
-    p = o; p.max_memory = UINT64_MAX; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    p = o; p.max_memory = 1ull << 63; BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.max_memory = UINT64_MAX;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.max_memory = 1ull << 63;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
 
     /* Output: wrong size, overlapping an input. */
     {
         buffer wrong = make_buffer(w + 1, h, SF_FORMAT_RGB8, 0);
-        CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &wrong.img, NULL, NULL), SF_INVALID_ARGUMENT);
+        CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &wrong.img, NULL, NULL),
+                     SF_INVALID_ARGUMENT);
         CHECK(untouched(&wrong), "wrong-size output untouched");
         free(wrong.mem);
         /* A bad output descriptor over a right-sized buffer: refused, nothing written. */
@@ -992,27 +1257,38 @@ static void test_bad_inputs(sf_context *ctx) {
         bad_out[4].data = NULL;
         for (int i = 0; i < 5; i++) {
             memset(out.mem, 0xA5, out.size);
-            CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &bad_out[i], NULL, NULL), SF_INVALID_ARGUMENT);
-            CHECK(strlen(sf_last_error_message(ctx)) > 0 && untouched(&out), "bad output %d: message, output untouched", i);
+            CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &bad_out[i], NULL, NULL),
+                         SF_INVALID_ARGUMENT);
+            CHECK(strlen(sf_last_error_message(ctx)) > 0 && untouched(&out),
+                  "bad output %d: message, output untouched", i);
         }
         /* A result over SF_MAX_RESULT_SIDE when the content's size is kept (max_size 0). */
         buffer wide = make_picture(SF_MAX_RESULT_SIDE + 8, 20, SF_FORMAT_RGB8, 0);
         buffer wide_out = make_buffer(SF_MAX_RESULT_SIDE + 8, 20, SF_FORMAT_RGB8, 0);
-        p = o; p.max_size = 0;
-        CHECK_EQ_INT(sf_stylize(ctx, &p, &wide.img, &style.img, NULL, 1, &wide_out.img, NULL, NULL), SF_INVALID_ARGUMENT);
+        p = o;
+        p.max_size = 0;
+        CHECK_EQ_INT(sf_stylize(ctx, &p, &wide.img, &style.img, NULL, 1, &wide_out.img, NULL, NULL),
+                     SF_INVALID_ARGUMENT);
         char limit[16];
         snprintf(limit, sizeof limit, "%u", SF_MAX_RESULT_SIDE);
-        CHECK(strstr(sf_last_error_message(ctx), limit) != NULL, "message names the limit: %s", sf_last_error_message(ctx));
+        CHECK(strstr(sf_last_error_message(ctx), limit) != NULL, "message names the limit: %s",
+              sf_last_error_message(ctx));
         CHECK(untouched(&wide_out), "over-limit output untouched");
         free(wide.mem);
         free(wide_out.mem);
         sf_image alias = content.img; /* result 32x19 written over the content */
-        alias.width = w; alias.height = h;
+        alias.width = w;
+        alias.height = h;
         unsigned char before = content.mem[0];
-        CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &alias, NULL, NULL), SF_INVALID_ARGUMENT);
+        CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &alias, NULL, NULL),
+                     SF_INVALID_ARGUMENT);
         CHECK(content.mem[0] == before, "content untouched");
     }
-    free(content.mem); free(style.mem); free(out.mem); free(fc.mem); free(fs.mem);
+    free(content.mem);
+    free(style.mem);
+    free(out.mem);
+    free(fc.mem);
+    free(fs.mem);
 }
 
 /* ---- Real runs ----------------------------------------------------------------------------- */
@@ -1022,7 +1298,7 @@ typedef struct {
     int last_iteration;
     int planned;
     int monotonic;
-    int cancel_at;    /* 0: never */
+    int cancel_at; /* 0: never */
     double cancel_time;
     size_t struct_size;
     int finite;
@@ -1035,7 +1311,8 @@ static int on_progress(const sf_progress *p, void *user) {
     log->last_iteration = p->iteration;
     log->planned = p->planned;
     log->struct_size = p->struct_size;
-    if (!isfinite(p->loss_total) || !isfinite(p->elapsed_seconds) || p->width <= 0 || p->height <= 0) log->finite = 0;
+    if (!isfinite(p->loss_total) || !isfinite(p->elapsed_seconds) || p->width <= 0 || p->height <= 0)
+        log->finite = 0;
     if (log->cancel_at && p->iteration >= log->cancel_at) {
         log->cancel_time = now();
         return 1;
@@ -1057,8 +1334,8 @@ static void test_runs(sf_context *ctx) {
     int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, on_progress, &log);
     CHECK(rc == SF_OK, "%s: %s", sf_status_name(rc), sf_last_error_message(ctx));
     CHECK(strlen(sf_last_error_message(ctx)) == 0, "message cleared after success");
-    CHECK(log.calls == 3 && log.last_iteration == 3 && log.planned == 3 && log.monotonic, "progress calls %d last %d planned %d",
-          log.calls, log.last_iteration, log.planned);
+    CHECK(log.calls == 3 && log.last_iteration == 3 && log.planned == 3 && log.monotonic,
+          "progress calls %d last %d planned %d", log.calls, log.last_iteration, log.planned);
     CHECK_EQ_INT(log.struct_size, sizeof(sf_progress));
     CHECK(log.finite, "progress values finite");
     int alpha_same = 1, padding_kept = 1, varied = 0;
@@ -1131,7 +1408,8 @@ static void test_runs(sf_context *ctx) {
     rc = sf_stylize(ctx, &x, &content.img, styles2, weights, 2, &o2.img, on_progress, &log2);
     CHECK(rc == SF_OK, "%s: %s", sf_status_name(rc), sf_last_error_message(ctx));
     /* 48 px: the 64 px floor of the pyramid makes both scales 48 px, run once (2 iterations) */
-    CHECK(log2.planned == 2 && log2.last_iteration == 2, "planned %d last %d", log2.planned, log2.last_iteration);
+    CHECK(log2.planned == 2 && log2.last_iteration == 2, "planned %d last %d", log2.planned,
+          log2.last_iteration);
 
     /* Numerical failure is a status, not a crash (absurd Adam step). */
     sf_options nan_opt = small_options();
@@ -1140,10 +1418,18 @@ static void test_runs(sf_context *ctx) {
     nan_opt.style_weight = 3e38f;
     nan_opt.max_size = 0;
     rc = sf_stylize(ctx, &nan_opt, &rgb_content.img, &style.img, NULL, 1, &o2.img, NULL, NULL);
-    CHECK(rc == SF_OK || rc == SF_NUMERICAL, "huge weights: %s: %s", sf_status_name(rc), sf_last_error_message(ctx));
+    CHECK(rc == SF_OK || rc == SF_NUMERICAL, "huge weights: %s: %s", sf_status_name(rc),
+          sf_last_error_message(ctx));
 
-    free(content.mem); free(style.mem); free(out.mem); free(o16.mem); free(o8.mem); free(of.mem);
-    free(small.mem); free(rgb_content.mem); free(o2.mem);
+    free(content.mem);
+    free(style.mem);
+    free(out.mem);
+    free(o16.mem);
+    free(o8.mem);
+    free(of.mem);
+    free(small.mem);
+    free(rgb_content.mem);
+    free(o2.mem);
 }
 
 /* Region masks: a mask whose left half is black and right half white keeps the left half near
@@ -1172,8 +1458,14 @@ static void test_masks(sf_context *ctx) {
             for (int c = 0; c < 3; c++) {
                 double d = fabs((double)out.mem[y * out.img.stride_bytes + x * 3 + c] -
                                 (double)content.mem[y * content.img.stride_bytes + x * 3 + c]);
-                if (x < 20) { left += d; nl++; }
-                if (x >= 44) { right += d; nr++; }
+                if (x < 20) {
+                    left += d;
+                    nl++;
+                }
+                if (x >= 44) {
+                    right += d;
+                    nr++;
+                }
             }
     left /= (double)nl;
     right /= (double)nr;
@@ -1190,13 +1482,19 @@ static void test_masks(sf_context *ctx) {
     sf_image bad = mask.img;
     bad.format = 99;
     o.masks = &bad;
-    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &untouched_out.img, NULL, NULL), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &untouched_out.img, NULL, NULL),
+                 SF_INVALID_ARGUMENT);
     o.masks = &mask.img;
     o.objective = SF_OBJECTIVE_TUTORIAL;
-    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &untouched_out.img, NULL, NULL), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &untouched_out.img, NULL, NULL),
+                 SF_INVALID_ARGUMENT);
     CHECK(strstr(sf_last_error_message(ctx), "mask") != NULL, "%s", sf_last_error_message(ctx));
     CHECK(untouched(&untouched_out), "output untouched after a refused mask");
-    free(content.mem); free(style.mem); free(mask.mem); free(out.mem); free(untouched_out.mem);
+    free(content.mem);
+    free(style.mem);
+    free(mask.mem);
+    free(out.mem);
+    free(untouched_out.mem);
 }
 
 static void test_cancel(sf_context *ctx) {
@@ -1213,11 +1511,14 @@ static void test_cancel(sf_context *ctx) {
         double returned = now();
         CHECK_EQ_INT(rc, SF_CANCELLED);
         CHECK_EQ_INT(log.calls, at);
-        CHECK(returned - log.cancel_time < 1.0, "returned %.3f s after the callback asked", returned - log.cancel_time);
+        CHECK(returned - log.cancel_time < 1.0, "returned %.3f s after the callback asked",
+              returned - log.cancel_time);
         CHECK(untouched(&out), "cancelled output untouched");
         CHECK(strlen(sf_last_error_message(ctx)) > 0, "cancel message");
     }
-    free(content.mem); free(style.mem); free(out.mem);
+    free(content.mem);
+    free(style.mem);
+    free(out.mem);
 }
 
 /* ---- Results above the working size: tiles, the memory budget ------------------------------ */
@@ -1247,8 +1548,9 @@ static void test_tiled_run(sf_context *ctx) {
     sf_options o;
     sf_options_init(&o, sizeof o);
     /* Shallow layers and one Adam step a tile keep it to seconds; the tiles are the same. */
-    CHECK_EQ_INT(sf_options_parse(&o, "iterations=1 scales=1 threads=1 work-size=128 max-memory=256M optimizer=adam lr=20 "
-                                      "content-layers=conv1_2 style-layers=conv1_1"),
+    CHECK_EQ_INT(sf_options_parse(
+                     &o, "iterations=1 scales=1 threads=1 work-size=128 max-memory=256M optimizer=adam lr=20 "
+                         "content-layers=conv1_2 style-layers=conv1_1"),
                  SF_OK);
     uint32_t w = 0, h = 0;
     CHECK_EQ_INT(sf_output_size(&o, W, H, &w, &h), SF_OK);
@@ -1277,7 +1579,9 @@ static void test_tiled_run(sf_context *ctx) {
     CHECK(alpha_same, "alpha passed through at full size");
     CHECK(padding_kept, "row padding not written");
     CHECK(changed > (size_t)W * H / 4, "only %zu of %d pixels changed", changed, W * H);
-    free(content.mem); free(style.mem); free(out.mem);
+    free(content.mem);
+    free(style.mem);
+    free(out.mem);
 }
 
 /* A budget the result cannot fit in, even in the smallest tiles: SF_OUT_OF_MEMORY before any
@@ -1290,7 +1594,8 @@ static void test_budget_refused(sf_context *ctx) {
     sf_options_init(&o, sizeof o);
     /* The whole-image stages (to 128 px) fit; a 4608 px tiled stage does not (about 302 MiB; at
      * 4096×3072 it fits since a thread is counted at what it costs, 2 MiB, not 16). */
-    CHECK_EQ_INT(sf_options_parse(&o, "iterations=1 scales=1 threads=1 work-size=128 max-memory=256M"), SF_OK);
+    CHECK_EQ_INT(sf_options_parse(&o, "iterations=1 scales=1 threads=1 work-size=128 max-memory=256M"),
+                 SF_OK);
     buffer out = make_buffer(W, H, SF_FORMAT_RGB8, 0);
     stage_log log = {0, 0, 0, 0};
     int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, on_stage, &log);
@@ -1305,7 +1610,11 @@ static void test_budget_refused(sf_context *ctx) {
     o.max_size = 0;
     rc = sf_stylize(ctx, &o, &small.img, &style.img, NULL, 1, &small_out.img, NULL, NULL);
     CHECK(rc == SF_OK, "after a refusal: %s: %s", sf_status_name(rc), sf_last_error_message(ctx));
-    free(content.mem); free(style.mem); free(out.mem); free(small.mem); free(small_out.mem);
+    free(content.mem);
+    free(style.mem);
+    free(out.mem);
+    free(small.mem);
+    free(small_out.mem);
 }
 
 /* ---- Re-entrancy: the context's own calls from inside its progress callback ---------------- */
@@ -1351,20 +1660,27 @@ static void test_reentrancy(sf_context *ctx) {
     CHECK(rc == SF_OK, "outer call: %s: %s", sf_status_name(rc), sf_last_error_message(ctx));
     CHECK_EQ_INT(r.calls, 3);
     CHECK_EQ_INT(r.stylize_rc, SF_INVALID_ARGUMENT);
-    CHECK(strstr(r.stylize_message, "progress callback") != NULL, "inner sf_stylize message: %s", r.stylize_message);
+    CHECK(strstr(r.stylize_message, "progress callback") != NULL, "inner sf_stylize message: %s",
+          r.stylize_message);
     CHECK(untouched(&inner_out), "the refused inner call wrote nothing");
     CHECK_EQ_INT(r.destroy_rc, SF_INVALID_ARGUMENT);
-    CHECK(strstr(r.destroy_message, "sf_context_destroy") != NULL, "inner destroy message: %s", r.destroy_message);
+    CHECK(strstr(r.destroy_message, "sf_context_destroy") != NULL, "inner destroy message: %s",
+          r.destroy_message);
     CHECK(!untouched(&out), "the outer call wrote its result");
     CHECK(r.other_rc == SF_OK, "another context inside the callback: %s: %s", sf_status_name(r.other_rc),
           sf_last_error_message(other));
-    CHECK(memcmp(other_out.mem, out.mem, out.size) == 0, "the nested run on another context gives the same result");
+    CHECK(memcmp(other_out.mem, out.mem, out.size) == 0,
+          "the nested run on another context gives the same result");
     CHECK_EQ_INT(sf_context_destroy(other), SF_OK);
     /* The context survived the refused destroy and still works (and the lock was released). */
     CHECK(sf_context_model_path(ctx) != NULL, "context still live");
     rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &inner_out.img, NULL, NULL);
     CHECK(rc == SF_OK, "after re-entry: %s: %s", sf_status_name(rc), sf_last_error_message(ctx));
-    free(content.mem); free(style.mem); free(out.mem); free(inner_out.mem); free(other_out.mem);
+    free(content.mem);
+    free(style.mem);
+    free(out.mem);
+    free(inner_out.mem);
+    free(other_out.mem);
 }
 
 /* ---- Threads ------------------------------------------------------------------------------- */
@@ -1415,7 +1731,8 @@ static void test_threads(sf_context *first) {
     for (int i = 0; i < N; i++) pthread_join(threads[i], NULL);
     for (int i = 0; i < N; i++) {
         CHECK_EQ_INT(jobs[i].rc, SF_OK);
-        CHECK(memcmp(jobs[i].out.mem, ref.out.mem, ref.out.size) == 0, "parallel context %d differs from the sequential run", i);
+        CHECK(memcmp(jobs[i].out.mem, ref.out.mem, ref.out.size) == 0,
+              "parallel context %d differs from the sequential run", i);
         CHECK(strstr(jobs[i].message, "sf_options_init") != NULL, "thread message: %s", jobs[i].message);
     }
 
@@ -1435,7 +1752,9 @@ static void test_threads(sf_context *first) {
         free(jobs[i].out.mem);
     }
     CHECK_EQ_INT(sf_context_destroy(jobs[0].ctx), SF_INVALID_ARGUMENT); /* twice */
-    free(ref.out.mem); free(job_content.mem); free(job_style.mem);
+    free(ref.out.mem);
+    free(job_content.mem);
+    free(job_style.mem);
 }
 
 int main(int argc, char **argv) {
@@ -1457,8 +1776,8 @@ int main(int argc, char **argv) {
     sf_context *ctx = NULL;
     int rc = sf_context_create(model_path, &ctx);
     if (rc != SF_OK) {
-        fprintf(stderr, "abi_test: no model (%s: %s); the tests that stylize did not run\n", sf_status_name(rc),
-                sf_last_error_message(NULL));
+        fprintf(stderr, "abi_test: no model (%s: %s); the tests that stylize did not run\n",
+                sf_status_name(rc), sf_last_error_message(NULL));
         failed++;
     } else {
         CHECK(sf_context_model_path(ctx) != NULL && strlen(sf_context_model_path(ctx)) > 0, "model path");

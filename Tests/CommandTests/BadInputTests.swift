@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import StyleKernel
+import XCTest
 
 /// Every bad input fails before any work: non-zero exit, one line `stylize: error: …` on stderr,
 /// no output file created, an existing output file untouched, no temporary file left behind.
@@ -56,10 +56,22 @@ final class BadInputTests: CommandTestCase {
             ("negative threads", base + ["--threads", "-2"]),
             ("zero save-every", base + ["--save-every", "0"]),
             ("blend count", base + ["--style-blend", "0.5,0.5"]),
-            ("blend empty entry", ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "1,"]),
-            ("blend NaN", ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "1,nan"]),
-            ("blend negative", ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "1,-1"]),
-            ("blend all zero", ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "0,0"]),
+            (
+                "blend empty entry",
+                ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "1,"]
+            ),
+            (
+                "blend NaN",
+                ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "1,nan"]
+            ),
+            (
+                "blend negative",
+                ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "1,-1"]
+            ),
+            (
+                "blend all zero",
+                ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "0,0"]
+            ),
             // Values are exact (the option table's OptionText): no blanks around them, no sign on
             // a count, plain decimal numbers, only the units K, M, G.
             ("count with a sign", base + ["--iterations", "+2"]),
@@ -69,8 +81,14 @@ final class BadInputTests: CommandTestCase {
             ("memory budget in lower case", base + ["--max-memory", "2g"]),
             ("weight with a sign", base + ["--style-weight", "+1"]),
             ("weight in hexadecimal", base + ["--style-weight", "0x10"]),
-            ("blend weight with a sign", ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "+1,1"]),
-            ("blend weight with a space", ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", " 1,1"]),
+            (
+                "blend weight with a sign",
+                ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", "+1,1"]
+            ),
+            (
+                "blend weight with a space",
+                ["rose.png", "-s", "gradient.png", "-s", "plasma.png", "-o", "out.png", "--style-blend", " 1,1"]
+            ),
             ("unknown optimizer", base + ["--optimizer", "sgd"]),
             ("unknown pooling", base + ["--pooling", "min"]),
             ("unknown objective", base + ["--objective", "fancy"]),
@@ -87,7 +105,7 @@ final class BadInputTests: CommandTestCase {
             ("save-every to a device", ["rose.png", "-s", "gradient.png", "-o", "png:/dev/null", "--save-every", "5"]),
             ("model file missing", base + ["--model", "missing.safetensors"]),
             ("model import: missing ONNX", ["model", "import", "missing.onnx", "-o", "out.png"]),
-            ("model import: output directory missing", ["model", "import", "rose.png", "-o", "nodir/m.safetensors"]),
+            ("model import: output directory missing", ["model", "import", "rose.png", "-o", "nodir/m.safetensors"])
         ]
     }
 
@@ -104,16 +122,18 @@ final class BadInputTests: CommandTestCase {
             assertOneLineError(r, what)
             XCTAssertFalse(exists("out.png"), "\(what): created out.png")
             XCTAssertFalse(exists("nodir"), "\(what): created nodir")
-            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), before,
-                           "\(what): left files behind")
+            XCTAssertEqual(
+                try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), before,
+                "\(what): left files behind")
 
             // An existing output file: left exactly as it was.
             let sentinel = Data("previous result".utf8)
             try sentinel.write(to: URL(fileURLWithPath: path("out.png")))
             let again = try stylize(arguments)
             assertOneLineError(again, what + " (existing output)")
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("out.png"))), sentinel,
-                           "\(what): changed the existing output")
+            XCTAssertEqual(
+                try Data(contentsOf: URL(fileURLWithPath: path("out.png"))), sentinel,
+                "\(what): changed the existing output")
             try FileManager.default.removeItem(atPath: path("out.png"))
         }
     }
@@ -139,7 +159,7 @@ final class BadInputTests: CommandTestCase {
             (base + ["--size", "full "], "white space"),
             (base + ["--style-scale", "2", "--objective", "tutorial"], "tutorial"),
             // A mistyped start word is read as a file name: the error lists the words too.
-            (base + ["--init", "style-colours"], "style-colors"),
+            (base + ["--init", "style-colours"], "style-colors")
         ]
         for (arguments, needle) in expectations {
             let r = try stylize(arguments)

@@ -17,8 +17,10 @@ class CommandTestCase: XCTestCase {
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["STYLIZE_BINARY"] { return path }
         let products = Bundle.main.bundleURL.deletingLastPathComponent()
-        let candidates = [products, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-                          Bundle(for: CommandTestCase.self).bundleURL.deletingLastPathComponent()]
+        let candidates = [
+            products, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle(for: CommandTestCase.self).bundleURL.deletingLastPathComponent()
+        ]
         for c in candidates {
             let path = c.appendingPathComponent("stylize").path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -27,10 +29,12 @@ class CommandTestCase: XCTestCase {
     }
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.binary),
-                          "stylize binary not found at \(Self.binary)")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/convert"),
-                          "ImageMagick's convert is not installed")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: Self.binary),
+            "stylize binary not found at \(Self.binary)")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/convert"),
+            "ImageMagick's convert is not installed")
         dir = FileManager.default.temporaryDirectory
             .appendingPathComponent("stylize-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -64,7 +68,9 @@ class CommandTestCase: XCTestCase {
         process.standardError = errHandle
         try process.run()
         process.waitUntilExit()
-        try inHandle.close(); try outHandle.close(); try errHandle.close()
+        try inHandle.close()
+        try outHandle.close()
+        try errHandle.close()
         return CommandResult(
             status: process.terminationStatus,
             stdout: try Data(contentsOf: URL(fileURLWithPath: stdoutFile)),
@@ -119,8 +125,10 @@ class CommandTestCase: XCTestCase {
     /// starting `stylize: error:`, nothing on stdout.
     func assertOneLineError(_ r: CommandResult, _ context: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertNotEqual(r.status, 0, "\(context): exit status 0", file: file, line: line)
-        XCTAssertEqual(r.stderrLines.count, 1, "\(context): stderr is not one line: \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.hasPrefix("stylize: error: "), "\(context): stderr is \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(
+            r.stderrLines.count, 1, "\(context): stderr is not one line: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(
+            r.stderr.hasPrefix("stylize: error: "), "\(context): stderr is \(r.stderr)", file: file, line: line)
         XCTAssertFalse(r.stderr.contains("Fatal error"), "\(context): crashed: \(r.stderr)", file: file, line: line)
         XCTAssertTrue(r.stdout.isEmpty, "\(context): wrote to stdout", file: file, line: line)
     }
@@ -167,7 +175,10 @@ final class RunningCommand {
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
         for h in handles { try? h.close() }
         try? FileManager.default.removeItem(atPath: stderrPath)
     }

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import StyleKernel
+import XCTest
 
 /// Whole stylizations at a tiny size. They need the engine and the default model
 /// (models/vgg16-imagenet.safetensors at the repository root); they skip without either.
@@ -23,16 +23,19 @@ final class EndToEndTests: CommandTestCase {
         stderr.split(separator: "\n").compactMap { line in
             let words = line.split(separator: " ")
             guard let i = words.firstIndex(of: "iteration"), i + 1 < words.count,
-                  let l = words.firstIndex(of: "loss"), l + 1 < words.count,
-                  let iteration = Int(words[i + 1].split(separator: "/")[0]),
-                  let total = Double(words[l + 1]) else { return nil }
+                let l = words.firstIndex(of: "loss"), l + 1 < words.count,
+                let iteration = Int(words[i + 1].split(separator: "/")[0]),
+                let total = Double(words[l + 1])
+            else { return nil }
             return (iteration, total)
         }
     }
 
     func testSmallStylizationLossFallsAndReportIsComplete() throws {
-        let r = try stylizeWithModel(["rose.png", "-s", "plasma.png", "-o", "out.png", "--size", "64",
-                                      "--iterations", "8", "--progress", "--report", "report.json"])
+        let r = try stylizeWithModel([
+            "rose.png", "-s", "plasma.png", "-o", "out.png", "--size", "64",
+            "--iterations", "8", "--progress", "--report", "report.json"
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try identify("%m %w %h", "out.png"), "PNG 64 42")
 
@@ -52,8 +55,9 @@ final class EndToEndTests: CommandTestCase {
         }
         XCTAssertEqual(report["model"] as? String, Self.modelPath)
         XCTAssertFalse((report["blas_kernels"] as? String ?? "").isEmpty, "blas_kernels")
-        XCTAssertTrue(Conv3x3.kernelSets.contains(report["convolution_kernels"] as? String ?? ""),
-                      "convolution_kernels")
+        XCTAssertTrue(
+            Conv3x3.kernelSets.contains(report["convolution_kernels"] as? String ?? ""),
+            "convolution_kernels")
         let stages = try XCTUnwrap(report["stages"] as? [[String: Any]], "stages")
         XCTAssertEqual(stages.last?["width"] as? Int, 64)
         XCTAssertEqual(stages.last?["height"] as? Int, 42)
@@ -68,17 +72,25 @@ final class EndToEndTests: CommandTestCase {
 
     /// `--size full`: the result has the content's own size (rose: is 70×46).
     func testSizeFullKeepsTheContentSize() throws {
-        let r = try stylizeWithModel(["rose.png", "-s", "plasma.png", "-o", "full.png", "--size", "full",
-                                      "--iterations", "2", "--scales", "1", "--quiet"])
+        let r = try stylizeWithModel([
+            "rose.png", "-s", "plasma.png", "-o", "full.png", "--size", "full",
+            "--iterations", "2", "--scales", "1", "--quiet"
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try identify("%w %h", "full.png"), "70 46")
     }
 
     func testAlphaPassesThrough() throws {
-        try makeImage("alpha.png", ["rose:", "(", "-size", "70x46", "gradient:white-black", ")", "-alpha", "off",
-                                    "-compose", "CopyOpacity", "-composite", "-depth", "8"])
-        let r = try stylizeWithModel(["alpha.png", "-s", "plasma.png", "-o", "out.png", "--size", "64",
-                                      "--iterations", "3", "--quiet"])
+        try makeImage(
+            "alpha.png",
+            [
+                "rose:", "(", "-size", "70x46", "gradient:white-black", ")", "-alpha", "off",
+                "-compose", "CopyOpacity", "-composite", "-depth", "8"
+            ])
+        let r = try stylizeWithModel([
+            "alpha.png", "-s", "plasma.png", "-o", "out.png", "--size", "64",
+            "--iterations", "3", "--quiet"
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stderr, "", "--quiet printed something")
         XCTAssertEqual(try identify("%w %h", "out.png"), "64 42")
@@ -92,25 +104,30 @@ final class EndToEndTests: CommandTestCase {
     /// work (no progress line), exit status 1, one line naming the budget and the option to
     /// raise; no output, an existing output file left as it was, no temporary file.
     func testImpossibleBudgetIsRefusedWithoutOutput() throws {
-        let arguments = ["rose.png", "-s", "plasma.png", "-o", "out.png", "--size", "8192", "--work-size", "128",
-                         "--max-memory", "256M", "--iterations", "1", "--progress"]
+        let arguments = [
+            "rose.png", "-s", "plasma.png", "-o", "out.png", "--size", "8192", "--work-size", "128",
+            "--max-memory", "256M", "--iterations", "1", "--progress"
+        ]
         let before = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         let r = try stylizeWithModel(arguments)
         assertOneLineError(r, "impossible budget")
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("memory budget is 256 MiB") && r.stderr.contains("--max-memory"), r.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), before, "files left behind")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), before, "files left behind")
 
         let previous = Data("previous result".utf8)
         try previous.write(to: URL(fileURLWithPath: path("out.png")))
         let again = try stylizeWithModel(arguments)
         assertOneLineError(again, "impossible budget, existing output")
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("out.png"))), previous, "changed the existing output")
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: path("out.png"))), previous, "changed the existing output")
         XCTAssertEqual(try temporaryFiles(), [])
     }
 
     func testStandardInputToStandardOutputPipeline() throws {
-        let command = "convert rose: ppm:- | \"\(Self.binary)\" - -s plasma.png -o png:- --size 64 --iterations 3 "
+        let command =
+            "convert rose: ppm:- | \"\(Self.binary)\" - -s plasma.png -o png:- --size 64 --iterations 3 "
             + "--quiet --model '\(Self.modelPath)' | convert - out.jpg"
         let r = try run("/bin/bash", ["-o", "pipefail", "-c", command])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -118,9 +135,11 @@ final class EndToEndTests: CommandTestCase {
     }
 
     func testSeveralStylesBlendedAndSnapshots() throws {
-        let r = try stylizeWithModel(["rose.png", "-s", "plasma.png", "-s", "gradient.png", "--style-blend", "0.7,0.3",
-                                      "-o", "out.png", "--size", "48", "--iterations", "4", "--save-every", "2",
-                                      "--seed", "3", "--init", "random"])
+        let r = try stylizeWithModel([
+            "rose.png", "-s", "plasma.png", "-s", "gradient.png", "--style-blend", "0.7,0.3",
+            "-o", "out.png", "--size", "48", "--iterations", "4", "--save-every", "2",
+            "--seed", "3", "--init", "random"
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try identify("%m", "out.png"), "PNG")
         XCTAssertTrue(exists("out.iter0002.png"), "no snapshot at iteration 2")
@@ -129,8 +148,10 @@ final class EndToEndTests: CommandTestCase {
 
     func testLayerMissingFromTheModelFailsCleanly() throws {
         // conv3_4 exists in VGG19 only; the default model is VGG16.
-        let r = try stylizeWithModel(["rose.png", "-s", "plasma.png", "-o", "out.png", "--size", "32",
-                                      "--iterations", "1", "--style-layers", "conv1_1:1,conv3_4:1"])
+        let r = try stylizeWithModel([
+            "rose.png", "-s", "plasma.png", "-o", "out.png", "--size", "32",
+            "--iterations", "1", "--style-layers", "conv1_1:1,conv3_4:1"
+        ])
         assertOneLineError(r, "layer not in model")
         XCTAssertTrue(r.stderr.contains("conv3_4"), r.stderr)
         XCTAssertFalse(exists("out.png"))
@@ -139,16 +160,24 @@ final class EndToEndTests: CommandTestCase {
     /// The stylization itself keeps the content's depth and metadata (the I/O details are in
     /// ImageIOTests) and refuses a multi-frame content image before loading anything.
     func testDepthAndCommentKeptAndAnimationRefused() throws {
-        try makeImage("deep.png", ["-size", "48x32", "gradient:tomato-steelblue", "-depth", "16",
-                                   "-set", "comment", "from the content"])
-        let r = try stylizeWithModel(["deep.png", "-s", "plasma.png", "-o", "deep-out.png", "--size", "32",
-                                      "--iterations", "1", "--scales", "1", "--quiet"])
+        try makeImage(
+            "deep.png",
+            [
+                "-size", "48x32", "gradient:tomato-steelblue", "-depth", "16",
+                "-set", "comment", "from the content"
+            ])
+        let r = try stylizeWithModel([
+            "deep.png", "-s", "plasma.png", "-o", "deep-out.png", "--size", "32",
+            "--iterations", "1", "--scales", "1", "--quiet"
+        ])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try identify("%w %h %z %c", "deep-out.png"), "32 21 16 from the content")
 
         try makeImage("anim.gif", ["-size", "16x16", "xc:red", "-size", "8x8", "xc:blue"])
-        let refused = try stylizeWithModel(["anim.gif", "-s", "plasma.png", "-o", "anim-out.gif", "--size", "32",
-                                            "--iterations", "1"])
+        let refused = try stylizeWithModel([
+            "anim.gif", "-s", "plasma.png", "-o", "anim-out.gif", "--size", "32",
+            "--iterations", "1"
+        ])
         assertOneLineError(refused, "animated content")
         XCTAssertFalse(exists("anim-out.gif"))
     }

@@ -7,8 +7,10 @@ final class HelpTests: CommandTestCase {
         let r = try stylize(["--help"])
         XCTAssertEqual(r.status, 0)
         let help = String(decoding: r.stdout, as: UTF8.self)
-        for option in ["-s, --style", "-o, --output", "--style-blend", "--model", "--report", "--progress",
-                       "--save-every", "--quiet", "--accept-damaged", "model import", "out.iter0100.png"] {
+        for option in [
+            "-s, --style", "-o, --output", "--style-blend", "--model", "--report", "--progress",
+            "--save-every", "--quiet", "--accept-damaged", "model import", "out.iter0100.png"
+        ] {
             XCTAssertTrue(help.contains(option), "help does not mention \(option)")
         }
     }
@@ -17,8 +19,10 @@ final class HelpTests: CommandTestCase {
     /// the table's value name, help line and default (`StyleOptions()`).
     func testEngineOptionsMatchTheOptionTable() throws {
         let help = String(decoding: try stylize(["--help"]).stdout, as: UTF8.self)
-        let commandOnly: Set = ["style", "output", "style-blend", "mask", "model", "report", "progress", "save-every",
-                                "quiet", "accept-damaged", "version", "help"]
+        let commandOnly: Set = [
+            "style", "output", "style-blend", "mask", "model", "report", "progress", "save-every",
+            "quiet", "accept-damaged", "version", "help"
+        ]
         // Option lines: "  --name <value> …" or "  -s, --name <value> …".
         let listed = help.split(separator: "\n").compactMap { line -> String? in
             guard line.hasPrefix("  ") else { return nil }
@@ -27,8 +31,9 @@ final class HelpTests: CommandTestCase {
             guard t.hasPrefix("--") else { return nil }
             return String(t.dropFirst(2).prefix(while: { $0.isLetter || $0 == "-" }))
         }
-        XCTAssertEqual(Set(listed).subtracting(commandOnly), Set(OptionTable.names),
-                       "stylize's engine options differ from OptionTable")
+        XCTAssertEqual(
+            Set(listed).subtracting(commandOnly), Set(OptionTable.names),
+            "stylize's engine options differ from OptionTable")
         XCTAssertEqual(Set(listed).count, listed.count, "an option is listed twice")
         // ArgumentParser wraps long lines; compare with whitespace collapsed.
         let flat = help.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")

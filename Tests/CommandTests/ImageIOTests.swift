@@ -44,8 +44,12 @@ final class ImageIOTests: CommandTestCase {
     }
 
     func testAlphaIsKeptAndResized() throws {
-        try makeImage("alpha.png", ["-size", "60x40", "gradient:red-blue", "(", "-size", "60x40", "gradient:white-black",
-                                    ")", "-alpha", "off", "-compose", "CopyOpacity", "-composite", "-depth", "8"])
+        try makeImage(
+            "alpha.png",
+            [
+                "-size", "60x40", "gradient:red-blue", "(", "-size", "60x40", "gradient:white-black",
+                ")", "-alpha", "off", "-compose", "CopyOpacity", "-composite", "-depth", "8"
+            ])
         XCTAssertEqual(try identify("%A", "alpha.png").lowercased() != "false", true)
         XCTAssertEqual(try stylize(["copy", "alpha.png", "alpha-copy.png"]).status, 0)
         XCTAssertEqual(try differingPixels("alpha.png", "alpha-copy.png"), 0)
@@ -72,8 +76,9 @@ final class ImageIOTests: CommandTestCase {
         try makeImage("anim.gif", ["-size", "16x16", "xc:red", "-size", "8x8", "xc:blue"])
         let r = try stylize(["copy", "anim.gif", "frame.png"])
         assertOneLineError(r, "two-frame GIF")
-        XCTAssertTrue(r.stderr.contains("2 frames") && r.stderr.contains("anim.gif[0]") && r.stderr.contains("-process"),
-                      r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("2 frames") && r.stderr.contains("anim.gif[0]") && r.stderr.contains("-process"),
+            r.stderr)
         XCTAssertFalse(exists("frame.png"))
         XCTAssertEqual(try stylize(["copy", "anim.gif[1]", "frame.png"]).status, 0)
         XCTAssertEqual(try identify("%w %h %[pixel:p{0,0}]", "frame.png"), "8 8 srgb(0,0,255)")
@@ -86,8 +91,10 @@ final class ImageIOTests: CommandTestCase {
     func testSixteenBitDepthIsKept() throws {
         try makeImage("deep.png", ["-size", "64x48", "gradient:red-blue", "-depth", "16"])
         XCTAssertEqual(try identify("%z", "deep.png"), "16")
-        for (output, file, depth) in [("deep-copy.png", "deep-copy.png", "16"), ("deep-copy.tif", "deep-copy.tif", "16"),
-                                      ("ppm:deep.dat", "deep.dat", "16"), ("deep-copy.jpg", "deep-copy.jpg", "8")] {
+        for (output, file, depth) in [
+            ("deep-copy.png", "deep-copy.png", "16"), ("deep-copy.tif", "deep-copy.tif", "16"),
+            ("ppm:deep.dat", "deep.dat", "16"), ("deep-copy.jpg", "deep-copy.jpg", "8")
+        ] {
             XCTAssertEqual(try stylize(["copy", "deep.png", output]).status, 0, output)
             XCTAssertEqual(try identify("%z", file), depth, output)
         }
@@ -107,12 +114,14 @@ final class ImageIOTests: CommandTestCase {
         // ImageMagick cannot make an EXIF block itself: insert one (APP1) after the JPEG's SOI marker.
         var jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("plain.jpg"))))
         let exif = Self.exifBlock(orientation: 6)
-        jpeg.insert(contentsOf: [0xFF, 0xE1, UInt8((exif.count + 2) >> 8), UInt8((exif.count + 2) & 0xFF)] + exif, at: 2)
+        jpeg.insert(
+            contentsOf: [0xFF, 0xE1, UInt8((exif.count + 2) >> 8), UInt8((exif.count + 2) & 0xFF)] + exif, at: 2)
         try Data(jpeg).write(to: URL(fileURLWithPath: path("photo.jpg")))
         XCTAssertEqual(try identify("%w %h %[exif:Make] %[exif:Orientation]", "photo.jpg"), "70 46 stylefilter 6")
 
         XCTAssertEqual(try stylize(["copy", "photo.jpg", "out.jpg"]).status, 0)
-        XCTAssertEqual(try identify("%w %h %[exif:Make] %[exif:Orientation] %c", "out.jpg"), "46 70 stylefilter 1 kept comment")
+        XCTAssertEqual(
+            try identify("%w %h %[exif:Make] %[exif:Orientation] %c", "out.jpg"), "46 70 stylefilter 1 kept comment")
         let copied = try run("/usr/bin/convert", ["out.jpg", "icc:-"])
         XCTAssertEqual(copied.status, 0, copied.stderr)
         XCTAssertEqual([UInt8](copied.stdout), icc)
@@ -127,7 +136,8 @@ final class ImageIOTests: CommandTestCase {
     static func minimalRGBProfile() -> [UInt8] {
         var header = [UInt8](repeating: 0, count: 132)
         header[3] = 132
-        header[8] = 0x02; header[9] = 0x10
+        header[8] = 0x02
+        header[9] = 0x10
         for (offset, text) in [(4, "none"), (12, "mntr"), (16, "RGB "), (20, "XYZ "), (36, "acsp")] {
             header.replaceSubrange(offset..<offset + 4, with: Array(text.utf8))
         }
@@ -165,7 +175,8 @@ final class ImageIOTests: CommandTestCase {
         let r = try stylize(["copy", "-", "x.png"])  // empty standard input
         assertOneLineError(r, "empty stdin")
         // Larger than ImageMagick's policy allows (Debian: 16K pixels a side): its reason is shown.
-        try (Data("P6\n20000 4\n255\n".utf8) + Data(count: 20000 * 4 * 3)).write(to: URL(fileURLWithPath: path("wide.ppm")))
+        try (Data("P6\n20000 4\n255\n".utf8) + Data(count: 20000 * 4 * 3)).write(
+            to: URL(fileURLWithPath: path("wide.ppm")))
         let wide = try stylize(["copy", "wide.ppm", "x.png"])
         assertOneLineError(wide, "huge image")
         XCTAssertTrue(wide.stderr.contains("wide.ppm"), wide.stderr)

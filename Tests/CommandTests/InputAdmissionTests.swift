@@ -21,7 +21,9 @@ final class InputAdmissionTests: CommandTestCase {
     func rewritePNGHeader(_ source: String, to name: String, width: UInt32, height: UInt32) throws {
         var png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path(source))))
         XCTAssertEqual(Array(png[12..<16]), Array("IHDR".utf8))
-        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+        func be32(_ v: UInt32) -> [UInt8] {
+            [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)]
+        }
         png.replaceSubrange(16..<24, with: be32(width) + be32(height))
         png.replaceSubrange(29..<33, with: be32(Self.crc32(Array(png[12..<29]))))
         try Data(png).write(to: URL(fileURLWithPath: path(name)))
@@ -68,26 +70,32 @@ final class InputAdmissionTests: CommandTestCase {
             ("cut3000.jpg", ["cut3000.jpg", "-s", "gradient.png", "-o", "out.png"], "Premature end of JPEG file"),
             ("cuthalf.jpg", ["cuthalf.jpg", "-s", "gradient.png", "-o", "out.png"], "Premature end of JPEG file"),
             ("cuthalf.jpg", ["photo.jpg", "-s", "cuthalf.jpg", "-o", "out.png"], "Premature end of JPEG file"),
-            ("cuthalf.jpg", ["photo.jpg", "-s", "gradient.png", "--mask", "cuthalf.jpg", "-o", "out.png"],
-             "Premature end of JPEG file"),
-            ("cut3000.jpg", ["photo.jpg", "-s", "gradient.png", "--init", "cut3000.jpg", "-o", "out.png"],
-             "Premature end of JPEG file"),
+            (
+                "cuthalf.jpg", ["photo.jpg", "-s", "gradient.png", "--mask", "cuthalf.jpg", "-o", "out.png"],
+                "Premature end of JPEG file"
+            ),
+            (
+                "cut3000.jpg", ["photo.jpg", "-s", "gradient.png", "--init", "cut3000.jpg", "-o", "out.png"],
+                "Premature end of JPEG file"
+            ),
             ("header.png", ["header.png", "-s", "gradient.png", "-o", "out.png"], "Too much image data"),
-            ("header.png", ["copy", "header.png", "out.png"], "Too much image data"),
+            ("header.png", ["copy", "header.png", "out.png"], "Too much image data")
         ]
         for (file, arguments, reason) in cases {
             let r = try stylize(arguments)
             assertOneLineError(r, arguments.joined(separator: " "))
             XCTAssertEqual(r.status, 1, r.stderr)
-            XCTAssertTrue(r.stderr.contains("'\(file)'") && r.stderr.contains(reason) && r.stderr.contains("--accept-damaged"),
-                          r.stderr)
+            XCTAssertTrue(
+                r.stderr.contains("'\(file)'") && r.stderr.contains(reason) && r.stderr.contains("--accept-damaged"),
+                r.stderr)
             XCTAssertFalse(exists("out.png"), arguments.joined(separator: " "))
         }
         // Standard input is named as such.
         let piped = try shell("\"$STYLIZE\" copy - out.png < cuthalf.jpg")
         assertOneLineError(piped, "damaged standard input")
-        XCTAssertTrue(piped.stderr.contains("standard input") && piped.stderr.contains("Premature end of JPEG file"),
-                      piped.stderr)
+        XCTAssertTrue(
+            piped.stderr.contains("standard input") && piped.stderr.contains("Premature end of JPEG file"),
+            piped.stderr)
     }
 
     /// --accept-damaged takes what ImageMagick could read: the truncated JPEG's grey, the PNG's
@@ -97,13 +105,19 @@ final class InputAdmissionTests: CommandTestCase {
         try makeTestImages()
         try makeTruncatedJPEGs()
         try makeHeaderMismatch()
-        let fast = ["--size", "full", "--iterations", "1", "--scales", "1", "--threads", "1", "--quiet",
-                    "--model", TestModel.path]
-        let r = try stylize(["cuthalf.jpg", "-s", "cut3000.jpg", "--mask", "cuthalf.jpg", "--init", "cut3000.jpg",
-                             "-o", "out.png", "--accept-damaged"] + fast)
+        let fast = [
+            "--size", "full", "--iterations", "1", "--scales", "1", "--threads", "1", "--quiet",
+            "--model", TestModel.path
+        ]
+        let r = try stylize(
+            [
+                "cuthalf.jpg", "-s", "cut3000.jpg", "--mask", "cuthalf.jpg", "--init", "cut3000.jpg",
+                "-o", "out.png", "--accept-damaged"
+            ] + fast)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try identify("%w %h", "out.png"), "128 96")
-        let header = try stylize(["header.png", "-s", "gradient.png", "-o", "header-out.png", "--accept-damaged"] + fast)
+        let header = try stylize(
+            ["header.png", "-s", "gradient.png", "-o", "header-out.png", "--accept-damaged"] + fast)
         XCTAssertEqual(header.status, 0, header.stderr)
         XCTAssertEqual(try identify("%w %h", "header-out.png"), "64 48")
     }
@@ -114,15 +128,19 @@ final class InputAdmissionTests: CommandTestCase {
         try makeImage("plain.jpg", ["rose:"])
         var jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("plain.jpg"))))
         let exif = ImageIOTests.exifBlock(orientation: 1)
-        jpeg.insert(contentsOf: [0xFF, 0xE1, UInt8((exif.count + 2) >> 8), UInt8((exif.count + 2) & 0xFF)] + exif, at: 2)
+        jpeg.insert(
+            contentsOf: [0xFF, 0xE1, UInt8((exif.count + 2) >> 8), UInt8((exif.count + 2) & 0xFF)] + exif, at: 2)
         try Data(jpeg).write(to: URL(fileURLWithPath: path("exif.jpg")))
         try makeImage("text.png", ["rose:", "-set", "comment", "a comment", "-set", "Title", "a title"])
         // An unknown ancillary chunk ("zzZz": lower-case first letter) after IHDR.
         var png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("text.png"))))
         let chunk = Array("zzZz".utf8) + Array("hello".utf8)
         let crc = Self.crc32(chunk)
-        png.insert(contentsOf: [0, 0, 0, 5] + chunk + [UInt8(crc >> 24), UInt8((crc >> 16) & 0xFF),
-                                                       UInt8((crc >> 8) & 0xFF), UInt8(crc & 0xFF)], at: 33)
+        png.insert(
+            contentsOf: [0, 0, 0, 5] + chunk + [
+                UInt8(crc >> 24), UInt8((crc >> 16) & 0xFF),
+                UInt8((crc >> 8) & 0xFF), UInt8(crc & 0xFF)
+            ], at: 33)
         try Data(png).write(to: URL(fileURLWithPath: path("chunk.png")))
         try makeImage("deep.tif", ["rose:", "-depth", "16"])
         try makeImage("cmyk.tif", ["rose:", "-colorspace", "CMYK"])
@@ -158,8 +176,10 @@ final class InputAdmissionTests: CommandTestCase {
 
         // A real image, as a style, against a small budget: 4000×3000 is about 300 MiB to decode.
         try makeImage("photo.png", ["-size", "4000x3000", "xc:white"])
-        let style = try stylizeWithTemporaryDirectory(["rose.png", "-s", "photo.png", "-o", "out.png",
-                                                       "--max-memory", "256M"])
+        let style = try stylizeWithTemporaryDirectory([
+            "rose.png", "-s", "photo.png", "-o", "out.png",
+            "--max-memory", "256M"
+        ])
         assertOneLineError(style, "4000×3000 style under 256 MiB")
         XCTAssertTrue(style.stderr.contains("'photo.png' is 4000×3000") && style.stderr.contains("256M"), style.stderr)
         XCTAssertEqual(try temporaryDirectoryContents(), [])
@@ -181,7 +201,9 @@ final class InputAdmissionTests: CommandTestCase {
         let running = try start(["large.png", "-s", "gradient.png", "-o", "out.png"])
         try running.waitUntil("ImageMagick's temporary file") {
             let dirs = try FileManager.default.contentsOfDirectory(atPath: temporary)
-            return try dirs.contains { try !FileManager.default.contentsOfDirectory(atPath: temporary + "/" + $0).isEmpty }
+            return try dirs.contains {
+                try !FileManager.default.contentsOfDirectory(atPath: temporary + "/" + $0).isEmpty
+            }
         }
         kill(running.process.processIdentifier, SIGTERM)
         running.process.waitUntilExit()
@@ -197,20 +219,28 @@ final class InputAdmissionTests: CommandTestCase {
     func testMaskAlphaMultipliesItsValue() throws {
         try TestModel.require()
         try makeTestImages()
-        try makeImage("clear.png", ["-size", "70x46", "xc:white", "-alpha", "set", "-channel", "A", "-evaluate", "set", "0",
-                                    "+channel"])
+        try makeImage(
+            "clear.png",
+            [
+                "-size", "70x46", "xc:white", "-alpha", "set", "-channel", "A", "-evaluate", "set", "0",
+                "+channel"
+            ])
         try makeImage("black.png", ["-size", "70x46", "xc:black"])
         try makeImage("white.png", ["-size", "70x46", "xc:white"])
-        let fast = ["--size", "full", "--iterations", "3", "--scales", "1", "--threads", "1", "--seed", "1", "--quiet",
-                    "--model", TestModel.path]
+        let fast = [
+            "--size", "full", "--iterations", "3", "--scales", "1", "--threads", "1", "--seed", "1", "--quiet",
+            "--model", TestModel.path
+        ]
         for mask in ["clear", "black", "white"] {
-            let r = try stylize(["rose.png", "-s", "plasma.png", "--mask", "\(mask).png", "-o", "\(mask)-out.png"] + fast)
+            let r = try stylize(
+                ["rose.png", "-s", "plasma.png", "--mask", "\(mask).png", "-o", "\(mask)-out.png"] + fast)
             XCTAssertEqual(r.status, 0, r.stderr)
         }
         let same = try run("/usr/bin/compare", ["-metric", "AE", "clear-out.png", "black-out.png", "null:"])
         XCTAssertEqual(same.stderr.trimmingCharacters(in: .whitespacesAndNewlines), "0", "transparent ≠ black")
         let differ = try run("/usr/bin/compare", ["-metric", "AE", "clear-out.png", "white-out.png", "null:"])
-        XCTAssertNotEqual(differ.stderr.trimmingCharacters(in: .whitespacesAndNewlines), "0", "the white mask did nothing")
+        XCTAssertNotEqual(
+            differ.stderr.trimmingCharacters(in: .whitespacesAndNewlines), "0", "the white mask did nothing")
     }
 
     /// A mask of other proportions than the content's is refused, naming it; one pixel of
@@ -219,15 +249,20 @@ final class InputAdmissionTests: CommandTestCase {
         try TestModel.require()
         try makeTestImages()  // rose.png: 70×46
         try makeImage("square.png", ["-size", "64x64", "xc:white"])
-        let r = try stylize(["rose.png", "-s", "plasma.png", "--mask", "square.png", "-o", "out.png", "--model", TestModel.path])
+        let r = try stylize([
+            "rose.png", "-s", "plasma.png", "--mask", "square.png", "-o", "out.png", "--model", TestModel.path
+        ])
         assertOneLineError(r, "square mask")
-        XCTAssertTrue(r.stderr.contains("'square.png'") && r.stderr.contains("64×64") && r.stderr.contains("70×46"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("'square.png'") && r.stderr.contains("64×64") && r.stderr.contains("70×46"), r.stderr)
         XCTAssertFalse(exists("out.png"))
         // 35×24 is rose.png halved with a rounding of 1 pixel; 140×91 doubled less one pixel.
         for size in ["35x24", "140x91", "71x46"] {
             try makeImage("scaled.png", ["-size", size, "xc:white"])
-            let ok = try stylize(["rose.png", "-s", "plasma.png", "--mask", "scaled.png", "-o", "out.png", "--size", "full",
-                                  "--iterations", "1", "--scales", "1", "--threads", "1", "--quiet", "--model", TestModel.path])
+            let ok = try stylize([
+                "rose.png", "-s", "plasma.png", "--mask", "scaled.png", "-o", "out.png", "--size", "full",
+                "--iterations", "1", "--scales", "1", "--threads", "1", "--quiet", "--model", TestModel.path
+            ])
             XCTAssertEqual(ok.status, 0, "\(size): \(ok.stderr)")
         }
     }

@@ -14,11 +14,14 @@ final class OptionDocsTests: XCTestCase {
     /// and its help line.
     static func table() -> String {
         let cell = { (text: String) in text.replacingOccurrences(of: "|", with: "\\|") }
-        var lines = ["| name | type | C API default | command default | accepts | what it does |",
-                     "|---|---|---|---|---|---|"]
+        var lines = [
+            "| name | type | C API default | command default | accepts | what it does |",
+            "|---|---|---|---|---|---|"
+        ]
         for spec in OptionTable.all {
-            lines.append("| `\(spec.name)` | \(spec.kind.rawValue) | \(cell(spec.text(of: StyleOptions.filterDefaults))) | "
-                         + "\(cell(spec.defaultText)) | \(cell(spec.accepted)) | \(cell(spec.help)) |")
+            lines.append(
+                "| `\(spec.name)` | \(spec.kind.rawValue) | \(cell(spec.text(of: StyleOptions.filterDefaults))) | "
+                    + "\(cell(spec.defaultText)) | \(cell(spec.accepted)) | \(cell(spec.help)) |")
         }
         return lines.joined(separator: "\n")
     }
@@ -26,16 +29,19 @@ final class OptionDocsTests: XCTestCase {
     func testTheDocumentsOptionTableIsTheRows() throws {
         let text = try String(contentsOf: Self.document, encoding: .utf8)
         guard let start = text.range(of: Self.begin), let stop = text.range(of: Self.end),
-              start.upperBound <= stop.lowerBound else {
+            start.upperBound <= stop.lowerBound
+        else {
             return XCTFail("docs/c-api.md lacks the markers \(Self.begin) … \(Self.end)")
         }
         let made = "\n\n" + Self.table() + "\n\n"
         if ProcessInfo.processInfo.environment["STYLEFILTER_WRITE_DOCS"] == "1" {
-            try (text[..<start.upperBound] + made + text[stop.lowerBound...]).write(to: Self.document, atomically: true,
-                                                                                 encoding: .utf8)
+            try (text[..<start.upperBound] + made + text[stop.lowerBound...]).write(
+                to: Self.document, atomically: true,
+                encoding: .utf8)
             return
         }
-        XCTAssertEqual(String(text[start.upperBound..<stop.lowerBound]), made,
-                       "docs/c-api.md's option table is not the option table's rows: run make docs-options")
+        XCTAssertEqual(
+            String(text[start.upperBound..<stop.lowerBound]), made,
+            "docs/c-api.md's option table is not the option table's rows: run make docs-options")
     }
 }

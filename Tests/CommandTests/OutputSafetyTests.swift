@@ -18,8 +18,10 @@ final class OutputSafetyTests: CommandTestCase {
         [content, "-s", style, "-o", output, "--size", "32", "--scales", "1", "--iterations", "1"]
     }
 
-    func assertRefused(_ arguments: [String], mentioning text: String, untouched names: [String],
-                       file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertRefused(
+        _ arguments: [String], mentioning text: String, untouched names: [String],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         var before: [String: Data] = [:]
         for name in names where exists(name) { before[name] = try contents(name) }
         let r = try stylize(arguments)
@@ -40,8 +42,9 @@ final class OutputSafetyTests: CommandTestCase {
         for existing in [false, true] {
             if existing { try Data("previous".utf8).write(to: URL(fileURLWithPath: path("out.png"))) }
             for report in ["out.png", "./out.png", "link.json", path("out.png")] {
-                try assertRefused(base(output: "out.png") + ["--report", report], mentioning: "are the same file",
-                                  untouched: ["out.png"])
+                try assertRefused(
+                    base(output: "out.png") + ["--report", report], mentioning: "are the same file",
+                    untouched: ["out.png"])
             }
         }
     }
@@ -50,36 +53,45 @@ final class OutputSafetyTests: CommandTestCase {
         XCTAssertEqual(symlink("plasma.png", path("style-link.json")), 0)
         XCTAssertEqual(link(path("rose.png"), path("hard.json")), 0)
         let inputs = ["rose.png", "plasma.png"]
-        try assertRefused(base(output: "out.png") + ["--report", "./rose.png"], mentioning: "is the content image",
-                          untouched: inputs + ["out.png"])
-        try assertRefused(base(output: "out.png") + ["--report", "style-link.json"], mentioning: "is the style image",
-                          untouched: inputs + ["out.png"])
-        try assertRefused(base(output: "out.png") + ["--report", "hard.json"], mentioning: "is the content image",
-                          untouched: inputs + ["out.png"])
+        try assertRefused(
+            base(output: "out.png") + ["--report", "./rose.png"], mentioning: "is the content image",
+            untouched: inputs + ["out.png"])
+        try assertRefused(
+            base(output: "out.png") + ["--report", "style-link.json"], mentioning: "is the style image",
+            untouched: inputs + ["out.png"])
+        try assertRefused(
+            base(output: "out.png") + ["--report", "hard.json"], mentioning: "is the content image",
+            untouched: inputs + ["out.png"])
         try assertRefused(base(output: "./rose.png"), mentioning: "is the content image", untouched: inputs)
-        try assertRefused(base(output: "png:" + path("plasma.png")), mentioning: "is the style image", untouched: inputs)
-        try assertRefused(base(output: "gradient.png") + ["--mask", "gradient.png"], mentioning: "is the --mask image",
-                          untouched: inputs + ["gradient.png"])
+        try assertRefused(
+            base(output: "png:" + path("plasma.png")), mentioning: "is the style image", untouched: inputs)
+        try assertRefused(
+            base(output: "gradient.png") + ["--mask", "gradient.png"], mentioning: "is the --mask image",
+            untouched: inputs + ["gradient.png"])
     }
 
     func testSnapshotsNeverReplaceInputsOrOutputs() throws {
         // The issue's case: the content itself has a snapshot's name.
         try FileManager.default.copyItem(atPath: path("rose.png"), toPath: path("o.iter0001.png"))
-        try assertRefused(base("o.iter0001.png", output: "o.png") + ["--save-every", "1"],
-                          mentioning: "would replace the content image", untouched: ["o.iter0001.png", "o.png"])
+        try assertRefused(
+            base("o.iter0001.png", output: "o.png") + ["--save-every", "1"],
+            mentioning: "would replace the content image", untouched: ["o.iter0001.png", "o.png"])
         try FileManager.default.removeItem(atPath: path("o.iter0001.png"))
         // A snapshot name that leads to the style, or to the report (not yet written).
         XCTAssertEqual(symlink("plasma.png", path("o.iter0002.png")), 0)
-        try assertRefused(base(output: "./o.png") + ["--save-every", "1"], mentioning: "would replace the style image",
-                          untouched: ["plasma.png", "o.png"])
+        try assertRefused(
+            base(output: "./o.png") + ["--save-every", "1"], mentioning: "would replace the style image",
+            untouched: ["plasma.png", "o.png"])
         try FileManager.default.removeItem(atPath: path("o.iter0002.png"))
         XCTAssertEqual(symlink("report.json", path("o.iter00003.png")), 0)
-        try assertRefused(base(output: "o.png") + ["--save-every", "1", "--report", "report.json"],
-                          mentioning: "would replace the --report", untouched: ["report.json", "o.png"])
+        try assertRefused(
+            base(output: "o.png") + ["--save-every", "1", "--report", "report.json"],
+            mentioning: "would replace the --report", untouched: ["report.json", "o.png"])
         try FileManager.default.removeItem(atPath: path("o.iter00003.png"))
         // The report itself named as a snapshot.
-        try assertRefused(base(output: "o.png") + ["--save-every", "1", "--report", "o.iter0002.png"],
-                          mentioning: "would replace the report", untouched: ["o.iter0002.png", "o.png"])
+        try assertRefused(
+            base(output: "o.png") + ["--save-every", "1", "--report", "o.iter0002.png"],
+            mentioning: "would replace the report", untouched: ["o.iter0002.png", "o.png"])
     }
 
     /// The command prefix that runs as user nobody (root passes every permission check).
@@ -87,7 +99,8 @@ final class OutputSafetyTests: CommandTestCase {
         try XCTSkipUnless(geteuid() == 0, "not root: cannot make files owned by another user")
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "no setpriv")
         let prefix = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        let probe = try run(prefix[0], Array(prefix.dropFirst()) + ["/usr/bin/test", "-x", Self.binary, "-a", "-r", "rose.png"])
+        let probe = try run(
+            prefix[0], Array(prefix.dropFirst()) + ["/usr/bin/test", "-x", Self.binary, "-a", "-r", "rose.png"])
         try XCTSkipUnless(probe.status == 0, "user nobody cannot run \(Self.binary)")
         return prefix
     }
@@ -104,8 +117,10 @@ final class OutputSafetyTests: CommandTestCase {
             XCTAssertEqual(chown(path(name), uid_t(owner), gid_t(owner)), 0)
         }
         let command = prefix + [Self.binary]
-        for arguments in [["copy", "rose.png", "ro.png"], ["copy", "rose.png", "roots.png"],
-                          base(output: "new.png") + ["--report", "ro.json"]] {
+        for arguments in [
+            ["copy", "rose.png", "ro.png"], ["copy", "rose.png", "roots.png"],
+            base(output: "new.png") + ["--report", "ro.json"]
+        ] {
             let r = try run(command[0], Array(command.dropFirst()) + arguments)
             assertOneLineError(r, "\(arguments)")
             XCTAssertTrue(r.stderr.contains("is write-protected"), r.stderr)
@@ -135,7 +150,8 @@ final class OutputSafetyTests: CommandTestCase {
             try assertRefused(base(output: "-") + ["--report", report], mentioning: "are the same file", untouched: [])
         }
         // A device written twice by name loses nothing: this run gets as far as the model.
-        let null = try stylize(base(output: "png:/dev/null") + ["--report", "/dev/null", "--model", "missing.safetensors"])
+        let null = try stylize(
+            base(output: "png:/dev/null") + ["--report", "/dev/null", "--model", "missing.safetensors"])
         XCTAssertTrue(null.stderr.contains("missing.safetensors"), null.stderr)
 
         try TestModel.require()
@@ -156,8 +172,9 @@ final class OutputSafetyTests: CommandTestCase {
             XCTAssertEqual(lines.first, "1", "\(output): \(lines)")
             XCTAssertTrue(lines.last?.contains("standard output was closed") ?? false, "\(output): \(lines)")
         }
-        let r = try shell("\"$STYLIZE\" \(base(output: "out.png").joined(separator: " ")) --report - >&- 2>err.txt; "
-                          + "echo $?; cat err.txt")
+        let r = try shell(
+            "\"$STYLIZE\" \(base(output: "out.png").joined(separator: " ")) --report - >&- 2>err.txt; "
+                + "echo $?; cat err.txt")
         let lines = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.first, "1", "\(lines)")
         XCTAssertTrue(lines.last?.contains("standard output was closed") ?? false, "\(lines)")

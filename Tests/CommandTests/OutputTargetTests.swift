@@ -46,7 +46,8 @@ final class OutputTargetTests: CommandTestCase {
 
     func testFIFOReaderGetsTheWholeImageAndTheFIFOStays() throws {
         XCTAssertEqual(mkfifo(path("fifo"), 0o644), 0)
-        let r = try shell("cat fifo > received.png & \"$STYLIZE\" copy rose.png png:fifo; status=$?; wait; exit $status")
+        let r = try shell(
+            "cat fifo > received.png & \"$STYLIZE\" copy rose.png png:fifo; status=$?; wait; exit $status")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(fileType(path("fifo")), S_IFIFO, "the FIFO was replaced")
         XCTAssertEqual(try identify("%m %w %h", "received.png"), "PNG 70 46")
@@ -67,7 +68,9 @@ final class OutputTargetTests: CommandTestCase {
 
     func testSymlinkChainAcrossDirectories() throws {
         // chain.png → sub/hop.png → ../real/final.png (relative links, resolved from each link's directory)
-        for d in ["sub", "real"] { try FileManager.default.createDirectory(atPath: path(d), withIntermediateDirectories: false) }
+        for d in ["sub", "real"] {
+            try FileManager.default.createDirectory(atPath: path(d), withIntermediateDirectories: false)
+        }
         try Data("old".utf8).write(to: URL(fileURLWithPath: path("real/final.png")))
         XCTAssertEqual(symlink("../real/final.png", path("sub/hop.png")), 0)
         XCTAssertEqual(symlink("sub/hop.png", path("chain.png")), 0)
@@ -98,7 +101,8 @@ final class OutputTargetTests: CommandTestCase {
     }
 
     func testNewAndReplacedFilesPermissions() throws {
-        let mask = umask(0o022); umask(mask)
+        let mask = umask(0o022)
+        umask(mask)
         XCTAssertEqual(try stylize(["copy", "rose.png", "new.png"]).status, 0)
         XCTAssertEqual(permissions("new.png"), 0o666 & ~mask, "a new file's mode is not 0666 less the umask")
         XCTAssertEqual(chmod(path("new.png"), 0o600), 0)
@@ -116,10 +120,12 @@ final class OutputTargetTests: CommandTestCase {
         // Root may write anywhere: run the command as nobody then.
         var prefix: [String] = []
         if geteuid() == 0 {
-            try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
-                              "running as root without setpriv to drop privileges")
+            try XCTSkipUnless(
+                FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                "running as root without setpriv to drop privileges")
             prefix = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-            let probe = try run(prefix[0], Array(prefix.dropFirst()) + ["/usr/bin/test", "-x", Self.binary, "-a", "-r", "rose.png"])
+            let probe = try run(
+                prefix[0], Array(prefix.dropFirst()) + ["/usr/bin/test", "-x", Self.binary, "-a", "-r", "rose.png"])
             try XCTSkipUnless(probe.status == 0, "running as root, and user nobody cannot run \(Self.binary)")
         }
         let command = prefix + [Self.binary]
@@ -168,11 +174,17 @@ final class OutputTargetTests: CommandTestCase {
         // The pipeline: `| head -c 10`. The image (1.4 MB) is larger than any pipe
         // buffer, so head has exited before stylize has written it all.
         try makeImage("big.png", ["-size", "700x700", "xc:red"])
-        let r = try run("/bin/bash", ["-c", "\"\(Self.binary)\" copy big.png ppm:- 2>err.txt | head -c 10 >/dev/null; "
-                                        + "echo ${PIPESTATUS[0]}; cat err.txt"])
+        let r = try run(
+            "/bin/bash",
+            [
+                "-c",
+                "\"\(Self.binary)\" copy big.png ppm:- 2>err.txt | head -c 10 >/dev/null; "
+                    + "echo ${PIPESTATUS[0]}; cat err.txt"
+            ])
         let lines = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n")
         XCTAssertEqual(lines.first, "1", "stylize's status (141 is death by SIGPIPE): \(lines)")
-        XCTAssertTrue(lines.dropFirst().first?.hasPrefix("stylize: error: cannot write standard output") ?? false, "\(lines)")
+        XCTAssertTrue(
+            lines.dropFirst().first?.hasPrefix("stylize: error: cannot write standard output") ?? false, "\(lines)")
     }
 
     func testFileSizeLimitIsAnErrorAndLeavesNothing() throws {

@@ -1,6 +1,7 @@
 import StyleKernel
-@testable import StylizeCommandLine
 import XCTest
+
+@testable import StylizeCommandLine
 
 /// The command's parsing and settings as a library (no process, no images read): every option
 /// table row given on the command line reaches the engine's options.
@@ -35,7 +36,8 @@ final class SettingsTests: XCTestCase {
             XCTAssertEqual(spec.text(of: settings.options), spec.text(of: want), "--\(spec.name) \(value)")
             // Every other row keeps its default.
             for other in OptionTable.all where other.name != spec.name {
-                XCTAssertEqual(other.text(of: settings.options), other.defaultText, "--\(spec.name) changed \(other.name)")
+                XCTAssertEqual(
+                    other.text(of: settings.options), other.defaultText, "--\(spec.name) changed \(other.name)")
             }
         }
     }

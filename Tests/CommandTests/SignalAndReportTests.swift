@@ -13,8 +13,10 @@ final class SignalAndReportTests: CommandTestCase {
 
     /// Tiny, fast settings; `iterations` large keeps the run in the optimisation until signalled.
     func arguments(output: String, iterations: Int = 1) -> [String] {
-        ["rose.png", "-s", "plasma.png", "-o", output, "--size", "32", "--scales", "1",
-         "--iterations", String(iterations), "--model", TestModel.path]
+        [
+            "rose.png", "-s", "plasma.png", "-o", output, "--size", "32", "--scales", "1",
+            "--iterations", String(iterations), "--model", TestModel.path
+        ]
     }
 
     /// Skips when the signal was ignored before stylize started (a shell's background job
@@ -28,18 +30,23 @@ final class SignalAndReportTests: CommandTestCase {
         XCTAssertNotEqual(masks.caught & bit, 0, "stylize does not catch signal \(signal)")
     }
 
-    func assertKilled(_ ended: (reason: Process.TerminationReason, status: Int32), by signal: Int32,
-                      file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(ended.reason, .uncaughtSignal, "stylize exited (status \(ended.status)) instead of dying by signal \(signal)",
-                       file: file, line: line)
+    func assertKilled(
+        _ ended: (reason: Process.TerminationReason, status: Int32), by signal: Int32,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertEqual(
+            ended.reason, .uncaughtSignal,
+            "stylize exited (status \(ended.status)) instead of dying by signal \(signal)",
+            file: file, line: line)
         XCTAssertEqual(ended.status, signal, file: file, line: line)
     }
 
     func testSignalsDuringTheOptimisation() throws {
         for signal in [SIGTERM, SIGINT] {
             // Snapshots every iteration: their temporary files come and go all the time.
-            let run = try start(arguments(output: "out.png", iterations: 1_000_000)
-                                + ["--progress", "--save-every", "1", "--report", "report.json"])
+            let run = try start(
+                arguments(output: "out.png", iterations: 1_000_000)
+                    + ["--progress", "--save-every", "1", "--report", "report.json"])
             try run.waitUntil("the first progress line") { run.stderr.contains("iteration 1/") }
             try requireCaught(signal, by: run)
             assertKilled(run.signalAndWait(signal), by: signal)
@@ -77,13 +84,15 @@ final class SignalAndReportTests: CommandTestCase {
 
     /// After a run stopped by SIGTERM at the renames: the new image and the new report, no
     /// temporary file, and the shell's status of a death by SIGTERM.
-    func assertNewPair(_ r: CommandResult, _ context: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertNewPair(_ r: CommandResult, _ context: String, file: StaticString = #filePath, line: UInt = #line) throws
+    {
         let status = String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(status, "143", "\(context): \(r.stderr)", file: file, line: line)
         XCTAssertEqual(try identify("%m %w", "out.png"), "PNG 32", context, file: file, line: line)
         let json = try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("report.json"))))
-        XCTAssertEqual((json as? [String: Any])?["width"] as? Int, 32, "\(context): the report is not the new one",
-                       file: file, line: line)
+        XCTAssertEqual(
+            (json as? [String: Any])?["width"] as? Int, 32, "\(context): the report is not the new one",
+            file: file, line: line)
         XCTAssertEqual(try temporaryFiles(), [], context, file: file, line: line)
     }
 
@@ -94,9 +103,12 @@ final class SignalAndReportTests: CommandTestCase {
         let command = (["\"$STYLIZE\""] + arguments(output: "out.png") + ["--report", "report.json", "--quiet"])
             .joined(separator: " ")
         for when in [1, 2] {
-            for name in ["out.png", "report.json"] { try Data("previous".utf8).write(to: URL(fileURLWithPath: path(name))) }
-            let r = try shell("strace -f -o /dev/null -e trace=rename,renameat,renameat2 "
-                              + "-e inject=rename,renameat,renameat2:signal=TERM:when=\(when) \(command); echo $?")
+            for name in ["out.png", "report.json"] {
+                try Data("previous".utf8).write(to: URL(fileURLWithPath: path(name)))
+            }
+            let r = try shell(
+                "strace -f -o /dev/null -e trace=rename,renameat,renameat2 "
+                    + "-e inject=rename,renameat,renameat2:signal=TERM:when=\(when) \(command); echo $?")
             try assertNewPair(r, "signal at rename \(when)")
         }
     }
@@ -110,16 +122,18 @@ final class SignalAndReportTests: CommandTestCase {
         try requireStrace()
         for name in ["out.png", "report.json"] { try Data("previous".utf8).write(to: URL(fileURLWithPath: path(name))) }
         // stylize's own process ID, through a shell that writes it and then becomes stylize.
-        let command = (["sh -c 'echo $$ >stylize.pid; exec \"$0\" \"$@\"' \"$STYLIZE\""] + arguments(output: "out.png")
-                       + ["--report", "report.json", "--quiet"]).joined(separator: " ")
+        let command =
+            (["sh -c 'echo $$ >stylize.pid; exec \"$0\" \"$@\"' \"$STYLIZE\""] + arguments(output: "out.png")
+            + ["--report", "report.json", "--quiet"]).joined(separator: " ")
         // The moment: both temporary files exist and stylize's main thread blocks SIGTERM (bit
         // 0x4000 of SigBlk), twice 50 ms apart (a temporary file's creation also blocks it, for
         // microseconds). Ten seconds at most, so that a stylize that never holds fails, not hangs.
-        let r = try shell("strace -f -o /dev/null -e trace=rename -e inject=rename:delay_enter=2000000:when=2 \(command) & "
-                          + "P=$!; held() { ls .report.json.tmp-* >/dev/null 2>&1 && C=$(cat stylize.pid) && "
-                          + "m=$(awk '/^SigBlk/ {print $2}' /proc/$C/status 2>/dev/null) && [ $(( 0x${m:-0} & 0x4000 )) -ne 0 ]; }; "
-                          + "n=0; until held && sleep 0.05 && held || [ $n -ge 1000 ]; do sleep 0.01; n=$((n+1)); done; "
-                          + "kill -TERM $C; wait $P; echo $?")
+        let r = try shell(
+            "strace -f -o /dev/null -e trace=rename -e inject=rename:delay_enter=2000000:when=2 \(command) & "
+                + "P=$!; held() { ls .report.json.tmp-* >/dev/null 2>&1 && C=$(cat stylize.pid) && "
+                + "m=$(awk '/^SigBlk/ {print $2}' /proc/$C/status 2>/dev/null) && [ $(( 0x${m:-0} & 0x4000 )) -ne 0 ]; }; "
+                + "n=0; until held && sleep 0.05 && held || [ $n -ge 1000 ]; do sleep 0.01; n=$((n+1)); done; "
+                + "kill -TERM $C; wait $P; echo $?")
         try assertNewPair(r, "signal to the process during the renames")
     }
 
@@ -153,7 +167,8 @@ final class SignalAndReportTests: CommandTestCase {
         try FileManager.default.createDirectory(atPath: path("reports"), withIntermediateDirectories: false)
         let r = try stylize(arguments(output: "out.png") + ["--report", "report.json", "--quiet"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("reports/latest.json"))))
+        let json = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: path("reports/latest.json"))))
         XCTAssertEqual((json as? [String: Any])?["width"] as? Int, 32)
         var st = stat()
         XCTAssertEqual(lstat(path("report.json"), &st), 0)

@@ -15,8 +15,11 @@ final class StreamInputTests: CommandTestCase {
             ("/dev/stdin on a pipe", "convert rose.png png:- | \"$STYLIZE\" copy /dev/stdin out.png"),
             ("process substitution", "\"$STYLIZE\" copy <(convert rose.png ppm:-) out.png"),
             ("format prefix on a pipe", "convert rose.png ppm:- | \"$STYLIZE\" copy ppm:/proc/self/fd/0 out.png"),
-            ("named FIFO", "mkfifo in.fifo && { convert rose.png png:- > in.fifo & } && \"$STYLIZE\" copy in.fifo out.png; "
-                + "status=$?; wait; exit $status"),
+            (
+                "named FIFO",
+                "mkfifo in.fifo && { convert rose.png png:- > in.fifo & } && \"$STYLIZE\" copy in.fifo out.png; "
+                    + "status=$?; wait; exit $status"
+            )
         ] {
             let r = try run("/bin/bash", ["-c", "STYLIZE='\(Self.binary)'; " + command])
             XCTAssertEqual(r.status, 0, "\(what): \(r.stderr)")

@@ -18,8 +18,15 @@ final class ArchitectureTests: XCTestCase {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             var out = "", inString = false, previous: Character = " "
             for c in line {
-                if !inString && c == "/" && previous == "/" { out.removeLast(); break }
-                if c == "\"" && previous != "\\" { inString.toggle(); previous = c; continue }
+                if !inString && c == "/" && previous == "/" {
+                    out.removeLast()
+                    break
+                }
+                if c == "\"" && previous != "\\" {
+                    inString.toggle()
+                    previous = c
+                    continue
+                }
                 if !inString { out.append(c) }
                 previous = c
             }
@@ -29,17 +36,22 @@ final class ArchitectureTests: XCTestCase {
 
     func testTheEnginesFoldersUseOnlyTheFoldersBelowThem() throws {
         let document = try String(contentsOf: Self.root.appendingPathComponent("docs/architecture.md"), encoding: .utf8)
-        let line = try XCTUnwrap(document.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("layers:") })
+        let line = try XCTUnwrap(
+            document.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("layers:") })
         let layers = line.split(separator: " ").dropFirst().map(String.init)
         XCTAssertGreaterThanOrEqual(layers.count, 8)
         // Every folder of the engine is in the line.
-        let folders = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("Sources/StyleKernel").path)
-            .filter { !$0.hasSuffix(".swift") }
+        let folders = try FileManager.default.contentsOfDirectory(
+            atPath: Self.root.appendingPathComponent("Sources/StyleKernel").path
+        )
+        .filter { !$0.hasSuffix(".swift") }
         XCTAssertEqual(Set(folders), Set(layers), "docs/architecture.md's layers are not the engine's folders")
 
         // Top-level declarations only: nested types (Pool2x2.Kind, …) are named through their parent.
-        let declaration = try NSRegularExpression(pattern: #"^(?:public |internal |private |fileprivate )?(?:final )?(?:struct|enum|class|protocol) ([A-Z]\w*)"#,
-                                                  options: .anchorsMatchLines)
+        let declaration = try NSRegularExpression(
+            pattern:
+                #"^(?:public |internal |private |fileprivate )?(?:final )?(?:struct|enum|class|protocol) ([A-Z]\w*)"#,
+            options: .anchorsMatchLines)
         var home: [String: Int] = [:]
         var sources: [(layer: Int, file: String, code: String)] = []
         for (index, folder) in layers.enumerated() {
@@ -54,8 +66,9 @@ final class ArchitectureTests: XCTestCase {
         XCTAssertGreaterThan(home.count, 50)
         let word = try NSRegularExpression(pattern: #"\b[A-Z]\w*\b"#)
         for source in sources {
-            let used = Set(word.matches(in: source.code, range: NSRange(source.code.startIndex..., in: source.code))
-                .map { String(source.code[Range($0.range, in: source.code)!]) })
+            let used = Set(
+                word.matches(in: source.code, range: NSRange(source.code.startIndex..., in: source.code))
+                    .map { String(source.code[Range($0.range, in: source.code)!]) })
             for type in used {
                 guard let layer = home[type], layer > source.layer else { continue }
                 XCTFail("\(source.file) uses \(type) of \(layers[layer]), a folder above \(layers[source.layer])")

@@ -1,7 +1,9 @@
 import XCTest
+
 @testable import StyleKernel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// OpenBLAS runs the kernels this CPU's instruction set calls for, even on a CPU newer than the
@@ -14,8 +16,9 @@ final class BLASCoreTests: XCTestCase {
         guard let best = BLASCore.best else {
             throw XCTSkip("no AVX2 on this CPU, or an OpenBLAS without runtime kernel choice (in use: \(name))")
         }
-        XCTAssertFalse(BLASCore.isPreAVX2(name),
-                       "OpenBLAS runs its \(name) kernels on a CPU that has \(best)'s instruction set")
+        XCTAssertFalse(
+            BLASCore.isPreAVX2(name),
+            "OpenBLAS runs its \(name) kernels on a CPU that has \(best)'s instruction set")
         if let replaced = BLASCore.replaced {
             XCTAssertTrue(BLASCore.isPreAVX2(replaced), "replaced \(replaced), which was not a fallback")
             XCTAssertEqual(name.lowercased(), best.lowercased())

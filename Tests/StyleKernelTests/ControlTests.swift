@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// The artistic controls, each measured by its effect on the result (with the default model, at
@@ -70,8 +71,11 @@ final class ControlTests: XCTestCase {
         var rng = TestRandom(seed: 3)
         let n = 50 * 40
         let base = rng.array(n, 0.4, 0.6)
-        let style = try PlanarImage(width: 50, height: 40, pixels:
-            base.map { $0 * 0.5 + 0.1 } + zip(base, rng.array(n, 0, 0.1)).map { $0 * 0.3 + $1 } + rng.array(n, 0.2, 0.3))
+        let style = try PlanarImage(
+            width: 50, height: 40,
+            pixels:
+                base.map { $0 * 0.5 + 0.1 } + zip(base, rng.array(n, 0, 0.1)).map { $0 * 0.3 + $1 }
+                + rng.array(n, 0.2, 0.3))
         let target = ColorStatistics(randomImage(width: 30, height: 30, seed: 8).scaled(0.4, 0.3))
         let recolored = ColorStatistics(try target.recolor(style, from: ColorStatistics(style)))
         for c in 0..<3 { XCTAssertEqual(recolored.mean[c], target.mean[c], accuracy: 1e-3) }
@@ -96,8 +100,9 @@ final class ControlTests: XCTestCase {
             let m = ColorStatistics(image).mean
             return (0..<3).reduce(0) { $0 + abs(m[$1] - target[$1]) }
         }
-        XCTAssertLessThan(distance(matched), 0.5 * distance(painted),
-                          "histogram mode: mean colour \(distance(matched)) from the content's, style mode \(distance(painted))")
+        XCTAssertLessThan(
+            distance(matched), 0.5 * distance(painted),
+            "histogram mode: mean colour \(distance(matched)) from the content's, style mode \(distance(painted))")
     }
 
     // MARK: style-scale
@@ -116,9 +121,11 @@ final class ControlTests: XCTestCase {
                 var a = 0.0, b = 0.0
                 for x in 0..<w {
                     let t = -2 * Double.pi * Double(u * x) / Double(w)
-                    a += y[r * w + x] * cos(t); b += y[r * w + x] * sin(t)
+                    a += y[r * w + x] * cos(t)
+                    b += y[r * w + x] * sin(t)
                 }
-                re[r * w + u] = a; im[r * w + u] = b
+                re[r * w + u] = a
+                im[r * w + u] = b
             }
         }
         var weighted = 0.0, total = 0.0
@@ -142,8 +149,20 @@ final class ControlTests: XCTestCase {
     func testStyleScaleTwoCoarsensTheStrokes() throws {
         let style = stripes(side: 64, period: 8)
         let one = try spectralCentroid(try stylize(style, options { $0.iterations = 30 }))
-        let two = try spectralCentroid(try stylize(style, options { $0.iterations = 30; $0.styleScale = 2 }))
-        let half = try spectralCentroid(try stylize(style, options { $0.iterations = 30; $0.styleScale = 0.5 }))
+        let two = try spectralCentroid(
+            try stylize(
+                style,
+                options {
+                    $0.iterations = 30
+                    $0.styleScale = 2
+                }))
+        let half = try spectralCentroid(
+            try stylize(
+                style,
+                options {
+                    $0.iterations = 30
+                    $0.styleScale = 0.5
+                }))
         XCTAssertLessThan(two, 0.85 * one, "style scale 2: spectral centroid \(two) against \(one) at scale 1")
         XCTAssertGreaterThan(half, one, "style scale 0.5: spectral centroid \(half) against \(one) at scale 1")
     }
@@ -153,20 +172,31 @@ final class ControlTests: XCTestCase {
     /// would need about 1.7 GiB).
     func testLargeStyleScaleFitsTheSmallestBudget() throws {
         let engine = try StylizeTests.sharedEngine.get()
-        let result = try engine.stylize(content: content, styles: [stripes(side: 256, period: 8)], options: options {
-            $0.size = 256; $0.styleScale = 4; $0.maxMemory = StyleOptions.minimumMemory; $0.iterations = 1
-        })
+        let result = try engine.stylize(
+            content: content, styles: [stripes(side: 256, period: 8)],
+            options: options {
+                $0.size = 256
+                $0.styleScale = 4
+                $0.maxMemory = StyleOptions.minimumMemory
+                $0.iterations = 1
+            })
         XCTAssertEqual(result.image.width, 256)
     }
 
     func testStyleScaleIsCheckedAndRefusedWithTheTutorialObjective() throws {
         let engine = try StylizeTests.sharedEngine.get()
         for bad: Float in [0.2, 5, .nan] {
-            XCTAssertThrowsError(try engine.stylize(content: content, styles: [content], options: options { $0.styleScale = bad }))
+            XCTAssertThrowsError(
+                try engine.stylize(content: content, styles: [content], options: options { $0.styleScale = bad }))
         }
-        XCTAssertThrowsError(try engine.stylize(content: content, styles: [content], options: options {
-            $0.styleScale = 2; $0.objective = .tutorial
-        })) { error in XCTAssertTrue("\(error)".contains("tutorial")) }
+        XCTAssertThrowsError(
+            try engine.stylize(
+                content: content, styles: [content],
+                options: options {
+                    $0.styleScale = 2
+                    $0.objective = .tutorial
+                })
+        ) { error in XCTAssertTrue("\(error)".contains("tutorial")) }
         var o = StyleOptions()
         XCTAssertThrowsError(try OptionTable.spec(named: "style-scale")!.set("8", in: &o))
         try OptionTable.spec(named: "style-scale")!.set("0.5", in: &o)
@@ -189,10 +219,14 @@ final class ControlTests: XCTestCase {
         // network's receptive field spreads the border).
         func change(_ image: PlanarImage, _ x0: Int, _ x1: Int) -> Float {
             var sum: Float = 0
-            for c in 0..<3 { for y in 0..<h { for x in x0..<x1 {
-                let i = (c * h + y) * w + x
-                sum += abs(image.pixels[i] - content.pixels[i])
-            } } }
+            for c in 0..<3 {
+                for y in 0..<h {
+                    for x in x0..<x1 {
+                        let i = (c * h + y) * w + x
+                        sum += abs(image.pixels[i] - content.pixels[i])
+                    }
+                }
+            }
             return sum / Float(3 * h * (x1 - x0))
         }
         let left = change(masked, 0, 30), right = change(masked, 66, 96)
@@ -212,12 +246,16 @@ final class ControlTests: XCTestCase {
         XCTAssertEqual(try RegionMask(white, alpha: [0, 0.5]).values, [0, 0.5])
         XCTAssertEqual(try RegionMask(white).values.map { ($0 * 1000).rounded() }, [1000, 1000])
         for (w, h) in [(70, 46), (35, 24), (35, 23), (140, 91), (71, 46), (700, 461), (700, 470)] {
-            XCTAssertNoThrow(try RegionMask.checkShape(width: w, height: h, contentWidth: 70, contentHeight: 46,
-                                                       what: "mask"), "\(w)×\(h)")
+            XCTAssertNoThrow(
+                try RegionMask.checkShape(
+                    width: w, height: h, contentWidth: 70, contentHeight: 46,
+                    what: "mask"), "\(w)×\(h)")
         }
         for (w, h) in [(64, 64), (35, 26), (46, 70), (700, 480)] {
-            XCTAssertThrowsError(try RegionMask.checkShape(width: w, height: h, contentWidth: 70, contentHeight: 46,
-                                                           what: "mask"), "\(w)×\(h)")
+            XCTAssertThrowsError(
+                try RegionMask.checkShape(
+                    width: w, height: h, contentWidth: 70, contentHeight: 46,
+                    what: "mask"), "\(w)×\(h)")
         }
     }
 
@@ -226,10 +264,17 @@ final class ControlTests: XCTestCase {
     func testGrayAndStyleMeanStartWhereTheySay() throws {
         let style = stripes(side: 64, period: 10)
         let styleMean = ColorStatistics(style).mean
-        for (initialization, start) in [(StyleOptions.Initialization.gray, [0.5, 0.5, 0.5]),
-                                        (.styleMean, styleMean)] {
+        for (initialization, start) in [
+            (StyleOptions.Initialization.gray, [0.5, 0.5, 0.5]),
+            (.styleMean, styleMean)
+        ] {
             // One L-BFGS step moves pixels by about 1 % of their range.
-            let result = try stylize(style, options { $0.initialization = initialization; $0.iterations = 1 })
+            let result = try stylize(
+                style,
+                options {
+                    $0.initialization = initialization
+                    $0.iterations = 1
+                })
             let n = result.width * result.height
             for c in 0..<3 {
                 let plane = result.pixels[c * n..<(c + 1) * n]
@@ -259,25 +304,32 @@ final class ControlTests: XCTestCase {
         for c in 0..<3 { XCTAssertEqual(one.mean[c], target.mean[c], accuracy: 1e-3) }
         for k in 0..<9 { XCTAssertEqual(one.covariance[k], target.covariance[k], accuracy: 2e-4) }
         // Two styles blended 3 : 1: the statistics of their mixed pixels, as the Grams blend.
-        let mixed = ColorStatistics(try ColorControl.styleColored(photo, styles: [a, b], blend: [0.75, 0.25], masks: []))
+        let mixed = ColorStatistics(
+            try ColorControl.styleColored(photo, styles: [a, b], blend: [0.75, 0.25], masks: []))
         let pooled = ColorStatistics(blending: [ColorStatistics(a), ColorStatistics(b)], weights: [3, 1])
         for c in 0..<3 {
             XCTAssertEqual(mixed.mean[c], pooled.mean[c], accuracy: 1e-3)
-            XCTAssertEqual(pooled.mean[c], 0.75 * ColorStatistics(a).mean[c] + 0.25 * ColorStatistics(b).mean[c],
-                           accuracy: 1e-9)
+            XCTAssertEqual(
+                pooled.mean[c], 0.75 * ColorStatistics(a).mean[c] + 0.25 * ColorStatistics(b).mean[c],
+                accuracy: 1e-9)
         }
         for k in 0..<9 { XCTAssertEqual(mixed.covariance[k], pooled.covariance[k], accuracy: 2e-4) }
         // A mask: its black half keeps the photo exactly, its white half takes the style's colours.
         let (w, h) = (photo.width, photo.height)
         let right = (0..<w * h).map { Float($0 % w < w / 2 ? 0 : 1) }
         let masked = try ColorControl.styleColored(photo, styles: [b], blend: [1], masks: [right])
-        let whole = try ColorControl.styleColored(photo, styles: [b], blend: [1], masks: [[Float](repeating: 1, count: w * h)])
+        let whole = try ColorControl.styleColored(
+            photo, styles: [b], blend: [1], masks: [[Float](repeating: 1, count: w * h)])
         let single = try ColorControl.styleColored(photo, styles: [b], blend: [1], masks: [])
-        for c in 0..<3 { for y in 0..<h { for x in 0..<w {
-            let i = (c * h + y) * w + x
-            XCTAssertEqual(masked.pixels[i], x < w / 2 ? photo.pixels[i] : single.pixels[i], accuracy: 1e-6)
-            XCTAssertEqual(whole.pixels[i], single.pixels[i], accuracy: 1e-6)
-        } } }
+        for c in 0..<3 {
+            for y in 0..<h {
+                for x in 0..<w {
+                    let i = (c * h + y) * w + x
+                    XCTAssertEqual(masked.pixels[i], x < w / 2 ? photo.pixels[i] : single.pixels[i], accuracy: 1e-6)
+                    XCTAssertEqual(whole.pixels[i], single.pixels[i], accuracy: 1e-6)
+                }
+            }
+        }
     }
 
     func testStyleColorsIsTheDefaultStart() throws {

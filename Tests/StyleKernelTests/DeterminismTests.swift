@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// The same inputs give the same bytes with any number of threads (the GEMMs are cut into pieces
@@ -10,7 +11,7 @@ final class DeterminismTests: XCTestCase {
         let style = randomImage(width: 50, height: 61, seed: 12)
         var options = StyleOptions()
         options.size = 150
-        options.workSize = 97      // two whole-image scales, then one tiled stage
+        options.workSize = 97  // two whole-image scales, then one tiled stage
         options.scales = 2
         options.iterations = 4
         options.maximumTile = 96

@@ -1,7 +1,9 @@
 import XCTest
+
 @testable import StyleKernel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // MARK: Helpers
@@ -18,7 +20,10 @@ private func makeTempDir(_ test: XCTestCase) throws -> String {
 }
 
 private func removeTree(_ path: String) {
-    guard let d = opendir(path) else { unlink(path); return }
+    guard let d = opendir(path) else {
+        unlink(path)
+        return
+    }
     while let e = readdir(d) {
         let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
@@ -55,13 +60,18 @@ private func safetensorsBytes(header: String, data: [UInt8] = [], lengthOverride
     let h = Array(header.utf8)
     var n = lengthOverride ?? UInt64(h.count)
     var out: [UInt8] = []
-    for _ in 0..<8 { out.append(UInt8(truncatingIfNeeded: n)); n >>= 8 }
+    for _ in 0..<8 {
+        out.append(UInt8(truncatingIfNeeded: n))
+        n >>= 8
+    }
     return out + h + data
 }
 
 /// Asserts `body` throws `.invalidModel` (or `.io` if `io`) whose message contains every fragment.
-private func assertModelError(_ fragments: [String], io: Bool = false, file: StaticString = #filePath,
-                              line: UInt = #line, _ body: () throws -> Void) {
+private func assertModelError(
+    _ fragments: [String], io: Bool = false, file: StaticString = #filePath,
+    line: UInt = #line, _ body: () throws -> Void
+) {
     do {
         try body()
         XCTFail("expected an error containing \(fragments)", file: file, line: line)
@@ -87,12 +97,22 @@ private struct Proto {
     var bytes: [UInt8] = []
     mutating func varint(_ v: UInt64) {
         var v = v
-        while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
         bytes.append(UInt8(v))
     }
     mutating func tag(_ field: UInt64, _ wire: UInt64) { varint(field << 3 | wire) }
-    mutating func varintField(_ field: UInt64, _ v: UInt64) { tag(field, 0); varint(v) }
-    mutating func bytesField(_ field: UInt64, _ b: [UInt8]) { tag(field, 2); varint(UInt64(b.count)); bytes += b }
+    mutating func varintField(_ field: UInt64, _ v: UInt64) {
+        tag(field, 0)
+        varint(v)
+    }
+    mutating func bytesField(_ field: UInt64, _ b: [UInt8]) {
+        tag(field, 2)
+        varint(UInt64(b.count))
+        bytes += b
+    }
     mutating func stringField(_ field: UInt64, _ s: String) { bytesField(field, Array(s.utf8)) }
     mutating func fixed32Field(_ field: UInt64, _ v: UInt32) {
         tag(field, 5)
@@ -110,8 +130,10 @@ private struct Proto {
 private enum DimsEncoding { case packed, unpacked }
 private enum DataEncoding { case raw, packedFloats, unpackedFloats }
 
-private func tensorProto(name: String, dims: [Int64], values: [Float], dataType: UInt64 = 1,
-                         dims dimsEnc: DimsEncoding = .packed, data: DataEncoding = .raw) -> [UInt8] {
+private func tensorProto(
+    name: String, dims: [Int64], values: [Float], dataType: UInt64 = 1,
+    dims dimsEnc: DimsEncoding = .packed, data: DataEncoding = .raw
+) -> [UInt8] {
     var t = Proto()
     switch dimsEnc {
     case .packed:
@@ -188,13 +210,18 @@ final class ModelFileTests: XCTestCase {
     func testSafeTensorsWriterRejectsBadInput() throws {
         let dir = try makeTempDir(self)
         let path = dir + "/bad.safetensors"
-        XCTAssertThrowsError(try SafeTensors.write(
-            path: path, tensors: [("x", .init(shape: [2, 2], values: [1, 2, 3]))], metadata: [:]))
-        XCTAssertThrowsError(try SafeTensors.write(
-            path: path, tensors: [("x", .init(shape: [1], values: [1])), ("x", .init(shape: [1], values: [1]))], metadata: [:]))
+        XCTAssertThrowsError(
+            try SafeTensors.write(
+                path: path, tensors: [("x", .init(shape: [2, 2], values: [1, 2, 3]))], metadata: [:]))
+        XCTAssertThrowsError(
+            try SafeTensors.write(
+                path: path, tensors: [("x", .init(shape: [1], values: [1])), ("x", .init(shape: [1], values: [1]))],
+                metadata: [:]))
         XCTAssertFalse(FileIO.fileExists(path), "a failed write leaves no file")
-        XCTAssertThrowsError(try SafeTensors.write(
-            path: dir + "/no/such/dir/x.safetensors", tensors: [], metadata: [:])) { e in
+        XCTAssertThrowsError(
+            try SafeTensors.write(
+                path: dir + "/no/such/dir/x.safetensors", tensors: [], metadata: [:])
+        ) { e in
             guard case StyleError.io(let m) = e else { return XCTFail("\(e)") }
             XCTAssertTrue(m.contains("no/such/dir"), m)
         }
@@ -222,30 +249,72 @@ final class ModelFileTests: XCTestCase {
         check(safetensorsBytes(header: "{\"x\":", data: []), ["not valid JSON"])
         check(safetensorsBytes(header: "[1,2]", data: []), ["JSON object"])
         check(safetensorsBytes(header: "{} trailing", data: []), ["not valid JSON"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}}"#, data: data8), ["unknown dtype \"Q7\""])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}"#, data: data8), ["F16", "F32"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: data8), ["needs 12 bytes", "span 8"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#, data: data8), ["ends at data byte 16", "truncated"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}"#, data: data8), ["begin ≤ end"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0]}}"#, data: data8), ["[begin, end]"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}"#, data: data8), ["too large"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2305843009213693952],"data_offsets":[0,8]}}"#, data: data8), ["too large"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[99999999999999999999999],"data_offsets":[0,8]}}"#, data: data8), ["non-negative integer"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}"#, data: data8), ["non-negative integer"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}}"#, data: data8), ["non-negative integer"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2]}}"#, data: data8), ["needs dtype, shape and data_offsets"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":1}}"#, data: data8), ["unknown field"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: data8), ["overlaps"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: data8), ["unused bytes"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: data8), ["not described"])
-        check(safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"x":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}}"#, data: data8), ["appears twice"])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}}"#, data: data8),
+            ["unknown dtype \"Q7\""])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}"#, data: data8),
+            ["F16", "F32"])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: data8),
+            ["needs 12 bytes", "span 8"])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#, data: data8),
+            ["ends at data byte 16", "truncated"])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}"#, data: data8),
+            ["begin ≤ end"])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0]}}"#, data: data8),
+            ["[begin, end]"])
+        check(
+            safetensorsBytes(
+                header: #"{"x":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}"#, data: data8),
+            ["too large"])
+        check(
+            safetensorsBytes(
+                header: #"{"x":{"dtype":"F32","shape":[2305843009213693952],"data_offsets":[0,8]}}"#, data: data8),
+            ["too large"])
+        check(
+            safetensorsBytes(
+                header: #"{"x":{"dtype":"F32","shape":[99999999999999999999999],"data_offsets":[0,8]}}"#, data: data8),
+            ["non-negative integer"])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}"#, data: data8),
+            ["non-negative integer"])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}}"#, data: data8),
+            ["non-negative integer"])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2]}}"#, data: data8),
+            ["needs dtype, shape and data_offsets"])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"extra":1}}"#, data: data8),
+            ["unknown field"])
+        check(
+            safetensorsBytes(
+                header:
+                    #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+                data: data8), ["overlaps"])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: data8),
+            ["unused bytes"])
+        check(
+            safetensorsBytes(header: #"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: data8),
+            ["not described"])
+        check(
+            safetensorsBytes(
+                header:
+                    #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"x":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}}"#,
+                data: data8), ["appears twice"])
         check(safetensorsBytes(header: #"{"__metadata__":{"a":1}}"#), ["not a string"])
         check(safetensorsBytes(header: #"{"__metadata__":"x"}"#), ["not an object"])
         check(safetensorsBytes(header: #"{"__metadata__":{"a":"\uD800"}}"#), ["surrogate"])
 
         // A PNG renamed to .safetensors, and plain random bytes.
         var rng = TestRandom(seed: 42)
-        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]
+        let png: [UInt8] =
+            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]
             + (0..<2000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         check(png, ["not a safetensors model file"])
         for _ in 0..<20 {
@@ -261,43 +330,57 @@ final class ModelFileTests: XCTestCase {
         let dir = try makeTempDir(self)
         let path = dir + "/big.safetensors"
         func emptyTensors(_ n: Int) -> String {
-            "{" + (0..<n).map { #""t\#($0)":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"# }.joined(separator: ",") + "}"
+            "{" + (0..<n).map { #""t\#($0)":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"# }.joined(separator: ",")
+                + "}"
         }
         func padded(_ json: String, to n: Int) -> String { json + String(repeating: " ", count: n - json.utf8.count) }
         let one = #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
         let data8 = [UInt8](repeating: 0, count: 8)
 
         // Absolute size: declared before anything is read.
-        writeBytes(safetensorsBytes(header: one, data: data8, lengthOverride: UInt64(SafeTensors.maxHeaderLength + 1)), to: path)
+        writeBytes(
+            safetensorsBytes(header: one, data: data8, lengthOverride: UInt64(SafeTensors.maxHeaderLength + 1)),
+            to: path)
         assertModelError(["\(SafeTensors.maxHeaderLength)-byte limit", path]) { _ = try SafeTensors.read(path: path) }
         // Relative size: over the allowance, a header larger than its data is refused ...
         let big = SafeTensors.headerAllowance + 8
         writeBytes(safetensorsBytes(header: padded(one, to: big), data: data8), to: path)
-        assertModelError(["\(big)-byte header", "8 bytes of tensor data", path]) { _ = try SafeTensors.read(path: path) }
+        assertModelError(["\(big)-byte header", "8 bytes of tensor data", path]) {
+            _ = try SafeTensors.read(path: path)
+        }
         // ... and one smaller than its data is read.
         let floats = big / 4 + 1
-        writeBytes(safetensorsBytes(header: padded(#"{"x":{"dtype":"F32","shape":[\#(floats)],"data_offsets":[0,\#(4 * floats)]}}"#, to: big),
-                                    data: [UInt8](repeating: 0, count: 4 * floats)), to: path)
+        writeBytes(
+            safetensorsBytes(
+                header: padded(
+                    #"{"x":{"dtype":"F32","shape":[\#(floats)],"data_offsets":[0,\#(4 * floats)]}}"#, to: big),
+                data: [UInt8](repeating: 0, count: 4 * floats)), to: path)
         XCTAssertEqual(try SafeTensors.read(path: path).tensors["x"]?.values.count, floats)
 
         // Tensor count: checked by a scan before the JSON is parsed, then on the entries.
         let many = emptyTensors(20_000)  // ~1.1 MB of header, data to match so the size passes
         writeBytes(safetensorsBytes(header: many, data: [UInt8](repeating: 0, count: many.utf8.count)), to: path)
-        assertModelError(["more than \(SafeTensors.maxTensorCount) tensors", path]) { _ = try SafeTensors.read(path: path) }
-        assertModelError(["more than \(SafeTensors.maxTensorCount) tensors"]) {
-            _ = try SafeTensors.parseHeader(json: Array(emptyTensors(SafeTensors.maxTensorCount + 1).utf8), dataSize: 0, path: "h")
+        assertModelError(["more than \(SafeTensors.maxTensorCount) tensors", path]) {
+            _ = try SafeTensors.read(path: path)
         }
-        let most = try SafeTensors.parseHeader(json: Array(emptyTensors(SafeTensors.maxTensorCount).utf8), dataSize: 0, path: "h")
+        assertModelError(["more than \(SafeTensors.maxTensorCount) tensors"]) {
+            _ = try SafeTensors.parseHeader(
+                json: Array(emptyTensors(SafeTensors.maxTensorCount + 1).utf8), dataSize: 0, path: "h")
+        }
+        let most = try SafeTensors.parseHeader(
+            json: Array(emptyTensors(SafeTensors.maxTensorCount).utf8), dataSize: 0, path: "h")
         XCTAssertEqual(most.entries.count, SafeTensors.maxTensorCount)
         // Braces, colons and commas inside strings are not counted.
         let name = String(repeating: "{:,[", count: SafeTensors.maxHeaderValues)
-        let quoted = try SafeTensors.parseHeader(json: Array(#"{"__metadata__":{"k":"\#(name)\""}}"#.utf8), dataSize: 0, path: "h")
+        let quoted = try SafeTensors.parseHeader(
+            json: Array(#"{"__metadata__":{"k":"\#(name)\""}}"#.utf8), dataSize: 0, path: "h")
         XCTAssertEqual(quoted.metadata["k"], name + "\"")
         // JSON values: a shape of 70 000 dimensions.
         let dims = [String](repeating: "1", count: SafeTensors.maxHeaderValues).joined(separator: ",")
         assertModelError(["more than \(SafeTensors.maxHeaderValues) JSON values"]) {
-            _ = try SafeTensors.parseHeader(json: Array(#"{"x":{"dtype":"F32","shape":[\#(dims)],"data_offsets":[0,4]}}"#.utf8),
-                                            dataSize: 4, path: "h")
+            _ = try SafeTensors.parseHeader(
+                json: Array(#"{"x":{"dtype":"F32","shape":[\#(dims)],"data_offsets":[0,4]}}"#.utf8),
+                dataSize: 4, path: "h")
         }
     }
 
@@ -314,9 +397,13 @@ final class ModelFileTests: XCTestCase {
     func testSafeTensorsMutationsNeverCrash() throws {
         let dir = try makeTempDir(self)
         let path = dir + "/m.safetensors"
-        try SafeTensors.write(path: path, tensors: [("w", .init(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])),
-                                                    ("b", .init(shape: [2], values: [7, 8]))],
-                              metadata: ["architecture": "vgg16"])
+        try SafeTensors.write(
+            path: path,
+            tensors: [
+                ("w", .init(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])),
+                ("b", .init(shape: [2], values: [7, 8]))
+            ],
+            metadata: ["architecture": "vgg16"])
         let original = try readBytes(path)
         var rng = TestRandom(seed: 7)
         for i in 0..<300 {
@@ -334,9 +421,12 @@ final class ModelFileTests: XCTestCase {
     }
 
     func testMiniJSON() throws {
-        XCTAssertEqual(try MiniJSON.parse(Array(#"{"a":[1,-2.5e3,true,false,null],"b":"\u00e9\ud83d\ude00\n"}"#.utf8)),
-                       .object([("a", .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null])),
-                                ("b", .string("é😀\n"))]))
+        XCTAssertEqual(
+            try MiniJSON.parse(Array(#"{"a":[1,-2.5e3,true,false,null],"b":"\u00e9\ud83d\ude00\n"}"#.utf8)),
+            .object([
+                ("a", .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null])),
+                ("b", .string("é😀\n"))
+            ]))
         for bad in ["", "{", "{\"a\"}", "[1,]", "01", "\"\\x\"", "tru", "{\"a\":1,}", "\"\u{1}\""] {
             XCTAssertThrowsError(try MiniJSON.parse(Array(bad.utf8)), bad)
         }
@@ -356,10 +446,12 @@ final class ModelFileTests: XCTestCase {
             w[0] = Float(i) + 0.5
             w[w.count - 1] = -Float(i)
             let b = (0..<spec.outChannels).map { Float($0) * 0.01 - Float(i) }
-            layers[spec.name] = try ConvWeights(inChannels: spec.inChannels, outChannels: spec.outChannels, weight: w, bias: b)
+            layers[spec.name] = try ConvWeights(
+                inChannels: spec.inChannels, outChannels: spec.outChannels, weight: w, bias: b)
         }
-        return try StyleModel(architecture: .vgg16, convention: .torchvision, layers: layers,
-                              metadata: ["source": "test", "license": "none", "architecture": "ignored"])
+        return try StyleModel(
+            architecture: .vgg16, convention: .torchvision, layers: layers,
+            metadata: ["source": "test", "license": "none", "architecture": "ignored"])
     }
 
     func testStyleModelSaveLoadRoundTrip() throws {
@@ -386,7 +478,9 @@ final class ModelFileTests: XCTestCase {
         let bad = dir + "/bad.safetensors"
         file.tensors["conv1_2.weight"]!.shape = [64, 64, 9]
         try SafeTensors.write(path: bad, tensors: file.order.map { ($0, file.tensors[$0]!) }, metadata: file.metadata)
-        assertModelError(["conv1_2.weight has shape [64, 64, 9]", "[64, 64, 3, 3]", bad]) { _ = try StyleModel.load(path: bad) }
+        assertModelError(["conv1_2.weight has shape [64, 64, 9]", "[64, 64, 3, 3]", bad]) {
+            _ = try StyleModel.load(path: bad)
+        }
         // A NaN weight.
         file = try SafeTensors.read(path: path)
         file.tensors["conv5_3.bias"]!.values[3] = .nan
@@ -397,8 +491,10 @@ final class ModelFileTests: XCTestCase {
     func testStyleModelMetadataErrors() throws {
         let dir = try makeTempDir(self)
         let path = dir + "/md.safetensors"
-        let good = ["stylefilter.format": "1", "architecture": "vgg16", "input.order": "bgr", "input.scale": "255",
-                    "input.mean": "103.939,116.779,123.68", "input.std": "1,1,1"]
+        let good = [
+            "stylefilter.format": "1", "architecture": "vgg16", "input.order": "bgr", "input.scale": "255",
+            "input.mean": "103.939,116.779,123.68", "input.std": "1,1,1"
+        ]
         func check(_ change: (inout [String: String]) -> Void, _ fragments: [String], line: UInt = #line) throws {
             var md = good
             change(&md)
@@ -427,7 +523,7 @@ final class ModelFileTests: XCTestCase {
             tensorProto(name: "a", dims: [2, 3], values: vals, dims: .packed, data: .raw),
             tensorProto(name: "b", dims: [3, 2], values: vals, dims: .unpacked, data: .unpackedFloats),
             tensorProto(name: "c", dims: [6], values: vals, dims: .packed, data: .packedFloats),
-            tensorProto(name: "d", dims: [0], values: [], data: .raw),
+            tensorProto(name: "d", dims: [0], values: [], data: .raw)
         ])
         let inits = try ONNXReader.initializers(bytes: bytes, source: "test.onnx")
         XCTAssertEqual(inits.map(\.name), ["a", "b", "c", "d"])
@@ -444,12 +540,13 @@ final class ModelFileTests: XCTestCase {
     }
 
     func testONNXInitializerValueErrors() throws {
-        let inits = try ONNXReader.initializers(bytes: onnxModel(initializers: [
-            tensorProto(name: "int", dims: [2], values: [1, 2], dataType: 7),
-            tensorProto(name: "short", dims: [3], values: [1, 2]),
-            tensorProto(name: "neg", dims: [-1], values: [1]),
-            tensorProto(name: "shortf", dims: [3], values: [1, 2], data: .packedFloats),
-        ]), source: "x.onnx")
+        let inits = try ONNXReader.initializers(
+            bytes: onnxModel(initializers: [
+                tensorProto(name: "int", dims: [2], values: [1, 2], dataType: 7),
+                tensorProto(name: "short", dims: [3], values: [1, 2]),
+                tensorProto(name: "neg", dims: [-1], values: [1]),
+                tensorProto(name: "shortf", dims: [3], values: [1, 2], data: .packedFloats)
+            ]), source: "x.onnx")
         assertModelError(["int", "not FLOAT"]) { _ = try inits[0].floatValues() }
         assertModelError(["short", "8 raw bytes", "need 12"]) { _ = try inits[1].floatValues() }
         assertModelError(["neg", "negative"]) { _ = try inits[2].floatValues() }
@@ -458,22 +555,27 @@ final class ModelFileTests: XCTestCase {
         var external = Proto()
         external.stringField(8, "ext")
         external.varintField(14, 1)
-        assertModelError(["external"]) { _ = try ONNXReader.initializers(bytes: onnxModel(initializers: [external.bytes]), source: "e.onnx") }
+        assertModelError(["external"]) {
+            _ = try ONNXReader.initializers(bytes: onnxModel(initializers: [external.bytes]), source: "e.onnx")
+        }
     }
 
     /// Counts are limited before anything is appended: initializers and dimensions.
     func testONNXReaderLimits() throws {
         let empty: [UInt8] = []
         let most = [[UInt8]](repeating: empty, count: ONNXReader.maxInitializers)
-        XCTAssertEqual(try ONNXReader.initializers(bytes: onnxModel(initializers: most), source: "m.onnx").count,
-                       ONNXReader.maxInitializers)
+        XCTAssertEqual(
+            try ONNXReader.initializers(bytes: onnxModel(initializers: most), source: "m.onnx").count,
+            ONNXReader.maxInitializers)
         assertModelError(["more than \(ONNXReader.maxInitializers) initializers", "m.onnx"]) {
             _ = try ONNXReader.initializers(bytes: onnxModel(initializers: most + [empty]), source: "m.onnx")
         }
         let dims = [Int64](repeating: 1, count: ONNXReader.maxDimensions)
         for encoding in [DimsEncoding.packed, .unpacked] {
             let ok = tensorProto(name: "d", dims: dims, values: [7], dims: encoding)
-            XCTAssertEqual(try ONNXReader.initializers(bytes: onnxModel(initializers: [ok]), source: "d.onnx")[0].floatValues(), [7])
+            XCTAssertEqual(
+                try ONNXReader.initializers(bytes: onnxModel(initializers: [ok]), source: "d.onnx")[0].floatValues(),
+                [7])
             let tooMany = tensorProto(name: "d", dims: dims + [1], values: [7], dims: encoding)
             assertModelError(["more than \(ONNXReader.maxDimensions) dimensions", "d.onnx"]) {
                 _ = try ONNXReader.initializers(bytes: onnxModel(initializers: [tooMany]), source: "d.onnx")
@@ -483,15 +585,17 @@ final class ModelFileTests: XCTestCase {
 
     func testONNXReaderGarbage() throws {
         func bad(_ bytes: [UInt8], _ fragment: String, line: UInt = #line) {
-            assertModelError([fragment, "g.onnx"], line: line) { _ = try ONNXReader.initializers(bytes: bytes, source: "g.onnx") }
+            assertModelError([fragment, "g.onnx"], line: line) {
+                _ = try ONNXReader.initializers(bytes: bytes, source: "g.onnx")
+            }
         }
         bad([], "no graph")
         bad([0x08, 0x01], "no graph")
         bad([0x08], "truncated varint")
         bad([0x08] + [UInt8](repeating: 0xFF, count: 11), "varint")
-        bad([0x3A, 0x05, 0x01], "runs past the end")                // graph length 5, 1 byte
-        bad([0x3A, 0x02, 0x2A, 0x7F], "runs past the end")          // initializer length past graph
-        bad([0x0B], "groups")                                       // wire type 3
+        bad([0x3A, 0x05, 0x01], "runs past the end")  // graph length 5, 1 byte
+        bad([0x3A, 0x02, 0x2A, 0x7F], "runs past the end")  // initializer length past graph
+        bad([0x0B], "groups")  // wire type 3
         bad([0x0E], "invalid wire type")
         bad([0x00, 0x01], "invalid field number")
         bad([0x0D, 0x01, 0x02], "truncated 32-bit")
@@ -504,10 +608,14 @@ final class ModelFileTests: XCTestCase {
             _ = try? ONNXReader.initializers(bytes: random, source: "r.onnx").map { try? $0.floatValues() }
         }
         // Every truncation and single-byte corruption of a valid model.
-        let valid = onnxModel(initializers: [tensorProto(name: "a", dims: [2, 3], values: [1, 2, 3, 4, 5, 6]),
-                                             tensorProto(name: "b", dims: [2], values: [1, 2], dims: .unpacked, data: .unpackedFloats)])
+        let valid = onnxModel(initializers: [
+            tensorProto(name: "a", dims: [2, 3], values: [1, 2, 3, 4, 5, 6]),
+            tensorProto(name: "b", dims: [2], values: [1, 2], dims: .unpacked, data: .unpackedFloats)
+        ])
         for n in 0..<valid.count {
-            _ = try? ONNXReader.initializers(bytes: Array(valid.prefix(n)), source: "t.onnx").map { try? $0.floatValues() }
+            _ = try? ONNXReader.initializers(bytes: Array(valid.prefix(n)), source: "t.onnx").map {
+                try? $0.floatValues()
+            }
             var c = valid
             c[n] = UInt8.random(in: 0...255, using: &rng)
             _ = try? ONNXReader.initializers(bytes: c, source: "c.onnx").map { try? $0.floatValues() }
@@ -517,20 +625,29 @@ final class ModelFileTests: XCTestCase {
     // MARK: Importer
 
     func testImporterNameMapping() {
-        XCTAssertTrue(ModelImporter.paperName(forONNXName: "functional_1/block1_conv1_1/convolution/ReadVariableOp:0")! == ("conv1_1", .weight))
-        XCTAssertTrue(ModelImporter.paperName(forONNXName: "functional_1/block5_conv3_1/Squeeze:0")! == ("conv5_3", .bias))
-        XCTAssertTrue(ModelImporter.paperName(forONNXName: "functional_1/block3_conv4_1/Squeeze:0")! == ("conv3_4", .bias))
-        for other in ["functional_1/dense_1/MatMul/ReadVariableOp:0", "functional_1/block1_conv1_1/BiasAdd:0",
-                      "functional_1/block1_conv1_1/Squeeze:0x", "functional_1/blockX_conv1_1/Squeeze:0",
-                      "functional_1/block01_conv1_1/Squeeze:0", "functional_1/block1_conv_1/Squeeze:0", "",
-                      "functional_1/block1_conv1_2/Squeeze:0"] {
+        XCTAssertTrue(
+            ModelImporter.paperName(forONNXName: "functional_1/block1_conv1_1/convolution/ReadVariableOp:0")! == (
+                "conv1_1", .weight
+            ))
+        XCTAssertTrue(
+            ModelImporter.paperName(forONNXName: "functional_1/block5_conv3_1/Squeeze:0")! == ("conv5_3", .bias))
+        XCTAssertTrue(
+            ModelImporter.paperName(forONNXName: "functional_1/block3_conv4_1/Squeeze:0")! == ("conv3_4", .bias))
+        for other in [
+            "functional_1/dense_1/MatMul/ReadVariableOp:0", "functional_1/block1_conv1_1/BiasAdd:0",
+            "functional_1/block1_conv1_1/Squeeze:0x", "functional_1/blockX_conv1_1/Squeeze:0",
+            "functional_1/block01_conv1_1/Squeeze:0", "functional_1/block1_conv_1/Squeeze:0", "",
+            "functional_1/block1_conv1_2/Squeeze:0"
+        ] {
             XCTAssertNil(ModelImporter.paperName(forONNXName: other), other)
         }
     }
 
     func testImporterArchitectureAndShapes() throws {
-        XCTAssertEqual(try ModelImporter.detectArchitecture(layers: Set(VGGArchitecture.vgg16.layerNames), source: "s"), .vgg16)
-        XCTAssertEqual(try ModelImporter.detectArchitecture(layers: Set(VGGArchitecture.vgg19.layerNames), source: "s"), .vgg19)
+        XCTAssertEqual(
+            try ModelImporter.detectArchitecture(layers: Set(VGGArchitecture.vgg16.layerNames), source: "s"), .vgg16)
+        XCTAssertEqual(
+            try ModelImporter.detectArchitecture(layers: Set(VGGArchitecture.vgg19.layerNames), source: "s"), .vgg19)
         var partial = Set(VGGArchitecture.vgg16.layerNames)
         partial.remove("conv4_2")
         assertModelError(["neither VGG16 nor VGG19", "missing for VGG16: conv4_2", "s"]) {
@@ -538,27 +655,35 @@ final class ModelFileTests: XCTestCase {
         }
         assertModelError(["none found"]) { _ = try ModelImporter.detectArchitecture(layers: [], source: "s") }
 
-        XCTAssertNoThrow(try ModelImporter.checkShapes(layer: "conv1_1", weightDims: [64, 3, 3, 3], biasDims: [64],
-                                                       inChannels: 3, outChannels: 64, source: "s"))
+        XCTAssertNoThrow(
+            try ModelImporter.checkShapes(
+                layer: "conv1_1", weightDims: [64, 3, 3, 3], biasDims: [64],
+                inChannels: 3, outChannels: 64, source: "s"))
         // Keras's native HWIO layout is rejected, not silently misread.
         assertModelError(["conv1_1 kernel has shape [3, 3, 3, 64]", "OIHW"]) {
-            try ModelImporter.checkShapes(layer: "conv1_1", weightDims: [3, 3, 3, 64], biasDims: [64],
-                                          inChannels: 3, outChannels: 64, source: "s")
+            try ModelImporter.checkShapes(
+                layer: "conv1_1", weightDims: [3, 3, 3, 64], biasDims: [64],
+                inChannels: 3, outChannels: 64, source: "s")
         }
         assertModelError(["conv1_1 bias has shape [1, 64]"]) {
-            try ModelImporter.checkShapes(layer: "conv1_1", weightDims: [64, 3, 3, 3], biasDims: [1, 64],
-                                          inChannels: 3, outChannels: 64, source: "s")
+            try ModelImporter.checkShapes(
+                layer: "conv1_1", weightDims: [64, 3, 3, 3], biasDims: [1, 64],
+                inChannels: 3, outChannels: 64, source: "s")
         }
 
         // A small ONNX with a wrongly shaped conv1_1 among otherwise missing layers.
-        let inits = try ONNXReader.initializers(bytes: onnxModel(initializers: [
-            tensorProto(name: "functional_1/block1_conv1_1/convolution/ReadVariableOp:0", dims: [2, 3, 3, 3],
-                        values: [Float](repeating: 1, count: 54)),
-            tensorProto(name: "functional_1/block1_conv1_1/Squeeze:0", dims: [2], values: [1, 2]),
-            tensorProto(name: "functional_1/block1_conv1_1/Squeeze:0", dims: [2], values: [1, 2]),
-        ]), source: "dup.onnx")
+        let inits = try ONNXReader.initializers(
+            bytes: onnxModel(initializers: [
+                tensorProto(
+                    name: "functional_1/block1_conv1_1/convolution/ReadVariableOp:0", dims: [2, 3, 3, 3],
+                    values: [Float](repeating: 1, count: 54)),
+                tensorProto(name: "functional_1/block1_conv1_1/Squeeze:0", dims: [2], values: [1, 2]),
+                tensorProto(name: "functional_1/block1_conv1_1/Squeeze:0", dims: [2], values: [1, 2])
+            ]), source: "dup.onnx")
         assertModelError(["two biases for conv1_1"]) { _ = try ModelImporter.model(from: inits, source: "dup.onnx") }
-        assertModelError(["neither VGG16 nor VGG19"]) { _ = try ModelImporter.model(from: Array(inits.prefix(2)), source: "x") }
+        assertModelError(["neither VGG16 nor VGG19"]) {
+            _ = try ModelImporter.model(from: Array(inits.prefix(2)), source: "x")
+        }
     }
 
     /// An ONNX export of torchvision's VGG16 names its weights features.N.weight/bias: imported
@@ -570,11 +695,15 @@ final class ModelFileTests: XCTestCase {
             for c in 0..<n {
                 let spec = VGGArchitecture.vgg16.convLayers[VGGArchitecture.vgg16.convsPerBlock[..<b].reduce(0, +) + c]
                 let count = spec.outChannels * spec.inChannels * 9
-                initializers.append(tensorProto(name: "features.\(index).weight",
-                                                dims: [Int64(spec.outChannels), Int64(spec.inChannels), 3, 3],
-                                                values: [Float](repeating: Float(index) / 100, count: count)))
-                initializers.append(tensorProto(name: "features.\(index).bias", dims: [Int64(spec.outChannels)],
-                                                values: [Float](repeating: -Float(index), count: spec.outChannels)))
+                initializers.append(
+                    tensorProto(
+                        name: "features.\(index).weight",
+                        dims: [Int64(spec.outChannels), Int64(spec.inChannels), 3, 3],
+                        values: [Float](repeating: Float(index) / 100, count: count)))
+                initializers.append(
+                    tensorProto(
+                        name: "features.\(index).bias", dims: [Int64(spec.outChannels)],
+                        values: [Float](repeating: -Float(index), count: spec.outChannels)))
                 index += 2
             }
             index += 1
@@ -602,12 +731,15 @@ final class ModelFileTests: XCTestCase {
         writeBytes([1, 2, 3], to: out)
         XCTAssertThrowsError(try ModelImporter.importModel(from: onnx, to: out))
         XCTAssertEqual(try readBytes(out), [1, 2, 3])
-        assertModelError(["No such file"], io: true) { _ = try ModelImporter.importModel(from: dir + "/none.onnx", to: out) }
+        assertModelError(["No such file"], io: true) {
+            _ = try ModelImporter.importModel(from: dir + "/none.onnx", to: out)
+        }
         // No stray temporary files.
         var names: [String] = []
         if let d = opendir(dir) {
             while let e = readdir(d) {
-                names.append(withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+                names.append(
+                    withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
             }
             closedir(d)
         }
@@ -666,10 +798,14 @@ final class ModelFileTests: XCTestCase {
         let code = prefix + "/lib/libstylefilter.so.1.0.0"
         let installed = prefix + "/share/stylefilter/" + name
         let cwd = root + "/work/sub"
-        for d in [xdg + "/stylefilter", home + "/.cache/stylefilter", prefix + "/lib", prefix + "/share/stylefilter",
-                  repo + "/models", root + "/work/models", cwd] { mkdirs(d) }
-        for f in [explicit, fromEnv, xdg + "/stylefilter/" + name, home + "/.cache/stylefilter/" + name, installed,
-                  repo + "/models/" + name, root + "/work/models/" + name] { touch(f) }
+        for d in [
+            xdg + "/stylefilter", home + "/.cache/stylefilter", prefix + "/lib", prefix + "/share/stylefilter",
+            repo + "/models", root + "/work/models", cwd
+        ] { mkdirs(d) }
+        for f in [
+            explicit, fromEnv, xdg + "/stylefilter/" + name, home + "/.cache/stylefilter/" + name, installed,
+            repo + "/models/" + name, root + "/work/models/" + name
+        ] { touch(f) }
         var env = ["STYLEFILTER_MODEL": fromEnv, "XDG_CACHE_HOME": xdg, "HOME": home]
         func locate(_ e: String? = nil) throws -> String {
             try ModelLocator.locate(explicit: e, environment: env, codePath: code, currentDirectory: cwd)
@@ -705,9 +841,11 @@ final class ModelFileTests: XCTestCase {
         unlink(root + "/work/models/" + name)
         XCTAssertThrowsError(try locate()) { e in
             guard case StyleError.modelNotFound(let m) = e else { return XCTFail("\(e)") }
-            for fragment in ["STYLEFILTER_MODEL", installed, home + "/.cache/stylefilter/" + name, repo + "/models/" + name,
-                             root + "/work/models/" + name, "stylize model fetch", "into " + home + "/.cache/stylefilter",
-                             "make setup"] {
+            for fragment in [
+                "STYLEFILTER_MODEL", installed, home + "/.cache/stylefilter/" + name, repo + "/models/" + name,
+                root + "/work/models/" + name, "stylize model fetch", "into " + home + "/.cache/stylefilter",
+                "make setup"
+            ] {
                 XCTAssertTrue(m.contains(fragment), "\(m) lacks \(fragment)")
             }
         }

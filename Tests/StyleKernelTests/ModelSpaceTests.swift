@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// Pre-processing follows the model's declared convention.
@@ -9,7 +10,7 @@ final class ModelSpaceTests: XCTestCase {
         let x = try InputConvention.caffe.toModel(pixel)
         XCTAssertEqual(x[0], 0.9 * 255 - 103.939, accuracy: 1e-3)  // B
         XCTAssertEqual(x[1], 0.5 * 255 - 116.779, accuracy: 1e-3)  // G
-        XCTAssertEqual(x[2], 0.2 * 255 - 123.68, accuracy: 1e-3)   // R
+        XCTAssertEqual(x[2], 0.2 * 255 - 123.68, accuracy: 1e-3)  // R
     }
 
     func testTorchvisionConventionIsRGBMeanStd() throws {

@@ -1,13 +1,16 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// The whole objective (network forward, losses, backward to the pixels) against central finite
 /// differences, on a VGG16 with random weights at a small size.
 final class ObjectiveTests: XCTestCase {
-    func makeObjective(_ kind: StyleOptions.Objective, model: StyleModel,
-                       pooling: Pool2x2.Kind = .average,
-                       size: (w: Int, h: Int) = (20, 18), masked: Bool = false,
-                       bordered: Bool = false) throws -> (StyleObjective, [Float]) {
+    func makeObjective(
+        _ kind: StyleOptions.Objective, model: StyleModel,
+        pooling: Pool2x2.Kind = .average,
+        size: (w: Int, h: Int) = (20, 18), masked: Bool = false,
+        bordered: Bool = false
+    ) throws -> (StyleObjective, [Float]) {
         var options = StyleOptions()
         options.objective = kind
         options.tvWeight = 5
@@ -16,9 +19,10 @@ final class ObjectiveTests: XCTestCase {
         let parallel = Parallel(threads: 2)
         let network = VGGNetwork(model: model, pooling: pooling)
         let border = bordered ? ReflectedBorder(imageWidth: size.w, imageHeight: size.h) : nil
-        let ws = try NetworkWorkspace(network: network, height: border?.paddedHeight ?? size.h,
-                                      width: border?.paddedWidth ?? size.w,
-                                      depth: options.deepestLayer(in: network), parallel: parallel)
+        let ws = try NetworkWorkspace(
+            network: network, height: border?.paddedHeight ?? size.h,
+            width: border?.paddedWidth ?? size.w,
+            depth: options.deepestLayer(in: network), parallel: parallel)
         let image = try model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 2))
         let content = try border?.padded(image, channels: 3) ?? image
         let style = try model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 3))
@@ -27,16 +31,18 @@ final class ObjectiveTests: XCTestCase {
         for name in options.contentLayers {
             features[name] = Array(UnsafeBufferPointer(start: ws.output(of: name)!, count: ws.shape(of: name)!.count))
         }
-        let styleWorkspace = try NetworkWorkspace(network: network, height: size.h, width: size.w,
-                                                  depth: options.deepestLayer(in: network), parallel: parallel)
+        let styleWorkspace = try NetworkWorkspace(
+            network: network, height: size.h, width: size.w,
+            depth: options.deepestLayer(in: network), parallel: parallel)
         styleWorkspace.forward(style)
         for (name, _) in options.styleLayers {
             let ws = styleWorkspace
             let shape = ws.shape(of: name)!
             var g = [Float](repeating: 0, count: shape.channels * shape.channels)
             g.withUnsafeMutableBufferPointer {
-                Gram.compute(features: ws.output(of: name)!, channels: shape.channels, positions: shape.plane,
-                             scale: StyleObjective.gramScale(objective: kind, shape: shape), gram: $0.baseAddress!)
+                Gram.compute(
+                    features: ws.output(of: name)!, channels: shape.channels, positions: shape.plane,
+                    scale: StyleObjective.gramScale(objective: kind, shape: shape), gram: $0.baseAddress!)
             }
             grams[name] = g
         }
@@ -46,18 +52,24 @@ final class ObjectiveTests: XCTestCase {
             let ramp = (0..<size.w * size.h).map { Float($0 % size.w) / Float(size.w - 1) }
             let other = grams.mapValues { $0.map { $0 * 0.5 } }
             var rng = TestRandom(seed: 9)
-            targets = [StyleObjective.StyleTarget(grams: grams, weight: 1.5, mask: ramp),
-                       StyleObjective.StyleTarget(grams: other, weight: 0.5,
-                                                  mask: rng.array(size.w * size.h, 0, 1))]
+            targets = [
+                StyleObjective.StyleTarget(grams: grams, weight: 1.5, mask: ramp),
+                StyleObjective.StyleTarget(
+                    grams: other, weight: 0.5,
+                    mask: rng.array(size.w * size.h, 0, 1))
+            ]
         }
-        let objective = try StyleObjective(workspace: ws, options: options, convention: model.convention,
-                                           contentFeatures: features, styleTargets: targets, border: border)
+        let objective = try StyleObjective(
+            workspace: ws, options: options, convention: model.convention,
+            contentFeatures: features, styleTargets: targets, border: border)
         let x = try model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 4))
         return (objective, x)
     }
 
-    func checkGradient(_ kind: StyleOptions.Objective, relativeTolerance: Double, masked: Bool = false,
-                       balanced: Bool = false, bordered: Bool = false) throws {
+    func checkGradient(
+        _ kind: StyleOptions.Objective, relativeTolerance: Double, masked: Bool = false,
+        balanced: Bool = false, bordered: Bool = false
+    ) throws {
         let model = try randomModel(seed: 5)
         let (objective, x) = try makeObjective(kind, model: model, masked: masked, bordered: bordered)
         if balanced { try x.withUnsafeBufferPointer { try objective.balanceLayerGradients(at: $0.baseAddress!) } }
@@ -65,7 +77,9 @@ final class ObjectiveTests: XCTestCase {
         let base = x.withUnsafeBufferPointer { xp in
             grad.withUnsafeMutableBufferPointer { objective.evaluate(xp.baseAddress!, gradient: $0.baseAddress!) }
         }
-        XCTAssertGreaterThan(base.content, 0); XCTAssertGreaterThan(base.style, 0); XCTAssertGreaterThan(base.tv, 0)
+        XCTAssertGreaterThan(base.content, 0)
+        XCTAssertGreaterThan(base.style, 0)
+        XCTAssertGreaterThan(base.tv, 0)
         func total(_ x: [Float]) -> Double {
             x.withUnsafeBufferPointer { objective.evaluate($0.baseAddress!, gradient: nil).total }
         }
@@ -83,17 +97,20 @@ final class ObjectiveTests: XCTestCase {
             let h: Float = 0.5  // model units (0…255 scale)
             let fd = (total(zip(x, d).map { $0 + h * $1 }) - total(zip(x, d).map { $0 - h * $1 })) / Double(2 * h)
             let analytic = zip(grad, d).reduce(0.0) { $0 + Double($1.0 * $1.1) }
-            XCTAssertEqual(analytic, fd, accuracy: relativeTolerance * max(abs(fd), gnorm * 1e-3),
-                           "\(kind) direction \(k)")
+            XCTAssertEqual(
+                analytic, fd, accuracy: relativeTolerance * max(abs(fd), gnorm * 1e-3),
+                "\(kind) direction \(k)")
         }
         // A few single pixels too.
         // (21: row 1, column 1 of the 20 px wide image, which a border mirrors three times.)
         for i in [0, 21, 37, x.count / 2, x.count - 1] {
             var xp = x, xm = x
-            xp[i] += 0.5; xm[i] -= 0.5
+            xp[i] += 0.5
+            xm[i] -= 0.5
             let fd = (total(xp) - total(xm)) / 1.0
-            XCTAssertEqual(Double(grad[i]), fd, accuracy: 0.05 * max(abs(fd), gnorm / Double(x.count).squareRoot()),
-                           "\(kind) pixel \(i)")
+            XCTAssertEqual(
+                Double(grad[i]), fd, accuracy: 0.05 * max(abs(fd), gnorm / Double(x.count).squareRoot()),
+                "\(kind) pixel \(i)")
         }
     }
 
@@ -105,17 +122,22 @@ final class ObjectiveTests: XCTestCase {
     func testBalancedLayerGradients() throws {
         let model = try randomModel(seed: 5)
         let (objective, x) = try makeObjective(.standard, model: model)
-        let (contentBefore, before) = try x.withUnsafeBufferPointer { try objective.layerGradientNorms(at: $0.baseAddress!) }
+        let (contentBefore, before) = try x.withUnsafeBufferPointer {
+            try objective.layerGradientNorms(at: $0.baseAddress!)
+        }
         XCTAssertGreaterThan(before.max()! / before.min()!, 2, "unbalanced to begin with: \(before)")
         try x.withUnsafeBufferPointer { try objective.balanceLayerGradients(at: $0.baseAddress!) }
-        let (contentAfter, after) = try x.withUnsafeBufferPointer { try objective.layerGradientNorms(at: $0.baseAddress!) }
+        let (contentAfter, after) = try x.withUnsafeBufferPointer {
+            try objective.layerGradientNorms(at: $0.baseAddress!)
+        }
         let shares = objective.styleLayers.map { Double($0.share) }
         XCTAssertEqual(after.reduce(0, +), before.reduce(0, +), accuracy: 1e-4 * before.reduce(0, +))
         for (a, share) in zip(after, shares) {
             XCTAssertEqual(a / after.reduce(0, +), share / shares.reduce(0, +), accuracy: 1e-4)
         }
         // Two content layers: balanced between themselves the same way (equal shares).
-        XCTAssertEqual(contentAfter.reduce(0, +), contentBefore.reduce(0, +), accuracy: 1e-4 * contentBefore.reduce(0, +))
+        XCTAssertEqual(
+            contentAfter.reduce(0, +), contentBefore.reduce(0, +), accuracy: 1e-4 * contentBefore.reduce(0, +))
         XCTAssertEqual(contentAfter[0], contentAfter[1], accuracy: 1e-4 * contentAfter[0])
         // The balanced objective (masked too) is one function, differentiated exactly.
         try checkGradient(.standard, relativeTolerance: 0.04, masked: true, balanced: true)
@@ -164,10 +186,13 @@ final class ObjectiveTests: XCTestCase {
             let f = ws.output(of: layer.name)!, p = layer.target.pointer
             var d2 = 0.0, p2 = 0.0
             for c in 0..<layer.shape.channels {
-                for y in 0..<layer.shape.height where inside(layer.shape.height, y, imageSide: size.h, paddedSide: border.paddedHeight) {
-                    for xx in 0..<layer.shape.width where inside(layer.shape.width, xx, imageSide: size.w, paddedSide: border.paddedWidth) {
+                for y in 0..<layer.shape.height
+                where inside(layer.shape.height, y, imageSide: size.h, paddedSide: border.paddedHeight) {
+                    for xx in 0..<layer.shape.width
+                    where inside(layer.shape.width, xx, imageSide: size.w, paddedSide: border.paddedWidth) {
                         let i = (c * layer.shape.height + y) * layer.shape.width + xx
-                        d2 += Double(f[i] - p[i]) * Double(f[i] - p[i]); p2 += Double(p[i]) * Double(p[i])
+                        d2 += Double(f[i] - p[i]) * Double(f[i] - p[i])
+                        p2 += Double(p[i]) * Double(p[i])
                     }
                 }
             }
@@ -181,7 +206,9 @@ final class ObjectiveTests: XCTestCase {
             let (c, w, h) = (layer.shape.channels, layer.shape.width, layer.shape.height)
             var positions: [Int] = []
             for y in 0..<h where inside(h, y, imageSide: size.h, paddedSide: border.paddedHeight) {
-                for xx in 0..<w where inside(w, xx, imageSide: size.w, paddedSide: border.paddedWidth) { positions.append(y * w + xx) }
+                for xx in 0..<w where inside(w, xx, imageSide: size.w, paddedSide: border.paddedWidth) {
+                    positions.append(y * w + xx)
+                }
             }
             var d2 = 0.0, a2 = 0.0
             for i in 0..<c {
@@ -189,7 +216,8 @@ final class ObjectiveTests: XCTestCase {
                     var g = 0.0
                     for q in positions { g += Double(f[i * w * h + q]) * Double(f[j * w * h + q]) }
                     let a = Double(layer.target.pointer[i * c + j])
-                    d2 += (g / Double(positions.count) - a) * (g / Double(positions.count) - a); a2 += a * a
+                    d2 += (g / Double(positions.count) - a) * (g / Double(positions.count) - a)
+                    a2 += a * a
                 }
             }
             style += Double(weight) / weightSum * d2 / a2
@@ -208,7 +236,10 @@ final class ObjectiveTests: XCTestCase {
         for layer in objective.contentLayers {
             let f = ws.output(of: layer.name)!
             var s = 0.0
-            for i in 0..<layer.shape.count { let d = Double(f[i] - layer.target.pointer[i]); s += d * d }
+            for i in 0..<layer.shape.count {
+                let d = Double(f[i] - layer.target.pointer[i])
+                s += d * d
+            }
             content += s / Double(layer.shape.count)
         }
         XCTAssertEqual(terms.content, content, accuracy: 1e-4 * content)
@@ -236,8 +267,14 @@ final class ObjectiveTests: XCTestCase {
             for y in 0..<h {
                 for xx in 0..<w {
                     let v = Double(x[(c * h + y) * w + xx])
-                    if xx + 1 < w { let d = Double(x[(c * h + y) * w + xx + 1]) - v; tv += d * d }
-                    if y + 1 < h { let d = Double(x[(c * h + y + 1) * w + xx]) - v; tv += d * d }
+                    if xx + 1 < w {
+                        let d = Double(x[(c * h + y) * w + xx + 1]) - v
+                        tv += d * d
+                    }
+                    if y + 1 < h {
+                        let d = Double(x[(c * h + y + 1) * w + xx]) - v
+                        tv += d * d
+                    }
                 }
             }
         }

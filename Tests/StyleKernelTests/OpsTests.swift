@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// Convolution, ReLU and pooling against naive references and finite differences.
@@ -11,8 +12,9 @@ final class OpsTests: XCTestCase {
         input.withUnsafeBufferPointer { i in
             out.withUnsafeMutableBufferPointer { o in
                 ws.withUnsafeMutableBufferPointer { s in
-                    conv.apply(input: i.baseAddress!, height: h, width: w, output: o.baseAddress!,
-                               workspace: s.baseAddress!, parallel: parallel)
+                    conv.apply(
+                        input: i.baseAddress!, height: h, width: w, output: o.baseAddress!,
+                        workspace: s.baseAddress!, parallel: parallel)
                 }
             }
         }
@@ -46,8 +48,9 @@ final class OpsTests: XCTestCase {
             input.withUnsafeBufferPointer { i in
                 got.withUnsafeMutableBufferPointer { o in
                     workspace.withUnsafeMutableBufferPointer { ws in
-                        conv.apply(input: i.baseAddress!, height: h, width: w, output: o.baseAddress!,
-                                   workspace: ws.baseAddress!, parallel: parallel, algorithm: .tapPlanes)
+                        conv.apply(
+                            input: i.baseAddress!, height: h, width: w, output: o.baseAddress!,
+                            workspace: ws.baseAddress!, parallel: parallel, algorithm: .tapPlanes)
                     }
                 }
             }
@@ -94,7 +97,9 @@ final class OpsTests: XCTestCase {
         x.withUnsafeMutableBufferPointer { ReLU.forward($0.baseAddress!, count: 6, parallel: parallel) }
         XCTAssertEqual(x, [0, 0, 0, 0.5, 3, 0])
         x.withUnsafeBufferPointer { xp in
-            g.withUnsafeMutableBufferPointer { ReLU.backward(output: xp.baseAddress!, gradient: $0.baseAddress!, count: 6, parallel: parallel) }
+            g.withUnsafeMutableBufferPointer {
+                ReLU.backward(output: xp.baseAddress!, gradient: $0.baseAddress!, count: 6, parallel: parallel)
+            }
         }
         XCTAssertEqual(g, [0, 0, 0, 4, 5, 0])
     }
@@ -105,32 +110,41 @@ final class OpsTests: XCTestCase {
         // Odd height (the last row is dropped), and sides of 1 (kept as 1: a thin image's layers
         // never become empty).
         for (h, w) in [(7, 6), (1, 5), (4, 1), (1, 1), (3, 1)] {
-        let c = 2
-        let (oh, ow) = Pool2x2.outputSize(height: h, width: w)
-        XCTAssert(oh >= 1 && ow >= 1, "\(h)×\(w) pools to \(oh)×\(ow)")
-        for kind in [Pool2x2.Kind.max, .average] {
-            let x = rng.array(c * h * w)
-            let r = rng.array(c * oh * ow)
-            func loss(_ x: [Float]) -> Double {
-                var out = [Float](repeating: 0, count: c * oh * ow)
+            let c = 2
+            let (oh, ow) = Pool2x2.outputSize(height: h, width: w)
+            XCTAssert(oh >= 1 && ow >= 1, "\(h)×\(w) pools to \(oh)×\(ow)")
+            for kind in [Pool2x2.Kind.max, .average] {
+                let x = rng.array(c * h * w)
+                let r = rng.array(c * oh * ow)
+                func loss(_ x: [Float]) -> Double {
+                    var out = [Float](repeating: 0, count: c * oh * ow)
+                    x.withUnsafeBufferPointer { xp in
+                        out.withUnsafeMutableBufferPointer {
+                            Pool2x2.forward(
+                                kind, input: xp.baseAddress!, channels: c, height: h, width: w, output: $0.baseAddress!,
+                                parallel: parallel)
+                        }
+                    }
+                    return zip(out, r).reduce(0.0) { $0 + Double($1.0 * $1.1) }
+                }
+                var grad = [Float](repeating: 0, count: c * h * w)
                 x.withUnsafeBufferPointer { xp in
-                    out.withUnsafeMutableBufferPointer { Pool2x2.forward(kind, input: xp.baseAddress!, channels: c, height: h, width: w, output: $0.baseAddress!, parallel: parallel) }
+                    r.withUnsafeBufferPointer { rp in
+                        grad.withUnsafeMutableBufferPointer {
+                            Pool2x2.backward(
+                                kind, input: xp.baseAddress!, channels: c, height: h, width: w,
+                                outputGradient: rp.baseAddress!, inputGradient: $0.baseAddress!, parallel: parallel)
+                        }
+                    }
                 }
-                return zip(out, r).reduce(0.0) { $0 + Double($1.0 * $1.1) }
-            }
-            var grad = [Float](repeating: 0, count: c * h * w)
-            x.withUnsafeBufferPointer { xp in
-                r.withUnsafeBufferPointer { rp in
-                    grad.withUnsafeMutableBufferPointer { Pool2x2.backward(kind, input: xp.baseAddress!, channels: c, height: h, width: w, outputGradient: rp.baseAddress!, inputGradient: $0.baseAddress!, parallel: parallel) }
+                for i in 0..<x.count {
+                    var xp = x, xm = x
+                    xp[i] += 1e-3
+                    xm[i] -= 1e-3
+                    let fd = (loss(xp) - loss(xm)) / 2e-3
+                    XCTAssertEqual(Double(grad[i]), fd, accuracy: 1e-3, "\(kind) \(h)×\(w) at \(i)")
                 }
             }
-            for i in 0..<x.count {
-                var xp = x, xm = x
-                xp[i] += 1e-3; xm[i] -= 1e-3
-                let fd = (loss(xp) - loss(xm)) / 2e-3
-                XCTAssertEqual(Double(grad[i]), fd, accuracy: 1e-3, "\(kind) \(h)×\(w) at \(i)")
-            }
-        }
         }
     }
 
@@ -160,8 +174,9 @@ final class OpsTests: XCTestCase {
             x.withUnsafeBufferPointer { xp in
                 g.withUnsafeBufferPointer { gp in
                     got.withUnsafeMutableBufferPointer {
-                        Pool2x2.backward(.max, input: xp.baseAddress!, channels: c, height: h, width: w,
-                                         outputGradient: gp.baseAddress!, inputGradient: $0.baseAddress!, parallel: parallel)
+                        Pool2x2.backward(
+                            .max, input: xp.baseAddress!, channels: c, height: h, width: w,
+                            outputGradient: gp.baseAddress!, inputGradient: $0.baseAddress!, parallel: parallel)
                     }
                 }
             }
@@ -175,19 +190,28 @@ final class OpsTests: XCTestCase {
         let x = rng.array(shape.count)
         var grad = [Float](repeating: 0, count: shape.count)
         func tv(_ x: [Float]) -> Double {
-            x.withUnsafeBufferPointer { TotalVariation.evaluate($0.baseAddress!, shape: shape, weight: 0, gradient: nil, parallel: parallel) }
+            x.withUnsafeBufferPointer {
+                TotalVariation.evaluate($0.baseAddress!, shape: shape, weight: 0, gradient: nil, parallel: parallel)
+            }
         }
         x.withUnsafeBufferPointer { xp in
-            grad.withUnsafeMutableBufferPointer { _ = TotalVariation.evaluate(xp.baseAddress!, shape: shape, weight: 1, gradient: $0.baseAddress!, parallel: parallel) }
+            grad.withUnsafeMutableBufferPointer {
+                _ = TotalVariation.evaluate(
+                    xp.baseAddress!, shape: shape, weight: 1, gradient: $0.baseAddress!, parallel: parallel)
+            }
         }
         for i in 0..<x.count {
             var xp = x, xm = x
-            xp[i] += 1e-2; xm[i] -= 1e-2
+            xp[i] += 1e-2
+            xm[i] -= 1e-2
             XCTAssertEqual(Double(grad[i]), (tv(xp) - tv(xm)) / 2e-2, accuracy: 1e-3)
         }
         // Hand-computed value: a single step of height 1 between two columns of a 1×2×2 image.
         let step: [Float] = [0, 1, 0, 1]
-        let value = step.withUnsafeBufferPointer { TotalVariation.evaluate($0.baseAddress!, shape: Shape3(1, 2, 2), weight: 0, gradient: nil, parallel: parallel) }
+        let value = step.withUnsafeBufferPointer {
+            TotalVariation.evaluate(
+                $0.baseAddress!, shape: Shape3(1, 2, 2), weight: 0, gradient: nil, parallel: parallel)
+        }
         XCTAssertEqual(value, 2)
     }
 
@@ -202,19 +226,27 @@ final class OpsTests: XCTestCase {
         func loss(_ f: [Float]) -> Double {
             var g = [Float](repeating: 0, count: c * c)
             f.withUnsafeBufferPointer { fp in
-                g.withUnsafeMutableBufferPointer { Gram.compute(features: fp.baseAddress!, channels: c, positions: n, scale: scale, gram: $0.baseAddress!) }
+                g.withUnsafeMutableBufferPointer {
+                    Gram.compute(
+                        features: fp.baseAddress!, channels: c, positions: n, scale: scale, gram: $0.baseAddress!)
+                }
             }
             return zip(g, d).reduce(0.0) { $0 + Double($1.0 * $1.1) }
         }
         var grad = [Float](repeating: 0, count: c * n)
         d.withUnsafeBufferPointer { dp in
             f.withUnsafeBufferPointer { fp in
-                grad.withUnsafeMutableBufferPointer { Gram.backward(dLossdGram: dp.baseAddress!, features: fp.baseAddress!, channels: c, positions: n, scale: scale, gradient: $0.baseAddress!) }
+                grad.withUnsafeMutableBufferPointer {
+                    Gram.backward(
+                        dLossdGram: dp.baseAddress!, features: fp.baseAddress!, channels: c, positions: n, scale: scale,
+                        gradient: $0.baseAddress!)
+                }
             }
         }
         for i in 0..<f.count {
             var fp = f, fm = f
-            fp[i] += 1e-2; fm[i] -= 1e-2
+            fp[i] += 1e-2
+            fm[i] -= 1e-2
             XCTAssertEqual(Double(grad[i]), (loss(fp) - loss(fm)) / 2e-2, accuracy: 1e-3)
         }
     }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// The optimisers' step weights, on a separable quadratic f(x) = Σ aᵢ (xᵢ − cᵢ)² whose minimiser
@@ -17,7 +18,11 @@ final class OptimizerTests: XCTestCase {
             return (pixel - InputConvention.torchvision.mean[c]) / InputConvention.torchvision.std[c]
         }
     }
-    var start: [Float] { (0..<count).map { i in (0.5 - InputConvention.torchvision.mean[i / plane]) / InputConvention.torchvision.std[i / plane] } }
+    var start: [Float] {
+        (0..<count).map { i in
+            (0.5 - InputConvention.torchvision.mean[i / plane]) / InputConvention.torchvision.std[i / plane]
+        }
+    }
 
     func evaluate(_ x: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>) -> LossTerms {
         var f = 0.0
@@ -31,9 +36,10 @@ final class OptimizerTests: XCTestCase {
 
     func run(_ optimizer: any PixelOptimizer, weights: [Float]?, iterations: Int) throws -> [Float] {
         let x = try FloatBuffer(checkedValues: start)
-        _ = try optimizer.minimize(x, iterations: iterations, bounds: bounds,
-                                   stepWeights: try weights.map { try FloatBuffer(checkedValues: $0) },
-                                   evaluate: evaluate, onStep: { _, _ in })
+        _ = try optimizer.minimize(
+            x, iterations: iterations, bounds: bounds,
+            stepWeights: try weights.map { try FloatBuffer(checkedValues: $0) },
+            evaluate: evaluate, onStep: { _, _ in })
         return Array(UnsafeBufferPointer(start: x.pointer, count: count))
     }
 
@@ -51,7 +57,8 @@ final class OptimizerTests: XCTestCase {
             }
         }
         let free = try run(try LBFGS(count: count, parallel: parallel), weights: nil, iterations: 5)
-        let ones = try run(try LBFGS(count: count, parallel: parallel), weights: [Float](repeating: 1, count: count), iterations: 5)
+        let ones = try run(
+            try LBFGS(count: count, parallel: parallel), weights: [Float](repeating: 1, count: count), iterations: 5)
         for i in 0..<count { XCTAssertEqual(free[i], ones[i], accuracy: 1e-5 * max(1, abs(free[i]))) }
     }
 

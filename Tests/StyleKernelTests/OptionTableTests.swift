@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// The option table: every row parses its own default back to the same value, its bounds are
@@ -84,20 +85,24 @@ final class OptionTableTests: XCTestCase {
             }
         }
         let refused: [(String, String)] = [
-            ("iterations", "+2"), ("iterations", " 2"), ("iterations", "-0"), ("iterations", "2.0"), ("iterations", "0x10"),
+            ("iterations", "+2"), ("iterations", " 2"), ("iterations", "-0"), ("iterations", "2.0"),
+            ("iterations", "0x10"),
             ("iterations", "1e2"), ("iterations", "٣"), ("threads", "+0"), ("seed", "+1"), ("seed", "-1"),
             ("seed", "18446744073709551616"), ("size", "full "), ("size", "FULL"), ("size", "+512"),
-            ("max-memory", "1T"), ("max-memory", "1g"), ("max-memory", "1Gi"), ("max-memory", "1GiB"), ("max-memory", "1GB"),
+            ("max-memory", "1T"), ("max-memory", "1g"), ("max-memory", "1Gi"), ("max-memory", "1GiB"),
+            ("max-memory", "1GB"),
             ("max-memory", "+1G"), ("max-memory", "-1G"), ("max-memory", "1e3M"), ("max-memory", "0x400M"),
-            ("max-memory", "1.G"), ("max-memory", ".G"), ("max-memory", "G"), ("max-memory", ""), ("style-weight", "+1"),
+            ("max-memory", "1.G"), ("max-memory", ".G"), ("max-memory", "G"), ("max-memory", ""),
+            ("style-weight", "+1"),
             ("style-weight", "0x1p3"), ("style-weight", "inf"), ("style-weight", "nan"), ("style-weight", "1."),
             ("style-weight", "1e"), ("style-weight", "-"), ("style-weight", ""), ("lr", "+0.5"), ("optimizer", "adam "),
             ("init", " random"), ("content-layers", "conv3_1 ,conv4_2"), ("style-layers", "conv1_1: 1"),
-            ("style-layers", "conv1_1 :1"), ("style-layers", "conv1_1:+1"), ("style-layers", "conv1_1, "),
+            ("style-layers", "conv1_1 :1"), ("style-layers", "conv1_1:+1"), ("style-layers", "conv1_1, ")
         ]
         for (name, text) in refused {
             var o = StyleOptions()
-            XCTAssertThrowsError(try XCTUnwrap(OptionTable.spec(named: name)).set(text, in: &o), "\(name)=\(text.debugDescription)")
+            XCTAssertThrowsError(
+                try XCTUnwrap(OptionTable.spec(named: name)).set(text, in: &o), "\(name)=\(text.debugDescription)")
         }
         var o = StyleOptions()
         let set = { (name: String, text: String, o: inout StyleOptions) throws in
@@ -110,7 +115,8 @@ final class OptionTableTests: XCTestCase {
             XCTAssertEqual("\($0)", "iterations: '-3' is out of range; valid: 1…1000000")
         }
         XCTAssertThrowsError(try set("size", "full ", &o)) {
-            XCTAssertEqual("\($0)", "size: 'full ' has white space around it; valid: 16…32768 or full (the input's own size)")
+            XCTAssertEqual(
+                "\($0)", "size: 'full ' has white space around it; valid: 16…32768 or full (the input's own size)")
         }
         try set("iterations", "007", &o)
         XCTAssertEqual(o.iterations, 7)
@@ -135,8 +141,10 @@ final class OptionTableTests: XCTestCase {
         XCTAssertEqual(ByteSize.parse("800000K"), 800_000 << 10)
         XCTAssertEqual(ByteSize.parse("268435456"), 256 << 20)
         XCTAssertEqual(ByteSize.parse(".5G"), 512 << 20)
-        for text in ["1T", "1t", "1k", "1m", "1g", "1Gi", "1GiB", "1GB", "1B", " 1G", "1G ", "+1G", "-1G", "0G", "0",
-                     "1e3M", "0x10M", "infG", "nanM", "1.G", "G", "", "1 G", "1,5G", "9999999999G"] {
+        for text in [
+            "1T", "1t", "1k", "1m", "1g", "1Gi", "1GiB", "1GB", "1B", " 1G", "1G ", "+1G", "-1G", "0G", "0",
+            "1e3M", "0x10M", "infG", "nanM", "1.G", "G", "", "1 G", "1,5G", "9999999999G"
+        ] {
             XCTAssertNil(ByteSize.parse(text), text.debugDescription)
         }
         for bytes in [256 << 20, 1 << 30, 1536 << 20, 1500 << 20, 12345] {

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// The multiscale preconditioner: symmetric positive definite (as L-BFGS's H₀ must be), its
@@ -60,7 +61,8 @@ final class PreconditionerTests: XCTestCase {
             var sum = Array(v[c * plane..<(c + 1) * plane])
             for (k, weight) in MultiscalePreconditioner.weights.enumerated() {
                 var tent = Array(v[c * plane..<(c + 1) * plane])
-                box(&tent, 0, 1 << k); box(&tent, 0, 1 << k)
+                box(&tent, 0, 1 << k)
+                box(&tent, 0, 1 << k)
                 for i in 0..<plane { sum[i] += weight * tent[i] }
             }
             for i in 0..<plane { out[c * plane + i] = sum[i] }
@@ -101,27 +103,39 @@ final class PreconditionerTests: XCTestCase {
         let plane = w * h, n = 3 * plane
         let target: [Float] = (0..<n).map { i in
             let (x, y) = (Float((i % plane) % w), Float((i % plane) / w))
-            return 0.3 * sin(x / 9) * cos(y / 13)   // a change larger than the finest tent
+            return 0.3 * sin(x / 9) * cos(y / 13)  // a change larger than the finest tent
         }
         func evaluate(_ x: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>) -> LossTerms {
             let epsilon: Float = 1e-3
             var f = 0.0
-            for i in 0..<n { let d = x[i] - target[i]; g[i] = epsilon * d; f += Double(0.5 * epsilon * d * d) }
-            for c in 0..<3 { for y in 0..<h { for x0 in 0..<w {
-                let i = c * plane + y * w + x0
-                for j in [x0 + 1 < w ? i + 1 : -1, y + 1 < h ? i + w : -1] where j >= 0 {
-                    let r = (x[i] - x[j]) - (target[i] - target[j])
-                    f += Double(0.5 * r * r); g[i] += r; g[j] -= r
+            for i in 0..<n {
+                let d = x[i] - target[i]
+                g[i] = epsilon * d
+                f += Double(0.5 * epsilon * d * d)
+            }
+            for c in 0..<3 {
+                for y in 0..<h {
+                    for x0 in 0..<w {
+                        let i = c * plane + y * w + x0
+                        for j in [x0 + 1 < w ? i + 1 : -1, y + 1 < h ? i + w : -1] where j >= 0 {
+                            let r = (x[i] - x[j]) - (target[i] - target[j])
+                            f += Double(0.5 * r * r)
+                            g[i] += r
+                            g[j] -= r
+                        }
+                    }
                 }
-            } } }
+            }
             return LossTerms(total: f)
         }
         func solve(_ m: MultiscalePreconditioner?) throws -> Double {
             // Torchvision units with a wide box, so the bounds never bind.
             let x = try FloatBuffer(checkedValues: [Float](repeating: 0, count: n))
             let optimizer = try LBFGS(count: n, preconditioner: m, parallel: Parallel(threads: 1))
-            return try optimizer.minimize(x, iterations: 15, bounds: Bounds(convention: .torchvision, plane: plane),
-                                          stepWeights: nil, evaluate: evaluate, onStep: { _, _ in }).total
+            return try optimizer.minimize(
+                x, iterations: 15, bounds: Bounds(convention: .torchvision, plane: plane),
+                stepWeights: nil, evaluate: evaluate, onStep: { _, _ in }
+            ).total
         }
         let plain = try solve(nil)
         let multiscale = try solve(try MultiscalePreconditioner(width: w, height: h, parallel: Parallel(threads: 1)))
@@ -138,11 +152,14 @@ extension PreconditionerTests {
         let left = (0..<plane).map { Float($0 % w < w / 2 ? 1 : 0) }
         let m = try MultiscalePreconditioner(width: w, height: h, coverage: left, parallel: Parallel(threads: 2))
         var step = [Float](repeating: 0, count: 3 * plane)
-        for y in 0..<h { for x in 0..<w / 2 { step[y * w + x] = 1 } }   // red, left half
+        for y in 0..<h { for x in 0..<w / 2 { step[y * w + x] = 1 } }  // red, left half
         let lifted = applied(m, step)
-        for y in 0..<h { for x in w / 2..<w { XCTAssertEqual(lifted[y * w + x], 0, "pixel (\(x), \(y)) outside the mask moved") } }
+        for y in 0..<h {
+            for x in w / 2..<w { XCTAssertEqual(lifted[y * w + x], 0, "pixel (\(x), \(y)) outside the mask moved") }
+        }
         XCTAssertGreaterThan(lifted[(h / 2) * w + w / 4], 10, "inside the mask the smooth step is lifted")
-        let u = (0..<3 * plane).map { Float(sin(Double($0) * 0.37)) }, v = (0..<3 * plane).map { Float(cos(Double($0) * 0.11)) }
+        let u = (0..<3 * plane).map { Float(sin(Double($0) * 0.37)) },
+            v = (0..<3 * plane).map { Float(cos(Double($0) * 0.11)) }
         XCTAssertEqual(dot(u, applied(m, v)), dot(v, applied(m, u)), accuracy: 1e-3 * abs(dot(u, applied(m, v))) + 1e-3)
         let q = v.withUnsafeBufferPointer { m.quadratic($0.baseAddress!) }
         XCTAssertEqual(q, dot(v, applied(m, v)), accuracy: 1e-4 * q)

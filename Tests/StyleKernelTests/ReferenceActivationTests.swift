@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// The default model's VGG16 activations against onnxruntime on the same input.
@@ -12,9 +13,10 @@ final class ReferenceActivationTests: XCTestCase {
         let input = try XCTUnwrap(fixture.tensors["input"])
         let (h, w) = (input.shape[1], input.shape[2])
         let network = VGGNetwork(model: model, pooling: .max)
-        let workspace = try NetworkWorkspace(network: network, height: h, width: w,
-                                         depth: network.layerIndex("conv5_1")!,
-                                         parallel: Parallel(threads: 2))
+        let workspace = try NetworkWorkspace(
+            network: network, height: h, width: w,
+            depth: network.layerIndex("conv5_1")!,
+            parallel: Parallel(threads: 2))
         workspace.forward(input.values)
         var compared = 0
         for name in ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv4_2", "conv5_1"] {
@@ -42,9 +44,10 @@ final class ReferenceActivationTests: XCTestCase {
             path: try requireSetupFile("Tests/Fixtures/generated/vgg16-reference.safetensors"))
         let input = try XCTUnwrap(fixture.tensors["input"])
         let network = VGGNetwork(model: model, pooling: .max)
-        let workspace = try NetworkWorkspace(network: network, height: input.shape[1], width: input.shape[2],
-                                             depth: network.layerIndex("conv5_1")!, parallel: Parallel(threads: 2),
-                                             precision: .bfloat16)
+        let workspace = try NetworkWorkspace(
+            network: network, height: input.shape[1], width: input.shape[2],
+            depth: network.layerIndex("conv5_1")!, parallel: Parallel(threads: 2),
+            precision: .bfloat16)
         workspace.forward(input.values)
         var report: [String] = []
         for name in ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv4_2", "conv5_1"] {
@@ -52,7 +55,8 @@ final class ReferenceActivationTests: XCTestCase {
             let ours = UnsafeBufferPointer(start: workspace.output(of: name)!, count: reference.values.count)
             var error = 0.0, norm = 0.0
             for (a, b) in zip(ours, reference.values) {
-                error += Double(a - b) * Double(a - b); norm += Double(b) * Double(b)
+                error += Double(a - b) * Double(a - b)
+                norm += Double(b) * Double(b)
             }
             let relative = (error / norm).squareRoot()
             report.append("\(name) \(relative)")

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 final class ReflectedBorderTests: XCTestCase {
@@ -16,16 +17,21 @@ final class ReflectedBorderTests: XCTestCase {
         for (w, h) in [(7, 5), (3, 40), (1, 1), (33, 2)] {
             let border = ReflectedBorder(imageWidth: w, imageHeight: h)
             let (pw, ph) = (border.paddedWidth, border.paddedHeight)
-            XCTAssertEqual(pw, w + 32); XCTAssertEqual(ph, h + 32)
+            XCTAssertEqual(pw, w + 32)
+            XCTAssertEqual(ph, h + 32)
             var rng = TestRandom(seed: UInt64(w * 100 + h))
             let x = rng.array(3 * w * h), y = rng.array(3 * pw * ph)
             var padded = [Float](repeating: 0, count: 3 * pw * ph)
             var folded = [Float](repeating: .nan, count: 3 * w * h)
             x.withUnsafeBufferPointer { xp in
-                padded.withUnsafeMutableBufferPointer { border.pad(xp.baseAddress!, into: $0.baseAddress!, parallel: parallel) }
+                padded.withUnsafeMutableBufferPointer {
+                    border.pad(xp.baseAddress!, into: $0.baseAddress!, parallel: parallel)
+                }
             }
             y.withUnsafeBufferPointer { yp in
-                folded.withUnsafeMutableBufferPointer { border.fold(yp.baseAddress!, into: $0.baseAddress!, parallel: parallel) }
+                folded.withUnsafeMutableBufferPointer {
+                    border.fold(yp.baseAddress!, into: $0.baseAddress!, parallel: parallel)
+                }
             }
             for c in 0..<3 {
                 for yy in 0..<h {
@@ -45,7 +51,8 @@ final class ReflectedBorderTests: XCTestCase {
             // At stride 8, only the positions whose 8 × 8 input pixels all lie in the image.
             let m8 = try border.interiorMask(stride: 8, width: pw / 8, height: ph / 8)
             XCTAssertEqual(m8.reduce(0, +), Float((w / 8) * (h / 8)))
-            XCTAssertEqual(try border.padded([Float](repeating: 1, count: w * h)), [Float](repeating: 1, count: pw * ph))
+            XCTAssertEqual(
+                try border.padded([Float](repeating: 1, count: w * h)), [Float](repeating: 1, count: pw * ph))
             XCTAssertEqual(try border.padded(x, channels: 3), padded)
         }
     }

@@ -1,5 +1,6 @@
 import COpenBLAS
 import XCTest
+
 @testable import StyleKernel
 
 /// Every shape and size: thin panoramas, 1-pixel images and extreme styles stylize (no empty
@@ -12,7 +13,7 @@ final class ShapeSweepTests: XCTestCase {
 
     func sweepOptions() -> StyleOptions {
         var o = StyleOptions()
-        o.size = 96          // two scales: 68 and 96 px, so the coarse one is thinner still
+        o.size = 96  // two scales: 68 and 96 px, so the coarse one is thinner still
         o.scales = 2
         o.iterations = 1
         o.threads = 2
@@ -23,8 +24,10 @@ final class ShapeSweepTests: XCTestCase {
         Self.shortSides.flatMap { s in Self.longSides.flatMap { l in [(l, s), (s, l)] } }
     }
 
-    func assertStylizes(_ engine: StyleEngine, content: PlanarImage, style: PlanarImage,
-                        _ what: String) {
+    func assertStylizes(
+        _ engine: StyleEngine, content: PlanarImage, style: PlanarImage,
+        _ what: String
+    ) {
         let errorsBefore = BLASErrors.count
         do {
             let result = try engine.stylize(content: content, styles: [style], options: sweepOptions())
@@ -43,8 +46,9 @@ final class ShapeSweepTests: XCTestCase {
         let engine = try StylizeTests.sharedEngine.get()
         let style = randomImage(width: 40, height: 40, seed: 5)
         for (w, h) in shapes() {
-            assertStylizes(engine, content: patternImage(width: w, height: h, phase: 0.3), style: style,
-                           "content \(w)×\(h)")
+            assertStylizes(
+                engine, content: patternImage(width: w, height: h, phase: 0.3), style: style,
+                "content \(w)×\(h)")
         }
     }
 
@@ -52,8 +56,9 @@ final class ShapeSweepTests: XCTestCase {
         let engine = try StylizeTests.sharedEngine.get()
         let content = patternImage(width: 48, height: 36, phase: 0)
         for (w, h) in shapes() {
-            assertStylizes(engine, content: content, style: randomImage(width: w, height: h, seed: 6),
-                           "style \(w)×\(h)")
+            assertStylizes(
+                engine, content: content, style: randomImage(width: w, height: h, seed: 6),
+                "style \(w)×\(h)")
         }
     }
 
@@ -68,8 +73,9 @@ final class ShapeSweepTests: XCTestCase {
             for objective in StyleOptions.Objective.allCases {
                 options.objective = objective
                 let errorsBefore = BLASErrors.count
-                let result = try engine.stylize(content: onePixel, styles: [randomImage(width: 1000, height: 40, seed: 8)],
-                                                options: options)
+                let result = try engine.stylize(
+                    content: onePixel, styles: [randomImage(width: 1000, height: 40, seed: 8)],
+                    options: options)
                 XCTAssertEqual(result.image.width, size)
                 XCTAssertEqual(result.image.height, size)
                 XCTAssert(result.image.pixels.allSatisfy(\.isFinite))
@@ -89,8 +95,9 @@ final class ShapeSweepTests: XCTestCase {
         options.size = 32
         let result = try engine.stylize(content: content, styles: [style], options: options) { _, _ in
             if inner == nil {
-                do { _ = try engine.stylize(content: content, styles: [style], options: options) }
-                catch { inner = error }
+                do { _ = try engine.stylize(content: content, styles: [style], options: options) } catch {
+                    inner = error
+                }
             }
             return true
         }
@@ -105,10 +112,12 @@ final class ShapeSweepTests: XCTestCase {
     /// into an internal error, through the `xerbla_` that replaces OpenBLAS's.
     func testBLASArgumentErrorsBecomeInternalErrors() {
         var a: [Float] = [1, 2], c: [Float] = [0]
-        XCTAssertThrowsError(try BLASErrors.checking {
-            // lda = 0 < max(1, k): SSYRK's parameter 7.
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, 1, 2, 1, &a, 0, 0, &c, 1)
-        }) { error in
+        XCTAssertThrowsError(
+            try BLASErrors.checking {
+                // lda = 0 < max(1, k): SSYRK's parameter 7.
+                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, 1, 2, 1, &a, 0, 0, &c, 1)
+            }
+        ) { error in
             guard case .internal(let message)? = error as? StyleError else { return XCTFail("\(error)") }
             XCTAssert(message.contains("SSYRK"), message)
         }
@@ -116,7 +125,8 @@ final class ShapeSweepTests: XCTestCase {
 
     /// The estimate refuses, before any work, what the memory cannot hold, with the figures.
     func testImpossibleSizeIsRefusedUpFront() throws {
-        XCTAssertThrowsError(try MemoryEstimate.require(resident: Int.max / 2, what: "this test", hint: "none")) { error in
+        XCTAssertThrowsError(try MemoryEstimate.require(resident: Int.max / 2, what: "this test", hint: "none")) {
+            error in
             guard case .outOfMemory(let message)? = error as? StyleError else { return XCTFail("\(error)") }
             XCTAssert(message.contains("this test needs about"), message)
         }
@@ -131,9 +141,12 @@ final class ShapeSweepTests: XCTestCase {
         for (workSize, budget) in [(StyleOptions.maximumSize, options.maxMemory), (512, 512 << 20)] {
             options.workSize = workSize
             options.maxMemory = budget
-            XCTAssertThrowsError(try engine.stylize(content: patternImage(width: 96, height: 72, phase: 0),
-                                                    styles: [randomImage(width: 40, height: 40, seed: 1)],
-                                                    options: options)) { error in
+            XCTAssertThrowsError(
+                try engine.stylize(
+                    content: patternImage(width: 96, height: 72, phase: 0),
+                    styles: [randomImage(width: 40, height: 40, seed: 1)],
+                    options: options)
+            ) { error in
                 guard case .outOfMemory(let message)? = error as? StyleError else { return XCTFail("\(error)") }
                 let (w, h) = Resample.fit(width: 96, height: 72, longest: StyleOptions.maximumSize)
                 XCTAssert(message.contains("\(w)×\(h)"), message)

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// Whole stylizations through the library with the default model, at tiny sizes.
@@ -65,9 +66,10 @@ final class StylizeTests: XCTestCase {
         XCTAssertTrue(result.image.pixels.allSatisfy { $0 >= 0 && $0 <= 1 })
         // The reported loss is the returned image's, and total is the weighted sum.
         let o = smallOptions()
-        XCTAssertEqual(result.loss.total,
-                       Double(o.contentWeight) * result.loss.content + Double(o.styleWeight) * result.loss.style
-                       + Double(o.tvWeight) * result.loss.tv, accuracy: 1e-9 * result.loss.total)
+        XCTAssertEqual(
+            result.loss.total,
+            Double(o.contentWeight) * result.loss.content + Double(o.styleWeight) * result.loss.style
+                + Double(o.tvWeight) * result.loss.tv, accuracy: 1e-9 * result.loss.total)
         XCTAssertEqual(result.loss.total, totals.last!, accuracy: 0.05 * totals.last!)
     }
 
@@ -110,7 +112,9 @@ final class StylizeTests: XCTestCase {
         o.objective = .tutorial
         o.optimizer = .lbfgs
         o.scales = 1
-        o.contentWeight = 1; o.styleWeight = 1e-6; o.tvWeight = 0
+        o.contentWeight = 1
+        o.styleWeight = 1e-6
+        o.tvWeight = 0
         let tutorial = try engine.stylize(content: content, styles: [style], options: o)
         XCTAssertGreaterThan(tutorial.loss.style, 0)
         XCTAssertTrue(tutorial.loss.total.isFinite)
@@ -124,7 +128,8 @@ final class StylizeTests: XCTestCase {
         o.iterations = 2
         var sizes = Set<Int>(), scales = Set<Int>()
         let result = try engine.stylize(content: content, styles: [style], options: o) { e, _ in
-            sizes.insert(e.width); scales.insert(e.scales)
+            sizes.insert(e.width)
+            scales.insert(e.scales)
             return true
         }
         XCTAssertEqual(sizes, [48])
@@ -137,24 +142,31 @@ final class StylizeTests: XCTestCase {
         var o = smallOptions()
         o.iterations = 50
         var calls = 0, snapshots = 0
-        XCTAssertThrowsError(try engine.stylize(content: content, styles: [style], options: o,
-                                                snapshotEvery: 2) { _, image in
-            calls += 1
-            if image != nil { snapshots += 1 }
-            return calls < 5
-        }) { XCTAssertEqual($0 as? StyleError, .cancelled) }
+        XCTAssertThrowsError(
+            try engine.stylize(
+                content: content, styles: [style], options: o,
+                snapshotEvery: 2
+            ) { _, image in
+                calls += 1
+                if image != nil { snapshots += 1 }
+                return calls < 5
+            }
+        ) { XCTAssertEqual($0 as? StyleError, .cancelled) }
         XCTAssertEqual(calls, 5)
         XCTAssertEqual(snapshots, 2)
     }
 
     func testBadOptionsAreErrorsNotTraps() throws {
         let engine = try Self.sharedEngine.get()
-        func expectInvalid(_ change: (inout StyleOptions) -> Void, styles: Int = 1, _ fragment: String,
-                           line: UInt = #line) {
+        func expectInvalid(
+            _ change: (inout StyleOptions) -> Void, styles: Int = 1, _ fragment: String,
+            line: UInt = #line
+        ) {
             var o = smallOptions()
             change(&o)
             let styles = Array(repeating: style, count: styles)
-            XCTAssertThrowsError(try engine.stylize(content: content, styles: styles, options: o), line: line) { error in
+            XCTAssertThrowsError(try engine.stylize(content: content, styles: styles, options: o), line: line) {
+                error in
                 guard case .invalidArgument(let m) = error as? StyleError else {
                     return XCTFail("expected invalidArgument, got \(error)", line: line)
                 }

@@ -1,7 +1,9 @@
 import XCTest
+
 @testable import StyleKernel
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The shared small utilities: atomic file replacement (model files and the command's outputs)
@@ -32,7 +34,8 @@ final class SupportTests: XCTestCase {
         let dir = try tempDir(), path = dir + "/file.bin"
         try AtomicFile.write(path) { try $0.append([1, 2, 3]) }
         XCTAssertEqual(try FileIO.readWholeFile(path), [1, 2, 3])
-        let mask = umask(0o022); umask(mask)
+        let mask = umask(0o022)
+        umask(mask)
         XCTAssertEqual(mode(path), 0o666 & ~mask, "a new file's mode is 0666 less the umask")
 
         XCTAssertEqual(chmod(path, 0o640), 0)
@@ -40,13 +43,15 @@ final class SupportTests: XCTestCase {
         XCTAssertEqual(try FileIO.readWholeFile(path), [4, 5])
         XCTAssertEqual(mode(path), 0o640, "replacing a file keeps its permissions")
 
-        XCTAssertThrowsError(try AtomicFile.write(path) { w in
-            try w.append([9, 9, 9, 9])
-            throw Refused()
-        })
+        XCTAssertThrowsError(
+            try AtomicFile.write(path) { w in
+                try w.append([9, 9, 9, 9])
+                throw Refused()
+            })
         XCTAssertEqual(try FileIO.readWholeFile(path), [4, 5], "a failed write leaves the target as it was")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["file.bin"],
-                       "a failed write leaves no temporary file")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: dir), ["file.bin"],
+            "a failed write leaves no temporary file")
     }
 
     func testStagedFileIsInvisibleUntilCommitted() throws {
@@ -100,10 +105,13 @@ final class CheckedMemoryTests: XCTestCase {
         }
         refused("resize") { try Resample.resize(pixel, width: side, height: side) }
         refused("interior mask") {
-            try ReflectedBorder(width: 1, imageWidth: 1, imageHeight: 1).interiorMask(stride: 1, width: side, height: side)
+            try ReflectedBorder(width: 1, imageWidth: 1, imageHeight: 1).interiorMask(
+                stride: 1, width: side, height: side)
         }
         refused("noise") { try StylizeRun.noise(width: side, height: side, seed: 1) }
-        refused("crop") { try PlanarImage.crop([0], channels: 1, width: 1, height: 1, x0: 0, y0: 0, toWidth: side, height: side) }
+        refused("crop") {
+            try PlanarImage.crop([0], channels: 1, width: 1, height: 1, x0: 0, y0: 0, toWidth: side, height: side)
+        }
     }
 
     func testWhatCanBeHadIsMade() throws {

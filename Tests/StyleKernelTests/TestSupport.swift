@@ -1,5 +1,6 @@
-@testable import StyleKernel
 import XCTest
+
+@testable import StyleKernel
 
 /// Deterministic pseudo-random numbers for tests: the engine's own SplitMix64.
 struct TestRandom: RandomNumberGenerator {
@@ -16,8 +17,10 @@ struct TestRandom: RandomNumberGenerator {
 }
 
 /// A VGG model with random He-style weights (the real topology; no file needed).
-func randomModel(_ architecture: VGGArchitecture = .vgg16, seed: UInt64 = 1,
-                 convention: InputConvention = .caffe) throws -> StyleModel {
+func randomModel(
+    _ architecture: VGGArchitecture = .vgg16, seed: UInt64 = 1,
+    convention: InputConvention = .caffe
+) throws -> StyleModel {
     var rng = TestRandom(seed: seed)
     var layers: [String: ConvWeights] = [:]
     for spec in architecture.convLayers {
@@ -54,7 +57,7 @@ func patternImage(width: Int, height: Int, phase: Float) -> PlanarImage {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The repository root (Tests/StyleKernelTests/TestSupport.swift → ../..).
@@ -83,8 +86,10 @@ func defaultModelPath() throws -> String {
 
 /// Naive 3×3 "same" convolution in Double, the reference for the fast kernels:
 /// out[o][y][x] = b[o] + Σ_i Σ_ky Σ_kx W[o][i][ky][kx] · in[i][y+ky−1][x+kx−1].
-func naiveConv(_ input: [Float], cin: Int, cout: Int, h: Int, w: Int,
-               weights: [Float], bias: [Float]?) -> [Float] {
+func naiveConv(
+    _ input: [Float], cin: Int, cout: Int, h: Int, w: Int,
+    weights: [Float], bias: [Float]?
+) -> [Float] {
     var out = [Float](repeating: 0, count: cout * h * w)
     for o in 0..<cout {
         for y in 0..<h {
@@ -95,7 +100,8 @@ func naiveConv(_ input: [Float], cin: Int, cout: Int, h: Int, w: Int,
                         for kx in 0..<3 {
                             let iy = y + ky - 1, ix = x + kx - 1
                             guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                            acc += Double(weights[((o * cin + i) * 3 + ky) * 3 + kx])
+                            acc +=
+                                Double(weights[((o * cin + i) * 3 + ky) * 3 + kx])
                                 * Double(input[(i * h + iy) * w + ix])
                         }
                     }
@@ -118,10 +124,11 @@ func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
 func halfSquaredNormGradient(_ ws: NetworkWorkspace, layer: String, features f: [Float]) -> [Float] {
     var g = [Float](repeating: 0, count: ws.inputShape.count)
     g.withUnsafeMutableBufferPointer { gp in
-        ws.backward(inject: { name, grad, s in
-            guard name == layer else { return }
-            for i in 0..<s.count { grad[i] += f[i] }
-        }, inputGradient: gp.baseAddress!)
+        ws.backward(
+            inject: { name, grad, s in
+                guard name == layer else { return }
+                for i in 0..<s.count { grad[i] += f[i] }
+            }, inputGradient: gp.baseAddress!)
     }
     return g
 }
@@ -148,15 +155,20 @@ func decodedImage(_ path: String) -> PlanarImage? {
     // byte, then the samples (convert writes no comments here).
     var tokens: [String] = [], token = "", index = data.startIndex
     while tokens.count < 4, index < data.endIndex {
-        let byte = data[index]; index += 1
+        let byte = data[index]
+        index += 1
         if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
-            if !token.isEmpty { tokens.append(token); token = "" }
+            if !token.isEmpty {
+                tokens.append(token)
+                token = ""
+            }
         } else {
             token.append(Character(UnicodeScalar(byte)))
         }
     }
     guard tokens.count == 4, tokens[0] == "P6", tokens[3] == "255",
-          let width = Int(tokens[1]), let height = Int(tokens[2]) else { return nil }
+        let width = Int(tokens[1]), let height = Int(tokens[2])
+    else { return nil }
     let fields = [width, height]
     let (w, h) = (fields[0], fields[1])
     let bytes = [UInt8](data[index...])
@@ -170,6 +182,8 @@ func decodedImage(_ path: String) -> PlanarImage? {
 func writePPM(_ image: PlanarImage, _ path: String) {
     let n = image.width * image.height
     var bytes = Array("P6\n\(image.width) \(image.height)\n255\n".utf8)
-    for i in 0..<n { for c in 0..<3 { bytes.append(UInt8(max(0, min(255, (image.pixels[c * n + i] * 255).rounded())))) } }
+    for i in 0..<n {
+        for c in 0..<3 { bytes.append(UInt8(max(0, min(255, (image.pixels[c * n + i] * 255).rounded())))) }
+    }
     _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }

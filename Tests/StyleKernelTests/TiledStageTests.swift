@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// Results larger than the working size: the schedule, the tile grid and step weights, global style
@@ -17,7 +18,9 @@ final class TiledStageTests: XCTestCase {
         XCTAssertEqual(big.stages.last!.width, 6000)
         XCTAssertEqual(big.stages.last!.height, 4000)
         o.size = 1200  // 1024 would leave a step of under 1.25× to 1200: merged into it
-        XCTAssertEqual(ScaleSchedule(options: o, contentWidth: 1200, contentHeight: 900).stages.map(\.longest).suffix(2), [512, 1200])
+        XCTAssertEqual(
+            ScaleSchedule(options: o, contentWidth: 1200, contentHeight: 900).stages.map(\.longest).suffix(2),
+            [512, 1200])
     }
 
     func testGridCoversTheImageWithEqualTilesAndEnoughOverlap() {
@@ -62,9 +65,11 @@ final class TiledStageTests: XCTestCase {
         // In two dimensions the four tiles at a corner share it too.
         func weights(left: Int, top: Int, right: Int, bottom: Int) -> [Float] {
             let buffer = FloatBuffer(count: 3 * 36)
-            TiledStage.stepWeights(into: buffer, width: 6, height: 6, left: left, top: top, right: right, bottom: bottom)
+            TiledStage.stepWeights(
+                into: buffer, width: 6, height: 6, left: left, top: top, right: right, bottom: bottom)
             let all = Array(UnsafeBufferPointer(start: buffer.pointer, count: buffer.count))
-            XCTAssertEqual(all[0..<36], all[36..<72]); XCTAssertEqual(all[0..<36], all[72..<108])
+            XCTAssertEqual(all[0..<36], all[36..<72])
+            XCTAssertEqual(all[0..<36], all[72..<108])
             return all
         }
         let a = weights(left: 0, top: 0, right: 4, bottom: 4)
@@ -84,10 +89,11 @@ final class TiledStageTests: XCTestCase {
     /// removed everywhere, a one-pixel checkerboard stays.
     func testTileKeepsItsDetailButNotItsToneChange() throws {
         let (w, h, tw, th, x0, y0) = (110, 90, 80, 70, 20, 10)
-        let start = try PlanarImage(width: w, height: h, pixels: (0..<(3 * w * h)).map { i in 0.3 + 0.2 * Float(i % w) / Float(w) })
+        let start = try PlanarImage(
+            width: w, height: h, pixels: (0..<(3 * w * h)).map { i in 0.3 + 0.2 * Float(i % w) / Float(w) })
         var tile = try start.crop(x0: x0, y0: y0, width: tw, height: th)
         let expected = tile.pixels.enumerated().map { i, v in v + ((i % tw + i / tw) % 2 == 0 ? 0.05 : -0.05) }
-        tile.pixels = zip(expected, 0...).map { v, i in v + (i < tw * th ? 0.2 : -0.1) }   // red up, green and blue down
+        tile.pixels = zip(expected, 0...).map { v, i in v + (i < tw * th ? 0.2 : -0.1) }  // red up, green and blue down
         TiledStage.keepDetail(&tile, of: start, x0: x0, y0: y0, change: FloatBuffer(count: 3 * tw * th))
         // Inside (the box filter's reach from the edges), the checkerboard averages out exactly.
         let r = TiledStage.toneRadius * 2
@@ -109,8 +115,9 @@ final class TiledStageTests: XCTestCase {
         let tile = try! PlanarImage(width: 5, height: 1, red: 1, green: 1, blue: 1)
         TiledStage.write(tile, into: &image, x0: 2, y0: 1)
         for c in 0..<3 {
-            XCTAssertEqual(Array(image.pixels[(2 * c) * 8..<(2 * c + 2) * 8]),
-                           [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0], "channel \(c)")
+            XCTAssertEqual(
+                Array(image.pixels[(2 * c) * 8..<(2 * c + 2) * 8]),
+                [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0], "channel \(c)")
         }
     }
 
@@ -124,7 +131,9 @@ final class TiledStageTests: XCTestCase {
         XCTAssertEqual(layers(small.resolvingDefaultLayers()), layers(StyleOptions()))
         var large = StyleOptions()
         large.size = 2 * large.workSize
-        XCTAssertEqual(layers(large.resolvingDefaultLayers()), ["conv1_1:1.0", "conv2_1:0.75", "conv3_1:0.2", "conv4_1:0.2", "conv5_1:0.2"])
+        XCTAssertEqual(
+            layers(large.resolvingDefaultLayers()),
+            ["conv1_1:1.0", "conv2_1:0.75", "conv3_1:0.2", "conv4_1:0.2", "conv5_1:0.2"])
         let byDefault = TiledStage.options(large.resolvingDefaultLayers(), architecture: .vgg16)
         XCTAssertEqual(layers(byDefault), ["conv1_1:1.0", "conv2_1:0.75", "conv3_1:0.2"])
         XCTAssertEqual(byDefault.contentLayers, ["conv3_1"])
@@ -150,12 +159,14 @@ final class TiledStageTests: XCTestCase {
         options.styleLayers = [("conv1_1", 1), ("conv2_1", 1), ("conv3_1", 1)]
         let image = patternImage(width: 200, height: 150, phase: 0.7)
         let parallel = Parallel(threads: 2)
-        let whole = try StageTargets.styleGrams(styles: [image], sizes: [(200, 150)], blend: [1], network: network,
-                                                options: options, convention: model.convention, tile: nil,
-                                                parallel: parallel, precision: .float32, transformed: nil)
-        let tiled = try StageTargets.styleGrams(styles: [image], sizes: [(200, 150)], blend: [1], network: network,
-                                                options: options, convention: model.convention, tile: 112,
-                                                parallel: parallel, precision: .float32, transformed: nil)
+        let whole = try StageTargets.styleGrams(
+            styles: [image], sizes: [(200, 150)], blend: [1], network: network,
+            options: options, convention: model.convention, tile: nil,
+            parallel: parallel, precision: .float32, transformed: nil)
+        let tiled = try StageTargets.styleGrams(
+            styles: [image], sizes: [(200, 150)], blend: [1], network: network,
+            options: options, convention: model.convention, tile: 112,
+            parallel: parallel, precision: .float32, transformed: nil)
         for name in ["conv1_1", "conv2_1", "conv3_1"] {
             XCTAssertLessThan(maxRelativeError(tiled[name]!, whole[name]!), 2e-3, name)
         }
@@ -182,12 +193,14 @@ final class TiledStageTests: XCTestCase {
         let image = patternImage(width: w, height: h, phase: 0.3)
         let parallel = Parallel(threads: 2)
         func grams(tile: Int?) throws -> [String: [Float]] {
-            try StageTargets.styleGrams(styles: [image], sizes: [(w, h)], blend: [1], network: network, options: options,
-                                        convention: model.convention, tile: tile, parallel: parallel, precision: .float32, transformed: nil)
+            try StageTargets.styleGrams(
+                styles: [image], sizes: [(w, h)], blend: [1], network: network, options: options,
+                convention: model.convention, tile: tile, parallel: parallel, precision: .float32, transformed: nil)
         }
         let whole = try grams(tile: nil)
-        let ws = try NetworkWorkspace(network: network, height: h, width: w, depth: network.layerIndex("conv4_1")!,
-                                      parallel: parallel)
+        let ws = try NetworkWorkspace(
+            network: network, height: h, width: w, depth: network.layerIndex("conv4_1")!,
+            parallel: parallel)
         ws.forward(try model.convention.toModel(image))
         // Naive Grams over a window of positions, normalised by their count.
         func naive(_ name: String, margin m: Int) -> [Float] {
@@ -198,17 +211,21 @@ final class TiledStageTests: XCTestCase {
             for a in 0..<c {
                 for b in a..<c {
                     var sum = 0.0
-                    for y in m..<fh - m { for x in m..<fw - m {
-                        sum += Double(f[(a * fh + y) * fw + x]) * Double(f[(b * fh + y) * fw + x])
-                    } }
-                    g[a * c + b] = Float(sum / count); g[b * c + a] = g[a * c + b]
+                    for y in m..<fh - m {
+                        for x in m..<fw - m {
+                            sum += Double(f[(a * fh + y) * fw + x]) * Double(f[(b * fh + y) * fw + x])
+                        }
+                    }
+                    g[a * c + b] = Float(sum / count)
+                    g[b * c + a] = g[a * c + b]
                 }
             }
             return g
         }
         XCTAssertLessThan(maxRelativeError(whole["conv4_1"]!, naive("conv4_1", margin: 5)), 1e-4)
-        XCTAssertGreaterThan(maxRelativeError(whole["conv4_1"]!, naive("conv4_1", margin: 0)), 1e-2,
-                             "the border positions should make a difference on this image")
+        XCTAssertGreaterThan(
+            maxRelativeError(whole["conv4_1"]!, naive("conv4_1", margin: 0)), 1e-2,
+            "the border positions should make a difference on this image")
         XCTAssertLessThan(maxRelativeError(whole["conv3_1"]!, naive("conv3_1", margin: 0)), 1e-4)
         // Tiled (cores of 48 px with 32 px halos, so conv4_1 sees nearly what it sees whole): the
         // same positions left out.
@@ -240,14 +257,16 @@ final class TiledStageTests: XCTestCase {
         let one = try engine.stylize(content: content, styles: [style], options: tiledOptions(tile: 2048))
         let tiled = try engine.stylize(content: content, styles: [style], options: tiledOptions(tile: 160))
         if let dir = ProcessInfo.processInfo.environment["STYLEFILTER_TEST_IMAGES"] {
-            writePPM(one.image, dir + "/one.ppm"); writePPM(tiled.image, dir + "/tiled.ppm")
+            writePPM(one.image, dir + "/one.ppm")
+            writePPM(tiled.image, dir + "/tiled.ppm")
         }
         XCTAssertEqual(one.image.width, 256)
         XCTAssertEqual(tiled.image.width, one.image.width)
         XCTAssertEqual(tiled.image.height, one.image.height)
         // Measured: 0.049 (of the 0…1 range) with 2×2 tiles of 160 × 128 px, most pixels in an
         // overlap; the texture differs, the layout and colours agree.
-        let meanDifference = zip(one.image.pixels, tiled.image.pixels).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) }
+        let meanDifference =
+            zip(one.image.pixels, tiled.image.pixels).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) }
             / Double(one.image.pixels.count)
         print("tiled against one piece: mean difference \(meanDifference)")
         XCTAssertLessThan(meanDifference, 0.08)
@@ -264,8 +283,10 @@ final class TiledStageTests: XCTestCase {
 
     /// A measure's ratio (at the seams against elsewhere) in the tiled image, relative to the
     /// same ratio in the one-piece image, so that the content's own edges and texture cancel out.
-    func relative(_ tiled: PlanarImage, _ one: PlanarImage,
-                  _ measure: (PlanarImage) -> (border: Double, interior: Double)) -> Double {
+    func relative(
+        _ tiled: PlanarImage, _ one: PlanarImage,
+        _ measure: (PlanarImage) -> (border: Double, interior: Double)
+    ) -> Double {
         let t = measure(tiled), o = measure(one)
         return (t.border / t.interior) / (o.border / o.interior)
     }
@@ -304,10 +325,12 @@ final class TiledStageTests: XCTestCase {
     /// STYLEFILTER_SEAM_CONTENT and STYLEFILTER_SEAM_STYLE (`make seam-check`).
     func seamImages() throws -> (content: PlanarImage, style: PlanarImage) {
         let environment = ProcessInfo.processInfo.environment
-        let content = try XCTUnwrap(environment["STYLEFILTER_SEAM_CONTENT"].flatMap(decodedImage) ?? bundledExample("content.png"),
-                                    "the content image")
-        let style = try XCTUnwrap(environment["STYLEFILTER_SEAM_STYLE"].flatMap(decodedImage) ?? bundledExample("style.png"),
-                                  "the style image")
+        let content = try XCTUnwrap(
+            environment["STYLEFILTER_SEAM_CONTENT"].flatMap(decodedImage) ?? bundledExample("content.png"),
+            "the content image")
+        let style = try XCTUnwrap(
+            environment["STYLEFILTER_SEAM_STYLE"].flatMap(decodedImage) ?? bundledExample("style.png"),
+            "the style image")
         return (content, style)
     }
 
@@ -327,7 +350,8 @@ final class TiledStageTests: XCTestCase {
                         energy += Double(abs(p[y * w + x] - mean / 9))
                     }
                     let k = columns.contains(x) || rows.contains(y) ? 0 : 1
-                    sums[k] += energy / 3; counts[k] += 1
+                    sums[k] += energy / 3
+                    counts[k] += 1
                 }
             }
         }
@@ -351,8 +375,10 @@ final class TiledStageTests: XCTestCase {
                     let i = (c * h + y) * w + x
                     let dx = Double(abs(image.pixels[i + 1] - image.pixels[i]))
                     let dy = Double(abs(image.pixels[i + w] - image.pixels[i]))
-                    sums[columns.contains(x) ? 0 : 1] += dx; counts[columns.contains(x) ? 0 : 1] += 1
-                    sums[rows.contains(y) ? 0 : 1] += dy; counts[rows.contains(y) ? 0 : 1] += 1
+                    sums[columns.contains(x) ? 0 : 1] += dx
+                    counts[columns.contains(x) ? 0 : 1] += 1
+                    sums[rows.contains(y) ? 0 : 1] += dy
+                    counts[rows.contains(y) ? 0 : 1] += 1
                 }
             }
         }
@@ -379,8 +405,11 @@ final class TiledStageTests: XCTestCase {
         var named = 0
         XCTAssertThrowsError(try plan(StyleOptions.minimumMemory)) { error in
             guard case .outOfMemory(let message)? = error as? StyleError,
-                  let figure = message.split(separator: " ").firstIndex(of: "needs").map({ message.split(separator: " ")[$0 + 2] }),
-                  let mebibytes = Int(figure) else { return XCTFail("\(error)") }
+                let figure = message.split(separator: " ").firstIndex(of: "needs").map({
+                    message.split(separator: " ")[$0 + 2]
+                }),
+                let mebibytes = Int(figure)
+            else { return XCTFail("\(error)") }
             named = mebibytes
         }
         XCTAssertGreaterThan(named, 256)
@@ -393,8 +422,11 @@ final class TiledStageTests: XCTestCase {
         var o = tiledOptions(tile: 2048)
         o.size = 8000
         o.maxMemory = StyleOptions.minimumMemory
-        XCTAssertThrowsError(try engine.stylize(content: patternImage(width: 80, height: 60, phase: 0),
-                                                styles: [randomImage(width: 32, height: 32, seed: 1)], options: o)) { error in
+        XCTAssertThrowsError(
+            try engine.stylize(
+                content: patternImage(width: 80, height: 60, phase: 0),
+                styles: [randomImage(width: 32, height: 32, seed: 1)], options: o)
+        ) { error in
             guard case .outOfMemory(let message)? = error as? StyleError else { return XCTFail("\(error)") }
             XCTAssert(message.contains("memory budget is 256 MiB"), message)
         }

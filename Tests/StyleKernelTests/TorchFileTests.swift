@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 /// The .pth reader on files torch.save wrote (Tests/Fixtures/pth, made by
@@ -8,8 +9,12 @@ final class TorchFileTests: XCTestCase {
 
     /// The values scripts/make-pth-fixtures.py stored, recomputed from their indices.
     func checkTinyStateDict(_ tensors: [String: TorchFile.Tensor], file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(Set(tensors.keys), ["features.0.weight", "features.0.bias", "view.offset", "view.transposed",
-                                           "classifier.0.weight", "counter", "half"], file: file, line: line)
+        XCTAssertEqual(
+            Set(tensors.keys),
+            [
+                "features.0.weight", "features.0.bias", "view.offset", "view.transposed",
+                "classifier.0.weight", "counter", "half"
+            ], file: file, line: line)
         XCTAssertEqual(tensors["features.0.weight"]?.shape, [2, 3, 3, 3])
         XCTAssertEqual(tensors["features.0.weight"]?.values, (0..<54).map { Float($0) / 10 })
         XCTAssertEqual(tensors["features.0.bias"]?.values, [0.5, -1.5])
@@ -60,11 +65,15 @@ final class TorchFileTests: XCTestCase {
                 for c in 0..<n {
                     let spec = arch.convLayers[arch.convsPerBlock[..<b].reduce(0, +) + c]
                     let marker = Float(index)
-                    tensors.append(.init(name: "features.\(index).weight",
-                                         dims: [Int64(spec.outChannels), Int64(spec.inChannels), 3, 3],
-                                         values: { [Float](repeating: marker, count: spec.outChannels * spec.inChannels * 9) }))
-                    tensors.append(.init(name: "features.\(index).bias", dims: [Int64(spec.outChannels)],
-                                         values: { [Float](repeating: -marker, count: spec.outChannels) }))
+                    tensors.append(
+                        .init(
+                            name: "features.\(index).weight",
+                            dims: [Int64(spec.outChannels), Int64(spec.inChannels), 3, 3],
+                            values: { [Float](repeating: marker, count: spec.outChannels * spec.inChannels * 9) }))
+                    tensors.append(
+                        .init(
+                            name: "features.\(index).bias", dims: [Int64(spec.outChannels)],
+                            values: { [Float](repeating: -marker, count: spec.outChannels) }))
                     index += 2  // conv, ReLU
                 }
                 index += 1  // max pool
@@ -112,14 +121,17 @@ extension TorchFileTests {
         var out: [UInt8] = [], central: [UInt8] = []
         for (name, data) in files.sorted(by: { $0.key < $1.key }) {
             let offset = out.count, n = Array(name.utf8)
-            out += u32(0x0403_4b50) + u16(20) + u16(0) + u16(0) + u32(0) + u32(0) + u32(data.count) + u32(data.count)
+            out +=
+                u32(0x0403_4b50) + u16(20) + u16(0) + u16(0) + u32(0) + u32(0) + u32(data.count) + u32(data.count)
                 + u16(n.count) + u16(0) + n + data
-            central += u32(0x0201_4b50) + u16(20) + u16(20) + u16(0) + u16(0) + u32(0) + u32(0) + u32(data.count)
+            central +=
+                u32(0x0201_4b50) + u16(20) + u16(20) + u16(0) + u16(0) + u32(0) + u32(0) + u32(data.count)
                 + u32(data.count) + u16(n.count) + u16(0) + u16(0) + u16(0) + u16(0) + u32(0) + u32(offset) + n
         }
         let start = out.count
         out += central
-        out += u32(0x0605_4b50) + u16(0) + u16(0) + u16(files.count) + u16(files.count) + u32(central.count)
+        out +=
+            u32(0x0605_4b50) + u16(0) + u16(0) + u16(files.count) + u16(files.count) + u32(central.count)
             + u32(start) + u16(0)
         return out
     }

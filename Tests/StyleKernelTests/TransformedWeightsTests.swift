@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import StyleKernel
 
 final class TransformedWeightsTests: XCTestCase {
@@ -22,7 +23,7 @@ final class TransformedWeightsTests: XCTestCase {
         // Every layer that runs Winograd at this size is kept, in both directions.
         let winogradLayers = plan.stages.compactMap { stage -> Int? in
             guard case .conv(let i) = stage.op,
-                  network.layers[i].forward.algorithm(height: stage.shape.height, width: stage.shape.width) == .winograd
+                network.layers[i].forward.algorithm(height: stage.shape.height, width: stage.shape.width) == .winograd
             else { return nil }
             return i
         }.sorted()
@@ -32,8 +33,9 @@ final class TransformedWeightsTests: XCTestCase {
         let x = try model.convention.toModel(randomImage(width: w, height: h, seed: 32))
         var results: [([Float], [Float])] = []
         for transformed in [nil, kept] {
-            let ws = try NetworkWorkspace(network: network, height: h, width: w, depth: depth,
-                                      parallel: parallel, precision: precision, transformed: transformed)
+            let ws = try NetworkWorkspace(
+                network: network, height: h, width: w, depth: depth,
+                parallel: parallel, precision: precision, transformed: transformed)
             ws.forward(x)
             let shape = ws.shape(of: "conv4_2")!
             let f = Array(UnsafeBufferPointer(start: ws.output(of: "conv4_2")!, count: shape.count))
@@ -69,7 +71,8 @@ final class TransformedWeightsTests: XCTestCase {
 
         // The backward weights are those of the flipped, transposed convolution.
         var expected = [Float](repeating: 0, count: conv51)
-        network.layers[depth].backward.transformWeights(into: &expected, precision: .float32, parallel: Parallel(threads: 1))
+        network.layers[depth].backward.transformWeights(
+            into: &expected, precision: .float32, parallel: Parallel(threads: 1))
         XCTAssertEqual(Array(UnsafeBufferPointer(start: before, count: conv51)), expected)
     }
 
@@ -81,8 +84,9 @@ final class TransformedWeightsTests: XCTestCase {
         var options = StyleOptions()
         options.size = 160
         options.scales = 5  // four coarser scales, one of them merged by the 64 px floor
-        var run = StylizeRun(model: model, network: network, options: options, snapshotEvery: 0,
-                             progress: nil)
+        var run = StylizeRun(
+            model: model, network: network, options: options, snapshotEvery: 0,
+            progress: nil)
         let content = randomImage(width: 160, height: 120, seed: 36)
         let deepest = options.deepestLayer(in: network)
         let sizes = ScaleSchedule.wholeImageSizes(size: options.size, scales: options.scales)
@@ -96,11 +100,13 @@ final class TransformedWeightsTests: XCTestCase {
         XCTAssertEqual(budgets.last, 0)
         for s in 0..<(sizes.count - 1) { XCTAssertEqual(budgets[s] + peaks[s], peaks.last!) }
         // The workspace estimate is what a workspace allocates.
-        let ws = try NetworkWorkspace(network: network, height: 120, width: 160, depth: deepest,
-                                  parallel: Parallel(threads: 1))
+        let ws = try NetworkWorkspace(
+            network: network, height: 120, width: 160, depth: deepest,
+            parallel: Parallel(threads: 1))
         let allocated = ws.stages.reduce(ws.input.count + ws.gradientA.count + ws.gradientB.count + ws.scratch.count) {
             $0 + $1.output.count
         }
-        XCTAssertEqual(NetworkWorkspace.floatCount(network: network, height: 120, width: 160, depth: deepest), allocated)
+        XCTAssertEqual(
+            NetworkWorkspace.floatCount(network: network, height: 120, width: 160, depth: deepest), allocated)
     }
 }

@@ -1,22 +1,27 @@
 import COpenBLAS
 import CWinogradKernels
 import XCTest
+
 @testable import StyleKernel
 
 /// Winograd F(4×4, 3×3) and F(6×6, 3×3) against the naive convolution and im2col, alone and
 /// through VGG16.
 final class WinogradTests: XCTestCase {
-    func run(_ conv: Conv3x3, _ input: [Float], h: Int, w: Int, _ algorithm: Conv3x3.Algorithm,
-             threads: Int = 2, precision: Conv3x3.Precision = .float32) -> [Float] {
+    func run(
+        _ conv: Conv3x3, _ input: [Float], h: Int, w: Int, _ algorithm: Conv3x3.Algorithm,
+        threads: Int = 2, precision: Conv3x3.Precision = .float32
+    ) -> [Float] {
         var out = [Float](repeating: .nan, count: conv.outChannels * h * w)
-        var ws = [Float](repeating: .nan,
-                         count: conv.workspaceCount(height: h, width: w, algorithm: algorithm))
+        var ws = [Float](
+            repeating: .nan,
+            count: conv.workspaceCount(height: h, width: w, algorithm: algorithm))
         input.withUnsafeBufferPointer { i in
             out.withUnsafeMutableBufferPointer { o in
                 ws.withUnsafeMutableBufferPointer { s in
-                    conv.apply(input: i.baseAddress!, height: h, width: w, output: o.baseAddress!,
-                               workspace: s.baseAddress!, parallel: Parallel(threads: threads),
-                               algorithm: algorithm, precision: precision)
+                    conv.apply(
+                        input: i.baseAddress!, height: h, width: w, output: o.baseAddress!,
+                        workspace: s.baseAddress!, parallel: Parallel(threads: threads),
+                        algorithm: algorithm, precision: precision)
                 }
             }
         }
@@ -25,8 +30,10 @@ final class WinogradTests: XCTestCase {
 
     /// A random convolution on this Winograd tile, a random input of h × w, and the naive
     /// convolution's output for it.
-    func randomCase(_ rng: inout TestRandom, cin: Int, cout: Int, h: Int, w: Int,
-                    tile: Int) -> (conv: Conv3x3, input: [Float], want: [Float]) {
+    func randomCase(
+        _ rng: inout TestRandom, cin: Int, cout: Int, h: Int, w: Int,
+        tile: Int
+    ) -> (conv: Conv3x3, input: [Float], want: [Float]) {
         let input = rng.array(cin * h * w)
         let weights = rng.array(cout * cin * 9)
         let bias = rng.array(cout)
@@ -42,9 +49,11 @@ final class WinogradTests: XCTestCase {
     func testWinogradMatchesNaiveAtOddSizes() {
         var rng = TestRandom(seed: 21)
         for tile in [4, 6] {
-            for (cin, cout, h, w) in [(16, 16, 1, 1), (16, 24, 7, 9), (20, 17, 13, 5), (16, 16, 4, 4),
-                                      (32, 16, 1, 11), (16, 32, 9, 1), (24, 20, 17, 18), (3, 5, 6, 7),
-                                      (16, 16, 6, 6), (16, 16, 12, 13), (130, 20, 29, 31)] {
+            for (cin, cout, h, w) in [
+                (16, 16, 1, 1), (16, 24, 7, 9), (20, 17, 13, 5), (16, 16, 4, 4),
+                (32, 16, 1, 11), (16, 32, 9, 1), (24, 20, 17, 18), (3, 5, 6, 7),
+                (16, 16, 6, 6), (16, 16, 12, 13), (130, 20, 29, 31)
+            ] {
                 let (conv, input, want) = randomCase(&rng, cin: cin, cout: cout, h: h, w: w, tile: tile)
                 let got = run(conv, input, h: h, w: w, .winograd)
                 let bound: Float = tile == 4 ? 2e-5 : 5e-5
@@ -53,8 +62,9 @@ final class WinogradTests: XCTestCase {
                 back.winogradTile = tile
                 let y = rng.array(cout * h * w)
                 let wantBack = naiveConv(y, cin: cout, cout: cin, h: h, w: w, weights: back.weights, bias: nil)
-                XCTAssertLessThan(maxRelativeError(run(back, y, h: h, w: w, .winograd), wantBack), bound,
-                                  "F\(tile) backward \(cin)→\(cout) at \(h)×\(w)")
+                XCTAssertLessThan(
+                    maxRelativeError(run(back, y, h: h, w: w, .winograd), wantBack), bound,
+                    "F\(tile) backward \(cin)→\(cout) at \(h)×\(w)")
             }
         }
     }
@@ -70,15 +80,18 @@ final class WinogradTests: XCTestCase {
         var rng = TestRandom(seed: 26)
         var worst: [Int: Float] = [:]
         for tile in [4, 6] {
-            for (cin, cout, h, w) in [(16, 24, 7, 9), (17, 16, 13, 5), (3, 5, 6, 7), (16, 16, 12, 13),
-                                      (130, 20, 29, 31), (129, 16, 8, 50)] {
+            for (cin, cout, h, w) in [
+                (16, 24, 7, 9), (17, 16, 13, 5), (3, 5, 6, 7), (16, 16, 12, 13),
+                (130, 20, 29, 31), (129, 16, 8, 50)
+            ] {
                 let (conv, input, want) = randomCase(&rng, cin: cin, cout: cout, h: h, w: w, tile: tile)
                 let got = run(conv, input, h: h, w: w, .winograd, threads: 2, precision: .bfloat16)
                 let error = maxRelativeError(got, want)
                 worst[tile] = max(worst[tile] ?? 0, error)
                 XCTAssertLessThan(error, tile == 4 ? 0.1 : 0.2, "F\(tile) \(cin)→\(cout) at \(h)×\(w)")
-                XCTAssertEqual(run(conv, input, h: h, w: w, .winograd, threads: 1, precision: .bfloat16), got,
-                               "bits differ between thread counts")
+                XCTAssertEqual(
+                    run(conv, input, h: h, w: w, .winograd, threads: 1, precision: .bfloat16), got,
+                    "bits differ between thread counts")
             }
         }
         print("Winograd in bfloat16 against the naive convolution, uniform noise: F4 \(worst[4]!), F6 \(worst[6]!)")
@@ -105,8 +118,9 @@ final class WinogradTests: XCTestCase {
                     let words = Int(sf_wk_words(Int32(cin), bf16 ? 1 : 0))
                     var v = [Float](repeating: 0, count: points * words * ((tiles + columns - 1) / columns * columns))
                     var scratch = [Float](repeating: .nan, count: sf_wk_scratch(Int32(w)))
-                    sf_wk_input_transform(Int32(m), input, mask, Int32(h), Int32(w), 0, Int32(cin), 0, Int32(tilesY),
-                                          &v, Int32(cin), Int32(tiles), &scratch, bf16 ? 1 : 0)
+                    sf_wk_input_transform(
+                        Int32(m), input, mask, Int32(h), Int32(w), 0, Int32(cin), 0, Int32(tilesY),
+                        &v, Int32(cin), Int32(tiles), &scratch, bf16 ? 1 : 0)
                     return v
                 }
                 let floats = transform(bf16: false), pairs = transform(bf16: true)
@@ -115,7 +129,8 @@ final class WinogradTests: XCTestCase {
                     for j in 0..<tiles {
                         for pair in 0..<words {
                             let low = rounded(floats[at(point, 2 * pair, j, words: cin, columnCount: tiles)]).bits
-                            let high = 2 * pair + 1 < cin
+                            let high =
+                                2 * pair + 1 < cin
                                 ? rounded(floats[at(point, 2 * pair + 1, j, words: cin, columnCount: tiles)]).bits : 0
                             let got = pairs[at(point, pair, j, words: words, columnCount: tiles)].bitPattern
                             XCTAssertEqual(got, low | high << 16, "F\(m) V, point \(point), tile \(j), pair \(pair)")
@@ -128,7 +143,8 @@ final class WinogradTests: XCTestCase {
                 func weights(bf16: Bool) -> [Float] {
                     let words = Int(sf_wk_words(Int32(cin), bf16 ? 1 : 0))
                     var u = [Float](repeating: 0, count: points * panels * rows * words)
-                    sf_wk_weight_transform(Int32(m), kernel, Int32(cin), Int32(cout), 0, Int32(panels), &u, bf16 ? 1 : 0)
+                    sf_wk_weight_transform(
+                        Int32(m), kernel, Int32(cin), Int32(cout), 0, Int32(panels), &u, bf16 ? 1 : 0)
                     return u
                 }
                 let uFloats = weights(bf16: false), uPairs = weights(bf16: true)
@@ -139,9 +155,12 @@ final class WinogradTests: XCTestCase {
                     for o in 0..<cout {
                         for pair in 0..<words {
                             let low = rounded(uFloats[index(point, o, 2 * pair, words: cin)]).bits
-                            let high = 2 * pair + 1 < cin ? rounded(uFloats[index(point, o, 2 * pair + 1, words: cin)]).bits : 0
-                            XCTAssertEqual(uPairs[index(point, o, pair, words: words)].bitPattern, low | high << 16,
-                                           "F\(m) U, point \(point), output \(o), pair \(pair)")
+                            let high =
+                                2 * pair + 1 < cin
+                                ? rounded(uFloats[index(point, o, 2 * pair + 1, words: cin)]).bits : 0
+                            XCTAssertEqual(
+                                uPairs[index(point, o, pair, words: words)].bitPattern, low | high << 16,
+                                "F\(m) U, point \(point), output \(o), pair \(pair)")
                         }
                     }
                 }
@@ -167,7 +186,10 @@ final class WinogradTests: XCTestCase {
         let columns = Int(sf_wk_columns()), rows = Int(SF_WK_ROWS)
         for (m, n, k) in [(1, 1, 1), (8, 48, 128), (13, 50, 129), (64, 97, 300), (5, 7, 3), (9, 60, 257)] {
             var a = rng.array(m * k), b = rng.array(k * n)
-            if bf16 { a = a.map { rounded($0).value }; b = b.map { rounded($0).value } }
+            if bf16 {
+                a = a.map { rounded($0).value }
+                b = b.map { rounded($0).value }
+            }
             // A in panels of `rows` rows (zero past m), B in panels of `columns` columns: NaN past
             // n, which the kernels must never read (a NaN would reach the columns they write).
             // In bfloat16 a word holds k = 2j in its low half and 2j + 1 in its high one.
@@ -189,7 +211,7 @@ final class WinogradTests: XCTestCase {
             for i in 0..<k {
                 for j in 0..<n {
                     let p = (j / columns * words + (bf16 ? i / 2 : i)) * columns + j % columns
-                    if bf16 {     // the even k's write clears the word: an odd k's last high half is 0
+                    if bf16 {  // the even k's write clears the word: an odd k's last high half is 0
                         let old = i % 2 == 0 ? 0 : packedB[p].bitPattern
                         packedB[p] = Float(bitPattern: old | rounded(b[i * n + j]).bits << (16 * UInt32(i % 2)))
                     } else {
@@ -201,14 +223,16 @@ final class WinogradTests: XCTestCase {
             var c = [Float](repeating: .nan, count: m * ldc)
             // Two calls over the panels' halves cover every column.
             for (first, end) in [(0, panels / 2), (panels / 2, panels)] {
-                sf_wk_multiply(packedA, packedB, &c, Int32(m), Int32(n), Int32(k), ldc, Int32(first), Int32(end),
-                               bf16 ? 1 : 0)
+                sf_wk_multiply(
+                    packedA, packedB, &c, Int32(m), Int32(n), Int32(k), ldc, Int32(first), Int32(end),
+                    bf16 ? 1 : 0)
             }
             for i in 0..<m {
                 for j in 0..<n {
                     var want = 0.0
                     for p in 0..<k { want += Double(a[i * k + p]) * Double(b[p * n + j]) }
-                    XCTAssertEqual(Double(c[i * ldc + j]), want, accuracy: 1e-4 * Double(k), "\(m)×\(n)×\(k) at \(i),\(j)")
+                    XCTAssertEqual(
+                        Double(c[i * ldc + j]), want, accuracy: 1e-4 * Double(k), "\(m)×\(n)×\(k) at \(i),\(j)")
                 }
                 for j in n..<ldc { XCTAssertTrue(c[i * ldc + j].isNaN, "a column past n was written") }
             }
@@ -220,8 +244,9 @@ final class WinogradTests: XCTestCase {
     func testWinogradBandsAndThreadsMatchIm2col() {
         var rng = TestRandom(seed: 22)
         let cin = 192, cout = 160, h = 23, w = 250
-        let conv = Conv3x3(inChannels: cin, outChannels: cout, weights: rng.array(cout * cin * 9, -0.1, 0.1),
-                           bias: rng.array(cout))
+        let conv = Conv3x3(
+            inChannels: cin, outChannels: cout, weights: rng.array(cout * cin * 9, -0.1, 0.1),
+            bias: rng.array(cout))
         XCTAssertLessThan(conv.winogradBandTileRows(height: h, width: w), (h + 3) / 4)
         let input = rng.array(cin * h * w)
         let want = run(conv, input, h: h, w: w, .im2col)
@@ -253,8 +278,9 @@ final class WinogradTests: XCTestCase {
         let x = try model.convention.toModel(randomImage(width: w, height: h, seed: 24))
         var outputs: [[Float]] = [], gradients: [[Float]] = []
         for algorithm in [Conv3x3.Algorithm.im2col, .winograd] {
-            let ws = try NetworkWorkspace(network: network, height: h, width: w, depth: depth,
-                                      parallel: Parallel(threads: 2))
+            let ws = try NetworkWorkspace(
+                network: network, height: h, width: w, depth: depth,
+                parallel: Parallel(threads: 2))
             ws.convAlgorithm = algorithm
             ws.forward(x)
             let shape = ws.shape(of: "conv5_1")!
@@ -272,7 +298,9 @@ final class WinogradTests: XCTestCase {
         let forwardError = maxRelativeError(outputs[1], outputs[0])
         let backwardError = maxRelativeError(gradients[1], gradients[0])
         let endToEnd = maxRelativeError(gradients[2], gradients[0])
-        print("VGG16 input gradient, Winograd forward and backward vs im2col: \(endToEnd) (max-pool and ReLU choices may flip)")
+        print(
+            "VGG16 input gradient, Winograd forward and backward vs im2col: \(endToEnd) (max-pool and ReLU choices may flip)"
+        )
         print("VGG16 conv5_1 Winograd vs im2col: forward \(forwardError), input gradient \(backwardError)")
         XCTAssertLessThan(forwardError, 1e-4)
         XCTAssertLessThan(backwardError, 1e-4)

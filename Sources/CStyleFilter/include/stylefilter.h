@@ -87,10 +87,10 @@ const char *sf_status_name(int status);
 /* ---- Images ----------------------------------------------------------------------------- */
 
 typedef enum sf_format {
-    SF_FORMAT_RGB8 = 1,   /* 3 × uint8 per pixel */
-    SF_FORMAT_RGBA8 = 2,  /* 4 × uint8; alpha is not styled (see sf_stylize) */
-    SF_FORMAT_RGB16 = 3,  /* 3 × uint16, native endian, 0…65535 */
-    SF_FORMAT_RGBF32 = 4  /* 3 × float, 0…1 (inputs must be finite; values outside 0…1 clamp) */
+    SF_FORMAT_RGB8 = 1,  /* 3 × uint8 per pixel */
+    SF_FORMAT_RGBA8 = 2, /* 4 × uint8; alpha is not styled (see sf_stylize) */
+    SF_FORMAT_RGB16 = 3, /* 3 × uint16, native endian, 0…65535 */
+    SF_FORMAT_RGBF32 = 4 /* 3 × float, 0…1 (inputs must be finite; values outside 0…1 clamp) */
 } sf_format;
 
 /* Bytes per pixel of a format; 0 for an unknown format. */
@@ -107,11 +107,11 @@ typedef struct sf_image {
 } sf_image;
 
 /* Limits checked at the boundary. */
-#define SF_MAX_IMAGE_SIDE 32768u           /* per side, any input image */
-#define SF_MAX_IMAGE_PIXELS (1u << 27)     /* width * height, any input image */
-#define SF_MAX_STYLES 64u
-#define SF_MIN_RESULT_SIDE 16u             /* the result's longest side must be 16…32768 */
-#define SF_MAX_RESULT_SIDE 32768u          /* = SF_MAX_IMAGE_SIDE: tiles bound the memory */
+#define SF_MAX_IMAGE_SIDE   32768u     /* per side, any input image */
+#define SF_MAX_IMAGE_PIXELS (1u << 27) /* width * height, any input image */
+#define SF_MAX_STYLES       64u
+#define SF_MIN_RESULT_SIDE  16u    /* the result's longest side must be 16…32768 */
+#define SF_MAX_RESULT_SIDE  32768u /* = SF_MAX_IMAGE_SIDE: tiles bound the memory */
 
 /* ---- Options ---------------------------------------------------------------------------- */
 
@@ -121,7 +121,11 @@ typedef enum sf_pooling { SF_POOLING_MAX = 0, SF_POOLING_AVG = 1 } sf_pooling;
  * SF_INIT_STYLE_COLORS: the content recoloured to the style images' mean colour and colour
  * covariance, in each masked region to its style's (since 1.4.0). */
 typedef enum sf_init {
-    SF_INIT_CONTENT = 0, SF_INIT_RANDOM = 1, SF_INIT_IMAGE = 2, SF_INIT_GRAY = 3, SF_INIT_STYLE_MEAN = 4,
+    SF_INIT_CONTENT = 0,
+    SF_INIT_RANDOM = 1,
+    SF_INIT_IMAGE = 2,
+    SF_INIT_GRAY = 3,
+    SF_INIT_STYLE_MEAN = 4,
     SF_INIT_STYLE_COLORS = 5
 } sf_init;
 /* Whose colours the result has (Gatys et al. 2016): the painting's; the content's, with only the
@@ -132,7 +136,10 @@ typedef enum sf_colors { SF_COLORS_STYLE = 0, SF_COLORS_LUMINANCE = 1, SF_COLORS
  * regions as fast as fine detail (bolder colour and strokes in few iterations, the default);
  * SF_PRECONDITIONER_NONE moves every pixel alike, as PyTorch's L-BFGS (1.4's steps). Adam and the
  * tiled stages of results above work_size take plain steps either way. */
-typedef enum sf_preconditioner { SF_PRECONDITIONER_MULTISCALE = 0, SF_PRECONDITIONER_NONE = 1 } sf_preconditioner;
+typedef enum sf_preconditioner {
+    SF_PRECONDITIONER_MULTISCALE = 0,
+    SF_PRECONDITIONER_NONE = 1
+} sf_preconditioner;
 /* What the network sees beyond the image's edges over a whole image (since 1.6.0):
  * SF_PADDING_MIRROR the image reflected outwards, the losses taken over the image's own positions
  * (the edges painted like the rest, the default); SF_PADDING_ZERO black, as PyTorch and 1.5
@@ -160,26 +167,27 @@ typedef struct sf_options {
     int32_t init;               /* 52: [SF_INIT_STYLE_COLORS] (SF_INIT_CONTENT until 1.3) */
     const sf_image *init_image; /* 56: [NULL] the start image for SF_INIT_IMAGE (any size) */
     uint64_t seed;              /* 64: [0] noise seed for SF_INIT_RANDOM */
-    int32_t scales;             /* 72: [2] coarse-to-fine scales (sides /sqrt2 per step, >= 64 px; equal steps run once), 1…8 */
-    int32_t objective;          /* 76: [SF_OBJECTIVE_DEFAULT] */
-    uint32_t max_size;          /* 80: [0 = keep the content's size] longest side of the
+    int32_t
+        scales; /* 72: [2] coarse-to-fine scales (sides /sqrt2 per step, >= 64 px; equal steps run once), 1…8 */
+    int32_t objective; /* 76: [SF_OBJECTIVE_DEFAULT] */
+    uint32_t max_size; /* 80: [0 = keep the content's size] longest side of the
                                        result; larger contents are scaled down to it, smaller
                                        ones keep their size (option "size": N or "full" = 0) */
-    int32_t threads;            /* 84: [0 = all cores] 0…256, for the engine and OpenBLAS */
+    int32_t threads;   /* 84: [0 = all cores] 0…256, for the engine and OpenBLAS */
     /* Appended (ABI 1): a caller compiled with the older 88-byte sf_options still works, these
        fields then take their defaults. */
-    uint32_t work_size;         /* 88: [512] longest side optimised as one image; larger results
+    uint32_t work_size;  /* 88: [512] longest side optimised as one image; larger results
                                        continue in overlapping tiles, 64…32768 */
-    int32_t padding;            /* 92: [SF_PADDING_MIRROR] an sf_padding (1.6.0; `reserved`,
+    int32_t padding;     /* 92: [SF_PADDING_MIRROR] an sf_padding (1.6.0; `reserved`,
                                        always 0, in 1.1 to 1.5 headers) */
-    uint64_t max_memory;        /* 96: [1 GiB] bytes the stylization may allocate (the model and
+    uint64_t max_memory; /* 96: [1 GiB] bytes the stylization may allocate (the model and
                                        the host's images aside), >= 256 MiB; tiles are sized to fit
                                        it, a run that cannot fit is refused */
     /* Appended (1.3.0): callers compiled with the 104-byte struct get the defaults (no masks). */
-    float style_scale;          /* 104: [1.0] size of the style image relative to each scale's,
+    float style_scale;           /* 104: [1.0] size of the style image relative to each scale's,
                                        0.25…4: above 1 larger strokes, below 1 smaller */
-    int32_t colors;             /* 108: [SF_COLORS_STYLE] an sf_colors */
-    const sf_image *masks;      /* 112: [NULL] region masks, one per style image (style_count
+    int32_t colors;              /* 108: [SF_COLORS_STYLE] an sf_colors */
+    const sf_image *masks;       /* 112: [NULL] region masks, one per style image (style_count
                                        images, any size of the content's proportions (within a
                                        pixel of rounding; else SF_INVALID_ARGUMENT), read as
                                        luminance times alpha for RGBA8): white takes that style,
@@ -188,9 +196,9 @@ typedef struct sf_options {
                                        everywhere */
     int32_t normalize_gradients; /* 120: [0] 1: each loss layer scaled so its gradient's share
                                        follows its weight, at the start of each scale */
-    int32_t preconditioner;     /* 124: [SF_PRECONDITIONER_MULTISCALE] an sf_preconditioner (1.5.0;
+    int32_t preconditioner;      /* 124: [SF_PRECONDITIONER_MULTISCALE] an sf_preconditioner (1.5.0;
                                        `reserved2`, always 0, in 1.3 and 1.4 headers) */
-} sf_options;                   /* sizeof = 128 on LP64 (88 and 104 in older headers) */
+} sf_options;                    /* sizeof = 128 on LP64 (88 and 104 in older headers) */
 
 /* Fills *options with the defaults and sets options->struct_size = struct_size.
  * struct_size must be sizeof(sf_options) as the caller knows it: smaller than 88 (the
@@ -237,20 +245,20 @@ typedef enum sf_option_type {
 
 /* One option's description. Every string is static (valid for the life of the process). */
 typedef struct sf_option_description {
-    size_t struct_size;         /*  0: set by the caller to sizeof(sf_option_description) it knows */
-    const char *name;           /*  8: "style-weight": the `stylize` long option and -process key */
-    int32_t type;               /* 16: an sf_option_type */
-    int32_t has_minimum;        /* 20: minimum is meaningful */
-    int32_t has_maximum;        /* 24: maximum is meaningful */
-    int32_t minimum_exclusive;  /* 28: the value must be greater than minimum */
-    double minimum;             /* 32 */
-    double maximum;             /* 40 */
-    const char *default_value;  /* 48: the default as text, as sf_options_init sets it */
-    const char *choices;        /* 56: comma-separated accepted words, or "" */
-    const char *accepted;       /* 64: what the option accepts, in words ("1…1000000", "> 0", …) */
-    const char *help;           /* 72: one line */
-    const char *type_name;      /* 80: "int", "float", "choice", … */
-} sf_option_description;        /* sizeof = 88 on LP64 */
+    size_t struct_size;        /*  0: set by the caller to sizeof(sf_option_description) it knows */
+    const char *name;          /*  8: "style-weight": the `stylize` long option and -process key */
+    int32_t type;              /* 16: an sf_option_type */
+    int32_t has_minimum;       /* 20: minimum is meaningful */
+    int32_t has_maximum;       /* 24: maximum is meaningful */
+    int32_t minimum_exclusive; /* 28: the value must be greater than minimum */
+    double minimum;            /* 32 */
+    double maximum;            /* 40 */
+    const char *default_value; /* 48: the default as text, as sf_options_init sets it */
+    const char *choices;       /* 56: comma-separated accepted words, or "" */
+    const char *accepted;      /* 64: what the option accepts, in words ("1…1000000", "> 0", …) */
+    const char *help;          /* 72: one line */
+    const char *type_name;     /* 80: "int", "float", "choice", … */
+} sf_option_description;       /* sizeof = 88 on LP64 */
 
 /* The number of options (the valid indexes of sf_option_info are 0…count-1). The list is the
  * `stylize` command's engine options, in the order of `stylize --help`. */
@@ -270,8 +278,8 @@ int sf_option_info(size_t index, sf_option_description *out);
  * the content's size if its longest side is <= max_size (or max_size is 0), else scaled so the
  * longest side is max_size, keeping the aspect ratio (the short side rounded, at least 1).
  * The caller allocates the output at exactly this size. */
-int sf_output_size(const sf_options *options, uint32_t width, uint32_t height,
-                   uint32_t *out_width, uint32_t *out_height);
+int sf_output_size(const sf_options *options, uint32_t width, uint32_t height, uint32_t *out_width,
+                   uint32_t *out_height);
 
 /* ---- Progress --------------------------------------------------------------------------- */
 
@@ -338,8 +346,8 @@ const char *sf_context_model_path(const sf_context *context);
  * 8- and 16-bit inputs become floats exactly as ImageMagick Q16 exports them, so for the same
  * options and seed the colours equal the `stylize` command's (see docs/c-api.md). */
 int sf_stylize(sf_context *context, const sf_options *options, const sf_image *content,
-               const sf_image *styles, const float *style_weights, size_t style_count,
-               const sf_image *output, sf_progress_fn progress, void *user);
+               const sf_image *styles, const float *style_weights, size_t style_count, const sf_image *output,
+               sf_progress_fn progress, void *user);
 
 /* ---- Errors ----------------------------------------------------------------------------- */
 

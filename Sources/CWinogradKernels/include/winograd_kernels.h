@@ -58,9 +58,9 @@ SF_WK_INTERNAL void sf_wk_input_transform(int m, const float *input, const float
 /// [ty0, ty1), then max(Y, 0) if `relu` (NaN → 0): M holds (m + 2)² points, each cout × tiles,
 /// row-major; Y (channels × height × width) is written where the band's tiles lie; bias may be
 /// NULL. `scratch`: sf_wk_scratch(width) floats.
-SF_WK_INTERNAL void sf_wk_output_transform(int m, const float *mat, int cout, int tiles, int o0, int o1, int ty0,
-                                           int ty1, const float *bias, int relu, float *output, int height,
-                                           int width, float *scratch);
+SF_WK_INTERNAL void sf_wk_output_transform(int m, const float *mat, int cout, int tiles, int o0, int o1,
+                                           int ty0, int ty1, const float *bias, int relu, float *output,
+                                           int height, int width, float *scratch);
 
 /// U = G W Gᵀ for U's panels [first_panel, end_panel) (SF_WK_ROWS output channels each), every
 /// input channel: `kernel` is tap-major (kernel[(k·cin + i)·cout + o], k = 3·ky + kx); U holds

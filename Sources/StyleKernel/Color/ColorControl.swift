@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `--colors`: whose colours the result has, after Gatys, Bethge, Hertzmann & Shechtman,
@@ -44,7 +44,10 @@ public enum ColorControl {
 
     static func meanAndSpread(_ values: [Float]) -> (mean: Float, spread: Float) {
         var sum = 0.0, squares = 0.0
-        for v in values { sum += Double(v); squares += Double(v) * Double(v) }
+        for v in values {
+            sum += Double(v)
+            squares += Double(v) * Double(v)
+        }
         let n = Double(max(1, values.count))
         let mean = sum / n
         return (Float(mean), Float(max(0, squares / n - mean * mean).squareRoot()))
@@ -52,8 +55,10 @@ public enum ColorControl {
 
     /// The inputs the optimisation sees: for `luminance`, grey images (the styles' luminance
     /// matched to the content's); for `histogram`, the styles recoloured; else unchanged.
-    public static func prepare(content: PlanarImage, styles: [PlanarImage],
-                               colors: StyleOptions.Colors) throws -> (content: PlanarImage, styles: [PlanarImage]) {
+    public static func prepare(
+        content: PlanarImage, styles: [PlanarImage],
+        colors: StyleOptions.Colors
+    ) throws -> (content: PlanarImage, styles: [PlanarImage]) {
         switch colors {
         case .style:
             return (content, styles)
@@ -79,8 +84,10 @@ public enum ColorControl {
     /// statistics (`ColorStatistics.recolor`), blended by `blend` like their Grams. With region
     /// masks (one plane per style, at `content`'s size) each style recolours its own region, and
     /// where no mask covers, the content keeps its colours, as the objective keeps them there.
-    static func styleColored(_ content: PlanarImage, styles: [PlanarImage], blend: [Float],
-                             masks: [[Float]]) throws -> PlanarImage {
+    static func styleColored(
+        _ content: PlanarImage, styles: [PlanarImage], blend: [Float],
+        masks: [[Float]]
+    ) throws -> PlanarImage {
         let own = ColorStatistics(content)
         let each = styles.map(ColorStatistics.init)
         guard !masks.isEmpty else {
@@ -108,7 +115,9 @@ public enum ColorControl {
 
     /// The result in the content's colours (`luminance`): the content at the result's size with
     /// its luminance replaced by the result's, clamped to 0…1. Other modes return `result`.
-    public static func finish(_ result: PlanarImage, content: PlanarImage, colors: StyleOptions.Colors) throws -> PlanarImage {
+    public static func finish(_ result: PlanarImage, content: PlanarImage, colors: StyleOptions.Colors) throws
+        -> PlanarImage
+    {
         guard colors == .luminance else { return result }
         let (w, h) = (result.width, result.height)
         let original = try Resample.resize(content, width: w, height: h)
@@ -144,7 +153,9 @@ struct ColorStatistics {
             let w = total > 0 ? Double(weight) / total : 1 / Double(parts.count)
             for a in 0..<3 {
                 mean[a] += w * part.mean[a]
-                for b in 0..<3 { covariance[a * 3 + b] += w * (part.covariance[a * 3 + b] + part.mean[a] * part.mean[b]) }
+                for b in 0..<3 {
+                    covariance[a * 3 + b] += w * (part.covariance[a * 3 + b] + part.mean[a] * part.mean[b])
+                }
             }
         }
         for a in 0..<3 { for b in 0..<3 { covariance[a * 3 + b] -= mean[a] * mean[b] } }
@@ -181,8 +192,10 @@ struct ColorStatistics {
         var out = try CheckedMemory.floats(3 * n, what: "an image of \(image.width)×\(image.height) recoloured")
         image.pixels.withUnsafeBufferPointer { p in
             for i in 0..<n {
-                let d = (Double(p[i]) - source.mean[0], Double(p[n + i]) - source.mean[1],
-                         Double(p[2 * n + i]) - source.mean[2])
+                let d = (
+                    Double(p[i]) - source.mean[0], Double(p[n + i]) - source.mean[1],
+                    Double(p[2 * n + i]) - source.mean[2]
+                )
                 for r in 0..<3 {
                     let v = a[r * 3] * d.0 + a[r * 3 + 1] * d.1 + a[r * 3 + 2] * d.2 + mean[r]
                     out[r * n + i] = Float(min(1, max(0, v)))
@@ -265,4 +278,3 @@ struct Matrix3 {
         return Matrix3(m)
     }
 }
-

@@ -7,7 +7,8 @@ extension InputConvention {
     /// x[c] = (rgb[source(c)]·scale − mean[c]) / std[c].
     public func toModel(_ image: PlanarImage) throws -> [Float] {
         let n = image.width * image.height
-        var out = try CheckedMemory.floats(3 * n, what: "an image of \(image.width)×\(image.height) in the model's input space")
+        var out = try CheckedMemory.floats(
+            3 * n, what: "an image of \(image.width)×\(image.height) in the model's input space")
         for c in 0..<3 {
             let s = sourceChannel[c] * n
             let k = scale / std[c], b = mean[c] / std[c]

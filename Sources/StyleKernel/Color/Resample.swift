@@ -2,13 +2,17 @@
 /// shrinking, so downscaling averages every source pixel (antialiased) instead of skipping some.
 public enum Resample {
     /// Resizes `channels` planes of srcWidth × srcHeight to dstWidth × dstHeight.
-    public static func resize(_ src: [Float], channels: Int, width srcWidth: Int, height srcHeight: Int,
-                              toWidth dstWidth: Int, height dstHeight: Int) throws -> [Float] {
+    public static func resize(
+        _ src: [Float], channels: Int, width srcWidth: Int, height srcHeight: Int,
+        toWidth dstWidth: Int, height dstHeight: Int
+    ) throws -> [Float] {
         if srcWidth == dstWidth && srcHeight == dstHeight { return src }
         let horizontal = weights(from: srcWidth, to: dstWidth)
         let vertical = weights(from: srcHeight, to: dstHeight)
-        var mid = try CheckedMemory.floats(channels * srcHeight * dstWidth, what: "resizing an image to \(dstWidth)×\(dstHeight)")
-        var out = try CheckedMemory.floats(channels * dstHeight * dstWidth, what: "resizing an image to \(dstWidth)×\(dstHeight)")
+        var mid = try CheckedMemory.floats(
+            channels * srcHeight * dstWidth, what: "resizing an image to \(dstWidth)×\(dstHeight)")
+        var out = try CheckedMemory.floats(
+            channels * dstHeight * dstWidth, what: "resizing an image to \(dstWidth)×\(dstHeight)")
         src.withUnsafeBufferPointer { s in
             mid.withUnsafeMutableBufferPointer { m in
                 for c in 0..<channels {
@@ -43,8 +47,9 @@ public enum Resample {
     }
 
     public static func resize(_ image: PlanarImage, width: Int, height: Int) throws -> PlanarImage {
-        let pixels = try resize(image.pixels, channels: 3, width: image.width, height: image.height,
-                            toWidth: width, height: height)
+        let pixels = try resize(
+            image.pixels, channels: 3, width: image.width, height: image.height,
+            toWidth: width, height: height)
         // Sizes are positive and the count matches by construction.
         return PlanarImage(trusted: width, height, pixels)
     }
@@ -57,7 +62,10 @@ public enum Resample {
         return (max(1, Int((Double(width) * Double(longest) / Double(height)).rounded())), longest)
     }
 
-    private struct Tap { var first: Int; var weights: [Float] }
+    private struct Tap {
+        var first: Int
+        var weights: [Float]
+    }
 
     /// For each destination sample, its contiguous source samples and normalised weights.
     private static func weights(from n: Int, to m: Int) -> [Tap] {
@@ -72,7 +80,8 @@ public enum Resample {
             if lo <= hi {
                 for j in lo...hi {
                     let w = max(0, 1 - abs(Double(j) - center) / support)
-                    ws.append(Float(w)); sum += w
+                    ws.append(Float(w))
+                    sum += w
                 }
             }
             if sum <= 0 {  // a destination sample between source samples at the edge

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The file that holds this engine's machine code: `libstylefilter.so` when the engine runs inside
@@ -30,7 +30,9 @@ public enum CodeLocation {
         let marker: @convention(c) () -> Void = {}
         var info: (UnsafePointer<CChar>?, UnsafeRawPointer?, UnsafePointer<CChar>?, UnsafeRawPointer?) =
             (nil, nil, nil, nil)
-        let found = withUnsafeMutableBytes(of: &info) { dladdr(unsafeBitCast(marker, to: UnsafeRawPointer.self), $0.baseAddress) }
+        let found = withUnsafeMutableBytes(of: &info) {
+            dladdr(unsafeBitCast(marker, to: UnsafeRawPointer.self), $0.baseAddress)
+        }
         guard found != 0, let name = info.0, name.pointee != 0 else { return nil }
         return String(cString: name)
     }

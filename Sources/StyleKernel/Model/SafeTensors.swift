@@ -45,7 +45,10 @@ public enum SafeTensors {
     public struct Tensor: Sendable, Equatable {
         public var shape: [Int]
         public var values: [Float]
-        public init(shape: [Int], values: [Float]) { self.shape = shape; self.values = values }
+        public init(shape: [Int], values: [Float]) {
+            self.shape = shape
+            self.values = values
+        }
     }
 
     /// A whole file in memory.
@@ -59,7 +62,7 @@ public enum SafeTensors {
     /// Element sizes of the dtypes the format defines; only F32 is supported by stylefilter.
     static let knownDTypes: [String: Int] = [
         "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2,
-        "BF16": 2, "I32": 4, "U32": 4, "F32": 4, "F64": 8, "I64": 8, "U64": 8,
+        "BF16": 2, "I32": 4, "U32": 4, "F32": 4, "F64": 8, "I64": 8, "U64": 8
     ]
 
     // MARK: Reading
@@ -78,12 +81,14 @@ public enum SafeTensors {
         tensors.reserveCapacity(header.entries.count)
         for e in header.entries {
             let count = e.byteRange.count / 4
-            let values: [Float] = try CheckedMemory.array(count, what: "tensor \(e.name) of \(reader.path)") { buf, initialized in
+            let values: [Float] = try CheckedMemory.array(count, what: "tensor \(e.name) of \(reader.path)") {
+                buf, initialized in
                 if count > 0 {
-                    try reader.read(into: UnsafeMutableRawBufferPointer(buf), at: header.dataStart + e.byteRange.lowerBound)
+                    try reader.read(
+                        into: UnsafeMutableRawBufferPointer(buf), at: header.dataStart + e.byteRange.lowerBound)
                 }
                 #if _endian(big)
-                for i in 0..<count { buf[i] = Float(bitPattern: UInt32(littleEndian: buf[i].bitPattern)) }
+                    for i in 0..<count { buf[i] = Float(bitPattern: UInt32(littleEndian: buf[i].bitPattern)) }
                 #endif
                 initialized = count
             }
@@ -96,29 +101,34 @@ public enum SafeTensors {
         let path = reader.path
         guard reader.size >= 8 else {
             throw StyleError.invalidModel(
-                "not a safetensors model file (only \(reader.size) bytes, shorter than the 8-byte header length): \(path)")
+                "not a safetensors model file (only \(reader.size) bytes, shorter than the 8-byte header length): \(path)"
+            )
         }
         let lenBytes = try reader.readBytes(count: 8, at: 0)
         var n: UInt64 = 0
         for i in (0..<8).reversed() { n = n << 8 | UInt64(lenBytes[i]) }
         guard n <= UInt64(maxHeaderLength) else {
             throw StyleError.invalidModel(
-                "not a safetensors model file (header length \(n) is over the \(maxHeaderLength)-byte limit; a foreign or corrupt file?): \(path)")
+                "not a safetensors model file (header length \(n) is over the \(maxHeaderLength)-byte limit; a foreign or corrupt file?): \(path)"
+            )
         }
         guard n <= UInt64(reader.size - 8) else {
             throw StyleError.invalidModel(
-                "not a safetensors model file or truncated (header length \(n) but only \(reader.size - 8) bytes follow): \(path)")
+                "not a safetensors model file or truncated (header length \(n) but only \(reader.size - 8) bytes follow): \(path)"
+            )
         }
         let dataSize = reader.size - 8 - Int(n)
         guard n <= UInt64(max(headerAllowance, dataSize)) else {
             throw StyleError.invalidModel(
-                "not a usable model file (its \(n)-byte header is larger than the \(dataSize) bytes of tensor data it describes; headers over \(headerAllowance) bytes must be smaller than their data): \(path)")
+                "not a usable model file (its \(n)-byte header is larger than the \(dataSize) bytes of tensor data it describes; headers over \(headerAllowance) bytes must be smaller than their data): \(path)"
+            )
         }
         let json = try reader.readBytes(count: Int(n), at: 8)
         return try parseHeader(json: json, dataSize: dataSize, path: path)
     }
 
-    static let tooManyTensors = "the header lists more than \(maxTensorCount) tensors; a stylefilter model has a few dozen"
+    static let tooManyTensors =
+        "the header lists more than \(maxTensorCount) tensors; a stylefilter model has a few dozen"
 
     /// Counts, without parsing, the top-level members (tensors plus `__metadata__`) and an upper
     /// bound of the JSON values of a header, and throws as soon as either is over its limit. Bytes
@@ -131,13 +141,21 @@ public enum SafeTensors {
         var escaped = false
         for b in json {
             if inString {
-                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if b == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if b == UInt8(ascii: "\"") {
+                    inString = false
+                }
                 continue
             }
             switch b {
             case UInt8(ascii: "\""): inString = true
             case UInt8(ascii: "{"): depth += 1
-            case UInt8(ascii: "["): depth += 1; values += 1
+            case UInt8(ascii: "["):
+                depth += 1
+                values += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
             case UInt8(ascii: ","): values += 1
             case UInt8(ascii: ":"):
@@ -146,10 +164,12 @@ public enum SafeTensors {
             default: continue
             }
             guard members <= maxTensorCount + 1 else {
-            throw bad(tooManyTensors)
+                throw bad(tooManyTensors)
             }
             guard values <= maxHeaderValues else {
-                throw bad("the header holds more than \(maxHeaderValues) JSON values; a stylefilter model's has a few hundred")
+                throw bad(
+                    "the header holds more than \(maxHeaderValues) JSON values; a stylefilter model's has a few hundred"
+                )
             }
         }
     }
@@ -179,7 +199,9 @@ public enum SafeTensors {
                 guard case .object(let kv) = value else { throw bad("__metadata__ is not an object") }
                 for (mk, mv) in kv {
                     guard case .string(let s) = mv else { throw bad("metadata value of \"\(mk)\" is not a string") }
-                    guard metadata.updateValue(s, forKey: mk) == nil else { throw bad("metadata key \"\(mk)\" appears twice") }
+                    guard metadata.updateValue(s, forKey: mk) == nil else {
+                        throw bad("metadata key \"\(mk)\" appears twice")
+                    }
                 }
                 continue
             }
@@ -190,11 +212,15 @@ public enum SafeTensors {
         }
 
         // Every range inside the data region, no overlaps, no holes.
-        let sorted = entries.sorted { ($0.byteRange.lowerBound, $0.byteRange.upperBound) < ($1.byteRange.lowerBound, $1.byteRange.upperBound) }
+        let sorted = entries.sorted {
+            ($0.byteRange.lowerBound, $0.byteRange.upperBound) < ($1.byteRange.lowerBound, $1.byteRange.upperBound)
+        }
         var cursor = 0
         for e in sorted {
             guard e.byteRange.upperBound <= dataSize else {
-                throw bad("tensor \"\(e.name)\" ends at data byte \(e.byteRange.upperBound) but the file has only \(dataSize) data bytes; truncated?")
+                throw bad(
+                    "tensor \"\(e.name)\" ends at data byte \(e.byteRange.upperBound) but the file has only \(dataSize) data bytes; truncated?"
+                )
             }
             guard e.byteRange.lowerBound >= cursor else {
                 throw bad("tensor \"\(e.name)\" overlaps another tensor")
@@ -227,7 +253,9 @@ public enum SafeTensors {
         for (k, v) in fields {
             switch k {
             case "dtype":
-                guard dtype == nil, case .string(let s) = v else { throw bad("dtype of \"\(name)\" is not a single string") }
+                guard dtype == nil, case .string(let s) = v else {
+                    throw bad("dtype of \"\(name)\" is not a single string")
+                }
                 dtype = s
             case "shape":
                 guard shape == nil else { throw bad("shape of \"\(name)\" appears twice") }
@@ -246,7 +274,9 @@ public enum SafeTensors {
             throw bad("tensor \"\(name)\" has unknown dtype \"\(dtype)\"")
         }
         guard dtype == "F32" else {
-            throw bad("tensor \"\(name)\" is \(dtype); stylefilter model files must hold F32 tensors — convert the model to float32")
+            throw bad(
+                "tensor \"\(name)\" is \(dtype); stylefilter model files must hold F32 tensors — convert the model to float32"
+            )
         }
         guard offsets.count == 2, offsets[0] <= offsets[1] else {
             throw bad("data_offsets of \"\(name)\" must be [begin, end] with begin ≤ end")
@@ -260,7 +290,9 @@ public enum SafeTensors {
         let (bytes, o) = count.multipliedReportingOverflow(by: elementSize)
         guard !o else { throw bad("shape \(shape) of \"\(name)\" is too large") }
         guard bytes == offsets[1] - offsets[0] else {
-            throw bad("tensor \"\(name)\" of shape \(shape) needs \(bytes) bytes but data_offsets span \(offsets[1] - offsets[0])")
+            throw bad(
+                "tensor \"\(name)\" of shape \(shape) needs \(bytes) bytes but data_offsets span \(offsets[1] - offsets[0])"
+            )
         }
         return Entry(name: name, dtype: dtype, shape: shape, byteRange: offsets[0]..<offsets[1])
     }
@@ -270,8 +302,10 @@ public enum SafeTensors {
     /// Writes F32 tensors (in the given order) and string metadata to `path`, atomically: the file
     /// appears complete or not at all. The header is padded with spaces to a multiple of 8 bytes so
     /// the data region is 8-byte aligned.
-    public static func write(path: String, tensors: [(name: String, tensor: Tensor)],
-                             metadata: [String: String]) throws {
+    public static func write(
+        path: String, tensors: [(name: String, tensor: Tensor)],
+        metadata: [String: String]
+    ) throws {
         var seen = Set<String>()
         var json = "{"
         var offset = 0
@@ -289,13 +323,15 @@ public enum SafeTensors {
                 throw StyleError.invalidArgument("tensor name \"\(name)\" is reserved or used twice")
             }
             guard t.shape.allSatisfy({ $0 >= 0 }), t.shape.reduce(1, *) == t.values.count else {
-                throw StyleError.invalidArgument("tensor \"\(name)\": shape \(t.shape) does not match its \(t.values.count) values")
+                throw StyleError.invalidArgument(
+                    "tensor \"\(name)\": shape \(t.shape) does not match its \(t.values.count) values")
             }
             let size = t.values.count * 4
             if !first { json += "," }
             first = false
-            json += MiniJSON.quote(name) + ":{\"dtype\":\"F32\",\"shape\":[" +
-                t.shape.map(String.init).joined(separator: ",") + "],\"data_offsets\":[\(offset),\(offset + size)]}"
+            json +=
+                MiniJSON.quote(name) + ":{\"dtype\":\"F32\",\"shape\":["
+                + t.shape.map(String.init).joined(separator: ",") + "],\"data_offsets\":[\(offset),\(offset + size)]}"
             offset += size
         }
         json += "}"
@@ -303,17 +339,20 @@ public enum SafeTensors {
         while (8 + headerBytes.count) % 8 != 0 { headerBytes.append(0x20) }
         var prefix = [UInt8](repeating: 0, count: 8)
         var n = UInt64(headerBytes.count)
-        for i in 0..<8 { prefix[i] = UInt8(truncatingIfNeeded: n); n >>= 8 }
+        for i in 0..<8 {
+            prefix[i] = UInt8(truncatingIfNeeded: n)
+            n >>= 8
+        }
 
         try AtomicFile.write(path) { w in
             try w.append(prefix)
             try w.append(headerBytes)
             for (_, t) in tensors {
                 #if _endian(little)
-                try t.values.withUnsafeBytes { try w.append($0) }
+                    try t.values.withUnsafeBytes { try w.append($0) }
                 #else
-                let le = t.values.map { $0.bitPattern.littleEndian }
-                try le.withUnsafeBytes { try w.append($0) }
+                    let le = t.values.map { $0.bitPattern.littleEndian }
+                    try le.withUnsafeBytes { try w.append($0) }
                 #endif
             }
         }

@@ -10,7 +10,7 @@ extension StyleModel {
 
     /// Metadata keys that describe the network and are written by `save(path:)` itself.
     static let structuralKeys: Set<String> = [
-        "stylefilter.format", "architecture", "input.order", "input.scale", "input.mean", "input.std",
+        "stylefilter.format", "architecture", "input.order", "input.scale", "input.mean", "input.std"
     ]
 
     /// Loads and validates a stylefilter model file.
@@ -18,8 +18,9 @@ extension StyleModel {
         // The tensors as read and the checked copies the model keeps: twice the file's size at
         // the peak. Refused here, before either is made (a failed allocation would trap the host).
         if let size = FileIO.fileSize(path) {
-            try MemoryEstimate.require(resident: 2 * size, what: "loading the model '\(path)'",
-                                       hint: "free memory, or raise the process's memory limit")
+            try MemoryEstimate.require(
+                resident: 2 * size, what: "loading the model '\(path)'",
+                hint: "free memory, or raise the process's memory limit")
         }
         let file = try SafeTensors.read(path: path)
         return try fromSafeTensors(file, path: path)
@@ -36,7 +37,9 @@ extension StyleModel {
         }
         guard let archName = md["architecture"] else { throw bad("metadata has no architecture") }
         guard let arch = VGGArchitecture(rawValue: archName) else {
-            throw bad("unknown architecture \"\(archName)\"; expected one of \(VGGArchitecture.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw bad(
+                "unknown architecture \"\(archName)\"; expected one of \(VGGArchitecture.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         let convention = try parseConvention(md, bad: bad)
 
@@ -45,13 +48,16 @@ extension StyleModel {
             guard let w = file.tensors[spec.name + ".weight"] else { throw bad("no tensor \(spec.name).weight") }
             guard let b = file.tensors[spec.name + ".bias"] else { throw bad("no tensor \(spec.name).bias") }
             let wantW = [spec.outChannels, spec.inChannels, 3, 3]
-            guard w.shape == wantW else { throw bad("\(spec.name).weight has shape \(w.shape), \(arch.rawValue) needs \(wantW)") }
+            guard w.shape == wantW else {
+                throw bad("\(spec.name).weight has shape \(w.shape), \(arch.rawValue) needs \(wantW)")
+            }
             guard b.shape == [spec.outChannels] else {
                 throw bad("\(spec.name).bias has shape \(b.shape), \(arch.rawValue) needs [\(spec.outChannels)]")
             }
             do {
-                layers[spec.name] = try ConvWeights(inChannels: spec.inChannels, outChannels: spec.outChannels,
-                                                    weight: w.values, bias: b.values)
+                layers[spec.name] = try ConvWeights(
+                    inChannels: spec.inChannels, outChannels: spec.outChannels,
+                    weight: w.values, bias: b.values)
             } catch StyleError.invalidModel(let m) {
                 throw bad("\(spec.name): \(m)")
             }
@@ -81,9 +87,10 @@ extension StyleModel {
             }
             return parts.map { $0! }
         }
-        return InputConvention(order: order, scale: scale,
-                               mean: try triple("input.mean", positive: false),
-                               std: try triple("input.std", positive: true))
+        return InputConvention(
+            order: order, scale: scale,
+            mean: try triple("input.mean", positive: false),
+            std: try triple("input.std", positive: true))
     }
 
     /// The metadata `save(path:)` writes: the structural keys plus this model's free-text metadata.
@@ -109,8 +116,11 @@ extension StyleModel {
         var tensors: [(name: String, tensor: SafeTensors.Tensor)] = []
         for spec in architecture.convLayers {
             guard let w = layers[spec.name] else { continue }  // init guarantees presence
-            tensors.append((spec.name + ".weight",
-                            SafeTensors.Tensor(shape: [w.outChannels, w.inChannels, 3, 3], values: w.weight)))
+            tensors.append(
+                (
+                    spec.name + ".weight",
+                    SafeTensors.Tensor(shape: [w.outChannels, w.inChannels, 3, 3], values: w.weight)
+                ))
             tensors.append((spec.name + ".bias", SafeTensors.Tensor(shape: [w.outChannels], values: w.bias)))
         }
         try SafeTensors.write(path: path, tensors: tensors, metadata: fileMetadata)

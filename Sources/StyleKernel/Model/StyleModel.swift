@@ -9,7 +9,10 @@ public struct InputConvention: Sendable, Equatable {
     public var std: [Float]
 
     public init(order: ChannelOrder, scale: Float, mean: [Float], std: [Float]) {
-        self.order = order; self.scale = scale; self.mean = mean; self.std = std
+        self.order = order
+        self.scale = scale
+        self.mean = mean
+        self.std = std
     }
 
     /// Caffe / Keras ImageNet VGG: BGR, 0...255, mean (B, G, R) subtracted, no std.
@@ -29,15 +32,18 @@ public struct ConvWeights: Sendable {
 
     public init(inChannels: Int, outChannels: Int, weight: [Float], bias: [Float]) throws {
         guard inChannels > 0, outChannels > 0, weight.count == outChannels * inChannels * 9,
-              bias.count == outChannels else {
+            bias.count == outChannels
+        else {
             throw StyleError.invalidModel(
                 "convolution weights do not match \(outChannels)×\(inChannels)×3×3 (+\(outChannels) biases)")
         }
         guard weight.allSatisfy(\.isFinite), bias.allSatisfy(\.isFinite) else {
             throw StyleError.invalidModel("convolution weights contain NaN or infinity")
         }
-        self.inChannels = inChannels; self.outChannels = outChannels
-        self.weight = weight; self.bias = bias
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.weight = weight
+        self.bias = bias
     }
 }
 
@@ -56,20 +62,24 @@ public final class StyleModel: Sendable {
     }
 
     /// Checks that every conv of the topology is present with the right shape.
-    public init(architecture: VGGArchitecture, convention: InputConvention,
-                layers: [String: ConvWeights], metadata: [String: String] = [:]) throws {
+    public init(
+        architecture: VGGArchitecture, convention: InputConvention,
+        layers: [String: ConvWeights], metadata: [String: String] = [:]
+    ) throws {
         for spec in architecture.convLayers {
             guard let w = layers[spec.name] else {
                 throw StyleError.invalidModel("model has no weights for \(spec.name) of \(architecture.rawValue)")
             }
             guard w.inChannels == spec.inChannels, w.outChannels == spec.outChannels else {
                 throw StyleError.invalidModel(
-                    "\(spec.name) is \(w.outChannels)×\(w.inChannels), \(architecture.rawValue) needs \(spec.outChannels)×\(spec.inChannels)")
+                    "\(spec.name) is \(w.outChannels)×\(w.inChannels), \(architecture.rawValue) needs \(spec.outChannels)×\(spec.inChannels)"
+                )
             }
         }
         guard convention.mean.count == 3, convention.std.count == 3,
-              convention.std.allSatisfy({ $0.isFinite && $0 > 0 }),
-              convention.mean.allSatisfy(\.isFinite), convention.scale.isFinite, convention.scale > 0 else {
+            convention.std.allSatisfy({ $0.isFinite && $0 > 0 }),
+            convention.mean.allSatisfy(\.isFinite), convention.scale.isFinite, convention.scale > 0
+        else {
             throw StyleError.invalidModel("model's input convention is malformed")
         }
         self.architecture = architecture

@@ -16,7 +16,8 @@ public final class NetworkWorkspace: @unchecked Sendable {
         let height: Int, width: Int
 
         init(network: VGGNetwork, height: Int, width: Int, depth: Int) {
-            self.height = height; self.width = width
+            self.height = height
+            self.width = width
             var shape = Shape3(3, height, width)
             largest = shape.count
             for i in 0...depth {
@@ -28,8 +29,10 @@ public final class NetworkWorkspace: @unchecked Sendable {
                 let layer = network.layers[i]
                 for conv in [layer.forward, layer.backward] {
                     for algorithm in Conv3x3.Algorithm.allCases {
-                        scratchCount = max(scratchCount, conv.workspaceCount(
-                            height: shape.height, width: shape.width, algorithm: algorithm))
+                        scratchCount = max(
+                            scratchCount,
+                            conv.workspaceCount(
+                                height: shape.height, width: shape.width, algorithm: algorithm))
                     }
                 }
                 shape = Shape3(layer.forward.outChannels, shape.height, shape.width)
@@ -69,14 +72,19 @@ public final class NetworkWorkspace: @unchecked Sendable {
 
     /// - Parameter depth: the deepest conv layer (index) the caller needs.
     /// - Parameter precision: what Winograd's GEMMs multiply (floats unless asked).
-    public convenience init(network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel,
-                            precision: Conv3x3.Precision = .float32) throws {
-        try self.init(network: network, height: height, width: width, depth: depth, parallel: parallel,
-                      precision: precision, transformed: nil)
+    public convenience init(
+        network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel,
+        precision: Conv3x3.Precision = .float32
+    ) throws {
+        try self.init(
+            network: network, height: height, width: width, depth: depth, parallel: parallel,
+            precision: precision, transformed: nil)
     }
 
-    init(network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel,
-         precision: Conv3x3.Precision, transformed: TransformedWeights?) throws {
+    init(
+        network: VGGNetwork, height: Int, width: Int, depth: Int, parallel: Parallel,
+        precision: Conv3x3.Precision, transformed: TransformedWeights?
+    ) throws {
         precondition(transformed == nil || transformed!.precision == precision, "kept weights of another precision")
         BLASCore.prepare()  // for users of the network alone (tests, the benchmark); see StyleEngine
         self.network = network
@@ -106,7 +114,8 @@ public final class NetworkWorkspace: @unchecked Sendable {
     /// Conv layer `i` (its forward kernel, or its input-gradient kernel when `backward`) on a
     /// height × width input: the algorithm for that size, kept Winograd weights if any.
     private func convolution(layer i: Int, backward: Bool, height: Int, width: Int)
-        -> (conv: Conv3x3, algorithm: Conv3x3.Algorithm, transformed: UnsafePointer<Float>?) {
+        -> (conv: Conv3x3, algorithm: Conv3x3.Algorithm, transformed: UnsafePointer<Float>?)
+    {
         let conv = backward ? network.layers[i].backward : network.layers[i].forward
         let algorithm = convAlgorithm ?? conv.algorithm(height: height, width: width)
         return (conv, algorithm, algorithm == .winograd ? transformed?.weights(layer: i, backward: backward) : nil)
@@ -114,24 +123,30 @@ public final class NetworkWorkspace: @unchecked Sendable {
 
     /// Conv layer `i` and its ReLU: `output` = ReLU(conv(`input`)) (fused into Winograd's output
     /// transform).
-    func convolveForward(layer i: Int, input: UnsafePointer<Float>, height: Int, width: Int,
-                         output: UnsafeMutablePointer<Float>) {
+    func convolveForward(
+        layer i: Int, input: UnsafePointer<Float>, height: Int, width: Int,
+        output: UnsafeMutablePointer<Float>
+    ) {
         let (conv, algorithm, kept) = convolution(layer: i, backward: false, height: height, width: width)
-        conv.apply(input: input, height: height, width: width, output: output, workspace: scratch.pointer,
-                   parallel: parallel, algorithm: algorithm, transformed: kept, precision: precision, relu: true)
+        conv.apply(
+            input: input, height: height, width: width, output: output, workspace: scratch.pointer,
+            parallel: parallel, algorithm: algorithm, transformed: kept, precision: precision, relu: true)
     }
 
     /// The backward pass of conv layer `i` and its ReLU: `target` = conv′(`gradient` where
     /// `activation` > 0). Winograd masks while it transforms (`gradient` is left as it was); the
     /// other algorithms mask `gradient` in place first.
-    func convolveBackward(layer i: Int, gradient: UnsafeMutablePointer<Float>, activation: UnsafePointer<Float>,
-                          shape: Shape3, target: UnsafeMutablePointer<Float>) {
+    func convolveBackward(
+        layer i: Int, gradient: UnsafeMutablePointer<Float>, activation: UnsafePointer<Float>,
+        shape: Shape3, target: UnsafeMutablePointer<Float>
+    ) {
         let (conv, algorithm, kept) = convolution(layer: i, backward: true, height: shape.height, width: shape.width)
         let fused = algorithm == .winograd
         if !fused { ReLU.backward(output: activation, gradient: gradient, count: shape.count, parallel: parallel) }
-        conv.apply(input: gradient, height: shape.height, width: shape.width, output: target, workspace: scratch.pointer,
-                   parallel: parallel, algorithm: algorithm, transformed: kept, precision: precision,
-                   inputMask: fused ? activation : nil)
+        conv.apply(
+            input: gradient, height: shape.height, width: shape.width, output: target, workspace: scratch.pointer,
+            parallel: parallel, algorithm: algorithm, transformed: kept, precision: precision,
+            inputMask: fused ? activation : nil)
     }
 
     /// Runs the network on `x` (3 × H × W in the model's convention).
@@ -142,12 +157,14 @@ public final class NetworkWorkspace: @unchecked Sendable {
         for stage in stages {
             switch stage.op {
             case .pool:
-                Pool2x2.forward(network.pooling, input: src, channels: srcShape.channels,
-                                height: srcShape.height, width: srcShape.width,
-                                output: stage.output.pointer, parallel: parallel)
+                Pool2x2.forward(
+                    network.pooling, input: src, channels: srcShape.channels,
+                    height: srcShape.height, width: srcShape.width,
+                    output: stage.output.pointer, parallel: parallel)
             case .conv(let i):
-                convolveForward(layer: i, input: src, height: srcShape.height, width: srcShape.width,
-                                output: stage.output.pointer)
+                convolveForward(
+                    layer: i, input: src, height: srcShape.height, width: srcShape.width,
+                    output: stage.output.pointer)
             }
             src = UnsafePointer(stage.output.pointer)
             srcShape = stage.shape
@@ -157,8 +174,10 @@ public final class NetworkWorkspace: @unchecked Sendable {
     /// Back-propagates to the input. `inject(layer, gradient, shape)` is called for each conv
     /// layer from the deepest up, to add the loss's gradient with respect to that layer's output
     /// into `gradient`. The result (d loss / d x) is written to `inputGradient`.
-    public func backward(inject: (String, UnsafeMutablePointer<Float>, Shape3) -> Void,
-                         inputGradient: UnsafeMutablePointer<Float>) {
+    public func backward(
+        inject: (String, UnsafeMutablePointer<Float>, Shape3) -> Void,
+        inputGradient: UnsafeMutablePointer<Float>
+    ) {
         var grad = gradientA.pointer
         var next = gradientB.pointer
         grad.update(repeating: 0, count: stages.last!.shape.count)
@@ -170,12 +189,14 @@ public final class NetworkWorkspace: @unchecked Sendable {
             switch stage.op {
             case .conv(let i):
                 inject(network.layers[i].name, grad, stage.shape)
-                convolveBackward(layer: i, gradient: grad, activation: stage.output.pointer, shape: stage.shape,
-                                 target: target)
+                convolveBackward(
+                    layer: i, gradient: grad, activation: stage.output.pointer, shape: stage.shape,
+                    target: target)
             case .pool:
-                Pool2x2.backward(network.pooling, input: belowOutput, channels: below.channels,
-                                 height: below.height, width: below.width,
-                                 outputGradient: grad, inputGradient: target, parallel: parallel)
+                Pool2x2.backward(
+                    network.pooling, input: belowOutput, channels: below.channels,
+                    height: below.height, width: below.width,
+                    outputGradient: grad, inputGradient: target, parallel: parallel)
             }
             swap(&grad, &next)
         }

@@ -31,7 +31,10 @@ final class TransformedWeights: @unchecked Sendable {
 
     /// Frees every kept weight (before a stage that keeps none).
     func release() {
-        for i in network.layers.indices { forward[i] = nil; backward[i] = nil }
+        for i in network.layers.indices {
+            forward[i] = nil
+            backward[i] = nil
+        }
     }
 
     /// Floats held now.

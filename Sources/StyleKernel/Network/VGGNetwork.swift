@@ -19,8 +19,9 @@ public final class VGGNetwork: @unchecked Sendable {
             for c in 1...n {
                 let name = "conv\(b + 1)_\(c)"
                 let w = model.layers[name]!  // StyleModel.init checked every layer is present
-                let f = Conv3x3(inChannels: w.inChannels, outChannels: w.outChannels,
-                                weights: w.weight, bias: w.bias)
+                let f = Conv3x3(
+                    inChannels: w.inChannels, outChannels: w.outChannels,
+                    weights: w.weight, bias: w.bias)
                 layers.append((name, f, f.inputGradient()))
                 index += 1
             }

@@ -15,22 +15,29 @@ public enum Gram {
     static let columnBlock = 512
 
     /// gram (C × C) = scale · F Fᵀ.
-    public static func compute(features: UnsafePointer<Float>, channels: Int, positions: Int,
-                               scale: Float, gram: UnsafeMutablePointer<Float>,
-                               parallel: Parallel = Parallel(threads: 1)) {
+    public static func compute(
+        features: UnsafePointer<Float>, channels: Int, positions: Int,
+        scale: Float, gram: UnsafeMutablePointer<Float>,
+        parallel: Parallel = Parallel(threads: 1)
+    ) {
         let c = channels, n = positions
         guard c > 0 else { return }
-        guard n > 0 else { gram.update(repeating: 0, count: c * c); return }  // BLAS refuses n = 0
+        guard n > 0 else {
+            gram.update(repeating: 0, count: c * c)
+            return
+        }  // BLAS refuses n = 0
         let blocks = (c + rowBlock - 1) / rowBlock
         let block = { (k: Int) in
             let r0 = k * rowBlock, r1 = min(c, r0 + rowBlock)
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(r1 - r0), Int32(n),
-                        scale, features + r0 * n, Int32(n), 0, gram + r0 * c + r0, Int32(c))
+            cblas_ssyrk(
+                CblasRowMajor, CblasUpper, CblasNoTrans, Int32(r1 - r0), Int32(n),
+                scale, features + r0 * n, Int32(n), 0, gram + r0 * c + r0, Int32(c))
             if r1 < c {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                            Int32(r1 - r0), Int32(c - r1), Int32(n),
-                            scale, features + r0 * n, Int32(n), features + r1 * n, Int32(n),
-                            0, gram + r0 * c + r1, Int32(c))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasTrans,
+                    Int32(r1 - r0), Int32(c - r1), Int32(n),
+                    scale, features + r0 * n, Int32(n), features + r1 * n, Int32(n),
+                    0, gram + r0 * c + r1, Int32(c))
             }
         }
         if Conv3x3.splitsGEMMs(parallel) {
@@ -45,23 +52,29 @@ public enum Gram {
     }
 
     /// gradient (C × N) += 2 · scale · D · F, for a symmetric D = dL/dG.
-    public static func backward(dLossdGram: UnsafePointer<Float>, features: UnsafePointer<Float>,
-                                channels: Int, positions: Int, scale: Float,
-                                gradient: UnsafeMutablePointer<Float>,
-                                parallel: Parallel = Parallel(threads: 1)) {
+    public static func backward(
+        dLossdGram: UnsafePointer<Float>, features: UnsafePointer<Float>,
+        channels: Int, positions: Int, scale: Float,
+        gradient: UnsafeMutablePointer<Float>,
+        parallel: Parallel = Parallel(threads: 1)
+    ) {
         let c = channels, n = positions
         guard c > 0, n > 0 else { return }
         let run = { (cols: Range<Int>) in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                        Int32(c), Int32(cols.count), Int32(c),
-                        2 * scale, dLossdGram, Int32(c), features + cols.lowerBound, Int32(n),
-                        1, gradient + cols.lowerBound, Int32(n))
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                Int32(c), Int32(cols.count), Int32(c),
+                2 * scale, dLossdGram, Int32(c), features + cols.lowerBound, Int32(n),
+                1, gradient + cols.lowerBound, Int32(n))
         }
         if Conv3x3.splitsGEMMs(parallel) {
             parallel.forEachPiece(n, piece: columnBlock, run)
         } else {
             var lo = 0
-            while lo < n { run(lo..<min(n, lo + columnBlock)); lo += columnBlock }
+            while lo < n {
+                run(lo..<min(n, lo + columnBlock))
+                lo += columnBlock
+            }
         }
     }
 }

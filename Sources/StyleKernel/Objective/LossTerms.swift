@@ -6,6 +6,9 @@ public struct LossTerms: Sendable, Equatable {
     public var tv: Double
     public var total: Double
     public init(content: Double = 0, style: Double = 0, tv: Double = 0, total: Double = 0) {
-        self.content = content; self.style = style; self.tv = tv; self.total = total
+        self.content = content
+        self.style = style
+        self.tv = tv
+        self.total = total
     }
 }

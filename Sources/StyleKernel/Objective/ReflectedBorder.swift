@@ -50,8 +50,10 @@ public struct ReflectedBorder: Sendable {
     public var floatCount: Int { 2 * 3 * paddedWidth * paddedHeight }
 
     /// `padded` ← the image `x` (channels × imageHeight × imageWidth) with its mirrored border.
-    public func pad(_ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>, channels: Int = 3,
-                    parallel: Parallel) {
+    public func pad(
+        _ x: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>, channels: Int = 3,
+        parallel: Parallel
+    ) {
         let (w, h, pw, ph) = (imageWidth, imageHeight, paddedWidth, paddedHeight)
         sourceColumn.withUnsafeBufferPointer { cols in
             sourceRow.withUnsafeBufferPointer { rows in
@@ -68,10 +70,13 @@ public struct ReflectedBorder: Sendable {
 
     /// `values` (channels × imageHeight × imageWidth: an image, or one plane such as a region
     /// mask) with its mirrored border, as a new array.
-    public func padded(_ values: [Float], channels: Int = 1, parallel: Parallel = Parallel(threads: 1)) throws -> [Float] {
+    public func padded(_ values: [Float], channels: Int = 1, parallel: Parallel = Parallel(threads: 1)) throws
+        -> [Float]
+    {
         precondition(values.count == channels * imageWidth * imageHeight)
-        var out = try CheckedMemory.floats(channels * paddedWidth * paddedHeight,
-                                           what: "an image with its mirrored border (\(paddedWidth)×\(paddedHeight))")
+        var out = try CheckedMemory.floats(
+            channels * paddedWidth * paddedHeight,
+            what: "an image with its mirrored border (\(paddedWidth)×\(paddedHeight))")
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 pad(src.baseAddress!, into: dst.baseAddress!, channels: channels, parallel: parallel)
@@ -82,8 +87,10 @@ public struct ReflectedBorder: Sendable {
 
     /// `gradient` (the image's, channels × imageHeight × imageWidth) ← the padded image's gradient
     /// with each mirrored pixel's share added to the pixel it copies: the adjoint of `pad`.
-    public func fold(_ paddedGradient: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>,
-                     channels: Int = 3, parallel: Parallel) {
+    public func fold(
+        _ paddedGradient: UnsafePointer<Float>, into gradient: UnsafeMutablePointer<Float>,
+        channels: Int = 3, parallel: Parallel
+    ) {
         let (w, h, pw, ph) = (imageWidth, imageHeight, paddedWidth, paddedHeight)
         sourceColumn.withUnsafeBufferPointer { cols in
             sourceRow.withUnsafeBufferPointer { rows in
@@ -106,7 +113,8 @@ public struct ReflectedBorder: Sendable {
     /// positions whose input pixels all lie in the image, 0 over the border.
     public func interiorMask(stride: Int, width layerWidth: Int, height layerHeight: Int) throws -> [Float] {
         func inside(_ i: Int, _ side: Int) -> Bool { i * stride >= width && (i + 1) * stride <= width + side }
-        var m = try CheckedMemory.floats(layerWidth * layerHeight, what: "a layer's interior mask (\(layerWidth)×\(layerHeight))")
+        var m = try CheckedMemory.floats(
+            layerWidth * layerHeight, what: "a layer's interior mask (\(layerWidth)×\(layerHeight))")
         for y in 0..<layerHeight where inside(y, imageHeight) {
             for x in 0..<layerWidth where inside(x, imageWidth) { m[y * layerWidth + x] = 1 }
         }

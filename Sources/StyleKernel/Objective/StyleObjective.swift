@@ -50,7 +50,9 @@ public final class StyleObjective: @unchecked Sendable {
         public var weight: Float
         public var mask: [Float]?
         public init(grams: [String: [Float]], weight: Float = 1, mask: [Float]? = nil) {
-            self.grams = grams; self.weight = weight; self.mask = mask
+            self.grams = grams
+            self.weight = weight
+            self.mask = mask
         }
     }
 
@@ -76,19 +78,24 @@ public final class StyleObjective: @unchecked Sendable {
     ///   - contentFeatures: P_l for each content layer, at this workspace's size.
     ///   - styleGrams: the blended target Gram A_l for each style layer, computed with
     ///     `gramScale(kind:shape:)` of the style image's own size.
-    public convenience init(workspace: NetworkWorkspace, options: StyleOptions, convention: InputConvention,
-                            contentFeatures: [String: [Float]], styleGrams: [String: [Float]]) throws {
-        try self.init(workspace: workspace, options: options, convention: convention,
-                      contentFeatures: contentFeatures, styleTargets: [StyleTarget(grams: styleGrams)])
+    public convenience init(
+        workspace: NetworkWorkspace, options: StyleOptions, convention: InputConvention,
+        contentFeatures: [String: [Float]], styleGrams: [String: [Float]]
+    ) throws {
+        try self.init(
+            workspace: workspace, options: options, convention: convention,
+            contentFeatures: contentFeatures, styleTargets: [StyleTarget(grams: styleGrams)])
     }
 
     /// - Parameters:
     ///   - border: the mirrored border the workspace's input has around the image (its input is
     ///     the image's size plus the border); `evaluate` then takes the image itself.
     ///   - styleTargets: masks at the image's size.
-    public init(workspace: NetworkWorkspace, options: StyleOptions, convention: InputConvention,
-                contentFeatures: [String: [Float]], styleTargets: [StyleTarget],
-                border: ReflectedBorder? = nil) throws {
+    public init(
+        workspace: NetworkWorkspace, options: StyleOptions, convention: InputConvention,
+        contentFeatures: [String: [Float]], styleTargets: [StyleTarget],
+        border: ReflectedBorder? = nil
+    ) throws {
         self.workspace = workspace
         self.options = options
         self.border = border
@@ -104,10 +111,12 @@ public final class StyleObjective: @unchecked Sendable {
             padded = nil
             paddedGradient = nil
         }
-        let content = try Self.contentTerms(workspace: workspace, options: options,
-                                            contentFeatures: contentFeatures, border: border)
-        let (style, largestMasked) = try Self.styleTerms(workspace: workspace, options: options,
-                                                         targets: styleTargets, border: border)
+        let content = try Self.contentTerms(
+            workspace: workspace, options: options,
+            contentFeatures: contentFeatures, border: border)
+        let (style, largestMasked) = try Self.styleTerms(
+            workspace: workspace, options: options,
+            targets: styleTargets, border: border)
         maskedFeatures = largestMasked > 0 ? try FloatBuffer(checkedCount: largestMasked) : nil
         contentLayers = content
         styleLayers = style
@@ -123,8 +132,10 @@ public final class StyleObjective: @unchecked Sendable {
     }
 
     /// A layer's interior (nil without a border).
-    private static func interiorMask(_ name: String, _ shape: Shape3, workspace: NetworkWorkspace,
-                                     border: ReflectedBorder?) throws -> [Float]? {
+    private static func interiorMask(
+        _ name: String, _ shape: Shape3, workspace: NetworkWorkspace,
+        border: ReflectedBorder?
+    ) throws -> [Float]? {
         try border?.interiorMask(stride: workspace.network.stride(of: name), width: shape.width, height: shape.height)
     }
 
@@ -134,8 +145,10 @@ public final class StyleObjective: @unchecked Sendable {
     /// The content terms: each content layer's target features P, its interior (with a border)
     /// and its norm (1/N for the tutorial objective; else one over the layers' count times P's
     /// energy over the interior).
-    private static func contentTerms(workspace: NetworkWorkspace, options: StyleOptions,
-                                     contentFeatures: [String: [Float]], border: ReflectedBorder?) throws -> [Layer] {
+    private static func contentTerms(
+        workspace: NetworkWorkspace, options: StyleOptions,
+        contentFeatures: [String: [Float]], border: ReflectedBorder?
+    ) throws -> [Layer] {
         let parallel = workspace.parallel
         let tutorial = options.objective == .tutorial
         var content: [Layer] = []
@@ -147,9 +160,10 @@ public final class StyleObjective: @unchecked Sendable {
             if tutorial {
                 norm = 1 / Float(shape.count)
             } else {
-                let energy = m.map { m in
-                    (0..<p.count).reduce(0.0) { $0 + Double(m[$1 % shape.plane] * p.pointer[$1] * p.pointer[$1]) }
-                } ?? Reductions.sumSquares(p.pointer, count: p.count, parallel: parallel)
+                let energy =
+                    m.map { m in
+                        (0..<p.count).reduce(0.0) { $0 + Double(m[$1 % shape.plane] * p.pointer[$1] * p.pointer[$1]) }
+                    } ?? Reductions.sumSquares(p.pointer, count: p.count, parallel: parallel)
                 norm = Float(1 / (Double(options.contentLayers.count) * max(energy, 1e-12)))
             }
             var layer = Layer(name: name, shape: shape, norm: norm, gramScale: 0, target: p, scratch: nil)
@@ -163,8 +177,10 @@ public final class StyleObjective: @unchecked Sendable {
     /// (weight over A's energy, or the tutorial's 1/(C²N)), and with a region mask or a border
     /// the mask at the layer's size, the Gram a mean over it and the term weighted by its share;
     /// an empty region has no term. Also the size of the largest masked layer.
-    private static func styleTerms(workspace: NetworkWorkspace, options: StyleOptions, targets styleTargets: [StyleTarget],
-                                   border: ReflectedBorder?) throws -> (layers: [Layer], largestMasked: Int) {
+    private static func styleTerms(
+        workspace: NetworkWorkspace, options: StyleOptions, targets styleTargets: [StyleTarget],
+        border: ReflectedBorder?
+    ) throws -> (layers: [Layer], largestMasked: Int) {
         let parallel = workspace.parallel
         let tutorial = options.objective == .tutorial
         let input = workspace.inputShape
@@ -185,15 +201,17 @@ public final class StyleObjective: @unchecked Sendable {
                     norm = Float(Double(weight / max(weightSum, 1e-30)) / max(energy, 1e-12))
                 }
                 norm *= target.weight
-                var layer = Layer(name: name, shape: shape, norm: norm, gramScale: gramScale,
-                                  target: a, scratch: FloatBuffer(count: shape.channels * shape.channels))
+                var layer = Layer(
+                    name: name, shape: shape, norm: norm, gramScale: gramScale,
+                    target: a, scratch: FloatBuffer(count: shape.channels * shape.channels))
                 layer.share = weight * target.weight
                 // The region mask at this layer's size (with a border: mirrored with the image,
                 // then only its interior).
                 let interior = try interiorMask(name, shape, workspace: workspace, border: border)
                 let region = try target.mask.map { mask in
-                    try Resample.resize(border?.padded(mask) ?? mask, channels: 1, width: input.width,
-                                    height: input.height, toWidth: shape.width, height: shape.height)
+                    try Resample.resize(
+                        border?.padded(mask) ?? mask, channels: 1, width: input.width,
+                        height: input.height, toWidth: shape.width, height: shape.height)
                 }
                 var m = region ?? interior
                 if region != nil, let interior { for i in interior.indices { m![i] *= interior[i] } }
@@ -205,8 +223,9 @@ public final class StyleObjective: @unchecked Sendable {
                     guard regionMass > 1e-6 else { continue }
                     let whole = interior.map(mass) ?? Double(shape.plane)
                     gramScale = Float(1 / regionMass)
-                    layer = Layer(name: name, shape: shape, norm: norm * Float(regionMass / whole),
-                                  gramScale: gramScale, target: a, scratch: layer.scratch)
+                    layer = Layer(
+                        name: name, shape: shape, norm: norm * Float(regionMass / whole),
+                        gramScale: gramScale, target: a, scratch: layer.scratch)
                     layer.mask = try FloatBuffer(checkedValues: m)
                     layer.share *= Float(regionMass / whole)
                     largestMasked = max(largestMasked, shape.count)
@@ -253,17 +272,22 @@ public final class StyleObjective: @unchecked Sendable {
         let styleNorms = styleLayers.map { layer -> Double in
             let f = layer.mask == nil ? UnsafePointer(workspace.output(of: layer.name)!) : masked(layer, power: 1)
             let d = layer.scratch!
-            Gram.compute(features: f, channels: layer.shape.channels, positions: layer.shape.plane,
-                         scale: layer.gramScale, gram: d.pointer, parallel: parallel)
+            Gram.compute(
+                features: f, channels: layer.shape.channels, positions: layer.shape.plane,
+                scale: layer.gramScale, gram: d.pointer, parallel: parallel)
             for i in 0..<d.count { d.pointer[i] = 2 * layer.norm * (d.pointer[i] - layer.target.pointer[i]) }
             let g = layer.mask == nil ? UnsafePointer(workspace.output(of: layer.name)!) : masked(layer, power: 2)
             gradient.pointer.update(repeating: 0, count: layer.shape.count)
-            Gram.backward(dLossdGram: d.pointer, features: g, channels: layer.shape.channels,
-                          positions: layer.shape.plane, scale: layer.gramScale, gradient: gradient.pointer,
-                          parallel: parallel)
+            Gram.backward(
+                dLossdGram: d.pointer, features: g, channels: layer.shape.channels,
+                positions: layer.shape.plane, scale: layer.gramScale, gradient: gradient.pointer,
+                parallel: parallel)
             return Reductions.sumAbsolute(gradient.pointer, count: layer.shape.count, parallel: parallel)
         }
-        return (zip(contentNorms, contentBalance).map { $0 * Double($1) }, zip(styleNorms, styleBalance).map { $0 * Double($1) })
+        return (
+            zip(contentNorms, contentBalance).map { $0 * Double($1) },
+            zip(styleNorms, styleBalance).map { $0 * Double($1) }
+        )
     }
 
     /// The network's forward pass at the image `x` (with its mirrored border, if any).
@@ -337,16 +361,21 @@ public final class StyleObjective: @unchecked Sendable {
             terms.content += Double(layer.norm * contentBalance[l]) * contentDistance(layer)
         }
         for (l, layer) in styleLayers.enumerated() {
-            let f = layer.mask == nil ? UnsafePointer(workspace.output(of: layer.name)!)
+            let f =
+                layer.mask == nil
+                ? UnsafePointer(workspace.output(of: layer.name)!)
                 : masked(layer, power: 1)
             let g = layer.scratch!
-            Gram.compute(features: f, channels: layer.shape.channels, positions: layer.shape.plane,
-                         scale: layer.gramScale, gram: g.pointer, parallel: parallel)
+            Gram.compute(
+                features: f, channels: layer.shape.channels, positions: layer.shape.plane,
+                scale: layer.gramScale, gram: g.pointer, parallel: parallel)
             // Keep G − A for the backward pass.
             let a = layer.target.pointer
             for i in 0..<g.count { g.pointer[i] -= a[i] }
-            terms.style += Double(layer.norm * styleBalance[l]) * Reductions.sumSquares(
-                g.pointer, count: g.count, parallel: parallel)
+            terms.style +=
+                Double(layer.norm * styleBalance[l])
+                * Reductions.sumSquares(
+                    g.pointer, count: g.count, parallel: parallel)
         }
         let shape = imageShape
         func weightedTotal(_ t: LossTerms) -> Double {
@@ -354,49 +383,57 @@ public final class StyleObjective: @unchecked Sendable {
                 + Double(options.tvWeight) * t.tv
         }
         guard let gradient else {
-            terms.tv = Double(tvNorm) * TotalVariation.evaluate(
-                x, shape: shape, weight: 0, gradient: nil, parallel: parallel)
+            terms.tv =
+                Double(tvNorm)
+                * TotalVariation.evaluate(
+                    x, shape: shape, weight: 0, gradient: nil, parallel: parallel)
             terms.total = weightedTotal(terms)
             return terms
         }
-        workspace.backward(inject: { name, grad, shape in
-            for (l, layer) in self.contentLayers.enumerated() where layer.name == name {
-                // d/dF of w·c·‖F − P‖² = 2·w·c·(F − P)
-                let f = self.workspace.output(of: name)!
-                let p = layer.target.pointer
-                let k = 2 * self.options.contentWeight * layer.norm * self.contentBalance[l]
-                if let m = layer.mask?.pointer {
-                    // d/dF of w·c·Σ m·(F − P)² = 2·w·c·m·(F − P)
-                    parallel.forEach(shape.channels, minimumPerThread: 1) { channels in
-                        for c in channels {
-                            let o = c * shape.plane
-                            for i in 0..<shape.plane { grad[o + i] += k * m[i] * (f[o + i] - p[o + i]) }
+        workspace.backward(
+            inject: { name, grad, shape in
+                for (l, layer) in self.contentLayers.enumerated() where layer.name == name {
+                    // d/dF of w·c·‖F − P‖² = 2·w·c·(F − P)
+                    let f = self.workspace.output(of: name)!
+                    let p = layer.target.pointer
+                    let k = 2 * self.options.contentWeight * layer.norm * self.contentBalance[l]
+                    if let m = layer.mask?.pointer {
+                        // d/dF of w·c·Σ m·(F − P)² = 2·w·c·m·(F − P)
+                        parallel.forEach(shape.channels, minimumPerThread: 1) { channels in
+                            for c in channels {
+                                let o = c * shape.plane
+                                for i in 0..<shape.plane { grad[o + i] += k * m[i] * (f[o + i] - p[o + i]) }
+                            }
+                        }
+                    } else {
+                        parallel.forEach(shape.count, minimumPerThread: 1 << 15) { r in
+                            for i in r { grad[i] += k * (f[i] - p[i]) }
                         }
                     }
-                } else {
-                    parallel.forEach(shape.count, minimumPerThread: 1 << 15) { r in
-                        for i in r { grad[i] += k * (f[i] - p[i]) }
-                    }
                 }
-            }
-            for (l, layer) in self.styleLayers.enumerated() where layer.name == name {
-                // dL/dG = 2·w·s·(G − A); Gram.backward applies dG/dF.
-                let d = layer.scratch!
-                let k = 2 * self.options.styleWeight * layer.norm * self.styleBalance[l]
-                for i in 0..<d.count { d.pointer[i] *= k }
-                let f = layer.mask == nil ? UnsafePointer(self.workspace.output(of: name)!)
-                    : self.masked(layer, power: 2)
-                Gram.backward(dLossdGram: d.pointer, features: f,
-                              channels: shape.channels, positions: shape.plane,
-                              scale: layer.gramScale, gradient: grad, parallel: parallel)
-            }
-        }, inputGradient: paddedGradient?.pointer ?? gradient)
+                for (l, layer) in self.styleLayers.enumerated() where layer.name == name {
+                    // dL/dG = 2·w·s·(G − A); Gram.backward applies dG/dF.
+                    let d = layer.scratch!
+                    let k = 2 * self.options.styleWeight * layer.norm * self.styleBalance[l]
+                    for i in 0..<d.count { d.pointer[i] *= k }
+                    let f =
+                        layer.mask == nil
+                        ? UnsafePointer(self.workspace.output(of: name)!)
+                        : self.masked(layer, power: 2)
+                    Gram.backward(
+                        dLossdGram: d.pointer, features: f,
+                        channels: shape.channels, positions: shape.plane,
+                        scale: layer.gramScale, gradient: grad, parallel: parallel)
+                }
+            }, inputGradient: paddedGradient?.pointer ?? gradient)
         if let border, let paddedGradient {
             border.fold(paddedGradient.pointer, into: gradient, parallel: parallel)
         }
         // TV's value and gradient in one pass, added after the network's gradient is written.
-        terms.tv = Double(tvNorm) * TotalVariation.evaluate(
-            x, shape: shape, weight: options.tvWeight * tvNorm, gradient: gradient, parallel: parallel)
+        terms.tv =
+            Double(tvNorm)
+            * TotalVariation.evaluate(
+                x, shape: shape, weight: options.tvWeight * tvNorm, gradient: gradient, parallel: parallel)
         terms.total = weightedTotal(terms)
         return terms
     }

@@ -4,8 +4,10 @@
 public enum TotalVariation {
     /// Returns Σ (x[y][x+1]−x[y][x])² + (x[y+1][x]−x[y][x])², and adds `weight` × its gradient
     /// to `gradient` when given.
-    public static func evaluate(_ x: UnsafePointer<Float>, shape: Shape3, weight: Float,
-                                gradient: UnsafeMutablePointer<Float>?, parallel: Parallel) -> Double {
+    public static func evaluate(
+        _ x: UnsafePointer<Float>, shape: Shape3, weight: Float,
+        gradient: UnsafeMutablePointer<Float>?, parallel: Parallel
+    ) -> Double {
         let h = shape.height, w = shape.width
         var partial = [Double](repeating: 0, count: shape.channels)
         partial.withUnsafeMutableBufferPointer { sums in
@@ -21,12 +23,18 @@ public enum TotalVariation {
                             if xx + 1 < w {
                                 let d = p[i + 1] - p[i]
                                 rowSum += d * d
-                                if let g { g[i + 1] += 2 * weight * d; g[i] -= 2 * weight * d }
+                                if let g {
+                                    g[i + 1] += 2 * weight * d
+                                    g[i] -= 2 * weight * d
+                                }
                             }
                             if y + 1 < h {
                                 let d = p[i + w] - p[i]
                                 rowSum += d * d
-                                if let g { g[i + w] += 2 * weight * d; g[i] -= 2 * weight * d }
+                                if let g {
+                                    g[i + w] += 2 * weight * d
+                                    g[i] -= 2 * weight * d
+                                }
                             }
                         }
                         total += Double(rowSum)

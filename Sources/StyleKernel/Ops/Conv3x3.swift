@@ -69,9 +69,11 @@ public final class Conv3x3: @unchecked Sendable {
     }
 
     init(inChannels: Int, outChannels: Int, kernel: FloatBuffer, bias: FloatBuffer?) {
-        self.inChannels = inChannels; self.outChannels = outChannels
+        self.inChannels = inChannels
+        self.outChannels = outChannels
         winogradTile = Self.winogradTile(inChannels: inChannels, outChannels: outChannels)
-        self.kernel = kernel; self.bias = bias
+        self.kernel = kernel
+        self.bias = bias
         tapMatrix = Self.tapMatrix(kernel: kernel, inChannels: inChannels, outChannels: outChannels)
     }
 
@@ -85,7 +87,8 @@ public final class Conv3x3: @unchecked Sendable {
         for k in 0..<9 {
             for o in 0..<outChannels {
                 for i in 0..<inChannels {
-                    m.pointer[(k * outChannels + o) * inChannels + i] = kernel.pointer[(k * inChannels + i) * outChannels + o]
+                    m.pointer[(k * outChannels + o) * inChannels + i] =
+                        kernel.pointer[(k * inChannels + i) * outChannels + o]
                 }
             }
         }
@@ -195,11 +198,14 @@ public final class Conv3x3: @unchecked Sendable {
 
     /// output (outChannels × H × W) = conv(input (inChannels × H × W)).
     /// `workspace` must hold `workspaceCount(height:width:)` floats.
-    public func apply(input: UnsafePointer<Float>, height: Int, width: Int,
-                      output: UnsafeMutablePointer<Float>,
-                      workspace: UnsafeMutablePointer<Float>, parallel: Parallel) {
-        apply(input: input, height: height, width: width, output: output, workspace: workspace,
-              parallel: parallel, algorithm: algorithm(height: height, width: width))
+    public func apply(
+        input: UnsafePointer<Float>, height: Int, width: Int,
+        output: UnsafeMutablePointer<Float>,
+        workspace: UnsafeMutablePointer<Float>, parallel: Parallel
+    ) {
+        apply(
+            input: input, height: height, width: width, output: output, workspace: workspace,
+            parallel: parallel, algorithm: algorithm(height: height, width: width))
     }
 
     /// `transformed`: Winograd's U for this convolution at `precision`, if the caller keeps it
@@ -207,22 +213,27 @@ public final class Conv3x3: @unchecked Sendable {
     /// ReLU (fused into Winograd's output transform, a pass of its own otherwise). `inputMask`
     /// (Winograd only): the input is taken as 0 where the mask is not positive — a ReLU's backward
     /// pass, fused into the input transform.
-    func apply(input: UnsafePointer<Float>, height: Int, width: Int,
-               output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
-               parallel: Parallel, algorithm: Algorithm, transformed: UnsafePointer<Float>? = nil,
-               precision: Precision = .float32, relu: Bool = false, inputMask: UnsafePointer<Float>? = nil) {
+    func apply(
+        input: UnsafePointer<Float>, height: Int, width: Int,
+        output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
+        parallel: Parallel, algorithm: Algorithm, transformed: UnsafePointer<Float>? = nil,
+        precision: Precision = .float32, relu: Bool = false, inputMask: UnsafePointer<Float>? = nil
+    ) {
         precondition(inputMask == nil || algorithm == .winograd, "only the Winograd path masks its input")
         switch algorithm {
         case .winograd:
-            winograd(input: input, inputMask: inputMask, height: height, width: width, output: output, relu: relu,
-                     workspace: workspace, transformed: transformed, precision: precision, parallel: parallel)
+            winograd(
+                input: input, inputMask: inputMask, height: height, width: width, output: output, relu: relu,
+                workspace: workspace, transformed: transformed, precision: precision, parallel: parallel)
             return
         case .im2col:
-            im2colConvolution(input: input, height: height, width: width, output: output,
-                              workspace: workspace, parallel: parallel)
+            im2colConvolution(
+                input: input, height: height, width: width, output: output,
+                workspace: workspace, parallel: parallel)
         case .tapPlanes:
-            tapPlanesConvolution(input: input, height: height, width: width, output: output,
-                                 workspace: workspace, parallel: parallel)
+            tapPlanesConvolution(
+                input: input, height: height, width: width, output: output,
+                workspace: workspace, parallel: parallel)
         }
         if relu { ReLU.forward(output, count: outChannels * height * width, parallel: parallel) }
     }
@@ -231,9 +242,11 @@ public final class Conv3x3: @unchecked Sendable {
     /// image), where P[k][o] = Σ_i W[o][i][k] · in[i] are the tap planes: one GEMM per band of
     /// output rows computes them for the band's input rows (one more above and below), then each
     /// output row sums nine shifted plane rows (rows split over workers).
-    func tapPlanesConvolution(input: UnsafePointer<Float>, height: Int, width: Int,
-                              output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
-                              parallel: Parallel) {
+    func tapPlanesConvolution(
+        input: UnsafePointer<Float>, height: Int, width: Int,
+        output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
+        parallel: Parallel
+    ) {
         let plane = height * width
         let cin = inChannels, cout = outChannels, taps = 9 * cout
         let a = UnsafePointer(tapMatrix!.pointer)
@@ -243,15 +256,16 @@ public final class Conv3x3: @unchecked Sendable {
         var r0 = 0
         while r0 < height {
             let r1 = min(height, r0 + band)
-            let p0 = max(0, r0 - 1), p1 = min(height, r1 + 1)   // input rows of this band's planes
+            let p0 = max(0, r0 - 1), p1 = min(height, r1 + 1)  // input rows of this band's planes
             let n = (p1 - p0) * width
             // P (taps × n) = tapMatrix (taps × Cin) · input rows p0..<p1 (Cin × n, channel stride
             // `plane`).
             let gemm = { (cols: Range<Int>) in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                            Int32(taps), Int32(cols.count), Int32(cin),
-                            1, a, Int32(cin), input + p0 * width + cols.lowerBound, Int32(plane),
-                            0, workspace + cols.lowerBound, Int32(n))
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                    Int32(taps), Int32(cols.count), Int32(cin),
+                    1, a, Int32(cin), input + p0 * width + cols.lowerBound, Int32(plane),
+                    0, workspace + cols.lowerBound, Int32(n))
             }
             Self.forEachColumnPiece(n, split: split, parallel: parallel, gemm)
             let planes = UnsafePointer(workspace)
@@ -292,7 +306,10 @@ public final class Conv3x3: @unchecked Sendable {
             parallel.forEachPiece(n, piece: columnPiece, gemm)
         } else {
             var lo = 0
-            while lo < n { gemm(lo..<min(n, lo + columnPiece)); lo += columnPiece }
+            while lo < n {
+                gemm(lo..<min(n, lo + columnPiece))
+                lo += columnPiece
+            }
         }
     }
 
@@ -301,9 +318,11 @@ public final class Conv3x3: @unchecked Sendable {
         parallel.threads > 1 && openblas_get_num_threads() == 1
     }
 
-    func im2colConvolution(input: UnsafePointer<Float>, height: Int, width: Int,
-                           output: UnsafeMutablePointer<Float>,
-                           workspace: UnsafeMutablePointer<Float>, parallel: Parallel) {
+    func im2colConvolution(
+        input: UnsafePointer<Float>, height: Int, width: Int,
+        output: UnsafeMutablePointer<Float>,
+        workspace: UnsafeMutablePointer<Float>, parallel: Parallel
+    ) {
         let plane = height * width
         let k = inChannels * 9
         let band = bandRows(height: height, width: width)
@@ -312,16 +331,18 @@ public final class Conv3x3: @unchecked Sendable {
         while r0 < height {
             let r1 = min(height, r0 + band)
             let n = (r1 - r0) * width
-            im2col(input: input, height: height, width: width, rows: r0..<r1,
-                   columns: workspace, parallel: parallel)
+            im2col(
+                input: input, height: height, width: width, rows: r0..<r1,
+                columns: workspace, parallel: parallel)
             let a = UnsafePointer(kernel.pointer), b = UnsafePointer(workspace)
             let c = output + r0 * width
             // C (Cout × n) = Aᵀ (A = kernel, 9Cin × Cout) · columns (9Cin × n)
             let gemm = { (cols: Range<Int>) in
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-                            Int32(self.outChannels), Int32(cols.count), Int32(k),
-                            1, a, Int32(self.outChannels), b + cols.lowerBound, Int32(n),
-                            0, c + cols.lowerBound, Int32(plane))
+                cblas_sgemm(
+                    CblasRowMajor, CblasTrans, CblasNoTrans,
+                    Int32(self.outChannels), Int32(cols.count), Int32(k),
+                    1, a, Int32(self.outChannels), b + cols.lowerBound, Int32(n),
+                    0, c + cols.lowerBound, Int32(plane))
             }
             Self.forEachColumnPiece(n, split: split, parallel: parallel, gemm)
             r0 = r1
@@ -340,8 +361,10 @@ public final class Conv3x3: @unchecked Sendable {
 
     /// Column matrix for output rows `rows`: row (k·Cin + i), k = 3·ky + kx, holds input
     /// channel i shifted by (ky−1, kx−1), zero outside the image.
-    func im2col(input: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>,
-                columns: UnsafeMutablePointer<Float>, parallel: Parallel) {
+    func im2col(
+        input: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>,
+        columns: UnsafeMutablePointer<Float>, parallel: Parallel
+    ) {
         let n = rows.count * width
         let plane = height * width
         let cin = inChannels

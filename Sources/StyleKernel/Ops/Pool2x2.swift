@@ -13,12 +13,15 @@ public enum Pool2x2 {
         (height == 1 ? 1 : height / 2, width == 1 ? 1 : width / 2)
     }
 
-    public static func forward(_ kind: Kind, input: UnsafePointer<Float>, channels: Int,
-                               height: Int, width: Int, output: UnsafeMutablePointer<Float>,
-                               parallel: Parallel) {
+    public static func forward(
+        _ kind: Kind, input: UnsafePointer<Float>, channels: Int,
+        height: Int, width: Int, output: UnsafeMutablePointer<Float>,
+        parallel: Parallel
+    ) {
         if height == 1 || width == 1 {
-            return forwardThin(kind, input: input, channels: channels, height: height, width: width,
-                               output: output)
+            return forwardThin(
+                kind, input: input, channels: channels, height: height, width: width,
+                output: output)
         }
         let (oh, ow) = outputSize(height: height, width: width)
         parallel.forEachPiece(channels, piece: 2) { range in
@@ -45,12 +48,15 @@ public enum Pool2x2 {
 
     /// inputGradient = backward of the pool for outputGradient. Max pooling sends each gradient
     /// to the first maximal element of its window (the same one the forward pass chose).
-    public static func backward(_ kind: Kind, input: UnsafePointer<Float>, channels: Int,
-                                height: Int, width: Int, outputGradient: UnsafePointer<Float>,
-                                inputGradient: UnsafeMutablePointer<Float>, parallel: Parallel) {
+    public static func backward(
+        _ kind: Kind, input: UnsafePointer<Float>, channels: Int,
+        height: Int, width: Int, outputGradient: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>, parallel: Parallel
+    ) {
         if height == 1 || width == 1 {
-            return backwardThin(kind, input: input, channels: channels, height: height, width: width,
-                                outputGradient: outputGradient, inputGradient: inputGradient)
+            return backwardThin(
+                kind, input: input, channels: channels, height: height, width: width,
+                outputGradient: outputGradient, inputGradient: inputGradient)
         }
         let (oh, ow) = outputSize(height: height, width: width)
         parallel.forEachPiece(channels, piece: 2) { range in
@@ -64,7 +70,10 @@ public enum Pool2x2 {
                         let r0 = dst + 2 * y * width, r1 = r0 + width, gy = g + y * ow
                         for x in 0..<ow {
                             let q = 0.25 * gy[x]
-                            r0[2 * x] = q; r0[2 * x + 1] = q; r1[2 * x] = q; r1[2 * x + 1] = q
+                            r0[2 * x] = q
+                            r0[2 * x + 1] = q
+                            r1[2 * x] = q
+                            r1[2 * x + 1] = q
                         }
                     }
                 case .max:
@@ -86,8 +95,10 @@ public enum Pool2x2 {
                             let m = max(max(a, b), max(c, d))
                             let ta = a == m, tb = !ta && b == m, tc = !ta && !tb && c == m
                             let td = !ta && !tb && !tc
-                            r0[2 * x] = ta ? gv : 0; r0[2 * x + 1] = tb ? gv : 0
-                            r1[2 * x] = tc ? gv : 0; r1[2 * x + 1] = td ? gv : 0
+                            r0[2 * x] = ta ? gv : 0
+                            r0[2 * x + 1] = tb ? gv : 0
+                            r1[2 * x] = tc ? gv : 0
+                            r1[2 * x + 1] = td ? gv : 0
                         }
                     }
                 }
@@ -101,16 +112,20 @@ public enum Pool2x2 {
     /// Max pooling's backward for eight windows side by side: rows `s0`, `s1` (16 values each),
     /// gradients `g` (8), into rows `r0`, `r1` (16 each); the scalar loop's rule exactly.
     @inline(__always)
-    private static func maxBackward8(_ s0: UnsafePointer<Float>, _ s1: UnsafePointer<Float>,
-                                     _ g: UnsafePointer<Float>, _ r0: UnsafeMutablePointer<Float>,
-                                     _ r1: UnsafeMutablePointer<Float>) {
+    private static func maxBackward8(
+        _ s0: UnsafePointer<Float>, _ s1: UnsafePointer<Float>,
+        _ g: UnsafePointer<Float>, _ r0: UnsafeMutablePointer<Float>,
+        _ r1: UnsafeMutablePointer<Float>
+    ) {
         let top = UnsafeRawPointer(s0).loadUnaligned(as: SIMD16<Float>.self)
         let bottom = UnsafeRawPointer(s1).loadUnaligned(as: SIMD16<Float>.self)
         let gv = UnsafeRawPointer(g).loadUnaligned(as: SIMD8<Float>.self)
         let a = top.evenHalf, b = top.oddHalf, c = bottom.evenHalf, d = bottom.oddHalf
         // Swift's max(x, y) is y >= x ? y : x; the same selects, on the concrete vectors (the
         // generic pointwiseMax is not specialised here and costs a call per use).
-        @inline(__always) func larger(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> { x.replacing(with: y, where: y .>= x) }
+        @inline(__always) func larger(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+            x.replacing(with: y, where: y .>= x)
+        }
         let m = larger(larger(a, b), larger(c, d))
         let ta = a .== m, tb = .!ta .& (b .== m), tc = .!ta .& .!tb .& (c .== m)
         let td = .!(ta .| tb .| tc)
@@ -130,16 +145,21 @@ public enum Pool2x2 {
     private static func window(_ y: Int, side: Int) -> [Int] { side == 1 ? [0] : [2 * y, 2 * y + 1] }
 
     /// The pooling of an input with a side of 1 (rare and tiny: a plain loop over the windows).
-    private static func forwardThin(_ kind: Kind, input: UnsafePointer<Float>, channels: Int,
-                                    height: Int, width: Int, output: UnsafeMutablePointer<Float>) {
+    private static func forwardThin(
+        _ kind: Kind, input: UnsafePointer<Float>, channels: Int,
+        height: Int, width: Int, output: UnsafeMutablePointer<Float>
+    ) {
         let (oh, ow) = outputSize(height: height, width: width)
         for c in 0..<channels {
             let src = input + c * height * width
             for y in 0..<oh {
                 for x in 0..<ow {
                     var values: [Float] = []
-                    for r in window(y, side: height) { for q in window(x, side: width) { values.append(src[r * width + q]) } }
-                    output[(c * oh + y) * ow + x] = kind == .max
+                    for r in window(y, side: height) {
+                        for q in window(x, side: width) { values.append(src[r * width + q]) }
+                    }
+                    output[(c * oh + y) * ow + x] =
+                        kind == .max
                         ? values.max()! : values.reduce(0, +) / Float(values.count)
                 }
             }
@@ -147,9 +167,11 @@ public enum Pool2x2 {
     }
 
     /// Backward of `forwardThin`, with the same tie rule as the 2×2 case (first maximal element).
-    private static func backwardThin(_ kind: Kind, input: UnsafePointer<Float>, channels: Int,
-                                     height: Int, width: Int, outputGradient: UnsafePointer<Float>,
-                                     inputGradient: UnsafeMutablePointer<Float>) {
+    private static func backwardThin(
+        _ kind: Kind, input: UnsafePointer<Float>, channels: Int,
+        height: Int, width: Int, outputGradient: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>
+    ) {
         let (oh, ow) = outputSize(height: height, width: width)
         inputGradient.update(repeating: 0, count: channels * height * width)
         for c in 0..<channels {

@@ -4,15 +4,23 @@
 public enum ReLU {
     public static func forward(_ x: UnsafeMutablePointer<Float>, count: Int, parallel: Parallel) {
         parallel.forEachPiece(count, piece: 1 << 15) { r in
-            for i in r { let v = x[i]; x[i] = v > 0 ? v : 0 }
+            for i in r {
+                let v = x[i]
+                x[i] = v > 0 ? v : 0
+            }
         }
     }
 
     /// gradient[i] = 0 where output[i] ≤ 0 (output is the ReLU's forward result).
-    public static func backward(output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
-                                count: Int, parallel: Parallel) {
+    public static func backward(
+        output: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>,
+        count: Int, parallel: Parallel
+    ) {
         parallel.forEachPiece(count, piece: 1 << 15) { r in
-            for i in r { let g = gradient[i]; gradient[i] = output[i] > 0 ? g : 0 }
+            for i in r {
+                let g = gradient[i]
+                gradient[i] = output[i] > 0 ? g : 0
+            }
         }
     }
 }

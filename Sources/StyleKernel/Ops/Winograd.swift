@@ -61,16 +61,18 @@ extension Conv3x3 {
 
     /// `transformed`: this convolution's U from `transformWeights` at this precision (see
     /// `TransformedWeights`); nil transforms the weights into the workspace first.
-    func winograd(input: UnsafePointer<Float>, inputMask: UnsafePointer<Float>? = nil, height: Int, width: Int,
-                  output: UnsafeMutablePointer<Float>, relu: Bool = false, workspace: UnsafeMutablePointer<Float>,
-                  transformed: UnsafePointer<Float>?, precision: Precision, parallel: Parallel) {
+    func winograd(
+        input: UnsafePointer<Float>, inputMask: UnsafePointer<Float>? = nil, height: Int, width: Int,
+        output: UnsafeMutablePointer<Float>, relu: Bool = false, workspace: UnsafeMutablePointer<Float>,
+        transformed: UnsafePointer<Float>?, precision: Precision, parallel: Parallel
+    ) {
         let cin = inChannels, cout = outChannels, tile = winogradTile, points = (tile + 2) * (tile + 2)
         let tilesX = (width + tile - 1) / tile, tilesY = (height + tile - 1) / tile
         let bandRows = winogradBandTileRows(height: height, width: width)
         let columns = Int(sf_wk_columns())
         let scratch = Int(sf_wk_scratch(Int32(width)))
         let bf16 = precision.bf16
-        let words = Int(sf_wk_words(Int32(cin), bf16)), group = bf16 != 0 ? 2 : 1   // channels per word
+        let words = Int(sf_wk_words(Int32(cin), bf16)), group = bf16 != 0 ? 2 : 1  // channels per word
         let uStride = words * Self.packedRows(cout)
         let v = workspace + points * uStride
         let m = v + points * words * Self.packedColumns(bandRows * tilesX)
@@ -90,10 +92,11 @@ extension Conv3x3 {
             // Split over V's words: a pair of bfloat16 channels is written by one worker.
             parallel.forEachPiece(words) { pieces in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: scratch) { buffer in
-                    sf_wk_input_transform(Int32(tile), input, inputMask, Int32(height), Int32(width),
-                                          Int32(group * pieces.lowerBound), Int32(min(cin, group * pieces.upperBound)),
-                                          Int32(ty0), Int32(ty0 + rows), v, Int32(cin), Int32(tiles),
-                                          buffer.baseAddress!, bf16)
+                    sf_wk_input_transform(
+                        Int32(tile), input, inputMask, Int32(height), Int32(width),
+                        Int32(group * pieces.lowerBound), Int32(min(cin, group * pieces.upperBound)),
+                        Int32(ty0), Int32(ty0 + rows), v, Int32(cin), Int32(tiles),
+                        buffer.baseAddress!, bf16)
                 }
             }
             // Work items: one point's GEMM over a group of B's panels; the bits do not depend on
@@ -106,17 +109,19 @@ extension Conv3x3 {
             parallel.forEachPiece(points * groups) { items in
                 for item in items {
                     let t = item / groups, first = (item % groups) * group
-                    sf_wk_multiply(u + t * uStride, v + t * vStride, m + t * cout * tiles,
-                                   Int32(cout), Int32(tiles), Int32(cin), tiles,
-                                   Int32(first), Int32(min(panels, first + group)), bf16)
+                    sf_wk_multiply(
+                        u + t * uStride, v + t * vStride, m + t * cout * tiles,
+                        Int32(cout), Int32(tiles), Int32(cin), tiles,
+                        Int32(first), Int32(min(panels, first + group)), bf16)
                 }
             }
             let b = bias.map { UnsafePointer($0.pointer) }
             parallel.forEachPiece(cout) { channels in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: scratch) { buffer in
-                    sf_wk_output_transform(Int32(tile), m, Int32(cout), Int32(tiles), Int32(channels.lowerBound),
-                                           Int32(channels.upperBound), Int32(ty0), Int32(ty0 + rows), b,
-                                           relu ? 1 : 0, output, Int32(height), Int32(width), buffer.baseAddress!)
+                    sf_wk_output_transform(
+                        Int32(tile), m, Int32(cout), Int32(tiles), Int32(channels.lowerBound),
+                        Int32(channels.upperBound), Int32(ty0), Int32(ty0 + rows), b,
+                        relu ? 1 : 0, output, Int32(height), Int32(width), buffer.baseAddress!)
                 }
             }
             ty0 += rows
@@ -153,11 +158,13 @@ extension Conv3x3 {
     /// words) in the GEMM's panels, U's panels split over the workers.
     func transformWeights(into u: UnsafeMutablePointer<Float>, precision: Precision, parallel: Parallel) {
         let (cin, cout) = (inChannels, outChannels)
-        if cout % Int(SF_WK_ROWS) != 0 { u.update(repeating: 0, count: transformedWeightsCount(precision)) }  // the pad rows
+        // The pad rows.
+        if cout % Int(SF_WK_ROWS) != 0 { u.update(repeating: 0, count: transformedWeightsCount(precision)) }
         let kp = UnsafePointer(kernel.pointer)
         parallel.forEachPiece(Self.packedRows(cout) / Int(SF_WK_ROWS)) { panels in
-            sf_wk_weight_transform(Int32(winogradTile), kp, Int32(cin), Int32(cout),
-                                   Int32(panels.lowerBound), Int32(panels.upperBound), u, precision.bf16)
+            sf_wk_weight_transform(
+                Int32(winogradTile), kp, Int32(cin), Int32(cout),
+                Int32(panels.lowerBound), Int32(panels.upperBound), u, precision.bf16)
         }
     }
 }

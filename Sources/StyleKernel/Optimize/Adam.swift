@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Adam (Kingma & Ba 2015, Algorithm 1) with β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, pixels projected
@@ -27,9 +27,11 @@ final class Adam {
     /// Runs `iterations` steps from x (updated in place); `onStep(i, loss)` reports the loss
     /// evaluated at the start of step i. Returns the last evaluated loss.
     /// `stepWeights` (one per unknown in 0…1, see `PixelOptimizer`) scale each unknown's step.
-    func minimize(_ x: FloatBuffer, iterations: Int, bounds: Bounds, stepWeights: FloatBuffer?,
-                  evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> LossTerms,
-                  onStep: (Int, LossTerms) throws -> Void) throws -> LossTerms {
+    func minimize(
+        _ x: FloatBuffer, iterations: Int, bounds: Bounds, stepWeights: FloatBuffer?,
+        evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> LossTerms,
+        onStep: (Int, LossTerms) throws -> Void
+    ) throws -> LossTerms {
         precondition(stepWeights == nil || stepWeights!.count == count)
         let w = stepWeights.map { UnsafePointer($0.pointer) }
         let b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8

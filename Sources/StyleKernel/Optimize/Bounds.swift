@@ -10,7 +10,9 @@ struct Bounds {
             lo.append((0 - convention.mean[c]) / convention.std[c])
             hi.append((convention.scale - convention.mean[c]) / convention.std[c])
         }
-        lower = lo; upper = hi; self.plane = plane
+        lower = lo
+        upper = hi
+        self.plane = plane
     }
 
     /// The box's mean side over the channels (the pixel range in model units).

@@ -60,9 +60,11 @@ final class LBFGS {
     /// Minimises from `x` (updated in place) for `iterations` steps. `evaluate(x, g)` returns the
     /// loss and writes its gradient; `onStep(i, loss)` runs after each step and may throw to stop.
     /// Returns the loss at the final x.
-    func minimize(_ x: FloatBuffer, iterations: Int, bounds: Bounds, stepWeights: FloatBuffer?,
-                  evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> LossTerms,
-                  onStep: (Int, LossTerms) throws -> Void) throws -> LossTerms {
+    func minimize(
+        _ x: FloatBuffer, iterations: Int, bounds: Bounds, stepWeights: FloatBuffer?,
+        evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> LossTerms,
+        onStep: (Int, LossTerms) throws -> Void
+    ) throws -> LossTerms {
         precondition(stepWeights == nil || stepWeights!.count == count)
         precondition(stepWeights == nil || preconditioner == nil, "step weights and a preconditioner do not combine")
         weights = stepWeights.map { UnsafePointer($0.pointer) }
@@ -95,8 +97,9 @@ final class LBFGS {
                 let trial = try evaluate(cp, candidateGradient.pointer)
                 // gᵀ(x⁺ − x), the predicted decrease of the projected step
                 var predicted: Double = 0
-                predicted = Reductions.dotDifference(gradient.pointer, cp, xp, count: count,
-                                                     parallel: parallel)
+                predicted = Reductions.dotDifference(
+                    gradient.pointer, cp, xp, count: count,
+                    parallel: parallel)
                 if trial.total.isFinite && trial.total <= loss.total + 1e-4 * min(predicted, 0) {
                     accepted = trial
                     break
@@ -123,7 +126,11 @@ final class LBFGS {
         return loss
     }
 
-    private func reset() { s.removeAll(); y.removeAll(); rho.removeAll() }
+    private func reset() {
+        s.removeAll()
+        y.removeAll()
+        rho.removeAll()
+    }
 
     /// Stores s = x⁺ − x, y = g⁺ − g if the curvature sᵀy is positive.
     private func remember(from x: UnsafePointer<Float>, to xp: UnsafePointer<Float>) throws {
@@ -143,7 +150,9 @@ final class LBFGS {
         // whose curvature exceeds 10¹⁰ — e.g. the tutorial objective in Caffe units — and then
         // L-BFGS never leaves its tiny first step.)
         guard sy > 1e-10 * (ss * yy).squareRoot(), sy > 0 else { return }
-        s.append(sv); y.append(yv); rho.append(1 / sy)
+        s.append(sv)
+        y.append(yv)
+        rho.append(1 / sy)
     }
 
     /// direction = −H·g by the two-loop recursion, H₀ = (sᵀy / yᵀy)·I — with step weights w,

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// L-BFGS's initial inverse Hessian for the pixels of a whole image: M = I + Σₖ 2ᵏ·Tₖ (k = 1…5),
@@ -71,7 +71,7 @@ final class MultiscalePreconditioner {
         forEachPlane(of: v, boxPasses: 2) { c, cover, levels in
             let vc = v + c * plane, sc = s + c * plane
             for i in 0..<plane { sc[i] = vc[i] }
-            levels { weight, tent in   // tent = Tₖ·C·v
+            levels { weight, tent in  // tent = Tₖ·C·v
                 if let cover {
                     for i in 0..<plane { sc[i] += weight * cover[i] * tent[i] }
                 } else {
@@ -90,7 +90,7 @@ final class MultiscalePreconditioner {
             let out = UncheckedSendable(out.baseAddress!)
             forEachPlane(of: v, boxPasses: 1) { c, _, levels in
                 var total = Self.sumSquares(v + c * plane, plane)
-                levels { weight, boxed in total += Double(weight) * Self.sumSquares(boxed, plane) }   // boxed = Bₖ·C·v
+                levels { weight, boxed in total += Double(weight) * Self.sumSquares(boxed, plane) }  // boxed = Bₖ·C·v
                 out.value[c] = total
             }
         }
@@ -144,20 +144,22 @@ final class MultiscalePreconditioner {
         let (w, h) = (width, height)
         let scale = 1 / Float(2 * r + 1)
         // Rows: eight at a time, each lane one row's running sum.
-        let lanes = UnsafeMutableRawPointer(scratch)   // 8·w sums, interleaved by x
+        let lanes = UnsafeMutableRawPointer(scratch)  // 8·w sums, interleaved by x
         var y = 0
         while y + 8 <= h {
             let row = a + y * w
             @inline(__always) func column(_ x: Int) -> SIMD8<Float> {
-                SIMD8(row[x], row[w + x], row[2 * w + x], row[3 * w + x],
-                      row[4 * w + x], row[5 * w + x], row[6 * w + x], row[7 * w + x])
+                SIMD8(
+                    row[x], row[w + x], row[2 * w + x], row[3 * w + x],
+                    row[4 * w + x], row[5 * w + x], row[6 * w + x], row[7 * w + x])
             }
             var running = SIMD8<Float>()
             for i in 0..<min(r, w) { running += column(i) }
             for x in 0..<w {
                 if x + r < w { running += column(x + r) }
                 if x - r - 1 >= 0 { running -= column(x - r - 1) }
-                lanes.storeBytes(of: running * scale, toByteOffset: x * MemoryLayout<SIMD8<Float>>.stride, as: SIMD8<Float>.self)
+                lanes.storeBytes(
+                    of: running * scale, toByteOffset: x * MemoryLayout<SIMD8<Float>>.stride, as: SIMD8<Float>.self)
             }
             let sums = scratch
             for k in 0..<8 {

@@ -6,9 +6,11 @@ protocol PixelOptimizer {
     /// to a free one: 0 holds it, 1 leaves it free. `evaluate(x, g)` returns the loss and writes
     /// its gradient; `onStep(i, loss)` runs after each step and may throw to stop. Returns the
     /// last loss.
-    func minimize(_ x: FloatBuffer, iterations: Int, bounds: Bounds, stepWeights: FloatBuffer?,
-                  evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> LossTerms,
-                  onStep: (Int, LossTerms) throws -> Void) throws -> LossTerms
+    func minimize(
+        _ x: FloatBuffer, iterations: Int, bounds: Bounds, stepWeights: FloatBuffer?,
+        evaluate: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) throws -> LossTerms,
+        onStep: (Int, LossTerms) throws -> Void
+    ) throws -> LossTerms
 }
 
 extension LBFGS: PixelOptimizer {}
@@ -18,8 +20,10 @@ enum PixelOptimizers {
     /// The optimiser `options` asks for, over `count` unknowns: the pixels of a whole image of
     /// `image`'s size (L-BFGS then takes the preconditioner `options` asks for, kept inside the
     /// region masks' `coverage` if given), or of a tile (nil).
-    static func make(_ options: StyleOptions, count: Int, image: (width: Int, height: Int)?,
-                     coverage: [Float]? = nil, parallel: Parallel) throws -> any PixelOptimizer {
+    static func make(
+        _ options: StyleOptions, count: Int, image: (width: Int, height: Int)?,
+        coverage: [Float]? = nil, parallel: Parallel
+    ) throws -> any PixelOptimizer {
         switch options.optimizer {
         case .lbfgs:
             let preconditioner = try preconditioned(options, image: image).map {
@@ -34,11 +38,15 @@ enum PixelOptimizers {
     static func floatCount(_ options: StyleOptions, count: Int, image: (width: Int, height: Int)?) -> Int {
         guard options.optimizer == .lbfgs else { return Adam.floatCount(count: count) }
         return LBFGS.floatCount(count: count)
-            + (preconditioned(options, image: image).map { MultiscalePreconditioner.floatCount(width: $0.width, height: $0.height) } ?? 0)
+            + (preconditioned(options, image: image).map {
+                MultiscalePreconditioner.floatCount(width: $0.width, height: $0.height)
+            } ?? 0)
     }
 
     /// The image size to precondition over, if any.
-    private static func preconditioned(_ options: StyleOptions, image: (width: Int, height: Int)?) -> (width: Int, height: Int)? {
+    private static func preconditioned(_ options: StyleOptions, image: (width: Int, height: Int)?) -> (
+        width: Int, height: Int
+    )? {
         options.preconditioner == .multiscale ? image : nil
     }
 }

@@ -14,7 +14,8 @@ public enum ByteSize {
             digits = digits.dropLast()
         }
         guard OptionText.isDecimal(digits, signed: false, exponent: false),
-              let value = Double(digits), value.isFinite, value > 0 else { return nil }
+            let value = Double(digits), value.isFinite, value > 0
+        else { return nil }
         let bytes = value * unit
         guard bytes < Double(Int.max / 2) else { return nil }
         return Int(bytes.rounded())

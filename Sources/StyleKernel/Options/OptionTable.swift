@@ -10,7 +10,7 @@
 public struct OptionSpec: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case integer = "int", number = "float", choice, layers = "layer list",
-             weightedLayers = "layer:weight list", bytes = "size in bytes", pixels = "size in pixels"
+            weightedLayers = "layer:weight list", bytes = "size in bytes", pixels = "size in pixels"
     }
 
     /// The command's long-flag spelling, e.g. `style-weight`.
@@ -59,11 +59,13 @@ public struct OptionSpec: Sendable {
         default: break
         }
         switch kind {
-        case .choice: return choices.joined(separator: " or ")
-            + (name == "init" ? " (front ends that read images also take an image file)" : "")
+        case .choice:
+            return choices.joined(separator: " or ")
+                + (name == "init" ? " (front ends that read images also take an image file)" : "")
         case .layers: return "comma-separated layer names (\(OptionTable.knownLayers.joined(separator: ",")))"
         case .weightedLayers:
-            return "LAYER[:WEIGHT],… (layers \(OptionTable.knownLayers.joined(separator: ",")); weights ≥ 0, not all 0; no weight = 1)"
+            return
+                "LAYER[:WEIGHT],… (layers \(OptionTable.knownLayers.joined(separator: ",")); weights ≥ 0, not all 0; no weight = 1)"
         case .bytes: return "a memory size \(numeric) (bytes, or with K, M, G: 1500M, 1.5G)"
         case .pixels: return numeric + (choices.contains("full") ? " or full (the input's own size)" : "")
         case .integer: return name == "seed" ? "0…\(UInt64.max)" : numeric
@@ -101,32 +103,45 @@ public enum OptionTable {
     public static let all: [OptionSpec] = [
         integer("iterations", "Iterations at each scale.", StyleOptions.iterationRange, \.iterations),
         choice("optimizer", "Optimiser.", StyleOptions.Optimizer.self, \.optimizer),
-        choice("preconditioner", "Steps of L-BFGS over the whole image: multiscale (large regions move as fast as fine detail: bolder colour and strokes in few iterations) or none (every pixel alike, as PyTorch's L-BFGS).",
-               StyleOptions.Preconditioner.self, \.preconditioner),
-        choice("padding", "What the network sees beyond the image's edges: mirror (the image reflected outwards, so the edges are painted like the rest) or zero (black, as PyTorch and 1.5, which leaves a frame a few pixels wide). The tutorial objective always takes zero.",
-               StyleOptions.Padding.self, \.padding),
+        choice(
+            "preconditioner",
+            "Steps of L-BFGS over the whole image: multiscale (large regions move as fast as fine detail: bolder colour and strokes in few iterations) or none (every pixel alike, as PyTorch's L-BFGS).",
+            StyleOptions.Preconditioner.self, \.preconditioner),
+        choice(
+            "padding",
+            "What the network sees beyond the image's edges: mirror (the image reflected outwards, so the edges are painted like the rest) or zero (black, as PyTorch and 1.5, which leaves a frame a few pixels wide). The tutorial objective always takes zero.",
+            StyleOptions.Padding.self, \.padding),
         number("lr", "Adam's learning rate (in the model's pixel units).", \.learningRate, exclusive: true),
         number("content-weight", "Weight of the content loss.", \.contentWeight),
         number("style-weight", "Weight of the style loss.", \.styleWeight),
         number("tv-weight", "Weight of the total-variation loss.", \.tvWeight),
         contentLayers,
         styleLayers,
-        number("style-scale", "Size of the style image relative to each scale's size: above 1 larger strokes, below 1 smaller.",
-               \.styleScale, range: StyleOptions.styleScaleRange),
-        choice("colors", "Colours of the result: style (the painting's), luminance (the content's colours, the painting's light and texture), histogram (the painting's colours matched to the content's first).",
-               StyleOptions.Colors.self, \.colors),
-        choice("normalize-gradients", "Scale each loss layer so its gradient's share follows its weight, at the start of each scale (neural-style's -normalize_gradients).",
-               StyleOptions.Switch.self, \.normalizeGradients),
+        number(
+            "style-scale",
+            "Size of the style image relative to each scale's size: above 1 larger strokes, below 1 smaller.",
+            \.styleScale, range: StyleOptions.styleScaleRange),
+        choice(
+            "colors",
+            "Colours of the result: style (the painting's), luminance (the content's colours, the painting's light and texture), histogram (the painting's colours matched to the content's first).",
+            StyleOptions.Colors.self, \.colors),
+        choice(
+            "normalize-gradients",
+            "Scale each loss layer so its gradient's share follows its weight, at the start of each scale (neural-style's -normalize_gradients).",
+            StyleOptions.Switch.self, \.normalizeGradients),
         choice("pooling", "Pooling between the blocks of the network.", StyleOptions.Pooling.self, \.pooling),
         initialization,
         seed,
-        integer("scales", "Scales of the coarse-to-fine pyramid (1: full size only).", StyleOptions.scaleRange, \.scales),
-        choice("objective", "Objective: default (size-independent) or tutorial (the PyTorch tutorials' numbers, with their style layers unless --style-layers is given).",
-               StyleOptions.Objective.self, \.objective),
+        integer(
+            "scales", "Scales of the coarse-to-fine pyramid (1: full size only).", StyleOptions.scaleRange, \.scales),
+        choice(
+            "objective",
+            "Objective: default (size-independent) or tutorial (the PyTorch tutorials' numbers, with their style layers unless --style-layers is given).",
+            StyleOptions.Objective.self, \.objective),
         size,
         workSize,
         maxMemory,
-        integer("threads", "Threads (0: all cores).", StyleOptions.threadRange, \.threads),
+        integer("threads", "Threads (0: all cores).", StyleOptions.threadRange, \.threads)
     ]
 
     // MARK: Row builders
@@ -136,8 +151,10 @@ public enum OptionTable {
         OptionError(option: name, message: "'\(text)' \(problem)")
     }
 
-    static func integer(_ name: String, _ help: String, _ range: ClosedRange<Int>,
-                        _ field: WritableKeyPath<StyleOptions, Int> & Sendable) -> OptionSpec {
+    static func integer(
+        _ name: String, _ help: String, _ range: ClosedRange<Int>,
+        _ field: WritableKeyPath<StyleOptions, Int> & Sendable
+    ) -> OptionSpec {
         return OptionSpec(
             name: name, kind: .integer, help: help, valueName: "N", minimum: Double(range.lowerBound),
             maximum: Double(range.upperBound), minimumExclusive: false, choices: [],
@@ -149,18 +166,24 @@ public enum OptionTable {
 
     /// A count in `range`: digits only (`OptionText.count`); a negative or too large whole number
     /// is "out of range", anything else (a sign, blanks, a fraction) "not a whole number".
-    static func count<T: FixedWidthInteger>(_ text: String, name: String,
-                                            range: ClosedRange<T> = T.min...T.max) throws(OptionError) -> T {
+    static func count<T: FixedWidthInteger>(
+        _ text: String, name: String,
+        range: ClosedRange<T> = T.min...T.max
+    ) throws(OptionError) -> T {
         guard OptionText.isCount(text) || OptionText.isNegativeCount(text) else {
             throw fail(name, text, "is not a whole number (digits only)")
         }
-        guard let v = OptionText.count(text, as: T.self), range.contains(v) else { throw fail(name, text, "is out of range") }
+        guard let v = OptionText.count(text, as: T.self), range.contains(v) else {
+            throw fail(name, text, "is out of range")
+        }
         return v
     }
 
     /// A finite number ≥ 0 (> 0 when `exclusive`), within `range` when there is one.
-    static func number(_ name: String, _ help: String, _ field: WritableKeyPath<StyleOptions, Float> & Sendable,
-                       exclusive: Bool = false, range: ClosedRange<Float>? = nil) -> OptionSpec {
+    static func number(
+        _ name: String, _ help: String, _ field: WritableKeyPath<StyleOptions, Float> & Sendable,
+        exclusive: Bool = false, range: ClosedRange<Float>? = nil
+    ) -> OptionSpec {
         return OptionSpec(
             name: name, kind: .number, help: help, valueName: "X", minimum: Double(range?.lowerBound ?? 0),
             maximum: range.map { Double($0.upperBound) }, minimumExclusive: exclusive, choices: [],
@@ -236,7 +259,9 @@ public enum OptionTable {
     static let styleLayers: OptionSpec = {
         let name = "style-layers"
         return OptionSpec(
-            name: name, kind: .weightedLayers, help: "Style layers with weights (a layer without :weight weighs 1). Unset, the tutorial objective and a result larger than the working size use conv1_1:1,conv2_1:0.75,conv3_1:0.2,conv4_1:0.2,conv5_1:0.2 (the tutorials' layers; docs/quality.md).",
+            name: name, kind: .weightedLayers,
+            help:
+                "Style layers with weights (a layer without :weight weighs 1). Unset, the tutorial objective and a result larger than the working size use conv1_1:1,conv2_1:0.75,conv3_1:0.2,conv4_1:0.2,conv5_1:0.2 (the tutorials' layers; docs/quality.md).",
             valueName: "layer:weight,…", minimum: nil, maximum: nil, minimumExclusive: false, choices: [],
             read: { $0.styleLayers.map { "\($0.name):\($0.weight)" }.joined(separator: ",") },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
@@ -247,7 +272,10 @@ public enum OptionTable {
                         throw fail(name, text, "has an entry '\(entry)' that is not LAYER or LAYER:WEIGHT")
                     }
                     let l = try layer(pieces[0], name: name, text: text)
-                    guard pieces.count == 2 else { layers.append((l, 1)); continue }
+                    guard pieces.count == 2 else {
+                        layers.append((l, 1))
+                        continue
+                    }
                     guard !pieces[1].isEmpty else { throw fail(name, text, "has no weight after '\(l):'") }
                     layers.append((l, try weight(pieces[1], name: name)))
                 }
@@ -264,7 +292,7 @@ public enum OptionTable {
     /// takes any other value as a file name.
     static let initialChoices: [(word: String, value: StyleOptions.Initialization)] = [
         ("content", .content), ("random", .random), ("gray", .gray), ("style-mean", .styleMean),
-        ("style-colors", .styleColors),
+        ("style-colors", .styleColors)
     ]
 
     static let initialization: OptionSpec = {
@@ -272,7 +300,8 @@ public enum OptionTable {
         let words = initialChoices.map(\.word)
         return OptionSpec(
             name: name, kind: .choice,
-            help: "Starting image: content, random (seeded noise), gray, style-mean (the style's mean colour), style-colors (the content in the style's colours), or an image file.",
+            help:
+                "Starting image: content, random (seeded noise), gray, style-mean (the style's mean colour), style-colors (the content in the style's colours), or an image file.",
             valueName: words.joined(separator: "|") + "|PATH", minimum: nil, maximum: nil, minimumExclusive: false,
             choices: words,
             read: { o in initialChoices.first { $0.value == o.initialization }?.word ?? "PATH" },
@@ -295,8 +324,10 @@ public enum OptionTable {
             })
     }()
 
-    static func pixels(_ name: String, _ help: String, _ range: ClosedRange<Int>, full: Bool,
-                       _ field: WritableKeyPath<StyleOptions, Int> & Sendable) -> OptionSpec {
+    static func pixels(
+        _ name: String, _ help: String, _ range: ClosedRange<Int>, full: Bool,
+        _ field: WritableKeyPath<StyleOptions, Int> & Sendable
+    ) -> OptionSpec {
         let words = full ? ["full"] : []
         return OptionSpec(
             name: name, kind: .pixels, help: help, valueName: full ? "N|full" : "N",
@@ -307,13 +338,17 @@ public enum OptionTable {
                 return full && v == StyleOptions.fullSize ? "full" : "\(v)"
             },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
-                if full, text == "full" { o[keyPath: field] = StyleOptions.fullSize; return }
+                if full, text == "full" {
+                    o[keyPath: field] = StyleOptions.fullSize
+                    return
+                }
                 o[keyPath: field] = try count(text, name: name, range: range)
             })
     }
 
-    static let size = pixels("size", "Longest side of the result in pixels, or full (the input's own size).",
-                             StyleOptions.sizeRange, full: true, \.size)
+    static let size = pixels(
+        "size", "Longest side of the result in pixels, or full (the input's own size).",
+        StyleOptions.sizeRange, full: true, \.size)
 
     static let workSize = pixels(
         "work-size",
@@ -324,7 +359,8 @@ public enum OptionTable {
         let name = "max-memory"
         return OptionSpec(
             name: name, kind: .bytes,
-            help: "Memory the stylization may allocate (e.g. 1500M, 1.5G), beyond the model and the images the host holds; tiles are sized to fit it.",
+            help:
+                "Memory the stylization may allocate (e.g. 1500M, 1.5G), beyond the model and the images the host holds; tiles are sized to fit it.",
             valueName: "SIZE", minimum: Double(StyleOptions.minimumMemory), maximum: nil, minimumExclusive: false,
             choices: [],
             read: { ByteSize.format($0.maxMemory) },

@@ -95,13 +95,13 @@ public struct StyleOptions: Sendable {
     /// with the 5-scale pyramid of the time, judges preferred these weights to those 3 of 3 and to
     /// jcjohnson/neural-style's result 3 of 3 on Tübingen × Starry Night.
     public static let defaultStyleLayers: [(name: String, weight: Float)] = [
-        ("conv1_1", 0.2), ("conv2_1", 0.5), ("conv3_1", 1.0), ("conv4_1", 1.0),
+        ("conv1_1", 0.2), ("conv2_1", 0.5), ("conv3_1", 1.0), ("conv4_1", 1.0)
     ]
 
     /// The PyTorch tutorials' style layers and weights (docs/objective.md, "the tutorial
     /// objective"): what `--objective tutorial` takes unless style layers are given.
     public static let tutorialStyleLayers: [(name: String, weight: Float)] = [
-        ("conv1_1", 1.0), ("conv2_1", 0.75), ("conv3_1", 0.2), ("conv4_1", 0.2), ("conv5_1", 0.2),
+        ("conv1_1", 1.0), ("conv2_1", 0.75), ("conv3_1", 0.2), ("conv4_1", 0.2), ("conv5_1", 0.2)
     ]
 
     /// The style layers that replace the defaults when the result is larger than `workSize`: the

@@ -36,16 +36,20 @@ extension StyleOptions {
             }
         }
         guard objective != .tutorial || styleScale == 1 else {
-            throw bad("the tutorial objective takes the style at the content's size: leave the style scale at 1, or use the default objective")
+            throw bad(
+                "the tutorial objective takes the style at the content's size: leave the style scale at 1, or use the default objective"
+            )
         }
         // The rows know every supported network's layers; this run's network may have fewer.
         let known = architecture.layerNames
         guard !contentLayers.isEmpty || contentWeight == 0 else { throw bad("no content layers given") }
         for name in contentLayers where !known.contains(name) {
-            throw bad("unknown content layer '\(name)' for \(architecture.rawValue); layers: \(known.joined(separator: ","))")
+            throw bad(
+                "unknown content layer '\(name)' for \(architecture.rawValue); layers: \(known.joined(separator: ","))")
         }
         for (name, _) in styleLayers where !known.contains(name) {
-            throw bad("unknown style layer '\(name)' for \(architecture.rawValue); layers: \(known.joined(separator: ","))")
+            throw bad(
+                "unknown style layer '\(name)' for \(architecture.rawValue); layers: \(known.joined(separator: ","))")
         }
         guard styleCount >= 1 else { throw bad("at least one style image is needed") }
         if !styleBlend.isEmpty {
@@ -74,7 +78,8 @@ extension StyleOptions {
     /// continues in tiles, `largeResultStyleLayers`. Style layers the caller chose (anything but
     /// the default set) are kept as they are.
     func resolvingDefaultLayers() -> StyleOptions {
-        let isDefault = styleLayers.map(\.name) == Self.defaultStyleLayers.map(\.name)
+        let isDefault =
+            styleLayers.map(\.name) == Self.defaultStyleLayers.map(\.name)
             && styleLayers.map(\.weight) == Self.defaultStyleLayers.map(\.weight)
         guard isDefault else { return self }
         var o = self

@@ -25,28 +25,36 @@ public struct RegionMask: Sendable, Equatable {
     /// axis — |w·H − h·W| ≤ the longest side of either — so a mask made by scaling the content's
     /// picture (and rounding its sides) passes and one drawn for another picture does not.
     /// `what` names the mask.
-    public static func checkShape(width w: Int, height h: Int, contentWidth cw: Int, contentHeight ch: Int,
-                                  what: String) throws {
+    public static func checkShape(
+        width w: Int, height h: Int, contentWidth cw: Int, contentHeight ch: Int,
+        what: String
+    ) throws {
         // In Double: exact for sides up to 2^26, and no overflow for any Int.
         let a = Double(w) * Double(ch), b = Double(h) * Double(cw)
         guard abs(a - b) <= Double(max(w, h, cw, ch)) else {
             throw StyleError.invalidArgument(
                 "\(what) is \(w)×\(h) and the content image \(cw)×\(ch): a mask must have the content's "
-                + "proportions (it is resized to the content's size, and would be stretched); make it at "
-                + "\(cw)×\(ch), e.g. by cropping or padding it")
+                    + "proportions (it is resized to the content's size, and would be stretched); make it at "
+                    + "\(cw)×\(ch), e.g. by cropping or padding it")
         }
     }
 
     init(width: Int, height: Int, values: [Float]) {
-        self.width = width; self.height = height; self.values = values
+        self.width = width
+        self.height = height
+        self.values = values
     }
 
     /// None, or one mask per style, each non-empty with values in 0…1.
-    static func validate(_ masks: [RegionMask], styleCount: Int, objective: StyleOptions.Objective,
-                         contentWidth: Int, contentHeight: Int) throws {
+    static func validate(
+        _ masks: [RegionMask], styleCount: Int, objective: StyleOptions.Objective,
+        contentWidth: Int, contentHeight: Int
+    ) throws {
         guard !masks.isEmpty else { return }
         guard masks.count == styleCount else {
-            throw StyleError.invalidArgument("\(masks.count) mask\(masks.count == 1 ? "" : "s") for \(styleCount) style image\(styleCount == 1 ? "" : "s"): give one mask per style, in the styles' order")
+            throw StyleError.invalidArgument(
+                "\(masks.count) mask\(masks.count == 1 ? "" : "s") for \(styleCount) style image\(styleCount == 1 ? "" : "s"): give one mask per style, in the styles' order"
+            )
         }
         guard objective != .tutorial else {
             throw StyleError.invalidArgument("region masks need the default objective, not the tutorial one")
@@ -58,8 +66,9 @@ public struct RegionMask: Sendable, Equatable {
             guard m.values.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
                 throw StyleError.invalidArgument("mask \(k + 1) has values outside 0…1 or not finite")
             }
-            try checkShape(width: m.width, height: m.height, contentWidth: contentWidth, contentHeight: contentHeight,
-                           what: "mask \(k + 1)")
+            try checkShape(
+                width: m.width, height: m.height, contentWidth: contentWidth, contentHeight: contentHeight,
+                what: "mask \(k + 1)")
         }
     }
 
@@ -67,19 +76,26 @@ public struct RegionMask: Sendable, Equatable {
     /// masks (every style applies everywhere). All masks have one size.
     static func coverage(_ masks: [RegionMask]) throws -> [Float]? {
         guard let first = masks.first else { return nil }
-        var total = try CheckedMemory.floats(first.values.count, what: "the masks' coverage (\(first.width)×\(first.height))")
+        var total = try CheckedMemory.floats(
+            first.values.count, what: "the masks' coverage (\(first.width)×\(first.height))")
         for mask in masks { for i in total.indices { total[i] += mask.values[i] } }
         for i in total.indices { total[i] = min(1, total[i]) }
         return total
     }
 
     func resized(width w: Int, height h: Int) throws -> RegionMask {
-        RegionMask(width: w, height: h, values: try Resample.resize(values, channels: 1, width: width, height: height,
-                                                                toWidth: w, height: h))
+        RegionMask(
+            width: w, height: h,
+            values: try Resample.resize(
+                values, channels: 1, width: width, height: height,
+                toWidth: w, height: h))
     }
 
     func cropped(x0: Int, y0: Int, width w: Int, height h: Int) throws -> RegionMask {
-        RegionMask(width: w, height: h, values: try PlanarImage.crop(values, channels: 1, width: width, height: height,
-                                                                 x0: x0, y0: y0, toWidth: w, height: h))
+        RegionMask(
+            width: w, height: h,
+            values: try PlanarImage.crop(
+                values, channels: 1, width: width, height: height,
+                x0: x0, y0: y0, toWidth: w, height: h))
     }
 }

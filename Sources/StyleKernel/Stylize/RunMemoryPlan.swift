@@ -27,7 +27,8 @@ extension StylizeRun {
         let stages = schedule.stages
         if options.objective == .tutorial, stages.contains(where: \.tiled) {
             throw StyleError.invalidArgument(
-                "the tutorial objective optimises whole images only: choose a result size of at most the working size (\(options.workSize) px)")
+                "the tutorial objective optimises whole images only: choose a result size of at most the working size (\(options.workSize) px)"
+            )
         }
         let bytes = MemoryLayout<Float>.size
         let threads = parallel.threads
@@ -38,10 +39,11 @@ extension StylizeRun {
         let budget = options.maxMemory
         let final = stages.last!
         func refuse(_ needed: Int) -> StyleError {
-            .outOfMemory("a \(final.width)×\(final.height) stylization needs about \(MemoryEstimate.mebibytes(needed)) MiB "
-                + "and the memory budget is "
-                + "\(MemoryEstimate.mebibytes(budget)) MiB: raise the budget (--max-memory, max-memory=, max_memory), or lower the "
-                + "working size or the result size")
+            .outOfMemory(
+                "a \(final.width)×\(final.height) stylization needs about \(MemoryEstimate.mebibytes(needed)) MiB "
+                    + "and the memory budget is "
+                    + "\(MemoryEstimate.mebibytes(budget)) MiB: raise the budget (--max-memory, max-memory=, max_memory), or lower the "
+                    + "working size or the result size")
         }
 
         var plan = RunMemoryPlan()
@@ -50,11 +52,13 @@ extension StylizeRun {
         let wholePeaks = whole.map { s in
             peakFloats(content: content, styles: styles, masks: masks, longest: stages[s].longest, deepest: deepest)
         }
-        plan.transformBudgets = Self.transformBudgets(peaks: wholePeaks)
+        plan.transformBudgets =
+            Self.transformBudgets(peaks: wholePeaks)
             + [Int](repeating: 0, count: stages.count - whole.count)
         // Beside its peak a stage keeps its content, start and result images, the content targets
         // and the objective's copy of them: about 16 planes.
-        var needed = whole.map { wholePeaks[$0] + 16 * stages[$0].width * stages[$0].height }.max()! * bytes
+        var needed =
+            whole.map { wholePeaks[$0] + 16 * stages[$0].width * stages[$0].height }.max()! * bytes
             + perThread
         // What the run needs at the least (every tiled stage with the smallest tiles): the figure
         // a refusal names, so that a budget raised to it is enough.
@@ -65,16 +69,21 @@ extension StylizeRun {
 
         for (s, stage) in stages.enumerated() {
             guard stage.tiled else {
-                plan.tiles.append(nil); plan.tileSide.append(nil); plan.styleSizes.append([])
+                plan.tiles.append(nil)
+                plan.tileSide.append(nil)
+                plan.styleSizes.append([])
                 continue
             }
-            let part = tiledStage(stage, previous: stages[s - 1], content: content, styles: styles, masks: masks,
-                                  budget: budget, perThread: perThread, depth: tiledDepth)
+            let part = tiledStage(
+                stage, previous: stages[s - 1], content: content, styles: styles, masks: masks,
+                budget: budget, perThread: perThread, depth: tiledDepth)
             needed = max(needed, part.needed)
             minimumNeeded = max(minimumNeeded, part.minimum)
             fits = fits && part.fits
-            plan.tiles.append(TiledStage.Grid(width: stage.width, height: stage.height, tile: part.side,
-                                              overlap: TiledStage.overlap))
+            plan.tiles.append(
+                TiledStage.Grid(
+                    width: stage.width, height: stage.height, tile: part.side,
+                    overlap: TiledStage.overlap))
             plan.tileSide.append(part.side)
             plan.styleSizes.append(part.styleSizes)
         }
@@ -89,9 +98,12 @@ extension StylizeRun {
     /// A tiled stage's part of the plan: its style images' sizes and tile side, and the bytes it
     /// needs at that side (`needed`) and with the smallest tiles (`minimum`, the figure a refusal
     /// names), and whether that side fits the budget.
-    private func tiledStage(_ stage: ScaleSchedule.Stage, previous: ScaleSchedule.Stage, content: PlanarImage,
-                            styles: [PlanarImage], masks: Int, budget: Int, perThread: Int, depth: Int)
-        -> (styleSizes: [(width: Int, height: Int)], side: Int, needed: Int, minimum: Int, fits: Bool) {
+    private func tiledStage(
+        _ stage: ScaleSchedule.Stage, previous: ScaleSchedule.Stage, content: PlanarImage,
+        styles: [PlanarImage], masks: Int, budget: Int, perThread: Int, depth: Int
+    )
+        -> (styleSizes: [(width: Int, height: Int)], side: Int, needed: Int, minimum: Int, fits: Bool)
+    {
         let bytes = MemoryLayout<Float>.size
         let plane = stage.width * stage.height
         // First the previous result is upsampled (it, the resampler's intermediate of its rows
@@ -127,7 +139,8 @@ extension StylizeRun {
             // With masks: their crops, and the masked features (at most conv1_1's 64 planes);
             // with --normalize-gradients, a layer's gradient (as many).
             return NetworkWorkspace.floatCount(network: network, height: th, width: tw, depth: depth)
-                + PixelOptimizers.floatCount(options, count: 3 * tw * th, image: nil) + 22 * tw * th + StageTargets.bandFloats
+                + PixelOptimizers.floatCount(options, count: 3 * tw * th, image: nil) + 22 * tw * th
+                + StageTargets.bandFloats
                 + (masks > 0 ? (64 + masks) * tw * th : 0) + (options.normalizeGradients == .on ? 64 * tw * th : 0)
         }
         let largest = (max(stage.width, stage.height) + 15) / 16 * 16
@@ -160,8 +173,9 @@ extension StylizeRun {
                 return NetworkWorkspace.floatCount(network: network, height: sh, width: sw, depth: deepest)
                     + StageTargets.bandFloats
             }
-            return NetworkWorkspace.floatCount(network: network, height: min(sh, longest), width: min(sw, longest),
-                                               depth: deepest) + 3 * sw * sh + StageTargets.bandFloats
+            return NetworkWorkspace.floatCount(
+                network: network, height: min(sh, longest), width: min(sw, longest),
+                depth: deepest) + 3 * sw * sh + StageTargets.bandFloats
         }
         let pixels = 3 * w * h
         // The network sees the image with its mirrored border, and every style term is then
@@ -169,7 +183,8 @@ extension StylizeRun {
         let border = StylizeRun.border(options, width: w, height: h)
         let (nw, nh) = (border?.paddedWidth ?? w, border?.paddedHeight ?? h)
         let masked = masks > 0 || border != nil
-        let own = NetworkWorkspace.floatCount(network: network, height: nh, width: nw, depth: deepest)
+        let own =
+            NetworkWorkspace.floatCount(network: network, height: nh, width: nw, depth: deepest)
             + PixelOptimizers.floatCount(options, count: pixels, image: (w, h)) + pixels
             + (border?.floatCount ?? 0)
             + (masked ? (64 + max(1, masks)) * nw * nh : 0) + (options.normalizeGradients == .on ? 64 * nw * nh : 0)

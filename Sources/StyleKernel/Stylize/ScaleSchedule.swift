@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The stages of a stylization, coarse to fine, and what each costs (for progress and its ETA).

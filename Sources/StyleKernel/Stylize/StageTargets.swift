@@ -4,13 +4,16 @@
 enum StageTargets {
     /// Σ_k blend_k · A_k for each of `options.styleLayers`, each style image at `sizes[k]`,
     /// through tiles of at most `tile` pixels a side (nil: whole images).
-    static func styleGrams(styles: [PlanarImage], sizes: [(width: Int, height: Int)], blend: [Float],
-                           network: VGGNetwork, options: StyleOptions, convention: InputConvention,
-                           tile: Int?, parallel: Parallel, precision: Conv3x3.Precision,
-                           transformed: TransformedWeights?) throws -> [String: [Float]] {
-        let each = try perStyleGrams(styles: styles, sizes: sizes, network: network, options: options,
-                                     convention: convention, tile: tile, parallel: parallel, precision: precision,
-                                     transformed: transformed)
+    static func styleGrams(
+        styles: [PlanarImage], sizes: [(width: Int, height: Int)], blend: [Float],
+        network: VGGNetwork, options: StyleOptions, convention: InputConvention,
+        tile: Int?, parallel: Parallel, precision: Conv3x3.Precision,
+        transformed: TransformedWeights?
+    ) throws -> [String: [Float]] {
+        let each = try perStyleGrams(
+            styles: styles, sizes: sizes, network: network, options: options,
+            convention: convention, tile: tile, parallel: parallel, precision: precision,
+            transformed: transformed)
         var grams: [String: [Float]] = [:]
         for (k, g) in each.enumerated() {
             for (name, value) in g {
@@ -26,35 +29,43 @@ enum StageTargets {
     }
 
     /// A_k for each style image and each of `options.styleLayers` (see `styleGrams`).
-    static func perStyleGrams(styles: [PlanarImage], sizes: [(width: Int, height: Int)],
-                              network: VGGNetwork, options: StyleOptions, convention: InputConvention,
-                              tile: Int?, parallel: Parallel, precision: Conv3x3.Precision,
-                              transformed: TransformedWeights?) throws -> [[String: [Float]]] {
+    static func perStyleGrams(
+        styles: [PlanarImage], sizes: [(width: Int, height: Int)],
+        network: VGGNetwork, options: StyleOptions, convention: InputConvention,
+        tile: Int?, parallel: Parallel, precision: Conv3x3.Precision,
+        transformed: TransformedWeights?
+    ) throws -> [[String: [Float]]] {
         let deepest = options.deepestLayer(in: network)
         var all: [[String: [Float]]] = []
         for (k, style) in styles.enumerated() {
             let resized = try Resample.resize(style, width: sizes[k].width, height: sizes[k].height)
             if let tile, max(resized.width, resized.height) > tile {
-                all.append(try tiledGrams(resized, tile: tile, network: network, deepest: deepest, options: options,
-                                          convention: convention, parallel: parallel, precision: precision))
+                all.append(
+                    try tiledGrams(
+                        resized, tile: tile, network: network, deepest: deepest, options: options,
+                        convention: convention, parallel: parallel, precision: precision))
             } else {
-                let ws = try NetworkWorkspace(network: network, height: resized.height, width: resized.width,
-                                              depth: deepest, parallel: parallel, precision: precision,
-                                              transformed: transformed)
+                let ws = try NetworkWorkspace(
+                    network: network, height: resized.height, width: resized.width,
+                    depth: deepest, parallel: parallel, precision: precision,
+                    transformed: transformed)
                 ws.forward(try convention.toModel(resized))
                 var one: [String: [Float]] = [:]
                 for (name, _) in options.styleLayers {
                     let shape = ws.shape(of: name)!
-                    let (mx, my) = edgeMargins(network: network, layer: name, options: options,
-                                               width: shape.width, height: shape.height)
+                    let (mx, my) = edgeMargins(
+                        network: network, layer: name, options: options,
+                        width: shape.width, height: shape.height)
                     if mx == 0 && my == 0 {
-                        one[name] = gram(ws.output(of: name)!, channels: shape.channels, positions: shape.plane,
-                                         scale: StyleObjective.gramScale(objective: options.objective, shape: shape),
-                                         parallel: parallel)
+                        one[name] = gram(
+                            ws.output(of: name)!, channels: shape.channels, positions: shape.plane,
+                            scale: StyleObjective.gramScale(objective: options.objective, shape: shape),
+                            parallel: parallel)
                     } else {
                         let cw = shape.width - 2 * mx, ch = shape.height - 2 * my
-                        let sum = try windowGramSum(ws.output(of: name)!, shape: shape, x0: mx, y0: my, width: cw, height: ch,
-                                                parallel: parallel)
+                        let sum = try windowGramSum(
+                            ws.output(of: name)!, shape: shape, x0: mx, y0: my, width: cw, height: ch,
+                            parallel: parallel)
                         one[name] = sum.map { Float($0 / Double(cw * ch)) }
                     }
                 }
@@ -64,12 +75,15 @@ enum StageTargets {
         return all
     }
 
-    static func gram(_ features: UnsafePointer<Float>, channels: Int, positions: Int, scale: Float,
-                     parallel: Parallel) -> [Float] {
+    static func gram(
+        _ features: UnsafePointer<Float>, channels: Int, positions: Int, scale: Float,
+        parallel: Parallel
+    ) -> [Float] {
         var g = [Float](repeating: 0, count: channels * channels)
         g.withUnsafeMutableBufferPointer { gp in
-            Gram.compute(features: features, channels: channels, positions: positions, scale: scale,
-                         gram: gp.baseAddress!, parallel: parallel)
+            Gram.compute(
+                features: features, channels: channels, positions: positions, scale: scale,
+                gram: gp.baseAddress!, parallel: parallel)
         }
         return g
     }
@@ -79,9 +93,11 @@ enum StageTargets {
     /// position of the image counts once with (nearly) the features the whole image would give it.
     /// Cores and halos are multiples of 16 px, so a core's edges fall on whole positions of every
     /// layer down to conv5 (four 2×2 poolings).
-    static func tiledGrams(_ image: PlanarImage, tile: Int, network: VGGNetwork, deepest: Int,
-                           options: StyleOptions, convention: InputConvention,
-                           parallel: Parallel, precision: Conv3x3.Precision) throws -> [String: [Float]] {
+    static func tiledGrams(
+        _ image: PlanarImage, tile: Int, network: VGGNetwork, deepest: Int,
+        options: StyleOptions, convention: InputConvention,
+        parallel: Parallel, precision: Conv3x3.Precision
+    ) throws -> [String: [Float]] {
         let halo = 32
         let core = max(16, (tile - 2 * halo) / 16 * 16)
         var sums: [String: [Double]] = [:]
@@ -95,8 +111,9 @@ enum StageTargets {
                 let rx0 = max(0, x0 - halo), ry0 = max(0, y0 - halo)
                 let rx1 = min(image.width, x1 + halo), ry1 = min(image.height, y1 + halo)
                 let region = try image.crop(x0: rx0, y0: ry0, width: rx1 - rx0, height: ry1 - ry0)
-                let ws = try NetworkWorkspace(network: network, height: region.height, width: region.width,
-                                              depth: deepest, parallel: parallel, precision: precision, transformed: nil)
+                let ws = try NetworkWorkspace(
+                    network: network, height: region.height, width: region.width,
+                    depth: deepest, parallel: parallel, precision: precision, transformed: nil)
                 ws.forward(try convention.toModel(region))
                 for (name, _) in options.styleLayers {
                     let shape = ws.shape(of: name)!
@@ -105,15 +122,18 @@ enum StageTargets {
                     // whole style image; the region's origin is a multiple of 16, so of `stride`).
                     let ox = rx0 / stride, oy = ry0 / stride
                     let (fullW, fullH) = (image.width / stride, image.height / stride)
-                    let (mx, my) = edgeMargins(network: network, layer: name, options: options,
-                                               width: fullW, height: fullH)
+                    let (mx, my) = edgeMargins(
+                        network: network, layer: name, options: options,
+                        width: fullW, height: fullH)
                     let cx0 = max((x0 - rx0) / stride, mx - ox), cy0 = max((y0 - ry0) / stride, my - oy)
                     let cx1 = min(shape.width, x1 == image.width ? shape.width : (x1 - rx0) / stride, fullW - mx - ox)
-                    let cy1 = min(shape.height, y1 == image.height ? shape.height : (y1 - ry0) / stride, fullH - my - oy)
+                    let cy1 = min(
+                        shape.height, y1 == image.height ? shape.height : (y1 - ry0) / stride, fullH - my - oy)
                     let cw = max(0, cx1 - cx0), ch = max(0, cy1 - cy0)
                     guard cw > 0, ch > 0 else { continue }
-                    let g = try windowGramSum(ws.output(of: name)!, shape: shape, x0: cx0, y0: cy0, width: cw, height: ch,
-                                          parallel: parallel)
+                    let g = try windowGramSum(
+                        ws.output(of: name)!, shape: shape, x0: cx0, y0: cy0, width: cw, height: ch,
+                        parallel: parallel)
                     var acc = sums[name] ?? [Double](repeating: 0, count: shape.channels * shape.channels)
                     for i in acc.indices { acc[i] += g[i] }
                     sums[name] = acc
@@ -137,8 +157,10 @@ enum StageTargets {
     /// F·Fᵀ (unscaled, in doubles) over a window of a feature map's positions, copied out in bands
     /// of rows (at most `bandFloats`) and summed band by band, so the copy stays small beside the
     /// workspace.
-    static func windowGramSum(_ f: UnsafePointer<Float>, shape: Shape3, x0: Int, y0: Int, width cw: Int, height ch: Int,
-                              parallel: Parallel) throws -> [Double] {
+    static func windowGramSum(
+        _ f: UnsafePointer<Float>, shape: Shape3, x0: Int, y0: Int, width cw: Int, height ch: Int,
+        parallel: Parallel
+    ) throws -> [Double] {
         var acc = [Double](repeating: 0, count: shape.channels * shape.channels)
         let bandRows = max(1, min(ch, bandFloats / max(1, shape.channels * cw)))
         var window = try CheckedMemory.floats(shape.channels * cw * bandRows, what: "a band of a style's features")
@@ -179,10 +201,14 @@ enum StageTargets {
     /// position, as the tutorials do. `edgeMargins` caps it for a map's size.
     static func edgeMargin(network: VGGNetwork, layer name: String, options: StyleOptions) -> Int {
         guard options.objective == .standard, let index = network.layerIndex(name),
-              network.poolCount(before: name) >= edgeMarginFromBlock - 1 else { return 0 }
+            network.poolCount(before: name) >= edgeMarginFromBlock - 1
+        else { return 0 }
         var radius = 0, stride = 1
         for i in 0...index {
-            if network.poolBefore.contains(i) { radius += stride; stride *= 2 }
+            if network.poolBefore.contains(i) {
+                radius += stride
+                stride *= 2
+            }
             radius += stride
         }
         return (radius + stride - 1) / stride
@@ -190,8 +216,10 @@ enum StageTargets {
 
     /// `edgeMargin` across and down a feature map of this size, never more than a quarter of a
     /// side, so that at least half of each side counts.
-    static func edgeMargins(network: VGGNetwork, layer: String, options: StyleOptions,
-                            width: Int, height: Int) -> (x: Int, y: Int) {
+    static func edgeMargins(
+        network: VGGNetwork, layer: String, options: StyleOptions,
+        width: Int, height: Int
+    ) -> (x: Int, y: Int) {
         let m = edgeMargin(network: network, layer: layer, options: options)
         return (min(m, max(0, width - 1) / 4), min(m, max(0, height - 1) / 4))
     }

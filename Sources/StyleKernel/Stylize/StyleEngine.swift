@@ -1,7 +1,8 @@
 import COpenBLAS
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The entry point: a loaded model, reused for many stylizations.
@@ -21,14 +22,17 @@ public final class StyleEngine: @unchecked Sendable {
     }
 
     /// The network for a pooling kind, built on first use and kept.
-    func network(_ pooling: StyleOptions.Pooling,
-                 cache: inout [Pool2x2.Kind: VGGNetwork]) throws -> VGGNetwork {
+    func network(
+        _ pooling: StyleOptions.Pooling,
+        cache: inout [Pool2x2.Kind: VGGNetwork]
+    ) throws -> VGGNetwork {
         let kind: Pool2x2.Kind = pooling == .max ? .max : .average
         if let n = cache[kind] { return n }
         // Its layers keep the weights twice (forward, and transposed for the gradient) beside
         // small tap matrices; refused before they are made, which would trap on failure.
-        try MemoryEstimate.require(resident: 3 * model.weightBytes, what: "building the network",
-                                   hint: "free memory, or raise the process's memory limit")
+        try MemoryEstimate.require(
+            resident: 3 * model.weightBytes, what: "building the network",
+            hint: "free memory, or raise the process's memory limit")
         let n = VGGNetwork(model: model, pooling: kind)
         cache[kind] = n
         return n
@@ -41,44 +45,53 @@ public final class StyleEngine: @unchecked Sendable {
     ///   only its region, and where no mask covers a pixel the content is kept.
     /// - Parameter snapshotEvery: when > 0, every that many iterations the progress handler also
     ///   receives the current image (at the current scale's size), e.g. for `--save-every`.
-    public func stylize(content: PlanarImage, styles: [PlanarImage], masks: [RegionMask] = [],
-                        options: StyleOptions,
-                        snapshotEvery: Int = 0,
-                        progress: ProgressHandler? = nil) throws -> StylizeResult {
+    public func stylize(
+        content: PlanarImage, styles: [PlanarImage], masks: [RegionMask] = [],
+        options: StyleOptions,
+        snapshotEvery: Int = 0,
+        progress: ProgressHandler? = nil
+    ) throws -> StylizeResult {
         try BLASCore.requireLoaded()
         var options = options.resolvingFullSize(width: content.width, height: content.height).resolvingDefaultLayers()
         try options.validate(for: model.architecture, styleCount: styles.count)
         for image in [content] + styles where image.pixels.contains(where: { !$0.isFinite }) {
             throw StyleError.invalidArgument("an input image contains NaN or infinite values")
         }
-        try RegionMask.validate(masks, styleCount: styles.count, objective: options.objective,
-                                contentWidth: content.width, contentHeight: content.height)
+        try RegionMask.validate(
+            masks, styleCount: styles.count, objective: options.objective,
+            contentWidth: content.width, contentHeight: content.height)
         let me = UInt(pthread_self())
         guard owner.load(ordering: .acquiring) != me else {
             throw StyleError.invalidArgument(
-                "stylize was called from inside this engine's own progress handler; use another engine (context) for nested work")
+                "stylize was called from inside this engine's own progress handler; use another engine (context) for nested work"
+            )
         }
         // `--colors`: the images the optimisation sees, and the result put back into the
         // content's colours (snapshots too).
         let colors = options.colors
-        let held = (colors == .luminance ? content.pixels.count : 0)
+        let held =
+            (colors == .luminance ? content.pixels.count : 0)
             + (colors == .style ? 0 : styles.reduce(0) { $0 + $1.pixels.count })
         // Refused here, before the copies are made (a failed allocation would trap the host).
-        try MemoryEstimate.require(resident: held * MemoryLayout<Float>.size, what: "the colour copies of the images",
-                                   hint: "pass smaller images, or use --colors style")
+        try MemoryEstimate.require(
+            resident: held * MemoryLayout<Float>.size, what: "the colour copies of the images",
+            hint: "pass smaller images, or use --colors style")
         let prepared = try ColorControl.prepare(content: content, styles: styles, colors: colors)
         if colors == .luminance, case .image(let start) = options.initialization {
-            options.initialization = .image(try ColorControl.prepare(content: start, styles: [], colors: colors).content)
+            options.initialization = .image(
+                try ColorControl.prepare(content: start, styles: [], colors: colors).content)
         }
         return try lock.withLock { cache in
             owner.store(me, ordering: .releasing)
             defer { owner.store(0, ordering: .releasing) }
             let network = try self.network(options.pooling, cache: &cache)
-            var run = StylizeRun(model: model, network: network, options: options,
-                                 snapshotEvery: snapshotEvery, progress: progress,
-                                 finishSnapshot: { try ColorControl.finish($0, content: content, colors: colors) })
-            try run.plan(content: prepared.content, styles: prepared.styles, masks: masks.count,
-                         held: held + masks.reduce(0) { $0 + $1.values.count })
+            var run = StylizeRun(
+                model: model, network: network, options: options,
+                snapshotEvery: snapshotEvery, progress: progress,
+                finishSnapshot: { try ColorControl.finish($0, content: content, colors: colors) })
+            try run.plan(
+                content: prepared.content, styles: prepared.styles, masks: masks.count,
+                held: held + masks.reduce(0) { $0 + $1.values.count })
             var result = try BLASErrors.checking {
                 try run.run(content: prepared.content, styles: prepared.styles, masks: masks)
             }

@@ -1,6 +1,7 @@
 import COpenBLAS
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One stylization: the stages of its `ScaleSchedule`, coarse to fine, each optimised as a whole
@@ -25,10 +26,16 @@ struct StylizeRun {
     var schedule: ScaleSchedule!
     var memory: RunMemoryPlan!
 
-    init(model: StyleModel, network: VGGNetwork, options: StyleOptions, snapshotEvery: Int,
-         progress: ProgressHandler?, finishSnapshot: @escaping (PlanarImage) throws -> PlanarImage = { $0 }) {
-        self.model = model; self.network = network; self.options = options
-        self.snapshotEvery = snapshotEvery; self.progress = progress; self.finishSnapshot = finishSnapshot
+    init(
+        model: StyleModel, network: VGGNetwork, options: StyleOptions, snapshotEvery: Int,
+        progress: ProgressHandler?, finishSnapshot: @escaping (PlanarImage) throws -> PlanarImage = { $0 }
+    ) {
+        self.model = model
+        self.network = network
+        self.options = options
+        self.snapshotEvery = snapshotEvery
+        self.progress = progress
+        self.finishSnapshot = finishSnapshot
         let threads = options.threads > 0 ? options.threads : Parallel.availableCores
         parallel = Parallel(threads: threads)
         // OpenBLAS runs single-threaded: the engine spreads its GEMMs over `parallel` itself
@@ -54,26 +61,32 @@ struct StylizeRun {
             MemoryEstimate.returnFreedMemory()
             if let grid = memory.tiles[s] {
                 transformed.release()
-                (current, finalLoss) = try runTiled(stage: s, grid: grid, content: content, styles: styles,
-                                                    masks: masks, blend: blend, previous: current.take()!,
-                                                    tracker: &tracker)
+                (current, finalLoss) = try runTiled(
+                    stage: s, grid: grid, content: content, styles: styles,
+                    masks: masks, blend: blend, previous: current.take()!,
+                    tracker: &tracker)
             } else {
-                (current, finalLoss) = try runWhole(stage: s, content: content, styles: styles, masks: masks,
-                                                    blend: blend, previous: current, transformed: transformed,
-                                                    tracker: &tracker)
+                (current, finalLoss) = try runWhole(
+                    stage: s, content: content, styles: styles, masks: masks,
+                    blend: blend, previous: current, transformed: transformed,
+                    tracker: &tracker)
             }
         }
         let summaries = zip(stages, memory.tiles).map { stage, grid in
-            StageSummary(width: stage.width, height: stage.height, iterations: stage.iterations,
-                         tiles: grid.map { ($0.tileWidth, $0.tileHeight, $0.xs, $0.ys) })
+            StageSummary(
+                width: stage.width, height: stage.height, iterations: stage.iterations,
+                tiles: grid.map { ($0.tileWidth, $0.tileHeight, $0.xs, $0.ys) })
         }
-        return StylizeResult(image: current!, loss: finalLoss, iterations: tracker.completed,
-                             seconds: elapsed, stages: summaries)
+        return StylizeResult(
+            image: current!, loss: finalLoss, iterations: tracker.completed,
+            seconds: elapsed, stages: summaries)
     }
 
     /// The loss at `p`, with its gradient; a non-finite loss stops the run.
-    static func checkedEvaluate(_ objective: StyleObjective, _ p: UnsafePointer<Float>,
-                                _ g: UnsafeMutablePointer<Float>) throws -> LossTerms {
+    static func checkedEvaluate(
+        _ objective: StyleObjective, _ p: UnsafePointer<Float>,
+        _ g: UnsafeMutablePointer<Float>
+    ) throws -> LossTerms {
         let terms = objective.evaluate(p, gradient: g)
         guard terms.total.isFinite else {
             throw StyleError.numerical("the loss became \(terms.total); lower the weights or the learning rate")
@@ -86,9 +99,11 @@ struct StylizeRun {
     /// A stage optimised as one image: targets at this size, then the optimiser from the previous
     /// stage's result (or the requested initialisation). Returns the result and, at the last
     /// stage, the loss of exactly the image returned (clamped, de-processed).
-    func runWhole(stage s: Int, content: PlanarImage, styles: [PlanarImage], masks: [RegionMask], blend: [Float],
-                  previous: PlanarImage?, transformed: TransformedWeights,
-                  tracker: inout ProgressTracker) throws -> (PlanarImage, LossTerms) {
+    func runWhole(
+        stage s: Int, content: PlanarImage, styles: [PlanarImage], masks: [RegionMask], blend: [Float],
+        previous: PlanarImage?, transformed: TransformedWeights,
+        tracker: inout ProgressTracker
+    ) throws -> (PlanarImage, LossTerms) {
         let convention = model.convention
         let stage = schedule.stages[s]
         let (w, h) = (stage.width, stage.height)
@@ -98,8 +113,9 @@ struct StylizeRun {
         let border = Self.border(options, width: w, height: h)
         let (nw, nh) = (border?.paddedWidth ?? w, border?.paddedHeight ?? h)
         // Winograd weights kept while this scale leaves room below the final scale's peak.
-        transformed.keep(for: NetworkWorkspace.Plan(network: network, height: nh, width: nw, depth: deepest),
-                         budget: memory.transformBudgets[s])
+        transformed.keep(
+            for: NetworkWorkspace.Plan(network: network, height: nh, width: nw, depth: deepest),
+            budget: memory.transformBudgets[s])
         // Style targets first: their temporary workspace is freed before this scale's own is
         // made, so the two never coexist (peak memory). A style larger than this scale (a style
         // scale above 1) is taken in tiles no larger than the scale, so it never needs a larger
@@ -107,15 +123,17 @@ struct StylizeRun {
         let grams = try stageGrams(
             styles: styles, sizes: styles.map { styleSize($0, width: w, height: h, longest: stage.longest) },
             masked: !masks.isEmpty, blend: blend, options: options, tile: stage.longest, transformed: transformed)
-        let workspace = try NetworkWorkspace(network: network, height: nh, width: nw, depth: deepest,
-                                             parallel: parallel, precision: precision, transformed: transformed)
+        let workspace = try NetworkWorkspace(
+            network: network, height: nh, width: nw, depth: deepest,
+            parallel: parallel, precision: precision, transformed: transformed)
         let contentModel = try convention.toModel(contentHere)
         workspace.forward(try border?.padded(contentModel, channels: 3, parallel: parallel) ?? contentModel)
         let stageMasks = try masks.map { try $0.resized(width: w, height: h) }
-        let objective = try StyleObjective(workspace: workspace, options: options, convention: convention,
-                                           contentFeatures: StageTargets.features(workspace, layers: options.contentLayers),
-                                           styleTargets: Self.targets(grams, blend: blend, masks: stageMasks),
-                                           border: border)
+        let objective = try StyleObjective(
+            workspace: workspace, options: options, convention: convention,
+            contentFeatures: StageTargets.features(workspace, layers: options.contentLayers),
+            styleTargets: Self.targets(grams, blend: blend, masks: stageMasks),
+            border: border)
         let startImage: PlanarImage
         if let previous {
             startImage = try Resample.resize(previous, width: w, height: h)
@@ -126,8 +144,9 @@ struct StylizeRun {
             case .gray: startImage = try PlanarImage(width: w, height: h, red: 0.5, green: 0.5, blue: 0.5)
             case .styleMean: startImage = try Self.meanColor(of: styles, blend: blend, width: w, height: h)
             case .styleColors:
-                startImage = try ColorControl.styleColored(contentHere, styles: styles, blend: blend,
-                                                       masks: stageMasks.map(\.values))
+                startImage = try ColorControl.styleColored(
+                    contentHere, styles: styles, blend: blend,
+                    masks: stageMasks.map(\.values))
             case .image(let image): startImage = try Resample.resize(image, width: w, height: h)
             }
         }
@@ -135,14 +154,17 @@ struct StylizeRun {
         let bounds = Bounds(convention: convention, plane: w * h)
         bounds.project(x.pointer)
         if options.normalizeGradients == .on { try objective.balanceLayerGradients(at: x.pointer) }
-        let optimizer = try PixelOptimizers.make(options, count: x.count, image: (w, h),
-                                                 coverage: try RegionMask.coverage(stageMasks), parallel: parallel)
+        let optimizer = try PixelOptimizers.make(
+            options, count: x.count, image: (w, h),
+            coverage: try RegionMask.coverage(stageMasks), parallel: parallel)
         _ = try optimizer.minimize(
             x, iterations: stage.iterations, bounds: bounds, stepWeights: nil,
             evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
             onStep: { iteration, loss in
-                try tracker.step(stage: s, iteration: iteration, of: stage.iterations, width: w, height: h,
-                                 loss: loss, elapsed: elapsed) {
+                try tracker.step(
+                    stage: s, iteration: iteration, of: stage.iterations, width: w, height: h,
+                    loss: loss, elapsed: elapsed
+                ) {
                     try convention.toImage(x.pointer, width: w, height: h)
                 }
             })
@@ -160,22 +182,30 @@ struct StylizeRun {
     }
 
     /// A stage's style Grams: one blended set, or with region masks one set per style.
-    func stageGrams(styles: [PlanarImage], sizes: [(width: Int, height: Int)], masked: Bool, blend: [Float],
-                    options o: StyleOptions, tile: Int?, transformed: TransformedWeights?) throws -> [[String: [Float]]] {
+    func stageGrams(
+        styles: [PlanarImage], sizes: [(width: Int, height: Int)], masked: Bool, blend: [Float],
+        options o: StyleOptions, tile: Int?, transformed: TransformedWeights?
+    ) throws -> [[String: [Float]]] {
         if masked {
-            return try StageTargets.perStyleGrams(styles: styles, sizes: sizes, network: network, options: o,
-                                                  convention: model.convention, tile: tile, parallel: parallel,
-                                                  precision: precision, transformed: transformed)
+            return try StageTargets.perStyleGrams(
+                styles: styles, sizes: sizes, network: network, options: o,
+                convention: model.convention, tile: tile, parallel: parallel,
+                precision: precision, transformed: transformed)
         }
-        return [try StageTargets.styleGrams(styles: styles, sizes: sizes, blend: blend, network: network, options: o,
-                                            convention: model.convention, tile: tile, parallel: parallel,
-                                            precision: precision, transformed: transformed)]
+        return [
+            try StageTargets.styleGrams(
+                styles: styles, sizes: sizes, blend: blend, network: network, options: o,
+                convention: model.convention, tile: tile, parallel: parallel,
+                precision: precision, transformed: transformed)
+        ]
     }
 
     /// The objective's style terms: the blended Grams over the whole image, or with masks each
     /// style's Grams in its region, weighted by its blend weight times the number of styles (so
     /// that with equal weights each region is styled as a lone style would be).
-    static func targets(_ grams: [[String: [Float]]], blend: [Float], masks: [RegionMask]) -> [StyleObjective.StyleTarget] {
+    static func targets(_ grams: [[String: [Float]]], blend: [Float], masks: [RegionMask]) -> [StyleObjective
+        .StyleTarget]
+    {
         guard !masks.isEmpty else { return [StyleObjective.StyleTarget(grams: grams[0])] }
         return masks.indices.map {
             StyleObjective.StyleTarget(grams: grams[$0], weight: blend[$0] * Float(masks.count), mask: masks[$0].values)
@@ -188,7 +218,8 @@ struct StylizeRun {
     func styleSize(_ style: PlanarImage, width: Int, height: Int, longest: Int) -> (width: Int, height: Int) {
         options.objective == .tutorial
             ? (width, height)
-            : Resample.fit(width: style.width, height: style.height, longest: Self.scaled(longest, by: options.styleScale))
+            : Resample.fit(
+                width: style.width, height: style.height, longest: Self.scaled(longest, by: options.styleScale))
     }
 
     /// A style image's longest side `longest` times the style scale, at least 16 px (the four
@@ -204,9 +235,11 @@ struct StylizeRun {
     /// need the whole image's workspace).
     /// The previous stage's result is taken (`consuming`) and freed once upsampled: at 24 MP it
     /// is 134 MB that the tiles can use (`plan(content:styles:)` counts on it).
-    func runTiled(stage s: Int, grid: TiledStage.Grid, content: PlanarImage, styles: [PlanarImage],
-                  masks: [RegionMask], blend: [Float], previous: consuming PlanarImage,
-                  tracker: inout ProgressTracker) throws -> (PlanarImage, LossTerms) {
+    func runTiled(
+        stage s: Int, grid: TiledStage.Grid, content: PlanarImage, styles: [PlanarImage],
+        masks: [RegionMask], blend: [Float], previous: consuming PlanarImage,
+        tracker: inout ProgressTracker
+    ) throws -> (PlanarImage, LossTerms) {
         let convention = model.convention
         let stage = schedule.stages[s]
         let (w, h) = (stage.width, stage.height)
@@ -214,13 +247,15 @@ struct StylizeRun {
         let deepest = o.deepestLayer(in: network)
         var image = try Resample.resize(previous, width: w, height: h)
         _ = consume previous
-        let grams = try stageGrams(styles: styles, sizes: memory.styleSizes[s], masked: !masks.isEmpty,
-                                   blend: blend, options: o, tile: memory.tileSide[s], transformed: nil)
+        let grams = try stageGrams(
+            styles: styles, sizes: memory.styleSizes[s], masked: !masks.isEmpty,
+            blend: blend, options: o, tile: memory.tileSide[s], transformed: nil)
         let stageMasks = try masks.map { try $0.resized(width: w, height: h) }
         let contentHere = try Resample.resize(content, width: w, height: h)
         let (tw, th) = (grid.tileWidth, grid.tileHeight)
-        let workspace = try NetworkWorkspace(network: network, height: th, width: tw, depth: deepest,
-                                             parallel: parallel, precision: precision)
+        let workspace = try NetworkWorkspace(
+            network: network, height: th, width: tw, depth: deepest,
+            parallel: parallel, precision: precision)
         let bounds = Bounds(convention: convention, plane: tw * th)
         let weights = try FloatBuffer(checkedCount: 3 * tw * th)
         let change = try FloatBuffer(checkedCount: 3 * tw * th)
@@ -234,28 +269,36 @@ struct StylizeRun {
                 let objective = try StyleObjective(
                     workspace: workspace, options: o, convention: convention,
                     contentFeatures: StageTargets.features(workspace, layers: o.contentLayers),
-                    styleTargets: Self.targets(grams, blend: blend, masks: try stageMasks.map {
-                        try $0.cropped(x0: x0, y0: y0, width: tw, height: th)
-                    }))
-                let x = try FloatBuffer(checkedValues: try convention.toModel(try image.crop(x0: x0, y0: y0, width: tw, height: th)))
+                    styleTargets: Self.targets(
+                        grams, blend: blend,
+                        masks: try stageMasks.map {
+                            try $0.cropped(x0: x0, y0: y0, width: tw, height: th)
+                        }))
+                let x = try FloatBuffer(
+                    checkedValues: try convention.toModel(try image.crop(x0: x0, y0: y0, width: tw, height: th)))
                 bounds.project(x.pointer)
                 if o.normalizeGradients == .on { try objective.balanceLayerGradients(at: x.pointer) }
                 let optimizer = try PixelOptimizers.make(o, count: x.count, image: nil, parallel: parallel)
-                TiledStage.stepWeights(into: weights, width: tw, height: th,
-                                       left: left, top: top, right: right, bottom: bottom)
+                TiledStage.stepWeights(
+                    into: weights, width: tw, height: th,
+                    left: left, top: top, right: right, bottom: bottom)
                 let last = try optimizer.minimize(
                     x, iterations: perTile, bounds: bounds, stepWeights: weights,
                     evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
                     onStep: { iteration, loss in
-                        try tracker.step(stage: s, iteration: tile * perTile + iteration, of: grid.count * perTile,
-                                         width: w, height: h, loss: loss, elapsed: elapsed) { image }
+                        try tracker.step(
+                            stage: s, iteration: tile * perTile + iteration, of: grid.count * perTile,
+                            width: w, height: h, loss: loss, elapsed: elapsed
+                        ) { image }
                     })
                 var result = try convention.toImage(x.pointer, width: tw, height: th)
                 TiledStage.keepDetail(&result, of: image, x0: x0, y0: y0, change: change)
                 TiledStage.write(result, into: &image, x0: x0, y0: y0)
                 let share = 1 / Double(grid.count)
-                loss.content += share * last.content; loss.style += share * last.style
-                loss.tv += share * last.tv; loss.total += share * last.total
+                loss.content += share * last.content
+                loss.style += share * last.style
+                loss.tv += share * last.tv
+                loss.total += share * last.total
             }
         }
         return (image, loss)
@@ -264,8 +307,9 @@ struct StylizeRun {
     /// An image of the styles' mean colour, each style's mean weighted by its blend weight.
     static func meanColor(of styles: [PlanarImage], blend: [Float], width: Int, height: Int) throws -> PlanarImage {
         let color = ColorStatistics(blending: styles.map(ColorStatistics.init), weights: blend).mean
-        return try PlanarImage(width: width, height: height,
-                               red: Float(color[0]), green: Float(color[1]), blue: Float(color[2]))
+        return try PlanarImage(
+            width: width, height: height,
+            red: Float(color[0]), green: Float(color[1]), blue: Float(color[2]))
     }
 
     /// Seeded uniform noise in 0…1 (SplitMix64), the same for the same seed on every machine.
@@ -307,8 +351,10 @@ struct ProgressTracker {
 
     /// One iteration of `stage` done (`iteration` of `iterations` there); throws `.cancelled`
     /// when the handler asks to stop. `snapshot` is called only when a snapshot is due.
-    mutating func step(stage: Int, iteration: Int, of iterations: Int, width: Int, height: Int,
-                       loss: LossTerms, elapsed: Double, snapshot: () throws -> PlanarImage) throws {
+    mutating func step(
+        stage: Int, iteration: Int, of iterations: Int, width: Int, height: Int,
+        loss: LossTerms, elapsed: Double, snapshot: () throws -> PlanarImage
+    ) throws {
         completed += 1
         workDone += work[stage] / Double(iterations)
         guard let handler else { return }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A stage above the working size, optimised in overlapping tiles in bounded memory.
@@ -45,8 +45,10 @@ struct TiledStage {
         if !o.styleLayers.contains(where: { $0.weight > 0 }) {
             o.styleLayers = StyleOptions.largeResultStyleLayers.filter { names.firstIndex(of: $0.name)! <= limit }
         }
-        o.contentLayers = Array(Set(options.contentLayers.map { names.firstIndex(of: $0)! <= limit ? $0 : deepestLayer }))
-            .sorted { names.firstIndex(of: $0)! < names.firstIndex(of: $1)! }
+        o.contentLayers = Array(
+            Set(options.contentLayers.map { names.firstIndex(of: $0)! <= limit ? $0 : deepestLayer })
+        )
+        .sorted { names.firstIndex(of: $0)! < names.firstIndex(of: $1)! }
         return o
     }
 
@@ -61,8 +63,11 @@ struct TiledStage {
 
         /// How far the tile in column i, row j overlaps its neighbours on each side (0: none).
         func overlaps(column i: Int, row j: Int) -> (left: Int, top: Int, right: Int, bottom: Int) {
-            (i > 0 ? xs[i - 1] + tileWidth - xs[i] : 0, j > 0 ? ys[j - 1] + tileHeight - ys[j] : 0,
-             i + 1 < xs.count ? xs[i] + tileWidth - xs[i + 1] : 0, j + 1 < ys.count ? ys[j] + tileHeight - ys[j + 1] : 0)
+            (
+                i > 0 ? xs[i - 1] + tileWidth - xs[i] : 0, j > 0 ? ys[j - 1] + tileHeight - ys[j] : 0,
+                i + 1 < xs.count ? xs[i] + tileWidth - xs[i + 1] : 0,
+                j + 1 < ys.count ? ys[j] + tileHeight - ys[j + 1] : 0
+            )
         }
 
         init(width: Int, height: Int, tile: Int, overlap: Int) {
@@ -105,8 +110,10 @@ struct TiledStage {
     /// Writes a tile's step weights for its three planes into `weights` (3 · width · height
     /// floats, one buffer reused by every tile of a stage): the product of its columns' and
     /// rows' weights.
-    static func stepWeights(into weights: FloatBuffer, width: Int, height: Int,
-                            left: Int, top: Int, right: Int, bottom: Int) {
+    static func stepWeights(
+        into weights: FloatBuffer, width: Int, height: Int,
+        left: Int, top: Int, right: Int, bottom: Int
+    ) {
         let columns = stepWeights(size: width, before: left, after: right)
         let rows = stepWeights(size: height, before: top, after: bottom)
         let plane = width * height
@@ -190,13 +197,18 @@ extension PlanarImage {
     /// The width × height region at (x0, y0), which must lie inside the image.
     func crop(x0: Int, y0: Int, width: Int, height: Int) throws -> PlanarImage {
         if x0 == 0 && y0 == 0 && width == self.width && height == self.height { return self }
-        return PlanarImage(trusted: width, height, try Self.crop(pixels, channels: 3, width: self.width, height: self.height,
-                                                             x0: x0, y0: y0, toWidth: width, height: height))
+        return PlanarImage(
+            trusted: width, height,
+            try Self.crop(
+                pixels, channels: 3, width: self.width, height: self.height,
+                x0: x0, y0: y0, toWidth: width, height: height))
     }
 
     /// The region of `channels` planes of width × height at (x0, y0), of toWidth × toHeight.
-    static func crop(_ planes: [Float], channels: Int, width: Int, height: Int,
-                     x0: Int, y0: Int, toWidth w: Int, height h: Int) throws -> [Float] {
+    static func crop(
+        _ planes: [Float], channels: Int, width: Int, height: Int,
+        x0: Int, y0: Int, toWidth w: Int, height h: Int
+    ) throws -> [Float] {
         var out = try CheckedMemory.floats(channels * w * h, what: "a tile of \(w)×\(h)")
         planes.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in

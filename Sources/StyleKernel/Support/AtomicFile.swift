@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 internal import CSignalCleanup
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Replaces a regular file all at once — the one way stylefilter writes files (model files, the
 /// command's images and reports): the bytes go to a temporary file `.NAME.tmp-XXXXXX` in the
@@ -27,7 +28,10 @@ public enum AtomicFile {
         private var finished = false
 
         fileprivate init(temporary: String, target: String, shownAs: String, slot: Int32) {
-            self.temporary = temporary; self.target = target; self.shownAs = shownAs; self.slot = slot
+            self.temporary = temporary
+            self.target = target
+            self.shownAs = shownAs
+            self.slot = slot
         }
 
         /// Renames the temporary file over the target.
@@ -74,16 +78,20 @@ public enum AtomicFile {
     }
 
     /// Writes `bytes` to a new temporary file beside `target`; see `stage(replacing:shownAs:_:)`.
-    public static func stage(_ bytes: UnsafeRawBufferPointer, replacing target: String,
-                             shownAs: String) throws -> Staged {
+    public static func stage(
+        _ bytes: UnsafeRawBufferPointer, replacing target: String,
+        shownAs: String
+    ) throws -> Staged {
         try stage(replacing: target, shownAs: shownAs) { try $0.append(bytes) }
     }
 
     /// Lets `body` write a new temporary file beside `target` (a regular file or a name not yet
     /// taken; symlinks already followed) and syncs it. The temporary file gets the permissions the
     /// target has, or those of any new file (0666 less the umask); its owner too when we may set it.
-    public static func stage(replacing target: String, shownAs: String,
-                             _ body: (Writer) throws -> Void) throws -> Staged {
+    public static func stage(
+        replacing target: String, shownAs: String,
+        _ body: (Writer) throws -> Void
+    ) throws -> Staged {
         let dir = directory(of: target)
         let name = target.lastIndex(of: "/").map { String(target[target.index(after: $0)...]) } ?? target
         // Room for ".", ".tmp-XXXXXX" within a 255-byte file name.
@@ -94,8 +102,9 @@ public enum AtomicFile {
         guard fd >= 0 else {
             throw StyleError.io("cannot create a file in '\(dir)' to write '\(shownAs)': \(FileIO.errnoText())")
         }
-        let staged = Staged(temporary: template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) },
-                            target: target, shownAs: shownAs, slot: slot)
+        let staged = Staged(
+            temporary: template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) },
+            target: target, shownAs: shownAs, slot: slot)
         do {
             try body(Writer(fd: fd, name: "'\(shownAs)'"))
             staged.keepsOwner = setPermissions(fd, like: target)
@@ -128,7 +137,8 @@ public enum AtomicFile {
             return kept
         } else {
             // mkstemp makes 0600; give the file the usual permissions (0666 less the umask).
-            let mask = umask(0); umask(mask)
+            let mask = umask(0)
+            umask(mask)
             _ = fchmod(fd, 0o666 & ~mask)
             return true
         }

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Plain POSIX file access: reads with `pread` into caller-owned memory (so a file that shrinks
@@ -59,7 +59,8 @@ public enum FileIO {
 
         func readBytes(count: Int, at offset: Int) throws -> [UInt8] {
             if count == 0 { return [] }
-            return try CheckedMemory.array(count, what: "reading \(path)") { (buf: inout UnsafeMutableBufferPointer<UInt8>, initialized: inout Int) in
+            return try CheckedMemory.array(count, what: "reading \(path)") {
+                (buf: inout UnsafeMutableBufferPointer<UInt8>, initialized: inout Int) in
                 try read(into: UnsafeMutableRawBufferPointer(buf), at: offset)
                 initialized = count
             }
@@ -99,8 +100,9 @@ public enum FileIO {
             } else if n < 0 && errno == EINTR {
                 continue
             } else if n < 0 && errno == EPIPE {
-                throw StyleError.io("cannot write \(name): its reader closed the pipe before the data was complete "
-                    + "(\(offset) of \(bytes.count) bytes written)")
+                throw StyleError.io(
+                    "cannot write \(name): its reader closed the pipe before the data was complete "
+                        + "(\(offset) of \(bytes.count) bytes written)")
             } else {
                 throw StyleError.io("cannot write \(name): \(n < 0 ? errnoText() : "nothing was written")")
             }

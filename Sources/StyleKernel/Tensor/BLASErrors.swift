@@ -1,6 +1,7 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// OpenBLAS reports an illegal argument by calling the Fortran routine `xerbla_`, whose default
@@ -21,7 +22,10 @@ public enum BLASErrors {
     static var last: String { state.withLock { $0.last } }
 
     static func record(_ message: String) {
-        state.withLock { $0.count += 1; $0.last = message }
+        state.withLock {
+            $0.count += 1
+            $0.last = message
+        }
         if activeRuns.load(ordering: .relaxed) == 0 {
             let line = Array("\(message)\n".utf8)
             _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
@@ -36,7 +40,9 @@ public enum BLASErrors {
         let before = count
         let result = try body()
         if count != before {
-            throw StyleError.internal("internal error: OpenBLAS rejected an argument (\(last)); please report this with the image sizes and options used")
+            throw StyleError.internal(
+                "internal error: OpenBLAS rejected an argument (\(last)); please report this with the image sizes and options used"
+            )
         }
         return result
     }
@@ -45,8 +51,10 @@ public enum BLASErrors {
 /// The Fortran signature: `xerbla_(srname, info, srname_len)`; OpenBLAS passes the routine name
 /// (blank-padded, not always NUL-terminated) and the position of the bad argument.
 @_cdecl("xerbla_")
-public func stylefilter_xerbla(_ routine: UnsafePointer<CChar>?, _ info: UnsafePointer<Int32>?,
-                               _ length: Int32) -> Int32 {
+public func stylefilter_xerbla(
+    _ routine: UnsafePointer<CChar>?, _ info: UnsafePointer<Int32>?,
+    _ length: Int32
+) -> Int32 {
     var name = ""
     if let routine {
         var bytes: [UInt8] = []

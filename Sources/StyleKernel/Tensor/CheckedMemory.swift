@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one checked allocator for memory whose size comes from the input or the options.
@@ -24,7 +24,7 @@ public enum CheckedMemory {
         guard canMap(bytes) else {
             throw StyleError.outOfMemory(
                 "\(what()) needs \(MemoryEstimate.mebibytes(bytes)) MiB and the system refused the memory; "
-                + "free memory or use smaller images")
+                    + "free memory or use smaller images")
         }
     }
 
@@ -36,21 +36,26 @@ public enum CheckedMemory {
         guard bytes >= 0 else { return false }
         let length = max(bytes, 1)
         guard let region = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              region != MAP_FAILED else { return false }
+            region != MAP_FAILED
+        else { return false }
         munmap(region, length)
         return true
     }
 
     /// `count` floats, each `value`.
-    public static func floats(_ count: Int, repeating value: Float = 0,
-                              what: @autoclosure () -> String) throws -> [Float] {
+    public static func floats(
+        _ count: Int, repeating value: Float = 0,
+        what: @autoclosure () -> String
+    ) throws -> [Float] {
         try reserve(count, of: Float.self, what: what())
         return [Float](repeating: value, count: count)
     }
 
     /// `count` values filled by `body`, as `Array(unsafeUninitializedCapacity:)`.
-    public static func array<T>(_ count: Int, what: @autoclosure () -> String,
-                                _ body: (inout UnsafeMutableBufferPointer<T>, inout Int) throws -> Void) throws -> [T] {
+    public static func array<T>(
+        _ count: Int, what: @autoclosure () -> String,
+        _ body: (inout UnsafeMutableBufferPointer<T>, inout Int) throws -> Void
+    ) throws -> [T] {
         try reserve(count, of: T.self, what: what())
         return try [T](unsafeUninitializedCapacity: count, initializingWith: body)
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A fixed-size, 64-byte aligned block of Float that the engine reuses across iterations.
@@ -67,7 +67,9 @@ public struct Shape3: Equatable, Sendable, CustomStringConvertible {
     public var height: Int
     public var width: Int
     public init(_ channels: Int, _ height: Int, _ width: Int) {
-        self.channels = channels; self.height = height; self.width = width
+        self.channels = channels
+        self.height = height
+        self.width = width
     }
     public var plane: Int { height * width }
     public var count: Int { channels * height * width }

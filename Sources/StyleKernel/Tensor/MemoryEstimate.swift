@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a piece of work needs against what this process can still have, checked before the work
@@ -40,7 +40,8 @@ public enum MemoryEstimate {
     public static func availableResident() -> Int? {
         var best = meminfo("MemAvailable:")
         if let limit = readNumber("/sys/fs/cgroup/memory.max"),
-           let used = readNumber("/sys/fs/cgroup/memory.current") {
+            let used = readNumber("/sys/fs/cgroup/memory.current")
+        {
             best = min(best ?? .max, max(0, limit - used))
         }
         return best
@@ -64,7 +65,8 @@ public enum MemoryEstimate {
         for (resource, field) in [(RLIMIT_AS, "VmSize:"), (RLIMIT_DATA, "VmData:")] {
             var limit = rlimit()
             guard getrlimit(__rlimit_resource_t(resource.rawValue), &limit) == 0,
-                  limit.rlim_cur != rlim_t.max else { continue }  // rlim_t.max: RLIM_INFINITY
+                limit.rlim_cur != rlim_t.max
+            else { continue }  // rlim_t.max: RLIM_INFINITY
             let used = status(field) ?? 0
             let left = max(0, Int(clamping: limit.rlim_cur) - used)
             best = min(best ?? .max, left)
@@ -77,19 +79,24 @@ public enum MemoryEstimate {
     /// the user can change.
     /// `threads`: the address space is the engine's threads' (`threadAddressSpace`), named in
     /// the message when it drives the refusal.
-    public static func require(resident: Int, addressSpace: Int = 0, threads: Int? = nil, what: String,
-                               hint: String) throws {
+    public static func require(
+        resident: Int, addressSpace: Int = 0, threads: Int? = nil, what: String,
+        hint: String
+    ) throws {
         if let available = availableResident(), resident > available {
             throw StyleError.outOfMemory(
-                "\(what) needs about \(mebibytes(resident)) MiB of memory and about \(mebibytes(available)) MiB is available; \(hint)")
+                "\(what) needs about \(mebibytes(resident)) MiB of memory and about \(mebibytes(available)) MiB is available; \(hint)"
+            )
         }
         if let available = availableAddressSpace(), resident + addressSpace > available {
             var why = ""
             if let threads, resident <= available {
-                why = " (\(mebibytes(addressSpace)) MiB of it for \(concurrentThreads(threads)) thread\(concurrentThreads(threads) == 1 ? "" : "s")' OpenBLAS buffers and stacks: fewer threads, --threads or threads=, need less)"
+                why =
+                    " (\(mebibytes(addressSpace)) MiB of it for \(concurrentThreads(threads)) thread\(concurrentThreads(threads) == 1 ? "" : "s")' OpenBLAS buffers and stacks: fewer threads, --threads or threads=, need less)"
             }
             throw StyleError.outOfMemory(
-                "\(what) needs about \(mebibytes(resident + addressSpace)) MiB of address space\(why) and the process's limit (ulimit -v) leaves \(mebibytes(available)) MiB; \(hint)")
+                "\(what) needs about \(mebibytes(resident + addressSpace)) MiB of address space\(why) and the process's limit (ulimit -v) leaves \(mebibytes(available)) MiB; \(hint)"
+            )
         }
         // The figures above are arithmetic on /proc and the limits; the allocator is asked too,
         // for the whole amount at once, mapped and given back untouched (no RAM is used): a limit
@@ -102,7 +109,8 @@ public enum MemoryEstimate {
         let (total, overflow) = resident.addingReportingOverflow(limited ? addressSpace : 0)
         guard !overflow, CheckedMemory.canMap(total) else {
             throw StyleError.outOfMemory(
-                "\(what) needs about \(mebibytes(overflow ? .max : total)) MiB and the system refused that much memory; \(hint)")
+                "\(what) needs about \(mebibytes(overflow ? .max : total)) MiB and the system refused that much memory; \(hint)"
+            )
         }
     }
 

@@ -18,11 +18,16 @@ public struct Parallel: Sendable {
 
     /// Runs `body` over `0..<count` split into at most `threads` contiguous ranges.
     /// Small jobs (below `minimumPerThread` items per worker) run inline.
-    public func forEach(_ count: Int, minimumPerThread: Int = 1,
-                        _ body: (Range<Int>) -> Void) {
+    public func forEach(
+        _ count: Int, minimumPerThread: Int = 1,
+        _ body: (Range<Int>) -> Void
+    ) {
         guard count > 0 else { return }
         let workers = min(threads, max(1, count / max(1, minimumPerThread)))
-        if workers == 1 { body(0..<count); return }
+        if workers == 1 {
+            body(0..<count)
+            return
+        }
         withoutActuallyEscaping(body) { body in
             // The ranges are disjoint; callers write only inside their own range.
             let shared = UncheckedSendable(body)
@@ -42,7 +47,10 @@ public struct Parallel: Sendable {
         guard count > 0 else { return }
         let piece = max(1, piece)
         let workers = min(threads, (count + piece - 1) / piece)
-        if workers == 1 { body(0..<count); return }
+        if workers == 1 {
+            body(0..<count)
+            return
+        }
         let next = PieceCounter()
         withoutActuallyEscaping(body) { body in
             let shared = UncheckedSendable(body)
@@ -62,7 +70,7 @@ private final class PieceCounter: Sendable {
     let value = Atomic<Int>(0)
 }
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Hands a value to concurrent workers that the caller knows use it safely.

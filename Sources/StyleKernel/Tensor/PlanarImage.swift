@@ -15,7 +15,8 @@ public struct PlanarImage: Sendable, Equatable {
         let (count, o2) = plane.multipliedReportingOverflow(by: 3)
         guard !o1, !o2, count == pixels.count else {
             throw StyleError.invalidArgument(
-                "image of \(width)×\(height) needs \(o1 || o2 ? "too many" : String(count)) values, got \(pixels.count)")
+                "image of \(width)×\(height) needs \(o1 || o2 ? "too many" : String(count)) values, got \(pixels.count)"
+            )
         }
         self.width = width
         self.height = height
@@ -41,6 +42,8 @@ public struct PlanarImage: Sendable, Equatable {
 extension PlanarImage {
     /// For sizes and counts the engine has already made consistent.
     init(trusted width: Int, _ height: Int, _ pixels: [Float]) {
-        self.width = width; self.height = height; self.pixels = pixels
+        self.width = width
+        self.height = height
+        self.pixels = pixels
     }
 }

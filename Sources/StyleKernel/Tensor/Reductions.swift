@@ -4,11 +4,16 @@ enum Reductions {
     static let chunk = 4096
 
     /// Σ (a[i] − b[i])².
-    static func sumSquaredDifference(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                                     count: Int, parallel: Parallel) -> Double {
+    static func sumSquaredDifference(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        count: Int, parallel: Parallel
+    ) -> Double {
         chunked(count: count, parallel: parallel) { r in
             var s: Float = 0
-            for i in r { let d = a[i] - b[i]; s += d * d }
+            for i in r {
+                let d = a[i] - b[i]
+                s += d * d
+            }
             return s
         }
     }
@@ -32,8 +37,10 @@ enum Reductions {
     }
 
     /// Σ |a[i] − b[i]|.
-    static func sumAbsoluteDifference(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                                      count: Int, parallel: Parallel) -> Double {
+    static func sumAbsoluteDifference(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        count: Int, parallel: Parallel
+    ) -> Double {
         chunked(count: count, parallel: parallel) { r in
             var s: Float = 0
             for i in r { s += abs(a[i] - b[i]) }
@@ -42,8 +49,10 @@ enum Reductions {
     }
 
     /// Σ w[i]·a[i]².
-    static func weightedSumSquares(_ a: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
-                                   count: Int, parallel: Parallel) -> Double {
+    static func weightedSumSquares(
+        _ a: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
+        count: Int, parallel: Parallel
+    ) -> Double {
         chunked(count: count, parallel: parallel) { r in
             var s: Float = 0
             for i in r { s += w[i] * a[i] * a[i] }
@@ -51,8 +60,10 @@ enum Reductions {
         }
     }
 
-    static func chunked(count: Int, parallel: Parallel,
-                                _ body: (Range<Int>) -> Float) -> Double {
+    static func chunked(
+        count: Int, parallel: Parallel,
+        _ body: (Range<Int>) -> Float
+    ) -> Double {
         let chunks = (count + chunk - 1) / chunk
         guard chunks > 0 else { return 0 }
         var partial = [Float](repeating: 0, count: chunks)
@@ -71,8 +82,10 @@ enum Reductions {
 
 extension Reductions {
     /// Σ a[i]·b[i].
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int,
-                    parallel: Parallel) -> Double {
+    static func dot(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int,
+        parallel: Parallel
+    ) -> Double {
         chunked(count: count, parallel: parallel) { r in
             var s: Float = 0
             for i in r { s += a[i] * b[i] }
@@ -81,8 +94,10 @@ extension Reductions {
     }
 
     /// Σ g[i]·(a[i] − b[i]).
-    static func dotDifference(_ g: UnsafePointer<Float>, _ a: UnsafePointer<Float>,
-                              _ b: UnsafePointer<Float>, count: Int, parallel: Parallel) -> Double {
+    static func dotDifference(
+        _ g: UnsafePointer<Float>, _ a: UnsafePointer<Float>,
+        _ b: UnsafePointer<Float>, count: Int, parallel: Parallel
+    ) -> Double {
         chunked(count: count, parallel: parallel) { r in
             var s: Float = 0
             for i in r { s += g[i] * (a[i] - b[i]) }

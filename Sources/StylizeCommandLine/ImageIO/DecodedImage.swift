@@ -10,9 +10,11 @@ struct AlphaPlane: Sendable, Equatable {
     /// The plane at another size, resized with the engine's filter (`Resample`) — the one the C
     /// API resizes a content's alpha with, so the command and the library give the same alpha.
     func resized(width: Int, height: Int) throws -> AlphaPlane {
-        AlphaPlane(width: width, height: height,
-                   values: try Resample.resize(values, channels: 1, width: self.width, height: self.height,
-                                           toWidth: width, height: height))
+        AlphaPlane(
+            width: width, height: height,
+            values: try Resample.resize(
+                values, channels: 1, width: self.width, height: self.height,
+                toWidth: width, height: height))
     }
 }
 
@@ -46,12 +48,12 @@ struct DecodedImage: Sendable {
         if ImageLocation(spec).isStandardStream {
             throw StyleError.invalidArgument(
                 "standard input holds \(frameCount) frames (an animation or a multi-page file) and stylize paints "
-                + "one picture: send one frame (convert 'anim.gif[0]' png:- | stylize - …), "
-                + every + "(convert anim.gif -process 'stylize style=STYLE' out.gif)")
+                    + "one picture: send one frame (convert 'anim.gif[0]' png:- | stylize - …), "
+                    + every + "(convert anim.gif -process 'stylize style=STYLE' out.gif)")
         }
         throw StyleError.invalidArgument(
             "'\(spec)' has \(frameCount) frames (an animation or a multi-page file) and stylize paints one picture: "
-            + "name one frame ('\(spec)[0]' is the first), "
-            + every + "(convert '\(spec)' -process 'stylize style=STYLE' OUT)")
+                + "name one frame ('\(spec)[0]' is the first), "
+                + every + "(convert '\(spec)' -process 'stylize style=STYLE' OUT)")
     }
 }

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import StyleKernel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Up-front checks on paths, so that a run fails before any work rather than after it.
 enum FileChecks {
@@ -50,7 +51,8 @@ enum FileChecks {
             }
         case .descriptor(let fd):
             guard !StandardDescriptors.closedAtStart.contains(fd) else {
-                throw StyleError.io("\(what) '\(path)': \(StandardDescriptors.name(fd)) was closed when stylize started")
+                throw StyleError.io(
+                    "\(what) '\(path)': \(StandardDescriptors.name(fd)) was closed when stylize started")
             }
             let flags = fcntl(fd, F_GETFL)
             guard flags >= 0 else { throw StyleError.io("\(what) '\(path)': descriptor \(fd) is not open") }
@@ -68,8 +70,9 @@ enum FileChecks {
         guard exists(file) else { return }
         guard faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) == 0 else {
             let shown = file == path ? "" : " (where '\(path)' leads)"
-            throw StyleError.io("\(what) '\(file)'\(shown) is write-protected (\(FileIO.errnoText())): "
-                + "stylize, like convert, does not replace a file it cannot open for writing")
+            throw StyleError.io(
+                "\(what) '\(file)'\(shown) is write-protected (\(FileIO.errnoText())): "
+                    + "stylize, like convert, does not replace a file it cannot open for writing")
         }
     }
 

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import StyleKernel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Which file a path or descriptor stands for, so that two spellings of one file (`out.png`,
 /// `./out.png`, a symlink to it, a hard link, `/dev/stdout` redirected to it) compare equal: an

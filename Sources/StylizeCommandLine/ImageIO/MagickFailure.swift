@@ -14,7 +14,11 @@ enum MagickFailure {
         }
         MagickClearException(wand)
         let detail = tidy(text)
-        return .io("\(what): " + (detail.isEmpty ? "ImageMagick gave no reason (a damaged file, or beyond ImageMagick's limits: identify -list resource)" : detail))
+        return .io(
+            "\(what): "
+                + (detail.isEmpty
+                    ? "ImageMagick gave no reason (a damaged file, or beyond ImageMagick's limits: identify -list resource)"
+                    : detail))
     }
 
     /// ImageMagick appends ` @ error/png.c/ReadPNGImage/1234` and may quote with `…'`; keep the

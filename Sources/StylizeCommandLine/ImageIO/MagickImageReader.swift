@@ -31,8 +31,10 @@ enum MagickImageReader {
 
     /// Decodes an encoded image held in memory; `format` (e.g. "png") is needed only for formats
     /// that cannot be recognised from their first bytes (raw, TGA, …).
-    static func decode(blob: UnsafeRawBufferPointer, format: String?, name: String,
-                       limits: ReadLimits = ReadLimits()) throws -> DecodedImage {
+    static func decode(
+        blob: UnsafeRawBufferPointer, format: String?, name: String,
+        limits: ReadLimits = ReadLimits()
+    ) throws -> DecodedImage {
         MagickLibrary.start()
         guard blob.count > 0 else { throw StyleError.io("cannot read an image from \(name): it is empty") }
         let prepare = { (wand: OpaquePointer) in
@@ -83,8 +85,9 @@ enum MagickImageReader {
         let frameCount = MagickGetNumberImages(wand)
         guard frameCount > 0 else { throw StyleError.io("\(name) holds no image") }
         if !limits.acceptDamaged, let reason = ImageDamage.reason(in: wand) {
-            throw StyleError.io("cannot read \(name): \(reason) (the file is damaged; --accept-damaged uses what "
-                + "could be read)")
+            throw StyleError.io(
+                "cannot read \(name): \(reason) (the file is damaged; --accept-damaged uses what "
+                    + "could be read)")
         }
         MagickSetFirstIterator(wand)
         guard let frame = MagickGetImage(wand) else {
@@ -99,7 +102,8 @@ enum MagickImageReader {
             throw MagickFailure.error("cannot orient \(name)", wand: frame)
         }
         if MagickGetImageColorspace(frame) != sRGBColorspace,
-           MagickTransformImageColorspace(frame, sRGBColorspace) != MagickTrue {
+            MagickTransformImageColorspace(frame, sRGBColorspace) != MagickTrue
+        {
             throw MagickFailure.error("cannot convert \(name) to sRGB", wand: frame)
         }
         let width = Int(MagickGetImageWidth(frame)), height = Int(MagickGetImageHeight(frame))
@@ -137,7 +141,8 @@ enum MagickImageReader {
                 var length = 0
                 if let bytes = MagickGetImageProfile(wand, name, &length) {
                     if length > 0 {
-                        metadata.profiles.append(ImageProfile(name: name, bytes: Array(UnsafeBufferPointer(start: bytes, count: length))))
+                        metadata.profiles.append(
+                            ImageProfile(name: name, bytes: Array(UnsafeBufferPointer(start: bytes, count: length))))
                     }
                     _ = MagickRelinquishMemory(bytes)
                 }
@@ -166,8 +171,10 @@ enum MagickImageReader {
     }
 
     /// Pixels as interleaved Float 0...1 in the order of `map` ("RGB", "A", "I", …).
-    static func export(_ wand: OpaquePointer, map: String, channels: Int, width: Int, height: Int,
-                       name: String) throws -> [Float] {
+    static func export(
+        _ wand: OpaquePointer, map: String, channels: Int, width: Int, height: Int,
+        name: String
+    ) throws -> [Float] {
         var values = try CheckedMemory.floats(channels * width * height, what: "the pixels of \(name)")
         let ok = values.withUnsafeMutableBytes {
             MagickExportImagePixels(wand, 0, 0, width, height, map, FloatPixel, $0.baseAddress)

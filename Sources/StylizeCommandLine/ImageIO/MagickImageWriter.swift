@@ -9,24 +9,31 @@ enum MagickImageWriter {
 
     /// Formats that hold 16 bits a sample: a source deeper than 8 bits is written at 16 bits in
     /// these, at 8 bits in every other (JPEG, GIF, WebP, …).
-    static let sixteenBitFormats: Set<String> = ["png", "png48", "png64", "tif", "tiff", "tiff64", "ptif",
-                                                 "ppm", "pnm", "pgm", "pam", "miff", "psd"]
+    static let sixteenBitFormats: Set<String> = [
+        "png", "png48", "png64", "tif", "tiff", "tiff64", "ptif",
+        "ppm", "pnm", "pgm", "pam", "miff", "psd"
+    ]
 
     /// Writes the image; `alpha` of another size is resized to the image's size first. `metadata`
     /// (the content image's) sets the depth and brings back the profiles and the comment.
-    static func write(_ image: PlanarImage, alpha: AlphaPlane?, metadata: ImageMetadata? = nil,
-                      to location: ImageLocation) throws {
+    static func write(
+        _ image: PlanarImage, alpha: AlphaPlane?, metadata: ImageMetadata? = nil,
+        to location: ImageLocation
+    ) throws {
         try prepare(image, alpha: alpha, metadata: metadata, to: location).commit()
     }
 
     /// Encodes the image and stages it (a complete temporary file beside a file output), ready
     /// to be committed together with the report (`OutputFile.commitPair`).
-    static func prepare(_ image: PlanarImage, alpha: AlphaPlane?, metadata: ImageMetadata? = nil,
-                        to location: ImageLocation) throws -> PendingOutput {
+    static func prepare(
+        _ image: PlanarImage, alpha: AlphaPlane?, metadata: ImageMetadata? = nil,
+        to location: ImageLocation
+    ) throws -> PendingOutput {
         let format = try format(for: location)
         let alpha = try alpha?.resized(width: image.width, height: image.height)
         let bytes = try encode(image, alpha: alpha, format: format, metadata: metadata)
-        return try OutputFile.prepare(bytes, to: target(of: location), shownAs: location.isStandardStream ? "-" : location.path)
+        return try OutputFile.prepare(
+            bytes, to: target(of: location), shownAs: location.isStandardStream ? "-" : location.path)
     }
 
     /// Where `location` writes: standard output for `-` (`png:-`), else its path followed.
@@ -43,13 +50,15 @@ enum MagickImageWriter {
                 throw StyleError.io("cannot write '\(location.spec)': no file name after the format prefix")
             }
         }
-        try FileChecks.checkWritable(target(of: location), shownAs: location.isStandardStream ? "-" : location.path,
-                                     what: "output")
+        try FileChecks.checkWritable(
+            target(of: location), shownAs: location.isStandardStream ? "-" : location.path,
+            what: "output")
         let probe = try PlanarImage(width: 1, height: 1, red: 0, green: 0, blue: 0)
         do {
             _ = try encode(probe, alpha: nil, format: format)
         } catch {
-            throw StyleError.io("cannot write '\(location.spec)': ImageMagick cannot write \(format.uppercased()) images")
+            throw StyleError.io(
+                "cannot write '\(location.spec)': ImageMagick cannot write \(format.uppercased()) images")
         }
     }
 
@@ -57,15 +66,18 @@ enum MagickImageWriter {
         if location.isStandardStream { return location.format ?? standardOutputFormat }
         guard let format = location.outputFormat else {
             throw StyleError.invalidArgument(
-                "cannot tell the image format of '\(location.spec)': add an extension (.png) or a prefix (png:\(location.spec))")
+                "cannot tell the image format of '\(location.spec)': add an extension (.png) or a prefix (png:\(location.spec))"
+            )
         }
         return format
     }
 
     /// Encodes to bytes in `format` (ImageMagick's name, e.g. "png", "jpg", "tiff"): 8 bits a
     /// channel, or 16 when the metadata's source was deeper and the format holds 16.
-    static func encode(_ image: PlanarImage, alpha: AlphaPlane?, format: String,
-                       metadata: ImageMetadata? = nil) throws -> [UInt8] {
+    static func encode(
+        _ image: PlanarImage, alpha: AlphaPlane?, format: String,
+        metadata: ImageMetadata? = nil
+    ) throws -> [UInt8] {
         MagickLibrary.start()
         let wand = try MagickImageReader.newWand()
         defer { DestroyMagickWand(wand) }
@@ -99,9 +111,12 @@ enum MagickImageWriter {
         let plane = image.width * image.height
         let withAlpha = alpha.map { $0.width == image.width && $0.height == image.height } ?? false
         let channels = withAlpha ? 4 : 3
-        var interleaved = try CheckedMemory.array(channels * plane, what: "the output image (\(image.width)×\(image.height))") {
+        var interleaved = try CheckedMemory.array(
+            channels * plane, what: "the output image (\(image.width)×\(image.height))"
+        ) {
             (out: inout UnsafeMutableBufferPointer<Sample>, count: inout Int) in
-            out.initialize(repeating: 0); count = channels * plane
+            out.initialize(repeating: 0)
+            count = channels * plane
         }
         interleaved.withUnsafeMutableBufferPointer { out in
             image.pixels.withUnsafeBufferPointer { p in

@@ -1,9 +1,10 @@
 internal import CMagickWand
 internal import CSignalCleanup
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// ImageMagick's process-wide set-up: `MagickWandGenesis` runs once, on first use (Swift runs a

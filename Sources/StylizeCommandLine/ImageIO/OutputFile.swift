@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import StyleKernel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Writes the command's outputs (images, snapshots, the report) to a path: a regular file, a
 /// symlink's final target, or a name not yet taken is replaced atomically (`AtomicFile`); a
@@ -28,8 +29,10 @@ enum OutputFile {
     }
 
     /// `prepare(_:to:what:)` for a target already resolved; `shownAs` names it in messages.
-    static func prepare(_ bytes: [UInt8], to target: OutputTarget, shownAs: String,
-                        what: String = "output") throws -> PendingOutput {
+    static func prepare(
+        _ bytes: [UInt8], to target: OutputTarget, shownAs: String,
+        what: String = "output"
+    ) throws -> PendingOutput {
         let name = "'\(shownAs)'"
         switch target {
         case .file(let file):

@@ -27,15 +27,17 @@ struct ReadLimits: Sendable {
         if image.frames.count > 1 { size += " (\(image.frames.count) frames)" }
         // The scale that would fit, for the hint (every term of the cost grows with the area).
         let percent = max(1, Int((100 * (Double(maxMemory) / Double(max(cost, 1))).squareRoot()).rounded(.down)))
-        let resize = location.map { "convert '\($0.spec)' -resize \(percent)% smaller.png" }
+        let resize =
+            location.map { "convert '\($0.spec)' -resize \(percent)% smaller.png" }
             ?? "convert - -resize \(percent)% png:-"
         if cost > maxMemory {
             throw StyleError.outOfMemory(
                 "\(name) is \(size) and decoding it needs about \(MemoryEstimate.mebibytes(cost)) MiB, more than "
-                + "--max-memory (\(ByteSize.format(maxMemory))): resize it first (\(resize)) or raise --max-memory")
+                    + "--max-memory (\(ByteSize.format(maxMemory))): resize it first (\(resize)) or raise --max-memory")
         }
-        try MemoryEstimate.require(resident: cost, what: "decoding \(name) (\(size))",
-                                   hint: "resize it first (\(resize)) or free memory")
+        try MemoryEstimate.require(
+            resident: cost, what: "decoding \(name) (\(size))",
+            hint: "resize it first (\(resize)) or free memory")
     }
 
     /// Runs `body` (a decode) under ImageMagick's own limits from the same budget: its pixel
@@ -47,8 +49,10 @@ struct ReadLimits: Sendable {
     /// the policy's.
     func withImageMagickLimits<T>(_ body: () throws -> T) rethrows -> T {
         let budget = MagickSizeType(maxMemory)
-        let limits = [(MemoryResource, budget), (MapResource, budget), (DiskResource, budget),
-                      (AreaResource, budget / MagickSizeType(PingedImage.cacheBytesPerPixel))]
+        let limits = [
+            (MemoryResource, budget), (MapResource, budget), (DiskResource, budget),
+            (AreaResource, budget / MagickSizeType(PingedImage.cacheBytesPerPixel))
+        ]
         let previous = limits.map { ($0.0, MagickGetResourceLimit($0.0)) }
         for (resource, limit) in limits { _ = MagickSetResourceLimit(resource, limit) }
         defer { for (resource, limit) in previous { _ = MagickSetResourceLimit(resource, limit) } }

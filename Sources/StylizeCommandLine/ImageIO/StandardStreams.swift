@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import StyleKernel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Whole reads of file descriptors (standard input), bounded, retrying short reads and EINTR.
 /// (Writes: `FileIO.writeAll`.)
@@ -29,7 +30,9 @@ enum FileDescriptorIO {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 {
                 guard n <= limit - data.count else { throw tooLarge(name, limit: limit) }
-                if data.count + n > data.capacity { try grow(&data, to: min(limit, max(2 * data.capacity, data.count + n)), name: name) }
+                if data.count + n > data.capacity {
+                    try grow(&data, to: min(limit, max(2 * data.capacity, data.count + n)), name: name)
+                }
                 data.append(contentsOf: chunk[0..<n])
             } else if n == 0 {
                 return data
@@ -47,7 +50,8 @@ enum FileDescriptorIO {
     }
 
     private static func tooLarge(_ name: String, limit: Int) -> StyleError {
-        StyleError.io("\(name) is longer than \(NumberFormat.bytes(limit)), the most stylize reads from a stream "
-            + "(is it an image?); to use a larger image, save it to a file and give the file's name")
+        StyleError.io(
+            "\(name) is longer than \(NumberFormat.bytes(limit)), the most stylize reads from a stream "
+                + "(is it an image?); to use a larger image, save it to a file and give the file's name")
     }
 }

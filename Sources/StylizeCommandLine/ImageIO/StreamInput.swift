@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import StyleKernel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Inputs read here rather than opened by ImageMagick: standard input (`-`) and paths that lead
 /// to a pipe or socket (`/dev/stdin` on a pipe, bash's `<(…)` as `/dev/fd/63`, a named FIFO).
@@ -20,7 +21,8 @@ enum StreamInput {
         }
         var st = stat()
         guard !location.path.isEmpty, stat(location.path, &st) == 0,
-              [S_IFIFO, S_IFSOCK].contains(st.st_mode & S_IFMT) else { return nil }
+            [S_IFIFO, S_IFSOCK].contains(st.st_mode & S_IFMT)
+        else { return nil }
         let name = "'\(location.spec)'"
         var fd: Int32
         repeat { fd = open(location.path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR

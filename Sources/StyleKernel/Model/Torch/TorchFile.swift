@@ -18,7 +18,8 @@ public enum TorchFile {
     /// Storage element types torch.save writes, by storage class name.
     enum ElementType: String {
         case float = "FloatStorage", double = "DoubleStorage", half = "HalfStorage", bfloat16 = "BFloat16Storage"
-        case long = "LongStorage", int = "IntStorage", short = "ShortStorage", char = "CharStorage", byte = "ByteStorage"
+        case long = "LongStorage", int = "IntStorage", short = "ShortStorage", char = "CharStorage", byte =
+            "ByteStorage"
         case bool = "BoolStorage"
 
         var size: Int {
@@ -71,7 +72,8 @@ public enum TorchFile {
 
     static func zipTensors(_ bytes: [UInt8], source: String) throws -> [String: Tensor] {
         let archive = try ZipArchive(bytes, source: source)
-        guard let pickle = archive.entries.first(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) else {
+        guard let pickle = archive.entries.first(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") })
+        else {
             throw StyleError.invalidModel("\(source) is a ZIP archive without data.pkl: not a torch.save file")
         }
         let prefix = String(pickle.name.dropLast("data.pkl".count))
@@ -86,7 +88,8 @@ public enum TorchFile {
                 throw StyleError.invalidModel("\(source): storage \(key) is not in the archive")
             }
             guard count <= range.count / type.size else {
-                throw StyleError.invalidModel("\(source): storage \(key) holds \(range.count) bytes, not \(count) \(type.rawValue) values")
+                throw StyleError.invalidModel(
+                    "\(source): storage \(key) holds \(range.count) bytes, not \(count) \(type.rawValue) values")
             }
             return Storage(type: type, base: range.lowerBound, count: count)
         }
@@ -98,12 +101,14 @@ public enum TorchFile {
         let magic = try machine.load()
         let expected: [UInt8] = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]
         guard case .bigInt(let digits) = magic, digits == expected else {
-            throw StyleError.invalidModel("\(source) is neither a ZIP archive nor a legacy torch.save file (no magic number)")
+            throw StyleError.invalidModel(
+                "\(source) is neither a ZIP archive nor a legacy torch.save file (no magic number)")
         }
         guard case .int(1001) = try machine.load() else {
             throw StyleError.invalidModel("\(source): legacy torch.save protocol version is not 1001")
         }
-        _ = try machine.load()  // system info (endianness, type sizes): little-endian assumed, checked by the sizes below
+        // System info (endianness, type sizes): little-endian assumed, checked by the sizes below.
+        _ = try machine.load()
         let root = try machine.load()
         guard let keys = try machine.load().tuple?.map(\.string), !keys.contains(nil) else {
             throw StyleError.invalidModel("\(source): the legacy storage key list is malformed")
@@ -127,7 +132,9 @@ public enum TorchFile {
         }
         return try collect(root, bytes: bytes, source: source) { id in
             let (_, key, _, view) = try storageID(id, source: source)
-            guard let root = storages[key] else { throw StyleError.invalidModel("\(source): storage \(key) is missing") }
+            guard let root = storages[key] else {
+                throw StyleError.invalidModel("\(source): storage \(key) is missing")
+            }
             guard let view else { return root }
             guard view.offset >= 0, view.count >= 0, view.offset + view.count <= root.count else {
                 throw StyleError.invalidModel("\(source): a view of storage \(key) lies outside it")
@@ -138,16 +145,20 @@ public enum TorchFile {
 
     /// ('storage', torch.XStorage, key, location, numel[, view]) → its parts.
     static func storageID(_ id: PickleValue, source: String) throws
-        -> (ElementType, String, Int, (offset: Int, count: Int)?) {
+        -> (ElementType, String, Int, (offset: Int, count: Int)?)
+    {
         guard case .persistent(let inner) = id, let t = inner.tuple, t.count >= 5, t[0].string == "storage",
-              case .global(_, let typeName) = t[1], let key = t[2].string, let count = t[4].int, count >= 0 else {
+            case .global(_, let typeName) = t[1], let key = t[2].string, let count = t[4].int, count >= 0
+        else {
             throw StyleError.invalidModel("\(source): a tensor's storage reference is malformed")
         }
         guard let type = ElementType(rawValue: typeName) else {
             throw StyleError.invalidModel("\(source): storage type \(typeName) is not supported")
         }
         var view: (Int, Int)? = nil
-        if t.count >= 6, let v = t[5].tuple, v.count >= 3, let offset = v[1].int, let n = v[2].int { view = (offset, n) }
+        if t.count >= 6, let v = t[5].tuple, v.count >= 3, let offset = v[1].int, let n = v[2].int {
+            view = (offset, n)
+        }
         return (type, key, count, view)
     }
 
@@ -156,7 +167,8 @@ public enum TorchFile {
     static let maximumNesting = 4
 
     /// Calls `body` for every tensor reference in the dict and the dicts nested in it.
-    static func visitTensors(_ root: PickleValue, depth: Int = 0, _ body: (TorchTensorReference) throws -> Void) throws {
+    static func visitTensors(_ root: PickleValue, depth: Int = 0, _ body: (TorchTensorReference) throws -> Void) throws
+    {
         guard case .dict(let d) = root, depth <= maximumNesting else { return }
         for (_, value) in d.pairs {
             switch value {
@@ -169,10 +181,13 @@ public enum TorchFile {
 
     /// The state dict's tensors, materialised row-major: the dict itself, or its "state_dict"
     /// entry when the file holds a checkpoint around it.
-    static func collect(_ root: PickleValue, bytes: [UInt8], source: String, depth: Int = 0,
-                        storage: (PickleValue) throws -> Storage) throws -> [String: Tensor] {
+    static func collect(
+        _ root: PickleValue, bytes: [UInt8], source: String, depth: Int = 0,
+        storage: (PickleValue) throws -> Storage
+    ) throws -> [String: Tensor] {
         guard case .dict(let d) = root, depth <= maximumNesting else {
-            throw StyleError.invalidModel("\(source) does not hold a dict of tensors (a state dict): save model.state_dict()")
+            throw StyleError.invalidModel(
+                "\(source) does not hold a dict of tensors (a state dict): save model.state_dict()")
         }
         if let inner = d.pairs.first(where: { $0.key.string == "state_dict" }), case .dict = inner.value {
             return try collect(inner.value, bytes: bytes, source: source, depth: depth + 1, storage: storage)
@@ -185,8 +200,10 @@ public enum TorchFile {
         return out
     }
 
-    static func materialize(_ r: TorchTensorReference, storage: Storage, bytes: [UInt8], name: String,
-                            source: String) throws -> Tensor {
+    static func materialize(
+        _ r: TorchTensorReference, storage: Storage, bytes: [UInt8], name: String,
+        source: String
+    ) throws -> Tensor {
         guard r.shape.allSatisfy({ $0 >= 0 }), r.strides.allSatisfy({ $0 >= 0 }), r.offset >= 0 else {
             throw StyleError.invalidModel("\(source): \(name) has a negative size, stride or offset")
         }
@@ -199,7 +216,8 @@ public enum TorchFile {
         if count > 0 {
             let last = zip(r.shape, r.strides).reduce(r.offset) { $0 + ($1.0 - 1) * $1.1 }
             guard last < storage.count else {
-                throw StyleError.invalidModel("\(source): \(name) reaches element \(last) of a storage of \(storage.count)")
+                throw StyleError.invalidModel(
+                    "\(source): \(name) reaches element \(last) of a storage of \(storage.count)")
             }
         }
         var values = try CheckedMemory.floats(count, what: "\(source): \(name)")

@@ -32,7 +32,10 @@ struct ZipArchive {
         var end = -1
         var i = n - 22
         while i >= max(0, n - 22 - 65535) {
-            if LittleEndian.u32(bytes, i) == Self.endSignature { end = i; break }
+            if LittleEndian.u32(bytes, i) == Self.endSignature {
+                end = i
+                break
+            }
             i -= 1
         }
         guard end >= 0 else { throw bad("no end of central directory record") }
@@ -65,7 +68,9 @@ struct ZipArchive {
             let commentLength = Int(LittleEndian.u16(bytes, p + 32))
             var local = Int(LittleEndian.u32(bytes, p + 42))
             let nameStart = p + 46
-            guard nameStart + nameLength + extraLength + commentLength <= n else { throw bad("an entry's name runs past the end") }
+            guard nameStart + nameLength + extraLength + commentLength <= n else {
+                throw bad("an entry's name runs past the end")
+            }
             let name = String(decoding: bytes[nameStart..<nameStart + nameLength], as: UTF8.self)
             // ZIP64 extra field: the 8-byte values of the fields that are 0xFFFFFFFF, in order.
             var e = nameStart + nameLength
@@ -87,13 +92,16 @@ struct ZipArchive {
                 e += 4 + length
             }
             guard method == 0, compressed == size else {
-                throw StyleError.invalidModel("\(source): entry \(name) is compressed (method \(method)); torch.save writes "
-                    + "entries uncompressed: re-save the file with torch.save, or unzip and re-zip it with `zip -0`")
+                throw StyleError.invalidModel(
+                    "\(source): entry \(name) is compressed (method \(method)); torch.save writes "
+                        + "entries uncompressed: re-save the file with torch.save, or unzip and re-zip it with `zip -0`"
+                )
             }
             guard local + 30 <= n, LittleEndian.u32(bytes, local) == Self.localSignature else {
                 throw bad("\(name): no local header at \(local)")
             }
-            let dataStart = local + 30 + Int(LittleEndian.u16(bytes, local + 26)) + Int(LittleEndian.u16(bytes, local + 28))
+            let dataStart =
+                local + 30 + Int(LittleEndian.u16(bytes, local + 26)) + Int(LittleEndian.u16(bytes, local + 28))
             guard dataStart + size <= n else { throw bad("\(name): its data runs past the end") }
             entries.append(Entry(name: name, range: dataStart..<dataStart + size))
             p = nameStart + nameLength + extraLength + commentLength
