@@ -24,13 +24,13 @@ let package = Package(
         .systemLibrary(name: "CMagickWand", path: "Sources/CMagickWand", pkgConfig: "MagickWand"),
 
         // The engine: tensors, ops, VGG, objective, optimisers, the stylize driver, model files.
-        // The engine's files: CStyleFilterABI (the public header) only for its SF_VERSION_* macros
-        // and SF_MAX_RESULT_SIDE (one version number, one size limit, both the ABI's);
+        // The engine's files: CStyleFilterVersion (stylefilter_version.h, which the public header
+        // includes) for the version and the size limits, one source for the engine and the ABI;
         // CSignalCleanup registers AtomicFile's temporary files.
         // OpenBLAS, loaded at run time, finds the engine's `xerbla_` (BLASErrors) only in the global
         // scope: an executable that links the engine exports it (a shared library, by its version
         // script).
-        .target(name: "StyleKernel", dependencies: ["COpenBLAS", "CBLASCore", "CWinogradKernels", "CStyleFilterABI",
+        .target(name: "StyleKernel", dependencies: ["COpenBLAS", "CBLASCore", "CWinogradKernels", "CStyleFilterVersion",
                                                     "CSignalCleanup"],
                 linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=xerbla_"])]),
 
@@ -62,6 +62,7 @@ let package = Package(
         // The C ABI: the public header as a module (so Swift uses the C layouts) and the
         // @_cdecl implementation. Tests: Tests/CABI (C, run by `make c-tests`, mk/cabi.mk).
         .systemLibrary(name: "CStyleFilterABI", path: "Sources/CStyleFilterABI"),
+        .systemLibrary(name: "CStyleFilterVersion", path: "Sources/CStyleFilterVersion"),
         .target(
             name: "CStyleFilter",
             dependencies: ["StyleKernel", "CStyleFilterABI"],

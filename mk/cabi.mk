@@ -32,7 +32,9 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 IM_FILTERDIR ?= $(LIBDIR)/stylefilter/imagemagick
 
 SF_HEADER   := Sources/CStyleFilter/include/stylefilter.h
-SF_VERSION  := $(shell awk '/define SF_VERSION_(MAJOR|MINOR|PATCH)/ {v = v (v == "" ? "" : ".") $$3} END {print v}' $(SF_HEADER))
+# The public headers: stylefilter.h and the version and limits it includes.
+SF_HEADERS  := $(SF_HEADER) $(dir $(SF_HEADER))stylefilter_version.h
+SF_VERSION  := $(shell awk '/define SF_VERSION_(MAJOR|MINOR|PATCH)/ {v = v (v == "" ? "" : ".") $$3} END {print v}' $(lastword $(SF_HEADERS)))
 SF_SOMAJOR  := $(firstword $(subst ., ,$(SF_VERSION)))
 SF_LIB      := $(BIN)/libstylefilter.so
 SF_MODEL    ?= $(or $(STYLEFILTER_MODEL),$(abspath $(MODEL)))
@@ -64,7 +66,7 @@ install: cabi-lib imagemagick-module model
 	install -m 755 $(SF_LIB) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION)
 	ln -sf libstylefilter.so.$(SF_VERSION) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
 	ln -sf libstylefilter.so.$(SF_SOMAJOR) $(DESTDIR)$(LIBDIR)/libstylefilter.so
-	install -m 644 $(SF_HEADER) $(DESTDIR)$(INCLUDEDIR)/stylefilter.h
+	install -m 644 $(SF_HEADERS) $(DESTDIR)$(INCLUDEDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@VERSION@|$(SF_VERSION)|' Sources/CStyleFilter/stylefilter.pc.in \
 	    > $(DESTDIR)$(PKGCONFIGDIR)/stylefilter.pc
@@ -82,7 +84,8 @@ install: cabi-lib imagemagick-module model
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libstylefilter.so $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_SOMAJOR) \
-	    $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION) $(DESTDIR)$(INCLUDEDIR)/stylefilter.h \
+	    $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION) \
+	    $(addprefix $(DESTDIR)$(INCLUDEDIR)/,$(notdir $(SF_HEADERS))) \
 	    $(DESTDIR)$(PKGCONFIGDIR)/stylefilter.pc $(DESTDIR)$(BINDIR)/stylize \
 	    $(DESTDIR)$(DATADIR)/delegates.xml $(DESTDIR)$(DATADIR)/$(notdir $(MODEL)) \
 	    $(DESTDIR)$(DATADIR)/fetch-model.sh $(DESTDIR)$(IM_FILTERDIR)/stylize.so \

@@ -42,12 +42,12 @@ fuzz-build: $(addprefix $(FUZZ_BIN)/,$(FUZZ_HARNESSES))
 
 STYLEKERNEL_SOURCES := $(shell find Sources/StyleKernel -name '*.swift')
 
-# StyleKernel imports COpenBLAS, CStyleFilterABI (the header's version macros) and its C helper
+# StyleKernel imports COpenBLAS, CStyleFilterVersion (the version and limits) and its C helper
 # targets, CSignalCleanup (AtomicFile's temporary files), CBLASCore (OpenBLAS's kernel choice) and
 # CWinogradKernels (the convolution's kernels): everything that links it links their objects too.
 C_HELPERS      := CSignalCleanup CBLASCore CWinogradKernels
 C_HELPER_OBJS  := $(foreach t,$(C_HELPERS),$(FUZZ_OBJ)/$(t)/$(t).o)
-STYLEKERNEL_IMPORTS := -I Sources/COpenBLAS -I Sources/CStyleFilterABI $(foreach t,$(C_HELPERS),-I $(FUZZ_OBJ)/$(t))
+STYLEKERNEL_IMPORTS := -I Sources/COpenBLAS -I Sources/CStyleFilterVersion $(foreach t,$(C_HELPERS),-I $(FUZZ_OBJ)/$(t))
 
 $(FUZZ_OBJ)/libStyleKernel.a: $(STYLEKERNEL_SOURCES) $(C_HELPER_OBJS)
 	@mkdir -p $(FUZZ_OBJ)

@@ -143,98 +143,116 @@ static int is_named_init(const char *value) {
     return 0;
 }
 
+/* style=FILE and mask=FILE add to their list; the first one given as an argument replaces the
+ * list the defines set (`replace`), later ones add to it. */
+static int add_image(const char **list, size_t *count, int *replace, const char *v, const char *what,
+                     const char *shown, ExceptionInfo *exception) {
+    if (*replace) {
+        *count = 0;
+        *replace = 0;
+    }
+    if (*count == SF_MAX_STYLES) {
+        char message[64];
+        snprintf(message, sizeof message, "stylize: too many %s", what);
+        option_error(exception, message, shown);
+        return 0;
+    }
+    list[(*count)++] = v;
+    return 1;
+}
+
+/* style-blend=W1,W2,…: one weight per style image, each parsed by the content-weight rule. */
+static int parse_style_blend(const char *v, arguments *a, const char *shown, ExceptionInfo *exception) {
+    const char *p = v;
+    a->blend_count = 0;
+    while (*p) {
+        char number[64];
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof number || a->blend_count == SF_MAX_STYLES) {
+            option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", shown);
+            return 0;
+        }
+        memcpy(number, p, len);
+        number[len] = 0;
+        if (!parse_weight(number, &a->blend[a->blend_count++])) {
+            option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", shown);
+            return 0;
+        }
+        p += len;
+        if (*p == ',') {
+            p++;
+            p += strspn(p, " \t"); /* spaces may follow a comma, as in the option table's lists */
+            if (!*p) {
+                option_error(exception, "stylize: style-blend ends with a comma", shown);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* Any other key: one of the library's options (sf_option_info), set by sf_options_set, so the
+ * library's parser and messages decide; an unknown key lists the valid ones. */
+static int set_library_option(const char *name, size_t n, const char *v, const char *shown, arguments *a,
+                              ExceptionInfo *exception) {
+    char key[64];
+    if (n >= sizeof key) n = sizeof key - 1; /* longer than any key: still unknown below */
+    memcpy(key, name, n);
+    key[n] = '\0';
+    int known = 0;
+    for (size_t i = 0, count = sf_option_count(); i < count && !known; i++) {
+        sf_option_description d;
+        memset(&d, 0, sizeof d);
+        d.struct_size = sizeof d;
+        known = sf_option_info(i, &d) == SF_OK && strcmp(d.name, key) == 0;
+    }
+    if (!known) {
+        char keys[1024];
+        valid_keys(keys, sizeof keys);
+        (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize: unknown key",
+                                   "`%s'; valid keys: %s", shown, keys);
+        return 0;
+    }
+    if (strcmp(key, "init") == 0) a->init_path = NULL; /* a named start image replaces an init=FILE */
+    if (sf_options_set(&a->options, key, v) != SF_OK) {
+        (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "`%s': %s", shown,
+                                   sf_last_error_message(NULL));
+        return 0;
+    }
+    return 1;
+}
+
 /* One setting NAME=VALUE (name of n bytes, value NUL-terminated and kept alive by the caller);
  * `shown` is how the user wrote it, quoted in errors. Engine options go to sf_options_set: the
  * keys are the `stylize` command's long options, parsed and checked by the library's table. */
 static int parse_setting(const char *name, size_t n, const char *v, const char *shown, arguments *a,
                          ExceptionInfo *exception) {
 #define IS(key) (n == strlen(key) && strncmp(name, key, n) == 0)
-    if (IS("style")) {
-        if (a->replace_styles) {
-            a->style_count = 0;
-            a->replace_styles = 0;
-        }
-        if (a->style_count == SF_MAX_STYLES) {
-            option_error(exception, "stylize: too many style images", shown);
-            return 0;
-        }
-        a->styles[a->style_count++] = v;
-    } else if (IS("mask")) {
-        if (a->replace_masks) {
-            a->mask_count = 0;
-            a->replace_masks = 0;
-        }
-        if (a->mask_count == SF_MAX_STYLES) {
-            option_error(exception, "stylize: too many masks", shown);
-            return 0;
-        }
-        a->masks[a->mask_count++] = v;
-    } else if (IS("style-blend")) {
-        const char *p = v;
-        a->blend_count = 0;
-        while (*p) {
-            char number[64];
-            size_t len = strcspn(p, ",");
-            if (len == 0 || len >= sizeof number || a->blend_count == SF_MAX_STYLES) {
-                option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", shown);
-                return 0;
-            }
-            memcpy(number, p, len);
-            number[len] = 0;
-            if (!parse_weight(number, &a->blend[a->blend_count++])) {
-                option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", shown);
-                return 0;
-            }
-            p += len;
-            if (*p == ',') {
-                p++;
-                p += strspn(p, " \t"); /* spaces may follow a comma, as in the option table's lists */
-                if (!*p) {
-                    option_error(exception, "stylize: style-blend ends with a comma", shown);
-                    return 0;
-                }
-            }
-        }
-    } else if (IS("model")) {
+    if (IS("style"))
+        return add_image(a->styles, &a->style_count, &a->replace_styles, v, "style images", shown, exception);
+    if (IS("mask"))
+        return add_image(a->masks, &a->mask_count, &a->replace_masks, v, "masks", shown, exception);
+    if (IS("style-blend")) return parse_style_blend(v, a, shown, exception);
+    if (IS("model")) {
         a->model = v;
-    } else if (IS("accept-damaged")) {
+        return 1;
+    }
+    if (IS("accept-damaged")) {
         if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
             option_error(exception, "stylize: accept-damaged is on or off", shown);
             return 0;
         }
         a->accept_damaged = strcmp(v, "on") == 0;
-    } else if (IS("init") && !is_named_init(v)) {
+        return 1;
+    }
+    if (IS("init") && !is_named_init(v)) {
         /* init=FILE: a start image, read here (the library's option takes the named ones). */
         a->options.init = SF_INIT_IMAGE;
         a->init_path = v;
-    } else {
-        char key[64];
-        if (n >= sizeof key) n = sizeof key - 1; /* longer than any key: still unknown below */
-        memcpy(key, name, n);
-        key[n] = '\0';
-        int known = 0;
-        for (size_t i = 0, count = sf_option_count(); i < count && !known; i++) {
-            sf_option_description d;
-            memset(&d, 0, sizeof d);
-            d.struct_size = sizeof d;
-            known = sf_option_info(i, &d) == SF_OK && strcmp(d.name, key) == 0;
-        }
-        if (!known) {
-            char keys[1024];
-            valid_keys(keys, sizeof keys);
-            (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize: unknown key",
-                                       "`%s'; valid keys: %s", shown, keys);
-            return 0;
-        }
-        if (IS("init")) a->init_path = NULL; /* a named start image replaces an init=FILE */
-        if (sf_options_set(&a->options, key, v) != SF_OK) {
-            (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "`%s': %s",
-                                       shown, sf_last_error_message(NULL));
-            return 0;
-        }
+        return 1;
     }
 #undef IS
-    return 1;
+    return set_library_option(name, n, v, shown, a, exception);
 }
 
 /* -process arguments NAME=VALUE. */

@@ -7,7 +7,7 @@ set -euo pipefail
 
 prefix=$1
 header=$prefix/include/stylefilter.h
-somajor=$(awk '/define SF_VERSION_MAJOR/ {print $3}' "$header")
+somajor=$(awk '/define SF_VERSION_MAJOR/ {print $3}' "$prefix/include/stylefilter_version.h")
 lib=$prefix/lib/libstylefilter.so.$somajor
 fail() { echo "abi-symbols: $*"; exit 1; }
 

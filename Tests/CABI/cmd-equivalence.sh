@@ -10,7 +10,7 @@ prefix=$1
 d=$2
 : "${STYLEFILTER_MODEL:?set STYLEFILTER_MODEL to the model file}"
 export STYLEFILTER_MODEL
-somajor=$(awk '/define SF_VERSION_MAJOR/ {print $3}' "$prefix/include/stylefilter.h")
+somajor=$(awk '/define SF_VERSION_MAJOR/ {print $3}' "$prefix/include/stylefilter_version.h")
 
 for init in random content style-colors; do
     "$d/stylize_file" "$d/content.ppm" "$d/style.ppm" -o "$d/api-$init.ppm" \

@@ -16,7 +16,7 @@ d=$2
 : "${STYLEFILTER_MODEL:?set STYLEFILTER_MODEL to the model file}"
 export STYLEFILTER_MODEL
 cc=${CC:-cc}
-somajor=$(awk '/define SF_VERSION_MAJOR/ {print $3}' "$prefix/include/stylefilter.h")
+somajor=$(awk '/define SF_VERSION_MAJOR/ {print $3}' "$prefix/include/stylefilter_version.h")
 filters=$prefix/lib/stylefilter/imagemagick
 
 rm -rf "$d" && mkdir -p "$d"

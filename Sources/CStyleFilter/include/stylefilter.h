@@ -45,19 +45,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stylefilter_version.h" /* the version and the limits */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* ---- Version ---------------------------------------------------------------------------- */
 
-#define SF_VERSION_MAJOR 1
-#define SF_VERSION_MINOR 9
-#define SF_VERSION_PATCH 1
-/* MAJOR*10000 + MINOR*100 + PATCH, as returned by sf_version(). */
-#define SF_VERSION_NUMBER (SF_VERSION_MAJOR * 10000 + SF_VERSION_MINOR * 100 + SF_VERSION_PATCH)
-/* Bumped on any incompatible change; equals the SONAME's number (libstylefilter.so.1). */
-#define SF_ABI_VERSION 1
+/* SF_VERSION_MAJOR/MINOR/PATCH, SF_VERSION_NUMBER and SF_ABI_VERSION: stylefilter_version.h. */
 
 /* The library's version number (SF_VERSION_NUMBER of the library actually loaded). */
 int sf_version(void);
@@ -106,12 +102,8 @@ typedef struct sf_image {
     void *data;          /* offset 24 (LP64): read for inputs, written for the output */
 } sf_image;
 
-/* Limits checked at the boundary. */
-#define SF_MAX_IMAGE_SIDE   32768u     /* per side, any input image */
-#define SF_MAX_IMAGE_PIXELS (1u << 27) /* width * height, any input image */
-#define SF_MAX_STYLES       64u
-#define SF_MIN_RESULT_SIDE  16u    /* the result's longest side must be 16…32768 */
-#define SF_MAX_RESULT_SIDE  32768u /* = SF_MAX_IMAGE_SIDE: tiles bound the memory */
+/* The limits checked at the boundary (SF_MAX_IMAGE_SIDE, SF_MAX_IMAGE_PIXELS, SF_MAX_STYLES,
+ * SF_MIN_RESULT_SIDE, SF_MAX_RESULT_SIDE) are in stylefilter_version.h. */
 
 /* ---- Options ---------------------------------------------------------------------------- */
 

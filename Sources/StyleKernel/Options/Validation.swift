@@ -1,12 +1,14 @@
-internal import CStyleFilterABI
+internal import CStyleFilterVersion
 
 /// Checks every option before any work starts, so a bad value is an error, never a trap or a
 /// wasted hour.
 extension StyleOptions {
-    /// Largest result side the engine accepts: SF_MAX_RESULT_SIDE of stylefilter.h (its one
-    /// source), as large as an input may be, since the tiled stages bound the memory; what a
+    /// Largest result side the engine accepts: SF_MAX_RESULT_SIDE of stylefilter_version.h (its
+    /// one source), as large as an input may be, since the tiled stages bound the memory; what a
     /// budget cannot hold is refused by the plan.
     public static let maximumSize = Int(SF_MAX_RESULT_SIDE)
+    /// Smallest result side (SF_MIN_RESULT_SIDE).
+    public static let minimumSize = Int(SF_MIN_RESULT_SIDE)
     /// Smallest memory budget accepted (the model and runtime alone take about 200 MiB).
     public static let minimumMemory = 256 << 20
     /// `size` meaning "the content's own size" (`--size full`, `size=full`): the engine resolves it
@@ -14,7 +16,7 @@ extension StyleOptions {
     public static let fullSize = 0
     // The ranges below are the option table's bounds too (OptionTable.swift).
     public static let iterationRange = 1...1_000_000
-    public static let sizeRange = 16...maximumSize
+    public static let sizeRange = minimumSize...maximumSize
     public static let workSizeRange = 64...maximumSize
     public static let scaleRange = 1...8
     public static let threadRange = 0...256

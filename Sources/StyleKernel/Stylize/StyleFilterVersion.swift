@@ -1,7 +1,7 @@
-internal import CStyleFilterABI
+internal import CStyleFilterVersion
 
 /// The product's version, shared by the `stylize` command (`--version`) and the C library
-/// (`sf_version`, `sf_version_string`). Its one source is SF_VERSION_* in stylefilter.h (imported
+/// (`sf_version`, `sf_version_string`). Its one source is SF_VERSION_* in stylefilter_version.h (imported
 /// from the header, so it cannot drift); mk/cabi.mk reads the same macros for the file names.
 public enum StyleFilterVersion {
     public static let major = Int(SF_VERSION_MAJOR)
