@@ -14,6 +14,11 @@ enum StageTargets {
             styles: styles, sizes: sizes, network: network, options: options,
             convention: convention, tile: tile, parallel: parallel, precision: precision,
             transformed: transformed)
+        return blended(each, blend: blend)
+    }
+
+    /// Σ_k blend_k · A_k, layer by layer, in the order of the styles.
+    static func blended(_ each: [[String: [Float]]], blend: [Float]) -> [String: [Float]] {
         var grams: [String: [Float]] = [:]
         for (k, g) in each.enumerated() {
             for (name, value) in g {

@@ -14,6 +14,8 @@ public final class StyleEngine: @unchecked Sendable {
     /// The thread inside `stylize` (0: none), so that a call from that thread's own progress
     /// handler is refused instead of deadlocking (or trapping) on `lock`.
     private let owner = Atomic<UInt>(0)
+    /// Style Grams of earlier runs (used under `lock` only).
+    let gramCache = StyleGramCache()
 
     public init(model: StyleModel) {
         self.model = model
@@ -87,11 +89,18 @@ public final class StyleEngine: @unchecked Sendable {
             let network = try self.network(options.pooling, cache: &cache)
             var run = StylizeRun(
                 model: model, network: network, options: options,
-                snapshotEvery: snapshotEvery, progress: progress,
+                snapshotEvery: snapshotEvery, progress: progress, gramCache: gramCache,
                 finishSnapshot: { try ColorControl.finish($0, content: content, colors: colors) })
-            try run.plan(
-                content: prepared.content, styles: prepared.styles, masks: masks.count,
-                held: held + masks.reduce(0) { $0 + $1.values.count })
+            // The kept Grams count against the budget; a plan they would not let fit forgets them.
+            let runHeld = held + masks.reduce(0) { $0 + $1.values.count }
+            do {
+                try run.plan(
+                    content: prepared.content, styles: prepared.styles, masks: masks.count,
+                    held: runHeld + gramCache.bytes / MemoryLayout<Float>.size)
+            } catch is StyleError where gramCache.count > 0 {
+                gramCache.removeAll()
+                try run.plan(content: prepared.content, styles: prepared.styles, masks: masks.count, held: runHeld)
+            }
             var result = try BLASErrors.checking {
                 try run.run(content: prepared.content, styles: prepared.styles, masks: masks)
             }

@@ -21,6 +21,10 @@ struct StylizeRun {
     /// the loss drifts < 1 %, judges see no difference at 512 px and a faint colour speckle in
     /// places at 12 MP), else floats. STYLEFILTER_KERNELS=avx512 keeps floats on such a CPU.
     let precision = Conv3x3.Precision.fastest
+    /// The engine's style Grams from earlier runs (`StyleGramCache`), and the style images'
+    /// digests that key them, taken once at the start of `run`.
+    let gramCache: StyleGramCache
+    var styleDigests: [StyleDigest] = []
     let start = ContinuousClock().now
     /// Set by `plan(content:styles:)`, before any work.
     var schedule: ScaleSchedule!
@@ -28,9 +32,11 @@ struct StylizeRun {
 
     init(
         model: StyleModel, network: VGGNetwork, options: StyleOptions, snapshotEvery: Int,
-        progress: ProgressHandler?, finishSnapshot: @escaping (PlanarImage) throws -> PlanarImage = { $0 }
+        progress: ProgressHandler?, gramCache: StyleGramCache = StyleGramCache(),
+        finishSnapshot: @escaping (PlanarImage) throws -> PlanarImage = { $0 }
     ) {
         self.model = model
+        self.gramCache = gramCache
         self.network = network
         self.options = options
         self.snapshotEvery = snapshotEvery
@@ -50,6 +56,7 @@ struct StylizeRun {
 
     mutating func run(content: PlanarImage, styles: [PlanarImage], masks: [RegionMask] = []) throws -> StylizeResult {
         let blend = options.normalizedBlend(styleCount: styles.count)
+        styleDigests = styles.map(StyleDigest.init)
         let stages = schedule.stages
         var tracker = ProgressTracker(run: self)
         var current: PlanarImage? = nil  // the previous stage's result
@@ -181,23 +188,25 @@ struct StylizeRun {
             ? nil : ReflectedBorder(imageWidth: width, imageHeight: height)
     }
 
-    /// A stage's style Grams: one blended set, or with region masks one set per style.
+    /// A stage's style Grams: one blended set, or with region masks one set per style. Each style
+    /// image's are taken from the engine's cache when an earlier run computed them at this size.
     func stageGrams(
         styles: [PlanarImage], sizes: [(width: Int, height: Int)], masked: Bool, blend: [Float],
         options o: StyleOptions, tile: Int?, transformed: TransformedWeights?
     ) throws -> [[String: [Float]]] {
-        if masked {
-            return try StageTargets.perStyleGrams(
-                styles: styles, sizes: sizes, network: network, options: o,
-                convention: model.convention, tile: tile, parallel: parallel,
-                precision: precision, transformed: transformed)
+        let each = try styles.indices.map { k in
+            let key = StyleGramCache.Key(
+                style: styleDigests[k], width: sizes[k].width, height: sizes[k].height,
+                layers: o.styleLayers.map(\.name), objective: o.objective, pooling: o.pooling,
+                precision: precision, tile: tile)
+            return try gramCache.grams(for: key) {
+                try StageTargets.perStyleGrams(
+                    styles: [styles[k]], sizes: [sizes[k]], network: network, options: o,
+                    convention: model.convention, tile: tile, parallel: parallel,
+                    precision: precision, transformed: transformed)[0]
+            }
         }
-        return [
-            try StageTargets.styleGrams(
-                styles: styles, sizes: sizes, blend: blend, network: network, options: o,
-                convention: model.convention, tile: tile, parallel: parallel,
-                precision: precision, transformed: transformed)
-        ]
+        return masked ? each : [StageTargets.blended(each, blend: blend)]
     }
 
     /// The objective's style terms: the blended Grams over the whole image, or with masks each
