@@ -8,40 +8,92 @@ import StyleKernel
     import Darwin
 #endif
 
-/// One stylization from checked settings, in the order that keeps failures cheap:
-/// 1. paths (inputs readable, output and report writable, output format encodable, no output
-/// an input or the other output, no snapshot name an input or output; `RunOutputs`),
-/// 2. images read, 3. model located, loaded and checked against the layers asked for,
-/// 4. the engine runs (progress, snapshots), 5. the image and the report staged, then
-/// committed as a pair (`OutputFile.commitPair`).
+/// A run from checked settings: one content, or a batch of them in one style. In the order that
+/// keeps failures cheap:
+/// 1. paths (inputs readable, outputs and reports writable, output formats encodable, no output
+/// an input — any content of the batch — or another output, no snapshot name an input or output;
+/// `RunOutputs`), all before the first image is read;
+/// 2. for each content: the content read; at the first, the styles, masks and start image read
+/// and the model located, loaded and checked against the layers asked for (`SharedInputs`,
+/// once for the batch); the engine runs (progress, snapshots); the image and the report staged,
+/// then committed as a pair (`OutputFile.commitPair`).
+/// In a batch, a content that fails is reported and the others go on; the run then fails naming
+/// it. What all contents share failing (a style, the model) stops the batch.
 struct CommandRun {
     let settings: StylizeSettings
 
     func run() throws {
         let s = settings
-        var inputs =
-            [(s.content, "content image")] + s.styles.map { ($0, "style image") }
-            + s.masks.map { ($0, "--mask image") }
-        if case .image(let location) = s.initial { inputs.append((location, InitialImage.fileRole)) }
-        for (location, what) in inputs { try InputCheck.checkReadable(location, what: what) }
-        try MagickImageWriter.checkWritable(s.output)
-        // Snapshots go beside the output file (out.iter0100.png), not beside /dev/stdout.
-        if s.saveEvery > 0, try !OutputTarget.resolve(s.output.path, what: "output").isFile {
-            throw CommandFailure(
-                "--save-every needs an output file to save next to, not a device, FIFO or "
-                    + "descriptor ('\(s.output.spec)')")
+        let jobs = try StylizeJob.jobs(for: s)
+        let batch = jobs.count > 1
+        // A lone content is checked first, as it always was; a batch's at its turn.
+        if !batch { try InputCheck.checkReadable(jobs[0].content, what: "content image") }
+        for (location, what) in s.sharedInputs { try InputCheck.checkReadable(location, what: what) }
+        let contents = jobs.map {
+            ($0.content, batch ? "content image '\($0.content.spec)' of this run" : "content image")
         }
-        let outputs = try RunOutputs.check(s, inputs: inputs)
+        var outputs: [RunOutputs] = []
+        for job in jobs {
+            let checked = try job.checkOutputs(s, inputs: contents + s.sharedInputs)
+            if let other = outputs.firstIndex(where: { $0.sameImage(as: checked) }) {
+                throw CommandFailure(
+                    "'\(jobs[other].content.spec)' and '\(job.content.spec)' would both be written to "
+                        + "'\(job.output.spec)': give -o a pattern that tells them apart (%f, %d)")
+            }
+            outputs.append(checked)
+        }
 
         // Each image is pinged and refused before decoding if it would not fit --max-memory;
         // damaged files are refused unless --accept-damaged.
         let limits = ReadLimits(maxMemory: s.options.maxMemory, acceptDamaged: s.acceptDamaged)
-        let content = try MagickImageReader.read(s.content, limits: limits)
-        try content.requireSingleFrame(s.content.spec)
-        let styles = try s.styles.map { try MagickImageReader.read($0, limits: limits).image }
-        let masks = try s.masks.map { location -> RegionMask in
-            let mask = try MagickImageReader.read(location, limits: limits)
-            try mask.requireSingleFrame(location.spec)
+        var shared: SharedInputs?
+        guard batch else {
+            do {
+                try stylize(jobs[0], outputs: outputs[0], shared: &shared, limits: limits, batch: nil)
+            } catch let failure as SharedInputs.Failure {
+                throw failure.error
+            }
+            return
+        }
+        var progress = BatchProgress(count: jobs.count)
+        var failed: [String] = []
+        for (i, job) in jobs.enumerated() {
+            if !s.quiet { StandardError.line("stylize: [\(i + 1)/\(jobs.count)] '\(job.content.spec)'") }
+            progress.start(i)
+            do {
+                try InputCheck.checkReadable(job.content, what: "content image")
+                try stylize(job, outputs: outputs[i], shared: &shared, limits: limits, batch: progress)
+            } catch let stop as SharedInputs.Failure {
+                throw stop.error
+            } catch {
+                failed.append(job.content.spec)
+                StandardError.line(
+                    "stylize: error: '\(job.content.spec)': " + StylizeCommand.oneLine(StylizeCommand.text(of: error)))
+            }
+            progress.finish(i)
+        }
+        guard failed.isEmpty else {
+            throw CommandFailure(
+                "\(failed.count) of \(jobs.count) contents failed (\(failed.map { "'\($0)'" }.joined(separator: ", "))); "
+                    + "the other results were written")
+        }
+        if !s.quiet {
+            StandardError.line("stylize: wrote \(jobs.count) images in \(NumberFormat.duration(progress.elapsed))")
+        }
+    }
+
+    /// One content: read, stylized with the shared inputs (read at the first content that gets
+    /// this far), written with its report.
+    private func stylize(
+        _ job: StylizeJob, outputs: RunOutputs, shared: inout SharedInputs?, limits: ReadLimits,
+        batch: BatchProgress?
+    ) throws {
+        let s = settings
+        let content = try MagickImageReader.read(job.content, limits: limits)
+        try content.requireSingleFrame(job.content.spec)
+        if shared == nil { shared = try SharedInputs.load(s, limits: limits) }
+        let inputs = shared!
+        let masks = try inputs.masks.map { location, mask -> RegionMask in
             try RegionMask.checkShape(
                 width: mask.image.width, height: mask.image.height,
                 contentWidth: content.image.width, contentHeight: content.image.height,
@@ -49,23 +101,17 @@ struct CommandRun {
             return try RegionMask(mask.image, alpha: mask.alpha?.values)
         }
         var options = s.options
-        if case .image(let location) = s.initial {
-            options.initialization = .image(try MagickImageReader.read(location, limits: limits).image)
-        }
+        if let start = inputs.initial { options.initialization = .image(start) }
 
-        let modelPath = try ModelLocator.locate(explicit: s.model)
-        let model = try StyleModel.load(path: modelPath)
-        try checkLayers(options, against: model.architecture, styleCount: styles.count)
-
-        let display = s.showProgress ? ProgressDisplay(isTerminal: StandardError.isTerminal) : nil
+        let display = s.showProgress ? ProgressDisplay(isTerminal: StandardError.isTerminal, batch: batch) : nil
         let snapshots =
             s.saveEvery > 0
             ? SnapshotWriter(
-                output: s.output, alpha: content.alpha, metadata: content.metadata,
+                output: job.output, alpha: content.alpha, metadata: content.metadata,
                 protected: outputs.protected, quiet: s.quiet) : nil
-        let engine = StyleEngine(model: model)
-        let result = try engine.stylize(
-            content: content.image, styles: styles, masks: masks, options: options, snapshotEvery: s.saveEvery,
+        let result = try inputs.engine.stylize(
+            content: content.image, styles: inputs.styles, masks: masks, options: options,
+            snapshotEvery: s.saveEvery,
             progress: { event, image in
                 display?.show(event)
                 if let image { snapshots?.save(image, completed: event.completed, planned: event.planned) }
@@ -76,24 +122,63 @@ struct CommandRun {
         // Both complete in temporary files first, then renamed together (the report last): an
         // image that cannot be written leaves no report, and a signal cannot fall between the two.
         let image = try MagickImageWriter.prepare(
-            result.image, alpha: content.alpha, metadata: content.metadata,
-            to: s.output)
+            result.image, alpha: content.alpha, metadata: content.metadata, to: job.output)
         var report: PendingOutput?
-        if let path = s.report, let target = outputs.report {
-            report = try RunReport(result: result, model: modelPath).prepare(to: target, shownAs: path)
+        if let path = job.report, let target = outputs.report {
+            report = try RunReport(result: result, model: inputs.modelPath).prepare(to: target, shownAs: path)
         }
         try OutputFile.commitPair(image: image, report: report)
         if !s.quiet {
-            let destination = s.output.isStandardStream ? "standard output" : "'\(s.output.spec)'"
+            let destination = job.output.isStandardStream ? "standard output" : "'\(job.output.spec)'"
             StandardError.line(
                 "stylize: wrote \(destination) (\(result.image.width)×\(result.image.height), "
-                    + "\(result.iterations) iteration\(result.iterations == 1 ? "" : "s"), \(NumberFormat.duration(result.seconds)))"
-            )
+                    + "\(result.iterations) iteration\(result.iterations == 1 ? "" : "s"), "
+                    + "\(NumberFormat.duration(result.seconds)))" + (batch?.writtenText() ?? ""))
+        }
+    }
+}
+
+/// What every content of a run shares, read and loaded once: the style images, the masks, the
+/// start image, and the model with its engine (whose style Grams are kept between contents).
+struct SharedInputs {
+    let styles: [PlanarImage]
+    let masks: [(ImageLocation, DecodedImage)]
+    let initial: PlanarImage?
+    let engine: StyleEngine
+    let modelPath: String
+
+    /// A failure of what all contents share: it stops a batch.
+    struct Failure: Error {
+        let error: Error
+    }
+
+    static func load(_ s: StylizeSettings, limits: ReadLimits) throws -> SharedInputs {
+        do {
+            let styles = try s.styles.map { try MagickImageReader.read($0, limits: limits).image }
+            let masks = try s.masks.map { location -> (ImageLocation, DecodedImage) in
+                let mask = try MagickImageReader.read(location, limits: limits)
+                try mask.requireSingleFrame(location.spec)
+                return (location, mask)
+            }
+            var initial: PlanarImage?
+            if case .image(let location) = s.initial {
+                initial = try MagickImageReader.read(location, limits: limits).image
+            }
+            let modelPath = try ModelLocator.locate(explicit: s.model)
+            let model = try StyleModel.load(path: modelPath)
+            try checkLayers(s.options, against: model.architecture, styleCount: styles.count)
+            return SharedInputs(
+                styles: styles, masks: masks, initial: initial, engine: StyleEngine(model: model),
+                modelPath: modelPath)
+        } catch {
+            throw Failure(error: error)
         }
     }
 
     /// The layers were checked against VGG19's names before; now against the loaded network.
-    private func checkLayers(_ options: StyleOptions, against architecture: VGGArchitecture, styleCount: Int) throws {
+    private static func checkLayers(_ options: StyleOptions, against architecture: VGGArchitecture, styleCount: Int)
+        throws
+    {
         let names = architecture.layerNames
         for layer in options.contentLayers + options.styleLayers.map(\.name) where !names.contains(layer) {
             throw CommandFailure(
@@ -126,95 +211,5 @@ enum InputCheck {
             return
         }
         try FileChecks.checkReadable(path, what: what)
-    }
-}
-
-/// `--save-every`: writes the engine's snapshots next to the output (out.iter0100.png).
-/// A snapshot that cannot be written is reported once and does not stop the run; one that would
-/// replace an input or an output (a name that leads to one) is not written, with a warning.
-final class SnapshotWriter {
-    let output: ImageLocation
-    let alpha: AlphaPlane?
-    let metadata: ImageMetadata
-    let protected: [(identity: FileIdentity, role: String)]
-    let quiet: Bool
-    private var warned = false
-
-    init(
-        output: ImageLocation, alpha: AlphaPlane?, metadata: ImageMetadata,
-        protected: [(identity: FileIdentity, role: String)], quiet: Bool
-    ) {
-        self.output = output
-        self.alpha = alpha
-        self.metadata = metadata
-        self.protected = protected
-        self.quiet = quiet
-    }
-
-    static func location(for output: ImageLocation, completed: Int, planned: Int) -> ImageLocation {
-        let digits = max(4, String(planned).count)
-        let number = String(completed)
-        return output.inserting(".iter" + String(repeating: "0", count: max(0, digits - number.count)) + number)
-    }
-
-    /// A snapshot path is `head` + four or more digits + `tail` (out.iter + 0100 + .png).
-    static func pattern(for output: ImageLocation) -> (head: String, tail: String) {
-        // `inserting` puts the number before the file name's extension, if it has one: the
-        // tail is that extension, or nothing.
-        let marked = output.inserting(".iter").path, path = output.path
-        let nameStart = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
-        let dot = path[nameStart...].lastIndex(of: ".")
-        let tail = dot.map { String(path[$0...]) } ?? ""
-        return marked.hasSuffix(tail) ? (String(marked.dropLast(tail.count)), tail) : (marked, "")
-    }
-
-    static func isSnapshotName(_ path: String, head: String, tail: String) -> Bool {
-        guard path.count >= head.count + tail.count + 4, path.hasPrefix(head), path.hasSuffix(tail) else {
-            return false
-        }
-        let digits = path.dropFirst(head.count).dropLast(tail.count)
-        return digits.count >= 4 && digits.allSatisfy { $0.isASCII && $0.isNumber }
-    }
-
-    /// Whether `resolved` (a directory's real path and a name, `FileIdentity.resolvedName`) is
-    /// one of the output's snapshot names.
-    static func isSnapshotName(_ resolved: String, for output: ImageLocation) -> Bool {
-        let (head, tail) = pattern(for: output)
-        guard let resolvedHead = FileIdentity.resolvedName(head) else { return false }
-        return isSnapshotName(resolved, head: resolvedHead, tail: tail)
-    }
-
-    /// The names in the output's directory that snapshots could take, as paths to open.
-    static func existingNames(for output: ImageLocation) -> [String] {
-        let (head, tail) = pattern(for: output)
-        let dir = AtomicFile.directory(of: head)
-        let prefix = head.contains("/") ? String(head[...head.lastIndex(of: "/")!]) : ""
-        guard let stream = opendir(dir) else { return [] }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if isSnapshotName(prefix + name, head: head, tail: tail) { names.append(prefix + name) }
-        }
-        return names.sorted()
-    }
-
-    func save(_ image: PlanarImage, completed: Int, planned: Int) {
-        let location = Self.location(for: output, completed: completed, planned: planned)
-        do {
-            // Checked again here: the names checked before the run were those that existed then.
-            let target = try OutputTarget.resolve(location.path, what: "snapshot")
-            if let identity = FileIdentity.of(target), let hit = protected.first(where: { $0.identity == identity }) {
-                throw StyleError.io("it would replace the \(hit.role)")
-            }
-            try MagickImageWriter.write(image, alpha: alpha, metadata: metadata, to: location)
-        } catch {
-            if !warned && !quiet {
-                StandardError.line("stylize: warning: cannot save '\(location.spec)': \(error)")
-            }
-            warned = true
-        }
     }
 }

@@ -43,12 +43,7 @@ struct DelegateCommand: ParsableCommand {
     /// OUTPUT is worse: ImageMagick then exits 0 without an output, or copies it to the user's file.)
     static func explained(_ error: Error, output: String) -> Error {
         guard linkTarget(output) != nil, !FileChecks.exists(output) else { return error }
-        let text: String
-        switch error {
-        case let e as CommandFailure: text = e.message
-        case let e as StyleError: text = e.description
-        default: text = StylizeCommand.message(for: error)
-        }
+        let text = StylizeCommand.text(of: error)
         return CommandFailure(
             text + " (nothing was written; convert's next message, about a security policy "
                 + "or a failed delegate, only reports that)")

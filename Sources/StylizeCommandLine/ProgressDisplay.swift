@@ -5,17 +5,29 @@ import StyleKernel
 /// lines are printed, at most one a second plus the last iteration of each scale.
 final class ProgressDisplay {
     let isTerminal: Bool
+    /// In a batch: which content this is, and the time the others took, for the batch's ETA.
+    let batch: BatchProgress?
     private var lastShown = -Double.infinity
     private var lineOpen = false
 
-    init(isTerminal: Bool) { self.isTerminal = isTerminal }
+    init(isTerminal: Bool, batch: BatchProgress? = nil) {
+        self.isTerminal = isTerminal
+        self.batch = batch
+    }
 
     func show(_ e: ProgressEvent) {
         let lastOfScale = e.iteration == e.iterations
         let interval = isTerminal ? 0.1 : 1.0
         guard lastOfScale || e.completed == 1 || e.elapsed - lastShown >= interval else { return }
         lastShown = e.elapsed
-        let text = Self.describe(e)
+        var text = Self.describe(e)
+        if let batch {
+            let left = e.fractionDone > 0 ? e.elapsed * (1 - e.fractionDone) / e.fractionDone : nil
+            let total = e.fractionDone > 0 ? e.elapsed / e.fractionDone : nil
+            text =
+                "[\(batch.current + 1)/\(batch.count)] " + text
+                + (left.map { batch.remainingText(currentLeft: $0, currentTotal: total!) } ?? "")
+        }
         if isTerminal {
             StandardError.write("\r" + text + "\u{1B}[K")
             lineOpen = true
@@ -43,5 +55,52 @@ final class ProgressDisplay {
             + "  loss \(NumberFormat.loss(e.loss.total)) (content \(NumberFormat.loss(e.loss.content)),"
             + " style \(NumberFormat.loss(e.loss.style)), tv \(NumberFormat.loss(e.loss.tv)))"
             + "  \(NumberFormat.duration(e.elapsed)) elapsed, ETA \(eta)"
+    }
+}
+
+/// A batch's progress: which content runs, and how long the finished ones took, for an ETA of
+/// the whole batch (the time left of this content plus the mean time of a content for each one
+/// still to come).
+struct BatchProgress {
+    let count: Int
+    private(set) var current = 0
+    private var finished = 0
+    private var finishedSeconds = 0.0
+    private var started = ContinuousClock().now
+    private let begun = ContinuousClock().now
+
+    init(count: Int) { self.count = count }
+
+    mutating func start(_ index: Int) {
+        current = index
+        started = ContinuousClock().now
+    }
+
+    mutating func finish(_ index: Int) {
+        finished += 1
+        finishedSeconds += Self.seconds(since: started)
+    }
+
+    var elapsed: Double { Self.seconds(since: begun) }
+
+    /// "; batch: ETA …" given the current content's time left and its expected total.
+    func remainingText(currentLeft: Double, currentTotal: Double) -> String {
+        let perContent = finished > 0 ? finishedSeconds / Double(finished) : currentTotal
+        let left = currentLeft + perContent * Double(count - current - 1)
+        return "; batch ETA \(NumberFormat.duration(left))"
+    }
+
+    /// After a content was written: " [k/n, about … left]".
+    func writtenText() -> String {
+        let done = finished + 1
+        let perContent = (finishedSeconds + Self.seconds(since: started)) / Double(done)
+        let rest = count - current - 1
+        guard rest > 0 else { return " [\(current + 1)/\(count)]" }
+        return " [\(current + 1)/\(count), about \(NumberFormat.duration(perContent * Double(rest))) left]"
+    }
+
+    private static func seconds(since instant: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock().now - instant
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

@@ -7,7 +7,10 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Repaint CONTENT in the style of the STYLE images (the default command).",
-        usage: "stylize CONTENT -s STYLE [-s STYLE ...] -o OUTPUT [<options>]",
+        usage: """
+            stylize CONTENT -s STYLE [-s STYLE ...] -o OUTPUT [<options>]
+              stylize CONTENT... -s STYLE (-o 'PATTERN' | -O DIR) [<options>]
+            """,
         discussion: """
             Images: any format ImageMagick reads or writes; a prefix names the format \
             (png:out.dat); '-' (or ppm:-, png:-, …) is standard input or output. The output keeps \
@@ -28,6 +31,15 @@ struct RunCommand: ParsableCommand {
             with SIGINT, SIGTERM and SIGHUP held back in between. Standard input and pipes are \
             read up to \(NumberFormat.bytes(FileDescriptorIO.maximumStreamBytes)).
 
+            Several content images (files, directories — the images in them — or globs) are one \
+            batch: the model and the style are loaded once, each content gets its own output, named \
+            by -o with %f (the content's file name without its extension), %e (its extension), %d \
+            or %04d (its number in the batch, from 0) and %% (a percent sign) — e.g. -o \
+            'out/%f-starry.png' — or by -O DIR (DIR/the content's file name). Every output is \
+            checked before the first image is read. A content that fails is reported and the \
+            others go on; the exit status is then 1, naming the ones that failed. --report takes \
+            the same patterns.
+
             Intermediate results (--save-every N) are written next to the output with the \
             iteration count before the extension: out.png → out.iter0100.png, out.iter0200.png, …; \
             the run is refused if one of those names is already an input, the output or the \
@@ -38,8 +50,11 @@ struct RunCommand: ParsableCommand {
             (~/.cache/stylefilter/, filled by 'stylize model fetch'), models/ in a checkout.
             """)
 
-    @Argument(help: ArgumentHelp("Content image (file, FORMAT:file, or '-' for standard input).", valueName: "content"))
-    var content: String
+    @Argument(
+        help: ArgumentHelp(
+            "Content image (file, FORMAT:file, or '-' for standard input); several, a directory or a glob for a batch.",
+            valueName: "content"))
+    var contents: [String] = []
 
     @Option(
         name: [.customShort("s"), .customLong("style")],
@@ -49,9 +64,16 @@ struct RunCommand: ParsableCommand {
     @Option(
         name: [.customShort("o"), .customLong("output")],
         help: ArgumentHelp(
-            "Output image (file, FORMAT:file, or '-' / FORMAT:- for standard output, PNG by default).",
+            "Output image (file, FORMAT:file, or '-' / FORMAT:- for standard output, PNG by default); a pattern with %f or %d for a batch.",
             valueName: "output"))
-    var output: String
+    var output: String?
+
+    @Option(
+        name: [.customShort("O"), .customLong("output-dir")],
+        help: ArgumentHelp(
+            "Directory for the results, each named as its content image (an existing directory).",
+            valueName: "dir"))
+    var outputDirectory: String?
 
     @Option(
         name: .customLong("mask"),

@@ -29,10 +29,12 @@ struct RunOutputs {
     /// file or stream (`--report -` with the image on standard output); no existing snapshot
     /// name (out.iterNNNN.png) is an input or an output. `inputs` are the run's image inputs
     /// with their roles ("content image").
-    static func check(_ s: StylizeSettings, inputs: [(ImageLocation, String)]) throws -> RunOutputs {
-        let image = try MagickImageWriter.target(of: s.output)
-        let report = try s.report.map(reportTarget)
-        if let path = s.report, let report { try FileChecks.checkWritable(report, shownAs: path, what: "report") }
+    static func check(
+        output: ImageLocation, report reportName: String?, saveEvery: Int, inputs: [(ImageLocation, String)]
+    ) throws -> RunOutputs {
+        let image = try MagickImageWriter.target(of: output)
+        let report = try reportName.map(reportTarget)
+        if let path = reportName, let report { try FileChecks.checkWritable(report, shownAs: path, what: "report") }
 
         var inputFiles: [(identity: FileIdentity, role: String)] = []
         for (location, role) in inputs {
@@ -45,8 +47,8 @@ struct RunOutputs {
         let imageIdentity = FileIdentity.of(image)
         let reportIdentity = report.flatMap(FileIdentity.of)
         let outputs = [
-            (imageIdentity, "output '\(s.output.spec)'"),
-            (reportIdentity, "--report '\(s.report ?? "")'")
+            (imageIdentity, "output '\(output.spec)'"),
+            (reportIdentity, "--report '\(reportName ?? "")'")
         ]
         for case let (identity?, role) in outputs where identity.isFile {
             if let input = inputFiles.first(where: { $0.identity == identity }) {
@@ -54,7 +56,7 @@ struct RunOutputs {
             }
         }
 
-        if let path = s.report, let report {
+        if let path = reportName, let report {
             let sameStream: Bool
             if case .descriptor(let a) = image, case .descriptor(let b) = report {
                 sameStream = a == b
@@ -73,14 +75,14 @@ struct RunOutputs {
                 oneDevice = true
             }
             if sameStream || (imageIdentity != nil && imageIdentity == reportIdentity && !oneDevice) {
-                throw CommandFailure("--report '\(path)' and the output '\(s.output.spec)' are the same file")
+                throw CommandFailure("--report '\(path)' and the output '\(output.spec)' are the same file")
             }
         }
 
         var protected = inputFiles
         for case let (identity?, role) in outputs where identity.isFile { protected.append((identity, role)) }
-        if s.saveEvery > 0 {
-            for candidate in SnapshotWriter.existingNames(for: s.output) {
+        if saveEvery > 0 {
+            for candidate in SnapshotWriter.existingNames(for: output) {
                 guard let target = try? OutputTarget.resolve(candidate, what: "snapshot"),
                     let identity = FileIdentity.of(target),
                     let hit = protected.first(where: { $0.identity == identity })
@@ -89,12 +91,18 @@ struct RunOutputs {
                     "--save-every would replace the \(hit.role) with the snapshot '\(candidate)': "
                         + "choose another output name")
             }
-            if case .name(let name)? = reportIdentity?.key, SnapshotWriter.isSnapshotName(name, for: s.output) {
+            if case .name(let name)? = reportIdentity?.key, SnapshotWriter.isSnapshotName(name, for: output) {
                 throw CommandFailure(
-                    "--save-every would replace the report '\(s.report ?? "")' with a snapshot: "
+                    "--save-every would replace the report '\(reportName ?? "")' with a snapshot: "
                         + "choose another report name")
             }
         }
         return RunOutputs(image: image, report: report, protected: protected)
+    }
+
+    /// Whether both write their image to the same file.
+    func sameImage(as other: RunOutputs) -> Bool {
+        guard let a = FileIdentity.of(image), let b = FileIdentity.of(other.image) else { return false }
+        return a == b
     }
 }

@@ -71,13 +71,8 @@ struct StylizeCommand: ParsableCommand {
                 print(text == helpMessage(for: RunCommand.self) ? stylizeHelp : text)
                 return 0
             }
-            let text: String
-            switch error {
-            case let e as CommandFailure: text = e.message
-            case let e as StyleError: text = e.description
-            case let e as ExitCode: return e.rawValue
-            default: text = message(for: error)
-            }
+            if let e = error as? ExitCode { return e.rawValue }
+            let text = self.text(of: error)
             let usageHint = code == .validationFailure ? " (see 'stylize --help')" : ""
             StandardError.line("stylize: error: " + oneLine(text) + usageHint)
             return code.rawValue == 0 ? 1 : code.rawValue
@@ -94,6 +89,15 @@ struct StylizeCommand: ParsableCommand {
     static var stylizeHelp: String {
         let own = helpMessage(for: RunCommand.self)
         return String(own.reversed().drop { $0 == "\n" }.reversed()) + "\n\n" + EngineOptionFlags.help
+    }
+
+    /// What an error says to the user (ArgumentParser's message for its own errors).
+    static func text(of error: Error) -> String {
+        switch error {
+        case let e as CommandFailure: return e.message
+        case let e as StyleError: return e.description
+        default: return message(for: error)
+        }
     }
 
     static func oneLine(_ text: String) -> String {

@@ -22,22 +22,33 @@ enum InitialImage: Equatable {
 /// locations and engine options. Built by `validate()` (so bad values fail before any work) and
 /// again by `run()`.
 struct StylizeSettings {
-    var content: ImageLocation
+    /// The contents as given: files, FORMAT:file, `-`, directories, globs (`ContentList` expands
+    /// them when the run starts).
+    var contents: [String]
     var styles: [ImageLocation]
     /// One region mask per style (`--mask`), or none.
     var masks: [ImageLocation]
-    var output: ImageLocation
+    /// `-o` or `-O`: each content's output (`StylizeJob`).
+    var output: OutputNaming
     var initial: InitialImage
     /// The engine's options; an `--init` image is read later (`initialization` is then the
     /// default here).
     var options: StyleOptions
     var model: String?
+    /// `--report`: a name, or for several contents a pattern like `-o`'s.
     var report: String?
     var saveEvery: Int
     /// `--accept-damaged`: use what ImageMagick made of a damaged image instead of refusing it.
     var acceptDamaged: Bool
     var showProgress: Bool
     var quiet: Bool
+
+    /// The images every content shares (styles, masks, a start image), with their roles.
+    var sharedInputs: [(ImageLocation, String)] {
+        var inputs = styles.map { ($0, "style image") } + masks.map { ($0, "--mask image") }
+        if case .image(let location) = initial { inputs.append((location, InitialImage.fileRole)) }
+        return inputs
+    }
 }
 
 extension RunCommand {
@@ -77,22 +88,36 @@ extension RunCommand {
             throw CommandFailure(error.description)
         }
 
-        let outputLocation = ImageLocation(output)
-        guard !(outputLocation.isStandardStream && saveEvery != nil) else {
+        guard !contents.isEmpty else { throw CommandFailure("no content image: give the image to repaint") }
+        let output: OutputNaming
+        switch (self.output, outputDirectory) {
+        case (let name?, nil): output = .name(name)
+        case (nil, let directory?): output = .directory(directory)
+        case (nil, nil):
+            throw CommandFailure("no output: give -o OUTPUT (or -O DIR for several content images)")
+        case (_?, _?): throw CommandFailure("give -o OUTPUT or -O DIR, not both")
+        }
+        try output.check(contentCount: contents.count, report: report)
+        if case .name(let name) = output, ImageLocation(name).isStandardStream, saveEvery != nil {
             throw CommandFailure("--save-every needs an output file to save next to, not standard output")
         }
-        var inputs = [ImageLocation(content)] + styles.map(ImageLocation.init) + masks.map(ImageLocation.init)
+        var inputs = contents.map(ImageLocation.init) + styles.map(ImageLocation.init) + masks.map(ImageLocation.init)
         if case .image(let location) = initial { inputs.append(location) }
         guard inputs.filter(\.isStandardStream).count <= 1 else {
             throw CommandFailure("only one image can be read from standard input ('-')")
         }
-        for location in inputs + [outputLocation] where location.path.isEmpty && location.format == nil {
+        let names: [String]
+        switch output {
+        case .name(let name): names = [name]
+        case .directory(let directory): names = [directory]
+        }
+        for location in inputs + names.map(ImageLocation.init) where location.path.isEmpty && location.format == nil {
             throw CommandFailure("an image name is empty")
         }
         if let report, report.isEmpty { throw CommandFailure("--report needs a file name") }
         return StylizeSettings(
-            content: ImageLocation(content), styles: styles.map(ImageLocation.init),
-            masks: masks.map(ImageLocation.init), output: outputLocation,
+            contents: contents, styles: styles.map(ImageLocation.init),
+            masks: masks.map(ImageLocation.init), output: output,
             initial: initial, options: o, model: model, report: report, saveEvery: saveEvery ?? 0,
             acceptDamaged: acceptDamaged, showProgress: progress && !quiet, quiet: quiet)
     }

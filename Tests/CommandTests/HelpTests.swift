@@ -20,7 +20,7 @@ final class HelpTests: CommandTestCase {
     func testEngineOptionsMatchTheOptionTable() throws {
         let help = String(decoding: try stylize(["--help"]).stdout, as: UTF8.self)
         let commandOnly: Set = [
-            "style", "output", "style-blend", "mask", "model", "report", "progress", "save-every",
+            "style", "output", "output-dir", "style-blend", "mask", "model", "report", "progress", "save-every",
             "quiet", "accept-damaged", "version", "help"
         ]
         // Option lines: "  --name <value> …" or "  -s, --name <value> …".

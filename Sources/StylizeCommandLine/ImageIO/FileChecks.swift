@@ -80,4 +80,15 @@ enum FileChecks {
         var st = stat()
         return stat(path, &st) == 0
     }
+
+    /// Whether `path` is a directory (following symlinks).
+    static func isDirectory(_ path: String) -> Bool { fileType(path) == S_IFDIR }
+
+    /// Whether `path` is a regular file (following symlinks).
+    static func isRegularFile(_ path: String) -> Bool { fileType(path) == S_IFREG }
+
+    private static func fileType(_ path: String) -> mode_t? {
+        var st = stat()
+        return stat(path, &st) == 0 ? st.st_mode & S_IFMT : nil
+    }
 }
