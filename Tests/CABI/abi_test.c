@@ -1619,6 +1619,37 @@ static void test_budget_refused(sf_context *ctx) {
 
 /* ---- Re-entrancy: the context's own calls from inside its progress callback ---------------- */
 
+/* A context keeps its styles' statistics between calls: a second image in the same style on a
+ * used context gives the bytes a new context gives. */
+static void test_kept_statistics(sf_context *ctx) {
+    buffer first = make_picture(48, 32, SF_FORMAT_RGB8, 0);
+    buffer second = make_picture(40, 40, SF_FORMAT_RGB8, 0);
+    buffer style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
+    sf_options o = small_options();
+    uint32_t w, h;
+    CHECK_EQ_INT(sf_output_size(&o, 40, 40, &w, &h), SF_OK);
+    buffer used = make_buffer(w, h, SF_FORMAT_RGB8, 0), fresh = make_buffer(w, h, SF_FORMAT_RGB8, 0);
+    uint32_t fw, fh;
+    CHECK_EQ_INT(sf_output_size(&o, 48, 32, &fw, &fh), SF_OK);
+    buffer scratch = make_buffer(fw, fh, SF_FORMAT_RGB8, 0);
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &first.img, &style.img, NULL, 1, &scratch.img, NULL, NULL), SF_OK);
+    CHECK_EQ_INT(sf_stylize(ctx, &o, &second.img, &style.img, NULL, 1, &used.img, NULL, NULL), SF_OK);
+    sf_context *other = NULL;
+    CHECK_EQ_INT(sf_context_create(model_path, &other), SF_OK);
+    if (other) {
+        CHECK_EQ_INT(sf_stylize(other, &o, &second.img, &style.img, NULL, 1, &fresh.img, NULL, NULL), SF_OK);
+        CHECK(memcmp(used.mem, fresh.mem, (size_t)h * used.img.stride_bytes) == 0,
+              "a used context gives the bytes of a new one");
+        CHECK_EQ_INT(sf_context_destroy(other), SF_OK);
+    }
+    free(first.mem);
+    free(second.mem);
+    free(style.mem);
+    free(used.mem);
+    free(fresh.mem);
+    free(scratch.mem);
+}
+
 typedef struct {
     sf_context *ctx, *other;
     const sf_image *content, *style, *output, *other_output;
@@ -1785,6 +1816,7 @@ int main(int argc, char **argv) {
         test_cut_fields(ctx);
         test_runs(ctx);
         test_masks(ctx);
+        test_kept_statistics(ctx);
         test_cancel(ctx);
         test_tiled_run(ctx);
         test_budget_refused(ctx);

@@ -303,7 +303,10 @@ typedef int (*sf_progress_fn)(const sf_progress *progress, void *user);
 
 typedef struct sf_context sf_context;
 
-/* Loads a model once, for many sf_stylize calls. model_path NULL (or "") finds the default
+/* Loads a model once, for many sf_stylize calls. A context also keeps the style images'
+ * statistics (Gram matrices) of its recent calls, up to 64 MiB, so that a batch of images or a
+ * preview run again in one style computes them once per size; the results are the same bytes
+ * a new context gives. model_path NULL (or "") finds the default
  * model, vgg16-imagenet.safetensors: $STYLEFILTER_MODEL; then the installed one,
  * LIBDIR/../share/stylefilter/ relative to this library's own file (PREFIX/share/stylefilter/
  * after `make install`); then the user cache, $XDG_CACHE_HOME/stylefilter/ (default
