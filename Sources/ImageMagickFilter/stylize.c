@@ -34,7 +34,9 @@
  * layers), the canvas sets one factor for all of them and the page geometry (canvas, offsets) is
  * scaled with it; delays, loop count and disposal are kept.
  * Alpha is kept (resized with the image when it shrinks).
- * Progress goes to ImageMagick's monitor (`convert -monitor`), which can also cancel.
+ * Progress goes to ImageMagick's monitor (`convert -monitor`), which can also cancel: after every
+ * iteration, as the share of the work done (iterations weighted by their cost), so the percentage
+ * and any time left derived from it follow the clock.
  *
  * Images: style, mask and init files are pinged first and refused, before decoding, beyond the
  * library's limits (SF_MAX_IMAGE_SIDE a side, SF_MAX_IMAGE_PIXELS); within them ImageMagick's own
@@ -54,6 +56,7 @@
  *   convert in.png -process 'stylize …' tmp.png && mv tmp.png out.png
  */
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -457,16 +460,36 @@ static Image *read_image(const char *key, const char *path, int one_frame, const
     return image;
 }
 
-typedef struct {
-    const Image *image;
-} progress_state;
+/* Progress as ImageMagick's monitor shows it. convert -monitor (wand/mogrify.c's MonitorProgress)
+ * prints only offsets that are multiples of 50, and the last: so the span is PROGRESS_STEPS steps
+ * of 50, a step per thousandth of the work, and every iteration reports its step, which convert
+ * prints. The offsets follow the library's fraction_done, the work done with each iteration
+ * weighted by its cost, so the percentage and a time left derived from it follow the clock (the
+ * iteration count does not: a coarse scale's iteration costs a fraction of a fine one's). */
+#define PROGRESS_STEPS 1000
+#define PROGRESS_STEP  50
+#define PROGRESS_SPAN  ((MagickSizeType)PROGRESS_STEPS * PROGRESS_STEP + 1)
+
+/* Share of the work done, 0…1; 1 at the last iteration. A library older than fraction_done (its
+ * sf_progress ends before it) gives the iteration count's share. */
+static double work_done(const sf_progress *p) {
+    if (p->iteration >= p->planned) return 1;
+    double f = p->struct_size >= offsetof(sf_progress, fraction_done) + sizeof p->fraction_done
+                   ? p->fraction_done
+                   : (double)p->iteration / (double)p->planned;
+    return f > 0 ? (f < 1 ? f : 1) : 0;
+}
+
+/* Reports the share `done` of `image`'s work; 0 when the monitor asks to stop. */
+static int report_progress(const Image *image, double done) {
+    MagickOffsetType step = (MagickOffsetType)(done * PROGRESS_STEPS);
+    if (step > PROGRESS_STEPS) step = PROGRESS_STEPS;
+    return SetImageProgress(image, TAG, step * PROGRESS_STEP, PROGRESS_SPAN) != MagickFalse;
+}
 
 static int on_progress(const sf_progress *p, void *user) {
-    progress_state *s = user;
-    /* SetImageProgress returns MagickFalse when the monitor wants to stop. */
-    return SetImageProgress(s->image, TAG, (MagickOffsetType)p->iteration - 1, (MagickSizeType)p->planned)
-               ? 0
-               : 1;
+    /* SetImageProgress returns MagickFalse when the monitor wants to stop: cancel. */
+    return report_progress(user, work_done(p)) ? 0 : 1;
 }
 
 /* A list whose frames lie on one canvas (an animation, layers) is scaled as a whole: one factor
@@ -520,9 +543,17 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
                                    "`%s'", image->filename);
         goto failed;
     }
-    progress_state state = {image};
-    rc = sf_stylize(ctx, &options, &content, styles, a->blend_count ? a->blend : NULL, a->style_count,
-                    &result, image->progress_monitor ? on_progress : NULL, &state);
+    int monitored = image->progress_monitor != NULL;
+    rc = monitored && !report_progress(image, 0)
+             ? SF_CANCELLED
+             : sf_stylize(ctx, &options, &content, styles, a->blend_count ? a->blend : NULL, a->style_count,
+                          &result, monitored ? on_progress : NULL, (void *)image);
+    if (rc == SF_CANCELLED) {
+        (void)ThrowMagickException(exception, GetMagickModule(), DelegateError,
+                                   "stylize: cancelled by the progress monitor", "`%s' (left as it was)",
+                                   image->filename);
+        goto failed;
+    }
     if (rc != SF_OK) {
         (void)ThrowMagickException(exception, GetMagickModule(),
                                    rc == SF_INVALID_ARGUMENT ? OptionError : DelegateError, "stylize",

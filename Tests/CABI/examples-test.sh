@@ -5,7 +5,7 @@
 #   - examples/imagemagick-process.sh and `-process` itself: alpha, masks, bad arguments (an
 #     ImageMagick error, the image unchanged), image inputs (process-inputs.sh), a large image in
 #     tiles, a budget it cannot fit, -define settings, the pipeline going on after the module is
-#     unloaded, animations and layers;
+#     unloaded, animations and layers; -monitor's progress, and a monitor's stop (process_cancel.c);
 #   - examples/stylize_ctypes.py, examples/pipeline.sh and share/delegates.xml.
 #
 #   Tests/CABI/examples-test.sh PREFIX WORKDIR     (STYLEFILTER_MODEL: the model; CC: the compiler)
@@ -92,6 +92,20 @@ left=$(change "$d/rose96.png" "$d/masked.png" 28x63+0+0)
 right=$(change "$d/rose96.png" "$d/masked.png" 28x63+68+0)
 echo "mean change: black side $left, white side $right"
 awk -v l="$left" -v r="$right" 'BEGIN { exit !(l < 0.02 && r > 4 * l) }' || { echo "the mask was not followed"; exit 1; }
+
+echo "== -monitor: the share of the work after every iteration, rising to 100 %; a monitor's stop cancels"
+process "$d/rose96.png" -monitor -process "stylize style=$d/style.png iterations=8 threads=1" "$d/monitored.png" \
+    2>"$d/monitor.err"
+# convert -monitor ends each line with a carriage return: "Stylize/Image/…[rose96.png]: N of M, P% complete".
+tr '\r' '\n' <"$d/monitor.err" | sed -n 's/^Stylize.*: \([0-9]*\) of [0-9]*, \([0-9]*\)% complete$/\1 \2/p' \
+    >"$d/monitor.txt"
+awk 'NR > 1 && $1 < last { bad = 1 } { last = $1; percent[$2] = 1; n++ }
+     END { for (p in percent) k++; printf "%d reports, %d percentages, last %d%%\n", n, k, $2
+           exit !(!bad && n > 10 && k > 10 && $2 == 100) }' "$d/monitor.txt" ||
+    { echo "-monitor: too few reports, falling, or not ending at 100 %"; cat "$d/monitor.txt"; exit 1; }
+# shellcheck disable=SC2046  # pkg-config's flags are words
+$cc -Wall -Wextra -Werror Tests/CABI/process_cancel.c $(pkg-config --cflags --libs MagickCore) -o "$d/process_cancel"
+MAGICK_CODER_FILTER_PATH=$filters "$d/process_cancel" "$d/rose96.png" "$d/style.png"
 
 echo "== -process image inputs: damaged files (accept-damaged=on), oversize, a mask's frames, shape and alpha"
 Tests/CABI/process-inputs.sh "$filters" "$d/inputs"
