@@ -48,7 +48,9 @@
  * noticed) here: convert crops -region's part for the simple operators and composes it back before
  * a list operator such as -process runs (wand/mogrify.c: MogrifyImage, then MogrifyImageList), and
  * keeps -channel in its own ImageInfo, which InvokeDynamicImageFilter does not pass on. region= and
- * channel= (above) say the same to this module, also as -define stylize:region=….
+ * channel= (above) say the same to this module, also as -define stylize:region=…. ImageMagick's
+ * own -mask does reach it: the result is imported into a copy of the frame, which carries the
+ * mask, and the pixel cache applies it (while the frame keeps its size).
  *
  * Images: style, mask and init files are pinged first and refused, before decoding, beyond the
  * library's limits (SF_MAX_IMAGE_SIDE a side, SF_MAX_IMAGE_PIXELS); within them ImageMagick's own

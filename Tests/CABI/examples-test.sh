@@ -118,6 +118,12 @@ expect "the pixels outside -gravity SouthEast region=25%x50% (24x32+72+31) diffe
 inside=$(change "$d/rose96.png" "$d/region-gravity.png" 24x32+72+31)
 awk -v c="$inside" 'BEGIN { exit !(c > 0.02) }' || { echo "mean change $inside in the corner: not stylized"; exit 1; }
 
+echo "   ImageMagick's own -mask (a write mask the image carries; white protects) holds for -process too"
+process "$d/rose96.png" -mask "$d/half.png" -process "stylize style=$d/style.png $fast" +mask "$d/im-mask.png"
+expect "-mask: the protected right half differs by" "$(outside "$d/rose96.png" "$d/im-mask.png" 0,0,47,62)" 0
+inside=$(change "$d/rose96.png" "$d/im-mask.png" 48x63+0+0)
+awk -v c="$inside" 'BEGIN { exit !(c > 0.02) }' || { echo "mean change $inside on -mask's black half"; exit 1; }
+
 echo "== -process channel=: only the channels named change (ImageMagick 6 does not hand -channel to a filter)"
 process "$d/rose96.png" -process "stylize style=$d/style.png channel=R $fast" "$d/channel-r.png"
 channel() { convert "$1" -channel "$2" -separate -format %# info:; }
