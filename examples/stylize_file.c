@@ -112,10 +112,18 @@ static int quiet = 0;
 static int progress(const sf_progress *p, void *user) {
     (void)user;
     if (!quiet) {
-        int width = 30, filled = p->planned > 0 ? (int)((long long)width * p->iteration / p->planned) : 0;
-        fprintf(stderr, "\r[%.*s%*s] %d/%d  scale %d/%d  loss %.4g  %.1fs", filled,
+        /* fraction_done grows with the work done (iterations weighted by their cost), so the bar
+         * and the time left follow the clock; iteration/planned would not (coarse scales are cheap).
+         * A library older than the field (struct_size 80) has only the count. */
+        int has_fraction = p->struct_size >= offsetof(sf_progress, fraction_done) + sizeof p->fraction_done;
+        double done = has_fraction     ? p->fraction_done
+                      : p->planned > 0 ? (double)p->iteration / p->planned
+                                       : 0;
+        int width = 30, filled = (int)(width * done);
+        double left = done > 0 ? p->elapsed_seconds * (1 - done) / done : 0;
+        fprintf(stderr, "\r[%.*s%*s] %d/%d  scale %d/%d  loss %.4g  %.1fs, %.0fs left", filled,
                 "##############################", width - filled, "", p->iteration, p->planned, p->scale,
-                p->scales, p->loss_total, p->elapsed_seconds);
+                p->scales, p->loss_total, p->elapsed_seconds, left);
         fflush(stderr);
     }
     return interrupted; /* non-zero: cancel */

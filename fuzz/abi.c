@@ -120,9 +120,9 @@ static int on_progress(const sf_progress *p, void *user) {
     progress_state *st = user;
     st->calls++;
     if (p->struct_size < sizeof(sf_progress) || !(p->iteration >= 1 && p->iteration <= p->planned) ||
-        p->width <= 0 || p->height <= 0) {
-        fprintf(stderr, "abi: bad progress event (iteration %d of %d, %dx%d)\n", p->iteration, p->planned,
-                p->width, p->height);
+        p->width <= 0 || p->height <= 0 || !(p->fraction_done >= 0 && p->fraction_done <= 1)) {
+        fprintf(stderr, "abi: bad progress event (iteration %d of %d, %dx%d, fraction %g)\n", p->iteration,
+                p->planned, p->width, p->height, p->fraction_done);
         abort();
     }
     return st->cancel_at && st->calls >= st->cancel_at;

@@ -150,6 +150,7 @@ write("process", "everything", " ".join([
 # Later lines are -define stylize:NAME=VALUE settings (see process.c).
 write("process", "defines", "stylize iterations=3 style=b.png\nstyle=a.png\nsize=64\nstyle-blend=1\nbogus")
 write("process", "equals-form", "stylize=style=a.png iterations=3")
+write("process", "region", "stylize style=a.png region=50%x25%+10-5 channel=Red,Blue\nregion=64x64\nchannel=G")
 write("process", "quoted", 'stylize "style=a b.png" init=start.png size=0 seed=18446744073709551615')
 
 # ---- sf_stylize (a stream of choices, see abi.c) ----------------------------------------------

@@ -9,8 +9,8 @@
  * `-define stylize:NAME=VALUE`, which ImageMagick hands over as an artifact of the (empty) image.
  *
  * Checks: no sanitizer report; a refusal leaves an OptionError in the exception; accepted
- * settings are in their ranges, the images' paths point into the arguments or define texts, and
- * the library takes them (sf_output_size). Engine options go through sf_options_set (the
+ * settings are in their ranges, the images' paths point into the arguments or define texts, the
+ * library takes them (sf_output_size), and a region= lies inside a 640×480 frame or is refused. Engine options go through sf_options_set (the
  * library's option table), which keeps its own copies of list texts.
  */
 #include "../Sources/ImageMagickFilter/stylize.c"
@@ -95,6 +95,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         assert(a.options.max_memory >= (256u << 20));
         assert(a.options.init != SF_INIT_IMAGE || owned(a.init_path, argc, args, shown_count, shown));
         assert(a.model == NULL || owned(a.model, argc, args, shown_count, shown));
+        assert((a.channels & ~COLOUR_CHANNELS) == 0);
+        if (a.region) {
+            /* Placed on a 640×480 frame as stylize_frame places it: inside, or an OptionError. */
+            assert(IsGeometry(a.region) && owned(a.region, argc, args, shown_count, shown));
+            image->columns = 640;
+            image->rows = 480;
+            RectangleInfo r;
+            if (region_rectangle(image, a.region, &r, exception))
+                assert(r.x >= 0 && r.y >= 0 && r.width >= 1 && r.height >= 1 &&
+                       r.x + (ssize_t)r.width <= 640 && r.y + (ssize_t)r.height <= 480);
+            else
+                assert(exception->severity == OptionError);
+        }
         uint32_t w, h;
         int rc = sf_output_size(&a.options, 640, 480, &w, &h);
         assert(rc == SF_OK);

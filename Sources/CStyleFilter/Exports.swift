@@ -253,6 +253,7 @@ enum StylizeCall {
                 p.loss_style = event.loss.style
                 p.loss_tv = event.loss.tv
                 p.elapsed_seconds = event.elapsed
+                p.fraction_done = event.fractionDone
                 return withUnsafePointer(to: &p) { callback($0, user) } == 0
             }
         }

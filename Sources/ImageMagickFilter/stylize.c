@@ -16,6 +16,12 @@
  *   model=FILE.safetensors   the model (default: found as sf_context_create does)
  *   init=FILE             start from an image (init=content, random, gray, style-mean are engine options)
  *   accept-damaged=on     use what ImageMagick could read of a damaged image (default off)
+ *   region=GEOMETRY       stylize only this part, written as -region takes it (WxH+X+Y, 50%x50%,
+ *                         placed by -gravity): the style is matched inside it, with the picture
+ *                         around it as context, and only its pixels change (cut at its edge, as
+ *                         ImageMagick's -region composes an operator's result back)
+ *   channel=CHANNELS      only these colour channels change, named as -channel names them (R, G,
+ *                         B, RGB, Red,Blue, …; default RGB); alpha is kept whatever is named
  * and every engine option under the `stylize` command's long-option name, with its values and
  * checks (the library's option table through sf_options_set: iterations=N, size=N|full,
  * colors=luminance, …; `stylize --help` and sf_option_info list them, and an unknown key's error
@@ -34,7 +40,17 @@
  * layers), the canvas sets one factor for all of them and the page geometry (canvas, offsets) is
  * scaled with it; delays, loop count and disposal are kept.
  * Alpha is kept (resized with the image when it shrinks).
- * Progress goes to ImageMagick's monitor (`convert -monitor`), which can also cancel.
+ * Progress goes to ImageMagick's monitor (`convert -monitor`), which can also cancel: after every
+ * iteration, as the share of the work done (iterations weighted by their cost), so the percentage
+ * and any time left derived from it follow the clock.
+ *
+ * -region and -channel do not reach a filter in ImageMagick 6, so they cannot be honoured (or even
+ * noticed) here: convert crops -region's part for the simple operators and composes it back before
+ * a list operator such as -process runs (wand/mogrify.c: MogrifyImage, then MogrifyImageList), and
+ * keeps -channel in its own ImageInfo, which InvokeDynamicImageFilter does not pass on. region= and
+ * channel= (above) say the same to this module, also as -define stylize:region=…. ImageMagick's
+ * own -mask does reach it: the result is imported into a copy of the frame, which carries the
+ * mask, and the pixel cache applies it (while the frame keeps its size).
  *
  * Images: style, mask and init files are pinged first and refused, before decoding, beyond the
  * library's limits (SF_MAX_IMAGE_SIDE a side, SF_MAX_IMAGE_PIXELS); within them ImageMagick's own
@@ -54,6 +70,7 @@
  *   convert in.png -process 'stylize …' tmp.png && mv tmp.png out.png
  */
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -78,9 +95,11 @@ typedef struct {
     size_t mask_count;
     const char *init_path;
     const char *model;
-    int accept_damaged; /* accept-damaged=on: use what ImageMagick could read of a damaged file */
-    int replace_styles; /* the next style= starts a new list */
-    int replace_masks;  /* the next mask= starts a new list */
+    const char *region;   /* region=GEOMETRY, placed on each frame (NULL: the whole image) */
+    ChannelType channels; /* channel=: the colour channels written (0: all three) */
+    int accept_damaged;   /* accept-damaged=on: use what ImageMagick could read of a damaged file */
+    int replace_styles;   /* the next style= starts a new list */
+    int replace_masks;    /* the next mask= starts a new list */
 } arguments;
 
 static void option_error(ExceptionInfo *exception, const char *what, const char *arg) {
@@ -101,7 +120,8 @@ static int parse_weight(const char *text, float *out) {
 
 /* The module's own keys, which are not engine options: the images, the model, and how images
  * are read. */
-static const char *const module_keys[] = {"style", "style-blend", "mask", "model", "accept-damaged"};
+static const char *const module_keys[] = {"style",          "style-blend", "mask",   "model",
+                                          "accept-damaged", "region",      "channel"};
 
 /* "style, style-blend, model, iterations, …": every key this module takes, the engine options
  * from the library's option table (sf_option_info), so the list cannot fall behind it. */
@@ -191,6 +211,25 @@ static int parse_style_blend(const char *v, arguments *a, const char *shown, Exc
     return 1;
 }
 
+#define COLOUR_CHANNELS ((ChannelType)(RedChannel | GreenChannel | BlueChannel))
+
+/* channel=CHANNELS, named as -channel names them (ImageMagick's own parser): the red, green and
+ * blue among them are written; alpha is always kept, so a list without a colour is refused. */
+static int parse_channel(const char *v, arguments *a, const char *shown, ExceptionInfo *exception) {
+    ssize_t parsed = ParseChannelOption(v);
+    if (parsed < 0) {
+        option_error(exception, "stylize: channel takes -channel's names (e.g. R, RGB, Red,Blue)", shown);
+        return 0;
+    }
+    if (((ChannelType)parsed & COLOUR_CHANNELS) == 0) {
+        option_error(exception, "stylize: channel names no colour channel (R, G or B; alpha is always kept)",
+                     shown);
+        return 0;
+    }
+    a->channels = (ChannelType)parsed & COLOUR_CHANNELS;
+    return 1;
+}
+
 /* Any other key: one of the library's options (sf_option_info), set by sf_options_set, so the
  * library's parser and messages decide; an unknown key lists the valid ones. */
 static int set_library_option(const char *name, size_t n, const char *v, const char *shown, arguments *a,
@@ -245,6 +284,16 @@ static int parse_setting(const char *name, size_t n, const char *v, const char *
         a->accept_damaged = strcmp(v, "on") == 0;
         return 1;
     }
+    if (IS("region")) {
+        if (!IsGeometry(v)) {
+            option_error(exception, "stylize: region is a geometry as -region takes it (e.g. 200x100+30+40)",
+                         shown);
+            return 0;
+        }
+        a->region = v;
+        return 1;
+    }
+    if (IS("channel")) return parse_channel(v, a, shown, exception);
     if (IS("init") && !is_named_init(v)) {
         /* init=FILE: a start image, read here (the library's option takes the named ones). */
         a->options.init = SF_INIT_IMAGE;
@@ -322,6 +371,13 @@ static int check_arguments(const arguments *a, ExceptionInfo *exception) {
     }
     if (a->mask_count && a->mask_count != a->style_count) {
         option_error(exception, "stylize: give one mask= per style=, in the same order", "mask=");
+        return 0;
+    }
+    if (a->region && a->mask_count) {
+        option_error(exception,
+                     "stylize: region= and mask= both say where the style goes: draw the region "
+                     "into the masks",
+                     "region=");
         return 0;
     }
     if (a->blend_count && a->blend_count != a->style_count) {
@@ -457,16 +513,101 @@ static Image *read_image(const char *key, const char *path, int one_frame, const
     return image;
 }
 
-typedef struct {
-    const Image *image;
-} progress_state;
+/* Progress as ImageMagick's monitor shows it. convert -monitor (wand/mogrify.c's MonitorProgress)
+ * prints only offsets that are multiples of 50, and the last: so the span is PROGRESS_STEPS steps
+ * of 50, a step per thousandth of the work, and every iteration reports its step, which convert
+ * prints. The offsets follow the library's fraction_done, the work done with each iteration
+ * weighted by its cost, so the percentage and a time left derived from it follow the clock (the
+ * iteration count does not: a coarse scale's iteration costs a fraction of a fine one's). */
+#define PROGRESS_STEPS 1000
+#define PROGRESS_STEP  50
+#define PROGRESS_SPAN  ((MagickSizeType)PROGRESS_STEPS * PROGRESS_STEP + 1)
+
+/* Share of the work done, 0…1; 1 at the last iteration. A library older than fraction_done (its
+ * sf_progress ends before it) gives the iteration count's share. */
+static double work_done(const sf_progress *p) {
+    if (p->iteration >= p->planned) return 1;
+    double f = p->struct_size >= offsetof(sf_progress, fraction_done) + sizeof p->fraction_done
+                   ? p->fraction_done
+                   : (double)p->iteration / (double)p->planned;
+    return f > 0 ? (f < 1 ? f : 1) : 0;
+}
+
+/* Reports the share `done` of `image`'s work; 0 when the monitor asks to stop. */
+static int report_progress(const Image *image, double done) {
+    MagickOffsetType step = (MagickOffsetType)(done * PROGRESS_STEPS);
+    if (step > PROGRESS_STEPS) step = PROGRESS_STEPS;
+    return SetImageProgress(image, TAG, step * PROGRESS_STEP, PROGRESS_SPAN) != MagickFalse;
+}
 
 static int on_progress(const sf_progress *p, void *user) {
-    progress_state *s = user;
-    /* SetImageProgress returns MagickFalse when the monitor wants to stop. */
-    return SetImageProgress(s->image, TAG, (MagickOffsetType)p->iteration - 1, (MagickSizeType)p->planned)
-               ? 0
-               : 1;
+    /* SetImageProgress returns MagickFalse when the monitor wants to stop: cancel. */
+    return report_progress(user, work_done(p)) ? 0 : 1;
+}
+
+/* region=GEOMETRY on `image`, placed as -region places it (ParseGravityGeometry: percentages, the
+ * image's gravity) and cut to the image; an error when none of it lies inside. */
+static int region_rectangle(const Image *image, const char *region, RectangleInfo *out,
+                            ExceptionInfo *exception) {
+    RectangleInfo r;
+    SetGeometry(image, &r);
+    (void)ParseGravityGeometry(image, region, &r, exception);
+    /* In doubles: a geometry's sizes and offsets may be anything up to the type's limits. */
+    double x0 = fmax(0, (double)r.x), y0 = fmax(0, (double)r.y);
+    double x1 = fmin((double)image->columns, (double)r.x + (double)r.width);
+    double y1 = fmin((double)image->rows, (double)r.y + (double)r.height);
+    if (x1 <= x0 || y1 <= y0) {
+        (void)ThrowMagickException(exception, GetMagickModule(), OptionError,
+                                   "stylize: the region lies outside the image",
+                                   "`region=%s' on %s (%zux%zu)", region, image->filename,
+                                   (size_t)image->columns, (size_t)image->rows);
+        return 0;
+    }
+    out->x = (ssize_t)x0;
+    out->y = (ssize_t)y0;
+    out->width = (size_t)(x1 - x0);
+    out->height = (size_t)(y1 - y0);
+    return 1;
+}
+
+/* A mask of the image's size (RGB8), white inside `r` and black elsewhere: the library matches the
+ * style there and keeps the content around it. NULL data when out of memory. */
+static sf_image region_mask(size_t width, size_t height, const RectangleInfo *r) {
+    sf_image mask = {(uint32_t)width, (uint32_t)height, width * 3, SF_FORMAT_RGB8, calloc(width * height, 3)};
+    if (mask.data == NULL) return mask;
+    for (size_t y = (size_t)r->y; y < (size_t)r->y + r->height; y++)
+        memset((unsigned char *)mask.data + y * mask.stride_bytes + (size_t)r->x * 3, 255, r->width * 3);
+    return mask;
+}
+
+/* Writes the result's colour channels `channels` inside `r` into `work` (the result's size); the
+ * other channels, alpha and every pixel outside `r` stay as they are. */
+static int import_result(Image *work, const sf_image *result, const RectangleInfo *r, ChannelType channels,
+                         ExceptionInfo *exception) {
+    static const ChannelType bits[3] = {RedChannel, GreenChannel, BlueChannel};
+    char map[4];
+    size_t index[3], n = 0;
+    for (size_t c = 0; c < 3; c++)
+        if (channels & bits[c]) {
+            map[n] = "RGB"[c];
+            index[n++] = c;
+        }
+    map[n] = '\0';
+    const uint16_t *from = result->data;
+    uint16_t *pixels = malloc(r->width * r->height * n * sizeof(uint16_t));
+    if (pixels == NULL) {
+        (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed",
+                                   "`%s'", work->filename);
+        return 0;
+    }
+    uint16_t *to = pixels;
+    for (size_t y = (size_t)r->y; y < (size_t)r->y + r->height; y++)
+        for (size_t x = (size_t)r->x; x < (size_t)r->x + r->width; x++)
+            for (size_t k = 0; k < n; k++) *to++ = from[(y * result->width + x) * 3 + index[k]];
+    MagickBooleanType ok = ImportImagePixels(work, r->x, r->y, r->width, r->height, map, ShortPixel, pixels);
+    free(pixels);
+    if (ok == MagickFalse) InheritException(exception, &work->exception);
+    return ok != MagickFalse;
 }
 
 /* A list whose frames lie on one canvas (an animation, layers) is scaled as a whole: one factor
@@ -481,7 +622,7 @@ typedef struct {
  * failure goes to one cleanup: what was allocated is freed there, and the copy destroyed. */
 static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments *a, const sf_image *styles,
                             const sf_image *init, const canvas_scale *canvas, ExceptionInfo *exception) {
-    sf_image content = {0}, result = {0};
+    sf_image content = {0}, result = {0}, mask = {0};
     /* A detached copy (its pixels are shared until written): the colourspace change and the new
      * pixels go into the copy, so a failure leaves the caller's image as it was. */
     Image *work = CloneImage(image, 0, 0, MagickTrue, exception);
@@ -513,6 +654,27 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
                                    image->filename, sf_last_error_message(NULL));
         goto failed;
     }
+    /* What changes: the region (the whole image without one). */
+    RectangleInfo changed = {w, h, 0, 0};
+    sf_image region_masks[SF_MAX_STYLES];
+    if (a->region) {
+        if (w != work->columns || h != work->rows) {
+            (void)ThrowMagickException(
+                exception, GetMagickModule(), OptionError, "stylize: region= keeps the image's size",
+                "`%s': size=%u would scale %zux%zu to %ux%u; leave size= out", image->filename,
+                options.max_size, (size_t)work->columns, (size_t)work->rows, w, h);
+            goto failed;
+        }
+        if (!region_rectangle(work, a->region, &changed, exception)) goto failed;
+        mask = region_mask(w, h, &changed);
+        if (mask.data == NULL) {
+            (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError,
+                                       "MemoryAllocationFailed", "`%s'", image->filename);
+            goto failed;
+        }
+        for (size_t i = 0; i < a->style_count; i++) region_masks[i] = mask;
+        options.masks = region_masks;
+    }
     result = (sf_image){w, h, (size_t)w * 3 * sizeof(uint16_t), SF_FORMAT_RGB16,
                         malloc((size_t)w * h * 3 * sizeof(uint16_t))};
     if (result.data == NULL) {
@@ -520,9 +682,17 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
                                    "`%s'", image->filename);
         goto failed;
     }
-    progress_state state = {image};
-    rc = sf_stylize(ctx, &options, &content, styles, a->blend_count ? a->blend : NULL, a->style_count,
-                    &result, image->progress_monitor ? on_progress : NULL, &state);
+    int monitored = image->progress_monitor != NULL;
+    rc = monitored && !report_progress(image, 0)
+             ? SF_CANCELLED
+             : sf_stylize(ctx, &options, &content, styles, a->blend_count ? a->blend : NULL, a->style_count,
+                          &result, monitored ? on_progress : NULL, (void *)image);
+    if (rc == SF_CANCELLED) {
+        (void)ThrowMagickException(exception, GetMagickModule(), DelegateError,
+                                   "stylize: cancelled by the progress monitor", "`%s' (left as it was)",
+                                   image->filename);
+        goto failed;
+    }
     if (rc != SF_OK) {
         (void)ThrowMagickException(exception, GetMagickModule(),
                                    rc == SF_INVALID_ARGUMENT ? OptionError : DelegateError, "stylize",
@@ -538,10 +708,8 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
         DestroyImage(work);
         work = resized;
     }
-    if (ImportImagePixels(work, 0, 0, w, h, "RGB", ShortPixel, result.data) == MagickFalse) {
-        InheritException(exception, &work->exception);
+    if (!import_result(work, &result, &changed, a->channels ? a->channels : COLOUR_CHANNELS, exception))
         goto failed;
-    }
     if (canvas->active) {
         /* The canvas's own scaled size, and offsets by the same factor, kept inside the canvas. */
         ssize_t x = (ssize_t)floor(fx * (double)image->page.x + 0.5),
@@ -555,11 +723,13 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
     }
     free(content.data);
     free(result.data);
+    free(mask.data);
     return work;
 
 failed:
     free(content.data);
     free(result.data);
+    free(mask.data);
     if (work) DestroyImage(work);
     return NULL;
 }

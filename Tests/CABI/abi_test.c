@@ -233,7 +233,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(SF_OPTION_BYTES, 6);
     CHECK_EQ_INT(SF_OPTION_PIXELS, 7);
 
-    CHECK_EQ_INT(sizeof(sf_progress), 80);
+    CHECK_EQ_INT(sizeof(sf_progress), 88);
     CHECK_EQ_INT(offsetof(sf_progress, struct_size), 0);
     CHECK_EQ_INT(offsetof(sf_progress, iteration), 8);
     CHECK_EQ_INT(offsetof(sf_progress, planned), 12);
@@ -248,6 +248,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_progress, loss_style), 56);
     CHECK_EQ_INT(offsetof(sf_progress, loss_tv), 64);
     CHECK_EQ_INT(offsetof(sf_progress, elapsed_seconds), 72);
+    CHECK_EQ_INT(offsetof(sf_progress, fraction_done), 80);
 }
 
 /* ---- Options and output size --------------------------------------------------------------- */
@@ -1302,12 +1303,15 @@ typedef struct {
     double cancel_time;
     size_t struct_size;
     int finite;
+    double fraction; /* the last fraction_done (each must be in 0…1 and not below the one before) */
 } progress_log;
 
 static int on_progress(const sf_progress *p, void *user) {
     progress_log *log = user;
     log->calls++;
     if (p->iteration != log->last_iteration + 1) log->monotonic = 0;
+    if (!(p->fraction_done >= log->fraction && p->fraction_done <= 1)) log->monotonic = 0;
+    log->fraction = p->fraction_done;
     log->last_iteration = p->iteration;
     log->planned = p->planned;
     log->struct_size = p->struct_size;
@@ -1330,12 +1334,13 @@ static void test_runs(sf_context *ctx) {
 
     /* RGBA8 in, RGBA8 out: alpha passes through unchanged at the same size. */
     buffer out = make_buffer(w, h, SF_FORMAT_RGBA8, 3);
-    progress_log log = {0, 0, 0, 1, 0, 0, 0, 1};
+    progress_log log = {0, 0, 0, 1, 0, 0, 0, 1, 0};
     int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, on_progress, &log);
     CHECK(rc == SF_OK, "%s: %s", sf_status_name(rc), sf_last_error_message(ctx));
     CHECK(strlen(sf_last_error_message(ctx)) == 0, "message cleared after success");
     CHECK(log.calls == 3 && log.last_iteration == 3 && log.planned == 3 && log.monotonic,
           "progress calls %d last %d planned %d", log.calls, log.last_iteration, log.planned);
+    CHECK(fabs(log.fraction - 1) < 1e-9, "fraction_done after the last iteration: %.17g", log.fraction);
     CHECK_EQ_INT(log.struct_size, sizeof(sf_progress));
     CHECK(log.finite, "progress values finite");
     int alpha_same = 1, padding_kept = 1, varied = 0;
@@ -1404,7 +1409,7 @@ static void test_runs(sf_context *ctx) {
     sf_image styles2[2] = {style.img, rgb_content.img};
     float weights[2] = {0.7f, 0.3f};
     buffer o2 = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
-    progress_log log2 = {0, 0, 0, 1, 0, 0, 0, 1};
+    progress_log log2 = {0, 0, 0, 1, 0, 0, 0, 1, 0};
     rc = sf_stylize(ctx, &x, &content.img, styles2, weights, 2, &o2.img, on_progress, &log2);
     CHECK(rc == SF_OK, "%s: %s", sf_status_name(rc), sf_last_error_message(ctx));
     /* 48 px: the 64 px floor of the pyramid makes both scales 48 px, run once (2 iterations) */
@@ -1505,7 +1510,7 @@ static void test_cancel(sf_context *ctx) {
     o.max_size = 0;
     buffer out = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
     for (int at = 1; at <= 2; at++) {
-        progress_log log = {0, 0, 0, 1, at, 0, 0, 1};
+        progress_log log = {0, 0, 0, 1, at, 0, 0, 1, 0};
         memset(out.mem, 0xA5, out.size);
         int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, on_progress, &log);
         double returned = now();

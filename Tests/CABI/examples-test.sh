@@ -5,7 +5,8 @@
 #   - examples/imagemagick-process.sh and `-process` itself: alpha, masks, bad arguments (an
 #     ImageMagick error, the image unchanged), image inputs (process-inputs.sh), a large image in
 #     tiles, a budget it cannot fit, -define settings, the pipeline going on after the module is
-#     unloaded, animations and layers;
+#     unloaded, animations and layers; region= and channel= (what -region and -channel cannot say to a
+#     filter in ImageMagick 6); -monitor's progress, and a monitor's stop (process_cancel.c);
 #   - examples/stylize_ctypes.py, examples/pipeline.sh and share/delegates.xml.
 #
 #   Tests/CABI/examples-test.sh PREFIX WORKDIR     (STYLEFILTER_MODEL: the model; CC: the compiler)
@@ -69,7 +70,10 @@ for args in "iterations=3" "style=$d/style.png iterations=-1" "style=$d/style.pn
             "style=$d/style.png size=5" "style=$d/style.png size=0" "style=$d/style.png max-memory=1Gi" \
             "style=$d/style.png lr=nan" "style=$d/style.png style-layers=conv9_1" "style=/nonexistent.png" \
             "style=$d/style.png model=/nonexistent" "style=$d/style.png mask=$d/style.png mask=$d/style.png" \
-            "-define stylize:bogus=1" "-define stylize:iterations=0"; do
+            "-define stylize:bogus=1" "-define stylize:iterations=0" "style=$d/style.png region=10x10+200+200" \
+            "style=$d/style.png region=abc" "style=$d/style.png region=10x10 size=32" \
+            "style=$d/style.png region=10x10 mask=$d/style.png" "style=$d/style.png channel=A" \
+            "style=$d/style.png channel=bogus"; do
     define=()
     case "$args" in
         -define*) define=(-define "${args#* }"); arguments="style=$d/style.png" ;;
@@ -92,6 +96,61 @@ left=$(change "$d/rose96.png" "$d/masked.png" 28x63+0+0)
 right=$(change "$d/rose96.png" "$d/masked.png" 28x63+68+0)
 echo "mean change: black side $left, white side $right"
 awk -v l="$left" -v r="$right" 'BEGIN { exit !(l < 0.02 && r > 4 * l) }' || { echo "the mask was not followed"; exit 1; }
+
+echo "== -process region=: the region stylized, every pixel around it exactly as it was (ImageMagick 6 does not"
+echo "   hand -region to a filter); placed as -region places it (-gravity, percentages)"
+# outside IMAGE RESULT X0,Y0,X1,Y1: how many pixels outside the rectangle (filled black in both)
+# differ (AE); change (above) measures the region's own.
+outside() {
+    convert "$1" -fill black -draw "rectangle $3" "$d/outside-a.miff"
+    convert "$2" -fill black -draw "rectangle $3" "$d/outside-b.miff"
+    compare -metric AE "$d/outside-a.miff" "$d/outside-b.miff" null: 2>&1
+}
+fast="iterations=10 scales=1 threads=1"
+process "$d/rose96.png" -process "stylize style=$d/style.png region=40x30+30+20 $fast" "$d/region.png"
+expect "the pixels outside region=40x30+30+20 differ by" "$(outside "$d/rose96.png" "$d/region.png" 30,20,69,49)" 0
+inside=$(change "$d/rose96.png" "$d/region.png" 40x30+30+20)
+awk -v c="$inside" 'BEGIN { exit !(c > 0.02) }' || { echo "mean change $inside inside the region: not stylized"; exit 1; }
+process "$d/rose96.png" -gravity SouthEast -define stylize:region=25%x50% -process "stylize style=$d/style.png $fast" \
+    "$d/region-gravity.png"
+expect "the pixels outside -gravity SouthEast region=25%x50% (24x32+72+31) differ by" \
+    "$(outside "$d/rose96.png" "$d/region-gravity.png" 72,31,95,62)" 0
+inside=$(change "$d/rose96.png" "$d/region-gravity.png" 24x32+72+31)
+awk -v c="$inside" 'BEGIN { exit !(c > 0.02) }' || { echo "mean change $inside in the corner: not stylized"; exit 1; }
+
+echo "   ImageMagick's own -mask (a write mask the image carries; white protects) holds for -process too"
+process "$d/rose96.png" -mask "$d/half.png" -process "stylize style=$d/style.png $fast" +mask "$d/im-mask.png"
+expect "-mask: the protected right half differs by" "$(outside "$d/rose96.png" "$d/im-mask.png" 0,0,47,62)" 0
+inside=$(change "$d/rose96.png" "$d/im-mask.png" 48x63+0+0)
+awk -v c="$inside" 'BEGIN { exit !(c > 0.02) }' || { echo "mean change $inside on -mask's black half"; exit 1; }
+
+echo "== -process channel=: only the channels named change (ImageMagick 6 does not hand -channel to a filter)"
+process "$d/rose96.png" -process "stylize style=$d/style.png channel=R $fast" "$d/channel-r.png"
+channel() { convert "$1" -channel "$2" -separate -format %# info:; }
+for c in G B; do
+    expect "channel=R: channel $c" "$(channel "$d/channel-r.png" $c)" "$(channel "$d/rose96.png" $c)"
+done
+[ "$(channel "$d/channel-r.png" R)" != "$(channel "$d/rose96.png" R)" ] || { echo "channel=R: red unchanged"; exit 1; }
+process "$d/rose-alpha.png" -process "stylize style=$d/style.png channel=Green,Blue region=20x20+4+4 $fast" \
+    "$d/channel-gb.png"
+expect "channel=Green,Blue: red" "$(channel "$d/channel-gb.png" R)" "$(channel "$d/rose-alpha.png" R)"
+expect "channel=Green,Blue: alpha" "$(channel "$d/channel-gb.png" A)" "$(channel "$d/rose-alpha.png" A)"
+expect "channel=Green,Blue region=20x20+4+4: outside" "$(outside "$d/rose-alpha.png" "$d/channel-gb.png" 4,4,23,23)" 0
+[ "$(channel "$d/channel-gb.png" G)" != "$(channel "$d/rose-alpha.png" G)" ] || { echo "channel=Green,Blue: green unchanged"; exit 1; }
+
+echo "== -monitor: the share of the work after every iteration, rising to 100 %; a monitor's stop cancels"
+process "$d/rose96.png" -monitor -process "stylize style=$d/style.png iterations=8 threads=1" "$d/monitored.png" \
+    2>"$d/monitor.err"
+# convert -monitor ends each line with a carriage return: "Stylize/Image/…[rose96.png]: N of M, P% complete".
+tr '\r' '\n' <"$d/monitor.err" | sed -n 's/^Stylize.*: \([0-9]*\) of [0-9]*, \([0-9]*\)% complete$/\1 \2/p' \
+    >"$d/monitor.txt"
+awk 'NR > 1 && $1 < last { bad = 1 } { last = $1; percent[$2] = 1; n++ }
+     END { for (p in percent) k++; printf "%d reports, %d percentages, last %d%%\n", n, k, $2
+           exit !(!bad && n > 10 && k > 10 && $2 == 100) }' "$d/monitor.txt" ||
+    { echo "-monitor: too few reports, falling, or not ending at 100 %"; cat "$d/monitor.txt"; exit 1; }
+# shellcheck disable=SC2046  # pkg-config's flags are words
+$cc -Wall -Wextra -Werror Tests/CABI/process_cancel.c $(pkg-config --cflags --libs MagickCore) -o "$d/process_cancel"
+MAGICK_CODER_FILTER_PATH=$filters "$d/process_cancel" "$d/rose96.png" "$d/style.png"
 
 echo "== -process image inputs: damaged files (accept-damaged=on), oversize, a mask's frames, shape and alpha"
 Tests/CABI/process-inputs.sh "$filters" "$d/inputs"

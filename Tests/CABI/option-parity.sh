@@ -4,7 +4,7 @@
 #   the `stylize` command's long options (minus its own: images, model, report, output control,
 #   how images are read),
 #   the ImageMagick -process keys (listed by the module's unknown-key error; minus style=,
-#   style-blend=, mask=, model= and accept-damaged=).
+#   style-blend=, mask=, model=, accept-damaged=, region= and channel=).
 # Usage: option-parity.sh ABI_TEST STYLIZE FILTER_DIR WORKDIR   (run by `make option-parity`)
 set -euo pipefail
 abi_test=$1 stylize=$2 filters=$3 work=$4
@@ -20,7 +20,8 @@ convert -size 8x8 xc:gray "$work/parity.png"
 MAGICK_CODER_FILTER_PATH=$filters convert "$work/parity.png" -process 'stylize no-such-key=1' \
     "$work/parity-out.png" 2>"$work/parity.err" && { echo "option-parity: an unknown key was accepted"; exit 1; }
 sed -n 's/.*valid keys: \(.*\) @ [a-z]*\/.*/\1/p' "$work/parity.err" | tr ',' '\n' | sed 's/^ *//; s/ *$//' |
-    grep -v -x -e '' -e style -e style-blend -e mask -e model -e accept-damaged | sort >"$work/options.process"
+    grep -v -x -e '' -e style -e style-blend -e mask -e model -e accept-damaged -e region -e channel |
+    sort >"$work/options.process"
 
 test -s "$work/options.c-api" || { echo "option-parity: the C API lists no options"; exit 1; }
 for front in command process; do

@@ -291,7 +291,13 @@ typedef struct sf_progress {
     double loss_style;        /* 56 */
     double loss_tv;           /* 64 */
     double elapsed_seconds;   /* 72: since sf_stylize started */
-} sf_progress;                /* sizeof = 80 */
+    /* Appended after 1.9.1 (read it only if struct_size >= 88): */
+    double fraction_done; /* 80: share of the planned work done, 0…1, each iteration weighted
+                                     by what it costs (its stage's pixels; a tiled stage's tiles),
+                                     so unlike iteration/planned it grows in proportion to time:
+                                     elapsed_seconds * (1 - fraction_done) / fraction_done
+                                     estimates the seconds left. 1 after the last iteration */
+} sf_progress;            /* sizeof = 88 (80 in 1.9.1 and older headers) */
 
 /* Called on the calling thread after every optimiser iteration. Return 0 to continue, non-zero
  * to cancel: sf_stylize then returns SF_CANCELLED right after that iteration and the output

@@ -9,8 +9,9 @@ public struct ProgressEvent: Sendable {
     /// Iterations done over all scales so far, and planned over all scales.
     public var completed: Int
     public var planned: Int
-    /// Share of the planned work done (0…1), each iteration weighted by its scale's pixel
-    /// count — the basis for an estimate of the time left.
+    /// Share of the planned work done (0…1; 1 after the last iteration), each iteration weighted
+    /// by its scale's pixel count and a scale's setup counted with its first — the basis for an
+    /// estimate of the time left (`ScaleSchedule.work`).
     public var fractionDone: Double
     /// Size of the image being optimised at this scale.
     public var width: Int

@@ -334,13 +334,13 @@ struct StylizeRun {
 }
 
 /// Counts iterations over the stages and reports them to the progress handler, with the share of
-/// the planned work done (each stage's iterations weighted by its cost) for an estimate of the
-/// time left.
+/// the planned work done (each stage's iterations weighted by their cost, a stage's setup counted
+/// with its first iteration) for an estimate of the time left.
 struct ProgressTracker {
     let handler: ProgressHandler?
     let finishSnapshot: (PlanarImage) throws -> PlanarImage
     let snapshotEvery: Int
-    let work: [Double]
+    let work: [ScaleSchedule.StageWork]
     let totalWork: Double
     let planned: Int
     let stages: Int
@@ -353,7 +353,7 @@ struct ProgressTracker {
         snapshotEvery = run.snapshotEvery
         let tilePixels = run.memory.tiles.map { $0.map { $0.count * $0.tileWidth * $0.tileHeight } }
         work = run.schedule.work(tilePixels: tilePixels)
-        totalWork = work.reduce(0, +)
+        totalWork = work.reduce(0) { $0 + $1.setup + $1.iterations }
         planned = zip(run.schedule.stages, run.memory.tiles).reduce(0) { $0 + $1.0.iterations * ($1.1?.count ?? 1) }
         stages = run.schedule.stages.count
     }
@@ -365,11 +365,12 @@ struct ProgressTracker {
         loss: LossTerms, elapsed: Double, snapshot: () throws -> PlanarImage
     ) throws {
         completed += 1
-        workDone += work[stage] / Double(iterations)
+        workDone += (iteration == 1 ? work[stage].setup : 0) + work[stage].iterations / Double(iterations)
         guard let handler else { return }
         let event = ProgressEvent(
             scale: stage + 1, scales: stages, iteration: iteration, iterations: iterations,
-            completed: completed, planned: planned, fractionDone: min(1, workDone / max(totalWork, 1)),
+            completed: completed, planned: planned,
+            fractionDone: completed == planned ? 1 : min(1, workDone / max(totalWork, 1)),
             width: width, height: height, loss: loss, elapsed: elapsed)
         let wantsSnapshot = snapshotEvery > 0 && completed % snapshotEvery == 0
         guard handler(event, wantsSnapshot ? try finishSnapshot(snapshot()) : nil) else { throw StyleError.cancelled }
