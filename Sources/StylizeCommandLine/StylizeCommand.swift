@@ -56,7 +56,9 @@ struct StylizeCommand: ParsableCommand {
                                           (see 'stylize model fetch --help').
                   stylize model import FILE.onnx -o FILE.safetensors
                                           Convert a VGG model file (see 'stylize model import --help').
-                """)
+
+
+                """ + Documentation.helpSection(directory: Documentation.directory(executable: CodeLocation.path())))
             return 0
         }
         do {
@@ -66,9 +68,10 @@ struct StylizeCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                // `stylize run --help`, `stylize -s x --help`, …: the engine's options too.
+                // `stylize run --help`, `stylize -s x --help`, …: the engine's options too; the
+                // completion scripts complete them too.
                 let text = fullMessage(for: error)
-                print(text == helpMessage(for: RunCommand.self) ? stylizeHelp : text)
+                print(text == helpMessage(for: RunCommand.self) ? stylizeHelp : CompletionScripts.completed(text))
                 return 0
             }
             let text: String
