@@ -40,6 +40,9 @@ enum Documentation {
         return found.map { ShippedFiles.directory(of: ShippedFiles.directory(of: $0)) }
     }
 
+    /// The end of `stylize --help` for this copy of the command.
+    static func helpSection() -> String { helpSection(directory: directory(executable: CodeLocation.path())) }
+
     /// The end of `stylize --help`, in its layout: the manual, and the directory of the documents
     /// it cites.
     static func helpSection(directory: String?) -> String {

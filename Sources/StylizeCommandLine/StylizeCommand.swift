@@ -57,8 +57,8 @@ struct StylizeCommand: ParsableCommand {
                   stylize model import FILE.onnx -o FILE.safetensors
                                           Convert a VGG model file (see 'stylize model import --help').
 
-
-                """ + Documentation.helpSection(directory: Documentation.directory(executable: CodeLocation.path())))
+                """)
+            print(Documentation.helpSection())
             return 0
         }
         do {
@@ -68,10 +68,15 @@ struct StylizeCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                // `stylize run --help`, `stylize -s x --help`, …: the engine's options too; the
-                // completion scripts complete them too.
+                // `stylize run --help`, `stylize -s x --help`, …: the engine's options and where the
+                // documents they cite are too; the completion scripts complete them too.
                 let text = fullMessage(for: error)
-                print(text == helpMessage(for: RunCommand.self) ? stylizeHelp : CompletionScripts.completed(text))
+                if text == helpMessage(for: RunCommand.self) {
+                    print(stylizeHelp + "\n")
+                    print(Documentation.helpSection())
+                } else {
+                    print(CompletionScripts.completed(text))
+                }
                 return 0
             }
             let text: String

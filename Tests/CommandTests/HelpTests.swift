@@ -68,14 +68,17 @@ final class HelpTests: CommandTestCase {
         XCTAssertTrue(bad.stderr.contains("1 convolutions") && bad.stderr.contains("VGG16 has 13"), bad.stderr)
     }
 
-    /// `stylize --help` ends by naming the documents it cites: in a checkout, the checkout's.
+    /// `stylize --help` (and `stylize run --help`) ends by naming the documents it cites: in a
+    /// checkout, the checkout's.
     func testHelpNamesTheDocumentation() throws {
-        let help = String(decoding: try stylize(["--help"]).stdout, as: UTF8.self)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
-        XCTAssertTrue(help.contains("docs/quality.md"), "the help no longer cites docs/quality.md")
-        XCTAssertTrue(help.contains("DOCUMENTATION:\n  man -l \(root)/docs/man/stylize.1\n"), help)
-        XCTAssertTrue(help.contains("\n  \(root)  "), "the help does not name the checkout \(root)")
+        for arguments in [["--help"], ["run", "--help"]] {
+            let help = String(decoding: try stylize(arguments).stdout, as: UTF8.self)
+            XCTAssertTrue(help.contains("docs/quality.md"), "the help no longer cites docs/quality.md")
+            XCTAssertTrue(help.contains("\n\nDOCUMENTATION:\n  man -l \(root)/docs/man/stylize.1\n"), help)
+            XCTAssertTrue(help.contains("\n  \(root)  "), "the help does not name the checkout \(root)")
+        }
     }
 
     /// Each shell's completion script has stylize's additions (the engine options, the default
