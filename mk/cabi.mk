@@ -3,7 +3,8 @@
 #
 #   make install PREFIX=/opt/sf [IM_FILTERDIR=…]   library + symlinks, header, stylefilter.pc,
 #                                                  stylize command, ImageMagick module, delegates.xml,
-#                                                  the default model and fetch-model.sh in DATADIR
+#                                                  the default model and fetch-model.sh in DATADIR,
+#                                                  stylize(1), shell completion, the documentation
 #   make uninstall PREFIX=/opt/sf
 #   make imagemagick-module [LIBDIR=…]            build/imagemagick/stylize.so (run path LIBDIR)
 #   make cabi-test      everything below (what `make test` runs for the C ABI)
@@ -27,6 +28,16 @@ BINDIR      ?= $(PREFIX)/bin
 # DATADIR must stay there relative to LIBDIR and BINDIR (else set STYLEFILTER_MODEL).
 DATADIR     ?= $(PREFIX)/share/stylefilter
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR      ?= $(PREFIX)/share/man
+# README.md, CHANGELOG.md and docs/ in their layout; `stylize --help` cites docs/quality.md and
+# finds it as <its directory>/../share/doc/stylefilter/, so DOCDIR too stays there beside BINDIR.
+DOCDIR      ?= $(PREFIX)/share/doc/stylefilter
+DOC_FILES   := README.md CHANGELOG.md $(wildcard docs/*.md docs/images/* docs/gallery/*)
+# Shell completion where bash-completion, zsh (site-functions) and fish look under a prefix.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+COMPLETIONS := $(BASHCOMPDIR)/stylize $(ZSHCOMPDIR)/_stylize $(FISHCOMPDIR)/stylize.fish
 # ImageMagick filter modules. For ImageMagick's own directory (no MAGICK_CODER_FILTER_PATH needed):
 #   make install IM_FILTERDIR=$$(convert -list configure | awk '/^FILTER_PATH/ {print $$2}')
 IM_FILTERDIR ?= $(LIBDIR)/stylefilter/imagemagick
@@ -62,7 +73,8 @@ imagemagick-module: cabi-lib
 
 install: cabi-lib imagemagick-module model
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
-	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR)
+	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(DOC_FILES)))) $(dir $(addprefix $(DESTDIR),$(COMPLETIONS)))
 	install -m 755 $(SF_LIB) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION)
 	ln -sf libstylefilter.so.$(SF_VERSION) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
 	ln -sf libstylefilter.so.$(SF_SOMAJOR) $(DESTDIR)$(LIBDIR)/libstylefilter.so
@@ -80,6 +92,15 @@ install: cabi-lib imagemagick-module model
 	    "inherited_linker_flags=''" "dependency_libs=''" "weak_library_names=''" \
 	    "current=0" "age=0" "revision=0" "installed=yes" "shouldnotlink=yes" \
 	    "dlopen=''" "dlpreopen=''" "libdir='$(IM_FILTERDIR)'" > $(DESTDIR)$(IM_FILTERDIR)/stylize.la
+	@# The manual names the installed files: PREFIX/… in the checked-in page becomes this prefix.
+	sed 's|PREFIX/|$(PREFIX)/|g' docs/man/stylize.1 > $(DESTDIR)$(MANDIR)/man1/stylize.1
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/stylize.1
+	for f in $(DOC_FILES); do install -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+	@# Completion scripts from the installed command itself (ArgumentParser's, with stylize's
+	@# additions), so they always match it: made here rather than checked in.
+	$(STYLIZE) --generate-completion-script bash > $(DESTDIR)$(BASHCOMPDIR)/stylize
+	$(STYLIZE) --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_stylize
+	$(STYLIZE) --generate-completion-script fish > $(DESTDIR)$(FISHCOMPDIR)/stylize.fish
 	@echo "installed stylefilter $(SF_VERSION) into $(DESTDIR)$(PREFIX)"
 
 uninstall:
@@ -89,8 +110,10 @@ uninstall:
 	    $(DESTDIR)$(PKGCONFIGDIR)/stylefilter.pc $(DESTDIR)$(BINDIR)/stylize \
 	    $(DESTDIR)$(DATADIR)/delegates.xml $(DESTDIR)$(DATADIR)/$(notdir $(MODEL)) \
 	    $(DESTDIR)$(DATADIR)/fetch-model.sh $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
-	    $(DESTDIR)$(IM_FILTERDIR)/stylize.la
-	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR) $(DESTDIR)$(LIBDIR)/stylefilter 2>/dev/null
+	    $(DESTDIR)$(IM_FILTERDIR)/stylize.la $(DESTDIR)$(MANDIR)/man1/stylize.1 \
+	    $(addprefix $(DESTDIR),$(COMPLETIONS)) $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOC_FILES))
+	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR) $(DESTDIR)$(LIBDIR)/stylefilter \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,docs/images docs/gallery docs) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # ---- Tests (all against a fresh install into build/cabi/prefix) -------------------------------
 
@@ -136,11 +159,13 @@ examples-test: cabi-test-install
 cmd-equivalence: examples-test
 	STYLEFILTER_MODEL=$(SF_MODEL) Tests/CABI/cmd-equivalence.sh $(CABI_PREFIX) $(EXAMPLES_TMP)
 
-# install then uninstall into a scratch prefix: every file installed is removed again.
+# install then uninstall into a scratch prefix: the manual, completion and documentation work there
+# (Tests/Docs/installed-extras.sh), and every file installed is removed again.
 install-test:
 	rm -rf $(CABI_TMP)/scratch
 	$(MAKE) --no-print-directory -s install PREFIX=$(abspath $(CABI_TMP)/scratch) >/dev/null
 	test -L $(CABI_TMP)/scratch/lib/libstylefilter.so && test -L $(CABI_TMP)/scratch/lib/libstylefilter.so.$(SF_SOMAJOR)
+	Tests/Docs/installed-extras.sh $(abspath $(CABI_TMP)/scratch)
 	$(MAKE) --no-print-directory -s uninstall PREFIX=$(abspath $(CABI_TMP)/scratch)
 	@left=$$(find $(CABI_TMP)/scratch -type f -o -type l); \
 	test -z "$$left" || { echo "install-test: uninstall left: $$left"; exit 1; }; echo "install-test: ok"

@@ -20,7 +20,8 @@ import StyleKernel
 struct DelegateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delegate",
-        abstract: "Run by ImageMagick's stylize: delegate (share/delegates.xml); settings from STYLIZE_* variables.",
+        abstract:
+            "Run by ImageMagick's stylize: delegate (PREFIX/share/stylefilter/delegates.xml); settings from STYLIZE_* variables.",
         shouldDisplay: false)
 
     @Argument(help: "The PNG file ImageMagick wrote (%i).") var input: String

@@ -24,12 +24,12 @@ struct ModelImportCommand: ParsableCommand {
             layer names conv1_1 ... conv5_4.
             """)
 
-    @Argument(help: ArgumentHelp("The ONNX or .pth file.", valueName: "FILE"))
+    @Argument(help: ArgumentHelp("The ONNX or .pth file.", valueName: "FILE"), completion: .file())
     var source: String
 
     @Option(
         name: [.customShort("o"), .customLong("output")],
-        help: ArgumentHelp("The model file to write.", valueName: "FILE.safetensors"))
+        help: ArgumentHelp("The model file to write.", valueName: "FILE.safetensors"), completion: .file())
     var output: String
 
     @Flag(help: "Print nothing but errors.")
@@ -74,7 +74,8 @@ struct ModelFetchCommand: ParsableCommand {
 
     @Option(
         name: [.customShort("o"), .customLong("output")],
-        help: ArgumentHelp("Write the model here instead of the user cache.", valueName: "FILE.safetensors"))
+        help: ArgumentHelp("Write the model here instead of the user cache.", valueName: "FILE.safetensors"),
+        completion: .file())
     var output: String?
 
     func run() throws {
@@ -96,7 +97,8 @@ struct ModelFetchCommand: ParsableCommand {
                     + "give the name of a file to create or replace")
         }
         try FileChecks.checkWritable(target, what: "model file")
-        try ModelFetch.run(output: target, downloadDirectory: (cache ?? ModelFetch.directory(of: target)) + "/download")
+        try ModelFetch.run(
+            output: target, downloadDirectory: (cache ?? ShippedFiles.directory(of: target)) + "/download")
         StandardError.line("stylize: the default model is ready: \(target)")
         if output != nil {
             StandardError.line("stylize: pass it with --model \(target) or STYLEFILTER_MODEL=\(target)")
@@ -113,7 +115,7 @@ struct ModelInfoCommand: ParsableCommand {
     @Argument(
         help: ArgumentHelp(
             "A .safetensors model, or an ONNX or .pth file that `model import` accepts. Default: the model stylize would use.",
-            valueName: "FILE"))
+            valueName: "FILE"), completion: .file())
     var file: String?
 
     func run() throws {

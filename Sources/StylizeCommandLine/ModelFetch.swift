@@ -46,16 +46,8 @@ enum ModelFetch {
     /// The installed script (PREFIX/share/stylefilter, beside the model) first, then a
     /// checkout's scripts/ above a `.build/…/stylize`.
     static func scriptCandidates(executable: String) -> [String] {
-        var list: [String] = []
-        if let data = ModelLocator.installedDataPath() { list.append(data + "/" + scriptName) }
-        var dir = directory(of: executable)
-        for _ in 0..<8 {
-            list.append(dir + "/scripts/" + scriptName)
-            let up = directory(of: dir)
-            if up == dir { break }
-            dir = up
-        }
-        return list
+        ShippedFiles.candidates(
+            installed: "stylefilter/" + scriptName, checkout: "scripts/" + scriptName, executable: executable)
     }
 
     /// Runs `path args…` with extra environment variables and waits; returns its exit status
@@ -91,10 +83,5 @@ enum ModelFetch {
                 throw CommandFailure("cannot create directory \(current): \(String(cString: strerror(errno)))")
             }
         }
-    }
-
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }

@@ -50,36 +50,38 @@ struct RunCommand: ParsableCommand {
             (~/.cache/stylefilter/, filled by 'stylize model fetch'), models/ in a checkout.
             """)
 
+    // Every file named on the command line completes as a file (ArgumentParser's completion scripts).
     @Argument(
         help: ArgumentHelp(
             "Content image (file, FORMAT:file, or '-' for standard input); several, a directory or a glob for a batch.",
-            valueName: "content"))
+            valueName: "content"),
+        completion: .file())
     var contents: [String] = []
 
     @Option(
         name: [.customShort("s"), .customLong("style")],
-        help: ArgumentHelp("Style image; repeat for several.", valueName: "style"))
+        help: ArgumentHelp("Style image; repeat for several.", valueName: "style"), completion: .file())
     var styles: [String] = []
 
     @Option(
         name: [.customShort("o"), .customLong("output")],
         help: ArgumentHelp(
             "Output image (file, FORMAT:file, or '-' / FORMAT:- for standard output, PNG by default); a pattern with %f or %d for a batch.",
-            valueName: "output"))
+            valueName: "output"), completion: .file())
     var output: String?
 
     @Option(
         name: [.customShort("O"), .customLong("output-dir")],
         help: ArgumentHelp(
             "Directory for the results, each named as its content image (an existing directory).",
-            valueName: "dir"))
+            valueName: "dir"), completion: .directory)
     var outputDirectory: String?
 
     @Option(
         name: .customLong("mask"),
         help: ArgumentHelp(
             "Region of a style: white takes it, black none, grey blends; once per -s, in their order. Where no mask covers, the content is kept.",
-            valueName: "mask"))
+            valueName: "mask"), completion: .file())
     var masks: [String] = []
 
     @Option(
@@ -96,14 +98,16 @@ struct RunCommand: ParsableCommand {
         help: ArgumentHelp(visibility: .private))
     var engineOptions: [String] = []
 
-    @Option(help: ArgumentHelp("Model file (.safetensors). Default: see below.", valueName: "PATH"))
+    @Option(
+        help: ArgumentHelp("Model file (.safetensors). Default: see below.", valueName: "PATH"),
+        completion: .file(extensions: ["safetensors"]))
     var model: String?
 
     @Option(
         help: ArgumentHelp(
             "Write a JSON report (loss terms, iterations, timing, model, size) to FILE "
                 + "('-': standard output), only together with the output (FILE is checked before the run).",
-            valueName: "FILE"))
+            valueName: "FILE"), completion: .file())
     var report: String?
 
     @Flag(help: "Show progress on standard error (scale, iteration, loss terms, elapsed time, ETA).")

@@ -56,7 +56,9 @@ struct StylizeCommand: ParsableCommand {
                                           (see 'stylize model fetch --help').
                   stylize model import FILE.onnx -o FILE.safetensors
                                           Convert a VGG model file (see 'stylize model import --help').
+
                 """)
+            print(Documentation.helpSection())
             return 0
         }
         do {
@@ -66,9 +68,15 @@ struct StylizeCommand: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                // `stylize run --help`, `stylize -s x --help`, …: the engine's options too.
+                // `stylize run --help`, `stylize -s x --help`, …: the engine's options and where the
+                // documents they cite are too; the completion scripts complete them too.
                 let text = fullMessage(for: error)
-                print(text == helpMessage(for: RunCommand.self) ? stylizeHelp : text)
+                if text == helpMessage(for: RunCommand.self) {
+                    print(stylizeHelp + "\n")
+                    print(Documentation.helpSection())
+                } else {
+                    print(CompletionScripts.completed(text))
+                }
                 return 0
             }
             if let e = error as? ExitCode { return e.rawValue }

@@ -68,6 +68,38 @@ final class HelpTests: CommandTestCase {
         XCTAssertTrue(bad.stderr.contains("1 convolutions") && bad.stderr.contains("VGG16 has 13"), bad.stderr)
     }
 
+    /// `stylize --help` (and `stylize run --help`) ends by naming the documents it cites: in a
+    /// checkout, the checkout's.
+    func testHelpNamesTheDocumentation() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        for arguments in [["--help"], ["run", "--help"]] {
+            let help = String(decoding: try stylize(arguments).stdout, as: UTF8.self)
+            XCTAssertTrue(help.contains("docs/quality.md"), "the help no longer cites docs/quality.md")
+            XCTAssertTrue(help.contains("\n\nDOCUMENTATION:\n  man -l \(root)/docs/man/stylize.1\n"), help)
+            XCTAssertTrue(help.contains("\n  \(root)  "), "the help does not name the checkout \(root)")
+        }
+    }
+
+    /// Each shell's completion script has stylize's additions (the engine options, the default
+    /// command) wrapped around ArgumentParser's; Tests/Docs/installed-extras.sh tries them out.
+    func testCompletionScriptsCompleteTheEngineOptions() throws {
+        for (shell, wrapper) in [
+            ("bash", "complete -o filenames -F _stylize_with_engine_options stylize"),
+            ("zsh", "\n__stylize_argumentparser() {\n"),
+            ("fish", "complete -c 'stylize' -n __stylize_default_command -s 's'")
+        ] {
+            let r = try stylize(["--generate-completion-script", shell])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let script = String(decoding: r.stdout, as: UTF8.self)
+            XCTAssertTrue(script.contains(wrapper), "\(shell): no \(wrapper)")
+            for spec in OptionTable.all {
+                XCTAssertTrue(
+                    script.contains(shell == "fish" ? "-l \(spec.name) " : "--\(spec.name)"), "\(shell): \(spec.name)")
+            }
+        }
+    }
+
     func testSubcommandHelp() throws {
         let r = try stylize(["model", "import", "--help"])
         XCTAssertEqual(r.status, 0)

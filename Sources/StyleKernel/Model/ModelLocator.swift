@@ -42,8 +42,14 @@ public enum ModelLocator {
     }
 
     static func installedDataPath(codePath: String) -> String {
+        join(installedSharePath(codePath: codePath), "stylefilter")
+    }
+
+    /// `PREFIX/share` for code installed in `PREFIX/bin` or `PREFIX/lib`: where `make install`
+    /// puts the model, the documentation and the manual of that copy.
+    public static func installedSharePath(codePath: String) -> String {
         // Lexically, not through `..`: the code path is already free of symbolic links.
-        join(parent(parent(codePath)), "share", "stylefilter")
+        join(parent(parent(codePath)), "share")
     }
 
     static func userCacheDirectory(environment: [String: String]) -> String? {

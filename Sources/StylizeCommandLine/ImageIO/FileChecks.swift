@@ -39,7 +39,9 @@ enum FileChecks {
             let shown = file == path ? "" : " (where '\(path)' leads)"
             var st = stat()
             guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-                throw StyleError.io("\(what) directory '\(dir)'\(shown) does not exist")
+                throw StyleError.io(
+                    "\(what) directory '\(dir)'\(shown) does not exist (stylize creates no directories: "
+                        + "make it first, or name a file in an existing one)")
             }
             guard access(dir, W_OK) == 0 else {
                 throw StyleError.io("\(what) directory '\(dir)'\(shown) is not writable: \(FileIO.errnoText())")
