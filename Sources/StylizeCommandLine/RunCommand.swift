@@ -7,10 +7,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Repaint CONTENT in the style of the STYLE images (the default command).",
-        usage: """
-            stylize CONTENT -s STYLE [-s STYLE ...] -o OUTPUT [<options>]
-              stylize CONTENT... -s STYLE (-o 'PATTERN' | -O DIR) [<options>]
-            """,
+        usage: "stylize CONTENT... -s STYLE [-s STYLE ...] -o OUTPUT [<options>]",
         discussion: """
             Images: any format ImageMagick reads or writes; a prefix names the format \
             (png:out.dat); '-' (or ppm:-, png:-, …) is standard input or output. The output keeps \
