@@ -34,6 +34,10 @@ let package = Package(
                                                     "CSignalCleanup"],
                 linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=xerbla_"])]),
 
+        // `stylize model import`'s readers (ONNX, PyTorch's containers): a target of their own so that
+        // only the command links them, not the engine and libstylefilter.so.
+        .target(name: "StyleModelImport", dependencies: ["StyleKernel"]),
+
         // Loads OpenBLAS without its thread pool and forwards the engine's calls to it; switches
         // it to the AVX2/AVX-512 kernels on CPUs it does not recognise (C: it calls OpenBLAS's
         // own selection again, through the entry points it exports).
@@ -54,7 +58,7 @@ let package = Package(
         .target(
             name: "StylizeCommandLine",
             dependencies: [
-                "StyleKernel", "CMagickWand", "CSignalCleanup",
+                "StyleKernel", "StyleModelImport", "CMagickWand", "CSignalCleanup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "magick-delegate", dependencies: ["StylizeCommandLine"]),
@@ -84,6 +88,7 @@ let package = Package(
                          swiftSettings: [.swiftLanguageMode(.v5)]),
 
         .testTarget(name: "StyleKernelTests", dependencies: ["StyleKernel", "CWinogradKernels"]),
+        .testTarget(name: "StyleModelImportTests", dependencies: ["StyleModelImport", "StyleKernel"]),
         // Runs the built `stylize` binary (next to the test bundle) on images made with `convert`.
         .testTarget(name: "CommandTests", dependencies: ["StyleKernel", "StylizeCommandLine"]),
     ]

@@ -18,7 +18,8 @@ FUZZ_BIN    := $(FUZZ_DIR)/bin
 SWIFT_BINDIR := $(dir $(shell command -v $(SWIFT) 2>/dev/null))
 SWIFTC      ?= $(SWIFT_BINDIR)swiftc
 FUZZ_CC     ?= $(SWIFT_BINDIR)clang
-FUZZ_SWIFTFLAGS := -swift-version 6 -parse-as-library -sanitize=fuzzer,address -O -g -use-ld=lld
+# -package-name: the engine's `package` declarations are seen by StyleModelImport, as in SwiftPM's build.
+FUZZ_SWIFTFLAGS := -swift-version 6 -parse-as-library -sanitize=fuzzer,address -O -g -use-ld=lld -package-name stylefilter
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fuse-ld=lld \
                -Wall -Wextra -Werror -I$(dir $(SF_HEADER))
 # The C harnesses load the release libstylefilter by its SONAME from here.
@@ -41,6 +42,7 @@ fuzz-build: $(addprefix $(FUZZ_BIN)/,$(FUZZ_HARNESSES))
 # ---- Instrumented libraries (coverage + ASan) ------------------------------------------------
 
 STYLEKERNEL_SOURCES := $(shell find Sources/StyleKernel -name '*.swift')
+IMPORT_SOURCES      := $(shell find Sources/StyleModelImport -name '*.swift')
 
 # StyleKernel imports COpenBLAS, CStyleFilterABI (the header's version macros) and its C helper
 # targets, CSignalCleanup (AtomicFile's temporary files), CBLASCore (OpenBLAS's kernel choice) and
@@ -54,6 +56,12 @@ $(FUZZ_OBJ)/libStyleKernel.a: $(STYLEKERNEL_SOURCES) $(C_HELPER_OBJS)
 	$(SWIFTC) $(FUZZ_SWIFTFLAGS) -enable-testing -module-name StyleKernel $(STYLEKERNEL_IMPORTS) \
 	    -emit-module -emit-module-path $(FUZZ_OBJ)/StyleKernel.swiftmodule -emit-library -static -o $@ \
 	    $(STYLEKERNEL_SOURCES)
+
+# `stylize model import`'s readers, over the engine.
+$(FUZZ_OBJ)/libStyleModelImport.a: $(IMPORT_SOURCES) $(FUZZ_OBJ)/libStyleKernel.a
+	$(SWIFTC) $(FUZZ_SWIFTFLAGS) -enable-testing -module-name StyleModelImport -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) \
+	    -emit-module -emit-module-path $(FUZZ_OBJ)/StyleModelImport.swiftmodule -emit-library -static -o $@ \
+	    $(IMPORT_SOURCES)
 
 # swift-argument-parser as the package resolved it (its directory names contain spaces).
 $(FUZZ_OBJ)/libArgumentParser.a: Package.swift
@@ -90,20 +98,22 @@ $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR): cabi-lib
 # Linker noise from gold/lld about ASan's local symbols is dropped.
 QUIET_LINK := 2>&1 | { grep -v "Cannot export local symbol" || true; }
 
-$(FUZZ_BIN)/safetensors $(FUZZ_BIN)/onnx $(FUZZ_BIN)/pth: $(FUZZ_BIN)/%: fuzz/%.swift fuzz/FuzzSupport.swift $(FUZZ_OBJ)/libStyleKernel.a
+$(FUZZ_BIN)/safetensors $(FUZZ_BIN)/onnx $(FUZZ_BIN)/pth: $(FUZZ_BIN)/%: fuzz/%.swift fuzz/FuzzSupport.swift \
+                                                    $(FUZZ_OBJ)/libStyleKernel.a $(FUZZ_OBJ)/libStyleModelImport.a
 	@mkdir -p $(FUZZ_BIN)
 	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name Fuzz -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) \
-	    $(C_HELPER_OBJS) -L $(FUZZ_OBJ) -lStyleKernel fuzz/FuzzSupport.swift $< -o $@ $(QUIET_LINK)
+	    $(C_HELPER_OBJS) -L $(FUZZ_OBJ) -lStyleModelImport -lStyleKernel fuzz/FuzzSupport.swift $< -o $@ $(QUIET_LINK)
 
 # The command's library (Sources/StylizeCommandLine) as it is: it has no entry point of its own,
 # so libFuzzer's main is the program's.
 $(FUZZ_BIN)/options: fuzz/options.swift fuzz/FuzzSupport.swift $(shell find Sources/StylizeCommandLine -name '*.swift') \
-                     $(FUZZ_OBJ)/libStyleKernel.a $(FUZZ_OBJ)/libArgumentParser.a $(C_HELPER_OBJS)
+                     $(FUZZ_OBJ)/libStyleKernel.a $(FUZZ_OBJ)/libStyleModelImport.a $(FUZZ_OBJ)/libArgumentParser.a \
+                     $(C_HELPER_OBJS)
 	@mkdir -p $(FUZZ_BIN)
 	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name StylizeFuzz -suppress-warnings \
 	    -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) -I Sources/CMagickWand $(MAGICKWAND_INCLUDES) \
 	    $(C_HELPER_OBJS) \
-	    -L $(FUZZ_OBJ) -lStyleKernel -lArgumentParser -lArgumentParserToolInfo -lFoundationEssentials \
+	    -L $(FUZZ_OBJ) -lStyleModelImport -lStyleKernel -lArgumentParser -lArgumentParserToolInfo -lFoundationEssentials \
 	    $(shell find Sources/StylizeCommandLine -name '*.swift') fuzz/FuzzSupport.swift fuzz/options.swift -o $@ $(QUIET_LINK)
 
 $(FUZZ_BIN)/process: fuzz/process.c Sources/ImageMagickFilter/stylize.c $(SF_HEADER) $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
