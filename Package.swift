@@ -8,6 +8,10 @@ let package = Package(
     products: [
         .executable(name: "stylize", targets: ["magick-delegate"]),
         .library(name: "StyleKernel", targets: ["StyleKernel"]),
+        // For fuzz/Package.swift (the Swift fuzz harnesses, a package of their own), which can
+        // depend only on products.
+        .library(name: "StyleModelImport", targets: ["StyleModelImport"]),
+        .library(name: "StylizeCommandLine", targets: ["StylizeCommandLine"]),
         // libstylefilter.so: the C ABI (Sources/CStyleFilter/include/stylefilter.h). Only the
         // header's sf_* symbols are exported (version script), SONAME libstylefilter.so.1, Swift
         // runtime linked statically so C hosts (ImageMagick, Python ctypes) need no toolchain.

@@ -1,6 +1,7 @@
 // libFuzzer harness: the ONNX importer from untrusted bytes — the protobuf reader, every
 // initializer's values, and the VGG mapping/shape checks of `stylize model import`. Each must
 // give a result or a StyleError, never a trap, a sanitizer report or a huge allocation.
+import FuzzSupport
 @testable import StyleModelImport
 
 @_cdecl("LLVMFuzzerTestOneInput")

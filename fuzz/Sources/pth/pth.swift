@@ -2,6 +2,7 @@
 // containers, the pickle machine, every tensor's storage, view and strides — and the torchvision
 // mapping of `stylize model import`. Each must give a result or a StyleError, never a trap, a
 // sanitizer report or a huge allocation.
+import FuzzSupport
 @testable import StyleModelImport
 
 @_cdecl("LLVMFuzzerTestOneInput")
