@@ -8,6 +8,10 @@ let package = Package(
     products: [
         .executable(name: "stylize", targets: ["magick-delegate"]),
         .library(name: "StyleKernel", targets: ["StyleKernel"]),
+        // For fuzz/Package.swift (the Swift fuzz harnesses, a package of their own), which can
+        // depend only on products.
+        .library(name: "StyleModelImport", targets: ["StyleModelImport"]),
+        .library(name: "StylizeCommandLine", targets: ["StylizeCommandLine"]),
         // libstylefilter.so: the C ABI (Sources/CStyleFilter/include/stylefilter.h). Only the
         // header's sf_* symbols are exported (version script), SONAME libstylefilter.so.1, Swift
         // runtime linked statically so C hosts (ImageMagick, Python ctypes) need no toolchain.
@@ -34,6 +38,10 @@ let package = Package(
                                                     "CSignalCleanup"],
                 linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=xerbla_"])]),
 
+        // `stylize model import`'s readers (ONNX, PyTorch's containers): a target of their own so that
+        // only the command links them, not the engine and libstylefilter.so.
+        .target(name: "StyleModelImport", dependencies: ["StyleKernel"]),
+
         // Loads OpenBLAS without its thread pool and forwards the engine's calls to it; switches
         // it to the AVX2/AVX-512 kernels on CPUs it does not recognise (C: it calls OpenBLAS's
         // own selection again, through the entry points it exports).
@@ -54,7 +62,7 @@ let package = Package(
         .target(
             name: "StylizeCommandLine",
             dependencies: [
-                "StyleKernel", "CMagickWand", "CSignalCleanup",
+                "StyleKernel", "StyleModelImport", "CMagickWand", "CSignalCleanup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "magick-delegate", dependencies: ["StylizeCommandLine"]),
@@ -85,6 +93,7 @@ let package = Package(
                          swiftSettings: [.swiftLanguageMode(.v5)]),
 
         .testTarget(name: "StyleKernelTests", dependencies: ["StyleKernel", "CWinogradKernels"]),
+        .testTarget(name: "StyleModelImportTests", dependencies: ["StyleModelImport", "StyleKernel"]),
         // Runs the built `stylize` binary (next to the test bundle) on images made with `convert`.
         // ArgumentParser for the manual page (ManPage.swift reads the command's definitions through it).
         .testTarget(

@@ -6,105 +6,71 @@
 #   make fuzz-build                only build them (build/fuzz/bin)
 #   make test-sanitize             Swift tests under ASan, C ABI tests under ASan+UBSan and TSan
 #
+# The Swift harnesses are the executables of fuzz/Package.swift, a package that depends on this
+# one by path; SwiftPM builds them and everything they use with coverage and ASan:
+#
+#   swift build --package-path fuzz --scratch-path build/fuzz/swiftpm -c release \
+#       --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
+#
+# The C harnesses (process, abi) are built here with the toolchain's clang.
+#
 # A crash stops that harness and fails the target; the input is build/fuzz/crashes/NAME-crash-*
 # (replay: build/fuzz/bin/NAME FILE). New corpus entries collect in build/fuzz/corpus/NAME.
 
 FUZZ_SECONDS ?= 300
 FUZZ_HARNESSES := safetensors onnx pth options process abi
+FUZZ_SWIFT_HARNESSES := safetensors onnx pth options
 FUZZ_DIR    := build/fuzz
-FUZZ_OBJ    := $(FUZZ_DIR)/obj
 FUZZ_BIN    := $(FUZZ_DIR)/bin
-# The toolchain next to `swift`: its swiftc and clang carry libFuzzer and the sanitizers.
+# The toolchain next to `swift`: its clang carries libFuzzer and the sanitizers.
 SWIFT_BINDIR := $(dir $(shell command -v $(SWIFT) 2>/dev/null))
-SWIFTC      ?= $(SWIFT_BINDIR)swiftc
 FUZZ_CC     ?= $(SWIFT_BINDIR)clang
-FUZZ_SWIFTFLAGS := -swift-version 6 -parse-as-library -sanitize=fuzzer,address -O -g -use-ld=lld
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fuse-ld=lld \
                -Wall -Wextra -Werror -I$(dir $(SF_HEADER))
 # The C harnesses load the release libstylefilter by its SONAME from here.
 FUZZ_LIBDIR := $(abspath $(FUZZ_DIR)/lib)
 FUZZ_LIBS   := -L$(FUZZ_LIBDIR) -l:libstylefilter.so.$(SF_SOMAJOR) -Wl,-rpath,$(FUZZ_LIBDIR) -lm
-ARGPARSER   := .build/checkouts/swift-argument-parser/Sources
 # MagickCore's cflags without -fopenmp (clang would want libomp; MagickCore brings its own).
 FUZZ_MAGICK_CFLAGS := $(filter-out -fopenmp,$(MAGICK_CFLAGS))
-MAGICKWAND_INCLUDES := $(patsubst %,-Xcc %,$(filter -I%,$(shell pkg-config --cflags MagickWand 2>/dev/null)))
 # Per input: parsers must answer at once; a stylization of ≤ 64 px in well under a minute.
 FUZZ_TIMEOUT_abi := 120
 FUZZ_TIMEOUT := 25
 
-.PHONY: fuzz fuzz-build test-sanitize $(addprefix fuzz-,$(FUZZ_HARNESSES))
+# SwiftPM's build of fuzz/Package.swift: --sanitize=fuzzer instruments every target and links
+# libFuzzer's main into the executables (their files are parsed as libraries). SwiftPM hands
+# swiftc its sanitizers as separate -sanitize=X flags, of which swiftc passes only the last to
+# the compiler: the Swift code had either coverage or ASan, by build. -Xswiftc
+# -sanitize=fuzzer,address comes after them and is the one kept (the C targets get both from
+# SwiftPM). -enable-testing, because the harnesses reach internal API through @testable (fuzz/ is
+# another package, so the engine's `package` declarations are out of its reach too). Its own
+# scratch directory: the flags differ from every other build, and `make clean` removes it.
+FUZZ_SWIFTPM := $(abspath $(FUZZ_DIR)/swiftpm)
+FUZZ_SWIFT_BUILD := $(SWIFT) build --package-path fuzz --scratch-path $(FUZZ_SWIFTPM) -c release \
+                    --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
+
+.PHONY: fuzz fuzz-build fuzz-swift test-sanitize $(addprefix fuzz-,$(FUZZ_HARNESSES))
 
 fuzz: $(addprefix fuzz-,$(FUZZ_HARNESSES))
 
 fuzz-build: $(addprefix $(FUZZ_BIN)/,$(FUZZ_HARNESSES))
-
-# ---- Instrumented libraries (coverage + ASan) ------------------------------------------------
-
-STYLEKERNEL_SOURCES := $(shell find Sources/StyleKernel -name '*.swift')
-
-# StyleKernel imports COpenBLAS, CStyleFilterVersion (the version and limits) and its C helper
-# targets, CSignalCleanup (AtomicFile's temporary files), CBLASCore (OpenBLAS's kernel choice) and
-# CWinogradKernels (the convolution's kernels): everything that links it links their objects too.
-C_HELPERS      := CSignalCleanup CBLASCore CWinogradKernels
-C_HELPER_OBJS  := $(foreach t,$(C_HELPERS),$(FUZZ_OBJ)/$(t)/$(t).o)
-STYLEKERNEL_IMPORTS := -I Sources/COpenBLAS -I Sources/CStyleFilterVersion $(foreach t,$(C_HELPERS),-I $(FUZZ_OBJ)/$(t))
-
-$(FUZZ_OBJ)/libStyleKernel.a: $(STYLEKERNEL_SOURCES) $(C_HELPER_OBJS)
-	@mkdir -p $(FUZZ_OBJ)
-	$(SWIFTC) $(FUZZ_SWIFTFLAGS) -enable-testing -module-name StyleKernel $(STYLEKERNEL_IMPORTS) \
-	    -emit-module -emit-module-path $(FUZZ_OBJ)/StyleKernel.swiftmodule -emit-library -static -o $@ \
-	    $(STYLEKERNEL_SOURCES)
-
-# swift-argument-parser as the package resolved it (its directory names contain spaces).
-$(FUZZ_OBJ)/libArgumentParser.a: Package.swift
-	@mkdir -p $(FUZZ_OBJ)
-	test -d $(ARGPARSER) || $(SWIFT) package resolve
-	find $(ARGPARSER)/ArgumentParserToolInfo -name '*.swift' -print0 | xargs -0 $(SWIFTC) $(FUZZ_SWIFTFLAGS) \
-	    -module-name ArgumentParserToolInfo -emit-module -emit-module-path $(FUZZ_OBJ)/ArgumentParserToolInfo.swiftmodule \
-	    -emit-library -static -o $(FUZZ_OBJ)/libArgumentParserToolInfo.a
-	find $(ARGPARSER)/ArgumentParser -name '*.swift' -print0 | xargs -0 $(SWIFTC) $(FUZZ_SWIFTFLAGS) -suppress-warnings \
-	    -module-name ArgumentParser -I $(FUZZ_OBJ) -emit-module -emit-module-path $(FUZZ_OBJ)/ArgumentParser.swiftmodule \
-	    -emit-library -static -o $@
-
-# The C helper targets (one public header each in include/, one or more .c files and private
-# headers beside them), as SwiftPM builds them: one object (the .c files' linked together) and a
-# module map for swiftc per target.
-$(foreach t,$(C_HELPERS),$(eval $(FUZZ_OBJ)/$(t)/$(t).o: $(wildcard Sources/$(t)/*.c Sources/$(t)/*.h Sources/$(t)/include/*.h)))
-public_header = $(foreach h,$(filter %.h,$1),$(if $(findstring /include/,$h),$h))
-$(C_HELPER_OBJS):
-	@mkdir -p $(@D)
-	for c in $(filter %.c,$^); do \
-	    $(FUZZ_CC) -c -g -O1 -fsanitize=address,fuzzer-no-link -I $(dir $(call public_header,$^)) $$c \
-	        -o $(@D)/$$(basename $$c .c).part.o || exit 1; \
-	done
-	ld -r -o $@ $(patsubst %.c,$(@D)/%.part.o,$(notdir $(filter %.c,$^)))
-	printf 'module $(notdir $(@D)) {\n    header "%s"\n    export *\n}\n' \
-	    $(abspath $(call public_header,$^)) > $(@D)/module.modulemap
-
-$(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR): cabi-lib
-	@mkdir -p $(FUZZ_LIBDIR)
-	ln -sf $(abspath $(SF_LIB)) $@
 
 # ---- Harnesses -------------------------------------------------------------------------------
 
 # Linker noise from gold/lld about ASan's local symbols is dropped.
 QUIET_LINK := 2>&1 | { grep -v "Cannot export local symbol" || true; }
 
-$(FUZZ_BIN)/safetensors $(FUZZ_BIN)/onnx $(FUZZ_BIN)/pth: $(FUZZ_BIN)/%: fuzz/%.swift fuzz/FuzzSupport.swift $(FUZZ_OBJ)/libStyleKernel.a
+# SwiftPM decides what is out of date (a second when nothing is); build/fuzz/bin links to its
+# executables.
+fuzz-swift:
+	set -o pipefail; $(FUZZ_SWIFT_BUILD) $(QUIET_LINK)
 	@mkdir -p $(FUZZ_BIN)
-	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name Fuzz -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) \
-	    $(C_HELPER_OBJS) -L $(FUZZ_OBJ) -lStyleKernel fuzz/FuzzSupport.swift $< -o $@ $(QUIET_LINK)
+	@for h in $(FUZZ_SWIFT_HARNESSES); do ln -sf $(FUZZ_SWIFTPM)/release/$$h $(FUZZ_BIN)/$$h; done
 
-# The command's library (Sources/StylizeCommandLine) as it is: it has no entry point of its own,
-# so libFuzzer's main is the program's.
-$(FUZZ_BIN)/options: fuzz/options.swift fuzz/FuzzSupport.swift $(shell find Sources/StylizeCommandLine -name '*.swift') \
-                     $(FUZZ_OBJ)/libStyleKernel.a $(FUZZ_OBJ)/libArgumentParser.a $(C_HELPER_OBJS)
-	@mkdir -p $(FUZZ_BIN)
-	set -o pipefail; $(SWIFTC) $(FUZZ_SWIFTFLAGS) -module-name StylizeFuzz -suppress-warnings \
-	    -I $(FUZZ_OBJ) $(STYLEKERNEL_IMPORTS) -I Sources/CMagickWand $(MAGICKWAND_INCLUDES) \
-	    $(C_HELPER_OBJS) \
-	    -L $(FUZZ_OBJ) -lStyleKernel -lArgumentParser -lArgumentParserToolInfo -lFoundationEssentials \
-	    $(shell find Sources/StylizeCommandLine -name '*.swift') fuzz/FuzzSupport.swift fuzz/options.swift -o $@ $(QUIET_LINK)
+$(addprefix $(FUZZ_BIN)/,$(FUZZ_SWIFT_HARNESSES)): fuzz-swift
+
+$(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR): cabi-lib
+	@mkdir -p $(FUZZ_LIBDIR)
+	ln -sf $(abspath $(SF_LIB)) $@
 
 $(FUZZ_BIN)/process: fuzz/process.c Sources/ImageMagickFilter/stylize.c $(SF_HEADER) $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
 	@mkdir -p $(FUZZ_BIN)

@@ -44,11 +44,14 @@
  * iteration, as the share of the work done (iterations weighted by their cost), so the percentage
  * and any time left derived from it follow the clock.
  *
- * -region and -channel do not reach a filter in ImageMagick 6, so they cannot be honoured (or even
- * noticed) here: convert crops -region's part for the simple operators and composes it back before
- * a list operator such as -process runs (wand/mogrify.c: MogrifyImage, then MogrifyImageList), and
- * keeps -channel in its own ImageInfo, which InvokeDynamicImageFilter does not pass on. region= and
- * channel= (above) say the same to this module, also as -define stylize:region=…. ImageMagick's
+ * -region and -channel do not reach a filter in ImageMagick 6, so they cannot be honoured here:
+ * convert crops -region's part for the simple operators and composes it back before a list
+ * operator such as -process runs (wand/mogrify.c: MogrifyImage, then MogrifyImageList), and keeps
+ * -channel in its own ImageInfo, which InvokeDynamicImageFilter does not pass on. region= and
+ * channel= (above) say the same to this module, also as -define stylize:region=…. So that they are
+ * never ignored silently, a -region or -channel still in force where convert's (or mogrify's)
+ * command line reaches -process (read from /proc/self/cmdline) is refused with a message naming
+ * region= or channel=, unless those are given too (host_settings_refused). ImageMagick's
  * own -mask does reach it: the result is imported into a copy of the frame, which carries the
  * mask, and the pixel cache applies it (while the frame keeps its size).
  *
@@ -70,6 +73,7 @@
  *   convert in.png -process 'stylize …' tmp.png && mv tmp.png out.png
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <math.h>
 #include <stdint.h>
@@ -363,6 +367,47 @@ static int parse_defines(const Image *image, arguments *a, char **shown, size_t 
 }
 
 /* The checks that need every setting. */
+/* -region or -channel in force at the first `-process stylize…` of this process's command line, when
+ * the process is convert or mogrify (other hosts have no such settings): ImageMagick 6 does not
+ * hand them to a filter, so a run would ignore them; refused instead, naming what does work.
+ * `+region`/`+channel` end them; region=/channel= given to stylize take their place. */
+static int host_settings_refused(const arguments *a, ExceptionInfo *exception) {
+    char buffer[8192];
+    FILE *f = fopen("/proc/self/cmdline", "rb");
+    if (f == NULL) return 0;
+    size_t n = fread(buffer, 1, sizeof buffer - 1, f);
+    fclose(f);
+    buffer[n] = '\0';
+    const char *program = strrchr(buffer, '/') ? strrchr(buffer, '/') + 1 : buffer;
+    if (strcmp(program, "convert") != 0 && strcmp(program, "mogrify") != 0) return 0;
+    int region = 0, channel = 0;
+    for (size_t at = strlen(buffer) + 1; at < n; at += strlen(buffer + at) + 1) {
+        const char *arg = buffer + at;
+        if (strcmp(arg, "-region") == 0) region = 1;
+        if (strcmp(arg, "+region") == 0) region = 0;
+        if (strcmp(arg, "-channel") == 0) channel = 1;
+        if (strcmp(arg, "+channel") == 0) channel = 0;
+        if (strcmp(arg, "-process") == 0) {
+            const char *next = at + strlen(arg) + 1 < n ? arg + strlen(arg) + 1 : "";
+            if (strncmp(next, "stylize", 7) == 0) break;
+        }
+    }
+    const char *what = region && a->region == NULL   ? "-region"
+                       : channel && a->channels == 0 ? "-channel"
+                                                     : NULL;
+    if (what == NULL) return 0;
+    char reason[160];
+    snprintf(reason, sizeof reason,
+             "stylize: ImageMagick 6 does not hand %s to a filter, so -process would change the whole image:",
+             what);
+    (void)ThrowMagickException(
+        exception, GetMagickModule(), OptionError, reason,
+        "give it to stylize instead (-process 'stylize style=… %s=…') or end it with +%s "
+        "before -process",
+        what + 1, what + 1);
+    return 1;
+}
+
 static int check_arguments(const arguments *a, ExceptionInfo *exception) {
     if (a->style_count == 0) {
         option_error(exception, "stylize: no style image: give style=FILE (or -define stylize:style=FILE)",
@@ -803,6 +848,7 @@ ModuleExport size_t stylizeImage(Image **images, const int argc, const char **ar
     size_t shown_count = 0;
     int parsed = parse_defines(*images, &a, shown, &shown_count, exception) &&
                  parse_process_arguments(argc, argv, &a, exception) && check_arguments(&a, exception) &&
+                 !host_settings_refused(&a, exception) &&
                  check_damage(*images, "the image to stylize", &a, exception);
 
     sf_context *ctx = NULL;

@@ -1,5 +1,6 @@
 import ArgumentParser
 import StyleKernel
+import StyleModelImport
 
 /// `stylize model …`: model file tools.
 struct ModelCommand: ParsableCommand {

@@ -124,6 +124,17 @@ expect "-mask: the protected right half differs by" "$(outside "$d/rose96.png" "
 inside=$(change "$d/rose96.png" "$d/im-mask.png" 48x63+0+0)
 awk -v c="$inside" 'BEGIN { exit !(c > 0.02) }' || { echo "mean change $inside on -mask's black half"; exit 1; }
 
+echo "== -region or -channel in force at -process: refused with a message naming region=/channel= (ImageMagick 6"
+echo "   does not hand them to a filter: they would be ignored); ended by +region/+channel, they are fine"
+for setting in "-region 20x20+5+5" "-channel R"; do
+    rc=0
+    process "$d/rose.png" $setting -process "stylize style=$d/style.png $fast" "$d/host.png" 2>"$d/host.err" || rc=$?
+    name=${setting%% *}
+    grep -q "does not hand $name to a filter.*${name#-}=" "$d/host.err" || { echo "$setting: exit $rc"; cat "$d/host.err"; exit 1; }
+done
+process "$d/rose.png" -region 20x20+5+5 +region -channel R +channel -process "stylize style=$d/style.png $fast" "$d/host.png"
+process "$d/rose.png" -region 20x20+5+5 -process "stylize style=$d/style.png region=20x20+5+5 $fast" "$d/host.png"
+
 echo "== -process channel=: only the channels named change (ImageMagick 6 does not hand -channel to a filter)"
 process "$d/rose96.png" -process "stylize style=$d/style.png channel=R $fast" "$d/channel-r.png"
 channel() { convert "$1" -channel "$2" -separate -format %# info:; }

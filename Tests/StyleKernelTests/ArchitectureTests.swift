@@ -1,16 +1,69 @@
 import XCTest
 
-/// The engine's folders use each other only downwards, in the order docs/architecture.md gives
+/// docs/architecture.md against the sources: the targets import only the targets its table lets
+/// them use, and the engine's folders use each other only downwards, in the order it gives
 /// ("layers: Tensor Support …"): a type named in a folder's code (comments and strings aside) is
 /// declared in that folder or one before it.
 final class ArchitectureTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    func swiftFiles(in folder: String) throws -> [URL] {
-        let base = Self.root.appendingPathComponent("Sources/StyleKernel/\(folder)")
+    /// The files ending in `.extension` below `path` (relative to the repository's root).
+    func files(under path: String, extension: String = "swift") -> [URL] {
+        let base = Self.root.appendingPathComponent(path)
         guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { return [] }
-        return walker.compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+        return walker.compactMap { $0 as? URL }.filter { $0.pathExtension == `extension` }
+    }
+
+    func swiftFiles(in folder: String) throws -> [URL] { files(under: "Sources/StyleKernel/\(folder)") }
+
+    /// The table under "## Targets": every folder of Sources/ with code has a row, and its Swift
+    /// files import no other target of the package than the row's "uses" names (SwiftPM builds
+    /// every module into one directory, where an import it was not told of can still succeed).
+    func testTheTargetsImportOnlyWhatTheTableLists() throws {
+        let document = try String(contentsOf: Self.root.appendingPathComponent("docs/architecture.md"), encoding: .utf8)
+        let section = try XCTUnwrap(document.components(separatedBy: "\n## Targets\n").dropFirst().first)
+            .components(separatedBy: "\n## ")[0]
+        let quoted = try NSRegularExpression(pattern: "`([^`]+)`")
+        func names(_ text: String) -> Set<String> {
+            Set(
+                quoted.matches(in: text, range: NSRange(text.startIndex..., in: text))
+                    .map { String(text[Range($0.range(at: 1), in: text)!]) })
+        }
+        var uses: [String: Set<String>] = [:]
+        for row in section.split(separator: "\n") where row.hasPrefix("| `") {
+            let cells = row.split(separator: "|").map(String.init)
+            guard cells.count >= 3, let target = names(cells[0]).first else { continue }
+            uses[target] = names(cells[cells.count - 1])
+        }
+        let targets = try FileManager.default.contentsOfDirectory(
+            atPath: Self.root.appendingPathComponent("Sources").path)
+        XCTAssertGreaterThanOrEqual(uses.count, 8)
+        // SwiftPM's module name of a target: its name with "-" as "_".
+        let module = Dictionary(uniqueKeysWithValues: targets.map { ($0.replacingOccurrences(of: "-", with: "_"), $0) })
+        let importLine = try NSRegularExpression(
+            pattern: #"^(?:@testable |@_implementationOnly |public |package |internal )?import (\w+)"#,
+            options: .anchorsMatchLines)
+        for target in targets.sorted() {
+            let sources = files(under: "Sources/\(target)")
+            guard let allowed = uses[target] else {
+                XCTAssertTrue(
+                    sources.isEmpty && files(under: "Sources/\(target)", extension: "c").isEmpty,
+                    "Sources/\(target) has no row in docs/architecture.md's table of targets")
+                continue
+            }
+            for file in sources {
+                let text = try String(contentsOf: file, encoding: .utf8)
+                for m in importLine.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                    guard let used = module[String(text[Range(m.range(at: 1), in: text)!])], used != target else {
+                        continue
+                    }
+                    XCTAssertTrue(
+                        allowed.contains(used),
+                        "\(target)/\(file.lastPathComponent) imports \(used), which docs/architecture.md does not list")
+                }
+            }
+        }
     }
 
     /// Code without comments and string literals (so a word in a message or a comment is no use).

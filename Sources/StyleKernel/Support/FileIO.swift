@@ -14,12 +14,12 @@ public enum FileIO {
     public static func errnoText() -> String { String(cString: strerror(errno)) }
 
     /// An open, regular, readable file.
-    final class Reader {
+    package final class Reader {
         let path: String
         let fd: Int32
-        let size: Int
+        package let size: Int
 
-        init(path: String) throws {
+        package init(path: String) throws {
             self.path = path
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
@@ -42,7 +42,7 @@ public enum FileIO {
         deinit { close(fd) }
 
         /// Reads exactly `count` bytes at `offset` into `dest`, or throws.
-        func read(into dest: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        package func read(into dest: UnsafeMutableRawBufferPointer, at offset: Int) throws {
             var done = 0
             while done < dest.count {
                 let n = pread(fd, dest.baseAddress! + done, dest.count - done, off_t(offset + done))
@@ -57,7 +57,7 @@ public enum FileIO {
             }
         }
 
-        func readBytes(count: Int, at offset: Int) throws -> [UInt8] {
+        package func readBytes(count: Int, at offset: Int) throws -> [UInt8] {
             if count == 0 { return [] }
             return try CheckedMemory.array(count, what: "reading \(path)") {
                 (buf: inout UnsafeMutableBufferPointer<UInt8>, initialized: inout Int) in
@@ -67,13 +67,13 @@ public enum FileIO {
         }
     }
 
-    static func readWholeFile(_ path: String) throws -> [UInt8] {
+    package static func readWholeFile(_ path: String) throws -> [UInt8] {
         let r = try Reader(path: path)
         return try r.readBytes(count: r.size, at: 0)
     }
 
     /// The last component of a path ("a/b/c.pth" → "c.pth").
-    static func baseName(_ path: String) -> String {
+    package static func baseName(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
     }
 
@@ -82,7 +82,7 @@ public enum FileIO {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
-    static func fileSize(_ path: String) -> Int? {
+    package static func fileSize(_ path: String) -> Int? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
         return Int(st.st_size)

@@ -1,7 +1,8 @@
 // libFuzzer harness: the ONNX importer from untrusted bytes — the protobuf reader, every
 // initializer's values, and the VGG mapping/shape checks of `stylize model import`. Each must
 // give a result or a StyleError, never a trap, a sanitizer report or a huge allocation.
-@testable import StyleKernel
+import FuzzSupport
+@testable import StyleModelImport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzONNX(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

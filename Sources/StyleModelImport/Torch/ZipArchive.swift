@@ -1,3 +1,5 @@
+import StyleKernel
+
 /// The entries of a ZIP archive held in memory, as PyTorch's `torch.save` writes them (since
 /// torch 1.6): every entry stored uncompressed, ZIP64 records when the archive is large.
 /// Layout from PKWARE's APPNOTE.TXT (6.3.x): §4.3.16 end of central directory, §4.3.14–15 its

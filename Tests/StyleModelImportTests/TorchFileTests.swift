@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import StyleKernel
+@testable import StyleModelImport
 
 /// The .pth reader on files torch.save wrote (Tests/Fixtures/pth, made by
 /// scripts/make-pth-fixtures.py with Debian's python3-torch), and the torchvision importer.
@@ -41,7 +42,7 @@ final class TorchFileTests: XCTestCase {
             for cut in stride(from: 0, to: bytes.count, by: 7) {
                 _ = try? TorchFile.tensors(bytes: Array(bytes[..<cut]), source: name)
             }
-            var rng = TestRandom(seed: 11)
+            var rng = SplitMix64(state: 11)
             for _ in 0..<400 {
                 var damaged = bytes
                 let i = Int(rng.next() % UInt64(bytes.count))

@@ -1,3 +1,5 @@
+import StyleKernel
+
 /// A PyTorch state dict file (`torch.save(model.state_dict(), "x.pth")`), read without Python:
 /// the tensors by name, as Float. Both containers torch.save has written (torch/serialization.py):
 ///

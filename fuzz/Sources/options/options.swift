@@ -1,10 +1,13 @@
 // libFuzzer harness: the `stylize` command's argument parsing and checks — ArgumentParser on the
 // root command (subcommands, defaults, types), RunCommand.validate/makeSettings (the
 // conversion to StyleOptions and settings) and the one-line error text — without running
-// anything. Compiled together with Sources/StylizeCommandLine, the command's library.
+// anything: Sources/StylizeCommandLine, the command's library (no entry point of its own, so
+// libFuzzer's main is the program's), through @testable.
 // Input: the arguments, one per line (newline or NUL separated).
 import ArgumentParser
+import FuzzSupport
 @testable import StyleKernel
+@testable import StylizeCommandLine
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOptions(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

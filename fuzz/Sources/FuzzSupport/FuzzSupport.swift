@@ -1,5 +1,6 @@
-// Shared by the Swift harnesses (compiled into each): a scratch file for readers that take a
-// path, and the rule every harness checks — failures are StyleErrors, anything else is a bug.
+// Shared by the Swift harnesses (a library target of fuzz/Package.swift): a scratch file for
+// readers that take a path, and the rule every harness checks — failures are StyleErrors,
+// anything else is a bug.
 import StyleKernel
 #if canImport(Glibc)
 import Glibc
@@ -7,12 +8,12 @@ import Glibc
 
 /// One temporary file per fuzzer process, rewritten for every input (the model readers take a
 /// path; pread on a real file is what they do in use). Removed at exit.
-enum ScratchFile {
+public enum ScratchFile {
     nonisolated(unsafe) private static var fd: Int32 = -1
     nonisolated(unsafe) private static var name = ""
 
     /// The scratch file's path after writing `bytes` into it (exactly, truncating the rest).
-    static func write(_ bytes: UnsafeRawBufferPointer, suffix: String) -> String {
+    public static func write(_ bytes: UnsafeRawBufferPointer, suffix: String) -> String {
         if fd < 0 {
             let dir = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
             var template = Array("\(dir)/stylefilter-fuzz-XXXXXX\(suffix)".utf8CString)
@@ -33,7 +34,7 @@ enum ScratchFile {
 }
 
 /// Runs `body`; a StyleError is an expected outcome for bad input, any other error is a bug.
-func expectStyleErrorsOnly(_ what: String, _ body: () throws -> Void) {
+public func expectStyleErrorsOnly(_ what: String, _ body: () throws -> Void) {
     do { try body() } catch is StyleError {} catch {
         fatalError("\(what) threw a non-StyleError: \(error)")
     }

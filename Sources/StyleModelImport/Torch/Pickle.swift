@@ -1,3 +1,5 @@
+import StyleKernel
+
 /// The subset of Python's pickle protocol (protocols 2–5, as `torch.save` writes them) needed to
 /// read a state dict: a stack machine over the opcodes of CPython's Lib/pickletools.py. Nothing is
 /// executed: GLOBAL only names a callable, and REDUCE of one records the call (`.call`), except

@@ -1,6 +1,7 @@
 // libFuzzer harness: a model file (safetensors) from untrusted bytes. Reading must give a model
 // or a StyleError, never a trap, a sanitizer report or a huge allocation; a file that reads
 // must survive a write/read round trip unchanged.
+import FuzzSupport
 @testable import StyleKernel
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,5 @@
+import StyleKernel
+
 /// A minimal protobuf wire-format reader. Every read is bounds-checked against the message's
 /// end; malformed input throws `ProtoReader.Error`, it never traps.
 struct ProtoReader {

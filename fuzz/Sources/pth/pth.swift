@@ -2,7 +2,8 @@
 // containers, the pickle machine, every tensor's storage, view and strides — and the torchvision
 // mapping of `stylize model import`. Each must give a result or a StyleError, never a trap, a
 // sanitizer report or a huge allocation.
-@testable import StyleKernel
+import FuzzSupport
+@testable import StyleModelImport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPTH(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
