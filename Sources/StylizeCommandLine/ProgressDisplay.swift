@@ -22,11 +22,9 @@ final class ProgressDisplay {
         lastShown = e.elapsed
         var text = Self.describe(e)
         if let batch {
-            let left = e.fractionDone > 0 ? e.elapsed * (1 - e.fractionDone) / e.fractionDone : nil
-            let total = e.fractionDone > 0 ? e.elapsed / e.fractionDone : nil
             text =
                 "[\(batch.current + 1)/\(batch.count)] " + text
-                + (left.map { batch.remainingText(currentLeft: $0, currentTotal: total!) } ?? "")
+                + (Self.secondsLeft(e).map { batch.remainingText(currentLeft: $0, currentTotal: e.elapsed + $0) } ?? "")
         }
         if isTerminal {
             StandardError.write("\r" + text + "\u{1B}[K")
@@ -44,13 +42,14 @@ final class ProgressDisplay {
         }
     }
 
+    /// The time left if the rest goes at the pace so far (`fractionDone` weighs the work); nil
+    /// before any is done.
+    static func secondsLeft(_ e: ProgressEvent) -> Double? {
+        e.fractionDone > 0 ? e.elapsed * (1 - e.fractionDone) / e.fractionDone : nil
+    }
+
     static func describe(_ e: ProgressEvent) -> String {
-        let eta: String
-        if e.fractionDone > 0 {
-            eta = NumberFormat.duration(e.elapsed * (1 - e.fractionDone) / e.fractionDone)
-        } else {
-            eta = "?"
-        }
+        let eta = secondsLeft(e).map(NumberFormat.duration) ?? "?"
         return "scale \(e.scale)/\(e.scales) (\(e.width)×\(e.height))  iteration \(e.iteration)/\(e.iterations)"
             + "  loss \(NumberFormat.loss(e.loss.total)) (content \(NumberFormat.loss(e.loss.content)),"
             + " style \(NumberFormat.loss(e.loss.style)), tv \(NumberFormat.loss(e.loss.tv)))"
