@@ -31,6 +31,7 @@
 #define PROCEDURE         "plug-in-stylefilter"
 #define BINARY            "stylefilter"
 #define MESSAGE_SIZE      4096
+#define ERROR_SIZE        (MESSAGE_SIZE - 64) /* an error, with room for the message's prefix */
 #define BAND_ROWS         64
 #define MAX_DIALOG_STYLES 8
 #define MAX_CONTROLS      64
@@ -321,35 +322,48 @@ static guint16 mix16(guint16 over, guint16 under, guchar weight) {
     return (guint16)((over * (guint32)weight + under * (guint32)(255 - weight) + 127) / 255);
 }
 
-/* The result into the drawable's rectangle through its shadow buffer, alpha kept; GIMP's merge
- * then applies the selection (soft edges included) and pushes one undo step. */
-static int write_replace(gint32 drawable, int x, int y, int w, int h, const sf_image *result,
-                         const guchar *blend) {
-    int alpha = gimp_drawable_has_alpha(drawable), channels = alpha ? 4 : 3;
-    const Babl *format = babl_format(alpha ? "R'G'B'A u16" : "R'G'B' u16");
+/* The result into `target` over the rectangle x, y, w × h, band by band over the drawable's pixels
+ * in `format` (`channels` of 16 bits): in place (as_layer 0), its colours, mixed with the
+ * drawable's by `blend` where given, the alpha kept; as a layer (RGBA), its colours, and the
+ * drawable's alpha times `blend`. */
+static int write_bands(gint32 drawable, GeglBuffer *target, const char *format, int channels, int as_layer,
+                       int x, int y, int w, int h, const sf_image *result, const guchar *blend) {
+    const Babl *babl = babl_format(format);
     guint16 *band = g_try_malloc((gsize)w * BAND_ROWS * channels * sizeof(guint16));
-    GeglBuffer *source = gimp_drawable_get_buffer(drawable),
-               *shadow = gimp_drawable_get_shadow_buffer(drawable);
-    int ok = band && source && shadow;
+    GeglBuffer *source = gimp_drawable_get_buffer(drawable);
+    int ok = band && source && target;
     for (int y0 = 0; ok && y0 < h; y0 += BAND_ROWS) {
         int rows = MIN(BAND_ROWS, h - y0);
         const GeglRectangle rect = {x, y + y0, w, rows};
-        gegl_buffer_get(source, &rect, 1.0, format, band, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+        gegl_buffer_get(source, &rect, 1.0, babl, band, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
         for (int r = 0; r < rows; r++) {
             const guint16 *out =
                 (const guint16 *)((const char *)result->data + (size_t)(y0 + r) * result->stride_bytes);
             const guchar *weights = blend ? blend + (size_t)(y0 + r) * w : NULL;
             guint16 *p = band + (size_t)r * w * channels;
-            for (int i = 0; i < w; i++, p += channels)
+            for (int i = 0; i < w; i++, p += channels) {
                 for (int c = 0; c < 3; c++)
-                    p[c] = weights ? mix16(out[3 * i + c], p[c], weights[i]) : out[3 * i + c];
+                    p[c] = weights && !as_layer ? mix16(out[3 * i + c], p[c], weights[i]) : out[3 * i + c];
+                if (weights && as_layer) p[3] = mix16(p[3], 0, weights[i]);
+            }
         }
-        gegl_buffer_set(shadow, &rect, 0, format, band, GEGL_AUTO_ROWSTRIDE);
+        gegl_buffer_set(target, &rect, 0, babl, band, GEGL_AUTO_ROWSTRIDE);
     }
-    if (shadow) gegl_buffer_flush(shadow);
+    if (target) gegl_buffer_flush(target);
     if (source) g_object_unref(source);
-    if (shadow) g_object_unref(shadow);
     g_free(band);
+    return ok;
+}
+
+/* The result into the drawable's rectangle through its shadow buffer, alpha kept; GIMP's merge
+ * then applies the selection (soft edges included) and pushes one undo step. */
+static int write_replace(gint32 drawable, int x, int y, int w, int h, const sf_image *result,
+                         const guchar *blend) {
+    int alpha = gimp_drawable_has_alpha(drawable);
+    GeglBuffer *shadow = gimp_drawable_get_shadow_buffer(drawable);
+    int ok = write_bands(drawable, shadow, alpha ? "R'G'B'A u16" : "R'G'B' u16", alpha ? 4 : 3, 0, x, y, w, h,
+                         result, blend);
+    if (shadow) g_object_unref(shadow);
     if (!ok) return 0;
     gimp_drawable_merge_shadow(drawable, TRUE);
     gimp_drawable_free_shadow(drawable);
@@ -375,30 +389,9 @@ static int write_new_layer(gint32 image, gint32 drawable, int x, int y, int w, i
     }
     gimp_layer_set_offsets(layer, ox, oy);
     gimp_drawable_fill(layer, GIMP_FILL_TRANSPARENT);
-    const Babl *format = babl_format("R'G'B'A u16");
-    guint16 *band = g_try_malloc((gsize)w * BAND_ROWS * 4 * sizeof(guint16));
-    GeglBuffer *source = gimp_drawable_get_buffer(drawable), *target = gimp_drawable_get_buffer(layer);
-    int ok = band && source && target;
-    for (int y0 = 0; ok && y0 < h; y0 += BAND_ROWS) {
-        int rows = MIN(BAND_ROWS, h - y0);
-        const GeglRectangle rect = {x, y + y0, w, rows};
-        gegl_buffer_get(source, &rect, 1.0, format, band, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
-        for (int r = 0; r < rows; r++) {
-            const guint16 *out =
-                (const guint16 *)((const char *)result->data + (size_t)(y0 + r) * result->stride_bytes);
-            const guchar *weights = blend ? blend + (size_t)(y0 + r) * w : NULL;
-            guint16 *p = band + (size_t)r * w * 4;
-            for (int i = 0; i < w; i++, p += 4) {
-                for (int c = 0; c < 3; c++) p[c] = out[3 * i + c];
-                if (weights) p[3] = mix16(p[3], 0, weights[i]);
-            }
-        }
-        gegl_buffer_set(target, &rect, 0, format, band, GEGL_AUTO_ROWSTRIDE);
-    }
-    if (target) gegl_buffer_flush(target);
-    if (source) g_object_unref(source);
+    GeglBuffer *target = gimp_drawable_get_buffer(layer);
+    int ok = write_bands(drawable, target, "R'G'B'A u16", 4, 1, x, y, w, h, result, blend);
     if (target) g_object_unref(target);
-    g_free(band);
     gimp_drawable_update(layer, 0, 0, gimp_drawable_width(layer), gimp_drawable_height(layer));
     gimp_image_set_active_layer(image, layer);
     return ok;
@@ -429,7 +422,7 @@ static GimpPDBStatusType stylize(gint32 image, gint32 drawable, const char *styl
                                  style_cache *cache, char *message, size_t size) {
     ns_settings s;
     host_settings h;
-    char error[MESSAGE_SIZE] = "";
+    char error[ERROR_SIZE] = "";
     GimpPDBStatusType status = GIMP_PDB_EXECUTION_ERROR;
     sf_image styles[SF_MAX_STYLES], content = {0}, output = {0}, mask = {0};
     guchar *library = NULL, *blend = NULL;
@@ -462,7 +455,7 @@ static GimpPDBStatusType stylize(gint32 image, gint32 drawable, const char *styl
         goto done;
     }
     run_progress progress = {.shown = 0};
-    ns_progress_begin(&progress.progress);
+    ns_progress_begin(&progress.progress, &s.options, (uint32_t)w, (uint32_t)hh);
     gimp_progress_set_text(progress.progress.text);
     if (ns_stylize(context, &s, &s.options, &content, styles, library ? &mask : NULL, &output,
                    on_run_progress, &progress, error, sizeof error) != SF_OK)
@@ -723,6 +716,7 @@ static void start_preview(dialog_state *d) {
     int ok = parse_settings(&job->settings, &h, style_file, small, error, sizeof error) &&
              ns_context(&job->context, job->settings.model, error, sizeof error) == SF_OK &&
              gather_styles(d->cache, &job->settings, job->styles, error, sizeof error);
+    gimp_progress_end(); /* the style files' loaders report on the image window */
     g_free(style_file);
     g_free(text);
     g_free(small);
@@ -1206,10 +1200,11 @@ static void run(const gchar *name, gint nparams, const GimpParam *param, gint *n
             status = GIMP_PDB_EXECUTION_ERROR;
         else if (mode == GIMP_RUN_INTERACTIVE && !run_dialog(image, drawable, &style_file, &text, &cache))
             status = GIMP_PDB_CANCEL;
+        else if (mode == GIMP_RUN_INTERACTIVE)
+            save_last(style_file, text); /* before the run: a cancel ends this process */
     }
     if (status == GIMP_PDB_SUCCESS)
         status = stylize(image, drawable, style_file, text, &cache, message, sizeof message);
-    if (status == GIMP_PDB_SUCCESS && mode == GIMP_RUN_INTERACTIVE) save_last(style_file, text);
     if (status == GIMP_PDB_SUCCESS && mode != GIMP_RUN_NONINTERACTIVE) gimp_displays_flush();
     if (status != GIMP_PDB_SUCCESS && status != GIMP_PDB_CANCEL && message[0]) {
         values[1].type = GIMP_PDB_STRING;

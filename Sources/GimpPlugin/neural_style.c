@@ -2,6 +2,8 @@
  * neural_style.c — the host-independent half of the GIMP plug-in (see neural_style.h).
  */
 #include "neural_style.h"
+/* style-blend=, as the ImageMagick module reads it. */
+#include "../HostShared/style_blend.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -89,7 +91,13 @@ static int tokenize(const char *text, token **out, size_t *count, char *error, s
         if (*p == '"' || *p == '\'') {
             char quote = *p++;
             value = p;
-            while (*p && *p != quote) p++;
+            while (*p && *p != quote && (unsigned char)*p >= 0x20) p++;
+            if (*p && *p != quote) {
+                snprintf(error, size, "%.*s: a quoted value cannot hold line breaks or control characters",
+                         (int)name_length, start);
+                free_tokens(list, n);
+                return 0;
+            }
             if (!*p) {
                 snprintf(error, size, "%.*s: the quote %c is not closed", (int)name_length, start, quote);
                 free_tokens(list, n);
@@ -150,7 +158,9 @@ char *ns_setting_value(const char *text, const char *name) {
 
 int ns_append_setting(char **text, const char *name, const char *value) {
     const char *quote = "";
-    if (*value == '\0' || strpbrk(value, " \t\r\n\"'") != NULL) {
+    for (const char *p = value; *p; p++)
+        if ((unsigned char)*p < 0x20) return 0; /* a line break or a control character */
+    if (*value == '\0' || strpbrk(value, " \"'") != NULL) {
         if (strchr(value, '"') == NULL)
             quote = "\"";
         else if (strchr(value, '\'') == NULL)
@@ -209,31 +219,8 @@ static int add_style(ns_settings *s, int kind, const char *file, int32_t id, cha
     return 1;
 }
 
-/* A weight as the library's table reads numbers (its content-weight row: finite, >= 0, plain
- * decimal), so style-blend takes what the command's --style-blend takes. */
-static int parse_weight(const char *text, float *out) {
-    sf_options scratch;
-    if (sf_options_init(&scratch, sizeof scratch) != SF_OK ||
-        sf_options_set(&scratch, "content-weight", text) != SF_OK)
-        return 0;
-    *out = scratch.content_weight;
-    return 1;
-}
-
 static int parse_blend(ns_settings *s, const char *value, char *error, size_t size) {
-    s->blend_count = 0;
-    for (const char *p = value; *p;) {
-        char number[64];
-        size_t length = strcspn(p, ",");
-        if (length == 0 || length >= sizeof number || s->blend_count == SF_MAX_STYLES) goto bad;
-        memcpy(number, p, length);
-        number[length] = '\0';
-        if (!parse_weight(number, &s->blend[s->blend_count++])) goto bad;
-        p += length;
-        if (*p == ',' && *++p == '\0') goto bad;
-    }
-    return 1;
-bad:
+    if (style_blend_parse(value, s->blend, SF_MAX_STYLES, &s->blend_count) == STYLE_BLEND_OK) return 1;
     snprintf(error, size, "style-blend=%s: give weights W1,W2,… (numbers >= 0), one per style", value);
     return 0;
 }
@@ -275,10 +262,11 @@ static int parse_token(ns_settings *s, const token *t, const ns_host_keys *host,
     }
     for (const char *const *k = host ? host->keys : NULL; k && *k; k++)
         if (strcmp(*k, name) == 0) return host->set(host->user, name, value, error, size);
-    if (strcmp(name, "size") == 0) {
+    if (strcmp(name, "size") == 0 && strcmp(value, "full") != 0) {
         snprintf(error, size, "size=%s: the result keeps the layer's size (scale the image first)", value);
         return 0;
     }
+    if (strcmp(name, "size") == 0) return 1; /* size=full: what the plug-in does anyway */
     sf_option_description row;
     if (!find_row(name, &row)) {
         char keys[1024];
@@ -465,9 +453,19 @@ int ns_mask_from_gray(sf_image *mask, const uint8_t *gray, uint32_t width, uint3
 
 /* ---- Run ---------------------------------------------------------------------------------- */
 
-void ns_progress_begin(ns_progress *progress) {
+void ns_progress_begin(ns_progress *progress, const sf_options *options, uint32_t width, uint32_t height) {
     memset(progress, 0, sizeof *progress);
-    snprintf(progress->text, sizeof progress->text, "Neural Style: loading");
+    progress->work_size = options && options->work_size ? (int)options->work_size : 512;
+    double longest = width > height ? width : height,
+           scale = longest > progress->work_size ? progress->work_size / longest : 1;
+    progress->work_pixels = (double)width * height * scale * scale;
+    snprintf(progress->text, sizeof progress->text, "Neural Style: starting");
+}
+
+/* What an iteration costs, in pixels: its image's (at most work-size's: tiles above it) plus a
+ * fixed part (the library's own estimate of the overhead: about a 128 × 128 image's). */
+static double iteration_cost(const ns_progress *pr, double pixels) {
+    return (pixels < pr->work_pixels ? pixels : pr->work_pixels) + 16384;
 }
 
 static void duration_text(double seconds, char *out, size_t size) {
@@ -481,27 +479,31 @@ static void duration_text(double seconds, char *out, size_t size) {
 }
 
 void ns_progress_update(ns_progress *pr, const sf_progress *p) {
+    double here = iteration_cost(pr, (double)p->width * p->height);
     if (p->scale != pr->stage) {
         pr->stage = p->scale;
         pr->stage_iteration = p->iteration;
         pr->stage_start = p->elapsed_seconds;
+        if (pr->rate == 0 && p->iteration > 0) pr->rate = p->elapsed_seconds / p->iteration / here;
     } else if (p->iteration > pr->stage_iteration) {
-        /* This stage's pace, its first iteration (which also takes the stage's set-up) left out:
-         * later stages are as large or larger, so this errs towards too little only early on. */
-        pr->pace = (p->elapsed_seconds - pr->stage_start) / (p->iteration - pr->stage_iteration);
+        pr->rate = (p->elapsed_seconds - pr->stage_start) / (p->iteration - pr->stage_iteration) / here;
     }
-    double pace = pr->pace > 0 ? pr->pace : p->iteration > 0 ? p->elapsed_seconds / p->iteration : 0;
-    int left_iterations = p->planned > p->iteration ? p->planned - p->iteration : 0;
+    int in_stage = p->scale_iterations > p->scale_iteration ? p->scale_iterations - p->scale_iteration : 0;
+    int after = p->planned - p->iteration - in_stage;
+    double left =
+        pr->rate * (here * in_stage + (after > 0 ? iteration_cost(pr, pr->work_pixels) * after : 0));
     pr->fraction = p->planned > 0 ? (double)p->iteration / p->planned : 0;
     if (pr->fraction > 1) pr->fraction = 1;
-    char left[64] = "";
-    if (pace > 0 && left_iterations > 0) {
+    char eta[64] = "";
+    if (left > 0) {
         char d[48];
-        duration_text(pace * left_iterations, d, sizeof d);
-        snprintf(left, sizeof left, ", about %s left", d);
+        duration_text(left, d, sizeof d);
+        snprintf(eta, sizeof eta, " about %s left,", d);
     }
-    snprintf(pr->text, sizeof pr->text, "Neural Style: stage %d/%d (%d\xc3\x97%d), iteration %d/%d%s",
-             p->scale, p->scales, p->width, p->height, p->scale_iteration, p->scale_iterations, left);
+    int tiled = p->width > pr->work_size || p->height > pr->work_size;
+    snprintf(pr->text, sizeof pr->text, "Neural Style:%s stage %d/%d (%d\xc3\x97%d%s), iteration %d/%d", eta,
+             p->scale, p->scales, p->width, p->height, tiled ? " in tiles" : "", p->scale_iteration,
+             p->scale_iterations);
 }
 
 static sf_context *shared_context;

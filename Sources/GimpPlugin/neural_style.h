@@ -19,7 +19,7 @@
 
 /* The settings a preview adds to the user's: the library's "preview" option when its table has
  * that row, else a small run through ordinary options (NS_PREVIEW_FALLBACK). */
-#define NS_PREVIEW_FALLBACK "iterations=12"
+#define NS_PREVIEW_FALLBACK "iterations=6"
 const char *ns_preview_settings(void);
 
 /* ---- Settings ----------------------------------------------------------------------------- */
@@ -60,7 +60,7 @@ typedef struct ns_host_keys {
  *   model=FILE          the model (default: found as sf_context_create finds it)
  *   the host's keys     (`host`, may be NULL)
  *   every row of the library's option table, all of them given to sf_options_parse at once;
- *   except "size": the result is the layer's own size.
+ *   except "size": the result is the layer's own size (size=full is taken, any other refused).
  * Returns 1, or 0 with a message naming the setting in `error`. At least one style is needed. */
 int ns_settings_parse(ns_settings *settings, const char *style_file, const char *text,
                       const ns_host_keys *host, char *error, size_t size);
@@ -71,7 +71,8 @@ void ns_settings_free(ns_settings *settings);
 char *ns_setting_value(const char *text, const char *name);
 
 /* Appends " NAME=VALUE" to the string *text (malloc'd or NULL), quoting a value that needs it.
- * Returns 0 when memory runs out (*text is then freed and NULL). */
+ * Returns 0, *text unchanged, when memory runs out or the text cannot hold the value (both kinds of
+ * quote, a line break or another control character). */
 int ns_append_setting(char **text, const char *name, const char *value);
 
 /* ---- Controls from the option table ------------------------------------------------------ */
@@ -119,19 +120,25 @@ int ns_mask_from_gray(sf_image *mask, const uint8_t *gray, uint32_t width, uint3
 
 /* ---- Run --------------------------------------------------------------------------------- */
 
-/* Where a run is, as a fraction for a progress bar and a line of text: the stage (the library's
- * scale: coarse whole-image scales, then tiled ones above work-size), the iteration, and an
- * estimate of the time left from the pace of the current stage. */
+/* Where a run is, as a fraction for a progress bar and a line of text: the time left first (a
+ * host's status bar may cut the line), then the stage (the library's scale: coarse whole-image
+ * scales, then stages above work-size in tiles) and the iteration in it. The time left: an
+ * iteration costs about its image's pixels plus a fixed part, and a later stage's iterations are
+ * as large as work-size (a whole image up to it, a tile above it); the seconds per pixel are the
+ * current stage's pace (its first iteration, which also sets the stage up, left out), until it has
+ * one the previous stage's. */
 typedef struct ns_progress {
     double fraction;
     char text[192];
     int stage;           /* the stage seen last */
     int stage_iteration; /* the overall iteration at that stage's first report */
     double stage_start;  /* its elapsed seconds */
-    double pace;         /* seconds per iteration measured last */
+    double rate;         /* seconds per pixel of iteration cost, measured last (0: not yet) */
+    double work_pixels;  /* pixels of the content scaled to work-size, if larger */
+    int work_size;
 } ns_progress;
 
-void ns_progress_begin(ns_progress *progress);
+void ns_progress_begin(ns_progress *progress, const sf_options *options, uint32_t width, uint32_t height);
 void ns_progress_update(ns_progress *progress, const sf_progress *p);
 
 /* One model per process: created at the first call (model NULL: the default) and kept. Returns an
