@@ -2,7 +2,7 @@
 # Included by the Makefile (after mk/cabi.mk, whose SF_MODEL and SF_LIB it uses).
 #
 #   make fuzz [FUZZ_SECONDS=300]   build every harness, run each for FUZZ_SECONDS (make test: 30)
-#   make fuzz-NAME                 one of them: safetensors onnx pth options process abi
+#   make fuzz-NAME                 one of them: safetensors onnx pth options process gimp abi
 #   make fuzz-build                only build them (build/fuzz/bin)
 #   make test-sanitize             Swift tests under ASan, C ABI tests under ASan+UBSan and TSan
 #
@@ -10,7 +10,7 @@
 # (replay: build/fuzz/bin/NAME FILE). New corpus entries collect in build/fuzz/corpus/NAME.
 
 FUZZ_SECONDS ?= 300
-FUZZ_HARNESSES := safetensors onnx pth options process abi
+FUZZ_HARNESSES := safetensors onnx pth options process gimp abi
 FUZZ_DIR    := build/fuzz
 FUZZ_OBJ    := $(FUZZ_DIR)/obj
 FUZZ_BIN    := $(FUZZ_DIR)/bin
@@ -106,9 +106,14 @@ $(FUZZ_BIN)/options: fuzz/options.swift fuzz/FuzzSupport.swift $(shell find Sour
 	    -L $(FUZZ_OBJ) -lStyleKernel -lArgumentParser -lArgumentParserToolInfo -lFoundationEssentials \
 	    $(shell find Sources/StylizeCommandLine -name '*.swift') fuzz/FuzzSupport.swift fuzz/options.swift -o $@ $(QUIET_LINK)
 
-$(FUZZ_BIN)/process: fuzz/process.c Sources/ImageMagickFilter/stylize.c $(SF_HEADER) $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
+$(FUZZ_BIN)/process: fuzz/process.c Sources/ImageMagickFilter/stylize.c Sources/HostShared/style_blend.h $(SF_HEADER) $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
 	@mkdir -p $(FUZZ_BIN)
 	set -o pipefail; $(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_MAGICK_CFLAGS) $< -o $@ $(FUZZ_LIBS) $(MAGICK_LIBS) $(QUIET_LINK)
+
+$(FUZZ_BIN)/gimp: fuzz/gimp.c Sources/GimpPlugin/neural_style.c Sources/GimpPlugin/neural_style.h \
+                  Sources/HostShared/style_blend.h $(SF_HEADER) $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
+	@mkdir -p $(FUZZ_BIN)
+	set -o pipefail; $(FUZZ_CC) $(FUZZ_CFLAGS) $< -o $@ $(FUZZ_LIBS) $(QUIET_LINK)
 
 $(FUZZ_BIN)/abi: fuzz/abi.c $(SF_HEADER) $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
 	@mkdir -p $(FUZZ_BIN)
@@ -132,7 +137,7 @@ define fuzz_run
 	fi
 endef
 
-fuzz-safetensors fuzz-onnx fuzz-pth fuzz-options fuzz-process: fuzz-%: $(FUZZ_BIN)/%
+fuzz-safetensors fuzz-onnx fuzz-pth fuzz-options fuzz-process fuzz-gimp: fuzz-%: $(FUZZ_BIN)/%
 	$(call fuzz_run,$*)
 
 # Needs the model; without one it is skipped, unless STYLEFILTER_REQUIRE_SETUP is set.
