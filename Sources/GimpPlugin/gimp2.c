@@ -31,7 +31,7 @@
 #define PROCEDURE         "plug-in-stylefilter"
 #define BINARY            "stylefilter"
 #define MESSAGE_SIZE      4096
-#define ERROR_SIZE        (MESSAGE_SIZE - 64) /* an error, with room for the message's prefix */
+#define ERROR_SIZE        (MESSAGE_SIZE - 64) /* a run's error, within a message */
 #define BAND_ROWS         64
 #define MAX_DIALOG_STYLES 8
 #define MAX_CONTROLS      64
@@ -203,7 +203,7 @@ static void style_cache_free(style_cache *cache) {
 static int usable_drawable(gint32 image, gint32 drawable, const host_settings *h, char *error, size_t size) {
     if (!gimp_item_is_valid(drawable) || !gimp_item_is_drawable(drawable) ||
         gimp_item_get_image(drawable) != image) {
-        snprintf(error, size, "Neural Style: drawable %d is not a drawable of image %d", drawable, image);
+        snprintf(error, size, "drawable %d is not a drawable of image %d", drawable, image);
         return 0;
     }
     if (gimp_drawable_is_indexed(drawable)) {
@@ -429,7 +429,7 @@ static GimpPDBStatusType stylize(gint32 image, gint32 drawable, const char *styl
     sf_context *context = NULL;
     int x, y, w, hh;
     if (!parse_settings(&s, &h, style_file, text, error, sizeof error)) {
-        snprintf(message, size, "Neural Style: %s", error);
+        snprintf(message, size, "%s", error);
         ns_settings_free(&s);
         return GIMP_PDB_CALLING_ERROR;
     }
@@ -470,7 +470,8 @@ static GimpPDBStatusType stylize(gint32 image, gint32 drawable, const char *styl
     else
         snprintf(error, sizeof error, "Not enough memory to write the result");
 done:
-    if (status != GIMP_PDB_SUCCESS) snprintf(message, size, "Neural Style: %s", error);
+    /* GIMP names the procedure ("Execution error for 'Neural Style': …"): the message is the problem. */
+    if (status != GIMP_PDB_SUCCESS) snprintf(message, size, "%s", error);
     ns_image_free(&content);
     ns_image_free(&output);
     ns_image_free(&mask);
