@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         assert(s.blend_count == 0 || s.blend_count == s.style_count);
         assert(s.options.max_size == 0);
         for (size_t i = 0; i < s.style_count; i++)
-            assert(s.styles[i].kind == NS_STYLE_LAYER ? s.styles[i].id > 0 : s.styles[i].file && *s.styles[i].file);
+            assert(s.styles[i].kind == NS_STYLE_LAYER ? s.styles[i].id > 0
+                                                      : s.styles[i].file && *s.styles[i].file);
         token *t = NULL;
         size_t n = 0;
         assert(tokenize(options ? options : "", &t, &n, error, sizeof error));
