@@ -6,6 +6,7 @@
 #     small style, few iterations, saved: same size, alpha kept, changed inside the selection,
 #     unchanged outside it beyond the feather; the image is dirty and still has one layer;
 #   - output=new-layer: one layer more, transparent outside the selection's reach;
+#   - a channel (mask=channel:NAME) and a layer mask (mask=layer-mask) as the region;
 #   - a grayscale image: stylized and still grayscale;
 #   - errors: a style file that does not exist, a bad option string, an unknown setting, a missing
 #     model, an indexed image: each call fails with the plug-in's message naming the problem, and
@@ -48,6 +49,13 @@ commands=(
     "$(open content.png) $select $run \"\" \"style=style.png output=new-layer iterations=2 scales=1\")
      (gimp-message (string-append \"stylefilter-test: new-layer layers \" (number->string (car (gimp-image-get-layers img)))))
      (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-layer img)) \"new-layer.png\" \"new-layer.png\"))"
+    "$(open content.png) (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 56 8 32 24)
+     (gimp-item-set-name (car (gimp-selection-save img)) \"Sky\") (gimp-selection-none img)
+     $run \"style.png\" \"mask=channel:Sky iterations=2 scales=1\") $(save channel.png))"
+    "$(open content.png) (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 24 36 32 24)
+     (gimp-layer-add-mask drw (car (gimp-layer-create-mask drw ADD-MASK-SELECTION))) (gimp-selection-none img)
+     $run \"style.png\" \"mask=layer-mask iterations=2 scales=1\")
+     (gimp-layer-remove-mask drw MASK-DISCARD) $(save layer-mask.png))"
     "$(open gray.png) $run \"style.png\" \"iterations=2 scales=1\")
      (gimp-message (string-append \"stylefilter-test: gray base \" (number->string (car (gimp-image-base-type img)))))
      $(save gray-result.png))"
@@ -93,6 +101,19 @@ convert result.png -alpha off -crop 32x16+32+24 inside-after.png
 changed=$(differ inside-before.png inside-after.png -fuzz 2%)
 [ "$changed" -ge 400 ] || fail "only $changed of 512 pixels inside the selection changed"
 say "result.png: 96x64, alpha kept, $changed of 512 pixels inside changed, none outside the feather"
+
+# A channel and a layer mask as the region: changed inside their rectangle, the rest as it was.
+region_check() {  # region_check FILE X0,Y0,X1,Y1 (the rectangle) INNER-CROP
+    convert content.png -alpha off -fill black -draw "rectangle $2" region-before.png
+    convert "$1" -alpha off -fill black -draw "rectangle $2" region-after.png
+    [ "$(differ region-before.png region-after.png)" = 0 ] || fail "$1: pixels outside the mask changed"
+    convert content.png -alpha off -crop "$3" region-before.png
+    convert "$1" -alpha off -crop "$3" region-after.png
+    [ "$(differ region-before.png region-after.png -fuzz 2%)" -ge 100 ] || fail "$1: the mask's inside did not change"
+}
+region_check channel.png 56,8,87,31 16x8+64+16
+region_check layer-mask.png 24,36,55,59 16x8+32+44
+say "mask=channel:Sky and mask=layer-mask: changed inside, unchanged outside"
 
 # The new layer is transparent where the selection does not reach, opaque in its middle.
 convert new-layer.png -alpha extract -strip new-alpha.png
