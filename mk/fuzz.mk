@@ -4,7 +4,8 @@
 #   make fuzz [FUZZ_SECONDS=300]   build every harness, run each for FUZZ_SECONDS (make test: 30)
 #   make fuzz-NAME                 one of them: safetensors onnx pth options process gimp abi
 #   make fuzz-build                only build them (build/fuzz/bin)
-#   make test-sanitize             Swift tests under ASan, C ABI tests under ASan+UBSan and TSan
+#   make test-sanitize             Swift tests under ASan, C ABI tests and the GIMP plug-in's under
+#                                  ASan+UBSan, C ABI tests under TSan
 #
 # A crash stops that harness and fails the target; the input is build/fuzz/crashes/NAME-crash-*
 # (replay: build/fuzz/bin/NAME FILE). New corpus entries collect in build/fuzz/corpus/NAME.
@@ -166,6 +167,7 @@ test-sanitize:
 	STYLEFILTER_MODEL=$(SF_MODEL) ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test $(TESTING) --skip-build --sanitize=address \
 	    --scratch-path .build-asan --disable-swift-testing
 	$(MAKE) --no-print-directory c-tests
+	$(MAKE) --no-print-directory gimp-test GIMP_SANITIZE=1
 	$(SWIFT) build $(BUILD_FLAGS) --sanitize=thread --scratch-path $(TSAN_SCRATCH) --product stylefilter
 	@mkdir -p $(TSAN_LIBDIR)
 	ln -sf $(abspath $(TSAN_SCRATCH))/release/libstylefilter.so $(TSAN_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
