@@ -55,14 +55,16 @@ test-fixtures: model
 # What only the tests use: PyTorch (Debian's, for /usr/bin/python3) as the tutorial objective's
 # reference, strace to put a signal at an exact system call, clang-format for format-check, mandoc
 # to check the manual page's markup (ManPageTests), zsh and fish for their completion scripts
-# (Tests/Docs/installed-extras.sh).
-TEST_PACKAGES := python3-torch strace clang-format mandoc zsh fish
+# (Tests/Docs/installed-extras.sh), GIMP and its plug-in headers for the GIMP plug-in and its
+# headless test (mk/gimp.mk).
+TEST_PACKAGES := python3-torch strace clang-format mandoc zsh fish gimp libgimp2.0-dev
 
 test: check
 	@# The convolution's other kernel sets (check used the CPU's widest): every one must agree.
 	for k in avx2 portable; do STYLEFILTER_KERNELS=$$k $(SWIFT) test $(TEST_FLAGS) --skip-build \
 	    --disable-swift-testing --filter 'WinogradTests|OpsTests' || exit 1; done
 	$(MAKE) --no-print-directory cabi-test
+	$(MAKE) --no-print-directory gimp-test
 	$(MAKE) --no-print-directory tutorial-check
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
@@ -152,5 +154,7 @@ clean:
 
 # The C ABI, ImageMagick module, install/uninstall and their tests (cabi-test).
 include mk/cabi.mk
+# The GIMP 2.10 plug-in: built and installed with the library, tested headless (gimp-test).
+include mk/gimp.mk
 # libFuzzer harnesses (fuzz, run briefly by test) and sanitizer runs (test-sanitize).
 include mk/fuzz.mk

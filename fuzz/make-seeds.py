@@ -153,6 +153,15 @@ write("process", "equals-form", "stylize=style=a.png iterations=3")
 write("process", "region", "stylize style=a.png region=50%x25%+10-5 channel=Red,Blue\nregion=64x64\nchannel=G")
 write("process", "quoted", 'stylize "style=a b.png" init=start.png size=0 seed=18446744073709551615')
 
+# ---- the GIMP plug-in's style-file and options arguments (see gimp.c) --------------------------
+
+write("gimp", "minimal", "style.png\n")
+write("gimp", "everything", "\n" + " ".join([
+    "style=a.png", "style='my b.png'", "style-layer=7", "style-blend=0.5,0.3,0.2", "output=new-layer",
+    "mask=channel:Sky", "model=\"m.safetensors\"", "iterations=3", "colors=luminance", "style-scale=2",
+    "seed=18446744073709551615", "style-layers=conv1_1:1,conv2_1:0.75", "size=full"]))
+write("gimp", "refused", "a.png\niterations=zero size=512 colour=on style-blend=1,")
+
 # ---- sf_stylize (a stream of choices, see abi.c) ----------------------------------------------
 
 write("abi", "defaults", bytes(64))

@@ -2,9 +2,10 @@
 # Included by the Makefile (after mk/cabi.mk, whose SF_MODEL and SF_LIB it uses).
 #
 #   make fuzz [FUZZ_SECONDS=300]   build every harness, run each for FUZZ_SECONDS (make test: 30)
-#   make fuzz-NAME                 one of them: safetensors onnx pth options process abi
+#   make fuzz-NAME                 one of them: safetensors onnx pth options process gimp abi
 #   make fuzz-build                only build them (build/fuzz/bin)
-#   make test-sanitize             Swift tests under ASan, C ABI tests under ASan+UBSan and TSan
+#   make test-sanitize             Swift tests under ASan, C ABI tests and the GIMP plug-in's under
+#                                  ASan+UBSan, C ABI tests under TSan
 #
 # The Swift harnesses are the executables of fuzz/Package.swift, a package that depends on this
 # one by path; SwiftPM builds them and everything they use with coverage and ASan:
@@ -12,13 +13,13 @@
 #   swift build --package-path fuzz --scratch-path build/fuzz/swiftpm -c release \
 #       --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
 #
-# The C harnesses (process, abi) are built here with the toolchain's clang.
+# The C harnesses (process, gimp, abi) are built here with the toolchain's clang.
 #
 # A crash stops that harness and fails the target; the input is build/fuzz/crashes/NAME-crash-*
 # (replay: build/fuzz/bin/NAME FILE). New corpus entries collect in build/fuzz/corpus/NAME.
 
 FUZZ_SECONDS ?= 300
-FUZZ_HARNESSES := safetensors onnx pth options process abi
+FUZZ_HARNESSES := safetensors onnx pth options process gimp abi
 FUZZ_SWIFT_HARNESSES := safetensors onnx pth options
 FUZZ_DIR    := build/fuzz
 FUZZ_BIN    := $(FUZZ_DIR)/bin
@@ -72,9 +73,14 @@ $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR): cabi-lib
 	@mkdir -p $(FUZZ_LIBDIR)
 	ln -sf $(abspath $(SF_LIB)) $@
 
-$(FUZZ_BIN)/process: fuzz/process.c Sources/ImageMagickFilter/stylize.c $(SF_HEADER) $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
+$(FUZZ_BIN)/process: fuzz/process.c Sources/ImageMagickFilter/stylize.c Sources/HostShared/style_blend.h $(SF_HEADER) $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
 	@mkdir -p $(FUZZ_BIN)
 	set -o pipefail; $(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_MAGICK_CFLAGS) $< -o $@ $(FUZZ_LIBS) $(MAGICK_LIBS) $(QUIET_LINK)
+
+$(FUZZ_BIN)/gimp: fuzz/gimp.c Sources/GimpPlugin/neural_style.c Sources/GimpPlugin/neural_style.h \
+                  Sources/HostShared/style_blend.h $(SF_HEADER) $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
+	@mkdir -p $(FUZZ_BIN)
+	set -o pipefail; $(FUZZ_CC) $(FUZZ_CFLAGS) $< -o $@ $(FUZZ_LIBS) $(QUIET_LINK)
 
 $(FUZZ_BIN)/abi: fuzz/abi.c $(SF_HEADER) $(FUZZ_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
 	@mkdir -p $(FUZZ_BIN)
@@ -98,7 +104,7 @@ define fuzz_run
 	fi
 endef
 
-fuzz-safetensors fuzz-onnx fuzz-pth fuzz-options fuzz-process: fuzz-%: $(FUZZ_BIN)/%
+fuzz-safetensors fuzz-onnx fuzz-pth fuzz-options fuzz-process fuzz-gimp: fuzz-%: $(FUZZ_BIN)/%
 	$(call fuzz_run,$*)
 
 # Needs the model; without one it is skipped, unless STYLEFILTER_REQUIRE_SETUP is set.
@@ -127,6 +133,7 @@ test-sanitize:
 	STYLEFILTER_MODEL=$(SF_MODEL) ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test $(TESTING) --skip-build --sanitize=address \
 	    --scratch-path .build-asan --disable-swift-testing
 	$(MAKE) --no-print-directory c-tests
+	$(MAKE) --no-print-directory gimp-test GIMP_SANITIZE=1
 	$(SWIFT) build $(BUILD_FLAGS) --sanitize=thread --scratch-path $(TSAN_SCRATCH) --product stylefilter
 	@mkdir -p $(TSAN_LIBDIR)
 	ln -sf $(abspath $(TSAN_SCRATCH))/release/libstylefilter.so $(TSAN_LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)

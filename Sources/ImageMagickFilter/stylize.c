@@ -86,6 +86,8 @@
 /* What counts as a damaged read: the rule the `stylize` command uses too. */
 #include "../CMagickWand/decode_cost.h"
 #include "../CMagickWand/image_damage.h"
+/* style-blend=, as the GIMP plug-in reads it too. */
+#include "../HostShared/style_blend.h"
 
 #define TAG "Stylize/Image"
 
@@ -108,18 +110,6 @@ typedef struct {
 
 static void option_error(ExceptionInfo *exception, const char *what, const char *arg) {
     (void)ThrowMagickException(exception, GetMagickModule(), OptionError, what, "`%s'", arg);
-}
-
-/* A style-blend weight: a finite number >= 0 written exactly as the library's option table takes
- * numbers (no blanks, no "+", no hex or inf), so this and the command's --style-blend agree. The
- * table's content-weight option has that rule; it parses the text into a scratch sf_options. */
-static int parse_weight(const char *text, float *out) {
-    sf_options scratch;
-    if (sf_options_init(&scratch, sizeof scratch) != SF_OK ||
-        sf_options_set(&scratch, "content-weight", text) != SF_OK)
-        return 0;
-    *out = scratch.content_weight;
-    return 1;
 }
 
 /* The module's own keys, which are not engine options: the images, the model, and how images
@@ -185,34 +175,15 @@ static int add_image(const char **list, size_t *count, int *replace, const char 
     return 1;
 }
 
-/* style-blend=W1,W2,…: one weight per style image, each parsed by the content-weight rule. */
+/* style-blend=W1,W2,…: one weight per style image (HostShared/style_blend.h). */
 static int parse_style_blend(const char *v, arguments *a, const char *shown, ExceptionInfo *exception) {
-    const char *p = v;
-    a->blend_count = 0;
-    while (*p) {
-        char number[64];
-        size_t len = strcspn(p, ",");
-        if (len == 0 || len >= sizeof number || a->blend_count == SF_MAX_STYLES) {
-            option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", shown);
-            return 0;
-        }
-        memcpy(number, p, len);
-        number[len] = 0;
-        if (!parse_weight(number, &a->blend[a->blend_count++])) {
-            option_error(exception, "stylize: style-blend is W1,W2,… (numbers >= 0)", shown);
-            return 0;
-        }
-        p += len;
-        if (*p == ',') {
-            p++;
-            p += strspn(p, " \t"); /* spaces may follow a comma, as in the option table's lists */
-            if (!*p) {
-                option_error(exception, "stylize: style-blend ends with a comma", shown);
-                return 0;
-            }
-        }
-    }
-    return 1;
+    style_blend_status status = style_blend_parse(v, a->blend, SF_MAX_STYLES, &a->blend_count);
+    if (status == STYLE_BLEND_OK) return 1;
+    option_error(exception,
+                 status == STYLE_BLEND_TRAILING_COMMA ? "stylize: style-blend ends with a comma"
+                                                      : "stylize: style-blend is W1,W2,… (numbers >= 0)",
+                 shown);
+    return 0;
 }
 
 #define COLOUR_CHANNELS ((ChannelType)(RedChannel | GreenChannel | BlueChannel))
