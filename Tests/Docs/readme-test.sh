@@ -65,9 +65,6 @@ seed_download() {  # what `stylize model fetch` would otherwise download
 cd "$run"
 convert -size 48x32 gradient:tomato-steelblue photo.jpg
 convert photo.jpg in.jpg
-mkdir -p photos painted  # a batch's contents and its output directory
-convert photo.jpg photos/beach.jpg
-convert rose: -resize 40x photos/rose.png
 convert -seed 3 -size 32x32 plasma:red-blue style.png
 for f in painting.jpg a.jpg b.jpg starry.png "my styles/starry.png"; do convert style.png "$f"; done
 mkdir -p photos painted
