@@ -34,7 +34,8 @@ class Progress(C.Structure):
                 ("scale_iterations", C.c_int32), ("width", C.c_int32), ("height", C.c_int32),
                 ("loss_total", C.c_double), ("loss_content", C.c_double),
                 ("loss_style", C.c_double), ("loss_tv", C.c_double),
-                ("elapsed_seconds", C.c_double), ("fraction_done", C.c_double)]
+                ("elapsed_seconds", C.c_double), ("fraction_done", C.c_double),
+                ("tile", C.c_int32), ("tiles", C.c_int32)]
 
 
 PROGRESS_FN = C.CFUNCTYPE(C.c_int, C.POINTER(Progress), C.c_void_p)

@@ -254,6 +254,8 @@ enum StylizeCall {
                 p.loss_tv = event.loss.tv
                 p.elapsed_seconds = event.elapsed
                 p.fraction_done = event.fractionDone
+                p.tile = Int32(clamping: event.tile)
+                p.tiles = Int32(clamping: event.tiles)
                 return withUnsafePointer(to: &p) { callback($0, user) } == 0
             }
         }

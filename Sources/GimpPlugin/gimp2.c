@@ -455,7 +455,7 @@ static GimpPDBStatusType stylize(gint32 image, gint32 drawable, const char *styl
         goto done;
     }
     run_progress progress = {.shown = 0};
-    ns_progress_begin(&progress.progress, &s.options, (uint32_t)w, (uint32_t)hh);
+    ns_progress_begin(&progress.progress);
     gimp_progress_set_text(progress.progress.text);
     if (ns_stylize(context, &s, &s.options, &content, styles, library ? &mask : NULL, &output,
                    on_run_progress, &progress, error, sizeof error) != SF_OK)

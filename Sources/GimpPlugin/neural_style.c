@@ -6,6 +6,7 @@
 #include "../HostShared/style_blend.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,19 +454,9 @@ int ns_mask_from_gray(sf_image *mask, const uint8_t *gray, uint32_t width, uint3
 
 /* ---- Run ---------------------------------------------------------------------------------- */
 
-void ns_progress_begin(ns_progress *progress, const sf_options *options, uint32_t width, uint32_t height) {
+void ns_progress_begin(ns_progress *progress) {
     memset(progress, 0, sizeof *progress);
-    progress->work_size = options && options->work_size ? (int)options->work_size : 512;
-    double longest = width > height ? width : height,
-           scale = longest > progress->work_size ? progress->work_size / longest : 1;
-    progress->work_pixels = (double)width * height * scale * scale;
     snprintf(progress->text, sizeof progress->text, "Neural Style: starting");
-}
-
-/* What an iteration costs, in pixels: its image's (at most work-size's: tiles above it) plus a
- * fixed part (the library's own estimate of the overhead: about a 128 × 128 image's). */
-static double iteration_cost(const ns_progress *pr, double pixels) {
-    return (pixels < pr->work_pixels ? pixels : pr->work_pixels) + 16384;
 }
 
 static void duration_text(double seconds, char *out, size_t size) {
@@ -478,32 +469,23 @@ static void duration_text(double seconds, char *out, size_t size) {
         snprintf(out, size, "%ld h %02ld min", s / 3600, (s % 3600) / 60);
 }
 
+/* Whether the library's sf_progress holds `field` (a library older than this header may not). */
+#define HAS_FIELD(p, field) ((p)->struct_size >= offsetof(sf_progress, field) + sizeof(p)->field)
+
 void ns_progress_update(ns_progress *pr, const sf_progress *p) {
-    double here = iteration_cost(pr, (double)p->width * p->height);
-    if (p->scale != pr->stage) {
-        pr->stage = p->scale;
-        pr->stage_iteration = p->iteration;
-        pr->stage_start = p->elapsed_seconds;
-        if (pr->rate == 0 && p->iteration > 0) pr->rate = p->elapsed_seconds / p->iteration / here;
-    } else if (p->iteration > pr->stage_iteration) {
-        pr->rate = (p->elapsed_seconds - pr->stage_start) / (p->iteration - pr->stage_iteration) / here;
-    }
-    int in_stage = p->scale_iterations > p->scale_iteration ? p->scale_iterations - p->scale_iteration : 0;
-    int after = p->planned - p->iteration - in_stage;
-    double left =
-        pr->rate * (here * in_stage + (after > 0 ? iteration_cost(pr, pr->work_pixels) * after : 0));
-    pr->fraction = p->planned > 0 ? (double)p->iteration / p->planned : 0;
-    if (pr->fraction > 1) pr->fraction = 1;
+    int weighed = HAS_FIELD(p, fraction_done);
+    double f = weighed ? p->fraction_done : p->planned > 0 ? (double)p->iteration / p->planned : 0;
+    pr->fraction = f < 0 ? 0 : f > 1 ? 1 : f;
     char eta[64] = "";
-    if (left > 0) {
+    if (weighed && pr->fraction > 0 && pr->fraction < 1) {
         char d[48];
-        duration_text(left, d, sizeof d);
+        duration_text(p->elapsed_seconds * (1 - pr->fraction) / pr->fraction, d, sizeof d);
         snprintf(eta, sizeof eta, " about %s left,", d);
     }
-    int tiled = p->width > pr->work_size || p->height > pr->work_size;
-    snprintf(pr->text, sizeof pr->text, "Neural Style:%s stage %d/%d (%d\xc3\x97%d%s), iteration %d/%d", eta,
-             p->scale, p->scales, p->width, p->height, tiled ? " in tiles" : "", p->scale_iteration,
-             p->scale_iterations);
+    char tile[48] = "";
+    if (HAS_FIELD(p, tiles) && p->tiles > 0) snprintf(tile, sizeof tile, ", tile %d/%d", p->tile, p->tiles);
+    snprintf(pr->text, sizeof pr->text, "Neural Style:%s stage %d/%d (%d\xc3\x97%d)%s, iteration %d/%d", eta,
+             p->scale, p->scales, p->width, p->height, tile, p->scale_iteration, p->scale_iterations);
 }
 
 static sf_context *shared_context;

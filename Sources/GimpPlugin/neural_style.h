@@ -120,25 +120,17 @@ int ns_mask_from_gray(sf_image *mask, const uint8_t *gray, uint32_t width, uint3
 
 /* ---- Run --------------------------------------------------------------------------------- */
 
-/* Where a run is, as a fraction for a progress bar and a line of text: the time left first (a
- * host's status bar may cut the line), then the stage (the library's scale: coarse whole-image
- * scales, then stages above work-size in tiles) and the iteration in it. The time left: an
- * iteration costs about its image's pixels plus a fixed part, and a later stage's iterations are
- * as large as work-size (a whole image up to it, a tile above it); the seconds per pixel are the
- * current stage's pace (its first iteration, which also sets the stage up, left out), until it has
- * one the previous stage's. */
+/* The run's progress for GIMP's bar: the share of the work done and a text naming the stage
+ * (whole-image scales, then stages above work-size in tiles), the tile and the iteration, with the
+ * time left. Both come from the library's sf_progress: fraction_done weighs each iteration by its
+ * cost, so elapsed * (1 - f) / f estimates the seconds left (a library older than fraction_done:
+ * iterations done over planned, and no estimate). */
 typedef struct ns_progress {
     double fraction;
     char text[192];
-    int stage;           /* the stage seen last */
-    int stage_iteration; /* the overall iteration at that stage's first report */
-    double stage_start;  /* its elapsed seconds */
-    double rate;         /* seconds per pixel of iteration cost, measured last (0: not yet) */
-    double work_pixels;  /* pixels of the content scaled to work-size, if larger */
-    int work_size;
 } ns_progress;
 
-void ns_progress_begin(ns_progress *progress, const sf_options *options, uint32_t width, uint32_t height);
+void ns_progress_begin(ns_progress *progress);
 void ns_progress_update(ns_progress *progress, const sf_progress *p);
 
 /* One model per process: created at the first call (model NULL: the default) and kept. Returns an

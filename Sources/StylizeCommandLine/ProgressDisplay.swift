@@ -50,7 +50,8 @@ final class ProgressDisplay {
 
     static func describe(_ e: ProgressEvent) -> String {
         let eta = secondsLeft(e).map(NumberFormat.duration) ?? "?"
-        return "scale \(e.scale)/\(e.scales) (\(e.width)×\(e.height))  iteration \(e.iteration)/\(e.iterations)"
+        let tile = e.tiles > 0 ? "  tile \(e.tile)/\(e.tiles)" : ""
+        return "scale \(e.scale)/\(e.scales) (\(e.width)×\(e.height))\(tile)  iteration \(e.iteration)/\(e.iterations)"
             + "  loss \(NumberFormat.loss(e.loss.total)) (content \(NumberFormat.loss(e.loss.content)),"
             + " style \(NumberFormat.loss(e.loss.style)), tv \(NumberFormat.loss(e.loss.tv)))"
             + "  \(NumberFormat.duration(e.elapsed)) elapsed, ETA \(eta)"

@@ -233,7 +233,9 @@ static void test_layout(void) {
     CHECK_EQ_INT(SF_OPTION_BYTES, 6);
     CHECK_EQ_INT(SF_OPTION_PIXELS, 7);
 
-    CHECK_EQ_INT(sizeof(sf_progress), 88);
+    CHECK_EQ_INT(sizeof(sf_progress), 96);
+    CHECK_EQ_INT(offsetof(sf_progress, tile), 88);
+    CHECK_EQ_INT(offsetof(sf_progress, tiles), 92);
     CHECK_EQ_INT(offsetof(sf_progress, struct_size), 0);
     CHECK_EQ_INT(offsetof(sf_progress, iteration), 8);
     CHECK_EQ_INT(offsetof(sf_progress, planned), 12);
@@ -1532,11 +1534,17 @@ typedef struct {
     int calls;
     int scales;
     int last_width, last_height;
+    int max_tiles, bad_tile;
 } stage_log;
 
 static int on_stage(const sf_progress *p, void *user) {
     stage_log *log = user;
     log->calls++;
+    /* Tiles: none at a whole-image scale; at a tiled one 1…tiles, in order, each with an equal
+     * share of the scale's iterations. */
+    int per_tile = p->tiles > 0 ? p->scale_iterations / p->tiles : 0;
+    if (p->tiles > log->max_tiles) log->max_tiles = p->tiles;
+    if (p->tiles == 0 ? p->tile != 0 : p->tile != (p->scale_iteration - 1) / per_tile + 1) log->bad_tile = 1;
     log->scales = p->scales;
     log->last_width = p->width;
     log->last_height = p->height;
@@ -1561,11 +1569,13 @@ static void test_tiled_run(sf_context *ctx) {
     CHECK_EQ_INT(sf_output_size(&o, W, H, &w, &h), SF_OK);
     CHECK(w == W && h == H, "%ux%u", w, h);
     buffer out = make_buffer(W, H, SF_FORMAT_RGBA8, 4);
-    stage_log log = {0, 0, 0, 0};
+    stage_log log = {0, 0, 0, 0, 0, 0};
     int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, on_stage, &log);
     CHECK(rc == SF_OK, "%s: %s", sf_status_name(rc), sf_last_error_message(ctx));
     /* 128 px whole, then 256, 512 and 700 px in tiles. */
     CHECK(log.scales == 4, "%d stages", log.scales);
+    CHECK(log.max_tiles > 1 && !log.bad_tile, "tiles reported: at most %d, bad %d", log.max_tiles,
+          log.bad_tile);
     CHECK(log.last_width == W && log.last_height == H, "last stage %dx%d", log.last_width, log.last_height);
     int alpha_same = 1, padding_kept = 1;
     size_t changed = 0;
@@ -1602,7 +1612,7 @@ static void test_budget_refused(sf_context *ctx) {
     CHECK_EQ_INT(sf_options_parse(&o, "iterations=1 scales=1 threads=1 work-size=128 max-memory=256M"),
                  SF_OK);
     buffer out = make_buffer(W, H, SF_FORMAT_RGB8, 0);
-    stage_log log = {0, 0, 0, 0};
+    stage_log log = {0, 0, 0, 0, 0, 0};
     int rc = sf_stylize(ctx, &o, &content.img, &style.img, NULL, 1, &out.img, on_stage, &log);
     const char *m = sf_last_error_message(ctx);
     CHECK(rc == SF_OUT_OF_MEMORY, "%s: %s", sf_status_name(rc), m);

@@ -297,7 +297,12 @@ typedef struct sf_progress {
                                      so unlike iteration/planned it grows in proportion to time:
                                      elapsed_seconds * (1 - fraction_done) / fraction_done
                                      estimates the seconds left. 1 after the last iteration */
-} sf_progress;            /* sizeof = 88 (80 in 1.9.1 and older headers) */
+    /* Appended after 1.9.1 too (read them only if struct_size >= 96): */
+    int32_t tile;  /* 88: in a tiled scale, the tile being optimised, 1…tiles
+                                     (scale_iteration then counts over all its tiles); 0 at a
+                                     whole-image scale */
+    int32_t tiles; /* 92: the scale's tile count; 0 at a whole-image scale */
+} sf_progress;     /* sizeof = 96 (80 in 1.9.1 and older headers) */
 
 /* Called on the calling thread after every optimiser iteration. Return 0 to continue, non-zero
  * to cancel: sf_stylize then returns SF_CANCELLED right after that iteration and the output

@@ -19,6 +19,10 @@ public struct ProgressEvent: Sendable {
     public var loss: LossTerms
     /// Seconds since the stylization started.
     public var elapsed: Double
+    /// In a tiled scale, the 1-based tile being optimised and the scale's tile count
+    /// (`iteration` then counts over all of its tiles); 0 and 0 at a whole-image scale.
+    public var tile = 0
+    public var tiles = 0
 }
 
 /// Called after each iteration; return false to cancel (the engine then throws `.cancelled`).

@@ -297,7 +297,7 @@ struct StylizeRun {
                     onStep: { iteration, loss in
                         try tracker.step(
                             stage: s, iteration: tile * perTile + iteration, of: grid.count * perTile,
-                            width: w, height: h, loss: loss, elapsed: elapsed
+                            tiles: grid.count, width: w, height: h, loss: loss, elapsed: elapsed
                         ) { image }
                     })
                 var result = try convention.toImage(x.pointer, width: tw, height: th)
@@ -360,8 +360,9 @@ struct ProgressTracker {
 
     /// One iteration of `stage` done (`iteration` of `iterations` there); throws `.cancelled`
     /// when the handler asks to stop. `snapshot` is called only when a snapshot is due.
+    /// `tiles`: a tiled stage's tile count (its `iterations` are spread evenly over them), or 0.
     mutating func step(
-        stage: Int, iteration: Int, of iterations: Int, width: Int, height: Int,
+        stage: Int, iteration: Int, of iterations: Int, tiles: Int = 0, width: Int, height: Int,
         loss: LossTerms, elapsed: Double, snapshot: () throws -> PlanarImage
     ) throws {
         completed += 1
@@ -371,7 +372,8 @@ struct ProgressTracker {
             scale: stage + 1, scales: stages, iteration: iteration, iterations: iterations,
             completed: completed, planned: planned,
             fractionDone: completed == planned ? 1 : min(1, workDone / max(totalWork, 1)),
-            width: width, height: height, loss: loss, elapsed: elapsed)
+            width: width, height: height, loss: loss, elapsed: elapsed,
+            tile: tiles > 0 ? (iteration - 1) / (iterations / tiles) + 1 : 0, tiles: tiles)
         let wantsSnapshot = snapshotEvery > 0 && completed % snapshotEvery == 0
         guard handler(event, wantsSnapshot ? try finishSnapshot(snapshot()) : nil) else { throw StyleError.cancelled }
     }
