@@ -195,8 +195,9 @@ typedef struct sf_options {
                                        settings: the first (coarsest) scale's first 12 iterations
                                        alone, upsampled to the output's size (sf_output_size as
                                        without it); the full run continues from that image, so it
-                                       has the full result's composition and palette, in about a
-                                       fifth of its time. Progress plans the shorter run */
+                                       has the full result's composition and palette, at the
+                                       defaults in under a quarter of its time (with scales 1,
+                                       half). Progress plans the shorter run */
     uint32_t reserved3; /* 132: must be 0 (a later field's place) */
 } sf_options;           /* sizeof = 136 on LP64 (88, 104 and 128 in older headers) */
 

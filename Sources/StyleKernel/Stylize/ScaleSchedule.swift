@@ -30,9 +30,10 @@ struct ScaleSchedule {
 
     /// Iterations of a preview: the first stage's first 12 (all of them when it has fewer).
     /// L-BFGS does not look ahead at its count, so they are exactly the full run's first 12.
-    /// Measured at 512 px on three content × style pairs (bench/README.md, "Preview"): 0.2× the
-    /// full run's time, and down at 128 px a mean difference from the full result of 13–14 (of
-    /// 255; 24 iterations: 6–10, 8: 16–17, the naive `--size 256`: 17–26).
+    /// Measured at 512 px on three content × style pairs (bench/README.md, "Preview"): 0.22× the
+    /// full run's time (4.7 s for Tübingen, the target ≤ 5 s), and at 128 px a mean
+    /// difference from the full result of 13–14 levels of 255 (the whole first stage, 0.4× the
+    /// time: 6–10; 8 iterations, 0.15×: 15–17; `--size 256`, 0.33×: 17–26).
     static let previewIterations = 12
 
     init(options: StyleOptions, contentWidth: Int, contentHeight: Int) {
