@@ -3,7 +3,7 @@
  * $STYLEFILTER_MODEL) with small descriptors decoded from the input: content/style/init/output
  * sizes 1…40 (thin ones included), the four formats (now and then an unknown one), padded or
  * short strides, NULL data, 1…3 styles with weights (NaN, negative, zero ones included),
- * options (max_size 0 or 16…64, 1…3 scales, 1 iteration, optimizer, preconditioner, padding, pooling, init, objective,
+ * options (max_size 0 or 16…64, 1…3 scales, 1 iteration, optimizer, preconditioner, padding, preview, pooling, init, objective,
  * layer lists, bad enum values) and a progress callback that may cancel.
  *
  * Checks: a status from the header's list, a message for every failure, the output written only
@@ -159,6 +159,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (e == 253) o.preconditioner = 2;
     o.padding = (e >> 6) & 1;
     if (e == 252) o.padding = 2;
+    o.preview = (e >> 7) & 1;
+    if (e == 251) o.preview = 2;
     o.seed = take(&s);
     o.content_layers = layer_lists[pick(&s, LAYER_LISTS)];
     o.style_layers = layer_lists[pick(&s, LAYER_LISTS)];

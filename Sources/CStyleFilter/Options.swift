@@ -25,7 +25,7 @@ enum OptionsBridge {
             \.iterations, \.optimizer, \.learning_rate, \.content_weight, \.style_weight, \.tv_weight,
             \.content_layers, \.style_layers, \.pooling, \.`init`, \.init_image, \.seed, \.scales,
             \.objective, \.max_size, \.threads, \.work_size, \.padding, \.max_memory, \.style_scale,
-            \.colors, \.masks, \.normalize_gradients, \.preconditioner
+            \.colors, \.masks, \.normalize_gradients, \.preconditioner, \.preview, \.reserved3
         ]
         return starts.map { MemoryLayout<sf_options>.offset(of: $0)! }.sorted() + [knownSize]
     }()
@@ -100,7 +100,8 @@ enum OptionsBridge {
         "size": .maxSize,
         "work-size": .uint32("work_size", \.work_size),
         "max-memory": .bytes("max_memory", \.max_memory),
-        "threads": .int32("threads", \.threads)
+        "threads": .int32("threads", \.threads),
+        "preview": .choice("preview", \.preview, [(0, "off"), (1, "on")])
     ]
 
     /// The defaults: the option table's filter defaults (a filter keeps the image's size); the
@@ -153,6 +154,11 @@ enum OptionsBridge {
         var o = defaults()
         withUnsafeMutableBytes(of: &o) {
             $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: wholeFields(size)))
+        }
+        // Zero, so that a later version may give it a meaning without misreading today's callers.
+        guard o.reserved3 == 0 else {
+            throw .invalid(
+                "sf_options.reserved3 is \(o.reserved3); it must be 0 (fill the options with sf_options_init first)")
         }
         return o
     }

@@ -3,8 +3,9 @@ import StyleKernel
 /// `--report FILE` (`-`: standard output): the run's numbers as JSON, written atomically and only with the image:
 /// `{"loss": {"content": …, "style": …, "tv": …, "total": …}, "iterations": …, "seconds": …,
 ///   "seconds_per_iteration": …, "model": …, "width": …, "height": …, "blas_kernels": …, "convolution_kernels": …,
-///   "stages": [{"width": …, "height": …, "iterations": …, "tiles": null or {"width": …,
+///   "preview": false, "stages": [{"width": …, "height": …, "iterations": …, "tiles": null or {"width": …,
 ///   "height": …, "x": [left edges], "y": [top edges]}}, …]}`
+/// (`preview`: true for `--preview on`, whose image is its one stage's upsampled to width × height)
 /// (`blas_kernels`: OpenBLAS's kernel set, e.g. "Haswell"; `convolution_kernels`: the Winograd
 /// convolution's, one of `Conv3x3.kernelSets`; the timing and, with "avx512-bf16", the last bits
 /// depend on both)
@@ -16,6 +17,7 @@ struct RunReport {
     var width: Int
     var height: Int
     var stages: [StageSummary]
+    var preview: Bool
 
     init(result: StylizeResult, model: String) {
         loss = result.loss
@@ -25,6 +27,7 @@ struct RunReport {
         width = result.image.width
         height = result.image.height
         stages = result.stages
+        preview = result.preview
     }
 
     var json: String {
@@ -41,6 +44,7 @@ struct RunReport {
               "height": \(height),
               "blas_kernels": \(MiniJSON.quote(BLASCore.name)),
               "convolution_kernels": \(MiniJSON.quote(Conv3x3.kernelSet)),
+              "preview": \(preview),
               "stages": [\(stages.map(Self.json).joined(separator: ", "))]
             }
 

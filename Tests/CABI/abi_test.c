@@ -127,6 +127,21 @@ static sf_options small_options(void) {
 
 /* ---- Layout and constants ------------------------------------------------------------------ */
 
+/* A caller's struct of `size` bytes from an older header: `fits` (a field it has) is set by name,
+ * `beyond` (a field it lacks) is refused, one it lacks given its default (`same`) is accepted as
+ * nothing to write, and no byte past `size` is touched. */
+static void check_older_header(size_t size, const char *fits, const char *fits_value, const char *beyond,
+                               const char *beyond_value, const char *same, const char *same_value) {
+    _Alignas(8) unsigned char b[sizeof(sf_options) + 8];
+    memset(b, 0xEE, sizeof b);
+    sf_options *o = (sf_options *)b;
+    CHECK_EQ_INT(sf_options_init(o, size), SF_OK);
+    CHECK(sf_options_set(o, fits, fits_value) == SF_OK, "%zu bytes: %s", size, fits);
+    CHECK(sf_options_set(o, beyond, beyond_value) == SF_INVALID_ARGUMENT, "%zu bytes: %s", size, beyond);
+    CHECK(sf_options_set(o, same, same_value) == SF_OK, "%zu bytes: %s=%s", size, same, same_value);
+    CHECK(b[size] == 0xEE && b[size + 7] == 0xEE, "bytes beyond a %zu-byte struct untouched", size);
+}
+
 static void test_layout(void) {
     CHECK_EQ_INT(SF_ABI_VERSION, 1);
     CHECK_EQ_INT(sf_abi_version(), SF_ABI_VERSION);
@@ -186,7 +201,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_image, format), 16);
     CHECK_EQ_INT(offsetof(sf_image, data), 24);
 
-    CHECK_EQ_INT(sizeof(sf_options), 128);
+    CHECK_EQ_INT(sizeof(sf_options), 136);
     CHECK_EQ_INT(offsetof(sf_options, struct_size), 0);
     CHECK_EQ_INT(offsetof(sf_options, iterations), 8);
     CHECK_EQ_INT(offsetof(sf_options, optimizer), 12);
@@ -212,6 +227,8 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_options, masks), 112);
     CHECK_EQ_INT(offsetof(sf_options, normalize_gradients), 120);
     CHECK_EQ_INT(offsetof(sf_options, preconditioner), 124);
+    CHECK_EQ_INT(offsetof(sf_options, preview), 128);
+    CHECK_EQ_INT(offsetof(sf_options, reserved3), 132);
     CHECK_EQ_INT(sizeof(sf_option_description), 88);
     CHECK_EQ_INT(offsetof(sf_option_description, name), 8);
     CHECK_EQ_INT(offsetof(sf_option_description, type), 16);
@@ -292,6 +309,8 @@ static void test_options(void) {
     CHECK_EQ_INT(o.max_memory, 1ull << 30);
     CHECK(o.style_scale == 1.0f, "style_scale %g", o.style_scale);
     CHECK_EQ_INT(o.colors, SF_COLORS_STYLE);
+    CHECK_EQ_INT(o.preview, 0);
+    CHECK_EQ_INT(o.reserved3, 0);
 
     /* A caller compiled with the first ABI 1 header (88-byte sf_options): still accepted, the
      * appended fields take their defaults and are never written. */
@@ -304,15 +323,10 @@ static void test_options(void) {
     CHECK_EQ_INT(sf_options_set((sf_options *)old, "work-size", "256"), SF_INVALID_ARGUMENT);
     CHECK(old[88] == 0xEE && old[88 + 15] == 0xEE, "bytes beyond an 88-byte struct untouched");
 
-    /* A caller compiled with the 1.2 header (104 bytes, before style_scale and colors). */
-    unsigned char older[104 + 8];
-    memset(older, 0xEE, sizeof older);
-    CHECK_EQ_INT(sf_options_init((sf_options *)older, 104), SF_OK);
-    CHECK_EQ_INT(sf_options_set((sf_options *)older, "work-size", "256"), SF_OK);
-    CHECK_EQ_INT(sf_options_set((sf_options *)older, "colors", "luminance"), SF_INVALID_ARGUMENT);
-    CHECK_EQ_INT(sf_options_set((sf_options *)older, "style-scale", "1"),
-                 SF_OK); /* the default: nothing to write */
-    CHECK(older[104] == 0xEE && older[104 + 7] == 0xEE, "bytes beyond a 104-byte struct untouched");
+    /* Callers compiled with the 1.2 header (104 bytes, before style_scale and colors) and the 1.9
+     * header (128 bytes, before preview). */
+    check_older_header(104, "work-size", "256", "colors", "luminance", "style-scale", "1");
+    check_older_header(128, "preconditioner", "none", "preview", "on", "preview", "off");
 
     /* A newer caller's larger struct: the known part filled, the rest zeroed. */
     unsigned char big[sizeof(sf_options) + 16];
@@ -401,6 +415,8 @@ static const struct {
     FIELD(masks, NULL, NULL),
     FIELD(normalize_gradients, "normalize-gradients", "on"),
     FIELD(preconditioner, "preconditioner", "none"),
+    FIELD(preview, "preview", "on"),
+    FIELD(reserved3, NULL, NULL),
 };
 #define OPTION_FIELDS (sizeof option_fields / sizeof option_fields[0])
 
@@ -662,6 +678,10 @@ static void test_option_table(void) {
     CHECK_EQ_INT(o.padding, SF_PADDING_ZERO);
     CHECK_EQ_INT(sf_options_set(&o, "padding", "reflect"), SF_INVALID_ARGUMENT);
     CHECK_EQ_INT(o.padding, SF_PADDING_ZERO);
+    CHECK_EQ_INT(sf_options_set(&o, "preview", "on"), SF_OK);
+    CHECK_EQ_INT(o.preview, 1);
+    CHECK_EQ_INT(sf_options_set(&o, "preview", "yes"), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(o.preview, 1);
     CHECK_EQ_INT(sf_options_set(&o, "init", "style-mean"), SF_OK);
     CHECK_EQ_INT(o.init, SF_INIT_STYLE_MEAN);
     CHECK_EQ_INT(sf_options_set(&o, "init", "gray"), SF_OK);
@@ -840,7 +860,7 @@ static void test_context_errors(const char *tmpdir) {
 
 /* ---- A cut field is never read ---------------------------------------------------------------- */
 
-/* sf_stylize with struct sizes that cut work_size, colors and preconditioner, whose bytes below
+/* sf_stylize with struct sizes that cut work_size, colors, preconditioner and preview, whose bytes below
  * struct_size hold 0xFF (an invalid value if they were read with the default's other bytes):
  * the run succeeds with the defaults and reads nothing past struct_size. */
 static void test_cut_fields(sf_context *ctx) {
@@ -848,7 +868,7 @@ static void test_cut_fields(sf_context *ctx) {
     buffer style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
     buffer out = make_buffer(32, 19, SF_FORMAT_RGB8, 0);
     const size_t sizes[] = {offsetof(sf_options, work_size) + 2, offsetof(sf_options, colors) + 2,
-                            offsetof(sf_options, preconditioner) + 3};
+                            offsetof(sf_options, preconditioner) + 3, offsetof(sf_options, preview) + 1};
     guarded g = guarded_make();
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         size_t size = sizes[i];
@@ -1092,6 +1112,13 @@ static void test_bad_inputs(sf_context *ctx) {
     p = o;
     p.normalize_gradients = 2;
     BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.preview = 2;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    p = o;
+    p.reserved3 = 1;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "reserved3");
     p = o;
     p.style_scale = NAN;
     BAD(ctx, &p, &content.img, &style.img, NULL, 1);
@@ -1396,6 +1423,24 @@ static void test_runs(sf_context *ctx) {
     for (uint32_t i = 0; i < w * h; i++) opaque &= small.mem[i * 4 + 3] == 255;
     CHECK(opaque, "alpha 255 without content alpha");
 
+    /* A preview: the first of 2 scales (91 px of 128) for 12 of its 14 iterations, as progress
+     * plans it, upsampled to the output's size, which sf_output_size gives as without it. */
+    sf_options pv = small_options();
+    CHECK_EQ_INT(sf_options_parse(&pv, "preview=on scales=2 iterations=14 size=full"), SF_OK);
+    CHECK_EQ_INT(sf_output_size(&pv, 128, 96, &w, &h), SF_OK);
+    CHECK(w == 128 && h == 96, "preview output %ux%u", w, h);
+    buffer preview_content = make_picture(128, 96, SF_FORMAT_RGB8, 0);
+    buffer preview = make_buffer(w, h, SF_FORMAT_RGB8, 0);
+    progress_log preview_log = {0, 0, 0, 1, 0, 0, 0, 1};
+    rc = sf_stylize(ctx, &pv, &preview_content.img, &style.img, NULL, 1, &preview.img, on_progress,
+                    &preview_log);
+    CHECK(rc == SF_OK, "preview: %s: %s", sf_status_name(rc), sf_last_error_message(ctx));
+    CHECK(preview_log.planned == 12 && preview_log.last_iteration == 12 && preview_log.monotonic,
+          "preview: planned %d last %d", preview_log.planned, preview_log.last_iteration);
+    int preview_varied = 0;
+    for (uint32_t i = 0; i < w * h * 3; i++) preview_varied |= preview.mem[i] != preview.mem[0];
+    CHECK(preview_varied, "preview: result is not flat");
+
     /* Two styles with weights, Adam, avg pooling, tutorial objective, 2 scales, init image. */
     sf_options x = small_options();
     x.optimizer = SF_OPTIMIZER_ADAM;
@@ -1436,6 +1481,8 @@ static void test_runs(sf_context *ctx) {
     free(of.mem);
     free(small.mem);
     free(rgb_content.mem);
+    free(preview_content.mem);
+    free(preview.mem);
     free(o2.mem);
 }
 

@@ -72,6 +72,8 @@ style-weight|0x10|refused
 optimizer|adam|accepted
 optimizer|adam |refused
 init|random|accepted
+preview|on|accepted
+preview|yes|refused
 style-layers|conv1_1:0.2, conv2_1:0.5|accepted
 style-layers|conv1_1: 0.5|refused
 style-layers| conv1_1|refused

@@ -64,10 +64,31 @@ final class EndToEndTests: CommandTestCase {
         XCTAssert(stages.allSatisfy { $0["tiles"] is NSNull }, "a 64 px result has no tiled stage: \(stages)")
         XCTAssertEqual(report["width"] as? Int, 64)
         XCTAssertEqual(report["height"] as? Int, 42)
+        XCTAssertEqual(report["preview"] as? Bool, false)
         XCTAssertGreaterThan(report["iterations"] as? Int ?? 0, 0)
         if let first = totals.first, let total = loss["total"] as? Double {
             XCTAssertLessThan(total, first.total)
         }
+    }
+
+    /// `--preview on`: the result at the requested size, from the first of two scales (91 px of
+    /// 128) for its 3 iterations; the report says it was a preview.
+    func testPreviewHasTheResultsSizeAndSaysSo() throws {
+        let r = try stylizeWithModel([
+            "rose.png", "-s", "plasma.png", "-o", "preview.png", "--size", "128", "--iterations", "3",
+            "--preview", "on", "--progress", "--report", "preview.json"
+        ])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try identify("%w %h", "preview.png"), "128 84")
+        XCTAssertEqual(progressTotals(r.stderr).last?.iteration, 3, r.stderr)
+        XCTAssertTrue(r.stderr.contains("scale 1/1 (91×60)"), r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("preview.json"))))
+        let report = try XCTUnwrap(json as? [String: Any])
+        XCTAssertEqual(report["preview"] as? Bool, true)
+        XCTAssertEqual(report["iterations"] as? Int, 3)
+        XCTAssertEqual(report["width"] as? Int, 128)
+        let stages = try XCTUnwrap(report["stages"] as? [[String: Any]], "stages")
+        XCTAssertEqual(stages.map { $0["width"] as? Int }, [91])
     }
 
     /// `--size full`: the result has the content's own size (rose: is 70×46).

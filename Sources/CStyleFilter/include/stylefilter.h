@@ -190,7 +190,16 @@ typedef struct sf_options {
                                        follows its weight, at the start of each scale */
     int32_t preconditioner;      /* 124: [SF_PRECONDITIONER_MULTISCALE] an sf_preconditioner (1.5.0;
                                        `reserved2`, always 0, in 1.3 and 1.4 headers) */
-} sf_options;                    /* sizeof = 128 on LP64 (88 and 104 in older headers) */
+    /* Appended after 1.9.1: callers compiled with the 128-byte struct get the defaults. */
+    int32_t preview;    /* 128: [0] 1: a preview, for a preview pane or for choosing
+                                       settings: the first (coarsest) scale's first 12 iterations
+                                       alone, upsampled to the output's size (sf_output_size as
+                                       without it); the full run continues from that image, so it
+                                       has the full result's composition and palette, at the
+                                       defaults in under a quarter of its time (with scales 1,
+                                       half). Progress plans the shorter run */
+    uint32_t reserved3; /* 132: must be 0 (a later field's place) */
+} sf_options;           /* sizeof = 136 on LP64 (88, 104 and 128 in older headers) */
 
 /* Fills *options with the defaults and sets options->struct_size = struct_size.
  * struct_size must be sizeof(sf_options) as the caller knows it: smaller than 88 (the

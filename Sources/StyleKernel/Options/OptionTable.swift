@@ -141,7 +141,11 @@ public enum OptionTable {
         size,
         workSize,
         maxMemory,
-        integer("threads", "Threads (0: all cores).", StyleOptions.threadRange, \.threads)
+        integer("threads", "Threads (0: all cores).", StyleOptions.threadRange, \.threads),
+        choice(
+            "preview",
+            "A preview, at the defaults in under a quarter of the time: the first, coarsest scale's first 12 iterations (all of them if it has fewer), upsampled to the result's size; the full run continues from that image, so it has the full result's composition and palette.",
+            StyleOptions.Switch.self, \.preview)
     ]
 
     // MARK: Row builders

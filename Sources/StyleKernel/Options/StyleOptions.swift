@@ -87,6 +87,12 @@ public struct StyleOptions: Sendable {
     public var styleBlend: [Float] = []
     /// Threads for the engine's own loops and for OpenBLAS; 0 = all cores.
     public var threads: Int = 0
+    /// `on`: a preview for choosing settings and for a host's preview pane — the run's first
+    /// (coarsest) stage alone, for at most `ScaleSchedule.previewIterations` of its iterations,
+    /// upsampled to the result's size. The full run continues from exactly that image, so the
+    /// preview has its composition and palette; at the defaults in 0.22× its time (with one
+    /// scale, half; bench/README.md, "Preview").
+    public var preview: Switch = .off
 
     /// Weighted towards the middle layers, and no conv5_1 (docs/quality.md): conv5_1's Gram copied
     /// whole objects of the painting into the photo — Starry Night's stars and moon as discs over

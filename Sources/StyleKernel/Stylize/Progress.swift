@@ -31,13 +31,16 @@ public typealias ProgressHandler = (ProgressEvent, PlanarImage?) -> Bool
 
 public struct StylizeResult: Sendable {
     public var image: PlanarImage
-    /// Loss terms of the returned image (evaluated on it, at the final scale).
+    /// Loss terms of the returned image (evaluated on it, at the final scale; for a preview, on
+    /// the image of the stage it ran, before upsampling).
     public var loss: LossTerms
     /// Iterations run over all scales.
     public var iterations: Int
     public var seconds: Double
     /// The stages run, coarse to fine.
     public var stages: [StageSummary] = []
+    /// A preview (`StyleOptions.preview`): the last stage's image upsampled to the result's size.
+    public var preview = false
 }
 
 /// One stage of a stylization as it ran: its size, iterations (per tile when tiled) and, for a

@@ -25,7 +25,8 @@ extension StylizeRun {
         let schedule = ScaleSchedule(options: options, contentWidth: content.width, contentHeight: content.height)
         self.schedule = schedule
         let stages = schedule.stages
-        if options.objective == .tutorial, stages.contains(where: \.tiled) {
+        // The full run's stages decide (a preview of a run that would be refused is refused too).
+        if options.objective == .tutorial, options.size > options.workSize {
             throw StyleError.invalidArgument(
                 "the tutorial objective optimises whole images only: choose a result size of at most the working size (\(options.workSize) px)"
             )
@@ -37,7 +38,7 @@ extension StylizeRun {
         // host's own data are not counted (a host may hold gigabytes of its own; parallel runs
         // each have their budget). For the command that puts its peak about 250 MiB above it.
         let budget = options.maxMemory
-        let final = stages.last!
+        let final = schedule.result
         func refuse(_ needed: Int) -> StyleError {
             .outOfMemory(
                 "a \(final.width)×\(final.height) stylization needs about \(MemoryEstimate.mebibytes(needed)) MiB "
@@ -86,6 +87,17 @@ extension StylizeRun {
                     overlap: TiledStage.overlap))
             plan.tileSide.append(part.side)
             plan.styleSizes.append(part.styleSizes)
+        }
+        // A preview's last stage upsampled to the result's size: it, the resampler's intermediate
+        // of its rows at the result's width, and the result.
+        let last = stages.last!
+        if (last.width, last.height) != final {
+            let upsampling =
+                3 * (last.width * last.height + last.height * final.width + final.width * final.height) * bytes
+                + perThread
+            needed = max(needed, upsampling)
+            minimumNeeded = max(minimumNeeded, upsampling)
+            fits = fits && upsampling <= budget
         }
         guard fits else { throw refuse(minimumNeeded) }
         memory = plan

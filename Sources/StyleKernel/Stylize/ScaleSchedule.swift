@@ -9,6 +9,9 @@
 /// (`TiledStage`), doubling the size per stage up to the result's own: the whole-image stages give
 /// the layout and the large brush strokes, the tiled ones add detail at full resolution, in memory
 /// bounded by `StyleOptions.maxMemory`.
+///
+/// A preview (`StyleOptions.preview`) runs the first stage alone, for at most
+/// `previewIterations`, and the run upsamples its image to the result's size (`result`).
 struct ScaleSchedule {
     struct Stage {
         /// Longest side, and the image size at this stage.
@@ -20,7 +23,18 @@ struct ScaleSchedule {
         let tiled: Bool
     }
 
+    /// The stages to run, coarse to fine.
     let stages: [Stage]
+    /// The result's size: the last stage's, larger under a preview.
+    let result: (width: Int, height: Int)
+
+    /// Iterations of a preview: the first stage's first 12 (all of them when it has fewer).
+    /// L-BFGS does not look ahead at its count, so they are exactly the full run's first 12.
+    /// Measured at 512 px on three content × style pairs (bench/README.md, "Preview"): 0.22× the
+    /// full run's time (4.7 s for Tübingen, the target ≤ 5 s), and at 128 px a mean
+    /// difference from the full result of 13–14 levels of 255 (the whole first stage, 0.4× the
+    /// time: 6–10; 8 iterations, 0.15×: 15–17; `--size 256`, 0.33×: 17–26).
+    static let previewIterations = 12
 
     init(options: StyleOptions, contentWidth: Int, contentHeight: Int) {
         let wholeSize = min(options.size, options.workSize)
@@ -50,10 +64,21 @@ struct ScaleSchedule {
                 iterations.append(options.iterations)
             }
         }
-        stages = longest.indices.map { s in
+        let all = longest.indices.map { s in
             let (w, h) = Resample.fit(width: contentWidth, height: contentHeight, longest: longest[s])
             return Stage(longest: longest[s], width: w, height: h, iterations: iterations[s], tiled: tiled[s])
         }
+        result = (all.last!.width, all.last!.height)
+        guard options.preview == .on else {
+            stages = all
+            return
+        }
+        let first = all[0]  // whole-image: the pyramid has at least one scale
+        stages = [
+            Stage(
+                longest: first.longest, width: first.width, height: first.height,
+                iterations: min(first.iterations, Self.previewIterations), tiled: false)
+        ]
     }
 
     /// Longest side of each whole-image scale, coarse to fine: `size` divided by √2 per step down,

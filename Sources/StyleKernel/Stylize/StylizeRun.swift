@@ -79,14 +79,17 @@ struct StylizeRun {
                     tracker: &tracker)
             }
         }
+        // A preview's first stage, upsampled to the result's size (the plan counted it).
+        let (width, height) = schedule.result
+        let image = try Resample.resize(current.take()!, width: width, height: height)
         let summaries = zip(stages, memory.tiles).map { stage, grid in
             StageSummary(
                 width: stage.width, height: stage.height, iterations: stage.iterations,
                 tiles: grid.map { ($0.tileWidth, $0.tileHeight, $0.xs, $0.ys) })
         }
         return StylizeResult(
-            image: current!, loss: finalLoss, iterations: tracker.completed,
-            seconds: elapsed, stages: summaries)
+            image: image, loss: finalLoss, iterations: tracker.completed,
+            seconds: elapsed, stages: summaries, preview: options.preview == .on)
     }
 
     /// The loss at `p`, with its gradient; a non-finite loss stops the run.
