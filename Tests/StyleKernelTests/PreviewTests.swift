@@ -25,9 +25,9 @@ final class PreviewTests: XCTestCase {
             XCTAssertEqual(schedule.result.width, 512)
             XCTAssertEqual(schedule.result.height, 384)
         }
-        // The work the progress estimate counts (pixels times iterations): 0.175 of the full run's.
-        let previewWork = preview.work(tilePixels: [nil]).reduce(0, +)
-        let fullWork = full.work(tilePixels: [nil, nil]).reduce(0, +)
+        // The work the progress estimate counts (pixels times iterations, and each stage's setup).
+        let previewWork = preview.work(tilePixels: [nil]).reduce(0) { $0 + $1.setup + $1.iterations }
+        let fullWork = full.work(tilePixels: [nil, nil]).reduce(0) { $0 + $1.setup + $1.iterations }
         XCTAssertLessThan(previewWork, 0.2 * fullWork)
         XCTAssertGreaterThan(previewWork, 0.1 * fullWork)
 

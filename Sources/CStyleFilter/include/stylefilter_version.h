@@ -10,8 +10,8 @@
 /* ---- Version ---------------------------------------------------------------------------- */
 
 #define SF_VERSION_MAJOR 1
-#define SF_VERSION_MINOR 9
-#define SF_VERSION_PATCH 1
+#define SF_VERSION_MINOR 10
+#define SF_VERSION_PATCH 0
 /* MAJOR*10000 + MINOR*100 + PATCH, as returned by sf_version(). */
 #define SF_VERSION_NUMBER (SF_VERSION_MAJOR * 10000 + SF_VERSION_MINOR * 100 + SF_VERSION_PATCH)
 /* Bumped on any incompatible change; equals the SONAME's number (libstylefilter.so.1). */
