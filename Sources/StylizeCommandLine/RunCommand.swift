@@ -45,6 +45,14 @@ struct RunCommand: ParsableCommand {
             the run is refused if one of those names is already an input, the output or the \
             report, and a snapshot that would replace one is skipped with a warning.
 
+            A style given by name (-s swirls: no '/', no extension, no FORMAT: prefix, and no \
+            file of that name here) is a painting of the style library, found in the user's \
+            styles ($XDG_DATA_HOME/stylefilter/styles, default ~/.local/share/stylefilter/styles), \
+            then $XDG_DATA_DIRS' stylefilter/styles, the installed styles \
+            (../share/stylefilter/styles beside this command's directory) and a checkout's \
+            share/styles; its NAME.options file's recommended options apply, and options on the \
+            command line override them. 'stylize styles' lists the styles and the folders.
+
             The model is found in this order: --model, $STYLEFILTER_MODEL, the installed one \
             (../share/stylefilter/ beside this command's directory), the user cache \
             (~/.cache/stylefilter/, filled by 'stylize model fetch'), models/ in a checkout.
@@ -58,7 +66,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(
         name: [.customShort("s"), .customLong("style")],
-        help: ArgumentHelp("Style image; repeat for several.", valueName: "style"))
+        help: ArgumentHelp(
+            "Style image, or a style's name (-s swirls; 'stylize styles' lists them); repeat for several.",
+            valueName: "style"))
     var styles: [String] = []
 
     @Option(
