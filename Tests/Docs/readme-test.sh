@@ -64,6 +64,8 @@ convert -size 48x32 gradient:tomato-steelblue photo.jpg
 convert photo.jpg in.jpg
 convert -seed 3 -size 32x32 plasma:red-blue style.png
 for f in painting.jpg a.jpg b.jpg starry.png "my styles/starry.png"; do convert style.png "$f"; done
+# A batch's folders: two contents in photos/, the results' folder.
+mkdir -p photos painted && convert photo.jpg photos/one.jpg && convert -flop photo.jpg photos/two.jpg
 convert -size 48x32 xc:black -fill white -draw 'rectangle 0,0 47,12' sky.png
 convert -size 48x32 xc:black -fill white -draw 'rectangle 0,0 23,31' left.png
 convert left.png -negate right.png
