@@ -46,12 +46,10 @@ struct RunCommand: ParsableCommand {
             report, and a snapshot that would replace one is skipped with a warning.
 
             A style given by name (-s swirls: no '/', no extension, no FORMAT: prefix, and no \
-            file of that name here) is a painting of the style library, found in the user's \
-            styles ($XDG_DATA_HOME/stylefilter/styles, default ~/.local/share/stylefilter/styles), \
-            then $XDG_DATA_DIRS' stylefilter/styles, the installed styles \
-            (../share/stylefilter/styles beside this command's directory) and a checkout's \
-            share/styles; its NAME.options file's recommended options apply, and options on the \
-            command line override them. 'stylize styles' lists the styles and the folders.
+            file of that name here) is a painting of the style library, with the recommended \
+            options of its NAME.options file, which options on the command line override. \
+            'stylize styles' lists the styles and the folders searched, 'stylize styles --help' \
+            says in which order.
 
             The model is found in this order: --model, $STYLEFILTER_MODEL, the installed one \
             (../share/stylefilter/ beside this command's directory), the user cache \
