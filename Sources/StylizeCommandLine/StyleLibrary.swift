@@ -100,9 +100,9 @@ struct StyleLibrary {
         var list: [Folder] = []
         // The XDG Base Directory rules: relative paths are ignored, unset or empty means the default.
         if let home = environment["XDG_DATA_HOME"], home.hasPrefix("/") {
-            list.append(Folder(path: home + "/stylefilter/styles", origin: userOrigin))
+            list.append(Folder(path: trimmed(home) + "/stylefilter/styles", origin: userOrigin))
         } else if let home = environment["HOME"], home.hasPrefix("/") {
-            list.append(Folder(path: home + "/.local/share/stylefilter/styles", origin: userOrigin))
+            list.append(Folder(path: trimmed(home) + "/.local/share/stylefilter/styles", origin: userOrigin))
         }
         let dirs = environment["XDG_DATA_DIRS"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/local/share:/usr/share"
         for dir in dirs.split(separator: ":").map(String.init) where dir.hasPrefix("/") {
@@ -120,8 +120,9 @@ struct StyleLibrary {
         return list.filter { seen.insert($0.path).inserted }
     }
 
+    /// `dir` without its trailing slashes (the root: "").
     private static func trimmed(_ dir: String) -> String {
-        dir.count > 1 && dir.hasSuffix("/") ? String(dir.dropLast()) : dir
+        String(dir.reversed().drop { $0 == "/" }.reversed())
     }
 
     /// Whether an `-s` argument names a style rather than an image: not an existing file, no

@@ -53,7 +53,7 @@ final class StyleLibraryTests: CommandTestCase {
         // An absolute XDG_DATA_HOME replaces ~/.local/share; a relative one is ignored; the
         // default data dirs; a folder listed twice keeps its first place; no checkout, none.
         let other = StyleLibrary.folders(
-            environment: ["HOME": "/home/u", "XDG_DATA_HOME": "/data"], installedData: "/usr/local/share/stylefilter",
+            environment: ["HOME": "/home/u", "XDG_DATA_HOME": "/data/"], installedData: "/usr/local/share/stylefilter",
             codeDirectories: ["/usr/local/bin"])
         XCTAssertEqual(
             other.map(\.path),
