@@ -3,7 +3,8 @@
 #
 #   make install PREFIX=/opt/sf [IM_FILTERDIR=…]   library + symlinks, header, stylefilter.pc,
 #                                                  stylize command, ImageMagick module, delegates.xml,
-#                                                  the default model and fetch-model.sh in DATADIR,
+#                                                  the default model, fetch-model.sh and the
+#                                                  style library (share/styles) in DATADIR,
 #                                                  stylize(1), shell completion, the documentation
 #   make uninstall PREFIX=/opt/sf
 #   make imagemagick-module [LIBDIR=…]            build/imagemagick/stylize.so (run path LIBDIR)
@@ -56,6 +57,8 @@ MAGICK_CFLAGS := $(shell pkg-config --cflags MagickCore 2>/dev/null)
 MAGICK_LIBS   := $(shell pkg-config --libs MagickCore 2>/dev/null)
 
 IM_MODULE   := build/imagemagick/stylize.so
+# The style library: paintings, their options files and their README (licence, source).
+STYLE_FILES := $(sort $(wildcard share/styles/*.png share/styles/*.options)) share/styles/README.md
 
 .PHONY: cabi-lib imagemagick-module install uninstall cabi-test c-tests abi-symbols examples-test \
         cmd-equivalence cabi-test-install install-test readme-test option-parity memory-sweep
@@ -73,7 +76,8 @@ imagemagick-module: cabi-lib
 
 install: cabi-lib imagemagick-module model
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
-	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DATADIR)/styles $(DESTDIR)$(IM_FILTERDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 \
 	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(DOC_FILES)))) $(dir $(addprefix $(DESTDIR),$(COMPLETIONS)))
 	install -m 755 $(SF_LIB) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_VERSION)
 	ln -sf libstylefilter.so.$(SF_VERSION) $(DESTDIR)$(LIBDIR)/libstylefilter.so.$(SF_SOMAJOR)
@@ -86,6 +90,7 @@ install: cabi-lib imagemagick-module model
 	install -m 644 share/delegates.xml $(DESTDIR)$(DATADIR)/delegates.xml
 	install -m 644 $(MODEL) $(DESTDIR)$(DATADIR)/$(notdir $(MODEL))
 	install -m 755 scripts/fetch-model.sh $(DESTDIR)$(DATADIR)/fetch-model.sh
+	install -m 644 $(STYLE_FILES) $(DESTDIR)$(DATADIR)/styles/
 	install -m 755 $(IM_MODULE) $(DESTDIR)$(IM_FILTERDIR)/stylize.so
 	printf "%s\n" "# stylize.la - a libtool library file (ImageMagick finds filter modules through it)" \
 	    "dlname='stylize.so'" "library_names='stylize.so'" "old_library=''" \
@@ -111,8 +116,9 @@ uninstall:
 	    $(DESTDIR)$(DATADIR)/delegates.xml $(DESTDIR)$(DATADIR)/$(notdir $(MODEL)) \
 	    $(DESTDIR)$(DATADIR)/fetch-model.sh $(DESTDIR)$(IM_FILTERDIR)/stylize.so \
 	    $(DESTDIR)$(IM_FILTERDIR)/stylize.la $(DESTDIR)$(MANDIR)/man1/stylize.1 \
-	    $(addprefix $(DESTDIR),$(COMPLETIONS)) $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOC_FILES))
-	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR) $(DESTDIR)$(LIBDIR)/stylefilter \
+	    $(addprefix $(DESTDIR),$(COMPLETIONS)) $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOC_FILES)) \
+	    $(addprefix $(DESTDIR)$(DATADIR)/styles/,$(notdir $(STYLE_FILES)))
+	-rmdir $(DESTDIR)$(DATADIR)/styles $(DESTDIR)$(DATADIR) $(DESTDIR)$(IM_FILTERDIR) $(DESTDIR)$(LIBDIR)/stylefilter \
 	    $(addprefix $(DESTDIR)$(DOCDIR)/,docs/images docs/gallery docs) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # ---- Tests (all against a fresh install into build/cabi/prefix) -------------------------------

@@ -42,6 +42,12 @@ struct RunCommand: ParsableCommand {
             the run is refused if one of those names is already an input, the output or the \
             report, and a snapshot that would replace one is skipped with a warning.
 
+            A style given by name (-s swirls: no '/', no extension, no FORMAT: prefix, and no \
+            file of that name here) is a painting of the style library, with the recommended \
+            options of its NAME.options file, which options on the command line override. \
+            'stylize styles' lists the styles and the folders searched, 'stylize styles --help' \
+            says in which order.
+
             The model is found in this order: --model, $STYLEFILTER_MODEL, the installed one \
             (../share/stylefilter/ beside this command's directory), the user cache \
             (~/.cache/stylefilter/, filled by 'stylize model fetch'), models/ in a checkout.
@@ -57,7 +63,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(
         name: [.customShort("s"), .customLong("style")],
-        help: ArgumentHelp("Style image; repeat for several.", valueName: "style"), completion: .file())
+        help: ArgumentHelp(
+            "Style image, or a style's name (-s swirls; 'stylize styles' lists them); repeat for several.",
+            valueName: "style"), completion: .file())
     var styles: [String] = []
 
     @Option(

@@ -27,7 +27,9 @@ struct StylizeCommand: ParsableCommand {
             converting a model file.
             """,
         version: StyleFilterVersion.string,
-        subcommands: [RunCommand.self, ModelCommand.self, ImageCopyCommand.self, DelegateCommand.self],
+        subcommands: [
+            RunCommand.self, ModelCommand.self, StylesCommand.self, ImageCopyCommand.self, DelegateCommand.self
+        ],
         defaultSubcommand: RunCommand.self)
 
     /// Parses, runs, and turns every failure into one line `stylize: error: …` and a non-zero
@@ -52,6 +54,8 @@ struct StylizeCommand: ParsableCommand {
                 """
 
                 OTHER COMMANDS:
+                  stylize styles          List the styles -s finds by name (-s swirls) and their
+                                          recommended options (see 'stylize styles --help').
                   stylize model fetch     Download and convert the default model into the user cache
                                           (see 'stylize model fetch --help').
                   stylize model import FILE.onnx -o FILE.safetensors

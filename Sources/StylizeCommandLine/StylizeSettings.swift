@@ -52,12 +52,20 @@ struct StylizeSettings {
 }
 
 extension RunCommand {
-    /// Checks every value that can be checked without touching a file, and builds the settings.
+    /// Checks every value that can be checked without reading an image, and builds the settings:
+    /// a style's name becomes its image in the style library, whose options file's settings come
+    /// before the command line's (which override them).
     func makeSettings() throws -> StylizeSettings {
         var o = StyleOptions()
         guard !styles.isEmpty else { throw CommandFailure("no style image: give one or more with -s STYLE") }
         if let saveEvery, saveEvery <= 0 {
             throw CommandFailure("--save-every must be at least 1 (got \(saveEvery))")
+        }
+        let library = StyleLibrary.standard()
+        let resolved = try styles.map(library.resolve)
+        // Several named styles: their options files in the order of -s, a later one's value winning.
+        for style in resolved.compactMap(\.style) {
+            try StyleLibrary.recommendation(of: style).apply(to: &o)
         }
         let given = try EngineOptionFlags.values(engineOptions)
         let initial = given["init"].map(InitialImage.init) ?? .named(OptionTable.spec(named: "init")?.defaultText ?? "")
@@ -101,7 +109,8 @@ extension RunCommand {
         if case .name(let name) = output, ImageLocation(name).isStandardStream, saveEvery != nil {
             throw CommandFailure("--save-every needs an output file to save next to, not standard output")
         }
-        var inputs = contents.map(ImageLocation.init) + styles.map(ImageLocation.init) + masks.map(ImageLocation.init)
+        let styleImages = resolved.map { ImageLocation($0.image) }
+        var inputs = contents.map(ImageLocation.init) + styleImages + masks.map(ImageLocation.init)
         if case .image(let location) = initial { inputs.append(location) }
         guard inputs.filter(\.isStandardStream).count <= 1 else {
             throw CommandFailure("only one image can be read from standard input ('-')")
@@ -116,7 +125,7 @@ extension RunCommand {
         }
         if let report, report.isEmpty { throw CommandFailure("--report needs a file name") }
         return StylizeSettings(
-            contents: contents, styles: styles.map(ImageLocation.init),
+            contents: contents, styles: styleImages,
             masks: masks.map(ImageLocation.init), output: output,
             initial: initial, options: o, model: model, report: report, saveEvery: saveEvery ?? 0,
             acceptDamaged: acceptDamaged, showProgress: progress && !quiet, quiet: quiet)

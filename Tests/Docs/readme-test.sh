@@ -49,7 +49,7 @@ cache=$home/.cache/stylefilter
 fast="--iterations 2 --size 32 --threads 1"
 wrapper() {  # wrapper FILE REAL: FILE runs REAL, stylizations with $fast appended
     printf '%s\n' '#!/bin/sh' \
-        'case "${1:-}" in model|help|-h|--help|--version) exec "'"$2"'" "$@" ;; esac' \
+        'case "${1:-}" in model|styles|help|-h|--help|--version) exec "'"$2"'" "$@" ;; esac' \
         'exec "'"$2"'" "$@" '"$fast" > "$1"
     chmod +x "$1"
 }

@@ -41,6 +41,14 @@ public enum ModelLocator {
         CodeLocation.path().map(installedDataPath(codePath:))
     }
 
+    /// The directory of the running code and each of its parents (at most 64): where step 5 looks
+    /// for a checkout's `models/`, and the command for a checkout's other files (its styles).
+    public static func codeDirectories() -> [String] {
+        CodeLocation.path().map(codeDirectories(codePath:)) ?? []
+    }
+
+    static func codeDirectories(codePath: String) -> [String] { ancestors(of: parent(codePath)) }
+
     static func installedDataPath(codePath: String) -> String {
         join(installedSharePath(codePath: codePath), "stylefilter")
     }
@@ -83,7 +91,7 @@ public enum ModelLocator {
             list.append((join(cache, defaultFileName), "the user cache"))
         }
         if let code = codePath {
-            for dir in ancestors(of: parent(code)) {
+            for dir in codeDirectories(codePath: code) {
                 list.append((join(dir, "models", defaultFileName), "above \(code)"))
             }
         }
