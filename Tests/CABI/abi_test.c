@@ -1431,7 +1431,7 @@ static void test_runs(sf_context *ctx) {
     CHECK(w == 128 && h == 96, "preview output %ux%u", w, h);
     buffer preview_content = make_picture(128, 96, SF_FORMAT_RGB8, 0);
     buffer preview = make_buffer(w, h, SF_FORMAT_RGB8, 0);
-    progress_log preview_log = {0, 0, 0, 1, 0, 0, 0, 1};
+    progress_log preview_log = {0, 0, 0, 1, 0, 0, 0, 1, 0};
     rc = sf_stylize(ctx, &pv, &preview_content.img, &style.img, NULL, 1, &preview.img, on_progress,
                     &preview_log);
     CHECK(rc == SF_OK, "preview: %s: %s", sf_status_name(rc), sf_last_error_message(ctx));
