@@ -44,22 +44,14 @@ enum ContentList {
 
     /// The directory's regular files (or links to them) with an image extension, by name.
     static func directoryImages(_ directory: String) throws -> [String] {
-        guard let stream = opendir(directory) else {
+        guard let names = FileChecks.names(in: directory) else {
             throw CommandFailure("cannot list content directory '\(directory)': \(String(cString: strerror(errno)))")
         }
-        defer { closedir(stream) }
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            guard !name.hasPrefix("."), let ext = NamePattern.split(name).ext,
-                imageExtensions.contains(ext.lowercased()), FileChecks.isRegularFile(prefix + name)
-            else { continue }
-            names.append(prefix + name)
-        }
-        return names.sorted()
+        return names.filter { name in
+            guard !name.hasPrefix("."), let ext = NamePattern.split(name).ext else { return false }
+            return imageExtensions.contains(ext.lowercased()) && FileChecks.isRegularFile(prefix + name)
+        }.map { prefix + $0 }.sorted()
     }
 
     /// glob(3)'s matches, sorted; none for a pattern that matches nothing.

@@ -70,7 +70,7 @@ struct CommandRun {
                 StandardError.line(
                     "stylize: error: '\(job.content.spec)': " + StylizeCommand.oneLine(StylizeCommand.text(of: error)))
             }
-            progress.finish(i)
+            progress.finish()
         }
         guard failed.isEmpty else {
             throw CommandFailure(

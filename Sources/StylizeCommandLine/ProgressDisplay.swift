@@ -76,12 +76,12 @@ struct BatchProgress {
         started = ContinuousClock().now
     }
 
-    mutating func finish(_ index: Int) {
+    mutating func finish() {
         finished += 1
-        finishedSeconds += Self.seconds(since: started)
+        finishedSeconds += (ContinuousClock().now - started).inSeconds
     }
 
-    var elapsed: Double { Self.seconds(since: begun) }
+    var elapsed: Double { (ContinuousClock().now - begun).inSeconds }
 
     /// "; batch: ETA …" given the current content's time left and its expected total.
     func remainingText(currentLeft: Double, currentTotal: Double) -> String {
@@ -93,14 +93,9 @@ struct BatchProgress {
     /// After a content was written: " [k/n, about … left]".
     func writtenText() -> String {
         let done = finished + 1
-        let perContent = (finishedSeconds + Self.seconds(since: started)) / Double(done)
+        let perContent = (finishedSeconds + (ContinuousClock().now - started).inSeconds) / Double(done)
         let rest = count - current - 1
         guard rest > 0 else { return " [\(current + 1)/\(count)]" }
         return " [\(current + 1)/\(count), about \(NumberFormat.duration(perContent * Double(rest))) left]"
-    }
-
-    private static func seconds(since instant: ContinuousClock.Instant) -> Double {
-        let d = ContinuousClock().now - instant
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

@@ -68,16 +68,8 @@ final class SnapshotWriter {
         let (head, tail) = pattern(for: output)
         let dir = AtomicFile.directory(of: head)
         let prefix = head.contains("/") ? String(head[...head.lastIndex(of: "/")!]) : ""
-        guard let stream = opendir(dir) else { return [] }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if isSnapshotName(prefix + name, head: head, tail: tail) { names.append(prefix + name) }
-        }
-        return names.sorted()
+        let names = FileChecks.names(in: dir) ?? []
+        return names.map { prefix + $0 }.filter { isSnapshotName($0, head: head, tail: tail) }.sorted()
     }
 
     func save(_ image: PlanarImage, completed: Int, planned: Int) {

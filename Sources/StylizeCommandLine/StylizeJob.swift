@@ -6,6 +6,13 @@ enum OutputNaming: Equatable {
     case name(String)
     case directory(String)
 
+    /// The name or the directory as given.
+    var given: String {
+        switch self {
+        case .name(let text), .directory(let text): return text
+        }
+    }
+
     /// Whether each content gets a name of its own, as a batch needs.
     var namesEach: Bool {
         switch self {

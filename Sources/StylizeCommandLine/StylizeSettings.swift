@@ -115,12 +115,7 @@ extension RunCommand {
         guard inputs.filter(\.isStandardStream).count <= 1 else {
             throw CommandFailure("only one image can be read from standard input ('-')")
         }
-        let names: [String]
-        switch output {
-        case .name(let name): names = [name]
-        case .directory(let directory): names = [directory]
-        }
-        for location in inputs + names.map(ImageLocation.init) where location.path.isEmpty && location.format == nil {
+        for location in inputs + [ImageLocation(output.given)] where location.path.isEmpty && location.format == nil {
             throw CommandFailure("an image name is empty")
         }
         if let report, report.isEmpty { throw CommandFailure("--report needs a file name") }

@@ -49,10 +49,7 @@ struct StylizeRun {
         openblas_set_num_threads(1)
     }
 
-    var elapsed: Double {
-        let d = ContinuousClock().now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
+    var elapsed: Double { (ContinuousClock().now - start).inSeconds }
 
     mutating func run(content: PlanarImage, styles: [PlanarImage], masks: [RegionMask] = []) throws -> StylizeResult {
         let blend = options.normalizedBlend(styleCount: styles.count)

@@ -83,6 +83,21 @@ enum FileChecks {
         return stat(path, &st) == 0
     }
 
+    /// The names in a directory (without "." and ".."), unsorted; nil when it cannot be listed
+    /// (errno says why).
+    static func names(in directory: String) -> [String]? {
+        guard let stream = opendir(directory) else { return nil }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Whether `path` is a directory (following symlinks).
     static func isDirectory(_ path: String) -> Bool { fileType(path) == S_IFDIR }
 
