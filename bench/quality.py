@@ -10,9 +10,14 @@ when that folder is there (never needed by `make test`). For Tübingen × Starry
 shows jcjohnson/neural-style's published result (the quality bar of issue 16).
 
 The baseline (bench/torch_ref.py, Debian's python3-torch) optimises our default objective — the
-weights and layers are read from `stylize --help`, so it follows the defaults — at the result's
-size in one piece from the content, with PyTorch's L-BFGS and strong-Wolfe line search, for
-`--evaluations` evaluations (run long enough that its loss has levelled off; see docs/quality.md).
+weights, layers, padding and style scale are read from `stylize --help`, so it follows the
+defaults — at the result's size in one piece from the content, with PyTorch's L-BFGS and
+strong-Wolfe line search, for `--evaluations` evaluations (run long enough that its loss has
+levelled off; see docs/quality.md). torch_ref.py gets the content and the style at their own size
+and resizes them as the engine does, so both optimise one objective on the same pixels; the loss
+of our saved result computed there agrees with the engine's --report to 0.1 % (docs/quality.md,
+"The two loss columns"), for sizes up to the engine's --work-size (512): above it the engine's
+last stage runs in tiles on other layers and reports their mean.
 Its results are cached in out/quality/cache/, keyed by the inputs, the settings and torch_ref.py.
 
 Writes OUT/<pair>/{ours,baseline}.png, OUT/sheet.png and OUT/quality.md (times, and both results'
@@ -40,10 +45,11 @@ def pairs(images):
     return out
 
 
-def fit(src, dst, geometry):
-    """`src` resized to an ImageMagick geometry (as the engine sizes content and style), as PPM."""
-    sh(["convert", src + "[0]", "-alpha", "off", "-colorspace", "sRGB", "-resize", geometry,
-        "-depth", "8", "ppm:" + dst])
+def decode(src, dst):
+    """`src` as the engine reads it (first frame, oriented, sRGB, no alpha), at its own size, as a
+    16-bit PPM: exact for 8- and 16-bit images. torch_ref.py --resize sizes it as the engine does."""
+    sh(["convert", src + "[0]", "-auto-orient", "-alpha", "off", "-colorspace", "sRGB", "-depth", "16",
+        "ppm:" + dst])
 
 
 def ours(stylize, model, content, style, size, out):
@@ -56,35 +62,39 @@ def ours(stylize, model, content, style, size, out):
         return {"seconds": seconds, "loss": json.load(f)["loss"]["total"]}
 
 
-def torch_stylize(model, inputs, settings, evaluations, out, init=None):
-    """bench/torch_ref.py on our default objective; with evaluations 0, only `init`'s loss."""
+def torch_stylize(model, inputs, size, settings, evaluations, out, init=None):
+    """bench/torch_ref.py on our default objective, the inputs resized to `size` as the engine
+    resizes them; with evaluations 0, only `init`'s loss."""
     c, s = inputs
     extra = ["--init", init] if init else []
     return last_json(sh([TORCH_PY, os.path.join(ROOT, "bench", "torch_ref.py"), "stylize", "--model", model,
                          "--content", c, "--style", s, "--objective", "default", "--line-search", "strong_wolfe",
-                         "--evaluations", str(evaluations), "--out", out, *extra,
+                         "--evaluations", str(evaluations), "--out", out, *extra, "--resize", str(size),
+                         "--padding", settings["padding"], "--style-scale", settings["style_scale"],
                          "--content-weight", settings["content_weight"], "--style-weight", settings["style_weight"],
                          "--tv-weight", settings["tv_weight"], *layer_args(settings)]))
 
 
-def loss_of(model, inputs, settings, image, work):
+def loss_of(model, inputs, size, settings, image, work):
     """`image`'s loss on the default objective, as PyTorch computes it for the baseline (one
-    implementation for both, on the same resized inputs; `image` must have the content's size)."""
+    implementation for both, on the same inputs; `image` must have the result's size). The image
+    is read at its own depth (8 or 16 bits; a 16-bit PPM holds either exactly)."""
     ppm = os.path.join(work, "evaluate.ppm")
-    sh(["convert", image + "[0]", "-alpha", "off", "-depth", "8", "ppm:" + ppm])
-    return torch_stylize(model, inputs, settings, 0, os.path.join(work, "evaluated.ppm"), init=ppm)["default_loss"]
+    sh(["convert", image + "[0]", "-alpha", "off", "-depth", "16", "ppm:" + ppm])
+    return torch_stylize(model, inputs, size, settings, 0, os.path.join(work, "evaluated.ppm"),
+                         init=ppm)["default_loss"]
 
 
-def baseline(model, inputs, settings, evaluations, out, cache):
+def baseline(model, inputs, size, settings, evaluations, out, cache):
     key = hashlib.sha256()
     for path in (*inputs, os.path.join(ROOT, "bench", "torch_ref.py")):
         key.update(hashlib.sha256(open(path, "rb").read()).digest())
-    key.update(json.dumps([model, settings, evaluations]).encode())
+    key.update(json.dumps([model, size, settings, evaluations]).encode())
     os.makedirs(cache, exist_ok=True)
     cached = os.path.join(cache, key.hexdigest()[:20])
     if not os.path.exists(cached + ".json"):
         print(f"quality: PyTorch baseline, {evaluations} evaluations (cached afterwards)", file=sys.stderr)
-        result = torch_stylize(model, inputs, settings, evaluations, cached + ".ppm")
+        result = torch_stylize(model, inputs, size, settings, evaluations, cached + ".ppm")
         sh(["convert", cached + ".ppm", cached + ".png"])
         os.remove(cached + ".ppm")
         with open(cached + ".json", "w") as f:
@@ -144,13 +154,15 @@ def main():
         o = ours(a.stylize, model, content, style, a.size, out["ours"])
         row = f"| {name} | {o['seconds']:.1f} s | {o['loss']:.4g} |"
         if not a.no_baseline:
+            # Content and style at their own size: torch_ref.py resizes them as the engine does
+            # (sizes and resampler; ImageMagick's -resize gave losses 0–90 % away, docs/quality.md).
             inputs = (os.path.join(d, "content.ppm"), os.path.join(d, "style.ppm"))
-            # The content at exactly our result's size (the engine rounds sizes its own way).
-            fit(content, inputs[0], sh(["identify", "-format", "%wx%h!", out["ours"]]).strip())
-            fit(style, inputs[1], f"{a.size}x{a.size}")
+            decode(content, inputs[0])
+            decode(style, inputs[1])
             out["baseline"] = os.path.join(d, "baseline.png")
-            b = baseline(model, inputs, settings, a.evaluations, out["baseline"], cache)
-            row += f" {loss_of(model, inputs, settings, out['ours'], d):.4g} | {b['seconds']:.1f} s | {b['loss']:.4g} |"
+            b = baseline(model, inputs, a.size, settings, a.evaluations, out["baseline"], cache)
+            row += (f" {loss_of(model, inputs, a.size, settings, out['ours'], d):.4g} | {b['seconds']:.1f} s |"
+                    f" {b['loss']:.4g} |")
         else:
             row += " – | – | – |"
         rows.append((name, content, style, reference, out))
@@ -163,9 +175,11 @@ def main():
              "filled the cache.", "",
              "| pair | ours: time | ours: loss (engine) | ours: loss (PyTorch) | baseline: time | baseline: loss |",
              "|---|---|---|---|---|---|", *table,
-             "", "Losses: the default objective at the result's size. 'engine' is our --report (on the engine's own "
-             "resized inputs); the other two are computed by bench/torch_ref.py on the same inputs, so they compare "
-             "directly, and ours twice checks that both implement one objective. Lower fits the objective better; "
+             "", "Losses: the default objective at the result's size. 'engine' is our --report (of the engine's float "
+             "result); the other two are computed by bench/torch_ref.py (the same objective, mirrored border and all, "
+             "on the inputs resized as the engine resizes them) of the saved images, so they compare directly, and "
+             "ours twice checks that both implement one objective (they agree to 0.1 % up to the engine's "
+             "--work-size, 512 px; above it the engine reports its tiles' mean). Lower fits the objective better; "
              "the eye decides which looks better.",
              "", f"Contact sheet: {os.path.join(a.out, 'sheet.png')}"]
     with open(os.path.join(a.out, "quality.md"), "w") as f:

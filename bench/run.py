@@ -47,7 +47,8 @@ def our_defaults(stylize):
         return m.group(1).replace(" ", "")
     return {"content_weight": value("--content-weight"), "style_weight": value("--style-weight"),
             "tv_weight": value("--tv-weight"), "style_layers": value("--style-layers"),
-            "content_layer": value("--content-layers"), "pooling": value("--pooling")}
+            "content_layer": value("--content-layers"), "pooling": value("--pooling"),
+            "padding": value("--padding"), "style_scale": value("--style-scale")}
 
 
 def layer_args(settings):
