@@ -24,7 +24,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps have-deps build check docs-options man model examples test test-deps tutorial-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery format format-check
+.PHONY: demo setup deps have-deps build check docs-options man model examples test test-deps tutorial-check loss-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery format format-check
 
 demo: setup
 	@mkdir -p out
@@ -66,6 +66,7 @@ test: check
 	$(MAKE) --no-print-directory cabi-test
 	$(MAKE) --no-print-directory gimp-test
 	$(MAKE) --no-print-directory tutorial-check
+	$(MAKE) --no-print-directory loss-check
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=30
 
 test-deps:
@@ -101,6 +102,12 @@ docs-options man:
 # `--objective tutorial`'s loss against PyTorch's implementation of the tutorials' (bench/torch_ref.py).
 tutorial-check: setup
 	Tests/Reference/tutorial-loss.sh $(STYLIZE) $(abspath $(MODEL))
+
+# The default objective's reported loss against bench/torch_ref.py's implementation of it (mirrored
+# border, the style's edge margins, the engine's resizing): what `make quality`'s two loss columns
+# rely on. The bundled examples at 128 px, a few seconds.
+loss-check: setup
+	Tests/Reference/default-loss.sh $(STYLIZE) $(abspath $(MODEL))
 
 # Our engine against PyTorch (Debian's python3-torch, installed if missing) in one session:
 # per-iteration times, thread scaling, time to the tutorial loss, peak RSS. Table: out/bench.md.
