@@ -15,9 +15,10 @@ defaults — at the result's size in one piece from the content, with PyTorch's 
 strong-Wolfe line search, for `--evaluations` evaluations (run long enough that its loss has
 levelled off; see docs/quality.md). torch_ref.py gets the content and the style at their own size
 and resizes them as the engine does, so both optimise one objective on the same pixels; the loss
-of our saved result computed there agrees with the engine's --report to 0.1 % (docs/quality.md,
-"The two loss columns"), for sizes up to the engine's --work-size (512): above it the engine's
-last stage runs in tiles on other layers and reports their mean.
+of our saved result computed there agrees with the engine's --report to 0.1 % at 512 px, a few
+tenths at smaller sizes (the engine's bfloat16 convolutions; docs/quality.md, "The two loss
+columns"), for sizes up to the engine's --work-size (512): above it the engine's last stage runs in
+tiles on other layers and reports their mean.
 Its results are cached in out/quality/cache/, keyed by the inputs, the settings and torch_ref.py.
 
 Writes OUT/<pair>/{ours,baseline}.png, OUT/sheet.png and OUT/quality.md (times, and both results'
@@ -178,9 +179,9 @@ def main():
              "", "Losses: the default objective at the result's size. 'engine' is our --report (of the engine's float "
              "result); the other two are computed by bench/torch_ref.py (the same objective, mirrored border and all, "
              "on the inputs resized as the engine resizes them) of the saved images, so they compare directly, and "
-             "ours twice checks that both implement one objective (they agree to 0.1 % up to the engine's "
-             "--work-size, 512 px; above it the engine reports its tiles' mean). Lower fits the objective better; "
-             "the eye decides which looks better.",
+             "ours twice checks that both implement one objective (they agree to 0.1 % at 512 px, a few tenths at "
+             "smaller sizes, up to the engine's --work-size; above it the engine reports its tiles' mean). Lower "
+             "fits the objective better; the eye decides which looks better.",
              "", f"Contact sheet: {os.path.join(a.out, 'sheet.png')}"]
     with open(os.path.join(a.out, "quality.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
