@@ -25,7 +25,7 @@ enum OptionsBridge {
             \.iterations, \.optimizer, \.learning_rate, \.content_weight, \.style_weight, \.tv_weight,
             \.content_layers, \.style_layers, \.pooling, \.`init`, \.init_image, \.seed, \.scales,
             \.objective, \.max_size, \.threads, \.work_size, \.padding, \.max_memory, \.style_scale,
-            \.colors, \.masks, \.normalize_gradients, \.preconditioner, \.preview, \.reserved3
+            \.colors, \.masks, \.normalize_gradients, \.preconditioner, \.preview, \.long_range_weight
         ]
         return starts.map { MemoryLayout<sf_options>.offset(of: $0)! }.sorted() + [knownSize]
     }()
@@ -69,6 +69,7 @@ enum OptionsBridge {
         "content-layers": .text("content_layers", \.content_layers),
         "style-layers": .text("style_layers", \.style_layers),
         "style-scale": .float("style_scale", \.style_scale),
+        "long-range-weight": .float("long_range_weight", \.long_range_weight),
         "colors": .choice(
             "colors", \.colors,
             [
@@ -154,11 +155,6 @@ enum OptionsBridge {
         var o = defaults()
         withUnsafeMutableBytes(of: &o) {
             $0.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: wholeFields(size)))
-        }
-        // Zero, so that a later version may give it a meaning without misreading today's callers.
-        guard o.reserved3 == 0 else {
-            throw .invalid(
-                "sf_options.reserved3 is \(o.reserved3); it must be 0 (fill the options with sf_options_init first)")
         }
         return o
     }

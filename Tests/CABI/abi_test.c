@@ -228,7 +228,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_options, normalize_gradients), 120);
     CHECK_EQ_INT(offsetof(sf_options, preconditioner), 124);
     CHECK_EQ_INT(offsetof(sf_options, preview), 128);
-    CHECK_EQ_INT(offsetof(sf_options, reserved3), 132);
+    CHECK_EQ_INT(offsetof(sf_options, long_range_weight), 132);
     CHECK_EQ_INT(sizeof(sf_option_description), 88);
     CHECK_EQ_INT(offsetof(sf_option_description, name), 8);
     CHECK_EQ_INT(offsetof(sf_option_description, type), 16);
@@ -310,7 +310,7 @@ static void test_options(void) {
     CHECK(o.style_scale == 1.0f, "style_scale %g", o.style_scale);
     CHECK_EQ_INT(o.colors, SF_COLORS_STYLE);
     CHECK_EQ_INT(o.preview, 0);
-    CHECK_EQ_INT(o.reserved3, 0);
+    CHECK(o.long_range_weight == 0.0f, "long_range_weight %g", o.long_range_weight);
 
     /* A caller compiled with the first ABI 1 header (88-byte sf_options): still accepted, the
      * appended fields take their defaults and are never written. */
@@ -416,7 +416,7 @@ static const struct {
     FIELD(normalize_gradients, "normalize-gradients", "on"),
     FIELD(preconditioner, "preconditioner", "none"),
     FIELD(preview, "preview", "on"),
-    FIELD(reserved3, NULL, NULL),
+    FIELD(long_range_weight, "long-range-weight", "0.5"),
 };
 #define OPTION_FIELDS (sizeof option_fields / sizeof option_fields[0])
 
@@ -1116,9 +1116,9 @@ static void test_bad_inputs(sf_context *ctx) {
     p.preview = 2;
     BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     p = o;
-    p.reserved3 = 1;
+    p.long_range_weight = -1;
     BAD(ctx, &p, &content.img, &style.img, NULL, 1);
-    CHECK_MESSAGE(ctx, "reserved3");
+    CHECK_MESSAGE(ctx, "long-range-weight");
     p = o;
     p.style_scale = NAN;
     BAD(ctx, &p, &content.img, &style.img, NULL, 1);

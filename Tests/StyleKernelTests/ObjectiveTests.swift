@@ -9,10 +9,11 @@ final class ObjectiveTests: XCTestCase {
         _ kind: StyleOptions.Objective, model: StyleModel,
         pooling: Pool2x2.Kind = .average,
         size: (w: Int, h: Int) = (20, 18), masked: Bool = false,
-        bordered: Bool = false
+        bordered: Bool = false, longRange: Float = 0
     ) throws -> (StyleObjective, [Float]) {
         var options = StyleOptions()
         options.objective = kind
+        options.longRangeWeight = longRange
         options.tvWeight = 5
         options.styleWeight = 3
         options.contentLayers = ["conv2_2", "conv4_2"]
@@ -45,6 +46,11 @@ final class ObjectiveTests: XCTestCase {
                     scale: StyleObjective.gramScale(objective: kind, shape: shape), gram: $0.baseAddress!)
             }
             grams[name] = g
+            for spec in ShiftedGram.specs(for: options) where spec.layer == name {
+                grams[spec.key] = try ShiftedGram.window(
+                    ws.output(of: name)!, shape: shape, x0: 0, y0: 0, width: shape.width, height: shape.height,
+                    dx: spec.dx, dy: spec.dy, parallel: parallel)
+            }
         }
         var targets = [StyleObjective.StyleTarget(grams: grams)]
         if masked {
@@ -68,10 +74,13 @@ final class ObjectiveTests: XCTestCase {
 
     func checkGradient(
         _ kind: StyleOptions.Objective, relativeTolerance: Double, masked: Bool = false,
-        balanced: Bool = false, bordered: Bool = false
+        balanced: Bool = false, bordered: Bool = false, longRange: Float = 0
     ) throws {
         let model = try randomModel(seed: 5)
-        let (objective, x) = try makeObjective(kind, model: model, masked: masked, bordered: bordered)
+        let (objective, x) = try makeObjective(
+            kind, model: model, size: longRange > 0 ? (56, 48) : (20, 18), masked: masked, bordered: bordered,
+            longRange: longRange)
+        if longRange > 0 { XCTAssertEqual(objective.shiftTerms.count, 2) }
         if balanced { try x.withUnsafeBufferPointer { try objective.balanceLayerGradients(at: $0.baseAddress!) } }
         var grad = [Float](repeating: 0, count: x.count)
         let base = x.withUnsafeBufferPointer { xp in
@@ -151,6 +160,44 @@ final class ObjectiveTests: XCTestCase {
         try checkGradient(.standard, relativeTolerance: 0.04, masked: true)
     }
     func testTutorialObjectiveGradient() throws { try checkGradient(.tutorial, relativeTolerance: 0.02) }
+
+    /// The long-range terms (shifted Grams at conv4_1, 4 positions across and down), on an image
+    /// large enough to have pairs at that distance: with and without the mirrored border. Weight
+    /// 20, so that they dominate the gradient (at 2, one random direction's derivative is 10⁻⁴ of
+    /// the gradient's norm and its float32 differences scatter by 9 %).
+    func testLongRangeObjectiveGradient() throws {
+        try checkGradient(.standard, relativeTolerance: 0.04, longRange: 20)
+        try checkGradient(.standard, relativeTolerance: 0.08, bordered: true, longRange: 20)
+    }
+
+    /// A shifted Gram against its definition: Σ_p f(p)·f(p + δ)ᵀ over the pairs in the window,
+    /// divided by their number.
+    func testShiftedGramDefinition() throws {
+        var rng = TestRandom(seed: 11)
+        let shape = Shape3(5, 7, 9)
+        let f = rng.array(shape.count)
+        for (dx, dy, x0, y0, w, h) in [(2, 0, 0, 0, 9, 7), (0, 3, 1, 1, 7, 5), (1, 1, 2, 0, 6, 7)] {
+            let g = try f.withUnsafeBufferPointer {
+                try ShiftedGram.window(
+                    $0.baseAddress!, shape: shape, x0: x0, y0: y0, width: w, height: h, dx: dx, dy: dy,
+                    parallel: Parallel(threads: 2))
+            }
+            let pairs = (w - dx) * (h - dy)
+            for i in 0..<shape.channels {
+                for j in 0..<shape.channels {
+                    var sum = 0.0
+                    for y in y0..<(y0 + h - dy) {
+                        for x in x0..<(x0 + w - dx) {
+                            sum +=
+                                Double(f[i * shape.plane + y * shape.width + x])
+                                * Double(f[j * shape.plane + (y + dy) * shape.width + x + dx])
+                        }
+                    }
+                    XCTAssertEqual(Double(g[i * shape.channels + j]), sum / Double(pairs), accuracy: 1e-5)
+                }
+            }
+        }
+    }
 
     /// With the mirrored border: the network sees the padded image, the gradient of every mirrored
     /// pixel is folded back onto the pixel it copies (the pixel next to a corner has three copies

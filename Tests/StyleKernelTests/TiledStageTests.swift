@@ -121,9 +121,10 @@ final class TiledStageTests: XCTestCase {
         }
     }
 
-    /// A result larger than the working size runs with the large-result layers in place of the
-    /// defaults (a caller's own are kept); its tiled stages keep those up to conv3_1, with their
-    /// weights, and a deeper content layer becomes conv3_1.
+    /// A result larger than the working size runs with the same layers as one of the working
+    /// size (since 1.11.0: its whole-image stages are that result); its tiled stages keep those up
+    /// to conv3_1, with their weights, a deeper content layer becomes conv3_1, and the TV weight
+    /// grows with the square of the enlargement.
     func testTiledStagesKeepTheirLayersToConv3_1() {
         func layers(_ o: StyleOptions) -> [String] { o.styleLayers.map { "\($0.name):\($0.weight)" } }
         var small = StyleOptions()
@@ -131,12 +132,12 @@ final class TiledStageTests: XCTestCase {
         XCTAssertEqual(layers(small.resolvingDefaultLayers()), layers(StyleOptions()))
         var large = StyleOptions()
         large.size = 2 * large.workSize
-        XCTAssertEqual(
-            layers(large.resolvingDefaultLayers()),
-            ["conv1_1:1.0", "conv2_1:0.75", "conv3_1:0.2", "conv4_1:0.2", "conv5_1:0.2"])
+        XCTAssertEqual(layers(large.resolvingDefaultLayers()), layers(StyleOptions()))
         let byDefault = TiledStage.options(large.resolvingDefaultLayers(), architecture: .vgg16)
-        XCTAssertEqual(layers(byDefault), ["conv1_1:1.0", "conv2_1:0.75", "conv3_1:0.2"])
+        XCTAssertEqual(layers(byDefault), ["conv1_1:0.2", "conv2_1:0.5", "conv3_1:1.0"])
         XCTAssertEqual(byDefault.contentLayers, ["conv3_1"])
+        XCTAssertEqual(byDefault.tvWeight, large.tvWeight)
+        XCTAssertEqual(TiledStage.options(large, architecture: .vgg16, enlargement: 4).tvWeight, 16 * large.tvWeight)
 
         var own = large
         own.styleLayers = [("conv1_1", 0.2), ("conv2_2", 0.5), ("conv4_1", 1)]
@@ -148,7 +149,8 @@ final class TiledStageTests: XCTestCase {
 
         var deepOnly = StyleOptions()
         deepOnly.styleLayers = [("conv1_1", 0), ("conv4_1", 1)]
-        XCTAssertEqual(layers(TiledStage.options(deepOnly, architecture: .vgg16)), layers(byDefault))
+        XCTAssertEqual(
+            layers(TiledStage.options(deepOnly, architecture: .vgg16)), ["conv1_1:1.0", "conv2_1:0.75", "conv3_1:0.2"])
     }
 
     /// Grams accumulated over tiles (with a halo) equal the whole image's, to conv3_1.

@@ -151,10 +151,8 @@ typedef struct sf_options {
     float style_weight;         /* 24: [30.0] >= 0, finite */
     float tv_weight;            /* 28: [10.0] >= 0, finite */
     const char *content_layers; /* 32: [NULL = "conv4_2"] comma-separated layer names */
-    const char *style_layers;   /* 40: [NULL = "conv1_1:0.2,conv2_1:0.5,conv3_1:1,conv4_1:1";
-                                       a result larger than work_size: "conv1_1:1,conv2_1:0.75,
-                                       conv3_1:0.2,conv4_1:0.2,conv5_1:0.2"] LAYER[:WEIGHT],…
-                                       (no weight = 1) */
+    const char *style_layers;   /* 40: [NULL = "conv1_1:0.2,conv2_1:0.5,conv3_1:1,conv4_1:1"]
+                                       LAYER[:WEIGHT],… (no weight = 1) */
     int32_t pooling;            /* 48: [SF_POOLING_MAX] */
     int32_t init;               /* 52: [SF_INIT_STYLE_COLORS] (SF_INIT_CONTENT until 1.3) */
     const sf_image *init_image; /* 56: [NULL] the start image for SF_INIT_IMAGE (any size) */
@@ -191,15 +189,18 @@ typedef struct sf_options {
     int32_t preconditioner;      /* 124: [SF_PRECONDITIONER_MULTISCALE] an sf_preconditioner (1.5.0;
                                        `reserved2`, always 0, in 1.3 and 1.4 headers) */
     /* Appended after 1.9.1: callers compiled with the 128-byte struct get the defaults. */
-    int32_t preview;    /* 128: [0] 1: a preview, for a preview pane or for choosing
+    int32_t preview;         /* 128: [0] 1: a preview, for a preview pane or for choosing
                                        settings: the first (coarsest) scale's first 12 iterations
                                        alone, upsampled to the output's size (sf_output_size as
                                        without it); the full run continues from that image, so it
                                        has the full result's composition and palette, at the
                                        defaults in under a quarter of its time (with scales 1,
                                        half). Progress plans the shorter run */
-    uint32_t reserved3; /* 132: must be 0 (a later field's place) */
-} sf_options;           /* sizeof = 136 on LP64 (88, 104 and 128 in older headers) */
+    float long_range_weight; /* 132: [0] >= 0, finite: weight of the long-range style terms
+                                       (conv4_1's features against themselves 32 px across and
+                                       down), so strokes continue and curve as in the painting;
+                                       not with masks (`reserved3`, always 0, in 1.10 headers) */
+} sf_options;                /* sizeof = 136 on LP64 (88, 104 and 128 in older headers) */
 
 /* Fills *options with the defaults and sets options->struct_size = struct_size.
  * struct_size must be sizeof(sf_options) as the caller knows it: smaller than 88 (the

@@ -60,6 +60,8 @@ public final class StyleObjective: @unchecked Sendable {
     let options: StyleOptions
     let contentLayers: [Layer]
     let styleLayers: [Layer]
+    /// Shifted-Gram terms (`ShiftedGram`), on an unmasked style target only.
+    let shiftTerms: [ShiftedGramTerm]
     /// Factors on each content and style layer's norm (`balanceLayerGradients`); 1 by default.
     var contentBalance: [Float]
     var styleBalance: [Float]
@@ -120,6 +122,8 @@ public final class StyleObjective: @unchecked Sendable {
         maskedFeatures = largestMasked > 0 ? try FloatBuffer(checkedCount: largestMasked) : nil
         contentLayers = content
         styleLayers = style
+        shiftTerms = try Self.shiftTerms(
+            workspace: workspace, options: options, targets: styleTargets, border: border)
         contentBalance = [Float](repeating: 1, count: content.count)
         styleBalance = [Float](repeating: 1, count: style.count)
         if tutorial {
@@ -234,6 +238,35 @@ public final class StyleObjective: @unchecked Sendable {
             }
         }
         return (style, largestMasked)
+    }
+
+    /// The shifted-Gram terms of `ShiftedGram.specs` whose targets the (single, unmasked) style
+    /// target has, each over the image's interior.
+    private static func shiftTerms(
+        workspace: NetworkWorkspace, options: StyleOptions, targets: [StyleTarget], border: ReflectedBorder?
+    ) throws -> [ShiftedGramTerm] {
+        guard options.objective == .standard, targets.count == 1, targets[0].mask == nil else { return [] }
+        let weightSum = options.styleLayers.reduce(Float(0)) { $0 + $1.weight }
+        var out: [ShiftedGramTerm] = []
+        for spec in ShiftedGram.specs(for: options) {
+            guard let a = targets[0].grams[spec.key], let shape = workspace.shape(of: spec.layer),
+                let layerWeight = options.styleLayers.first(where: { $0.name == spec.layer })?.weight
+            else { continue }
+            var window = (x0: 0, y0: 0, width: shape.width, height: shape.height)
+            if let border {
+                let s = workspace.network.stride(of: spec.layer)
+                let x0 = border.width / s, y0 = border.width / s
+                window = (
+                    x0, y0, (border.width + border.imageWidth) / s - x0, (border.width + border.imageHeight) / s - y0
+                )
+            }
+            let energy = a.reduce(0.0) { $0 + Double($1) * Double($1) }
+            let norm = Float(Double(spec.weight * layerWeight / max(weightSum, 1e-30)) / max(energy, 1e-12))
+            out.append(
+                try ShiftedGramTerm(spec: spec, shape: shape, target: a, norm: norm * targets[0].weight, window: window)
+            )
+        }
+        return out
     }
 
     /// `--normalize-gradients` (after jcjohnson/neural-style's `-normalize_gradients`): scales
@@ -377,6 +410,9 @@ public final class StyleObjective: @unchecked Sendable {
                 * Reductions.sumSquares(
                     g.pointer, count: g.count, parallel: parallel)
         }
+        for term in shiftTerms {
+            terms.style += term.evaluate(workspace.output(of: term.spec.layer)!, parallel: parallel)
+        }
         let shape = imageShape
         func weightedTotal(_ t: LossTerms) -> Double {
             Double(options.contentWeight) * t.content + Double(options.styleWeight) * t.style
@@ -424,6 +460,9 @@ public final class StyleObjective: @unchecked Sendable {
                         dLossdGram: d.pointer, features: f,
                         channels: shape.channels, positions: shape.plane,
                         scale: layer.gramScale, gradient: grad, parallel: parallel)
+                }
+                for term in self.shiftTerms where term.spec.layer == name {
+                    term.backward(into: grad, weight: self.options.styleWeight, parallel: parallel)
                 }
             }, inputGradient: paddedGradient?.pointer ?? gradient)
         if let border, let paddedGradient {

@@ -121,6 +121,10 @@ public enum OptionTable {
             "style-scale",
             "Size of the style image relative to each scale's size: above 1 larger strokes, below 1 smaller.",
             \.styleScale, range: StyleOptions.styleScaleRange),
+        number(
+            "long-range-weight",
+            "Weight of the long-range style terms: conv4_1's features against themselves 32 px across and 32 px down (Berger & Memisevic 2016), so the painting's strokes continue and curve as in it; 0: off. Not with region masks.",
+            \.longRangeWeight),
         choice(
             "colors",
             "Colours of the result: style (the painting's), luminance (the content's colours, the painting's light and texture), histogram (the painting's colours matched to the content's first).",

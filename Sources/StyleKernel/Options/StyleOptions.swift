@@ -59,6 +59,9 @@ public struct StyleOptions: Sendable {
     /// normalisation (G = F·Fᵀ / positions, style loss relative to ‖A‖²) keeps the balance
     /// between content and style independent of it.
     public var styleScale: Float = 1
+    /// Weight of the long-range style terms (`ShiftedGram`): conv4_1's features against
+    /// themselves shifted across and down, relative to conv4_1's own style term; 0 turns them off.
+    public var longRangeWeight: Float = 0
     public var colors: Colors = .style
     /// Per-layer gradient normalisation (`StyleObjective.balanceLayerGradients`), off by default.
     public var normalizeGradients: Switch = .off
@@ -110,14 +113,9 @@ public struct StyleOptions: Sendable {
         ("conv1_1", 1.0), ("conv2_1", 0.75), ("conv3_1", 0.2), ("conv4_1", 0.2), ("conv5_1", 0.2)
     ]
 
-    /// The style layers that replace the defaults when the result is larger than `workSize`: the
-    /// whole-image pyramid is then the base that the tiled stages add detail to, and those stages
-    /// keep the layers up to conv3_1 (`TiledStage`). With this set (the tutorials', the default
-    /// until 1.2.0) they gave the better result: at 2048 px, blind, 11 of 12 views against the
-    /// layers above (which left yellow-green stains in the sky and dark cypress-like columns over
-    /// houses), whose pasted stars the tiles' conv3_1 content target painted out again
-    /// (docs/quality.md).
-    public static let largeResultStyleLayers = tutorialStyleLayers
+    /// The layers a tiled stage takes when the caller's style layers have none up to conv3_1
+    /// with a weight above 0 (`TiledStage.options`): the tutorials' up to there.
+    public static let tileFallbackStyleLayers = tutorialStyleLayers
 
     public init() {}
 

@@ -76,9 +76,9 @@ extension StyleOptions {
     }
 
     /// The default style layers as this (resolved) run uses them: the tutorial objective takes
-    /// the tutorials' (`tutorialStyleLayers`), and a result larger than the working size, which
-    /// continues in tiles, `largeResultStyleLayers`. Style layers the caller chose (anything but
-    /// the default set) are kept as they are.
+    /// the tutorials' (`tutorialStyleLayers`). Style layers the caller chose (anything but the
+    /// default set) are kept as they are. (1.2–1.10 also gave a result larger than the working
+    /// size the tutorials' layers, so that its look differed from the working size's.)
     func resolvingDefaultLayers() -> StyleOptions {
         let isDefault =
             styleLayers.map(\.name) == Self.defaultStyleLayers.map(\.name)
@@ -87,8 +87,6 @@ extension StyleOptions {
         var o = self
         if objective == .tutorial {
             o.styleLayers = Self.tutorialStyleLayers
-        } else if size > workSize {
-            o.styleLayers = Self.largeResultStyleLayers
         }
         return o
     }

@@ -127,20 +127,31 @@ extension StylizeRun {
         let images = 3 * (plane + contentCopy) + masks * plane
         var fits = upsampling * bytes + perThread <= budget
         var room = (budget - perThread) / bytes - images
-        // Style images at this stage's size but never above their own (`TiledStage`), times
-        // the style scale (which enlarges only up to their own size), each no larger than a
+        // Style images at this stage's size times the style scale, as at the whole-image
+        // stages (enlarged beyond their own if need be, `TiledStage`), each no larger than a
         // quarter of what is left.
+        func floats(_ style: PlanarImage, longest: Int) -> Int {
+            let size = Resample.fit(width: style.width, height: style.height, longest: longest)
+            return 3 * size.width * size.height
+        }
         let sizes = styles.map { style -> (width: Int, height: Int) in
-            let own = max(style.width, style.height)
-            var longest = min(own, Self.scaled(min(stage.longest, own), by: options.styleScale))
-            var size = Resample.fit(width: style.width, height: style.height, longest: longest)
-            while longest > 64, 3 * size.width * size.height > room / 4 / max(1, styles.count) {
+            var longest = Self.scaled(stage.longest, by: options.styleScale)
+            while longest > 64, floats(style, longest: longest) > room / 4 / max(1, styles.count) {
                 longest = longest * 7 / 8
-                size = Resample.fit(width: style.width, height: style.height, longest: longest)
             }
-            return size
+            return Resample.fit(width: style.width, height: style.height, longest: longest)
         }
         let styleFloats = sizes.reduce(0) { $0 + 3 * $1.width * $1.height }
+        // The styles' floats in the smallest budget that fits the smallest tiles: whole if they
+        // take at most a third of those tiles' floats, else shrunk to a quarter of the room
+        // (tiles + styles), but never below 64 px. (The styles grow with the budget, so the
+        // figure a refusal names must include what they take in that budget.)
+        let stylesWhole = styles.reduce(0) {
+            $0 + floats($1, longest: Self.scaled(stage.longest, by: options.styleScale))
+        }
+        let stylesFloor = styles.reduce(0) {
+            $0 + floats($1, longest: min(64, Self.scaled(stage.longest, by: options.styleScale)))
+        }
         room -= styleFloats
         // The largest tile (a multiple of 16 px) whose workspace, optimiser and crops fit.
         func tileFloats(_ side: Int) -> Int {
@@ -160,7 +171,8 @@ extension StylizeRun {
         var side = min(largest, options.maximumTile)
         while side > smallest, tileFloats(side) > room { side -= 16 }
         fits = fits && tileFloats(side) <= room
-        let atLeast = max(upsampling * bytes, (images + tileFloats(smallest) + styleFloats) * bytes) + perThread
+        let stylesAtLeast = min(stylesWhole, max(stylesFloor, tileFloats(smallest) / 3 + 1))
+        let atLeast = max(upsampling * bytes, (images + tileFloats(smallest) + stylesAtLeast) * bytes) + perThread
         let atSide = max(upsampling * bytes, (images + tileFloats(side) + styleFloats) * bytes) + perThread
         return (sizes, side, atSide, atLeast, fits)
     }

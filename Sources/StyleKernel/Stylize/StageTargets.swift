@@ -38,12 +38,13 @@ enum StageTargets {
         styles: [PlanarImage], sizes: [(width: Int, height: Int)],
         network: VGGNetwork, options: StyleOptions, convention: InputConvention,
         tile: Int?, parallel: Parallel, precision: Conv3x3.Precision,
-        transformed: TransformedWeights?
+        transformed: TransformedWeights?, smoothEnlargement: Bool = false
     ) throws -> [[String: [Float]]] {
         let deepest = options.deepestLayer(in: network)
         var all: [[String: [Float]]] = []
         for (k, style) in styles.enumerated() {
-            let resized = try Resample.resize(style, width: sizes[k].width, height: sizes[k].height)
+            let resized = try Resample.resize(
+                style, width: sizes[k].width, height: sizes[k].height, cubic: smoothEnlargement)
             if let tile, max(resized.width, resized.height) > tile {
                 all.append(
                     try tiledGrams(
@@ -72,6 +73,14 @@ enum StageTargets {
                             ws.output(of: name)!, shape: shape, x0: mx, y0: my, width: cw, height: ch,
                             parallel: parallel)
                         one[name] = sum.map { Float($0 / Double(cw * ch)) }
+                    }
+                    if options.objective == .standard {
+                        for spec in ShiftedGram.specs(for: options) where spec.layer == name {
+                            one[spec.key] = try ShiftedGram.window(
+                                ws.output(of: name)!, shape: shape, x0: mx, y0: my,
+                                width: shape.width - 2 * mx, height: shape.height - 2 * my,
+                                dx: spec.dx, dy: spec.dy, parallel: parallel)
+                        }
                     }
                 }
                 all.append(one)

@@ -17,6 +17,8 @@ final class StyleGramCache: @unchecked Sendable {
         let pooling: StyleOptions.Pooling
         let precision: Conv3x3.Precision
         let tile: Int?
+        /// Enlarged with the cubic filter (tiled stages) rather than the triangle.
+        var smoothEnlargement = false
     }
 
     /// At most this many bytes of Grams are kept (VGG16's default style layers take about 1.4 MiB

@@ -192,18 +192,19 @@ struct StylizeRun {
     /// image's are taken from the engine's cache when an earlier run computed them at this size.
     func stageGrams(
         styles: [PlanarImage], sizes: [(width: Int, height: Int)], masked: Bool, blend: [Float],
-        options o: StyleOptions, tile: Int?, transformed: TransformedWeights?
+        options o: StyleOptions, tile: Int?, transformed: TransformedWeights?, smoothEnlargement: Bool = false
     ) throws -> [[String: [Float]]] {
         let each = try styles.indices.map { k in
             let key = StyleGramCache.Key(
                 style: styleDigests[k], width: sizes[k].width, height: sizes[k].height,
-                layers: o.styleLayers.map(\.name), objective: o.objective, pooling: o.pooling,
-                precision: precision, tile: tile)
+                layers: o.styleLayers.map(\.name) + ShiftedGram.specs(for: o).map(\.key), objective: o.objective,
+                pooling: o.pooling,
+                precision: precision, tile: tile, smoothEnlargement: smoothEnlargement)
             return try gramCache.grams(for: key) {
                 try StageTargets.perStyleGrams(
                     styles: [styles[k]], sizes: [sizes[k]], network: network, options: o,
                     convention: model.convention, tile: tile, parallel: parallel,
-                    precision: precision, transformed: transformed)[0]
+                    precision: precision, transformed: transformed, smoothEnlargement: smoothEnlargement)[0]
             }
         }
         return masked ? each : [StageTargets.blended(each, blend: blend)]
@@ -252,13 +253,16 @@ struct StylizeRun {
         let convention = model.convention
         let stage = schedule.stages[s]
         let (w, h) = (stage.width, stage.height)
-        let o = TiledStage.options(options, architecture: model.architecture)
+        // The last whole-image stage's size: the tiled stages enlarge its look.
+        let whole = schedule.stages.last { !$0.tiled }!.longest
+        let o = TiledStage.options(
+            options, architecture: model.architecture, enlargement: Float(stage.longest) / Float(whole))
         let deepest = o.deepestLayer(in: network)
         var image = try Resample.resize(previous, width: w, height: h)
         _ = consume previous
         let grams = try stageGrams(
             styles: styles, sizes: memory.styleSizes[s], masked: !masks.isEmpty,
-            blend: blend, options: o, tile: memory.tileSide[s], transformed: nil)
+            blend: blend, options: o, tile: memory.tileSide[s], transformed: nil, smoothEnlargement: true)
         let stageMasks = try masks.map { try $0.resized(width: w, height: h) }
         let contentHere = try Resample.resize(content, width: w, height: h)
         let (tw, th) = (grid.tileWidth, grid.tileHeight)
@@ -287,7 +291,8 @@ struct StylizeRun {
                     checkedValues: try convention.toModel(try image.crop(x0: x0, y0: y0, width: tw, height: th)))
                 bounds.project(x.pointer)
                 if o.normalizeGradients == .on { try objective.balanceLayerGradients(at: x.pointer) }
-                let optimizer = try PixelOptimizers.make(o, count: x.count, image: nil, parallel: parallel)
+                let optimizer = try PixelOptimizers.make(
+                    o, count: x.count, image: nil, parallel: parallel)
                 TiledStage.stepWeights(
                     into: weights, width: tw, height: th,
                     left: left, top: top, right: right, bottom: bottom)

@@ -13,11 +13,14 @@
 ///   the overlap and continues them; step weights share each overlap between its two tiles
 ///   (`stepWeights`), so each pixel is optimised once in all and a tile's edges stay as its
 ///   neighbours left them.
-/// - The style images are taken at this stage's size, but never enlarged beyond their own: an
-///   enlarged style has no finer detail, only its resampling's regular creases (bilinear: one
-///   every source pixel), and the shallow layers that tiles match copy those — measured on
-///   Tübingen + Starry Night (196×313) at 1024 px: a regular diagonal lattice of 6–7 px cells over
-///   the whole sky; at the style's own size, fine brushwork instead.
+/// - The style images are taken at this stage's size times the style scale, as at the
+///   whole-image stages, so the painting's strokes keep their size relative to the image and a
+///   large result looks like the working-size result enlarged. Enlarged beyond their own size,
+///   they are resampled with a cubic (`Resample`, `smoothEnlargement`): a triangle filter's
+///   creases (one every source pixel) became a diagonal lattice of 6–7 px cells over the sky, and
+///   1.2–1.10's answer, the style at its own size, made the painting's fine texture at its pixel
+///   scale: a "knitted" lattice of 8–10 px at 100 % and strokes far smaller than at 512 px
+///   (docs/quality.md, "One look at every size").
 /// - The network runs only to `deepestLayer` here: at full resolution the start image already
 ///   has the layout and the large strokes from the whole-image stages, and the tiles add the
 ///   fine texture that the shallow layers describe, at about 40 % of the cost per pixel.
@@ -36,19 +39,25 @@ struct TiledStage {
     /// px), so a tile's border effects fall where its step weights are low.
     static let overlap = 64
 
-    /// The objective's layers at a tiled stage (see the type's comment).
-    static func options(_ options: StyleOptions, architecture: VGGArchitecture) -> StyleOptions {
+    /// The objective's layers at a tiled stage (see the type's comment), and its TV weight for a
+    /// stage `enlargement` times the last whole-image stage's size: times enlargement², since an
+    /// image enlarged k times has 1/k² of the mean squared neighbour difference, so the same
+    /// weight would smooth k² times less than at the size whose look the stage enlarges.
+    static func options(
+        _ options: StyleOptions, architecture: VGGArchitecture, enlargement: Float = 1
+    ) -> StyleOptions {
         let names = architecture.layerNames
         let limit = names.firstIndex(of: deepestLayer)!
         var o = options
         o.styleLayers = options.styleLayers.filter { names.firstIndex(of: $0.name)! <= limit }
         if !o.styleLayers.contains(where: { $0.weight > 0 }) {
-            o.styleLayers = StyleOptions.largeResultStyleLayers.filter { names.firstIndex(of: $0.name)! <= limit }
+            o.styleLayers = StyleOptions.tileFallbackStyleLayers.filter { names.firstIndex(of: $0.name)! <= limit }
         }
         o.contentLayers = Array(
             Set(options.contentLayers.map { names.firstIndex(of: $0)! <= limit ? $0 : deepestLayer })
         )
         .sorted { names.firstIndex(of: $0)! < names.firstIndex(of: $1)! }
+        o.tvWeight *= enlargement * enlargement
         return o
     }
 
