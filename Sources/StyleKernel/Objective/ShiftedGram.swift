@@ -53,21 +53,11 @@ enum ShiftedGram {
         d: UnsafePointer<Float>, transposed: Bool, m: UnsafePointer<Float>, channels c: Int, pairs n: Int,
         scale: Float, out: UnsafeMutablePointer<Float>, parallel: Parallel
     ) {
-        let columnBlock = 512
-        let run = { (cols: Range<Int>) in
+        Conv3x3.forEachColumnPiece(n, split: Conv3x3.splitsGEMMs(parallel), parallel: parallel) { cols in
             cblas_sgemm(
                 CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, CblasNoTrans,
                 Int32(c), Int32(cols.count), Int32(c), scale, d, Int32(c), m + cols.lowerBound, Int32(n),
                 0, out + cols.lowerBound, Int32(n))
-        }
-        if Conv3x3.splitsGEMMs(parallel) {
-            parallel.forEachPiece(n, piece: columnBlock, run)
-        } else {
-            var lo = 0
-            while lo < n {
-                run(lo..<min(n, lo + columnBlock))
-                lo += columnBlock
-            }
         }
     }
 

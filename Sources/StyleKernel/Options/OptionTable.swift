@@ -269,7 +269,7 @@ public enum OptionTable {
         return OptionSpec(
             name: name, kind: .weightedLayers,
             help:
-                "Style layers with weights (a layer without :weight weighs 1). Unset, the tutorial objective and a result larger than the working size use conv1_1:1,conv2_1:0.75,conv3_1:0.2,conv4_1:0.2,conv5_1:0.2 (the tutorials' layers; docs/quality.md).",
+                "Style layers with weights (a layer without :weight weighs 1). Unset, the tutorial objective uses conv1_1:1,conv2_1:0.75,conv3_1:0.2,conv4_1:0.2,conv5_1:0.2 (the tutorials' layers; docs/quality.md).",
             valueName: "layer:weight,…", minimum: nil, maximum: nil, minimumExclusive: false, choices: [],
             read: { $0.styleLayers.map { "\($0.name):\($0.weight)" }.joined(separator: ",") },
             write: { (o: inout StyleOptions, text: String) throws(OptionError) in
