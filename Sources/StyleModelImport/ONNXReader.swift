@@ -54,19 +54,13 @@ struct ProtoReader {
         return (field, wire)
     }
 
-    mutating func readFixed32() throws -> UInt32 {
-        guard end - pos >= 4 else { throw fail("truncated 32-bit value") }
-        var v: UInt32 = 0
-        for i in (0..<4).reversed() { v = v << 8 | UInt32(bytes[pos + i]) }
-        pos += 4
-        return v
-    }
-
-    mutating func readFixed64() throws -> UInt64 {
-        guard end - pos >= 8 else { throw fail("truncated 64-bit value") }
-        var v: UInt64 = 0
-        for i in (0..<8).reversed() { v = v << 8 | UInt64(bytes[pos + i]) }
-        pos += 8
+    /// A little-endian fixed-width value (protobuf's fixed32/fixed64 wire types).
+    mutating func readFixed<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) throws -> T {
+        let n = MemoryLayout<T>.size
+        guard end - pos >= n else { throw fail("truncated \(8 * n)-bit value") }
+        var v: T = 0
+        for i in (0..<n).reversed() { v = v << 8 | T(bytes[pos + i]) }
+        pos += n
         return v
     }
 
@@ -82,8 +76,8 @@ struct ProtoReader {
     mutating func skip(_ wire: WireType) throws {
         switch wire {
         case .varint: _ = try readVarint()
-        case .fixed64: _ = try readFixed64()
-        case .fixed32: _ = try readFixed32()
+        case .fixed64: _ = try readFixed(UInt64.self)
+        case .fixed32: _ = try readFixed(UInt32.self)
         case .lengthDelimited: _ = try readLengthDelimited()
         case .startGroup, .endGroup: throw fail("protobuf groups are not supported")
         }
@@ -291,7 +285,7 @@ public enum ONNXReader {
             case (2, .varint):
                 dataType = Int64(bitPattern: try r.readVarint())
             case (4, .fixed32):
-                floats.append(Float(bitPattern: try r.readFixed32()))
+                floats.append(Float(bitPattern: try r.readFixed(UInt32.self)))
             case (4, .lengthDelimited):  // packed floats
                 var p = r.sub(try r.readLengthDelimited())
                 guard (p.end - p.pos) % 4 == 0 else {
@@ -300,7 +294,7 @@ public enum ONNXReader {
                 try CheckedMemory.reserve(
                     floats.count + (p.end - p.pos) / 4, of: Float.self, what: "a tensor of the ONNX model")
                 floats.reserveCapacity(floats.count + (p.end - p.pos) / 4)
-                while !p.atEnd { floats.append(Float(bitPattern: try p.readFixed32())) }
+                while !p.atEnd { floats.append(Float(bitPattern: try p.readFixed(UInt32.self))) }
             case (8, .lengthDelimited):
                 name = file.string(in: try r.readLengthDelimited())
             case (9, .lengthDelimited):

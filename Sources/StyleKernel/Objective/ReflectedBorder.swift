@@ -109,14 +109,28 @@ public struct ReflectedBorder: Sendable {
         }
     }
 
-    /// The mask of every loss term at a layer of `stride` (1, 2, 4, …) and that size: 1 at the
-    /// positions whose input pixels all lie in the image, 0 over the border.
+    /// The positions of a layer of `stride` (1, 2, 4, …) and that size whose input pixels all lie
+    /// in the image: a rectangle, the rest is border.
+    public func interior(stride: Int, width layerWidth: Int, height layerHeight: Int) -> (
+        x0: Int, y0: Int, width: Int, height: Int
+    ) {
+        // i·stride ≥ width and (i + 1)·stride ≤ width + side.
+        func inside(_ side: Int, _ count: Int) -> Range<Int> {
+            let lo = min(count, (width + stride - 1) / stride)
+            return lo..<max(lo, min(count, (width + side) / stride))
+        }
+        let xs = inside(imageWidth, layerWidth), ys = inside(imageHeight, layerHeight)
+        return (xs.lowerBound, ys.lowerBound, xs.count, ys.count)
+    }
+
+    /// The mask of every loss term at a layer of `stride` and that size: 1 over its `interior`,
+    /// 0 over the border.
     public func interiorMask(stride: Int, width layerWidth: Int, height layerHeight: Int) throws -> [Float] {
-        func inside(_ i: Int, _ side: Int) -> Bool { i * stride >= width && (i + 1) * stride <= width + side }
+        let r = interior(stride: stride, width: layerWidth, height: layerHeight)
         var m = try CheckedMemory.floats(
             layerWidth * layerHeight, what: "a layer's interior mask (\(layerWidth)×\(layerHeight))")
-        for y in 0..<layerHeight where inside(y, imageHeight) {
-            for x in 0..<layerWidth where inside(x, imageWidth) { m[y * layerWidth + x] = 1 }
+        for y in r.y0..<(r.y0 + r.height) {
+            for x in r.x0..<(r.x0 + r.width) { m[y * layerWidth + x] = 1 }
         }
         return m
     }

@@ -143,8 +143,14 @@ public final class StyleObjective: @unchecked Sendable {
         try border?.interiorMask(stride: workspace.network.stride(of: name), width: shape.width, height: shape.height)
     }
 
-    /// A mask's mass Σm².
+    /// A mask's mass Σm² (or a target's energy).
     private static func mass(_ m: [Float]) -> Double { m.reduce(0.0) { $0 + Double($1) * Double($1) } }
+
+    /// A default-objective style term's normaliser: its share of the layer weights over its
+    /// target's energy, so the term is a relative error.
+    private static func relativeNorm(_ weight: Float, of weightSum: Float, energy: Double) -> Float {
+        Float(Double(weight / max(weightSum, 1e-30)) / max(energy, 1e-12))
+    }
 
     /// The content terms: each content layer's target features P, its interior (with a border)
     /// and its norm (1/N for the tutorial objective; else one over the layers' count times P's
@@ -201,8 +207,9 @@ public final class StyleObjective: @unchecked Sendable {
                 if tutorial {
                     norm = weight / (c * c * Float(shape.count))
                 } else {
-                    let energy = Reductions.sumSquares(a.pointer, count: a.count, parallel: parallel)
-                    norm = Float(Double(weight / max(weightSum, 1e-30)) / max(energy, 1e-12))
+                    norm = relativeNorm(
+                        weight, of: weightSum,
+                        energy: Reductions.sumSquares(a.pointer, count: a.count, parallel: parallel))
                 }
                 norm *= target.weight
                 var layer = Layer(
@@ -252,16 +259,11 @@ public final class StyleObjective: @unchecked Sendable {
             guard let a = targets[0].grams[spec.key], let shape = workspace.shape(of: spec.layer),
                 let layerWeight = options.styleLayers.first(where: { $0.name == spec.layer })?.weight
             else { continue }
-            var window = (x0: 0, y0: 0, width: shape.width, height: shape.height)
-            if let border {
-                let s = workspace.network.stride(of: spec.layer)
-                let x0 = border.width / s, y0 = border.width / s
-                window = (
-                    x0, y0, (border.width + border.imageWidth) / s - x0, (border.width + border.imageHeight) / s - y0
-                )
-            }
-            let energy = a.reduce(0.0) { $0 + Double($1) * Double($1) }
-            let norm = Float(Double(spec.weight * layerWeight / max(weightSum, 1e-30)) / max(energy, 1e-12))
+            let window =
+                border?.interior(
+                    stride: workspace.network.stride(of: spec.layer), width: shape.width, height: shape.height)
+                ?? (0, 0, shape.width, shape.height)
+            let norm = relativeNorm(spec.weight * layerWeight, of: weightSum, energy: mass(a))
             out.append(
                 try ShiftedGramTerm(spec: spec, shape: shape, target: a, norm: norm * targets[0].weight, window: window)
             )

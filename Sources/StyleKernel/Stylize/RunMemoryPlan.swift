@@ -130,12 +130,13 @@ extension StylizeRun {
         // Style images at this stage's size times the style scale, as at the whole-image
         // stages (enlarged beyond their own if need be, `TiledStage`), each no larger than a
         // quarter of what is left.
+        let styleLongest = Self.scaled(stage.longest, by: options.styleScale)
         func floats(_ style: PlanarImage, longest: Int) -> Int {
             let size = Resample.fit(width: style.width, height: style.height, longest: longest)
             return 3 * size.width * size.height
         }
         let sizes = styles.map { style -> (width: Int, height: Int) in
-            var longest = Self.scaled(stage.longest, by: options.styleScale)
+            var longest = styleLongest
             while longest > 64, floats(style, longest: longest) > room / 4 / max(1, styles.count) {
                 longest = longest * 7 / 8
             }
@@ -147,10 +148,10 @@ extension StylizeRun {
         // (tiles + styles), but never below 64 px. (The styles grow with the budget, so the
         // figure a refusal names must include what they take in that budget.)
         let stylesWhole = styles.reduce(0) {
-            $0 + floats($1, longest: Self.scaled(stage.longest, by: options.styleScale))
+            $0 + floats($1, longest: styleLongest)
         }
         let stylesFloor = styles.reduce(0) {
-            $0 + floats($1, longest: min(64, Self.scaled(stage.longest, by: options.styleScale)))
+            $0 + floats($1, longest: min(64, styleLongest))
         }
         room -= styleFloats
         // The largest tile (a multiple of 16 px) whose workspace, optimiser and crops fit.
