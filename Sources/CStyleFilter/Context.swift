@@ -76,32 +76,36 @@ final class Context: @unchecked Sendable {
     }
 }
 
-/// Every live context, so that a stale or foreign pointer passed to the API is refused instead of
-/// dereferenced (best effort: a freed address reused by a new context cannot be told apart).
-enum Registry {
-    private static let live = Mutex<Set<UInt>>([])
+/// The live handles of one kind (`contexts`, `sequences`), so that a stale or foreign pointer passed
+/// to the API is refused instead of dereferenced (best effort: a freed address reused by a new
+/// handle cannot be told apart).
+final class Registry<Handle: AnyObject & Sendable>: Sendable {
+    private let live = Mutex<Set<UInt>>([])
 
-    static func add(_ context: Context) -> OpaquePointer {
-        let pointer = Unmanaged.passRetained(context).toOpaque()
+    func add(_ handle: Handle) -> OpaquePointer {
+        let pointer = Unmanaged.passRetained(handle).toOpaque()
         _ = live.withLock { $0.insert(UInt(bitPattern: pointer)) }
         return OpaquePointer(pointer)
     }
 
-    /// The context behind a pointer, retained for the duration of the call, or nil.
-    static func lookup(_ pointer: OpaquePointer?) -> Context? {
+    /// The handle behind a pointer, retained for the duration of the call, or nil.
+    func lookup(_ pointer: OpaquePointer?) -> Handle? {
         guard let pointer else { return nil }
         let raw = UnsafeRawPointer(pointer)
-        return live.withLock { set -> Context? in
+        return live.withLock { set -> Handle? in
             guard set.contains(UInt(bitPattern: raw)) else { return nil }
-            return Unmanaged<Context>.fromOpaque(raw).takeUnretainedValue()
+            return Unmanaged<Handle>.fromOpaque(raw).takeUnretainedValue()
         }
     }
 
     /// Removes the pointer and drops the registry's reference; false if it was not live.
-    static func remove(_ pointer: OpaquePointer) -> Bool {
+    func remove(_ pointer: OpaquePointer) -> Bool {
         let raw = UnsafeRawPointer(pointer)
         let removed = live.withLock { $0.remove(UInt(bitPattern: raw)) != nil }
-        if removed { Unmanaged<Context>.fromOpaque(raw).release() }
+        if removed { Unmanaged<Handle>.fromOpaque(raw).release() }
         return removed
     }
 }
+
+/// Every live `sf_context`.
+let contexts = Registry<Context>()

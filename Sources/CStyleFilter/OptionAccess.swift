@@ -8,12 +8,6 @@ import StyleKernel
 // sf_options_set, sf_options_parse, sf_option_count, sf_option_info: the option table
 // (StyleKernel's OptionTable) by name, for hosts that build their settings or UI from it.
 
-/// Records a failure on this thread and returns its code.
-private func fail(_ failure: Failure) -> Int32 {
-    ThreadError.set(failure.message)
-    return failure.status.rawValue
-}
-
 private func caller(_ options: UnsafeMutablePointer<sf_options>?, _ function: String) throws(Failure) -> sf_options {
     guard let options else { throw .invalid("\(function): options is NULL") }
     return try OptionsBridge.read(options)
@@ -36,7 +30,7 @@ public func c_sf_options_set(
         store(o, into: options!)
         return Status.ok.rawValue
     } catch {
-        return fail(error)
+        return failCall(error)
     }
 }
 
@@ -57,7 +51,7 @@ public func c_sf_options_parse(_ options: UnsafeMutablePointer<sf_options>?, _ s
         store(o, into: options!)
         return Status.ok.rawValue
     } catch {
-        return fail(error)
+        return failCall(error)
     }
 }
 
@@ -73,18 +67,18 @@ public func c_sf_option_count() -> Int { OptionTable.all.count }
 
 @_cdecl("sf_option_info")
 public func c_sf_option_info(_ index: UInt, _ out: UnsafeMutablePointer<sf_option_description>?) -> Int32 {
-    guard let out else { return fail(.invalid("sf_option_info: out is NULL")) }
+    guard let out else { return failCall(.invalid("sf_option_info: out is NULL")) }
     let known = MemoryLayout<sf_option_description>.size
     // Both size_t values checked as the unsigned numbers they are before becoming Ints.
     let size = UnsafeRawPointer(out).load(as: UInt.self)
     guard size >= UInt(known), size <= UInt(OptionsBridge.maxStructSize) else {
-        return fail(
+        return failCall(
             .invalid(
                 "sf_option_info: out->struct_size is \(size); set it to sizeof(sf_option_description) (\(known) in this library's header)"
             ))
     }
     guard index < UInt(OptionDescriptions.all.count) else {
-        return fail(
+        return failCall(
             .invalid(
                 "sf_option_info: index \(index) is out of range 0…\(OptionDescriptions.all.count - 1) (sf_option_count)"
             ))

@@ -25,7 +25,8 @@ enum OptionsBridge {
             \.iterations, \.optimizer, \.learning_rate, \.content_weight, \.style_weight, \.tv_weight,
             \.content_layers, \.style_layers, \.pooling, \.`init`, \.init_image, \.seed, \.scales,
             \.objective, \.max_size, \.threads, \.work_size, \.padding, \.max_memory, \.style_scale,
-            \.colors, \.masks, \.normalize_gradients, \.preconditioner, \.preview, \.long_range_weight
+            \.colors, \.masks, \.normalize_gradients, \.preconditioner, \.preview, \.long_range_weight,
+            \.temporal, \.temporal_weight
         ]
         return starts.map { MemoryLayout<sf_options>.offset(of: $0)! }.sorted() + [knownSize]
     }()
@@ -102,7 +103,15 @@ enum OptionsBridge {
         "work-size": .uint32("work_size", \.work_size),
         "max-memory": .bytes("max_memory", \.max_memory),
         "threads": .int32("threads", \.threads),
-        "preview": .choice("preview", \.preview, [(0, "off"), (1, "on")])
+        "preview": .choice("preview", \.preview, [(0, "off"), (1, "on")]),
+        "temporal": .choice(
+            "temporal", \.temporal,
+            [
+                (SF_TEMPORAL_OFF.rawValue, "off"),
+                (SF_TEMPORAL_SHORT.rawValue, "short"),
+                (SF_TEMPORAL_LONG.rawValue, "long")
+            ]),
+        "temporal-weight": .float("temporal_weight", \.temporal_weight)
     ]
 
     /// The defaults: the option table's filter defaults (a filter keeps the image's size); the

@@ -137,6 +137,12 @@ typedef enum sf_preconditioner {
  * (the edges painted like the rest, the default); SF_PADDING_ZERO black, as PyTorch and 1.5
  * (a frame a few pixels wide). The tutorial objective and the tiles above work_size take zero. */
 typedef enum sf_padding { SF_PADDING_MIRROR = 0, SF_PADDING_ZERO = 1 } sf_padding;
+/* How a frame of a sequence (sf_sequence_*) is tied to the frames before it (since 1.12.0; Ruder,
+ * Dosovitskiy & Brox 2016): SF_TEMPORAL_OFF each frame on its own (the strokes jump: flicker);
+ * SF_TEMPORAL_SHORT each frame starts from the previous result moved by the optical flow between
+ * the frames and keeps it where the flow is reliable; SF_TEMPORAL_LONG also from frames 2 and 4
+ * back, for what the previous frame hid. */
+typedef enum sf_temporal { SF_TEMPORAL_OFF = 0, SF_TEMPORAL_SHORT = 1, SF_TEMPORAL_LONG = 2 } sf_temporal;
 /* SF_OBJECTIVE_DEFAULT: size-independent normalisation; SF_OBJECTIVE_TUTORIAL: exactly the
  * PyTorch tutorials' loss (for comparisons). */
 typedef enum sf_objective { SF_OBJECTIVE_DEFAULT = 0, SF_OBJECTIVE_TUTORIAL = 1 } sf_objective;
@@ -200,7 +206,12 @@ typedef struct sf_options {
                                        (conv4_1's features against themselves 32 px across and
                                        down), so strokes continue and curve as in the painting;
                                        not with masks (`reserved3`, always 0, in 1.10 headers) */
-} sf_options;                /* sizeof = 136 on LP64 (88, 104 and 128 in older headers) */
+    /* Appended in 1.12.0: callers compiled with the 136-byte struct get the defaults. Read by
+       sf_sequence_* only (single images ignore them). */
+    int32_t temporal;      /* 136: [SF_TEMPORAL_SHORT] an sf_temporal */
+    float temporal_weight; /* 140: [2000] >= 0, finite: how strongly a frame keeps the
+                                       previous result where the optical flow is reliable */
+} sf_options;              /* sizeof = 144 on LP64 (88, 104, 128 and 136 in older headers) */
 
 /* Fills *options with the defaults and sets options->struct_size = struct_size.
  * struct_size must be sizeof(sf_options) as the caller knows it: smaller than 88 (the
@@ -364,6 +375,41 @@ const char *sf_context_model_path(const sf_context *context);
 int sf_stylize(sf_context *context, const sf_options *options, const sf_image *content,
                const sf_image *styles, const float *style_weights, size_t style_count, const sf_image *output,
                sf_progress_fn progress, void *user);
+
+/* ---- Sequences (since 1.12.0) ------------------------------------------------------------- */
+
+/* Frames of an animation or a video, stylized one at a time in order, each tied to the ones
+ * before it by optical flow (options->temporal), so the strokes stay where the picture stays
+ * instead of flickering:
+ *   sf_sequence *seq;
+ *   sf_sequence_begin(ctx, &opt, &style, NULL, 1, &seq);
+ *   for each frame: sf_sequence_push(seq, &frame, &out, progress_cb, user);  // out: sf_output_size
+ *   sf_sequence_end(seq);
+ * The frames give the same result as the `stylize` command and `-process` on the same list. */
+typedef struct sf_sequence sf_sequence;
+
+/* Begins a sequence on `context` with these options and styles (as sf_stylize takes them; masks,
+ * if any, apply to every frame). Everything is checked and copied now: the caller may free the
+ * styles, masks and options after this returns. options->preview must be 0. On success *out is
+ * the new sequence; on failure NULL. The sequence keeps the context's model alive; its frames run
+ * on the context, serialised with the context's other calls. */
+int sf_sequence_begin(sf_context *context, const sf_options *options, const sf_image *styles,
+                      const float *style_weights, size_t style_count, sf_sequence **out);
+
+/* Stylizes the next frame into `output` (caller-allocated, sf_output_size of the frame under the
+ * sequence's options; alpha as sf_stylize). Every frame must have the first frame's size
+ * (SF_INVALID_ARGUMENT otherwise). A frame that fails or is cancelled (SF_CANCELLED) leaves the
+ * sequence as it was: the next frame continues from the last one that succeeded, and the output
+ * is untouched. progress: as sf_stylize, for this frame's run. */
+int sf_sequence_push(sf_sequence *sequence, const sf_image *frame, const sf_image *output,
+                     sf_progress_fn progress, void *user);
+
+/* Frames stylized so far; -1 for a pointer that is not a live sequence. */
+int64_t sf_sequence_frames(sf_sequence *sequence);
+
+/* Ends a sequence and frees it (NULL is fine). SF_INVALID_ARGUMENT for a pointer that is not a
+ * live sequence, or from inside a progress callback of its context. */
+int sf_sequence_end(sf_sequence *sequence);
 
 /* ---- Errors ----------------------------------------------------------------------------- */
 

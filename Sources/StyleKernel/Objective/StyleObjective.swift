@@ -65,7 +65,12 @@ public final class StyleObjective: @unchecked Sendable {
     /// Factors on each content and style layer's norm (`balanceLayerGradients`); 1 by default.
     var contentBalance: [Float]
     var styleBalance: [Float]
+    /// The per-value mean in 0…1 units: (σ/κ)²/(3·H·W), with κ the model's pixel scale and σ its
+    /// mean std (1 for the tutorial objective's TV: a plain sum). Total variation's, and the
+    /// temporal term's always.
     let tvNorm: Float
+    /// A frame's temporal term (sequences, after the first frame), or nil.
+    let temporal: TemporalTerm?
     /// m∘F, then m²∘F, of the masked style layer being evaluated (as large as the largest).
     let maskedFeatures: FloatBuffer?
     /// The mirrored border around the image (nil: the network sees the image itself), with the
@@ -96,7 +101,7 @@ public final class StyleObjective: @unchecked Sendable {
     public init(
         workspace: NetworkWorkspace, options: StyleOptions, convention: InputConvention,
         contentFeatures: [String: [Float]], styleTargets: [StyleTarget],
-        border: ReflectedBorder? = nil
+        border: ReflectedBorder? = nil, temporal guide: TemporalGuide? = nil
     ) throws {
         self.workspace = workspace
         self.options = options
@@ -126,12 +131,19 @@ public final class StyleObjective: @unchecked Sendable {
             workspace: workspace, options: options, targets: styleTargets, border: border)
         contentBalance = [Float](repeating: 1, count: content.count)
         styleBalance = [Float](repeating: 1, count: style.count)
-        if tutorial {
-            tvNorm = 1
+        let sigma = convention.std.reduce(0, +) / 3
+        let unit = sigma / convention.scale
+        let perValue = unit * unit / Float(imageShape.count)
+        tvNorm = tutorial ? 1 : perValue
+        if let guide {
+            guard guide.target.width == imageShape.width, guide.target.height == imageShape.height else {
+                throw StyleError.invalidArgument(
+                    "the temporal guide is \(guide.target.width)×\(guide.target.height), the image \(imageShape.width)×\(imageShape.height)"
+                )
+            }
+            temporal = try TemporalTerm(guide: guide, convention: convention, norm: perValue)
         } else {
-            let sigma = convention.std.reduce(0, +) / 3
-            let unit = sigma / convention.scale
-            tvNorm = unit * unit / Float(imageShape.count)
+            temporal = nil
         }
     }
 
@@ -418,9 +430,10 @@ public final class StyleObjective: @unchecked Sendable {
         let shape = imageShape
         func weightedTotal(_ t: LossTerms) -> Double {
             Double(options.contentWeight) * t.content + Double(options.styleWeight) * t.style
-                + Double(options.tvWeight) * t.tv
+                + Double(options.tvWeight) * t.tv + Double(options.temporalWeight) * t.temporal
         }
         guard let gradient else {
+            terms.temporal = temporal?.evaluate(x, weight: 0, gradient: nil, parallel: parallel) ?? 0
             terms.tv =
                 Double(tvNorm)
                 * TotalVariation.evaluate(
@@ -475,6 +488,8 @@ public final class StyleObjective: @unchecked Sendable {
             Double(tvNorm)
             * TotalVariation.evaluate(
                 x, shape: shape, weight: options.tvWeight * tvNorm, gradient: gradient, parallel: parallel)
+        terms.temporal =
+            temporal?.evaluate(x, weight: options.temporalWeight, gradient: gradient, parallel: parallel) ?? 0
         terms.total = weightedTotal(terms)
         return terms
     }

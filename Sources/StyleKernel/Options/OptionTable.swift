@@ -149,7 +149,15 @@ public enum OptionTable {
         choice(
             "preview",
             "A preview, at the defaults in under a quarter of the time: the first, coarsest scale's first 12 iterations (all of them if it has fewer), upsampled to the result's size; the full run continues from that image, so it has the full result's composition and palette.",
-            StyleOptions.Switch.self, \.preview)
+            StyleOptions.Switch.self, \.preview),
+        choice(
+            "temporal",
+            "Frame sequences (animations, lists of frames): off (each frame on its own: strokes jump from frame to frame), short (each frame starts from the previous result moved by the optical flow and keeps it where the flow is reliable), long (also frames further back, for what the previous frame hid). Single images ignore it.",
+            StyleOptions.Temporal.self, \.temporal),
+        number(
+            "temporal-weight",
+            "Weight of the temporal term of a frame sequence: how strongly a frame keeps the previous result where the flow is reliable (higher: steadier, but strokes may smear).",
+            \.temporalWeight)
     ]
 
     // MARK: Row builders

@@ -24,6 +24,11 @@ public struct StyleOptions: Sendable {
     /// the style images' colours are first matched to the content's mean and covariance.
     public enum Colors: String, Sendable, CaseIterable { case style, luminance, histogram }
     public enum Switch: String, Sendable, CaseIterable { case off, on }
+    /// How a frame of a sequence (`StyleSequence`) is tied to the frames before it (Ruder et al.
+    /// 2016): `off` each frame on its own; `short` the previous stylized frame warped by the
+    /// optical flow is its start and, where the flow is reliable, its temporal target; `long`
+    /// also the frames `TemporalGuide.longTermDistances` back, where the nearer ones are occluded.
+    public enum Temporal: String, Sendable, CaseIterable { case off, short, long }
     /// How L-BFGS shapes its steps over a whole image (`MultiscalePreconditioner`): `multiscale`
     /// moves large regions as fast as fine detail; `none` moves every pixel alike, as PyTorch's
     /// L-BFGS does. Adam and the tiled stages take plain steps either way.
@@ -96,6 +101,11 @@ public struct StyleOptions: Sendable {
     /// preview has its composition and palette; at the defaults in 0.22× its time (with one
     /// scale, half; bench/README.md, "Preview").
     public var preview: Switch = .off
+    /// Frame sequences only (`StyleSequence`; a single image ignores both).
+    public var temporal: Temporal = .short
+    /// Weight of the temporal term (`TemporalTerm`: mean squared difference from the warped
+    /// previous result in 0…1 units, where the flow is reliable).
+    public var temporalWeight: Float = 2000
 
     /// Weighted towards the middle layers, and no conv5_1 (docs/quality.md): conv5_1's Gram copied
     /// whole objects of the painting into the photo — Starry Night's stars and moon as discs over

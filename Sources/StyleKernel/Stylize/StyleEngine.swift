@@ -53,6 +53,17 @@ public final class StyleEngine: @unchecked Sendable {
         snapshotEvery: Int = 0,
         progress: ProgressHandler? = nil
     ) throws -> StylizeResult {
+        try stylize(
+            content: content, styles: styles, masks: masks, options: options, warm: nil,
+            snapshotEvery: snapshotEvery, progress: progress)
+    }
+
+    /// `stylize`, or with `warm` a frame of a sequence that continues from the frames before it
+    /// (`StyleSequence`): its start and guide in the result's colours, at the result's size.
+    func stylize(
+        content: PlanarImage, styles: [PlanarImage], masks: [RegionMask], options: StyleOptions,
+        warm: StylizeRun.WarmStart?, snapshotEvery: Int, progress: ProgressHandler?
+    ) throws -> StylizeResult {
         try BLASCore.requireLoaded()
         var options = options.resolvingFullSize(width: content.width, height: content.height).resolvingDefaultLayers()
         try options.validate(for: model.architecture, styleCount: styles.count)
@@ -79,9 +90,16 @@ public final class StyleEngine: @unchecked Sendable {
             resident: held * MemoryLayout<Float>.size, what: "the colour copies of the images",
             hint: "pass smaller images, or use --colors style")
         let prepared = try ColorControl.prepare(content: content, styles: styles, colors: colors)
+        func optimised(_ image: PlanarImage) throws -> PlanarImage {
+            try ColorControl.prepare(content: image, styles: [], colors: colors).content
+        }
         if colors == .luminance, case .image(let start) = options.initialization {
-            options.initialization = .image(
-                try ColorControl.prepare(content: start, styles: [], colors: colors).content)
+            options.initialization = .image(try optimised(start))
+        }
+        var warm = warm
+        if colors == .luminance, let w = warm {
+            warm!.start = try optimised(w.start)
+            if let guide = w.guide { warm!.guide!.target = try optimised(guide.target) }
         }
         return try lock.withLock { cache in
             owner.store(me, ordering: .releasing)
@@ -91,8 +109,9 @@ public final class StyleEngine: @unchecked Sendable {
                 model: model, network: network, options: options,
                 snapshotEvery: snapshotEvery, progress: progress, gramCache: gramCache,
                 finishSnapshot: { try ColorControl.finish($0, content: content, colors: colors) })
+            run.warm = warm
             // The kept Grams count against the budget; a plan they would not let fit forgets them.
-            let runHeld = held + masks.reduce(0) { $0 + $1.values.count }
+            let runHeld = held + masks.reduce(0) { $0 + $1.values.count } + (warm?.floats ?? 0)
             do {
                 try run.plan(
                     content: prepared.content, styles: prepared.styles, masks: masks.count,

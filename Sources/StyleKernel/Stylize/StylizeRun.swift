@@ -7,6 +7,19 @@ import COpenBLAS
 /// One stylization: the stages of its `ScaleSchedule`, coarse to fine, each optimised as a whole
 /// image or in tiles (`TiledStage`), each starting from the previous one's result upsampled.
 struct StylizeRun {
+    /// A frame of a sequence that continues from the frames before it (`StyleSequence`).
+    struct WarmStart {
+        /// The previous result moved into this frame by the optical flow, at the result's size,
+        /// in the colours the optimisation sees.
+        var start: PlanarImage
+        /// The temporal term's target and weights (nil: `--temporal off`'s independent frames
+        /// never get here; a guide whose weights are all 0 only starts warm).
+        var guide: TemporalGuide?
+        /// Floats it holds, for the memory plan: itself, and the objective's copies in the model's
+        /// space.
+        var floats: Int { start.pixels.count + 2 * (guide.map { $0.target.pixels.count + $0.weights.count } ?? 0) }
+    }
+
     let model: StyleModel
     let network: VGGNetwork
     let options: StyleOptions
@@ -26,6 +39,8 @@ struct StylizeRun {
     let gramCache: StyleGramCache
     var styleDigests: [StyleDigest] = []
     let start = ContinuousClock().now
+    /// A frame of a sequence after the first (`StyleSequence`): its start and temporal guide.
+    var warm: WarmStart? = nil
     /// Set by `plan(content:styles:)`, before any work.
     var schedule: ScaleSchedule!
     var memory: RunMemoryPlan!
@@ -51,15 +66,20 @@ struct StylizeRun {
 
     var elapsed: Double { (ContinuousClock().now - start).inSeconds }
 
+    /// The first stage run: 0, or for a warm frame the last (the frame before, moved by the
+    /// optical flow, is already a result at the result's size; the coarser stages would only
+    /// blur it). The memory plan is the whole schedule's, which covers it.
+    var firstStage: Int { warm == nil ? 0 : schedule.stages.count - 1 }
+
     mutating func run(content: PlanarImage, styles: [PlanarImage], masks: [RegionMask] = []) throws -> StylizeResult {
         let blend = options.normalizedBlend(styleCount: styles.count)
         styleDigests = styles.map(StyleDigest.init)
         let stages = schedule.stages
         var tracker = ProgressTracker(run: self)
-        var current: PlanarImage? = nil  // the previous stage's result
+        var current: PlanarImage? = warm?.start  // the previous stage's result
         var finalLoss = LossTerms()
         let transformed = TransformedWeights(network: network, parallel: parallel, precision: precision)
-        for s in stages.indices {
+        for s in stages.indices where s >= firstStage {
             // Hand the memory that the last stage freed back to the system, so that the budget the
             // plan counted on is there (glibc keeps freed heap memory otherwise).
             MemoryEstimate.returnFreedMemory()
@@ -79,7 +99,7 @@ struct StylizeRun {
         // A preview's first stage, upsampled to the result's size (the plan counted it).
         let (width, height) = schedule.result
         let image = try Resample.resize(current.take()!, width: width, height: height)
-        let summaries = zip(stages, memory.tiles).map { stage, grid in
+        let summaries = zip(stages, memory.tiles).dropFirst(firstStage).map { stage, grid in
             StageSummary(
                 width: stage.width, height: stage.height, iterations: stage.iterations,
                 tiles: grid.map { ($0.tileWidth, $0.tileHeight, $0.xs, $0.ys) })
@@ -140,7 +160,7 @@ struct StylizeRun {
             workspace: workspace, options: options, convention: convention,
             contentFeatures: StageTargets.features(workspace, layers: options.contentLayers),
             styleTargets: Self.targets(grams, blend: blend, masks: stageMasks),
-            border: border)
+            border: border, temporal: try warm?.guide?.resized(width: w, height: h))
         let startImage: PlanarImage
         if let previous {
             startImage = try Resample.resize(previous, width: w, height: h)
@@ -286,7 +306,8 @@ struct StylizeRun {
                         grams, blend: blend,
                         masks: try stageMasks.map {
                             try $0.cropped(x0: x0, y0: y0, width: tw, height: th)
-                        }))
+                        }),
+                    temporal: try warm?.guide?.cropped(x0: x0, y0: y0, width: tw, height: th))
                 let x = try FloatBuffer(
                     checkedValues: try convention.toModel(try image.crop(x0: x0, y0: y0, width: tw, height: th)))
                 bounds.project(x.pointer)
@@ -312,6 +333,7 @@ struct StylizeRun {
                 loss.content += share * last.content
                 loss.style += share * last.style
                 loss.tv += share * last.tv
+                loss.temporal += share * last.temporal
                 loss.total += share * last.total
             }
         }
@@ -357,9 +379,15 @@ struct ProgressTracker {
         finishSnapshot = run.finishSnapshot
         snapshotEvery = run.snapshotEvery
         let tilePixels = run.memory.tiles.map { $0.map { $0.count * $0.tileWidth * $0.tileHeight } }
-        work = run.schedule.work(tilePixels: tilePixels)
+        // Only the stages that run (a warm frame runs the last alone).
+        let first = run.firstStage
+        work = run.schedule.work(tilePixels: tilePixels).enumerated().map {
+            $0.offset < first ? ScaleSchedule.StageWork(setup: 0, iterations: 0) : $0.element
+        }
         totalWork = work.reduce(0) { $0 + $1.setup + $1.iterations }
-        planned = zip(run.schedule.stages, run.memory.tiles).reduce(0) { $0 + $1.0.iterations * ($1.1?.count ?? 1) }
+        planned = zip(run.schedule.stages, run.memory.tiles).dropFirst(first).reduce(0) {
+            $0 + $1.0.iterations * ($1.1?.count ?? 1)
+        }
         stages = run.schedule.stages.count
     }
 
