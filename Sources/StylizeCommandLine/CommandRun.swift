@@ -8,8 +8,8 @@ import StyleKernel
     import Darwin
 #endif
 
-/// A run from checked settings: one content, or a batch of them in one style. In the order that
-/// keeps failures cheap:
+/// A run from checked settings: one content, or a batch of them in one style (a sequence of
+/// frames is `SequenceRun`'s). In the order that keeps failures cheap:
 /// 1. paths (inputs readable, outputs and reports writable, output formats encodable, no output
 /// an input — any content of the batch — or another output, no snapshot name an input or output;
 /// `RunOutputs`), all before the first image is read;
@@ -24,17 +24,22 @@ struct CommandRun {
 
     func run() throws {
         let s = settings
-        let jobs = try StylizeJob.jobs(for: s)
+        let contents = try ContentList.expand(s.contents)
+        if s.output.isSequence(contentCount: contents.count, sequenceFlag: s.sequence) {
+            try SequenceRun(settings: s, contents: contents).run()
+            return
+        }
+        let jobs = try StylizeJob.jobs(for: s, contents: contents)
         let batch = jobs.count > 1
         // A lone content is checked first, as it always was; a batch's at its turn.
         if !batch { try InputCheck.checkReadable(jobs[0].content, what: "content image") }
         for (location, what) in s.sharedInputs { try InputCheck.checkReadable(location, what: what) }
-        let contents = jobs.map {
+        let inputs = jobs.map {
             ($0.content, batch ? "content image '\($0.content.spec)' of this run" : "content image")
         }
         var outputs: [RunOutputs] = []
         for job in jobs {
-            let checked = try job.checkOutputs(s, inputs: contents + s.sharedInputs)
+            let checked = try job.checkOutputs(s, inputs: inputs + s.sharedInputs)
             if let other = outputs.firstIndex(where: { $0.sameImage(as: checked) }) {
                 throw CommandFailure(
                     "'\(jobs[other].content.spec)' and '\(job.content.spec)' would both be written to "
@@ -48,8 +53,14 @@ struct CommandRun {
         let limits = ReadLimits(maxMemory: s.options.maxMemory, acceptDamaged: s.acceptDamaged)
         var shared: SharedInputs?
         guard batch else {
+            // A content of several frames (an animation, a multi-page file) is a sequence.
+            let frames = try FrameReader.open(jobs[0].content, limits: limits)
+            if frames.count > 1 {
+                try SequenceRun(settings: s, contents: contents, frames: frames).run()
+                return
+            }
             do {
-                try stylize(jobs[0], outputs: outputs[0], shared: &shared, limits: limits, batch: nil)
+                try stylize(jobs[0], content: frames.next(), outputs: outputs[0], shared: &shared, batch: nil)
             } catch let failure as SharedInputs.Failure {
                 throw failure.error
             }
@@ -62,7 +73,9 @@ struct CommandRun {
             progress.start(i)
             do {
                 try InputCheck.checkReadable(job.content, what: "content image")
-                try stylize(job, outputs: outputs[i], shared: &shared, limits: limits, batch: progress)
+                let content = try MagickImageReader.read(job.content, limits: limits)
+                try content.requireSingleFrame(job.content.spec, inBatch: true)
+                try stylize(job, content: content, outputs: outputs[i], shared: &shared, batch: progress)
             } catch let stop as SharedInputs.Failure {
                 throw stop.error
             } catch {
@@ -82,15 +95,14 @@ struct CommandRun {
         }
     }
 
-    /// One content: read, stylized with the shared inputs (read at the first content that gets
+    /// One content, read: stylized with the shared inputs (read at the first content that gets
     /// this far), written with its report.
     private func stylize(
-        _ job: StylizeJob, outputs: RunOutputs, shared: inout SharedInputs?, limits: ReadLimits,
+        _ job: StylizeJob, content: DecodedImage, outputs: RunOutputs, shared: inout SharedInputs?,
         batch: BatchProgress?
     ) throws {
         let s = settings
-        let content = try MagickImageReader.read(job.content, limits: limits)
-        try content.requireSingleFrame(job.content.spec)
+        let limits = ReadLimits(maxMemory: s.options.maxMemory, acceptDamaged: s.acceptDamaged)
         if shared == nil { shared = try SharedInputs.load(s, limits: limits) }
         let inputs = shared!
         let masks = try inputs.masks.map { location, mask -> RegionMask in

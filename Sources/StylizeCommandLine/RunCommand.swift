@@ -13,8 +13,8 @@ struct RunCommand: ParsableCommand {
             (png:out.dat); '-' (or ppm:-, png:-, …) is standard input or output. The output keeps \
             the content image's alpha, depth (16-bit in, 16-bit out where the format holds it), \
             profiles (ICC, EXIF, …) and comment. A content image of several frames (an animation, \
-            a multi-page file) is refused: name one frame, e.g. anim.gif[0], or stylize every \
-            frame with the ImageMagick filter module; a style image's first frame is used. A \
+            a multi-page file) is a sequence (below; name one frame, e.g. anim.gif[0], for one \
+            picture); a style image's first frame is used. A \
             damaged image (a truncated JPEG, a PNG whose data does not match its header) is an \
             error naming the file and ImageMagick's reason, unless --accept-damaged. Every image \
             is measured before it is decoded: one whose decode would need more than --max-memory \
@@ -37,6 +37,28 @@ struct RunCommand: ParsableCommand {
             others go on; the exit status is then 1, naming the ones that failed. --report takes \
             the same patterns.
 
+            A sequence is the frames of an animation or a video, stylized in order, each tied to \
+            the ones before it by the optical flow (--temporal short, the default, or long; off: \
+            each frame on its own) so that the strokes stay where the picture stays instead of \
+            flickering. A content of several frames (GIF, APNG, WebP, multi-page TIFF, MIFF) is \
+            one, the parts of an animation coalesced first (as convert -coalesce) so that each frame is a whole \
+            picture; several contents are one with --sequence, or when -o names one file in a \
+            format that holds frames (GIF, WebP, APNG, MNG, TIFF, MIFF, …: what ImageMagick \
+            writes as several frames). Every frame must have the first one's size: a list of \
+            another is refused, naming the first frame that differs, before any work. -o one file \
+            that holds frames gets them all, in order, written when the last is done (an \
+            animation keeps its delays, loop count and disposal; a list of files plays at 25 \
+            frames a second, -delay 4, and loops forever); -o with %d (counting frames from 0) or \
+            %f (a list's file names), or -O DIR for a list, writes a file a frame as each is \
+            done, each one whole. Every output is checked before the first frame is stylized; a \
+            failure stops the sequence. --progress shows the frame (frame k of n), its progress \
+            and the sequence's ETA; --report writes one JSON with an entry a frame (its loss terms \
+            with the temporal term, iterations, seconds). --save-every and --preview on are for \
+            single images. Frames are decoded one at a time: a list's files at their turn; a \
+            file's frames are read by ImageMagick at once and held in its pixel cache (8 bytes a \
+            pixel, on disk beyond --max-memory), each turned into the engine's floats only when \
+            its turn comes.
+
             Intermediate results (--save-every N) are written next to the output with the \
             iteration count before the extension: out.png → out.iter0100.png, out.iter0200.png, …; \
             the run is refused if one of those names is already an input, the output or the \
@@ -56,7 +78,7 @@ struct RunCommand: ParsableCommand {
     // Every file named on the command line completes as a file (ArgumentParser's completion scripts).
     @Argument(
         help: ArgumentHelp(
-            "Content image (file, FORMAT:file, or '-' for standard input); several, a directory or a glob for a batch.",
+            "Content image (file, FORMAT:file, or '-' for standard input); several, a directory or a glob for a batch or a sequence.",
             valueName: "content"),
         completion: .file())
     var contents: [String] = []
@@ -71,7 +93,7 @@ struct RunCommand: ParsableCommand {
     @Option(
         name: [.customShort("o"), .customLong("output")],
         help: ArgumentHelp(
-            "Output image (file, FORMAT:file, or '-' / FORMAT:- for standard output, PNG by default); a pattern with %f or %d for a batch.",
+            "Output image (file, FORMAT:file, or '-' / FORMAT:- for standard output, PNG by default); a pattern with %f or %d for a batch or a sequence's frames; a format that holds frames (out.gif) for a sequence in one file.",
             valueName: "output"), completion: .file())
     var output: String?
 
@@ -125,6 +147,13 @@ struct RunCommand: ParsableCommand {
             "Every N iterations, save the current image next to the output as OUTPUT-NAME.iterNNNN.EXT.",
             valueName: "N"))
     var saveEvery: Int?
+
+    // A command option, not an engine option: which contents make one sequence is the command's.
+    @Flag(
+        help: ArgumentHelp(
+            "Stylize several contents as the frames of one sequence (a video's frames, in order), each tied to the ones before it (--temporal), not as a batch."
+        ))
+    var sequence = false
 
     @Flag(help: "Print nothing but errors (overrides --progress).")
     var quiet = false

@@ -69,3 +69,70 @@ struct RunReport {
     /// JSON has no NaN or infinity: those become null.
     static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
 }
+
+/// `--report FILE` for a sequence: one JSON for every frame, written with the last output:
+/// `{"frames": [{"frame": 0, "source": …, "loss": {"content": …, "style": …, "tv": …,
+///   "temporal": …, "total": …}, "iterations": …, "seconds": …, "width": …, "height": …,
+///   "stages": [as RunReport's]}, …], "frame_count": …, "temporal": "off"|"short"|"long",
+///   "temporal_weight": …, "iterations": …, "seconds": …, "model": …, "width": …, "height": …,
+///   "blas_kernels": …, "convolution_kernels": …}`
+/// (`frame`: from 0, as `%d` counts; `source`: the content file the frame came from;
+/// `loss.temporal`: the temporal term, 0 for the first frame and with `--temporal off`; a frame's
+/// `stages` are the ones it ran: every scale for the first frame, the last alone for the others
+/// with `--temporal` short or long; the top-level `iterations` and `seconds` are the sums)
+struct SequenceReport {
+    struct Frame {
+        var source: String
+        var loss: LossTerms
+        var iterations: Int
+        var seconds: Double
+        var width: Int
+        var height: Int
+        var stages: [StageSummary]
+    }
+
+    var frames: [Frame] = []
+    var model: String
+    var temporal: StyleOptions.Temporal
+    var temporalWeight: Float
+
+    mutating func add(_ result: StylizeResult, source: String) {
+        frames.append(
+            Frame(
+                source: source, loss: result.loss, iterations: result.iterations, seconds: result.seconds,
+                width: result.image.width, height: result.image.height, stages: result.stages))
+    }
+
+    var json: String {
+        let n = RunReport.number
+        let entries = frames.enumerated().map { i, f in
+            "    {\"frame\": \(i), \"source\": \(MiniJSON.quote(f.source)), \"loss\": {\"content\": \(n(f.loss.content)), "
+                + "\"style\": \(n(f.loss.style)), \"tv\": \(n(f.loss.tv)), \"temporal\": \(n(f.loss.temporal)), "
+                + "\"total\": \(n(f.loss.total))}, \"iterations\": \(f.iterations), \"seconds\": \(n(f.seconds)), "
+                + "\"width\": \(f.width), \"height\": \(f.height), "
+                + "\"stages\": [\(f.stages.map(RunReport.json).joined(separator: ", "))]}"
+        }
+        return """
+            {
+              "frames": [
+            \(entries.joined(separator: ",\n"))
+              ],
+              "frame_count": \(frames.count),
+              "temporal": \(MiniJSON.quote(temporal.rawValue)),
+              "temporal_weight": \(n(Double(temporalWeight))),
+              "iterations": \(frames.reduce(0) { $0 + $1.iterations }),
+              "seconds": \(n(frames.reduce(0) { $0 + $1.seconds })),
+              "model": \(MiniJSON.quote(model)),
+              "width": \(frames.first?.width ?? 0),
+              "height": \(frames.first?.height ?? 0),
+              "blas_kernels": \(MiniJSON.quote(BLASCore.name)),
+              "convolution_kernels": \(MiniJSON.quote(Conv3x3.kernelSet))
+            }
+
+            """
+    }
+
+    func prepare(to target: OutputTarget, shownAs path: String) throws -> PendingOutput {
+        try OutputFile.prepare(Array(json.utf8), to: target, shownAs: path, what: "report")
+    }
+}

@@ -21,13 +21,30 @@ enum OutputNaming: Equatable {
         }
     }
 
-    /// Several contents need a name each, for their images and their reports.
-    func check(contentCount: Int, report: String?) throws {
-        guard contentCount > 1 else { return }
+    /// `-o` names one file (no pattern) in a format that holds frames (GIF, TIFF, WebP, …):
+    /// several contents written there are the frames of one sequence.
+    var isOneFileHoldingFrames: Bool {
+        guard case .name(let name) = self, !NamePattern.namesEach(name),
+            let format = try? MagickImageWriter.format(for: ImageLocation(name))
+        else { return false }
+        return MagickImageWriter.holdsFrames(format)
+    }
+
+    /// Whether `contentCount` contents are the frames of one sequence rather than a batch:
+    /// `--sequence`, or several written into one file that holds frames.
+    func isSequence(contentCount: Int, sequenceFlag: Bool) -> Bool {
+        sequenceFlag || (contentCount > 1 && isOneFileHoldingFrames)
+    }
+
+    /// Several contents of a batch need a name each, for their images and their reports (a
+    /// sequence's are checked by `SequenceOutputs`).
+    func check(contentCount: Int, report: String?, sequence: Bool = false) throws {
+        guard contentCount > 1, !isSequence(contentCount: contentCount, sequenceFlag: sequence) else { return }
         guard namesEach else {
             throw CommandFailure(
                 "\(contentCount) content images need an output name each: give -o a pattern "
-                    + "with %f or %d (-o 'out/%f-painted.png') or an output directory (-O DIR)")
+                    + "with %f or %d (-o 'out/%f-painted.png') or an output directory (-O DIR); for the "
+                    + "frames of one sequence, --sequence, or -o one file that holds frames (out.gif)")
         }
         if let report, !NamePattern.namesEach(report) {
             throw CommandFailure(
@@ -55,9 +72,9 @@ struct StylizeJob {
     let output: ImageLocation
     let report: String?
 
-    /// The run's contents (`ContentList`: directories and globs expanded), each with its names.
-    static func jobs(for s: StylizeSettings) throws -> [StylizeJob] {
-        let contents = try ContentList.expand(s.contents)
+    /// The run's contents (`ContentList.expand`: directories and globs expanded), each with its
+    /// names.
+    static func jobs(for s: StylizeSettings, contents: [ImageLocation]) throws -> [StylizeJob] {
         try s.output.check(contentCount: contents.count, report: s.report)
         return contents.enumerated().map { i, content in
             StylizeJob(

@@ -42,6 +42,8 @@ struct StylizeSettings {
     var acceptDamaged: Bool
     var showProgress: Bool
     var quiet: Bool
+    /// `--sequence`: the contents are the frames of one sequence, not a batch.
+    var sequence = false
 
     /// The images every content shares (styles, masks, a start image), with their roles.
     var sharedInputs: [(ImageLocation, String)] {
@@ -105,7 +107,7 @@ extension RunCommand {
             throw CommandFailure("no output: give -o OUTPUT (or -O DIR for several content images)")
         case (_?, _?): throw CommandFailure("give -o OUTPUT or -O DIR, not both")
         }
-        try output.check(contentCount: contents.count, report: report)
+        try output.check(contentCount: contents.count, report: report, sequence: sequence)
         if case .name(let name) = output, ImageLocation(name).isStandardStream, saveEvery != nil {
             throw CommandFailure("--save-every needs an output file to save next to, not standard output")
         }
@@ -123,6 +125,6 @@ extension RunCommand {
             contents: contents, styles: styleImages,
             masks: masks.map(ImageLocation.init), output: output,
             initial: initial, options: o, model: model, report: report, saveEvery: saveEvery ?? 0,
-            acceptDamaged: acceptDamaged, showProgress: progress && !quiet, quiet: quiet)
+            acceptDamaged: acceptDamaged, showProgress: progress && !quiet, quiet: quiet, sequence: sequence)
     }
 }

@@ -40,10 +40,17 @@ struct DecodedImage: Sendable {
     var metadata = ImageMetadata()
     var frameCount = 1
 
-    /// The content image must be one picture: an animation or a multi-page file is refused rather
-    /// than silently cut to its first frame. `spec` is the name the user gave.
-    func requireSingleFrame(_ spec: String) throws {
+    /// A content of a batch, a style's mask and `stylize copy`'s input must be one picture: an
+    /// animation or a multi-page file is refused rather than silently cut to its first frame.
+    /// `spec` is the name the user gave. (A lone content of several frames is a sequence.)
+    func requireSingleFrame(_ spec: String, inBatch: Bool = false) throws {
         guard frameCount > 1 else { return }
+        if inBatch {
+            throw StyleError.invalidArgument(
+                "'\(spec)' has \(frameCount) frames (an animation or a multi-page file) and a batch takes one "
+                    + "picture from each content: name one frame ('\(spec)[0]' is the first), or stylize its "
+                    + "frames as a sequence on their own (stylize '\(spec)' -s STYLE -o OUT.gif)")
+        }
         let every = "or stylize every frame with ImageMagick's filter module "
         if ImageLocation(spec).isStandardStream {
             throw StyleError.invalidArgument(

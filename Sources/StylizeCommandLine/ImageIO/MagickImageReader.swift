@@ -9,10 +9,31 @@ import StyleKernel
 enum MagickImageReader {
     /// Reads a file, a built-in image (`rose:`), or a stream (`-` / `ppm:-`, a pipe: `StreamInput`).
     static func read(_ location: ImageLocation, limits: ReadLimits = ReadLimits()) throws -> DecodedImage {
+        try withImages(location, limits: limits) { wand, name in
+            try firstFrame(of: wand, name: name, limits: limits)
+        }
+    }
+
+    /// Decodes an encoded image held in memory; `format` (e.g. "png") is needed only for formats
+    /// that cannot be recognised from their first bytes (raw, TGA, …).
+    static func decode(
+        blob: UnsafeRawBufferPointer, format: String?, name: String,
+        limits: ReadLimits = ReadLimits()
+    ) throws -> DecodedImage {
+        try withImages(blob: blob, format: format, name: name, limits: limits) { wand, name in
+            try firstFrame(of: wand, name: name, limits: limits)
+        }
+    }
+
+    /// Every frame of `location` read into a wand, pinged and admitted first, then `body` with the
+    /// wand (destroyed after it) and the name messages give the image, under ImageMagick's limits.
+    static func withImages<T>(
+        _ location: ImageLocation, limits: ReadLimits, _ body: (OpaquePointer, String) throws -> T
+    ) throws -> T {
         if let stream = try StreamInput.read(location) {
             guard !stream.bytes.isEmpty else { throw StyleError.io("\(stream.name) is empty: no image to read") }
             return try stream.bytes.withUnsafeBytes {
-                try decode(blob: $0, format: location.format, name: stream.name, limits: limits)
+                try withImages(blob: $0, format: location.format, name: stream.name, limits: limits, body)
             }
         }
         MagickLibrary.start()
@@ -25,16 +46,15 @@ enum MagickImageReader {
             guard MagickReadImage(wand, location.spec) == MagickTrue else {
                 throw MagickFailure.error("cannot read \(name)", wand: wand)
             }
-            return try firstFrame(of: wand, name: name, limits: limits)
+            return try body(wand, name)
         }
     }
 
-    /// Decodes an encoded image held in memory; `format` (e.g. "png") is needed only for formats
-    /// that cannot be recognised from their first bytes (raw, TGA, …).
-    static func decode(
-        blob: UnsafeRawBufferPointer, format: String?, name: String,
-        limits: ReadLimits = ReadLimits()
-    ) throws -> DecodedImage {
+    /// `withImages` for an encoded image held in memory.
+    private static func withImages<T>(
+        blob: UnsafeRawBufferPointer, format: String?, name: String, limits: ReadLimits,
+        _ body: (OpaquePointer, String) throws -> T
+    ) throws -> T {
         MagickLibrary.start()
         guard blob.count > 0 else { throw StyleError.io("cannot read an image from \(name): it is empty") }
         let prepare = { (wand: OpaquePointer) in
@@ -55,8 +75,21 @@ enum MagickImageReader {
             guard MagickReadImageBlob(wand, blob.baseAddress, blob.count) == MagickTrue else {
                 throw MagickFailure.error("cannot read an image from \(name)", wand: wand)
             }
-            return try firstFrame(of: wand, name: name, limits: limits)
+            return try body(wand, name)
         }
+    }
+
+    /// What the header of a file says, read as `read` reads it (pinged, admitted under the
+    /// limits, nothing decoded): its frames and the first one's size once turned upright. Nil for
+    /// a stream, which can be read only once.
+    static func probe(_ location: ImageLocation, limits: ReadLimits) throws -> (frames: Int, width: Int, height: Int)? {
+        guard !StreamInput.isStream(location) else { return nil }
+        MagickLibrary.start()
+        let name = "'\(location.spec)'"
+        let pinged = try ping(name: name) { MagickPingImage($0, location.spec) }
+        try limits.admit(pinged, name: name, location: location)
+        let (w, h) = pinged.frames[0]
+        return (pinged.frames.count, pinged.turnsSideways ? h : w, pinged.turnsSideways ? w : h)
     }
 
     /// The frames' sizes from the image's header, without decoding its pixels.
@@ -71,7 +104,14 @@ enum MagickImageReader {
         }
         guard !frames.isEmpty else { throw StyleError.io("\(name) holds no image") }
         MagickSetFirstIterator(wand)
-        return PingedImage(frames: frames, orients: hasOrientationTag(wand))
+        let orients = hasOrientationTag(wand)
+        return PingedImage(frames: frames, orients: orients, turnsSideways: orients && turnsSideways(wand))
+    }
+
+    /// Whether the current image's orientation, once applied, swaps its width and height.
+    static func turnsSideways(_ wand: OpaquePointer) -> Bool {
+        [LeftTopOrientation, RightTopOrientation, RightBottomOrientation, LeftBottomOrientation].contains(
+            MagickGetImageOrientation(wand))
     }
 
     static func newWand() throws -> OpaquePointer {
@@ -84,11 +124,7 @@ enum MagickImageReader {
     private static func firstFrame(of wand: OpaquePointer, name: String, limits: ReadLimits) throws -> DecodedImage {
         let frameCount = MagickGetNumberImages(wand)
         guard frameCount > 0 else { throw StyleError.io("\(name) holds no image") }
-        if !limits.acceptDamaged, let reason = ImageDamage.reason(in: wand) {
-            throw StyleError.io(
-                "cannot read \(name): \(reason) (the file is damaged; --accept-damaged uses what "
-                    + "could be read)")
-        }
+        try refuseDamage(wand, name: name, limits: limits)
         MagickSetFirstIterator(wand)
         guard let frame = MagickGetImage(wand) else {
             throw MagickFailure.error("cannot read \(name)", wand: wand)
@@ -97,7 +133,23 @@ enum MagickImageReader {
         // The other frames go now, and with them the wand's share of this frame's pixel cache:
         // turning or converting a shared cache would copy it first.
         ClearMagickWand(wand)
+        var decoded = try decode(frame: frame, name: name)
+        decoded.frameCount = frameCount
+        return decoded
+    }
 
+    /// A damaged read is an error unless the limits accept it.
+    static func refuseDamage(_ wand: OpaquePointer, name: String, limits: ReadLimits) throws {
+        if !limits.acceptDamaged, let reason = ImageDamage.reason(in: wand) {
+            throw StyleError.io(
+                "cannot read \(name): \(reason) (the file is damaged; --accept-damaged uses what "
+                    + "could be read)")
+        }
+    }
+
+    /// One frame (a wand holding that image alone) turned upright and converted to sRGB float
+    /// planes and an alpha plane.
+    static func decode(frame: OpaquePointer, name: String) throws -> DecodedImage {
         if hasOrientationTag(frame), MagickAutoOrientImage(frame) != MagickTrue {
             throw MagickFailure.error("cannot orient \(name)", wand: frame)
         }
@@ -126,7 +178,7 @@ enum MagickImageReader {
             let a = try export(frame, map: "A", channels: 1, width: width, height: height, name: name)
             alpha = AlphaPlane(width: width, height: height, values: a)
         }
-        return DecodedImage(image: image, alpha: alpha, metadata: metadata(of: frame), frameCount: frameCount)
+        return DecodedImage(image: image, alpha: alpha, metadata: metadata(of: frame))
     }
 
     /// Depth, every profile and the comment, for the writer to put on the result.
@@ -160,7 +212,7 @@ enum MagickImageReader {
     /// Whether the image carries a camera orientation to apply: an EXIF Orientation (JPEG, PNG,
     /// WebP, …) or TIFF's own tag. Other formats' orientation (TGA's bottom-up rows) is already
     /// applied by ImageMagick's reader, and auto-orienting would flip them again.
-    private static func hasOrientationTag(_ wand: OpaquePointer) -> Bool {
+    static func hasOrientationTag(_ wand: OpaquePointer) -> Bool {
         if let exif = MagickGetImageProperty(wand, "exif:Orientation") {
             _ = MagickRelinquishMemory(exif)
             return true

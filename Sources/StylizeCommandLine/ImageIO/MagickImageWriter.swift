@@ -78,9 +78,46 @@ enum MagickImageWriter {
         _ image: PlanarImage, alpha: AlphaPlane?, format: String,
         metadata: ImageMetadata? = nil
     ) throws -> [UInt8] {
+        let wand = try makeWand(image, alpha: alpha, format: format, metadata: metadata)
+        defer { DestroyMagickWand(wand) }
+        var length = 0
+        guard let blob = MagickGetImageBlob(wand, &length), length > 0 else {
+            throw MagickFailure.error("cannot encode a \(format.uppercased()) image", wand: wand)
+        }
+        defer { _ = MagickRelinquishMemory(blob) }
+        return Array(UnsafeBufferPointer(start: blob, count: length))
+    }
+
+    /// Whether ImageMagick writes several frames into one file of `format` (its "adjoin", the
+    /// `+` of `convert -list format`: GIF, APNG, MNG, TIFF, MIFF, WebP, PDF, …).
+    static func holdsFrames(_ format: String) -> Bool {
+        MagickLibrary.start()
+        let exception = AcquireExceptionInfo()
+        defer { _ = DestroyExceptionInfo(exception) }
+        guard let info = GetMagickInfo(format.uppercased(), exception) else { return false }
+        return GetMagickAdjoin(info) == MagickTrue
+    }
+
+    /// A new wand holding the image in `format`, 8 or 16 bits a sample as `encode` writes it,
+    /// with the metadata's profiles and comment.
+    static func makeWand(
+        _ image: PlanarImage, alpha: AlphaPlane?, format: String,
+        metadata: ImageMetadata? = nil
+    ) throws -> OpaquePointer {
         MagickLibrary.start()
         let wand = try MagickImageReader.newWand()
-        defer { DestroyMagickWand(wand) }
+        do {
+            try fill(wand, image, alpha: alpha, format: format, metadata: metadata)
+        } catch {
+            DestroyMagickWand(wand)
+            throw error
+        }
+        return wand
+    }
+
+    private static func fill(
+        _ wand: OpaquePointer, _ image: PlanarImage, alpha: AlphaPlane?, format: String, metadata: ImageMetadata?
+    ) throws {
         let sixteen = (metadata?.depth ?? 8) > 8 && sixteenBitFormats.contains(format.lowercased())
         if sixteen {
             try constitute(wand, image, alpha: alpha, storage: ShortPixel) { Quantize.sixteen($0) }
@@ -92,12 +129,6 @@ enum MagickImageWriter {
         guard MagickSetImageFormat(wand, format) == MagickTrue else {
             throw MagickFailure.error("unknown image format '\(format)'", wand: wand)
         }
-        var length = 0
-        guard let blob = MagickGetImageBlob(wand, &length), length > 0 else {
-            throw MagickFailure.error("cannot encode a \(format.uppercased()) image", wand: wand)
-        }
-        defer { _ = MagickRelinquishMemory(blob) }
-        return Array(UnsafeBufferPointer(start: blob, count: length))
     }
 
     /// Fills an empty wand with the image (RGB, or RGBA when an alpha plane of its size is given),

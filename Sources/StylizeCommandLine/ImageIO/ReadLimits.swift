@@ -65,6 +65,8 @@ struct ReadLimits: Sendable {
 struct PingedImage {
     var frames: [(width: Int, height: Int)]
     var orients: Bool
+    /// Whether turning the first frame upright swaps its width and height (EXIF orientations 5–8).
+    var turnsSideways = false
 
     /// ImageMagick Q16's pixel cache, and what the reader keeps of the first frame (three Float
     /// planes and an alpha plane): Sources/CMagickWand/decode_cost.h, shared with the module.

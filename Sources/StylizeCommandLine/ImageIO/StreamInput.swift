@@ -15,6 +15,14 @@ import StyleKernel
 enum StreamInput {
     /// The bytes and a name for messages if `location` is such a stream; nil for a file (or a
     /// built-in image) ImageMagick reads itself.
+    /// Whether `location` is such a stream (read here, once) rather than a file.
+    static func isStream(_ location: ImageLocation) -> Bool {
+        if location.isStandardStream { return true }
+        var st = stat()
+        return !location.path.isEmpty && stat(location.path, &st) == 0
+            && [S_IFIFO, S_IFSOCK].contains(st.st_mode & S_IFMT)
+    }
+
     static func read(_ location: ImageLocation) throws -> (bytes: [UInt8], name: String)? {
         if location.isStandardStream {
             return (try FileDescriptorIO.readAll(0, name: "standard input"), "standard input")
