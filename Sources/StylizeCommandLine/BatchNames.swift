@@ -10,7 +10,8 @@ import StyleKernel
 
 /// The contents a run was given, expanded: a directory stands for the images in it (by name,
 /// not its subdirectories, hidden files left out), a glob that names no file for its matches
-/// (for globs the shell did not expand, e.g. quoted ones), anything else for itself.
+/// (for globs the shell did not expand, e.g. quoted ones; `anim.gif[2]`, a frame of a file that
+/// exists, is no glob), anything else for itself.
 enum ContentList {
     /// The file name extensions a directory's images are recognised by (lower-cased).
     static let imageExtensions: Set<String> = [
@@ -29,7 +30,7 @@ enum ContentList {
                         "content directory '\(argument)' holds no images (files named *.png, *.jpg, *.tif, …)")
                 }
                 result += images.map(ImageLocation.init)
-            } else if location.format == nil, !FileChecks.exists(argument), isGlob(argument) {
+            } else if location.format == nil, !FileChecks.exists(argument), !namesAFrame(argument), isGlob(argument) {
                 let matches = glob(argument).filter { !FileChecks.isDirectory($0) }
                 guard !matches.isEmpty else { throw CommandFailure("content '\(argument)' matches no file") }
                 result += matches.map(ImageLocation.init)
@@ -41,6 +42,13 @@ enum ContentList {
     }
 
     static func isGlob(_ text: String) -> Bool { text.contains { $0 == "*" || $0 == "?" || $0 == "[" } }
+
+    /// `anim.gif[2]`: a frame (or ImageMagick's other suffixes, `[64x64]`) of a file that exists,
+    /// which is that image, not a glob (as `InputCheck.checkReadable` reads it).
+    static func namesAFrame(_ text: String) -> Bool {
+        guard text.hasSuffix("]"), let open = text.lastIndex(of: "["), open != text.startIndex else { return false }
+        return FileChecks.exists(String(text[..<open]))
+    }
 
     /// The directory's regular files (or links to them) with an image extension, by name.
     static func directoryImages(_ directory: String) throws -> [String] {

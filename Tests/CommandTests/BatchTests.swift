@@ -43,6 +43,8 @@ final class BatchTests: CommandTestCase {
         XCTAssertThrowsError(try ContentList.expand([path("out")])) { error in
             XCTAssertTrue("\(error)".contains("holds no images"), "\(error)")
         }
+        // A frame of a file that exists is that image, not a glob.
+        XCTAssertEqual(try ContentList.expand([path("in/c.gif[0]")]).map(\.spec), [path("in/c.gif[0]")])
         XCTAssertThrowsError(try ContentList.expand([path("in/*.tiff")])) { error in
             XCTAssertTrue("\(error)".contains("matches no file"), "\(error)")
         }

@@ -180,7 +180,7 @@ final class EndToEndTests: CommandTestCase {
 
     /// The stylization itself keeps the content's depth and metadata (the I/O details are in
     /// ImageIOTests) and refuses a multi-frame content image before loading anything.
-    func testDepthAndCommentKeptAndAnimationRefused() throws {
+    func testDepthAndCommentKeptAndAnAnimationNotCutToOnePicture() throws {
         try makeImage(
             "deep.png",
             [
@@ -194,12 +194,14 @@ final class EndToEndTests: CommandTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try identify("%w %h %z %c", "deep-out.png"), "32 21 16 from the content")
 
+        // An animation is a sequence (SequenceTests): its frames cannot go into one PNG.
         try makeImage("anim.gif", ["-size", "16x16", "xc:red", "-size", "8x8", "xc:blue"])
         let refused = try stylizeWithModel([
-            "anim.gif", "-s", "plasma.png", "-o", "anim-out.gif", "--size", "32",
+            "anim.gif", "-s", "plasma.png", "-o", "anim-out.png", "--size", "32",
             "--iterations", "1"
         ])
         assertOneLineError(refused, "animated content")
-        XCTAssertFalse(exists("anim-out.gif"))
+        XCTAssertTrue(refused.stderr.contains("2 frames cannot go into one PNG file"), refused.stderr)
+        XCTAssertFalse(exists("anim-out.png"))
     }
 }
