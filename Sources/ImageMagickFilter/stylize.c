@@ -39,10 +39,16 @@
  * is coalesced first, so every frame is a whole picture. When size= shrinks frames that share a canvas (an animation,
  * layers), the canvas sets one factor for all of them and the page geometry (canvas, offsets) is
  * scaled with it; delays, loop count and disposal are kept.
+ * Frames of one size (an animation, coalesced; a list of a video's frames) are one sequence
+ * (sf_sequence_*): each frame after the first starts from the one before it moved by the optical
+ * flow and keeps it where the flow is reliable (temporal=short, the default; long also looks
+ * further back), so the strokes stay where the picture stays instead of flickering. temporal=off
+ * (and preview=on) stylizes each frame on its own, through sf_stylize; so are frames or layers of
+ * different sizes.
  * Alpha is kept (resized with the image when it shrinks).
  * Progress goes to ImageMagick's monitor (`convert -monitor`), which can also cancel: after every
  * iteration, as the share of the work done (iterations weighted by their cost), so the percentage
- * and any time left derived from it follow the clock.
+ * and any time left derived from it follow the clock; each frame from 0 to 100 %.
  *
  * -region and -channel do not reach a filter in ImageMagick 6, so they cannot be honoured here:
  * convert crops -region's part for the simple operators and composes it back before a list
@@ -634,102 +640,133 @@ typedef struct {
     size_t width, height;           /* the canvas after scaling */
 } canvas_scale;
 
-/* The stylized copy of one frame (NULL after an error; `image` itself is never changed). Every
- * failure goes to one cleanup: what was allocated is freed there, and the copy destroyed. */
-static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments *a, const sf_image *styles,
-                            const sf_image *init, const canvas_scale *canvas, ExceptionInfo *exception) {
-    sf_image content = {0}, result = {0}, mask = {0};
+/* One frame's run: the copy it is written into, its pixels for the library, the options it runs
+ * with, the result's buffer. Filled by frame_begin, finished by frame_finish, freed by
+ * frame_free (whatever was made; `work` too unless frame_finish handed it out). Not moved once
+ * begun: options.masks may point into region_masks. */
+typedef struct {
+    Image *work;
+    sf_image content, result, mask;
+    sf_options options;
+    sf_image region_masks[SF_MAX_STYLES];
+    RectangleInfo changed; /* what changes: the region (the whole image without one) */
+    uint32_t w, h;         /* the result's size */
+    double fx, fy;         /* the canvas's scale factors */
+} frame_job;
+
+static void frame_free(frame_job *job) {
+    free(job->content.data);
+    free(job->result.data);
+    free(job->mask.data);
+    if (job->work) DestroyImage(job->work);
+    memset(job, 0, sizeof *job);
+}
+
+/* Everything before the library's run for `image` (which is never changed). 0 after an error. */
+static int frame_begin(frame_job *job, const Image *image, const arguments *a, const sf_image *init,
+                       const canvas_scale *canvas, ExceptionInfo *exception) {
+    memset(job, 0, sizeof *job);
     /* A detached copy (its pixels are shared until written): the colourspace change and the new
      * pixels go into the copy, so a failure leaves the caller's image as it was. */
-    Image *work = CloneImage(image, 0, 0, MagickTrue, exception);
-    if (work == NULL || !export_rgb16(work, &content, 0, exception)) goto failed;
-    sf_options options = a->options;
-    if (init) options.init_image = init;
-    double fx = 1, fy = 1;
+    job->work = CloneImage(image, 0, 0, MagickTrue, exception);
+    if (job->work == NULL || !export_rgb16(job->work, &job->content, 0, exception)) return 0;
+    Image *work = job->work;
+    job->options = a->options;
+    if (init) job->options.init_image = init;
+    job->fx = 1;
+    job->fy = 1;
     if (canvas->active) {
-        fx = (double)canvas->width / (double)canvas->from_width;
-        fy = (double)canvas->height / (double)canvas->from_height;
-        double longest = fmax(fx * (double)work->columns, fy * (double)work->rows);
-        options.max_size = (uint32_t)fmax(1.0, floor(longest + 0.5));
-        if (options.max_size < SF_MIN_RESULT_SIDE &&
-            (work->columns > options.max_size || work->rows > options.max_size)) {
+        job->fx = (double)canvas->width / (double)canvas->from_width;
+        job->fy = (double)canvas->height / (double)canvas->from_height;
+        double longest = fmax(job->fx * (double)work->columns, job->fy * (double)work->rows);
+        job->options.max_size = (uint32_t)fmax(1.0, floor(longest + 0.5));
+        if (job->options.max_size < SF_MIN_RESULT_SIDE &&
+            (work->columns > job->options.max_size || work->rows > job->options.max_size)) {
             (void)ThrowMagickException(
                 exception, GetMagickModule(), OptionError, "stylize",
                 "%s: a %zux%zu frame would be smaller than %u pixels after scaling the canvas to "
                 "size=%u; use a larger size=, or -coalesce first",
                 image->filename, (size_t)work->columns, (size_t)work->rows, SF_MIN_RESULT_SIDE,
                 a->options.max_size);
-            goto failed;
+            return 0;
         }
     }
 
-    uint32_t w, h;
-    int rc = sf_output_size(&options, content.width, content.height, &w, &h);
+    int rc = sf_output_size(&job->options, job->content.width, job->content.height, &job->w, &job->h);
     if (rc != SF_OK) {
         (void)ThrowMagickException(exception, GetMagickModule(), OptionError, "stylize", "%s: %s",
                                    image->filename, sf_last_error_message(NULL));
-        goto failed;
+        return 0;
     }
-    /* What changes: the region (the whole image without one). */
-    RectangleInfo changed = {w, h, 0, 0};
-    sf_image region_masks[SF_MAX_STYLES];
+    uint32_t w = job->w, h = job->h;
+    job->changed = (RectangleInfo){w, h, 0, 0};
     if (a->region) {
         if (w != work->columns || h != work->rows) {
             (void)ThrowMagickException(
                 exception, GetMagickModule(), OptionError, "stylize: region= keeps the image's size",
                 "`%s': size=%u would scale %zux%zu to %ux%u; leave size= out", image->filename,
-                options.max_size, (size_t)work->columns, (size_t)work->rows, w, h);
-            goto failed;
+                job->options.max_size, (size_t)work->columns, (size_t)work->rows, w, h);
+            return 0;
         }
-        if (!region_rectangle(work, a->region, &changed, exception)) goto failed;
-        mask = region_mask(w, h, &changed);
-        if (mask.data == NULL) {
+        if (!region_rectangle(work, a->region, &job->changed, exception)) return 0;
+        job->mask = region_mask(w, h, &job->changed);
+        if (job->mask.data == NULL) {
             (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError,
                                        "MemoryAllocationFailed", "`%s'", image->filename);
-            goto failed;
+            return 0;
         }
-        for (size_t i = 0; i < a->style_count; i++) region_masks[i] = mask;
-        options.masks = region_masks;
+        for (size_t i = 0; i < a->style_count; i++) job->region_masks[i] = job->mask;
+        job->options.masks = job->region_masks;
     }
-    result = (sf_image){w, h, (size_t)w * 3 * sizeof(uint16_t), SF_FORMAT_RGB16,
-                        malloc((size_t)w * h * 3 * sizeof(uint16_t))};
-    if (result.data == NULL) {
+    job->result = (sf_image){w, h, (size_t)w * 3 * sizeof(uint16_t), SF_FORMAT_RGB16,
+                             malloc((size_t)w * h * 3 * sizeof(uint16_t))};
+    if (job->result.data == NULL) {
         (void)ThrowMagickException(exception, GetMagickModule(), ResourceLimitError, "MemoryAllocationFailed",
                                    "`%s'", image->filename);
-        goto failed;
+        return 0;
     }
-    int monitored = image->progress_monitor != NULL;
-    rc = monitored && !report_progress(image, 0)
-             ? SF_CANCELLED
-             : sf_stylize(ctx, &options, &content, styles, a->blend_count ? a->blend : NULL, a->style_count,
-                          &result, monitored ? on_progress : NULL, (void *)image);
+    return 1;
+}
+
+/* The library's status for `image`'s run as an ImageMagick error; 1 for SF_OK. */
+static int frame_status(int rc, const Image *image, sf_context *ctx, ExceptionInfo *exception) {
     if (rc == SF_CANCELLED) {
         (void)ThrowMagickException(exception, GetMagickModule(), DelegateError,
                                    "stylize: cancelled by the progress monitor", "`%s' (left as it was)",
                                    image->filename);
-        goto failed;
+        return 0;
     }
     if (rc != SF_OK) {
         (void)ThrowMagickException(exception, GetMagickModule(),
                                    rc == SF_INVALID_ARGUMENT ? OptionError : DelegateError, "stylize",
                                    "%s: %s", sf_status_name(rc), sf_last_error_message(ctx));
-        goto failed;
+        return 0;
     }
+    return 1;
+}
+
+/* After the run: the result written into the copy, which is handed out (NULL after an error;
+ * frame_free then frees what is left either way). */
+static Image *frame_finish(frame_job *job, const Image *image, const arguments *a, const canvas_scale *canvas,
+                           ExceptionInfo *exception) {
+    uint32_t w = job->w, h = job->h;
     /* Keep the alpha channel: resize the copy (alpha included) when the result is smaller, then
      * import only the colours over it. ResizeImage scales the page geometry (canvas, offsets) by
      * the same factor, which keeps the frames of an animation in register. */
-    if (w != work->columns || h != work->rows) {
-        Image *resized = ResizeImage(work, w, h, TriangleFilter, 1.0, exception);
-        if (resized == NULL) goto failed;
-        DestroyImage(work);
-        work = resized;
+    if (w != job->work->columns || h != job->work->rows) {
+        Image *resized = ResizeImage(job->work, w, h, TriangleFilter, 1.0, exception);
+        if (resized == NULL) return NULL;
+        DestroyImage(job->work);
+        job->work = resized;
     }
-    if (!import_result(work, &result, &changed, a->channels ? a->channels : COLOUR_CHANNELS, exception))
-        goto failed;
+    if (!import_result(job->work, &job->result, &job->changed, a->channels ? a->channels : COLOUR_CHANNELS,
+                       exception))
+        return NULL;
+    Image *work = job->work;
     if (canvas->active) {
         /* The canvas's own scaled size, and offsets by the same factor, kept inside the canvas. */
-        ssize_t x = (ssize_t)floor(fx * (double)image->page.x + 0.5),
-                y = (ssize_t)floor(fy * (double)image->page.y + 0.5);
+        ssize_t x = (ssize_t)floor(job->fx * (double)image->page.x + 0.5),
+                y = (ssize_t)floor(job->fy * (double)image->page.y + 0.5);
         if (x + (ssize_t)w > (ssize_t)canvas->width) x = (ssize_t)canvas->width - (ssize_t)w;
         if (y + (ssize_t)h > (ssize_t)canvas->height) y = (ssize_t)canvas->height - (ssize_t)h;
         work->page.width = canvas->width;
@@ -737,17 +774,40 @@ static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments
         work->page.x = x < 0 ? 0 : x;
         work->page.y = y < 0 ? 0 : y;
     }
-    free(content.data);
-    free(result.data);
-    free(mask.data);
+    job->work = NULL; /* handed out */
     return work;
+}
 
-failed:
-    free(content.data);
-    free(result.data);
-    free(mask.data);
-    if (work) DestroyImage(work);
-    return NULL;
+/* The stylized copy of one frame on its own (NULL after an error; `image` itself is never
+ * changed). With `sequence`, the frame is the sequence's next (sf_sequence_push), begun at the
+ * first frame (*sequence NULL) with that frame's options. */
+static Image *stylize_frame(const Image *image, sf_context *ctx, const arguments *a, const sf_image *styles,
+                            const sf_image *init, const canvas_scale *canvas, sf_sequence **sequence,
+                            ExceptionInfo *exception) {
+    frame_job job;
+    if (!frame_begin(&job, image, a, init, canvas, exception)) {
+        frame_free(&job);
+        return NULL;
+    }
+    const float *blend = a->blend_count ? a->blend : NULL;
+    int rc = SF_OK;
+    if (sequence && *sequence == NULL)
+        rc = sf_sequence_begin(ctx, &job.options, styles, blend, a->style_count, sequence);
+    int monitored = image->progress_monitor != NULL;
+    if (rc == SF_OK) {
+        if (monitored && !report_progress(image, 0))
+            rc = SF_CANCELLED;
+        else if (sequence)
+            rc = sf_sequence_push(*sequence, &job.content, &job.result, monitored ? on_progress : NULL,
+                                  (void *)image);
+        else
+            rc = sf_stylize(ctx, &job.options, &job.content, styles, blend, a->style_count, &job.result,
+                            monitored ? on_progress : NULL, (void *)image);
+    }
+    Image *out =
+        frame_status(rc, image, ctx, exception) ? frame_finish(&job, image, a, canvas, exception) : NULL;
+    frame_free(&job);
+    return out;
 }
 
 /* Frames of an animation that must be composed before they are pictures of their own: every
@@ -784,7 +844,18 @@ static canvas_scale plan_canvas(const Image *list, const sf_options *options) {
     return c;
 }
 
-/* Stylizes every frame into a new list; replaces *images only when all succeeded. */
+/* Whether the frames are a sequence for sf_sequence_*: more than one, all of one size (frames of
+ * an animation, coalesced; not layers of different sizes, which are stylized one by one). */
+static int is_sequence(const Image *list) {
+    if (GetNextImageInList(list) == NULL) return 0;
+    for (const Image *p = list; p != NULL; p = GetNextImageInList(p))
+        if (p->columns != list->columns || p->rows != list->rows) return 0;
+    return 1;
+}
+
+/* Stylizes every frame into a new list; replaces *images only when all succeeded. Frames of one
+ * size are one sequence (each tied to the ones before it, temporal=), unless temporal=off (or
+ * preview=on): each frame on its own, through sf_stylize as before sequences existed. */
 static void stylize_list(Image **images, sf_context *ctx, const arguments *a, const sf_image *styles,
                          const sf_image *init, ExceptionInfo *exception) {
     Image *coalesced = NULL;
@@ -794,17 +865,25 @@ static void stylize_list(Image **images, sf_context *ctx, const arguments *a, co
     }
     const Image *source = coalesced ? coalesced : *images;
     canvas_scale canvas = plan_canvas(source, &a->options);
+    sf_sequence *sequence = NULL;
+    /* A preview is the library's for single images: each frame gets its own. */
+    int as_sequence = a->options.temporal != SF_TEMPORAL_OFF && !a->options.preview && is_sequence(source);
     Image *result = NewImageList();
-    for (const Image *p = source; p != NULL; p = GetNextImageInList(p)) {
-        Image *frame = stylize_frame(p, ctx, a, styles, init, &canvas, exception);
-        if (frame == NULL) {
-            result = DestroyImageList(result);
-            if (coalesced) DestroyImageList(coalesced);
-            return;
-        }
-        AppendImageToList(&result, frame);
+    int failed = 0;
+    for (const Image *p = source; p != NULL && !failed; p = GetNextImageInList(p)) {
+        Image *frame =
+            stylize_frame(p, ctx, a, styles, init, &canvas, as_sequence ? &sequence : NULL, exception);
+        if (frame == NULL)
+            failed = 1;
+        else
+            AppendImageToList(&result, frame);
     }
+    if (sequence) sf_sequence_end(sequence);
     if (coalesced) DestroyImageList(coalesced);
+    if (failed) {
+        DestroyImageList(result);
+        return;
+    }
     DestroyImageList(*images);
     *images = result;
 }

@@ -5,7 +5,8 @@
 #   - examples/imagemagick-process.sh and `-process` itself: alpha, masks, bad arguments (an
 #     ImageMagick error, the image unchanged), image inputs (process-inputs.sh), a large image in
 #     tiles, a budget it cannot fit, -define settings, the pipeline going on after the module is
-#     unloaded, animations and layers; region= and channel= (what -region and -channel cannot say to a
+#     unloaded, animations (a sequence: sf_sequence_*, and temporal=off frame by frame) and layers;
+#     region= and channel= (what -region and -channel cannot say to a
 #     filter in ImageMagick 6); -monitor's progress, and a monitor's stop (process_cancel.c);
 #   - examples/stylize_ctypes.py, examples/pipeline.sh and share/delegates.xml.
 #
@@ -220,6 +221,30 @@ expect "the animation's frames" "$(identify -format '%w %h %W %H %X %Y %T|' "$d/
     "32 24 32 24 +0 +0 20|32 24 32 24 +0 +0 20|32 24 32 24 +0 +0 20|"
 [ "$(identify -format '%[pixel:p{6,8}]' "$d/anim-styled.gif[1]")" != \
   "$(identify -format '%[pixel:p{6,8}]' "$d/anim-styled.gif[0]")" ] || { echo "frames 0 and 1 alike"; exit 1; }
+
+echo "== an animation is a sequence (sf_sequence_*): 3 frames in, 3 out; temporal=off is each frame on its own"
+# A texture panning a few pixels a frame. The first frame is the same either way (nothing before
+# it); temporal=off gives exactly what the frame gives alone (sf_stylize, as before sequences),
+# and the default (short) continues each later frame from the one before it: other pixels.
+convert -seed 4 -size 96x80 plasma:fractal -blur 0x1 -depth 8 "$d/texture.png"
+for i in 0 1 2; do convert "$d/texture.png" -crop 64x48+$((3 * i))+$((2 * i)) +repage "$d/pan$i.png"; done
+convert -delay 10 "$d/pan0.png" "$d/pan1.png" "$d/pan2.png" -loop 0 "$d/pan.gif"
+seq="style=$d/style.png size=48 iterations=2 scales=1 threads=1"
+process "$d/pan.gif" -process "stylize $seq" "$d/pan-styled.gif"
+expect "the sequence's frames" "$(identify -format '%w %h %T|' "$d/pan-styled.gif")" "48 36 10|48 36 10|48 36 10|"
+process "$d/pan.gif" -process "stylize $seq" "$d/pan-short.miff"
+process "$d/pan.gif" -process "stylize $seq temporal=off" "$d/pan-off.miff"
+for i in 0 1 2; do process "$d/pan.gif[$i]" -process "stylize $seq" "$d/pan-alone$i.miff"; done
+for i in 0 1 2; do
+    expect "temporal=off: frame $i against the frame alone: pixels that differ" \
+        "$(compare -metric AE "$d/pan-off.miff[$i]" "$d/pan-alone$i.miff" null: 2>&1)" 0
+done
+expect "temporal=short: the first frame against the frame alone: pixels that differ" \
+    "$(compare -metric AE "$d/pan-short.miff[0]" "$d/pan-alone0.miff" null: 2>&1)" 0
+[ "$(compare -metric AE "$d/pan-short.miff[2]" "$d/pan-off.miff[2]" null: 2>&1)" != 0 ] ||
+    { echo "temporal=short: the last frame is the one temporal=off gives"; exit 1; }
+process "$d/pan.gif" -process "stylize $seq temporal=long temporal-weight=500" "$d/pan-long.gif"
+expect "temporal=long's frames" "$(identify -format '%w %h|' "$d/pan-long.gif")" "48 36|48 36|48 36|"
 
 echo "== layers on one canvas (not an animation): one factor from the canvas for every layer"
 convert -size 80x60 xc:skyblue \( -size 60x40 xc:red -repage 80x60+10+10 \) "$d/layers.miff"
