@@ -100,7 +100,12 @@ final class LBFGS {
                 predicted = Reductions.dotDifference(
                     gradient.pointer, cp, xp, count: count,
                     parallel: parallel)
-                if trial.total.isFinite && trial.total <= loss.total + 1e-4 * min(predicted, 0) {
+                // A strict decrease too: near a minimum (a sequence's frame starting from the one
+                // before) backtracking ends at steps that change nothing, and accepting one would
+                // repeat the same search every iteration (its pair never enters the history).
+                if trial.total.isFinite && trial.total <= loss.total + 1e-4 * min(predicted, 0)
+                    && trial.total < loss.total
+                {
                     accepted = trial
                     break
                 }
