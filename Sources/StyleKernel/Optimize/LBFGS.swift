@@ -117,8 +117,14 @@ final class LBFGS {
             }
             guard let newLoss = accepted else {
                 // No decrease along this direction even for tiny steps: converged (or stuck).
+                // Without history that is final: the remaining iterations would change nothing,
+                // so they are reported done at once (progress reaches its end, and the caller
+                // may still cancel).
+                guard !s.isEmpty else {
+                    for rest in iteration...iterations { try onStep(rest, loss) }
+                    return loss
+                }
                 try onStep(iteration, loss)
-                if s.isEmpty { return loss }
                 reset()
                 continue
             }
