@@ -280,19 +280,37 @@ final class OpticalFlowTests: XCTestCase {
                         for _ in 0..<3 {
                             let start = ContinuousClock.now
                             flow = try OpticalFlow.dis(from: first, to: second, longestSide: cap)
-                            let elapsed = ContinuousClock.now - start
-                            seconds = min(
-                                seconds,
-                                Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                            seconds = min(seconds, Self.seconds(ContinuousClock.now - start))
                         }
                         let error = endPointError(flow, motion, margin: w / 20)
                         print(
                             "flow figures: \(w)×\(h) \(textureName) \(name) at \(cap): mean EPE "
                                 + "\(fixed(error, 3)) px, \(fixed(seconds, 2)) s")
                     }
+                    if textureName == "fine" && name == "pan" {
+                        // What the temporal loss adds per frame besides the two fields.
+                        let flow = try OpticalFlow.dis(from: first, to: second)
+                        let reverse = try OpticalFlow.dis(from: second, to: first)
+                        var warp = Double.infinity, weights = Double.infinity
+                        for _ in 0..<3 {
+                            var start = ContinuousClock.now
+                            _ = try OpticalFlow.warp(second, by: flow)
+                            warp = min(warp, Self.seconds(ContinuousClock.now - start))
+                            start = ContinuousClock.now
+                            _ = try OpticalFlow.reliability(flow: flow, reverse: reverse)
+                            weights = min(weights, Self.seconds(ContinuousClock.now - start))
+                        }
+                        print("flow figures: \(w)×\(h) warp \(fixed(warp, 3)) s, reliability \(fixed(weights, 3)) s")
+                    }
                 }
             }
         }
+    }
+}
+
+extension OpticalFlowTests {
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }
 

@@ -11,7 +11,8 @@ enum OpticalFlow {
     /// textures; 2 cores of an AMD EPYC, busy with other work): at full size DIS took 2.1–4.0 s per
     /// field for a mean end-point error of 0.022–0.195 px; reduced to 2048, 0.7–1.35 s and
     /// 0.027–0.151 px (better where the frame's finest detail is coarse: DIS's 8 px patches see
-    /// more of it); to 1024, 0.35–0.65 s and 0.048–0.170 px; to 512, 0.25–0.42 s and 0.10–0.31 px.
+    /// more of it); to 1024, 0.26–0.65 s and 0.048–0.170 px; to 512, 0.23–0.42 s and 0.10–0.31 px
+    /// (of which about 0.2 s is this file's luminance and resizing at 12 MP).
     /// 2048 keeps full size's accuracy at a third to a quarter of its time, and a field costs
     /// seconds next to a frame's minutes of optimisation; 1024 would save about half a second more
     /// for up to 0.06 px more error.
@@ -41,6 +42,12 @@ enum OpticalFlow {
             ? Resample.fit(width: width, height: height, longest: longestSide) : (width: width, height: height)
         let minimum = Int(SF_FLOW_MINIMUM_SIDE)
         let padded = (width: max(reduced.width, minimum), height: max(reduced.height, minimum))
+        // OpenCV counts in Int32 (only a working size far above the default can get here).
+        let (area, overflow) = padded.width.multipliedReportingOverflow(by: padded.height)
+        guard !overflow, area <= Int(Int32.max) else {
+            throw StyleError.invalidArgument(
+                "optical flow at \(padded.width)×\(padded.height) is too large; use a working size of at most 16384")
+        }
         let first = try grey(from, reduced: reduced, padded: padded)
         let second = try grey(to, reduced: reduced, padded: padded)
 
@@ -53,7 +60,7 @@ enum OpticalFlow {
                 u.withUnsafeMutableBufferPointer { up in
                     v.withUnsafeMutableBufferPointer { vp in
                         message.withUnsafeMutableBufferPointer { m in
-                            // Sizes are at most max(longestSide, 32) here: they fit in Int32.
+                            // Sizes checked above: they fit in Int32.
                             sf_flow_dis(
                                 a.baseAddress, b.baseAddress, Int32(padded.width), Int32(padded.height),
                                 up.baseAddress, vp.baseAddress, m.baseAddress, m.count)
@@ -131,10 +138,12 @@ enum OpticalFlow {
     /// sampled bilinearly at x + w(x)) or at motion boundaries (|∇u|² + |∇v|² > 0.01|w|² + 0.002),
     /// or where x + w(x) falls outside the frame; 1 elsewhere. `reverse` is the flow from `to` to `from`.
     ///
-    /// The thresholds are the paper's (section 3.2, eqs. 4–5; the same in the authors'
-    /// consistencyChecker). The gradient is by central differences (one-sided at the frame's
-    /// edges), as that tool's derivative filter [−½, 0, ½]. A test that fails on NaN marks the pixel
-    /// 0: a non-finite flow is never trusted.
+    /// The thresholds are the paper's, for the weights of its temporal consistency loss (the same
+    /// in the authors' consistencyChecker, manuelruder/artistic-videos, whose derivative filter
+    /// [−½, 0, ½] the gradient follows here: central differences, one-sided at the frame's edges).
+    /// The paper's "> threshold" fails the pixel; the comparisons are written so that NaN fails it
+    /// too: a non-finite flow is never trusted. Not smoothed (the checker blurs its map slightly):
+    /// the API is 0 or 1.
     ///
     /// Throws (unlike the API first sketched) because its result, a plane of the frame's size, is
     /// allocated through CheckedMemory, and when the two fields' sizes differ.
