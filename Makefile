@@ -80,7 +80,7 @@ check: setup test-deps test-fixtures format-check
 # The sources' layout: swift-format (in the toolchain) and clang-format, with the configurations
 # at the top of the tree. format-check fails on any file that `make format` would change.
 FORMATTED_SWIFT := Sources Tests examples
-FORMATTED_C      = $(shell git ls-files '*.c' '*.h')
+FORMATTED_C      = $(shell git ls-files '*.c' '*.h' '*.cpp')
 
 format:
 	swift-format format -i -r --parallel $(FORMATTED_SWIFT)

@@ -35,7 +35,7 @@ let package = Package(
         // scope: an executable that links the engine exports it (a shared library, by its version
         // script).
         .target(name: "StyleKernel", dependencies: ["COpenBLAS", "CBLASCore", "CWinogradKernels", "CStyleFilterVersion",
-                                                    "CSignalCleanup"],
+                                                    "CSignalCleanup", "COpticalFlow"],
                 linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=xerbla_"])]),
 
         // `stylize model import`'s readers (ONNX, PyTorch's containers): a target of their own so that
@@ -51,6 +51,14 @@ let package = Package(
         // output transforms, for AVX-512, AVX2 or any x86-64, chosen at run time (C: intrinsics and
         // per-function targets; see Sources/CWinogradKernels/dispatch.c).
         .target(name: "CWinogradKernels"),
+
+        // Optical flow for frame sequences: OpenCV's DIS behind a C API (C++, every exception caught).
+        // Compiled against Debian's libopencv-video-dev headers but not linked: OpenCV is loaded at the
+        // first flow, after OpenBLAS (linked, its LAPACK would start OpenBLAS's thread pool in every
+        // process; see Sources/COpticalFlow/dis_flow.cpp). -isystem: an absolute path, which
+        // headerSearchPath does not take; system, so OpenCV's headers add no warnings.
+        .target(name: "COpticalFlow", dependencies: ["CBLASCore"],
+                cxxSettings: [.unsafeFlags(["-isystem", "/usr/include/opencv4"])]),
 
         // Temporary files removed on SIGINT/SIGTERM/SIGHUP by handlers the command installs (C, so
         // the handler does only async-signal-safe work).

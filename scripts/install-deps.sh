@@ -6,7 +6,9 @@ set -euo pipefail
 
 check=0
 if [ "${1:-}" = --check ]; then check=1; shift; fi
-packages=(libopenblas-dev libmagickwand-dev imagemagick pkg-config "$@")
+# libopencv-video-dev: the headers of OpenCV's DIS optical flow, for frame sequences (the engine
+# is compiled against them and loads the library at its first flow: Sources/COpticalFlow).
+packages=(libopenblas-dev libmagickwand-dev imagemagick pkg-config libopencv-video-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

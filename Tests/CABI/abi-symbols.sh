@@ -12,7 +12,7 @@ lib=$prefix/lib/libstylefilter.so.$somajor
 fail() { echo "abi-symbols: $*"; exit 1; }
 
 exported=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[A-Z]$/ {print $3}' | sed 's/@.*//' | sort)
-declared=$(sed -n 's/^[a-z_ ]*[ *]\(sf_[a-z_0-9]*\)(.*/\1/p' "$header" | sort)
+declared=$(sed -n 's/^[a-z_0-9 ]*[ *]\(sf_[a-z_0-9]*\)(.*/\1/p' "$header" | sort)
 echo "exported: $(echo $exported | tr '\n' ' ')"
 [ "$(echo "$exported" | grep -v -e '^STYLEFILTER_1$' -e '^xerbla_$')" = "$declared" ] ||
     fail "exported symbols differ from the header's functions: $declared"

@@ -201,7 +201,7 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_image, format), 16);
     CHECK_EQ_INT(offsetof(sf_image, data), 24);
 
-    CHECK_EQ_INT(sizeof(sf_options), 136);
+    CHECK_EQ_INT(sizeof(sf_options), 144);
     CHECK_EQ_INT(offsetof(sf_options, struct_size), 0);
     CHECK_EQ_INT(offsetof(sf_options, iterations), 8);
     CHECK_EQ_INT(offsetof(sf_options, optimizer), 12);
@@ -229,6 +229,11 @@ static void test_layout(void) {
     CHECK_EQ_INT(offsetof(sf_options, preconditioner), 124);
     CHECK_EQ_INT(offsetof(sf_options, preview), 128);
     CHECK_EQ_INT(offsetof(sf_options, long_range_weight), 132);
+    CHECK_EQ_INT(offsetof(sf_options, temporal), 136);
+    CHECK_EQ_INT(offsetof(sf_options, temporal_weight), 140);
+    CHECK_EQ_INT(SF_TEMPORAL_OFF, 0);
+    CHECK_EQ_INT(SF_TEMPORAL_SHORT, 1);
+    CHECK_EQ_INT(SF_TEMPORAL_LONG, 2);
     CHECK_EQ_INT(sizeof(sf_option_description), 88);
     CHECK_EQ_INT(offsetof(sf_option_description, name), 8);
     CHECK_EQ_INT(offsetof(sf_option_description, type), 16);
@@ -311,6 +316,8 @@ static void test_options(void) {
     CHECK_EQ_INT(o.colors, SF_COLORS_STYLE);
     CHECK_EQ_INT(o.preview, 0);
     CHECK(o.long_range_weight == 0.0f, "long_range_weight %g", o.long_range_weight);
+    CHECK_EQ_INT(o.temporal, SF_TEMPORAL_SHORT);
+    CHECK(o.temporal_weight == 2000.0f, "temporal_weight %g", o.temporal_weight);
 
     /* A caller compiled with the first ABI 1 header (88-byte sf_options): still accepted, the
      * appended fields take their defaults and are never written. */
@@ -327,6 +334,7 @@ static void test_options(void) {
      * header (128 bytes, before preview). */
     check_older_header(104, "work-size", "256", "colors", "luminance", "style-scale", "1");
     check_older_header(128, "preconditioner", "none", "preview", "on", "preview", "off");
+    check_older_header(136, "long-range-weight", "1", "temporal", "long", "temporal", "short");
 
     /* A newer caller's larger struct: the known part filled, the rest zeroed. */
     unsigned char big[sizeof(sf_options) + 16];
@@ -417,6 +425,8 @@ static const struct {
     FIELD(preconditioner, "preconditioner", "none"),
     FIELD(preview, "preview", "on"),
     FIELD(long_range_weight, "long-range-weight", "0.5"),
+    FIELD(temporal, "temporal", "long"),
+    FIELD(temporal_weight, "temporal-weight", "50"),
 };
 #define OPTION_FIELDS (sizeof option_fields / sizeof option_fields[0])
 
@@ -1119,6 +1129,14 @@ static void test_bad_inputs(sf_context *ctx) {
     p.long_range_weight = -1;
     BAD(ctx, &p, &content.img, &style.img, NULL, 1);
     CHECK_MESSAGE(ctx, "long-range-weight");
+    p = o;
+    p.temporal = 3;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "temporal");
+    p = o;
+    p.temporal_weight = NAN;
+    BAD(ctx, &p, &content.img, &style.img, NULL, 1);
+    CHECK_MESSAGE(ctx, "temporal-weight");
     p = o;
     p.style_scale = NAN;
     BAD(ctx, &p, &content.img, &style.img, NULL, 1);
@@ -1850,6 +1868,145 @@ static void test_threads(sf_context *first) {
     free(job_style.mem);
 }
 
+/* ---- Sequences --------------------------------------------------------------------------- */
+
+/* Frame k of a sequence: the content picture moved k pixels to the right (its left column kept). */
+static buffer make_frame(uint32_t w, uint32_t h, int k) {
+    buffer base = make_picture(w, h, SF_FORMAT_RGB8, 0);
+    buffer f = make_buffer(w, h, SF_FORMAT_RGB8, 3);
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            uint32_t from = x >= (uint32_t)k ? x - (uint32_t)k : 0;
+            memcpy(f.mem + y * f.img.stride_bytes + x * 3, base.mem + y * base.img.stride_bytes + from * 3, 3);
+        }
+    free(base.mem);
+    return f;
+}
+
+static int same_pixels(const buffer *a, const buffer *b) {
+    for (uint32_t y = 0; y < a->img.height; y++)
+        if (memcmp(a->mem + y * a->img.stride_bytes, b->mem + y * b->img.stride_bytes, a->img.width * 3)) return 0;
+    return 1;
+}
+
+typedef struct {
+    sf_sequence *seq;
+    sf_context *ctx;
+    int push_rc, end_rc, stylize_rc, calls;
+} sequence_reentry;
+
+static int on_progress_sequence_reenter(const sf_progress *p, void *user) {
+    (void)p;
+    sequence_reentry *r = user;
+    if (r->calls++ == 0) {
+        buffer f = make_frame(48, 32, 0), out = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
+        r->push_rc = sf_sequence_push(r->seq, &f.img, &out.img, NULL, NULL);
+        r->end_rc = sf_sequence_end(r->seq);
+        r->stylize_rc = sf_stylize(r->ctx, NULL, &f.img, &f.img, NULL, 1, &out.img, NULL, NULL);
+        free(f.mem);
+        free(out.mem);
+    }
+    return 0;
+}
+
+/* sf_sequence_*: arguments checked, frames in order, a frame of another size refused without
+ * ending the sequence, a cancelled frame leaving it as it was, temporal=off equal to sf_stylize
+ * frame by frame, the first frame equal to sf_stylize whatever `temporal`, calls from inside a
+ * progress callback refused. */
+static void test_sequence(sf_context *ctx) {
+    buffer style = make_picture(32, 32, SF_FORMAT_RGB8, 1);
+    sf_options o = small_options();
+    o.max_size = 0;
+    sf_sequence *seq = (sf_sequence *)1;
+    CHECK_EQ_INT(sf_sequence_begin(NULL, &o, &style.img, NULL, 1, &seq), SF_INVALID_ARGUMENT);
+    CHECK(seq == NULL, "out set to NULL on failure");
+    CHECK_EQ_INT(sf_sequence_begin(ctx, &o, &style.img, NULL, 1, NULL), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_sequence_begin(ctx, &o, &style.img, NULL, 0, &seq), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_sequence_begin(ctx, &o, NULL, NULL, 1, &seq), SF_INVALID_ARGUMENT);
+    sf_options bad = o;
+    bad.preview = 1;
+    CHECK_EQ_INT(sf_sequence_begin(ctx, &bad, &style.img, NULL, 1, &seq), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(ctx, "preview");
+    bad = o;
+    bad.temporal = 7;
+    CHECK_EQ_INT(sf_sequence_begin(ctx, &bad, &style.img, NULL, 1, &seq), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(ctx, "temporal");
+    CHECK_EQ_INT(sf_sequence_end(NULL), SF_OK);
+    CHECK_EQ_INT(sf_sequence_frames(NULL), -1);
+    CHECK_EQ_INT(sf_sequence_push(NULL, NULL, NULL, NULL, NULL), SF_INVALID_ARGUMENT);
+
+    enum { FRAMES = 3 };
+    buffer frames[FRAMES], alone[FRAMES], off[FRAMES], on[FRAMES];
+    for (int k = 0; k < FRAMES; k++) {
+        frames[k] = make_frame(48, 32, 2 * k);
+        alone[k] = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
+        off[k] = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
+        on[k] = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
+        CHECK_EQ_INT(sf_stylize(ctx, &o, &frames[k].img, &style.img, NULL, 1, &alone[k].img, NULL, NULL), SF_OK);
+    }
+    /* temporal=off: each frame on its own, as sf_stylize. */
+    sf_options o_off = o;
+    CHECK_EQ_INT(sf_options_set(&o_off, "temporal", "off"), SF_OK);
+    CHECK_EQ_INT(sf_sequence_begin(ctx, &o_off, &style.img, NULL, 1, &seq), SF_OK);
+    for (int k = 0; k < FRAMES; k++) {
+        int rc = sf_sequence_push(seq, &frames[k].img, &off[k].img, NULL, NULL);
+        CHECK(rc == SF_OK, "push %d: %s", k, sf_last_error_message(ctx));
+        CHECK(same_pixels(&off[k], &alone[k]), "temporal=off frame %d equals sf_stylize", k);
+    }
+    CHECK_EQ_INT(sf_sequence_frames(seq), FRAMES);
+    CHECK_EQ_INT(sf_sequence_end(seq), SF_OK);
+    CHECK_EQ_INT(sf_sequence_end(seq), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_sequence_frames(seq), -1);
+
+    /* temporal=short (the default). */
+    CHECK_EQ_INT(sf_sequence_begin(ctx, &o, &style.img, NULL, 1, &seq), SF_OK);
+    CHECK_EQ_INT(sf_sequence_push(seq, &frames[0].img, &on[0].img, NULL, NULL), SF_OK);
+    CHECK(same_pixels(&on[0], &alone[0]), "the first frame equals sf_stylize");
+    /* A frame of another size: refused, the sequence goes on. */
+    buffer other = make_frame(40, 32, 0), other_out = make_buffer(40, 32, SF_FORMAT_RGB8, 0);
+    CHECK_EQ_INT(sf_sequence_push(seq, &other.img, &other_out.img, NULL, NULL), SF_INVALID_ARGUMENT);
+    CHECK_MESSAGE(ctx, "same size");
+    CHECK(untouched(&other_out), "refused frame's output untouched");
+    /* The output must not overlap the frame, and must have the result's size. */
+    CHECK_EQ_INT(sf_sequence_push(seq, &frames[1].img, &frames[1].img, NULL, NULL), SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_sequence_push(seq, &frames[1].img, &other_out.img, NULL, NULL), SF_INVALID_ARGUMENT);
+    /* A cancelled frame: SF_CANCELLED, its output untouched, the count unchanged. */
+    buffer cancelled = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
+    progress_log log = {0, 0, 0, 1, 1, 0, 0, 1, 0};
+    CHECK_EQ_INT(sf_sequence_push(seq, &frames[1].img, &cancelled.img, on_progress, &log), SF_CANCELLED);
+    CHECK(untouched(&cancelled), "cancelled frame's output untouched");
+    CHECK_EQ_INT(sf_sequence_frames(seq), 1);
+    for (int k = 1; k < FRAMES; k++) {
+        progress_log plog = {0, 0, 0, 1, 0, 0, 0, 1, 0};
+        int rc = sf_sequence_push(seq, &frames[k].img, &on[k].img, on_progress, &plog);
+        CHECK(rc == SF_OK, "push %d: %s", k, sf_last_error_message(ctx));
+        CHECK(plog.calls > 0 && plog.monotonic && fabs(plog.fraction - 1) < 1e-9, "frame %d progress", k);
+        CHECK(!same_pixels(&on[k], &alone[k]), "frame %d differs from the independent one", k);
+    }
+    CHECK_EQ_INT(sf_sequence_frames(seq), FRAMES);
+    /* Calls from inside the sequence's progress callback are refused. */
+    sequence_reentry r = {seq, ctx, -1, -1, -1, 0};
+    buffer last = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
+    CHECK_EQ_INT(sf_sequence_push(seq, &frames[0].img, &last.img, on_progress_sequence_reenter, &r), SF_OK);
+    CHECK_EQ_INT(r.push_rc, SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(r.end_rc, SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(r.stylize_rc, SF_INVALID_ARGUMENT);
+    CHECK_EQ_INT(sf_sequence_frames(seq), FRAMES + 1);
+    CHECK_EQ_INT(sf_sequence_end(seq), SF_OK);
+
+    for (int k = 0; k < FRAMES; k++) {
+        free(frames[k].mem);
+        free(alone[k].mem);
+        free(off[k].mem);
+        free(on[k].mem);
+    }
+    free(other.mem);
+    free(other_out.mem);
+    free(cancelled.mem);
+    free(last.mem);
+    free(style.mem);
+}
+
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--list-options") == 0) return list_options();
     if (argc == 4 && strcmp(argv[1], "--set") == 0) return set_option(argv[2], argv[3]);
@@ -1880,6 +2037,7 @@ int main(int argc, char **argv) {
         test_masks(ctx);
         test_kept_statistics(ctx);
         test_cancel(ctx);
+        test_sequence(ctx);
         test_tiled_run(ctx);
         test_budget_refused(ctx);
         test_reentrancy(ctx);

@@ -9,9 +9,10 @@ final class ObjectiveTests: XCTestCase {
         _ kind: StyleOptions.Objective, model: StyleModel,
         pooling: Pool2x2.Kind = .average,
         size: (w: Int, h: Int) = (20, 18), masked: Bool = false,
-        bordered: Bool = false, longRange: Float = 0
+        bordered: Bool = false, longRange: Float = 0, temporal: Bool = false
     ) throws -> (StyleObjective, [Float]) {
         var options = StyleOptions()
+        options.temporalWeight = 5000
         options.objective = kind
         options.longRangeWeight = longRange
         options.tvWeight = 5
@@ -67,19 +68,20 @@ final class ObjectiveTests: XCTestCase {
         }
         let objective = try StyleObjective(
             workspace: ws, options: options, convention: model.convention,
-            contentFeatures: features, styleTargets: targets, border: border)
+            contentFeatures: features, styleTargets: targets, border: border,
+            temporal: temporal ? try temporalGuide(width: size.w, height: size.h) : nil)
         let x = try model.convention.toModel(randomImage(width: size.w, height: size.h, seed: 4))
         return (objective, x)
     }
 
     func checkGradient(
         _ kind: StyleOptions.Objective, relativeTolerance: Double, masked: Bool = false,
-        balanced: Bool = false, bordered: Bool = false, longRange: Float = 0
+        balanced: Bool = false, bordered: Bool = false, longRange: Float = 0, temporal: Bool = false
     ) throws {
         let model = try randomModel(seed: 5)
         let (objective, x) = try makeObjective(
             kind, model: model, size: longRange > 0 ? (56, 48) : (20, 18), masked: masked, bordered: bordered,
-            longRange: longRange)
+            longRange: longRange, temporal: temporal)
         if longRange > 0 { XCTAssertEqual(objective.shiftTerms.count, 2) }
         if balanced { try x.withUnsafeBufferPointer { try objective.balanceLayerGradients(at: $0.baseAddress!) } }
         var grad = [Float](repeating: 0, count: x.count)
@@ -89,6 +91,7 @@ final class ObjectiveTests: XCTestCase {
         XCTAssertGreaterThan(base.content, 0)
         XCTAssertGreaterThan(base.style, 0)
         XCTAssertGreaterThan(base.tv, 0)
+        if temporal { XCTAssertGreaterThan(base.temporal, 0) }
         func total(_ x: [Float]) -> Double {
             x.withUnsafeBufferPointer { objective.evaluate($0.baseAddress!, gradient: nil).total }
         }
@@ -165,6 +168,46 @@ final class ObjectiveTests: XCTestCase {
     /// large enough to have pairs at that distance: with and without the mirrored border. Weight
     /// 20, so that they dominate the gradient (at 2, one random direction's derivative is 10⁻⁴ of
     /// the gradient's norm and its float32 differences scatter by 9 %).
+    /// A frame of a sequence: the temporal term's gradient (with partial weights, and with the
+    /// mirrored border).
+    func testTemporalObjectiveGradient() throws {
+        try checkGradient(.standard, relativeTolerance: 0.04, temporal: true)
+        try checkGradient(.standard, relativeTolerance: 0.08, bordered: true, temporal: true)
+    }
+
+    /// The temporal term against its definition: the mean over the image's values of
+    /// c·(x − ω)² in 0…1 units, weighted in the total by `temporalWeight`.
+    func testTemporalTermDefinition() throws {
+        let model = try randomModel(seed: 5)
+        let (objective, x) = try makeObjective(.standard, model: model, temporal: true)
+        let guide = try temporalGuide(width: 20, height: 18)
+        let image = try model.convention.toImage(x, width: 20, height: 18)
+        let n = 20 * 18
+        var sum = 0.0
+        for c in 0..<3 {
+            for i in 0..<n {
+                let d = Double(image.pixels[c * n + i]) - Double(guide.target.pixels[c * n + i])
+                sum += Double(guide.weights[i]) * d * d
+            }
+        }
+        let terms = x.withUnsafeBufferPointer { objective.evaluate($0.baseAddress!, gradient: nil) }
+        XCTAssertEqual(terms.temporal, sum / Double(3 * n), accuracy: 1e-4 * sum / Double(3 * n))
+        let others = Double(objective.options.contentWeight) * terms.content
+            + Double(objective.options.styleWeight) * terms.style + Double(objective.options.tvWeight) * terms.tv
+        XCTAssertEqual(
+            terms.total, others + Double(objective.options.temporalWeight) * terms.temporal,
+            accuracy: 1e-9 * terms.total)
+    }
+
+    /// A guide of random target colours, weights 0, 1 and in between.
+    func temporalGuide(width: Int, height: Int) throws -> TemporalGuide {
+        var rng = TestRandom(seed: 12)
+        let weights = (0..<width * height).map { i in i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : Float(0.5) }
+        return try TemporalGuide(
+            target: PlanarImage(width: width, height: height, pixels: rng.array(3 * width * height, 0, 1)),
+            weights: weights)
+    }
+
     func testLongRangeObjectiveGradient() throws {
         try checkGradient(.standard, relativeTolerance: 0.04, longRange: 20)
         try checkGradient(.standard, relativeTolerance: 0.08, bordered: true, longRange: 20)

@@ -5,6 +5,10 @@
 // Internal to the engine: never exported from libstylefilter (whose ABI is the public header's).
 #define SF_BLAS_INTERNAL __attribute__((visibility("hidden")))
 
+#ifdef __cplusplus
+extern "C" { // for Sources/COpticalFlow (C++), which loads OpenBLAS before OpenCV
+#endif
+
 /// Loads OpenBLAS once per process (thread-safe; see blas_core.c for why it is not linked).
 /// NULL when it is there; else why not, as a sentence for the user.
 SF_BLAS_INTERNAL const char *sf_blas_load(void);
@@ -25,5 +29,9 @@ SF_BLAS_INTERNAL int sf_blas_is_pre_avx2(const char *name);
 
 /// Whether sf_blas_prepare_core switched the kernel set, and from which one (NULL if not).
 SF_BLAS_INTERNAL const char *sf_blas_fallback_core(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -100,7 +100,12 @@ final class LBFGS {
                 predicted = Reductions.dotDifference(
                     gradient.pointer, cp, xp, count: count,
                     parallel: parallel)
-                if trial.total.isFinite && trial.total <= loss.total + 1e-4 * min(predicted, 0) {
+                // A strict decrease too: near a minimum (a sequence's frame starting from the one
+                // before) backtracking ends at steps that change nothing, and accepting one would
+                // repeat the same search every iteration (its pair never enters the history).
+                if trial.total.isFinite && trial.total <= loss.total + 1e-4 * min(predicted, 0)
+                    && trial.total < loss.total
+                {
                     accepted = trial
                     break
                 }
@@ -112,8 +117,14 @@ final class LBFGS {
             }
             guard let newLoss = accepted else {
                 // No decrease along this direction even for tiny steps: converged (or stuck).
+                // Without history that is final: the remaining iterations would change nothing,
+                // so they are reported done at once (progress reaches its end, and the caller
+                // may still cancel).
+                guard !s.isEmpty else {
+                    for rest in iteration...iterations { try onStep(rest, loss) }
+                    return loss
+                }
                 try onStep(iteration, loss)
-                if s.isEmpty { return loss }
                 reset()
                 continue
             }

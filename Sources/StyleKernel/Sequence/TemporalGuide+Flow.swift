@@ -31,7 +31,7 @@ extension TemporalGuide {
             let flow = try OpticalFlow.dis(from: frame, to: before.content)
             let reverse = try OpticalFlow.dis(from: before.content, to: frame)
             let warped = try OpticalFlow.warp(before.result, by: flow)
-            let reliable = OpticalFlow.reliability(flow: flow, reverse: reverse)
+            let reliable = try OpticalFlow.reliability(flow: flow, reverse: reverse)
             if start == nil {
                 start = warped
                 target = warped.pixels
