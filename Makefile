@@ -56,8 +56,8 @@ test-fixtures: model
 # reference, strace to put a signal at an exact system call, clang-format for format-check, mandoc
 # to check the manual page's markup (ManPageTests), zsh and fish for their completion scripts
 # (Tests/Docs/installed-extras.sh), GIMP and its plug-in headers for the GIMP plug-in and its
-# headless test (mk/gimp.mk).
-TEST_PACKAGES := python3-torch strace clang-format mandoc zsh fish gimp libgimp2.0-dev
+# headless test (mk/gimp.mk), ffmpeg for examples/video.sh (examples-test, readme-test).
+TEST_PACKAGES := python3-torch strace clang-format mandoc zsh fish gimp libgimp2.0-dev ffmpeg
 
 test: check
 	@# The convolution's other kernel sets (check used the CPU's widest): every one must agree.

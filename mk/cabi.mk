@@ -12,7 +12,8 @@
 #   make c-tests        Tests/CABI/abi_test.c against a temporary install, plain and with ASan
 #   make option-parity  the C API's options = the command's engine options = the -process keys
 #   make abi-symbols    only sf_* symbols exported, SONAME, no Swift runtime needed
-#   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline);
+#   make examples-test  examples/ on tiny images (C, ImageMagick -process, Python ctypes, pipeline,
+#                       animation.sh and video.sh: sequences, the latter with ffmpeg);
 #                       -process on a large image (tiles, alpha) and under an impossible budget;
 #                       -process's image inputs (Tests/CABI/process-inputs.sh)
 #   make cmd-equivalence  C API output == `stylize` command output, byte for byte (alpha too)

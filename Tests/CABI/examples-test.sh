@@ -8,13 +8,15 @@
 #     unloaded, animations (a sequence: sf_sequence_*, and temporal=off frame by frame) and layers;
 #     region= and channel= (what -region and -channel cannot say to a
 #     filter in ImageMagick 6); -monitor's progress, and a monitor's stop (process_cancel.c);
-#   - examples/stylize_ctypes.py, examples/pipeline.sh and share/delegates.xml.
+#   - examples/stylize_ctypes.py, examples/pipeline.sh, examples/animation.sh and examples/video.sh
+#     (sequences: -process on an animation, ffmpeg around the command) and share/delegates.xml.
 #
 #   Tests/CABI/examples-test.sh PREFIX WORKDIR     (STYLEFILTER_MODEL: the model; CC: the compiler)
 set -euo pipefail
 
 prefix=$1
 d=$2
+checkout=$(pwd)
 : "${STYLEFILTER_MODEL:?set STYLEFILTER_MODEL to the model file}"
 export STYLEFILTER_MODEL
 cc=${CC:-cc}
@@ -265,6 +267,32 @@ echo "== pipeline.sh (the stylize command)"
 STYLIZE=$prefix/bin/stylize examples/pipeline.sh "$d/rose.png" "$d/style.png" "$d/pipeline.jpg" \
     --iterations 2 --threads 1 --size 32
 expect "pipeline.sh's size" "$(size_of "$d/pipeline.jpg")" 32x21
+
+echo "== animation.sh (-process on an animation: one sequence), on the pan it makes of examples/content.png"
+(cd "$d" && STYLEFILTER_PREFIX=$prefix CLIP_FRAMES=3 CLIP_WIDTH=48 "$checkout/examples/animation.sh" iterations=2 threads=1)
+expect "animation.sh's frames" "$(identify -format '%w %h %T|' "$d/animation-styled.gif")" "48 36 8|48 36 8|48 36 8|"
+STYLEFILTER_PREFIX=$prefix examples/animation.sh "$d/pan.gif" "$d/style.png" "$d/pan-example.gif" \
+    size=32 iterations=2 threads=1
+expect "animation.sh on pan.gif" "$(identify -format '%w %h %T|' "$d/pan-example.gif")" "32 24 10|32 24 10|32 24 10|"
+
+echo "== video.sh (ffmpeg around the command: frames, stylize --sequence, a video again)"
+command -v ffmpeg >/dev/null || { echo "examples-test: video.sh needs ffmpeg: run 'make test-deps'"; exit 1; }
+# frames WIDTHxHEIGHT of a video, and whether it has sound.
+video() {
+    ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height \
+        -of csv=p=0 "$1"
+    ffprobe -v error -select_streams a -show_entries stream=codec_type -of csv=p=0 "$1"
+}
+(cd "$d" && STYLIZE=$prefix/bin/stylize CLIP_FRAMES=4 CLIP_WIDTH=48 "$checkout/examples/video.sh" --iterations 2 --threads 1)
+expect "video.sh on the clip it makes" "$(video "$d/video-styled.mp4" | tr '\n' ' ')" "48,36,4 "
+# A clip of one's own keeps its frame rate and its sound; the frames are stylized at --size.
+ffmpeg -v error -f lavfi -i testsrc=size=64x48:rate=10 -f lavfi -i sine=frequency=440 -t 0.3 \
+    -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest "$d/clip.mp4"
+STYLIZE=$prefix/bin/stylize examples/video.sh "$d/clip.mp4" "$d/style.png" "$d/clip-styled.mp4" \
+    --size 32 --iterations 2 --threads 1 --quiet
+expect "video.sh on a clip with sound" "$(video "$d/clip-styled.mp4" | tr '\n' ' ')" "32,24,3 audio "
+expect "video.sh's frame rate" \
+    "$(ffprobe -v error -select_streams v:0 -show_entries stream=r_frame_rate -of csv=p=0 "$d/clip-styled.mp4")" 10/1
 
 echo "== delegates.xml (stylize: pseudo-format through the command; the format of the name's extension)"
 PATH=$prefix/bin:$PATH MAGICK_CONFIGURE_PATH=$prefix/share/stylefilter STYLIZE_STYLE=$d/style.png \

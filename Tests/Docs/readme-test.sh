@@ -14,6 +14,9 @@
 # - `stylize` (on PATH) and `.build/release/stylize` are wrappers that run the real installed or
 #   checkout binary with `--iterations 2 --size 32 --threads 1` added after the documented options
 #   (the last value wins), so each stylization takes about a second;
+# - clip.gif (three frames) and frames/ (three PNGs) are tiny sequences for the sequence commands;
+#   CLIP_FRAMES=3 and CLIP_WIDTH=48 make the clips examples/animation.sh and video.sh make
+#   themselves as tiny (their -process runs take the module's defaults otherwise);
 # - photos/ holds two tiny JPEGs and painted/ exists, for the batch commands (the command's and
 #   GIMP's); the GIMP plug-in installed in PREFIX is copied into the empty HOME's GIMP plug-ins
 #   folder, as `make install-gimp` would put it;
@@ -67,9 +70,11 @@ convert -size 48x32 gradient:tomato-steelblue photo.jpg
 convert photo.jpg in.jpg
 convert -seed 3 -size 32x32 plasma:red-blue style.png
 for f in painting.jpg a.jpg b.jpg starry.png "my styles/starry.png"; do convert style.png "$f"; done
-mkdir -p photos painted
+mkdir -p photos painted frames
 convert photo.jpg photos/one.jpg
 convert photo.jpg -flop photos/two.jpg
+for i in 1 2 3; do convert photo.jpg -roll +$((2 * i))+$i "frames/000$i.png"; done
+convert -delay 10 frames/000*.png -loop 0 clip.gif
 gimp_plugin=$prefix/lib/gimp/2.0/plug-ins/stylefilter/stylefilter
 [ -x "$gimp_plugin" ] || fail "make install did not install the GIMP plug-in $gimp_plugin (is libgimp2.0-dev installed?)"
 mkdir -p "$home/.config/GIMP/2.10/plug-ins/stylefilter"
@@ -82,13 +87,13 @@ python3 "$checkout/scripts/make-standin-pth.py" vgg19 vgg19-dcbb9e9d.pth >/dev/n
 # A comment, as photos often carry, goes on into the PPM files the C and Python readers get.
 convert rose: -resize 48x -set comment "a test image" examples/content.png
 cp style.png examples/style.png
-for f in stylize_file.c stylize_ctypes.py imagemagick-process.sh pipeline.sh; do
+for f in stylize_file.c stylize_ctypes.py imagemagick-process.sh pipeline.sh animation.sh video.sh; do
     ln -s "$checkout/examples/$f" "examples/$f"
 done
 seed_download
 
 # The user's environment: nothing but PATH (with the `stylize` wrapper) and an empty HOME.
-user_env=(env -i "HOME=$home" "PATH=$shims:/usr/bin:/bin" "LANG=C.UTF-8")
+user_env=(env -i "HOME=$home" "PATH=$shims:/usr/bin:/bin" "LANG=C.UTF-8" CLIP_FRAMES=3 CLIP_WIDTH=48)
 
 run_blocks() {  # run_blocks FILE.md: its ```sh blocks, in order, as one bash script
     local doc=$1 script="$work/$(basename "$1" .md)-$(basename "$(dirname "$1")").sh"
@@ -113,6 +118,16 @@ while IFS= read -r -d '' f; do
 done < <(find "$run" -newer "$work/stamp" -type f \( -name '*.png' -o -name '*.jpg' -o -name '*.ppm' \) \
          ! -name 'content.ppm' ! -name 'style.ppm' -print0)
 [ "$made" -ge 9 ] || fail "only $made result images were written (the documents make at least 9)"
+# The sequences: every frame of the animations and videos the documents make.
+for f in clip-painted.gif animation-styled.gif twice.gif; do
+    [ "$(identify -format '%n ' "$run/$f" | cut -d' ' -f1)" = 3 ] || fail "$f does not have 3 frames"
+done
+for f in video-styled.mp4 again.mp4; do
+    frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$run/$f") \
+        || fail "$f is not a readable video"
+    [ "$frames" = 3 ] || fail "$f has $frames frames, not 3"
+done
+[ "$(ls "$run/painted" | grep -c '^0.*\.png$')" = 3 ] || fail "the frames pattern did not write 3 files in painted/"
 [ -f "$cache/$model_name" ] || fail "stylize model fetch (README) did not write $cache/$model_name"
 say "the documents' commands ran and wrote $made images"
 
