@@ -70,7 +70,8 @@ final class SequenceFrames {
 
     /// "frame 3 of 'anim.gif'" or "frame 3 ('c.png')", counted from 1.
     func describe(_ index: Int) -> String {
-        reader != nil ? "frame \(index + 1) of '\(sources[index].spec)'" : "frame \(index + 1) ('\(sources[index].spec)')"
+        reader != nil
+            ? "frame \(index + 1) of '\(sources[index].spec)'" : "frame \(index + 1) ('\(sources[index].spec)')"
     }
 
     private func mismatch(_ index: Int, _ frameSize: (width: Int, height: Int)) -> CommandFailure {

@@ -95,7 +95,9 @@ final class FrameReader {
         guard taken < count else { throw StyleError.io("internal error: \(name) has no frame \(taken + 1)") }
         let frameName = "frame \(taken + 1) of \(name)"
         MagickSetFirstIterator(wand)
-        guard let frame = MagickGetImage(wand) else { throw MagickFailure.error("cannot read \(frameName)", wand: wand) }
+        guard let frame = MagickGetImage(wand) else {
+            throw MagickFailure.error("cannot read \(frameName)", wand: wand)
+        }
         defer { DestroyMagickWand(frame) }
         // The wand's own reference goes, so that turning or converting the frame does not copy it.
         _ = MagickRemoveImage(wand)
