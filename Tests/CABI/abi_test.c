@@ -1877,7 +1877,8 @@ static buffer make_frame(uint32_t w, uint32_t h, int k) {
     for (uint32_t y = 0; y < h; y++)
         for (uint32_t x = 0; x < w; x++) {
             uint32_t from = x >= (uint32_t)k ? x - (uint32_t)k : 0;
-            memcpy(f.mem + y * f.img.stride_bytes + x * 3, base.mem + y * base.img.stride_bytes + from * 3, 3);
+            memcpy(f.mem + y * f.img.stride_bytes + x * 3, base.mem + y * base.img.stride_bytes + from * 3,
+                   3);
         }
     free(base.mem);
     return f;
@@ -1885,7 +1886,8 @@ static buffer make_frame(uint32_t w, uint32_t h, int k) {
 
 static int same_pixels(const buffer *a, const buffer *b) {
     for (uint32_t y = 0; y < a->img.height; y++)
-        if (memcmp(a->mem + y * a->img.stride_bytes, b->mem + y * b->img.stride_bytes, a->img.width * 3)) return 0;
+        if (memcmp(a->mem + y * a->img.stride_bytes, b->mem + y * b->img.stride_bytes, a->img.width * 3))
+            return 0;
     return 1;
 }
 
@@ -1942,7 +1944,8 @@ static void test_sequence(sf_context *ctx) {
         alone[k] = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
         off[k] = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
         on[k] = make_buffer(48, 32, SF_FORMAT_RGB8, 0);
-        CHECK_EQ_INT(sf_stylize(ctx, &o, &frames[k].img, &style.img, NULL, 1, &alone[k].img, NULL, NULL), SF_OK);
+        CHECK_EQ_INT(sf_stylize(ctx, &o, &frames[k].img, &style.img, NULL, 1, &alone[k].img, NULL, NULL),
+                     SF_OK);
     }
     /* temporal=off: each frame on its own, as sf_stylize. */
     sf_options o_off = o;

@@ -192,7 +192,8 @@ final class ObjectiveTests: XCTestCase {
         }
         let terms = x.withUnsafeBufferPointer { objective.evaluate($0.baseAddress!, gradient: nil) }
         XCTAssertEqual(terms.temporal, sum / Double(3 * n), accuracy: 1e-4 * sum / Double(3 * n))
-        let others = Double(objective.options.contentWeight) * terms.content
+        let others =
+            Double(objective.options.contentWeight) * terms.content
             + Double(objective.options.styleWeight) * terms.style + Double(objective.options.tvWeight) * terms.tv
         XCTAssertEqual(
             terms.total, others + Double(objective.options.temporalWeight) * terms.temporal,
