@@ -44,8 +44,8 @@ struct RunCommand: ParsableCommand {
             one, the parts of an animation coalesced first (as convert -coalesce) so that each frame is a whole \
             picture; several contents are one with --sequence, or when -o names one file in a \
             format that holds frames (GIF, WebP, APNG, MNG, TIFF, MIFF, …: what ImageMagick \
-            writes as several frames). Every frame must have the first one's size: a list of \
-            another is refused, naming the first frame that differs, before any work. -o one file \
+            writes as several frames). Every frame must have the first one's size: a list with \
+            a frame of another size is refused before any work, naming that frame. -o one file \
             that holds frames gets them all, in order, written when the last is done (an \
             animation keeps its delays, loop count and disposal; a list of files plays at 25 \
             frames a second, -delay 4, and loops forever); -o with %d (counting frames from 0) or \

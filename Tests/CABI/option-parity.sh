@@ -2,7 +2,7 @@
 # The three front ends offer the same engine options as the library's option table:
 #   the C API's list (sf_option_info, printed by `abi_test --list-options`),
 #   the `stylize` command's long options (minus its own: images, outputs, model, report, output control,
-#   how images are read),
+#   how images are read, --sequence),
 #   the ImageMagick -process keys (listed by the module's unknown-key error; minus style=,
 #   style-blend=, mask=, model=, accept-damaged=, region= and channel=).
 # Usage: option-parity.sh ABI_TEST STYLIZE FILTER_DIR WORKDIR   (run by `make option-parity`)
@@ -14,7 +14,7 @@ mkdir -p "$work"
 
 "$stylize" --help | sed -n 's/^  \(-[a-zA-Z], \)\{0,1\}--\([a-z][a-z-]*\).*/\2/p' |
     grep -v -x -e style -e output -e output-dir -e style-blend -e mask -e model -e report -e progress -e save-every \
-        -e quiet -e accept-damaged -e version -e help | sort >"$work/options.command"
+        -e quiet -e accept-damaged -e sequence -e version -e help | sort >"$work/options.command"
 
 convert -size 8x8 xc:gray "$work/parity.png"
 MAGICK_CODER_FILTER_PATH=$filters convert "$work/parity.png" -process 'stylize no-such-key=1' \

@@ -21,7 +21,7 @@ final class HelpTests: CommandTestCase {
         let help = String(decoding: try stylize(["--help"]).stdout, as: UTF8.self)
         let commandOnly: Set = [
             "style", "output", "output-dir", "style-blend", "mask", "model", "report", "progress", "save-every",
-            "quiet", "accept-damaged", "version", "help"
+            "quiet", "accept-damaged", "sequence", "version", "help"
         ]
         // Option lines: "  --name <value> …" or "  -s, --name <value> …".
         let listed = help.split(separator: "\n").compactMap { line -> String? in
