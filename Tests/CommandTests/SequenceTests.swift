@@ -64,6 +64,19 @@ final class SequenceTests: CommandTestCase {
         XCTAssertEqual(try temporaryFiles(), [])
     }
 
+    /// ImageMagick writes APNG (and video formats) only to a file, through ffmpeg: the output goes
+    /// through a temporary file and is still written whole, atomically.
+    func testAnAnimatedPNG() throws {
+        try TestModel.require()
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/ffmpeg"), "no ffmpeg (make test-deps)")
+        let r = try stylize(["anim.gif", "-o", "out.apng", "--quiet"] + small())
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path("out.apng")))
+        XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "not a PNG")
+        XCTAssertNotNil(bytes.range(of: Data("acTL".utf8)), "no animation control chunk: not an APNG")
+        XCTAssertEqual(try temporaryFiles(), [])
+    }
+
     func testFramesToAPattern() throws {
         try TestModel.require()
         let r = try stylize(["anim.gif", "-o", "out/%02d.png", "--quiet"] + small())

@@ -48,12 +48,8 @@ final class FrameListWriter {
     func prepare() throws -> PendingOutput {
         MagickResetIterator(wand)
         _ = MagickSetFormat(wand, format)
-        var length = 0
-        guard let blob = MagickGetImagesBlob(wand, &length), length > 0 else {
-            throw MagickFailure.error("cannot encode \(count) frames as \(format.uppercased())", wand: wand)
-        }
-        defer { _ = MagickRelinquishMemory(blob) }
-        let bytes = Array(UnsafeBufferPointer(start: blob, count: length))
+        let bytes = try MagickImageWriter.bytes(
+            of: wand, format: format, what: "\(count) frames as \(format.uppercased())", allFrames: true)
         return try OutputFile.prepare(
             bytes, to: MagickImageWriter.target(of: location),
             shownAs: location.isStandardStream ? "-" : location.path)

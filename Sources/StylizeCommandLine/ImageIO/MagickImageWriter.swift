@@ -1,6 +1,14 @@
 internal import CMagickWand
 import StyleKernel
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Writes a `PlanarImage` (plus an optional alpha plane) in any format ImageMagick can write:
 /// to a file (atomically: temporary file, then rename) or to standard output for `-` / `png:-`.
 enum MagickImageWriter {
@@ -80,12 +88,49 @@ enum MagickImageWriter {
     ) throws -> [UInt8] {
         let wand = try makeWand(image, alpha: alpha, format: format, metadata: metadata)
         defer { DestroyMagickWand(wand) }
-        var length = 0
-        guard let blob = MagickGetImageBlob(wand, &length), length > 0 else {
-            throw MagickFailure.error("cannot encode a \(format.uppercased()) image", wand: wand)
+        return try bytes(of: wand, format: format, what: "a \(format.uppercased()) image", allFrames: false)
+    }
+
+    /// The wand's image encoded in `format`, or with `allFrames` all its images, as one file
+    /// holds them (every frame where the format holds frames). Formats ImageMagick writes only to a file (APNG, MP4 and its other
+    /// video formats, which it hands to ffmpeg) go through a file of this process's temporary
+    /// directory, named with the format as its extension (what ffmpeg goes by).
+    static func bytes(of wand: OpaquePointer, format: String, what: String, allFrames: Bool) throws -> [UInt8] {
+        guard !writesBlobs(format) else {
+            var length = 0
+            let encoded = allFrames ? MagickGetImagesBlob(wand, &length) : MagickGetImageBlob(wand, &length)
+            guard let blob = encoded, length > 0 else {
+                throw MagickFailure.error("cannot encode \(what)", wand: wand)
+            }
+            defer { _ = MagickRelinquishMemory(blob) }
+            return Array(UnsafeBufferPointer(start: blob, count: length))
         }
-        defer { _ = MagickRelinquishMemory(blob) }
-        return Array(UnsafeBufferPointer(start: blob, count: length))
+        let directory = MagickLibrary.temporaryDirectory ?? "/tmp"
+        temporaryCount += 1
+        let path = "\(directory)/stylize-\(getpid())-\(temporaryCount).\(format.lowercased())"
+        defer { unlink(path) }
+        guard MagickWriteImages(wand, "\(format):\(path)", allFrames ? MagickTrue : MagickFalse) == MagickTrue else {
+            throw MagickFailure.error("cannot encode \(what)", wand: wand)
+        }
+        var fd: Int32
+        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
+        guard fd >= 0 else { throw StyleError.io("cannot encode \(what): \(FileIO.errnoText())") }
+        defer { close(fd) }
+        let bytes = try FileDescriptorIO.readAll(fd, name: "the encoded \(what)", limit: Int.max / 2)
+        guard !bytes.isEmpty else { throw StyleError.io("cannot encode \(what): ImageMagick wrote nothing") }
+        return bytes
+    }
+
+    /// Names of the files `bytes(of:format:what:allFrames:)` writes.
+    nonisolated(unsafe) private static var temporaryCount = 0
+
+    /// Whether ImageMagick encodes `format` in memory (its "blob support").
+    static func writesBlobs(_ format: String) -> Bool {
+        MagickLibrary.start()
+        let exception = AcquireExceptionInfo()
+        defer { _ = DestroyExceptionInfo(exception) }
+        guard let info = GetMagickInfo(format.uppercased(), exception) else { return true }
+        return GetMagickBlobSupport(info) == MagickTrue
     }
 
     /// Whether ImageMagick writes several frames into one file of `format` (its "adjoin", the

@@ -18,7 +18,8 @@ internal import CSignalCleanup
 /// (CSignalCleanup) empties and removes it if the process is stopped mid-decode, where
 /// ImageMagick itself would leave its /tmp/magick-* files behind.
 enum MagickLibrary {
-    private static let genesis: Void = {
+    /// Starts ImageMagick once; the private directory (nil if it could not be made).
+    private static let genesis: String? = {
         let privateDirectory = makePrivateDirectory()
         MagickWandGenesis()
         if let privateDirectory {
@@ -26,10 +27,15 @@ enum MagickLibrary {
             _ = SetImageRegistry(StringRegistryType, "temporary-path", privateDirectory, exception)
             _ = DestroyExceptionInfo(exception)
         }
+        return privateDirectory
     }()
 
     /// Call before any MagickWand function; cheap after the first call.
     static func start() { _ = genesis }
+
+    /// The directory of this process's own temporary files (removed at exit and on a signal),
+    /// ImageMagick's and ours; nil when it could not be made (then TMPDIR or /tmp).
+    static var temporaryDirectory: String? { genesis }
 
     /// Call once at exit, after the last MagickWand use; does nothing if ImageMagick never started.
     static func stop() {
