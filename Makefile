@@ -24,7 +24,7 @@ MODEL       := models/vgg16-imagenet.safetensors
 REFERENCE   := Tests/Fixtures/generated/vgg16-reference.safetensors
 DEMO_OUT    := out/demo.png
 
-.PHONY: demo setup deps have-deps build check docs-options man model examples test test-deps tutorial-check loss-check test-fixtures bench bench-large profile quality seam-check clean pth-check gallery format format-check
+.PHONY: demo setup deps have-deps build check docs-options man model examples test test-deps tutorial-check loss-check test-fixtures bench bench-sequence bench-large profile quality seam-check clean pth-check gallery format format-check
 
 demo: setup
 	@mkdir -p out
@@ -114,7 +114,17 @@ loss-check: setup
 bench: setup
 	$(SWIFT) build $(TEST_FLAGS) --product stylize-bench
 	STYLEFILTER_MODEL=$(abspath $(MODEL)) python3 bench/run.py --out out/bench.json
+	$(MAKE) --no-print-directory bench-sequence
 	$(MAKE) --no-print-directory bench-large
+
+# Frame sequences: temporal error against the true motion and time per frame, temporal off, short
+# and long, on a sequence made from a photo (Tübingen × Starry Night when ../shared is there, else
+# the bundled example). Frames, strips and out/sequence/sequence.json: bench/sequence.py.
+SEQUENCE_PAIR = $(if $(wildcard $(SHARED_IMAGES)/content/tubingen.jpg),\
+    --image $(SHARED_IMAGES)/content/tubingen.jpg --style $(SHARED_IMAGES)/style/starry_night_crop.png)
+bench-sequence: setup cabi-lib
+	STYLEFILTER_MODEL=$(abspath $(MODEL)) python3 bench/sequence.py --lib .build/release/libstylefilter.so \
+	    $(SEQUENCE_PAIR) --out out/sequence
 
 # Where a forward + backward pass spends its time (perf, grouped as issue 29's profile: the GEMM's
 # multiply-adds, packing, the Winograd transforms, the rest), with the CPU and the kernel set named.

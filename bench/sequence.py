@@ -73,13 +73,16 @@ def image(array):
     return Image(w, h, w * 12, SF_FORMAT_RGBF32, array.ctypes.data)
 
 
-def read(path):
-    """An image as H×W×3 floats in 0…1 (through ImageMagick, 16 bits)."""
-    size = subprocess.run(["identify", "-format", "%w %h", path + "[0]"], capture_output=True, text=True,
-                          check=True).stdout.split()
-    w, h = int(size[0]), int(size[1])
-    raw = subprocess.run(["convert", path + "[0]", "-alpha", "off", "-depth", "16", "-colorspace", "sRGB", "-endian", "MSB", "rgb:-"],
+def read(path, cover=None):
+    """An image as H×W×3 floats in 0…1 (through ImageMagick, 16 bits); with `cover` (w, h) resized
+    to cover that size (so that the frames sample it without aliasing)."""
+    resize = ["-resize", f"{cover[0]}x{cover[1]}^"] if cover else []
+    raw = subprocess.run(["convert", path + "[0]", "-alpha", "off"] + resize
+                         + ["-depth", "16", "-colorspace", "sRGB", "-endian", "MSB", "rgb:-"],
                          capture_output=True, check=True).stdout
+    size = subprocess.run(["convert", path + "[0]"] + resize + ["-format", "%w %h", "info:"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    w, h = int(size[0]), int(size[1])
     return (np.frombuffer(raw, dtype=">u2").reshape(h, w, 3).astype(np.float32) / 65535.0)
 
 
@@ -221,9 +224,10 @@ def main():
     lib = load(args.lib)
     ctx = C.c_void_p()
     check(lib, lib.sf_context_create(None, C.byref(ctx)))
-    photo = read(args.image)
-    style = np.ascontiguousarray(read(args.style))
     width, height = args.size, args.size * 3 // 4
+    # The view spans 0.8 of the photo: at 1.6× the frame's size, a frame pixel is 1.28 photo pixels.
+    photo = read(args.image, cover=(int(1.6 * width), int(1.6 * height)))
+    style = np.ascontiguousarray(read(args.style))
     motion = Motion(photo, width, height, args.frames)
     contents = [np.ascontiguousarray(motion.frame(k)) for k in range(args.frames)]
     os.makedirs(args.out, exist_ok=True)
