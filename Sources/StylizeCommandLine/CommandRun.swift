@@ -18,7 +18,8 @@ import StyleKernel
 /// once for the batch); the engine runs (progress, snapshots); the image and the report staged,
 /// then committed as a pair (`OutputFile.commitPair`).
 /// In a batch, a content that fails is reported and the others go on; the run then fails naming
-/// it. What all contents share failing (a style, the model) stops the batch.
+/// it. What all contents share failing (a style, the model) stops the batch. A lone content found
+/// to hold several frames, once read, is a sequence: `SequenceRun` checks its outputs anew.
 struct CommandRun {
     let settings: StylizeSettings
 
