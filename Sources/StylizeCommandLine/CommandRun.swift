@@ -106,13 +106,7 @@ struct CommandRun {
         let limits = ReadLimits(maxMemory: s.options.maxMemory, acceptDamaged: s.acceptDamaged)
         if shared == nil { shared = try SharedInputs.load(s, limits: limits) }
         let inputs = shared!
-        let masks = try inputs.masks.map { location, mask -> RegionMask in
-            try RegionMask.checkShape(
-                width: mask.image.width, height: mask.image.height,
-                contentWidth: content.image.width, contentHeight: content.image.height,
-                what: "--mask '\(location.spec)'")
-            return try RegionMask(mask.image, alpha: mask.alpha?.values)
-        }
+        let masks = try inputs.regionMasks(for: content.image)
         var options = s.options
         if let start = inputs.initial { options.initialization = .image(start) }
 
@@ -159,6 +153,18 @@ struct SharedInputs {
     let initial: PlanarImage?
     let engine: StyleEngine
     let modelPath: String
+
+    /// The `--mask` images as the engine's region masks, each checked against the content's
+    /// proportions.
+    func regionMasks(for content: PlanarImage) throws -> [RegionMask] {
+        try masks.map { location, mask -> RegionMask in
+            try RegionMask.checkShape(
+                width: mask.image.width, height: mask.image.height,
+                contentWidth: content.width, contentHeight: content.height,
+                what: "--mask '\(location.spec)'")
+            return try RegionMask(mask.image, alpha: mask.alpha?.values)
+        }
+    }
 
     /// A failure of what all contents share: it stops a batch.
     struct Failure: Error {

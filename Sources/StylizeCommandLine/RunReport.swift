@@ -34,8 +34,7 @@ struct RunReport {
         let perIteration = iterations > 0 ? seconds / Double(iterations) : 0
         return """
             {
-              "loss": {"content": \(Self.number(loss.content)), "style": \(Self.number(loss.style)), \
-            "tv": \(Self.number(loss.tv)), "total": \(Self.number(loss.total))},
+              "loss": \(Self.json(loss)),
               "iterations": \(iterations),
               "seconds": \(Self.number(seconds)),
               "seconds_per_iteration": \(Self.number(perIteration)),
@@ -66,6 +65,14 @@ struct RunReport {
             "{\"width\": \(stage.width), \"height\": \(stage.height), \"iterations\": \(stage.iterations), \"tiles\": \(tiles)}"
     }
 
+    /// The loss terms as a JSON object; with `temporal`, the temporal term too (sequences).
+    static func json(_ loss: LossTerms, temporal: Bool = false) -> String {
+        let t = temporal ? ", \"temporal\": \(number(loss.temporal))" : ""
+        return
+            "{\"content\": \(number(loss.content)), \"style\": \(number(loss.style)), \"tv\": \(number(loss.tv))\(t), "
+            + "\"total\": \(number(loss.total))}"
+    }
+
     /// JSON has no NaN or infinity: those become null.
     static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
 }
@@ -83,12 +90,7 @@ struct RunReport {
 struct SequenceReport {
     struct Frame {
         var source: String
-        var loss: LossTerms
-        var iterations: Int
-        var seconds: Double
-        var width: Int
-        var height: Int
-        var stages: [StageSummary]
+        var run: RunReport
     }
 
     var frames: [Frame] = []
@@ -97,20 +99,16 @@ struct SequenceReport {
     var temporalWeight: Float
 
     mutating func add(_ result: StylizeResult, source: String) {
-        frames.append(
-            Frame(
-                source: source, loss: result.loss, iterations: result.iterations, seconds: result.seconds,
-                width: result.image.width, height: result.image.height, stages: result.stages))
+        frames.append(Frame(source: source, run: RunReport(result: result, model: model)))
     }
 
     var json: String {
         let n = RunReport.number
         let entries = frames.enumerated().map { i, f in
-            "    {\"frame\": \(i), \"source\": \(MiniJSON.quote(f.source)), \"loss\": {\"content\": \(n(f.loss.content)), "
-                + "\"style\": \(n(f.loss.style)), \"tv\": \(n(f.loss.tv)), \"temporal\": \(n(f.loss.temporal)), "
-                + "\"total\": \(n(f.loss.total))}, \"iterations\": \(f.iterations), \"seconds\": \(n(f.seconds)), "
-                + "\"width\": \(f.width), \"height\": \(f.height), "
-                + "\"stages\": [\(f.stages.map(RunReport.json).joined(separator: ", "))]}"
+            "    {\"frame\": \(i), \"source\": \(MiniJSON.quote(f.source)), \"loss\": \(RunReport.json(f.run.loss, temporal: true)), "
+                + "\"iterations\": \(f.run.iterations), \"seconds\": \(n(f.run.seconds)), "
+                + "\"width\": \(f.run.width), \"height\": \(f.run.height), "
+                + "\"stages\": [\(f.run.stages.map(RunReport.json).joined(separator: ", "))]}"
         }
         return """
             {
@@ -120,11 +118,11 @@ struct SequenceReport {
               "frame_count": \(frames.count),
               "temporal": \(MiniJSON.quote(temporal.rawValue)),
               "temporal_weight": \(n(Double(temporalWeight))),
-              "iterations": \(frames.reduce(0) { $0 + $1.iterations }),
-              "seconds": \(n(frames.reduce(0) { $0 + $1.seconds })),
+              "iterations": \(frames.reduce(0) { $0 + $1.run.iterations }),
+              "seconds": \(n(frames.reduce(0) { $0 + $1.run.seconds })),
               "model": \(MiniJSON.quote(model)),
-              "width": \(frames.first?.width ?? 0),
-              "height": \(frames.first?.height ?? 0),
+              "width": \(frames.first?.run.width ?? 0),
+              "height": \(frames.first?.run.height ?? 0),
               "blas_kernels": \(MiniJSON.quote(BLASCore.name)),
               "convolution_kernels": \(MiniJSON.quote(Conv3x3.kernelSet))
             }

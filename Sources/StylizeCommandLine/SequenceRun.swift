@@ -223,13 +223,7 @@ struct SequenceRun {
                 let content = try source.next()
                 if sequence == nil {
                     // The masks against the frames' size, known now for certain.
-                    let masks = try shared.masks.map { location, mask -> RegionMask in
-                        try RegionMask.checkShape(
-                            width: mask.image.width, height: mask.image.height,
-                            contentWidth: content.image.width, contentHeight: content.image.height,
-                            what: "--mask '\(location.spec)'")
-                        return try RegionMask(mask.image, alpha: mask.alpha?.values)
-                    }
+                    let masks = try shared.regionMasks(for: content.image)
                     sequence = try StyleSequence(
                         engine: shared.engine, styles: shared.styles, masks: masks, options: options)
                 }
@@ -277,7 +271,7 @@ struct SequenceRun {
             try OutputFile.commitPair(image: try writer.prepare(), report: try pendingReport(report, to: reportTarget))
         }
         if !s.quiet {
-            let size = report.frames.first.map { "\($0.width)×\($0.height)" } ?? ""
+            let size = report.frames.first.map { "\($0.run.width)×\($0.run.height)" } ?? ""
             let destination: String
             switch output {
             case .oneFile(let location, _):
