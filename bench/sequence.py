@@ -189,6 +189,13 @@ def temporal_error(frames, motion):
     return float(np.mean(errors)), errors
 
 
+def detail(frame):
+    """Mean absolute Laplacian of the luminance (0…255): how much fine detail a frame has."""
+    y = (frame * np.array([0.299, 0.587, 0.114], dtype=np.float32)).sum(axis=2) * 255
+    lap = 4 * y[1:-1, 1:-1] - y[:-2, 1:-1] - y[2:, 1:-1] - y[1:-1, :-2] - y[1:-1, 2:]
+    return float(np.abs(lap).mean())
+
+
 def run(lib, ctx, settings, style, contents, out_dir):
     options = C.create_string_buffer(OPTIONS_BYTES)
     check(lib, lib.sf_options_init(options, OPTIONS_BYTES))
@@ -245,17 +252,18 @@ def main():
         error, per_frame = temporal_error(frames, motion)
         later = seconds[1:] if len(seconds) > 1 else seconds
         report["modes"][mode] = {"temporal_error": error, "per_frame_error": per_frame,
+                                 "detail_kept": detail(frames[-1]) / detail(frames[0]),
                                  "seconds": seconds, "seconds_per_later_frame": float(np.mean(later))}
         subprocess.run(["convert"] + [os.path.join(args.out, mode, f"{k:02d}.png") for k in range(min(4, args.frames))]
                        + ["+append", os.path.join(args.out, f"strip-{mode}.png")], check=True)
     base = report["modes"].get("off")
-    print(f"  {'mode':<6} {'temporal error':>15} {'× off':>7} {'s/frame':>8} {'× off':>7}")
+    print(f"  {'mode':<6} {'temporal error':>15} {'× off':>7} {'s/frame':>8} {'× off':>7} {'detail last/first':>18}")
     for mode, m in report["modes"].items():
         e_ratio = m["temporal_error"] / base["temporal_error"] if base else float("nan")
         t_ratio = m["seconds_per_later_frame"] / base["seconds_per_later_frame"] if base else float("nan")
         m["error_ratio"], m["time_ratio"] = e_ratio, t_ratio
         print(f"  {mode:<6} {m['temporal_error']:>15.1f} {e_ratio:>7.3f} {m['seconds_per_later_frame']:>8.2f}"
-              f" {t_ratio:>7.3f}")
+              f" {t_ratio:>7.3f} {m['detail_kept']:>18.3f}")
     with open(os.path.join(args.out, "sequence.json"), "w") as f:
         json.dump(report, f, indent=1)
     lib.sf_context_destroy(ctx)

@@ -82,40 +82,50 @@ final class OpticalFlowTests: XCTestCase {
         }
     }
 
-    /// Half a pixel: the mean of the two (or four) neighbours; and any field against a direct
-    /// bilinear reference in Double, with samples beyond the frame clamped to its edge.
-    func testWarpIsBilinear() throws {
+    /// Catmull–Rom (Keys, a = −½): a linear ramp is reproduced exactly between the frame's
+    /// second and second-last samples (the kernel reproduces linear functions), and any field
+    /// matches a direct reference in Double, with samples and taps beyond the frame clamped to its
+    /// edge and values to 0…1.
+    func testWarpIsCatmullRom() throws {
         let (w, h) = (29, 17)
         let n = w * h
-        let image = randomImage(width: w, height: h, seed: 12)
-        let p = image.pixels
-        let half = try OpticalFlow.warp(image, by: uniformFlow(width: w, height: h, u: 0.5, v: 0.5))
-        for c in 0..<3 {
-            for y in 0..<(h - 1) {
-                for x in 0..<(w - 1) {
-                    let i = c * n + y * w + x
-                    XCTAssertEqual(half.pixels[i], (p[i] + p[i + 1] + p[i + w] + p[i + w + 1]) / 4, accuracy: 1e-6)
-                }
-                // The last column: clamped in x, so only y is interpolated.
-                let i = c * n + y * w + w - 1
-                XCTAssertEqual(half.pixels[i], (p[i] + p[i + w]) / 2, accuracy: 1e-6)
+        let ramp = try PlanarImage(
+            width: w, height: h,
+            pixels: (0..<3 * n).map { i in Float(0.1) + 0.01 * Float(i % w) + 0.02 * Float((i % n) / w) })
+        var rng = TestRandom(seed: 14)
+        let shifts = FlowField(width: w, height: h, u: rng.array(n, -0.9, 0.9), v: rng.array(n, -0.9, 0.9))
+        let moved = try OpticalFlow.warp(ramp, by: shifts)
+        for y in 2..<(h - 2) {
+            for x in 2..<(w - 2) {
+                let i = y * w + x
+                let expected = 0.1 + 0.01 * (Float(x) + shifts.u[i]) + 0.02 * (Float(y) + shifts.v[i])
+                XCTAssertEqual(moved.pixels[i], expected, accuracy: 1e-5)
             }
         }
-        var rng = TestRandom(seed: 13)
+        let image = randomImage(width: w, height: h, seed: 12)
+        let p = image.pixels
         let flow = FlowField(width: w, height: h, u: rng.array(n, -40, 40), v: rng.array(n, -25, 25))
         let warped = try OpticalFlow.warp(image, by: flow)
+        func keys(_ t: Double) -> [Double] {
+            let t2 = t * t, t3 = t2 * t
+            return [(-t3 + 2 * t2 - t) / 2, (3 * t3 - 5 * t2 + 2) / 2, (-3 * t3 + 4 * t2 + t) / 2, (t3 - t2) / 2]
+        }
         for c in 0..<3 {
             for y in 0..<h {
                 for x in 0..<w {
                     let i = y * w + x
                     let sx = min(max(Double(x) + Double(flow.u[i]), 0), Double(w - 1))
                     let sy = min(max(Double(y) + Double(flow.v[i]), 0), Double(h - 1))
-                    let x0 = Int(sx), y0 = Int(sy), x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
-                    let fx = sx - Double(x0), fy = sy - Double(y0)
-                    func at(_ x: Int, _ y: Int) -> Double { Double(p[c * n + y * w + x]) }
-                    let top = at(x0, y0) * (1 - fx) + at(x1, y0) * fx
-                    let bottom = at(x0, y1) * (1 - fx) + at(x1, y1) * fx
-                    XCTAssertEqual(Double(warped.pixels[c * n + i]), top * (1 - fy) + bottom * fy, accuracy: 1e-5)
+                    let x0 = Int(sx), y0 = Int(sy)
+                    let wx = keys(sx - Double(x0)), wy = keys(sy - Double(y0))
+                    var value = 0.0
+                    for (j, dy) in (-1...2).enumerated() {
+                        for (k, dx) in (-1...2).enumerated() {
+                            let xx = min(max(x0 + dx, 0), w - 1), yy = min(max(y0 + dy, 0), h - 1)
+                            value += wy[j] * wx[k] * Double(p[c * n + yy * w + xx])
+                        }
+                    }
+                    XCTAssertEqual(Double(warped.pixels[c * n + i]), min(max(value, 0), 1), accuracy: 1e-5)
                 }
             }
         }
