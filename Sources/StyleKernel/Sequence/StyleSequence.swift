@@ -46,7 +46,13 @@ public final class StyleSequence: @unchecked Sendable {
         var contentHere: PlanarImage? = nil
         if let previous = earlier.first {
             let here = try Resample.resize(content, width: previous.result.width, height: previous.result.height)
-            let made = try TemporalGuide.make(frame: here, earlier: earlier, mode: options.temporal)
+            // Where nothing earlier is reliable the frame starts as a cold one does (the content in
+            // the styles' colours), not from the warp's smear of what covered it before.
+            let uncovered = try ColorControl.styleColored(
+                here, styles: styles, blend: options.normalizedBlend(styleCount: styles.count),
+                masks: masks.map { try $0.resized(width: here.width, height: here.height).values })
+            let made = try TemporalGuide.make(
+                frame: here, earlier: earlier, mode: options.temporal, uncovered: uncovered)
             warm = StylizeRun.WarmStart(start: made.start, guide: made.guide)
             contentHere = here
         }

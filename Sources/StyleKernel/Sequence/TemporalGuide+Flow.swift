@@ -19,8 +19,12 @@ extension TemporalGuide {
     /// backward agree, no motion boundary) the guide keeps the nearest such frame's pixel
     /// (Ruder et al.'s c_long: a pixel is held to the nearest earlier frame that saw it). The start
     /// is the previous result warped (where it is unreliable too: the optimisation repaints it).
+    /// `uncovered`: what the start takes where no earlier frame's flow is reliable (what the
+    /// previous frame hid, or what enters the frame), instead of the warp's smear of whatever
+    /// covered it there.
     static func make(
-        frame: PlanarImage, earlier: [(content: PlanarImage, result: PlanarImage)], mode: StyleOptions.Temporal
+        frame: PlanarImage, earlier: [(content: PlanarImage, result: PlanarImage)], mode: StyleOptions.Temporal,
+        uncovered: PlanarImage? = nil
     ) throws -> (start: PlanarImage, guide: TemporalGuide) {
         let n = frame.width * frame.height
         var start: PlanarImage? = nil
@@ -41,8 +45,13 @@ extension TemporalGuide {
                 for c in 0..<3 { target[c * n + i] = warped.pixels[c * n + i] }
             }
         }
-        guard let start else {
+        guard var start else {
             throw StyleError.invalidArgument("a temporal guide needs an earlier frame and --temporal short or long")
+        }
+        if let uncovered {
+            for i in 0..<n where weights[i] == 0 {
+                for c in 0..<3 { start.pixels[c * n + i] = uncovered.pixels[c * n + i] }
+            }
         }
         return (
             start, try TemporalGuide(target: PlanarImage(trusted: frame.width, frame.height, target), weights: weights)
