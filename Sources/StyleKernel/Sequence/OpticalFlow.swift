@@ -267,20 +267,12 @@ extension OpticalFlow {
         }
     }
 
-    /// Luminance (Rec. 601 weights, as OpenCV's RGB→grey) reduced to `reduced`, quantised to 8 bits
+    /// Luminance (`ColorControl.luminance`: Rec. 601 weights, as OpenCV's RGB→grey) reduced to `reduced`, quantised to 8 bits
     /// (what DIS takes), and padded to `padded` by repeating the last column and row.
     static func grey(
         _ image: PlanarImage, reduced: (width: Int, height: Int), padded: (width: Int, height: Int)
     ) throws -> [UInt8] {
-        let n = image.width * image.height
-        var luma: [Float] = try CheckedMemory.array(n, what: "a frame's luminance (\(image.width)×\(image.height))") {
-            out, count in
-            image.pixels.withUnsafeBufferPointer { p in
-                let r = p.baseAddress!, g = r + n, b = g + n
-                for i in 0..<n { out[i] = 0.299 * r[i] + 0.587 * g[i] + 0.114 * b[i] }
-            }
-            count = n
-        }
+        var luma = try ColorControl.luminance(image)
         if reduced.width != image.width || reduced.height != image.height {
             luma = try Resample.resize(
                 luma, channels: 1, width: image.width, height: image.height,

@@ -126,21 +126,24 @@ enum MagickImageWriter {
 
     /// Whether ImageMagick encodes `format` in memory (its "blob support").
     static func writesBlobs(_ format: String) -> Bool {
-        MagickLibrary.start()
-        let exception = AcquireExceptionInfo()
-        defer { _ = DestroyExceptionInfo(exception) }
-        guard let info = GetMagickInfo(format.uppercased(), exception) else { return true }
-        return GetMagickBlobSupport(info) == MagickTrue
+        formatInfo(format, unknown: true) { GetMagickBlobSupport($0) == MagickTrue }
     }
 
     /// Whether ImageMagick writes several frames into one file of `format` (its "adjoin", the
     /// `+` of `convert -list format`: GIF, APNG, MNG, TIFF, MIFF, WebP, PDF, …).
     static func holdsFrames(_ format: String) -> Bool {
+        formatInfo(format, unknown: false) { GetMagickAdjoin($0) == MagickTrue }
+    }
+
+    /// A property of ImageMagick's entry for `format` (`unknown` when it has none).
+    private static func formatInfo(
+        _ format: String, unknown: Bool, _ property: (UnsafePointer<MagickInfo>) -> Bool
+    ) -> Bool {
         MagickLibrary.start()
         let exception = AcquireExceptionInfo()
         defer { _ = DestroyExceptionInfo(exception) }
-        guard let info = GetMagickInfo(format.uppercased(), exception) else { return false }
-        return GetMagickAdjoin(info) == MagickTrue
+        guard let info = GetMagickInfo(format.uppercased(), exception) else { return unknown }
+        return property(info)
     }
 
     /// A new wand holding the image in `format`, 8 or 16 bits a sample as `encode` writes it,
