@@ -146,6 +146,44 @@ final class ControlTests: XCTestCase {
         return weighted / max(total, 1e-30)
     }
 
+    // MARK: grey paintings
+
+    /// The largest spread of R, G and B over an image's pixels.
+    func largestChroma(_ image: PlanarImage) -> Float {
+        let n = image.width * image.height, p = image.pixels
+        return (0..<n).map { max(p[$0], p[n + $0], p[2 * n + $0]) - min(p[$0], p[n + $0], p[2 * n + $0]) }.max()!
+    }
+
+    /// `stripes`' luminance in all three channels, with each channel moved by up to ±`noise`
+    /// (a greyscale scan saved as colour JPEG) and the red one by `tint`.
+    func greyStripes(noise: Float, tint: Float = 0) -> PlanarImage {
+        let colour = stripes(side: 64, period: 12)
+        let n = 64 * 64
+        let y = try! ColorControl.luminance(colour)
+        var rng = SplitMix64(state: 3)
+        var p = [Float](repeating: 0, count: 3 * n)
+        for c in 0..<3 {
+            for i in 0..<n {
+                let jitter = (Float(rng.next() % 2001) / 1000 - 1) * noise
+                p[c * n + i] = min(1, max(0, y[i] + jitter + (c == 0 ? tint : 0)))
+            }
+        }
+        return try! PlanarImage(width: 64, height: 64, pixels: p)
+    }
+
+    func testAGreyStyleGivesAGreyResultFromAColourStart() throws {
+        XCTAssertTrue(ColorControl.isGrey(greyStripes(noise: 0)))
+        XCTAssertTrue(ColorControl.isGrey(greyStripes(noise: 0.006)))
+        XCTAssertFalse(ColorControl.isGrey(greyStripes(noise: 0, tint: 0.05)))
+        XCTAssertFalse(ColorControl.isGrey(stripes(side: 64, period: 12)))
+        // Started from the colour content, so only the constraint can make the result grey.
+        let result = try stylize(greyStripes(noise: 0.006), options { $0.initialization = .content })
+        XCTAssertLessThan(largestChroma(result), 1e-4)
+        // A faintly tinted painting is not grey: the content's colours are free to stay.
+        let tinted = try stylize(greyStripes(noise: 0, tint: 0.05), options { $0.initialization = .content })
+        XCTAssertGreaterThan(largestChroma(tinted), 0.1)
+    }
+
     func testStyleScaleTwoCoarsensTheStrokes() throws {
         let style = stripes(side: 64, period: 8)
         let one = try spectralCentroid(try stylize(style, options { $0.iterations = 30 }))

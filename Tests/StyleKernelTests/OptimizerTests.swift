@@ -73,4 +73,34 @@ final class OptimizerTests: XCTestCase {
             XCTAssertEqual(one[i] - start[i], w[i] * (free[i] - start[i]), accuracy: 1e-6, "first step of unknown \(i)")
         }
     }
+
+    /// With grey bounds (every style grey) the start is made grey, L-BFGS moves along grey
+    /// pixels only, and it reaches the quadratic's minimum over them: per pixel, the grey v
+    /// minimising Σ_c a_c (v·k_c + l_c − t_c)², v = Σ a_c k_c (t_c − l_c) / Σ a_c k_c².
+    func testGreyBoundsSolveTheProblemOverGreyPixels() throws {
+        let grey = Bounds(convention: .torchvision, plane: plane, grey: true)
+        let k = grey.greyAxis!, l = grey.lower
+        let x = try FloatBuffer(checkedValues: targets)  // a colour start
+        grey.project(x.pointer)
+        let optimizer = try LBFGS(count: count, parallel: Parallel(threads: 1))
+        _ = try optimizer.minimize(
+            x, iterations: 40, bounds: grey, stepWeights: nil,
+            evaluate: { p, g in
+                let terms = self.evaluate(p, g)
+                grey.constrain(gradient: g)
+                return terms
+            }, onStep: { _, _ in })
+        let a = curvatures, t = targets
+        for i in 0..<plane {
+            var num = 0.0, den = 0.0
+            for c in 0..<3 {
+                num += a[c * plane + i] * Double(k[c]) * Double(t[c * plane + i] - l[c])
+                den += a[c * plane + i] * Double(k[c] * k[c])
+            }
+            let v = Float(num / den)
+            for c in 0..<3 {
+                XCTAssertEqual(x.pointer[c * plane + i], v * k[c] + l[c], accuracy: 1e-3, "pixel \(i), channel \(c)")
+            }
+        }
+    }
 }

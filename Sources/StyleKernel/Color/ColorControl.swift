@@ -80,6 +80,28 @@ public enum ColorControl {
         }
     }
 
+    /// Whether an image is grey: its pixels' chroma (the spread of R, G and B) is under 1 % on
+    /// average and under 4 % at 99 % of them, which a greyscale scan saved in colour (JPEG's
+    /// chroma noise) still passes and a faint tint does not.
+    static func isGrey(_ image: PlanarImage) -> Bool {
+        let n = image.width * image.height
+        guard n > 0 else { return false }
+        var histogram = [Int](repeating: 0, count: 101)
+        var sum = 0.0
+        image.pixels.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                let r = p[i], g = p[n + i], b = p[2 * n + i]
+                let spread = max(r, g, b) - min(r, g, b)
+                sum += Double(spread)
+                histogram[min(100, max(0, Int(spread * 100)))] += 1
+            }
+        }
+        guard sum / Double(n) < 0.01 else { return false }
+        // Pixels with a spread of 4 % or more.
+        let above = histogram[4...].reduce(0, +)
+        return Double(above) <= 0.01 * Double(n)
+    }
+
     /// The start image `--init style-colors`: `content` recoloured to the styles' colour
     /// statistics (`ColorStatistics.recolor`), blended by `blend` like their Grams. With region
     /// masks (one plane per style, at `content`'s size) each style recolours its own region, and

@@ -38,6 +38,10 @@ struct StylizeRun {
     /// digests that key them, taken once at the start of `run`.
     let gramCache: StyleGramCache
     var styleDigests: [StyleDigest] = []
+    /// Every style is grey (`ColorControl.isGrey`) and no region keeps the content's colours:
+    /// the result is optimised over grey pixels only, so no colour appears that the paintings
+    /// do not have. Set at the start of `run`.
+    var greyResult = false
     let start = ContinuousClock().now
     /// A frame of a sequence after the first (`StyleSequence`): its start and temporal guide.
     var warm: WarmStart? = nil
@@ -74,6 +78,7 @@ struct StylizeRun {
     mutating func run(content: PlanarImage, styles: [PlanarImage], masks: [RegionMask] = []) throws -> StylizeResult {
         let blend = options.normalizedBlend(styleCount: styles.count)
         styleDigests = styles.map(StyleDigest.init)
+        greyResult = masks.isEmpty && styles.allSatisfy(ColorControl.isGrey)
         let stages = schedule.stages
         var tracker = ProgressTracker(run: self)
         var current: PlanarImage? = warm?.start  // the previous stage's result
@@ -112,9 +117,10 @@ struct StylizeRun {
     /// The loss at `p`, with its gradient; a non-finite loss stops the run.
     static func checkedEvaluate(
         _ objective: StyleObjective, _ p: UnsafePointer<Float>,
-        _ g: UnsafeMutablePointer<Float>
+        _ g: UnsafeMutablePointer<Float>, _ bounds: Bounds
     ) throws -> LossTerms {
         let terms = objective.evaluate(p, gradient: g)
+        bounds.constrain(gradient: g)
         guard terms.total.isFinite else {
             throw StyleError.numerical("the loss became \(terms.total); lower the weights or the learning rate")
         }
@@ -178,7 +184,7 @@ struct StylizeRun {
             }
         }
         let x = try FloatBuffer(checkedValues: convention.toModel(startImage))
-        let bounds = Bounds(convention: convention, plane: w * h)
+        let bounds = Bounds(convention: convention, plane: w * h, grey: greyResult)
         bounds.project(x.pointer)
         if options.normalizeGradients == .on { try objective.balanceLayerGradients(at: x.pointer) }
         let optimizer = try PixelOptimizers.make(
@@ -186,7 +192,7 @@ struct StylizeRun {
             coverage: try RegionMask.coverage(stageMasks), parallel: parallel)
         _ = try optimizer.minimize(
             x, iterations: stage.iterations, bounds: bounds, stepWeights: nil,
-            evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
+            evaluate: { try Self.checkedEvaluate(objective, $0, $1, bounds) },
             onStep: { iteration, loss in
                 try tracker.step(
                     stage: s, iteration: iteration, of: stage.iterations, width: w, height: h,
@@ -289,7 +295,7 @@ struct StylizeRun {
         let workspace = try NetworkWorkspace(
             network: network, height: th, width: tw, depth: deepest,
             parallel: parallel, precision: precision)
-        let bounds = Bounds(convention: convention, plane: tw * th)
+        let bounds = Bounds(convention: convention, plane: tw * th, grey: greyResult)
         let weights = try FloatBuffer(checkedCount: 3 * tw * th)
         let change = try FloatBuffer(checkedCount: 3 * tw * th)
         let perTile = stage.iterations
@@ -319,7 +325,7 @@ struct StylizeRun {
                     left: left, top: top, right: right, bottom: bottom)
                 let last = try optimizer.minimize(
                     x, iterations: perTile, bounds: bounds, stepWeights: weights,
-                    evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
+                    evaluate: { try Self.checkedEvaluate(objective, $0, $1, bounds) },
                     onStep: { iteration, loss in
                         try tracker.step(
                             stage: s, iteration: tile * perTile + iteration, of: grid.count * perTile,
