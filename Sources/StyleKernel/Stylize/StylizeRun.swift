@@ -40,7 +40,8 @@ struct StylizeRun {
     var styleDigests: [StyleDigest] = []
     /// Every style is grey (`ColorControl.isGrey`) and no region keeps the content's colours:
     /// the result is optimised over grey pixels only, so no colour appears that the paintings
-    /// do not have. Set at the start of `run`.
+    /// do not have. Not with `--colors luminance`, which keeps only the result's luminance (and
+    /// greys every input itself). Set at the start of `run`.
     var greyResult = false
     let start = ContinuousClock().now
     /// A frame of a sequence after the first (`StyleSequence`): its start and temporal guide.
@@ -78,7 +79,7 @@ struct StylizeRun {
     mutating func run(content: PlanarImage, styles: [PlanarImage], masks: [RegionMask] = []) throws -> StylizeResult {
         let blend = options.normalizedBlend(styleCount: styles.count)
         styleDigests = styles.map(StyleDigest.init)
-        greyResult = masks.isEmpty && styles.allSatisfy(ColorControl.isGrey)
+        greyResult = options.colors != .luminance && masks.isEmpty && styles.allSatisfy(ColorControl.isGrey)
         let stages = schedule.stages
         var tracker = ProgressTracker(run: self)
         var current: PlanarImage? = warm?.start  // the previous stage's result
