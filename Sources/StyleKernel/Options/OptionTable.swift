@@ -127,7 +127,7 @@ public enum OptionTable {
             \.longRangeWeight),
         choice(
             "colors",
-            "Colours of the result: style (the painting's), luminance (the content's colours, the painting's light and texture), histogram (the painting's colours matched to the content's first).",
+            "Colours of the result: style (the painting's; a grey painting gives a grey result), luminance (the content's colours, the painting's light and texture), histogram (the painting's colours matched to the content's first).",
             StyleOptions.Colors.self, \.colors),
         choice(
             "normalize-gradients",
