@@ -120,9 +120,9 @@ typedef enum sf_init {
     SF_INIT_STYLE_MEAN = 4,
     SF_INIT_STYLE_COLORS = 5
 } sf_init;
-/* Whose colours the result has (Gatys et al. 2016): the painting's (since 1.13.0, grey paintings
- * only: a grey result); the content's, with only the luminance stylized; or the painting's colours
- * matched to the content's mean and covariance before the transfer. */
+/* Whose colours the result has (Gatys et al. 2016): the painting's (a grey painting gives a grey
+ * result, since 1.13.0); the content's, with only the luminance stylized; or the painting's
+ * colours matched to the content's mean and covariance before the transfer. */
 typedef enum sf_colors { SF_COLORS_STYLE = 0, SF_COLORS_LUMINANCE = 1, SF_COLORS_HISTOGRAM = 2 } sf_colors;
 /* How L-BFGS steps over the whole image (since 1.5.0): SF_PRECONDITIONER_MULTISCALE moves large
  * regions as fast as fine detail (bolder colour and strokes in few iterations, the default);
