@@ -3,12 +3,17 @@ struct Bounds {
     let lower: [Float]
     let upper: [Float]
     let plane: Int
-    /// Grey pixels only (every style is grey, `ColorStatistics.isGrey`): the model-space
-    /// direction of a grey step, k_c = scale/std_c; nil: any colour.
+    /// Grey pixels only (every style is grey, `ColorControl.isGrey`): the model-space direction
+    /// of a grey step, k_c = scale/std_c, so a grey pixel of value v is x_c = v·k_c + lower_c;
+    /// nil: any colour.
     let greyAxis: [Float]?
+    /// Σ_c k_c² (1 without `greyAxis`).
+    private let greyNorm: Float
 
     init(convention: InputConvention, plane: Int, grey: Bool = false) {
-        greyAxis = grey ? (0..<3).map { convention.scale / convention.std[$0] } : nil
+        let k = (0..<3).map { convention.scale / convention.std[$0] }
+        greyAxis = grey ? k : nil
+        greyNorm = grey ? k.reduce(0) { $0 + $1 * $1 } : 1
         var lo = [Float](), hi = [Float]()
         for c in 0..<3 {
             lo.append((0 - convention.mean[c]) / convention.std[c])
@@ -27,12 +32,12 @@ struct Bounds {
     /// Clamps x (3 planes) into the box (and onto the grey pixels, with `greyAxis`).
     func project(_ x: UnsafeMutablePointer<Float>) {
         if let k = greyAxis {
-            // x_c = v·k_c − b_c for a grey v; b_c = −lower_c. The nearest grey: v = Σ k_c(x_c + b_c)/Σ k_c².
-            let kk = k[0] * k[0] + k[1] * k[1] + k[2] * k[2]
+            // The nearest grey pixel: v = Σ_c k_c (x_c − lower_c) / Σ_c k_c². Clamping a grey
+            // pixel channel by channel below keeps it grey (every channel's box is v in 0…1).
             for i in 0..<plane {
                 var v: Float = 0
                 for c in 0..<3 { v += k[c] * (x[c * plane + i] - lower[c]) }
-                v /= kk
+                v /= greyNorm
                 for c in 0..<3 { x[c * plane + i] = v * k[c] + lower[c] }
             }
         }
@@ -47,11 +52,10 @@ struct Bounds {
     /// steps stay on the grey pixels: the gradient of the objective restricted to them.
     func constrain(gradient g: UnsafeMutablePointer<Float>) {
         guard let k = greyAxis else { return }
-        let kk = k[0] * k[0] + k[1] * k[1] + k[2] * k[2]
         for i in 0..<plane {
             var d: Float = 0
             for c in 0..<3 { d += k[c] * g[c * plane + i] }
-            d /= kk
+            d /= greyNorm
             for c in 0..<3 { g[c * plane + i] = d * k[c] }
         }
     }
