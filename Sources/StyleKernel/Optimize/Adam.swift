@@ -38,6 +38,7 @@ final class Adam {
         var loss = LossTerms()
         for t in 1...iterations {
             loss = try evaluate(x.pointer, gradient.pointer)
+            bounds.constrain(gradient: gradient.pointer)
             let c1 = 1 - powf(b1, Float(t)), c2 = 1 - powf(b2, Float(t))
             let step = learningRate / c1
             let xp = x.pointer, g = gradient.pointer, mp = m.pointer, vp = v.pointer

@@ -34,11 +34,13 @@ struct Bounds {
         if let k = greyAxis {
             // The nearest grey pixel: v = Σ_c k_c (x_c − lower_c) / Σ_c k_c². Clamping a grey
             // pixel channel by channel below keeps it grey (every channel's box is v in 0…1).
+            let (k0, k1, k2) = (k[0], k[1], k[2]), (l0, l1, l2) = (lower[0], lower[1], lower[2])
+            let r = x, g = x + plane, b = x + 2 * plane
             for i in 0..<plane {
-                var v: Float = 0
-                for c in 0..<3 { v += k[c] * (x[c * plane + i] - lower[c]) }
-                v /= greyNorm
-                for c in 0..<3 { x[c * plane + i] = v * k[c] + lower[c] }
+                let v = (k0 * (r[i] - l0) + k1 * (g[i] - l1) + k2 * (b[i] - l2)) / greyNorm
+                r[i] = v * k0 + l0
+                g[i] = v * k1 + l1
+                b[i] = v * k2 + l2
             }
         }
         for c in 0..<3 {
@@ -52,11 +54,13 @@ struct Bounds {
     /// steps stay on the grey pixels: the gradient of the objective restricted to them.
     func constrain(gradient g: UnsafeMutablePointer<Float>) {
         guard let k = greyAxis else { return }
+        let (k0, k1, k2) = (k[0], k[1], k[2])
+        let r = g, gr = g + plane, b = g + 2 * plane
         for i in 0..<plane {
-            var d: Float = 0
-            for c in 0..<3 { d += k[c] * g[c * plane + i] }
-            d /= greyNorm
-            for c in 0..<3 { g[c * plane + i] = d * k[c] }
+            let d = (k0 * r[i] + k1 * gr[i] + k2 * b[i]) / greyNorm
+            r[i] = d * k0
+            gr[i] = d * k1
+            b[i] = d * k2
         }
     }
 }

@@ -70,6 +70,7 @@ final class LBFGS {
         weights = stepWeights.map { UnsafePointer($0.pointer) }
         defer { weights = nil }
         var loss = try evaluate(x.pointer, gradient.pointer)
+        bounds.constrain(gradient: gradient.pointer)
         let firstStepRMS = Self.firstStepFraction * bounds.meanRange
         /// Steepest descent (the direction without history) sized so that pixels move by
         /// `firstStepRMS` (root mean square).
@@ -95,6 +96,7 @@ final class LBFGS {
                 for i in 0..<count { cp[i] = xp[i] + tf * dp[i] }
                 bounds.project(cp)
                 let trial = try evaluate(cp, candidateGradient.pointer)
+                bounds.constrain(gradient: candidateGradient.pointer)
                 // gᵀ(x⁺ − x), the predicted decrease of the projected step
                 var predicted: Double = 0
                 predicted = Reductions.dotDifference(

@@ -1,7 +1,8 @@
 /// An optimiser over the pixels of one image (or tile): L-BFGS or Adam behind one interface, so
 /// the scale loop — whole image or tile by tile — does not depend on which one runs.
 protocol PixelOptimizer {
-    /// Minimises from `x` (updated in place) for `iterations` steps, keeping x inside `bounds`.
+    /// Minimises from `x` (updated in place) for `iterations` steps, keeping x inside `bounds`
+    /// (with grey bounds, each gradient is restricted to grey pixels before it is used).
     /// `stepWeights` (nil, or one per unknown in 0…1) say how far each unknown may move relative
     /// to a free one: 0 holds it, 1 leaves it free. `evaluate(x, g)` returns the loss and writes
     /// its gradient; `onStep(i, loss)` runs after each step and may throw to stop. Returns the

@@ -118,10 +118,9 @@ struct StylizeRun {
     /// The loss at `p`, with its gradient; a non-finite loss stops the run.
     static func checkedEvaluate(
         _ objective: StyleObjective, _ p: UnsafePointer<Float>,
-        _ g: UnsafeMutablePointer<Float>, _ bounds: Bounds
+        _ g: UnsafeMutablePointer<Float>
     ) throws -> LossTerms {
         let terms = objective.evaluate(p, gradient: g)
-        bounds.constrain(gradient: g)
         guard terms.total.isFinite else {
             throw StyleError.numerical("the loss became \(terms.total); lower the weights or the learning rate")
         }
@@ -193,7 +192,7 @@ struct StylizeRun {
             coverage: try RegionMask.coverage(stageMasks), parallel: parallel)
         _ = try optimizer.minimize(
             x, iterations: stage.iterations, bounds: bounds, stepWeights: nil,
-            evaluate: { try Self.checkedEvaluate(objective, $0, $1, bounds) },
+            evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
             onStep: { iteration, loss in
                 try tracker.step(
                     stage: s, iteration: iteration, of: stage.iterations, width: w, height: h,
@@ -326,7 +325,7 @@ struct StylizeRun {
                     left: left, top: top, right: right, bottom: bottom)
                 let last = try optimizer.minimize(
                     x, iterations: perTile, bounds: bounds, stepWeights: weights,
-                    evaluate: { try Self.checkedEvaluate(objective, $0, $1, bounds) },
+                    evaluate: { try Self.checkedEvaluate(objective, $0, $1) },
                     onStep: { iteration, loss in
                         try tracker.step(
                             stage: s, iteration: tile * perTile + iteration, of: grid.count * perTile,
